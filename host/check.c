@@ -1,0 +1,646 @@
+/* Device-versus-reference checks of every op (see check.h). Each device tensor sits at a
+ * non-zero offset inside a larger buffer whose guard cells are checked after the launch, so
+ * offsets are exercised and a write outside the tensor fails. */
+#include "check.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref.h"
+
+#define GUARD_BEFORE 3
+#define GUARD_AFTER 5
+#define GUARD_FLOAT 1234.5f
+#define GUARD_INT 0x5A5A5A5A
+#define MAX_BUFS 8
+
+const char *ct_check_op_name(ct_check_op op) {
+    static const char *const names[CT_CHECK_COUNT] = {
+        "gemm",          "dense_forward",    "dense_backward_weight", "dense_backward_input",
+        "bias_act_forward", "act_forward",   "act_backward",          "bias_backward",
+        "loss",          "dropout_forward",  "dropout_backward",      "optim_step",
+        "sum_squares",   "reduce_sum",       "gather_rows",           "argmax_correct",
+        "binary_correct", "fill",            "scale"};
+    return (op >= 0 && op < CT_CHECK_COUNT) ? names[op] : "?";
+}
+
+/* ---- random inputs ----------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t s;
+} rng;
+
+static uint64_t next_u64(rng *r) {
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* uniform in [-range, range], never exactly 0 */
+static float uniform(rng *r, float range) {
+    double u = (double)(next_u64(r) >> 11) * (1.0 / 9007199254740992.0);
+    float v = (float)((2.0 * u - 1.0) * range);
+    return v == 0.0f ? range * 0.5f : v;
+}
+
+static int below(rng *r, int n) { return (int)(next_u64(r) % (uint64_t)n); }
+
+/* ---- buffers with guards ----------------------------------------------------------------- */
+
+typedef struct {
+    cl_mem mem;
+    size_t n;
+    int is_int;
+} gbuf;
+
+typedef struct {
+    ct_device *dev;
+    gbuf b[MAX_BUFS];
+    int count;
+    ct_status st;
+    char guard_msg[160];
+} pool;
+
+/* A device tensor of n floats (or ints) at offset GUARD_BEFORE, holding src (or NaN / sentinel
+ * poison when src is NULL). Returns the index in the pool, or -1 after a failure. */
+static int pool_add(pool *p, size_t n, const void *src, int is_int) {
+    if (p->st != CT_OK) return -1;
+    if (p->count == MAX_BUFS) {
+        p->st = ct_fail(p->dev, CT_ERR_ARG, "check: too many buffers");
+        return -1;
+    }
+    size_t total = GUARD_BEFORE + n + GUARD_AFTER;
+    float *h = malloc(total * sizeof(float));
+    if (!h) {
+        p->st = ct_fail(p->dev, CT_ERR_ALLOC, "check: out of host memory");
+        return -1;
+    }
+    for (size_t i = 0; i < total; i++) {
+        if (is_int) {
+            int32_t g = GUARD_INT;
+            memcpy(&h[i], &g, 4);
+        } else {
+            h[i] = GUARD_FLOAT;
+        }
+    }
+    if (src)
+        memcpy(h + GUARD_BEFORE, src, n * 4);
+    else
+        for (size_t i = 0; i < n; i++) h[GUARD_BEFORE + i] = NAN; /* poison */
+    gbuf *g = &p->b[p->count];
+    p->st = ct_buffer_create(p->dev, &g->mem, total * sizeof(float), "a check tensor");
+    if (p->st == CT_OK) p->st = ct_buffer_write(p->dev, g->mem, 0, total * sizeof(float), h);
+    free(h);
+    if (p->st != CT_OK) return -1;
+    g->n = n;
+    g->is_int = is_int;
+    return p->count++;
+}
+
+static ct_buf at(const pool *p, int i) {
+    return ct_at(i >= 0 ? p->b[i].mem : NULL, GUARD_BEFORE);
+}
+
+/* Reads tensor i into dst (n values) and checks its guards. */
+static int pool_read(pool *p, int i, void *dst) {
+    if (p->st != CT_OK || i < 0) return 0;
+    gbuf *g = &p->b[i];
+    size_t total = GUARD_BEFORE + g->n + GUARD_AFTER;
+    float *h = malloc(total * sizeof(float));
+    if (!h) {
+        p->st = ct_fail(p->dev, CT_ERR_ALLOC, "check: out of host memory");
+        return 0;
+    }
+    p->st = ct_buffer_read(p->dev, g->mem, 0, total * sizeof(float), h);
+    if (p->st == CT_OK) {
+        memcpy(dst, h + GUARD_BEFORE, g->n * 4);
+        for (size_t k = 0; k < total; k++) {
+            if (k >= GUARD_BEFORE && k < GUARD_BEFORE + g->n) continue;
+            int32_t want = GUARD_INT, got;
+            memcpy(&got, &h[k], 4);
+            int ok = g->is_int ? got == want : h[k] == GUARD_FLOAT;
+            if (!ok && !p->guard_msg[0])
+                snprintf(p->guard_msg, sizeof p->guard_msg,
+                         "tensor %d: guard cell %ld (relative to the tensor start) was overwritten", i,
+                         (long)k - GUARD_BEFORE);
+        }
+    }
+    free(h);
+    return p->st == CT_OK;
+}
+
+static void pool_free(pool *p) {
+    for (int i = 0; i < p->count; i++)
+        if (p->b[i].mem) clReleaseMemObject(p->b[i].mem);
+    p->count = 0;
+}
+
+/* ---- comparison -------------------------------------------------------------------------- */
+
+static void hash_bytes(ct_check_result *r, const void *p, size_t n) {
+    const unsigned char *b = p;
+    if (!r->out_hash) r->out_hash = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) r->out_hash = (r->out_hash ^ b[i]) * 0x100000001b3ULL;
+}
+
+/* Compares got (float) with want (double): |got - want| <= atol + rtol * scale, where scale is
+ * mag[i] when given (the same computation on absolute values, for sums) else |want[i]|. */
+static void compare(ct_check_result *r, const char *name, const float *got, const double *want,
+                    size_t n, double atol, double rtol, const double *mag) {
+    double wmax = 0;
+    hash_bytes(r, got, n * sizeof *got);
+    for (size_t i = 0; i < n; i++) wmax = fmax(wmax, fabs(want[i]));
+    for (size_t i = 0; i < n; i++) {
+        double g = got[i], w = want[i];
+        double err = fabs(g - w);
+        double tol = atol + rtol * (mag ? mag[i] : fabs(w));
+        int bad = !isfinite(g) || !(err <= tol);
+        if (isfinite(g)) {
+            r->max_abs = fmax(r->max_abs, err);
+            if (fabs(w) >= 1e-3 * wmax && w != 0) r->max_rel = fmax(r->max_rel, err / fabs(w));
+            r->worst = fmax(r->worst, err / tol);
+        }
+        r->n_checked++;
+        if (bad) {
+            if (!r->n_bad)
+                snprintf(r->first_bad, sizeof r->first_bad,
+                         "%s[%zu]: device %.9g, reference %.9g (|diff| %.3g > tol %.3g)", name, i, g,
+                         w, err, tol);
+            r->n_bad++;
+        }
+    }
+}
+
+static void compare_int(ct_check_result *r, const char *name, const int32_t *got,
+                        const int32_t *want, size_t n) {
+    hash_bytes(r, got, n * sizeof *got);
+    for (size_t i = 0; i < n; i++) {
+        r->n_checked++;
+        double err = fabs((double)got[i] - (double)want[i]);
+        r->max_abs = fmax(r->max_abs, err);
+        if (want[i]) r->max_rel = fmax(r->max_rel, err / fabs((double)want[i]));
+        if (got[i] != want[i]) {
+            if (!r->n_bad)
+                snprintf(r->first_bad, sizeof r->first_bad, "%s[%zu]: device %d, reference %d",
+                         name, i, (int)got[i], (int)want[i]);
+            r->n_bad++;
+            r->worst = fmax(r->worst, 2.0);
+        }
+    }
+}
+
+/* ---- the checks -------------------------------------------------------------------------- */
+
+/* Host arrays of one check: floats given to the device and doubles given to the reference. */
+typedef struct {
+    float *f[12];
+    double *d[12];
+    int n;
+    int fail;
+} arrays;
+
+static float *fa(arrays *a, size_t n) {
+    if (a->n == 12) return a->fail = 1, NULL;
+    a->f[a->n] = calloc(n ? n : 1, sizeof(float));
+    a->d[a->n] = calloc(n ? n : 1, sizeof(double));
+    if (!a->f[a->n] || !a->d[a->n]) a->fail = 1;
+    return a->f[a->n++];
+}
+/* The double twin of the last float array handed out for f. */
+static double *da(arrays *a, const float *f) {
+    for (int i = 0; i < a->n; i++)
+        if (a->f[i] == f) return a->d[i];
+    return NULL;
+}
+static void arrays_free(arrays *a) {
+    for (int i = 0; i < a->n; i++) {
+        free(a->f[i]);
+        free(a->d[i]);
+    }
+}
+static void to_double(double *d, const float *f, size_t n) {
+    for (size_t i = 0; i < n; i++) d[i] = f[i];
+}
+static float *rand_fill(arrays *a, rng *r, size_t n, float range) {
+    float *f = fa(a, n);
+    if (!f) return NULL;
+    for (size_t i = 0; i < n; i++) f[i] = uniform(r, range);
+    to_double(da(a, f), f, n);
+    return f;
+}
+
+#define EPS_F 1.1920929e-07 /* float epsilon */
+
+static void run_gemm_like(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    ct_device *dev = p->dev;
+    int M = c->M, N = c->N, K = c->K, ta = c->transA, tb = c->transB;
+    float alpha = 1.0f, beta = c->beta;
+    if (c->op == CT_CHECK_DENSE_FORWARD) ta = 0, tb = 1, beta = 0;
+    if (c->op == CT_CHECK_DENSE_BACKWARD_WEIGHT) ta = 1, tb = 0;
+    if (c->op == CT_CHECK_DENSE_BACKWARD_INPUT) ta = 0, tb = 0, beta = 0;
+    if (c->op == CT_CHECK_GEMM && c->alpha != 0) alpha = c->alpha;
+    /* For dense ops, map (B, in, out) onto the product they compute. */
+    int pm = M, pn = N, pk = K;
+    if (c->op == CT_CHECK_DENSE_FORWARD) pm = M, pn = N, pk = K;        /* Y(B,out) = X(B,in) W^T */
+    if (c->op == CT_CHECK_DENSE_BACKWARD_WEIGHT) pm = N, pn = K, pk = M; /* dW(out,in) = dY^T X */
+    if (c->op == CT_CHECK_DENSE_BACKWARD_INPUT) pm = M, pn = K, pk = N;  /* dX(B,in) = dY W */
+    size_t na = (size_t)pm * pk, nb = (size_t)pk * pn, nc = (size_t)pm * pn;
+    float range = c->range > 0 ? c->range : 1.0f;
+    float *A = rand_fill(a, rg, na, range), *B = rand_fill(a, rg, nb, range);
+    float *C0 = rand_fill(a, rg, nc, range);
+    float *Cg = fa(a, nc);
+    if (a->fail) return;
+    int lda = ta ? pm : pk, ldb = tb ? pk : pn, ldc = pn;
+    int ia = pool_add(p, na, A, 0), ib = pool_add(p, nb, B, 0);
+    int ic = pool_add(p, nc, beta != 0 ? C0 : NULL, 0);
+    if (p->st != CT_OK) return;
+    if (c->gemm != CT_GEMM_AUTO && (p->st = ct_device_set_gemm(dev, c->gemm)) != CT_OK) return;
+    switch (c->op) {
+    case CT_CHECK_DENSE_FORWARD: p->st = ct_dense_forward(dev, at(p, ic), at(p, ia), at(p, ib), M, K, N); break;
+    case CT_CHECK_DENSE_BACKWARD_WEIGHT:
+        p->st = ct_dense_backward_weight(dev, at(p, ic), at(p, ia), at(p, ib), M, K, N, beta);
+        break;
+    case CT_CHECK_DENSE_BACKWARD_INPUT:
+        p->st = ct_dense_backward_input(dev, at(p, ic), at(p, ia), at(p, ib), M, K, N);
+        break;
+    default:
+        p->st = ct_gemm(dev, at(p, ic), ldc, at(p, ia), lda, at(p, ib), ldb, pm, pn, pk, ta, tb,
+                        alpha, beta);
+    }
+    ct_gemm_backend used = ct_device_gemm(dev);
+    if (c->gemm != CT_GEMM_AUTO) ct_device_set_gemm(dev, CT_GEMM_AUTO);
+    snprintf(r->what, sizeof r->what, "%s %s%s M=%d N=%d K=%d beta=%g [%s]", ct_check_op_name(c->op),
+             c->op == CT_CHECK_GEMM ? (ta ? "T" : "N") : "", c->op == CT_CHECK_GEMM ? (tb ? "T" : "N") : "",
+             pm, pn, pk, beta, ct_gemm_backend_name(used));
+    if (!pool_read(p, ic, Cg)) return;
+    /* reference and magnitude: the same product on absolute values bounds the rounding error */
+    double *Cw = da(a, C0), *Am = malloc(na * sizeof(double)), *Bm = malloc(nb * sizeof(double)),
+           *Cm = malloc(nc * sizeof(double));
+    if (Am && Bm && Cm) {
+        for (size_t i = 0; i < na; i++) Am[i] = fabs(da(a, A)[i]);
+        for (size_t i = 0; i < nb; i++) Bm[i] = fabs(da(a, B)[i]);
+        for (size_t i = 0; i < nc; i++) Cm[i] = fabs(Cw[i]);
+        if (c->op == CT_CHECK_DENSE_FORWARD) {
+            ref_dense_forward(Cw, da(a, A), da(a, B), M, K, N);
+            ref_dense_forward(Cm, Am, Bm, M, K, N);
+        } else if (c->op == CT_CHECK_DENSE_BACKWARD_WEIGHT) {
+            ref_dense_backward_weight(Cw, da(a, A), da(a, B), M, K, N, beta);
+            ref_dense_backward_weight(Cm, Am, Bm, M, K, N, fabs(beta));
+        } else if (c->op == CT_CHECK_DENSE_BACKWARD_INPUT) {
+            ref_dense_backward_input(Cw, da(a, A), da(a, B), M, K, N);
+            ref_dense_backward_input(Cm, Am, Bm, M, K, N);
+        } else {
+            ref_gemm(Cw, ldc, da(a, A), lda, da(a, B), ldb, pm, pn, pk, ta, tb, alpha, beta);
+            ref_gemm(Cm, ldc, Am, lda, Bm, ldb, pm, pn, pk, ta, tb, fabs(alpha), fabs(beta));
+        }
+        /* float accumulation of pk products: error <= ~pk * eps * sum |a||b| (with headroom 2) */
+        compare(r, "C", Cg, Cw, nc, 1e-6, 2.0 * (pk + 2) * EPS_F, Cm);
+    } else {
+        p->st = ct_fail(dev, CT_ERR_ALLOC, "check: out of host memory");
+    }
+    free(Am);
+    free(Bm);
+    free(Cm);
+}
+
+static void run_act(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    ct_device *dev = p->dev;
+    int B = c->M, N = c->N;
+    size_t n = (size_t)B * N;
+    float range = c->range > 0 ? c->range : 4.0f;
+    const double atol = 1e-6, rtol = 1e-5;
+    if (c->op == CT_CHECK_BIAS_ACT_FORWARD) {
+        float *Y = rand_fill(a, rg, n, range), *b = rand_fill(a, rg, (size_t)N, 1.0f);
+        float *Ag = fa(a, n), *Zg = fa(a, n), *Aw = fa(a, n), *Zw = fa(a, n);
+        if (a->fail) return;
+        int iy = pool_add(p, n, Y, 0), ib = pool_add(p, (size_t)N, b, 0);
+        int iA = pool_add(p, n, NULL, 0), iZ = pool_add(p, n, NULL, 0);
+        if (p->st != CT_OK) return;
+        p->st = ct_bias_act_forward(dev, at(p, iA), at(p, iZ), at(p, iy), at(p, ib), c->act, c->alpha, B, N);
+        if (!pool_read(p, iA, Ag) || !pool_read(p, iZ, Zg)) return;
+        ref_bias_act_forward(da(a, Aw), da(a, Zw), da(a, Y), da(a, b), c->act, c->alpha, B, N);
+        compare(r, "Z", Zg, da(a, Zw), n, atol, rtol, NULL);
+        compare(r, "A", Ag, da(a, Aw), n, atol, rtol, NULL);
+        snprintf(r->what, sizeof r->what, "bias_act_forward %s B=%d N=%d", ct_act_name(c->act), B, N);
+    } else if (c->op == CT_CHECK_ACT_FORWARD) {
+        float *Z = rand_fill(a, rg, n, range), *Ag = fa(a, n), *Aw = fa(a, n);
+        if (a->fail) return;
+        int iz = pool_add(p, n, Z, 0), iA = pool_add(p, n, NULL, 0);
+        if (p->st != CT_OK) return;
+        p->st = ct_act_forward(dev, at(p, iA), at(p, iz), c->act, c->alpha, (int)n);
+        if (!pool_read(p, iA, Ag)) return;
+        ref_act_forward(da(a, Aw), da(a, Z), c->act, c->alpha, (int)n);
+        compare(r, "A", Ag, da(a, Aw), n, atol, rtol, NULL);
+        snprintf(r->what, sizeof r->what, "act_forward %s n=%zu", ct_act_name(c->act), n);
+    } else {
+        float *Z = rand_fill(a, rg, n, range), *dA = rand_fill(a, rg, n, 1.0f);
+        float *dZg = fa(a, n), *dZw = fa(a, n);
+        if (a->fail) return;
+        /* ReLU-like kinks: put some exact zeros into Z to pin the derivative at 0 */
+        for (size_t i = 0; i < n; i += 7) Z[i] = 0.0f, da(a, Z)[i] = 0.0;
+        int iz = pool_add(p, n, Z, 0), ida = pool_add(p, n, dA, 0), idz = pool_add(p, n, NULL, 0);
+        if (p->st != CT_OK) return;
+        p->st = ct_act_backward(dev, at(p, idz), at(p, ida), at(p, iz), c->act, c->alpha, (int)n);
+        if (!pool_read(p, idz, dZg)) return;
+        ref_act_backward(da(a, dZw), da(a, dA), da(a, Z), c->act, c->alpha, (int)n);
+        compare(r, "dZ", dZg, da(a, dZw), n, atol, rtol, NULL);
+        snprintf(r->what, sizeof r->what, "act_backward %s n=%zu", ct_act_name(c->act), n);
+    }
+}
+
+static void run_bias_backward(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    int B = c->M, N = c->N;
+    size_t n = (size_t)B * N;
+    float *dZ = rand_fill(a, rg, n, 1.0f), *db0 = rand_fill(a, rg, (size_t)N, 1.0f);
+    float *dbg = fa(a, (size_t)N);
+    double *mag = calloc((size_t)N, sizeof(double));
+    if (a->fail || !mag) {
+        free(mag);
+        return;
+    }
+    int iz = pool_add(p, n, dZ, 0), ib = pool_add(p, (size_t)N, c->beta != 0 ? db0 : NULL, 0);
+    if (p->st == CT_OK) p->st = ct_bias_backward(p->dev, at(p, ib), at(p, iz), B, N, c->beta);
+    if (pool_read(p, ib, dbg)) {
+        double *dbw = da(a, db0);
+        for (int j = 0; j < N; j++) mag[j] = fabs(c->beta * dbw[j]);
+        for (int i = 0; i < B; i++)
+            for (int j = 0; j < N; j++) mag[j] += fabs(da(a, dZ)[(size_t)i * N + j]);
+        ref_bias_backward(dbw, da(a, dZ), B, N, c->beta);
+        compare(r, "db", dbg, dbw, (size_t)N, 1e-6, 2.0 * (B + 2) * EPS_F, mag);
+    }
+    free(mag);
+    snprintf(r->what, sizeof r->what, "bias_backward B=%d N=%d beta=%g", B, N, c->beta);
+}
+
+static void run_loss(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    int B = c->M, C = c->N;
+    size_t n = (size_t)B * C;
+    float range = c->range > 0 ? c->range : 3.0f;
+    float *Z = rand_fill(a, rg, n, range), *T = fa(a, n), *dZg = fa(a, n), *dZw = fa(a, n);
+    float *rl = fa(a, (size_t)B), *loss0 = rand_fill(a, rg, 1, 1.0f), *lossg = fa(a, 1);
+    int32_t *labels = calloc((size_t)B, sizeof(int32_t));
+    if (a->fail || !labels) {
+        free(labels);
+        return;
+    }
+    for (int i = 0; i < B; i++) labels[i] = below(rg, C);
+    for (size_t i = 0; i < n; i++)
+        T[i] = c->loss == CT_LOSS_SIGMOID_BCE ? (float)below(rg, 2) : uniform(rg, range);
+    to_double(da(a, T), T, n);
+    int want_grad = c->K == 0; /* K = 1: loss only */
+    int iz = pool_add(p, n, Z, 0);
+    int it = c->loss == CT_LOSS_SOFTMAX_CE ? pool_add(p, (size_t)B, labels, 1) : pool_add(p, n, T, 0);
+    int il = pool_add(p, 1, c->beta != 0 ? loss0 : NULL, 0), irl = pool_add(p, (size_t)B, NULL, 0);
+    int idz = want_grad ? pool_add(p, n, NULL, 0) : -1;
+    if (p->st == CT_OK)
+        p->st = ct_loss_forward_backward(p->dev, c->loss, at(p, il), at(p, idz), at(p, irl),
+                                         at(p, iz), at(p, it), B, C, c->delta, c->beta);
+    if (pool_read(p, il, lossg) && (!want_grad || pool_read(p, idz, dZg))) {
+        double mean = ref_loss(c->loss, want_grad ? da(a, dZw) : NULL, da(a, rl), da(a, Z), labels,
+                               da(a, T), B, C, c->delta);
+        double want = c->beta * da(a, loss0)[0] + mean;
+        /* reduction of B row losses in float, plus the transcendental functions */
+        double mag = fabs(c->beta * da(a, loss0)[0]);
+        for (int i = 0; i < B; i++) mag += fabs(da(a, rl)[i]) / (c->loss == CT_LOSS_SOFTMAX_CE ? B : (double)n);
+        compare(r, "loss", lossg, &want, 1, 1e-6, 2.0 * (B + C + 8) * EPS_F, &mag);
+        if (want_grad) {
+            double count = c->loss == CT_LOSS_SOFTMAX_CE ? B : (double)n;
+            compare(r, "dZ", dZg, da(a, dZw), n, 1e-6 / count, 1e-5, NULL);
+        }
+    }
+    free(labels);
+    snprintf(r->what, sizeof r->what, "loss %s B=%d C=%d range=%g%s", ct_loss_name(c->loss), B, C,
+             range, want_grad ? "" : " (no grad)");
+}
+
+static void run_dropout(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    size_t n = (size_t)c->N;
+    uint64_t seed = next_u64(rg);
+    float *X = rand_fill(a, rg, n, 1.0f), *Yg = fa(a, n), *Yw = fa(a, n);
+    if (a->fail) return;
+    int ix = pool_add(p, n, X, 0), iy = pool_add(p, n, NULL, 0);
+    if (p->st != CT_OK) return;
+    if (c->op == CT_CHECK_DROPOUT_FORWARD) {
+        p->st = ct_dropout_forward(p->dev, at(p, iy), at(p, ix), c->p, seed, c->step, c->layer, (int)n);
+        if (!pool_read(p, iy, Yg)) return;
+        ref_dropout_forward(da(a, Yw), da(a, X), c->p, seed, c->step, c->layer, (int)n);
+    } else {
+        p->st = ct_dropout_backward(p->dev, at(p, iy), at(p, ix), c->p, seed, c->step, c->layer, (int)n);
+        if (!pool_read(p, iy, Yg)) return;
+        ref_dropout_backward(da(a, Yw), da(a, X), c->p, seed, c->step, c->layer, (int)n);
+    }
+    compare(r, c->op == CT_CHECK_DROPOUT_FORWARD ? "Y" : "dX", Yg, da(a, Yw), n, 0, 4 * EPS_F, NULL);
+    snprintf(r->what, sizeof r->what, "%s p=%g n=%zu step=%llu layer=%u", ct_check_op_name(c->op),
+             c->p, n, (unsigned long long)c->step, c->layer);
+}
+
+static void run_optim(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    size_t n = (size_t)c->N;
+    const ct_optim_params *o = &c->optim;
+    long long t = c->step ? (long long)c->step : 1;
+    float *P = rand_fill(a, rg, n, 1.0f), *G = rand_fill(a, rg, n, c->range > 0 ? c->range : 1.0f);
+    float *M = rand_fill(a, rg, n, 0.5f), *V = fa(a, n), *gn = fa(a, 1);
+    float *Pg = fa(a, n), *Mg = fa(a, n), *Vg = fa(a, n);
+    if (a->fail) return;
+    for (size_t i = 0; i < n; i++) V[i] = fabsf(uniform(rg, 0.5f));
+    to_double(da(a, V), V, n);
+    gn[0] = (float)ref_sum_squares(da(a, G), (int)n);
+    int usesM = o->kind == CT_OPT_MOMENTUM || o->kind == CT_OPT_NESTEROV || o->kind == CT_OPT_ADAM ||
+                o->kind == CT_OPT_ADAMW;
+    int usesV = o->kind == CT_OPT_RMSPROP || o->kind == CT_OPT_ADAM || o->kind == CT_OPT_ADAMW;
+    /* momentum's first step must not read its buffer: poison it */
+    int readsM = usesM && !(t == 1 && (o->kind == CT_OPT_MOMENTUM || o->kind == CT_OPT_NESTEROV));
+    int ip = pool_add(p, n, P, 0), ig = pool_add(p, n, G, 0);
+    int im = usesM ? pool_add(p, n, readsM ? M : NULL, 0) : -1;
+    int iv = usesV ? pool_add(p, n, V, 0) : -1;
+    int in = pool_add(p, 1, gn, 0);
+    if (p->st == CT_OK)
+        p->st = ct_optim_step(p->dev, o, at(p, ip), at(p, im), at(p, iv), at(p, ig), at(p, in), t, (int)n);
+    if (!pool_read(p, ip, Pg) || (usesM && !pool_read(p, im, Mg)) || (usesV && !pool_read(p, iv, Vg)))
+        return;
+    ref_optim_step(o, da(a, P), usesM ? da(a, M) : NULL, usesV ? da(a, V) : NULL, da(a, G),
+                   (double)gn[0], t, (int)n);
+    compare(r, "P", Pg, da(a, P), n, 1e-6, 1e-5, NULL);
+    if (usesM) compare(r, "M", Mg, da(a, M), n, 1e-6, 1e-5, NULL);
+    if (usesV) compare(r, "V", Vg, da(a, V), n, 1e-7, 1e-5, NULL);
+    snprintf(r->what, sizeof r->what, "optim %s n=%zu t=%lld lr=%g wd=%g clip=%g",
+             ct_optim_name(o->kind), n, t, o->lr, o->weight_decay, o->clip_norm);
+}
+
+static void run_reduce(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    size_t n = (size_t)c->N;
+    float *x = rand_fill(a, rg, n, c->range > 0 ? c->range : 1.0f), *out0 = rand_fill(a, rg, 1, 1.0f);
+    float *outg = fa(a, 1);
+    if (a->fail) return;
+    float scale = c->alpha != 0 ? c->alpha : 1.0f;
+    int ix = pool_add(p, n, x, 0), io = pool_add(p, 1, c->beta != 0 ? out0 : NULL, 0);
+    int ipart = c->op == CT_CHECK_SUM_SQUARES ? pool_add(p, CT_RED_PARTIALS, NULL, 0) : -1;
+    if (p->st != CT_OK) return;
+    double want, mag = 0;
+    if (c->op == CT_CHECK_SUM_SQUARES) {
+        p->st = ct_sum_squares(p->dev, at(p, io), at(p, ipart), at(p, ix), (int)n);
+        want = ref_sum_squares(da(a, x), (int)n);
+        mag = want;
+    } else {
+        p->st = ct_reduce_sum(p->dev, at(p, io), at(p, ix), (int)n, scale, c->beta);
+        want = c->beta * da(a, out0)[0] + scale * ref_sum(da(a, x), (int)n);
+        mag = fabs(c->beta * da(a, out0)[0]);
+        for (size_t i = 0; i < n; i++) mag += fabs(scale * da(a, x)[i]);
+    }
+    if (!pool_read(p, io, outg)) return;
+    compare(r, "sum", outg, &want, 1, 1e-6, 2.0 * ((double)n + 2) * EPS_F, &mag);
+    snprintf(r->what, sizeof r->what, "%s n=%zu", ct_check_op_name(c->op), n);
+}
+
+static void run_helpers(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    ct_device *dev = p->dev;
+    if (c->op == CT_CHECK_GATHER_ROWS) {
+        int B = c->M, F = c->N, Nrows = c->K;
+        float *src = rand_fill(a, rg, (size_t)Nrows * F, 1.0f), *outg = fa(a, (size_t)B * F);
+        float *outw = fa(a, (size_t)B * F);
+        int32_t *idx = calloc((size_t)B, sizeof(int32_t));
+        if (a->fail || !idx) {
+            free(idx);
+            return;
+        }
+        for (int i = 0; i < B; i++) idx[i] = below(rg, Nrows);
+        int is = pool_add(p, (size_t)Nrows * F, src, 0), ii = pool_add(p, (size_t)B, idx, 1);
+        int io = pool_add(p, (size_t)B * F, NULL, 0);
+        if (p->st == CT_OK) p->st = ct_gather_rows(dev, at(p, io), at(p, is), at(p, ii), B, F);
+        if (pool_read(p, io, outg)) {
+            ref_gather_rows(da(a, outw), da(a, src), idx, B, F);
+            compare(r, "out", outg, da(a, outw), (size_t)B * F, 0, 0, NULL);
+        }
+        free(idx);
+        snprintf(r->what, sizeof r->what, "gather_rows B=%d F=%d from %d rows", B, F, Nrows);
+    } else if (c->op == CT_CHECK_ARGMAX_CORRECT || c->op == CT_CHECK_BINARY_CORRECT) {
+        int B = c->M, C = c->N;
+        size_t n = (size_t)B * C;
+        float *Z = rand_fill(a, rg, n, 2.0f), *T = fa(a, n);
+        int32_t *labels = calloc((size_t)B, sizeof(int32_t)), start = below(rg, 1000), got = 0, want;
+        if (a->fail || !labels) {
+            free(labels);
+            return;
+        }
+        if (c->op == CT_CHECK_ARGMAX_CORRECT) {
+            for (int i = 0; i < B; i++) {
+                int best = 0;
+                for (int j = 1; j < C; j++)
+                    if (Z[(size_t)i * C + j] > Z[(size_t)i * C + best]) best = j;
+                labels[i] = below(rg, 2) ? best : below(rg, C); /* about half right */
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) T[i] = (float)below(rg, 2);
+            to_double(da(a, T), T, n);
+        }
+        int iz = pool_add(p, n, Z, 0), ic = pool_add(p, 1, &start, 1);
+        int il = c->op == CT_CHECK_ARGMAX_CORRECT ? pool_add(p, (size_t)B, labels, 1) : pool_add(p, n, T, 0);
+        if (p->st == CT_OK)
+            p->st = c->op == CT_CHECK_ARGMAX_CORRECT
+                        ? ct_argmax_correct(dev, at(p, ic), at(p, iz), at(p, il), B, C)
+                        : ct_binary_correct(dev, at(p, ic), at(p, iz), at(p, il), (int)n);
+        if (pool_read(p, ic, &got)) {
+            want = start + (c->op == CT_CHECK_ARGMAX_CORRECT ? ref_argmax_correct(da(a, Z), labels, B, C)
+                                                             : ref_binary_correct(da(a, Z), da(a, T), (int)n));
+            compare_int(r, "count", &got, &want, 1);
+        }
+        free(labels);
+        snprintf(r->what, sizeof r->what, "%s B=%d C=%d", ct_check_op_name(c->op), B, C);
+    } else {
+        size_t n = (size_t)c->N;
+        float value = c->alpha != 0 ? c->alpha : 0.75f;
+        float *x = rand_fill(a, rg, n, 1.0f), *xg = fa(a, n), *xw = fa(a, n);
+        if (a->fail) return;
+        int ix = pool_add(p, n, c->op == CT_CHECK_FILL ? NULL : x, 0);
+        if (p->st != CT_OK) return;
+        p->st = c->op == CT_CHECK_FILL ? ct_fill(dev, at(p, ix), value, (int)n)
+                                       : ct_scale(dev, at(p, ix), value, (int)n);
+        if (!pool_read(p, ix, xg)) return;
+        for (size_t i = 0; i < n; i++) da(a, xw)[i] = c->op == CT_CHECK_FILL ? value : value * da(a, x)[i];
+        compare(r, "x", xg, da(a, xw), n, 0, EPS_F, NULL);
+        snprintf(r->what, sizeof r->what, "%s n=%zu value=%g", ct_check_op_name(c->op), n, value);
+    }
+}
+
+ct_status ct_check_run(ct_device *dev, const ct_check_case *c, uint64_t seed, ct_check_result *r) {
+    memset(r, 0, sizeof *r);
+    pool p;
+    memset(&p, 0, sizeof p);
+    p.dev = dev;
+    arrays a;
+    memset(&a, 0, sizeof a);
+    rng rg = {seed ^ ((uint64_t)c->op << 40)};
+    snprintf(r->what, sizeof r->what, "%s", ct_check_op_name(c->op));
+    switch (c->op) {
+    case CT_CHECK_GEMM:
+    case CT_CHECK_DENSE_FORWARD:
+    case CT_CHECK_DENSE_BACKWARD_WEIGHT:
+    case CT_CHECK_DENSE_BACKWARD_INPUT: run_gemm_like(&p, &a, &rg, c, r); break;
+    case CT_CHECK_BIAS_ACT_FORWARD:
+    case CT_CHECK_ACT_FORWARD:
+    case CT_CHECK_ACT_BACKWARD: run_act(&p, &a, &rg, c, r); break;
+    case CT_CHECK_BIAS_BACKWARD: run_bias_backward(&p, &a, &rg, c, r); break;
+    case CT_CHECK_LOSS: run_loss(&p, &a, &rg, c, r); break;
+    case CT_CHECK_DROPOUT_FORWARD:
+    case CT_CHECK_DROPOUT_BACKWARD: run_dropout(&p, &a, &rg, c, r); break;
+    case CT_CHECK_OPTIM: run_optim(&p, &a, &rg, c, r); break;
+    case CT_CHECK_SUM_SQUARES:
+    case CT_CHECK_REDUCE_SUM: run_reduce(&p, &a, &rg, c, r); break;
+    default: run_helpers(&p, &a, &rg, c, r); break;
+    }
+    if (a.fail && p.st == CT_OK) p.st = ct_fail(dev, CT_ERR_ALLOC, "check: out of host memory");
+    if (p.guard_msg[0]) {
+        if (!r->n_bad) snprintf(r->first_bad, sizeof r->first_bad, "%s", p.guard_msg);
+        r->n_bad++;
+    }
+    r->pass = p.st == CT_OK && r->n_bad == 0 && r->n_checked > 0;
+    pool_free(&p);
+    arrays_free(&a);
+    return p.st;
+}
+
+/* ---- the selftest's cases ---------------------------------------------------------------- */
+
+#define GEMM(m, n, k, ta, tb, be) {.op = CT_CHECK_GEMM, .M = m, .N = n, .K = k, .transA = ta, .transB = tb, .beta = be}
+#define DENSE(o, b, i, out) {.op = o, .M = b, .K = i, .N = out}
+#define ACT(o, a, al, b, n) {.op = o, .act = a, .alpha = al, .M = b, .N = n}
+#define ACTS(o, b, n)                                                                              \
+    ACT(o, CT_ACT_IDENTITY, 0, b, n), ACT(o, CT_ACT_RELU, 0, b, n),                                \
+        ACT(o, CT_ACT_LEAKY_RELU, 0.01f, b, n), ACT(o, CT_ACT_ELU, 1.0f, b, n),                    \
+        ACT(o, CT_ACT_SIGMOID, 0, b, n), ACT(o, CT_ACT_TANH, 0, b, n), ACT(o, CT_ACT_GELU, 0, b, n)
+#define LOSS(l, b, c) {.op = CT_CHECK_LOSS, .loss = l, .M = b, .N = c, .delta = 1.0f}
+#define OPT(k, lr_, wd, clip, t)                                                                   \
+    {.op = CT_CHECK_OPTIM, .N = 1001, .step = t,                                                   \
+     .optim = {.kind = k, .lr = lr_, .momentum = 0.9f, .dampening = 0.1f * (k == CT_OPT_MOMENTUM), \
+               .beta1 = 0.9f, .beta2 = 0.999f, .rho = 0.99f, .eps = 1e-8f, .weight_decay = wd,     \
+               .clip_norm = clip}}
+
+static const ct_check_case selftest_cases[] = {
+    GEMM(17, 13, 9, 0, 0, 0), GEMM(33, 255, 17, 1, 0, 0.5f), GEMM(64, 10, 129, 0, 1, 0),
+    GEMM(3, 1, 1000, 1, 1, 0),
+    DENSE(CT_CHECK_DENSE_FORWARD, 17, 255, 33), DENSE(CT_CHECK_DENSE_BACKWARD_WEIGHT, 17, 255, 33),
+    DENSE(CT_CHECK_DENSE_BACKWARD_INPUT, 17, 255, 33),
+    ACTS(CT_CHECK_BIAS_ACT_FORWARD, 17, 33), ACTS(CT_CHECK_ACT_BACKWARD, 1, 1001),
+    ACT(CT_CHECK_ACT_FORWARD, CT_ACT_GELU, 0, 1, 255),
+    {.op = CT_CHECK_BIAS_BACKWARD, .M = 255, .N = 17},
+    LOSS(CT_LOSS_SOFTMAX_CE, 255, 10), LOSS(CT_LOSS_SIGMOID_BCE, 17, 1), LOSS(CT_LOSS_MSE, 33, 3),
+    LOSS(CT_LOSS_HUBER, 33, 3),
+    {.op = CT_CHECK_DROPOUT_FORWARD, .N = 1001, .p = 0.3f, .step = 7, .layer = 1},
+    {.op = CT_CHECK_DROPOUT_BACKWARD, .N = 1001, .p = 0.3f, .step = 7, .layer = 1},
+    OPT(CT_OPT_SGD, 0.1f, 0.01f, 0, 1), OPT(CT_OPT_MOMENTUM, 0.1f, 0, 0, 1),
+    OPT(CT_OPT_MOMENTUM, 0.1f, 0, 0, 2), OPT(CT_OPT_NESTEROV, 0.1f, 0.01f, 0, 3),
+    OPT(CT_OPT_RMSPROP, 0.01f, 0, 0, 2), OPT(CT_OPT_ADAM, 0.001f, 0, 0, 1),
+    OPT(CT_OPT_ADAMW, 0.001f, 0.01f, 1.0f, 5),
+    {.op = CT_CHECK_SUM_SQUARES, .N = 1001}, {.op = CT_CHECK_REDUCE_SUM, .N = 1001, .beta = 0},
+    {.op = CT_CHECK_GATHER_ROWS, .M = 17, .N = 33, .K = 100},
+    {.op = CT_CHECK_ARGMAX_CORRECT, .M = 255, .N = 10}, {.op = CT_CHECK_BINARY_CORRECT, .M = 255, .N = 1},
+    {.op = CT_CHECK_FILL, .N = 1001}, {.op = CT_CHECK_SCALE, .N = 1001, .alpha = -1.5f},
+};
+
+int ct_check_selftest_cases(const ct_check_case **cases) {
+    *cases = selftest_cases;
+    return (int)(sizeof selftest_cases / sizeof selftest_cases[0]);
+}

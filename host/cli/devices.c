@@ -1,0 +1,117 @@
+/* cltrain devices: every platform and device, and whether CLBlast works on each. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void human_bytes(char *dst, size_t n, unsigned long long b) {
+    const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)b;
+    int u = 0;
+    while (v >= 1024 && u < 4) v /= 1024, u++;
+    snprintf(dst, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+/* Writes s as a JSON string (quotes and escapes). */
+static void json_str(const char *s) {
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static void usage(FILE *f) {
+    fputs("usage: cltrain devices [--json] [--no-clblast]\n"
+          "\n"
+          "Lists every OpenCL device: index, platform, name, vendor, type, compute units, global\n"
+          "and local memory, max work-group size, OpenCL C version, fp64 support, and whether\n"
+          "CLBlast computes a correct product on it. '*' marks the device chosen by default.\n"
+          "\n"
+          "  --json         one JSON object {\"default\": i, \"devices\": [...]}\n"
+          "  --no-clblast   skip the CLBlast probe (it compiles CLBlast's kernels on first use)\n",
+          f);
+}
+
+int cmd_devices(int argc, char **argv) {
+    int json = 0, probe = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--no-clblast"))
+            probe = 0;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return CLI_OK;
+        } else {
+            cli_error("devices: unknown option '%s' (see cltrain devices --help)", argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    char msg[CT_MSG_LEN];
+    ct_device_info *infos = NULL;
+    int n = 0;
+    if (ct_device_list(&infos, &n, probe, msg) != CT_OK) {
+        cli_error("%s", msg);
+        return CLI_FAIL;
+    }
+    int def = ct_device_default(infos, n);
+
+    if (json) {
+        printf("{\"default\": %d, \"devices\": [", def);
+        for (int i = 0; i < n; i++) {
+            const ct_device_info *d = &infos[i];
+            printf("%s\n  {\"index\": %d, \"platform\": ", i ? "," : "", d->index);
+            json_str(d->platform);
+            printf(", \"name\": ");
+            json_str(d->name);
+            printf(", \"vendor\": ");
+            json_str(d->vendor);
+            printf(", \"type\": \"%s\", \"compute_units\": %u, \"global_mem\": %llu, "
+                   "\"local_mem\": %llu, \"max_work_group\": %zu, \"opencl_c_version\": ",
+                   d->type, d->compute_units, d->global_mem, d->local_mem, d->max_work_group);
+            json_str(d->opencl_c_version);
+            printf(", \"fp64\": %s, \"clblast\": %s", d->fp64 ? "true" : "false",
+                   d->clblast < 0 ? "null" : d->clblast ? "true" : "false");
+            if (d->clblast == 0) {
+                printf(", \"clblast_note\": ");
+                json_str(d->clblast_note);
+            }
+            printf("}");
+        }
+        printf("\n]}\n");
+    } else {
+        if (n == 0) printf("no OpenCL devices (a platform exists but has none)\n");
+        for (int i = 0; i < n; i++) {
+            const ct_device_info *d = &infos[i];
+            char gm[32], lm[32];
+            human_bytes(gm, sizeof gm, d->global_mem);
+            human_bytes(lm, sizeof lm, d->local_mem);
+            printf("%s[%d] %s%s\n", i ? "\n" : "", d->index, d->name, i == def ? "  *default" : "");
+            printf("    platform        %s\n", d->platform);
+            printf("    vendor          %s\n", d->vendor);
+            printf("    type            %s\n", d->type);
+            printf("    compute units   %u\n", d->compute_units);
+            printf("    global memory   %s\n", gm);
+            printf("    local memory    %s\n", lm);
+            printf("    max work-group  %zu\n", d->max_work_group);
+            printf("    OpenCL C        %s\n", d->opencl_c_version);
+            printf("    fp64            %s\n", d->fp64 ? "yes" : "no");
+            if (d->clblast < 0)
+                printf("    CLBlast         not probed (--no-clblast)\n");
+            else if (d->clblast)
+                printf("    CLBlast         works\n");
+            else
+                printf("    CLBlast         no: %s\n", d->clblast_note);
+        }
+    }
+    free(infos);
+    return CLI_OK;
+}

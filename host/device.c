@@ -1,0 +1,799 @@
+/* Device layer: platform and device choice, context, queue, program build, kernel table,
+ * OpenCL and CLBlast error names, kernel argument helpers. */
+#include "device.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef CT_HAVE_CLBLAST
+#include <clblast_c.h>
+#endif
+
+/* Generated from the kernels folder by cmake/embed_kernels.cmake; ends with a NULL name. */
+extern const struct ct_kernel_source {
+    const char *name;
+    const char *text;
+    size_t len;
+} ct_kernel_sources[];
+
+/* ---- names ------------------------------------------------------------------------------- */
+
+const char *ct_status_name(ct_status s) {
+    switch (s) {
+    case CT_OK: return "CT_OK";
+    case CT_ERR_ARG: return "CT_ERR_ARG";
+    case CT_ERR_ALLOC: return "CT_ERR_ALLOC";
+    case CT_ERR_NO_PLATFORM: return "CT_ERR_NO_PLATFORM";
+    case CT_ERR_NO_DEVICE: return "CT_ERR_NO_DEVICE";
+    case CT_ERR_OPENCL: return "CT_ERR_OPENCL";
+    case CT_ERR_BUILD: return "CT_ERR_BUILD";
+    case CT_ERR_CLBLAST: return "CT_ERR_CLBLAST";
+    case CT_ERR_IO: return "CT_ERR_IO";
+    case CT_ERR_FORMAT: return "CT_ERR_FORMAT";
+    case CT_ERR_NUMERIC: return "CT_ERR_NUMERIC";
+    }
+    return "CT_ERR_UNKNOWN";
+}
+
+const char *ct_cl_error_name(cl_int code) {
+    switch (code) {
+#define N(x) \
+    case x: return #x;
+        N(CL_SUCCESS)
+        N(CL_DEVICE_NOT_FOUND)
+        N(CL_DEVICE_NOT_AVAILABLE)
+        N(CL_COMPILER_NOT_AVAILABLE)
+        N(CL_MEM_OBJECT_ALLOCATION_FAILURE)
+        N(CL_OUT_OF_RESOURCES)
+        N(CL_OUT_OF_HOST_MEMORY)
+        N(CL_PROFILING_INFO_NOT_AVAILABLE)
+        N(CL_MEM_COPY_OVERLAP)
+        N(CL_IMAGE_FORMAT_MISMATCH)
+        N(CL_IMAGE_FORMAT_NOT_SUPPORTED)
+        N(CL_BUILD_PROGRAM_FAILURE)
+        N(CL_MAP_FAILURE)
+        N(CL_MISALIGNED_SUB_BUFFER_OFFSET)
+        N(CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST)
+        N(CL_COMPILE_PROGRAM_FAILURE)
+        N(CL_LINKER_NOT_AVAILABLE)
+        N(CL_LINK_PROGRAM_FAILURE)
+        N(CL_DEVICE_PARTITION_FAILED)
+        N(CL_KERNEL_ARG_INFO_NOT_AVAILABLE)
+        N(CL_INVALID_VALUE)
+        N(CL_INVALID_DEVICE_TYPE)
+        N(CL_INVALID_PLATFORM)
+        N(CL_INVALID_DEVICE)
+        N(CL_INVALID_CONTEXT)
+        N(CL_INVALID_QUEUE_PROPERTIES)
+        N(CL_INVALID_COMMAND_QUEUE)
+        N(CL_INVALID_HOST_PTR)
+        N(CL_INVALID_MEM_OBJECT)
+        N(CL_INVALID_IMAGE_FORMAT_DESCRIPTOR)
+        N(CL_INVALID_IMAGE_SIZE)
+        N(CL_INVALID_SAMPLER)
+        N(CL_INVALID_BINARY)
+        N(CL_INVALID_BUILD_OPTIONS)
+        N(CL_INVALID_PROGRAM)
+        N(CL_INVALID_PROGRAM_EXECUTABLE)
+        N(CL_INVALID_KERNEL_NAME)
+        N(CL_INVALID_KERNEL_DEFINITION)
+        N(CL_INVALID_KERNEL)
+        N(CL_INVALID_ARG_INDEX)
+        N(CL_INVALID_ARG_VALUE)
+        N(CL_INVALID_ARG_SIZE)
+        N(CL_INVALID_KERNEL_ARGS)
+        N(CL_INVALID_WORK_DIMENSION)
+        N(CL_INVALID_WORK_GROUP_SIZE)
+        N(CL_INVALID_WORK_ITEM_SIZE)
+        N(CL_INVALID_GLOBAL_OFFSET)
+        N(CL_INVALID_EVENT_WAIT_LIST)
+        N(CL_INVALID_EVENT)
+        N(CL_INVALID_OPERATION)
+        N(CL_INVALID_GL_OBJECT)
+        N(CL_INVALID_BUFFER_SIZE)
+        N(CL_INVALID_MIP_LEVEL)
+        N(CL_INVALID_GLOBAL_WORK_SIZE)
+        N(CL_INVALID_PROPERTY)
+        N(CL_INVALID_IMAGE_DESCRIPTOR)
+        N(CL_INVALID_COMPILER_OPTIONS)
+        N(CL_INVALID_LINKER_OPTIONS)
+        N(CL_INVALID_DEVICE_PARTITION_COUNT)
+#undef N
+    case -1001: return "CL_PLATFORM_NOT_FOUND_KHR";
+    }
+    return "unknown OpenCL error";
+}
+
+const char *ct_clblast_error_name(int code) {
+    switch (code) {
+    case -1024: return "CLBlastNotImplemented";
+    case -1022: return "CLBlastInvalidMatrixA";
+    case -1021: return "CLBlastInvalidMatrixB";
+    case -1020: return "CLBlastInvalidMatrixC";
+    case -1019: return "CLBlastInvalidVectorX";
+    case -1018: return "CLBlastInvalidVectorY";
+    case -1017: return "CLBlastInvalidDimension";
+    case -1016: return "CLBlastInvalidLeadDimA";
+    case -1015: return "CLBlastInvalidLeadDimB";
+    case -1014: return "CLBlastInvalidLeadDimC";
+    case -1013: return "CLBlastInvalidIncrementX";
+    case -1012: return "CLBlastInvalidIncrementY";
+    case -1011: return "CLBlastInsufficientMemoryA";
+    case -1010: return "CLBlastInsufficientMemoryB";
+    case -1009: return "CLBlastInsufficientMemoryC";
+    case -1008: return "CLBlastInsufficientMemoryX";
+    case -1007: return "CLBlastInsufficientMemoryY";
+    case -2050: return "CLBlastInsufficientMemoryTemp";
+    case -2049: return "CLBlastInvalidBatchCount";
+    case -2048: return "CLBlastInvalidOverrideKernel";
+    case -2047: return "CLBlastMissingOverrideParameter";
+    case -2046: return "CLBlastInvalidLocalMemUsage";
+    case -2045: return "CLBlastNoHalfPrecision";
+    case -2044: return "CLBlastNoDoublePrecision";
+    case -2043: return "CLBlastInvalidVectorScalar";
+    case -2042: return "CLBlastInsufficientMemoryScalar";
+    case -2041: return "CLBlastDatabaseError";
+    case -2040: return "CLBlastUnknownError";
+    case -2039: return "CLBlastUnexpectedError";
+    }
+    return ct_cl_error_name((cl_int)code); /* the codes it shares with OpenCL */
+}
+
+const char *ct_gemm_backend_name(ct_gemm_backend b) {
+    switch (b) {
+    case CT_GEMM_AUTO: return "auto";
+    case CT_GEMM_CLBLAST: return "clblast";
+    case CT_GEMM_OWN: return "own";
+    }
+    return "unknown";
+}
+
+/* ---- messages ---------------------------------------------------------------------------- */
+
+static void vformat(char *dst, size_t n, const char *fmt, va_list ap) {
+    int k = vsnprintf(dst, n, fmt, ap);
+    if (k < 0) snprintf(dst, n, "(message could not be formatted)");
+}
+
+static ct_status msg_fail(char *msg, ct_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static ct_status msg_fail(char *msg, ct_status s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (msg) vformat(msg, CT_MSG_LEN, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+ct_status ct_fail(ct_device *dev, ct_status s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (dev) vformat(dev->err, sizeof dev->err, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+ct_status ct_cl_fail(ct_device *dev, cl_int code, const char *call, const char *where) {
+    return ct_fail(dev, CT_ERR_OPENCL, "%s: %s failed: %s (%d)", where, call,
+                   ct_cl_error_name(code), (int)code);
+}
+
+const char *ct_device_error(const ct_device *dev) { return dev ? dev->err : ""; }
+const ct_device_info *ct_device_get_info(const ct_device *dev) { return &dev->info; }
+
+/* ---- enumeration ------------------------------------------------------------------------- */
+
+#define NO_PLATFORM_HINT                                                                        \
+    "install an OpenCL driver: for the CPU, apt-get install pocl-opencl-icd (or set "          \
+    "OCL_ICD_VENDORS to the folder holding its .icd file)"
+
+typedef struct {
+    cl_platform_id platform;
+    cl_device_id device;
+} dev_ref;
+
+/* Every (platform, device) pair in enumeration order. *out malloc'ed. */
+static ct_status enumerate(dev_ref **out, int *count, char *msg) {
+    *out = NULL;
+    *count = 0;
+    cl_uint np = 0;
+    cl_int e = clGetPlatformIDs(0, NULL, &np);
+    if (e == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (e == CL_SUCCESS && np == 0))
+        return msg_fail(msg, CT_ERR_NO_PLATFORM, "no OpenCL platform found (clGetPlatformIDs: %s); %s",
+                        e == CL_SUCCESS ? "0 platforms" : ct_cl_error_name(e), NO_PLATFORM_HINT);
+    if (e != CL_SUCCESS)
+        return msg_fail(msg, CT_ERR_OPENCL, "listing OpenCL platforms: clGetPlatformIDs failed: %s (%d)",
+                        ct_cl_error_name(e), (int)e);
+    cl_platform_id *plats = calloc(np, sizeof *plats);
+    dev_ref *refs = NULL;
+    int n = 0;
+    ct_status st = CT_OK;
+    if (!plats) {
+        st = msg_fail(msg, CT_ERR_ALLOC, "listing OpenCL platforms: out of host memory");
+        goto fail;
+    }
+    e = clGetPlatformIDs(np, plats, NULL);
+    if (e != CL_SUCCESS) {
+        st = msg_fail(msg, CT_ERR_OPENCL, "listing OpenCL platforms: clGetPlatformIDs failed: %s (%d)",
+                      ct_cl_error_name(e), (int)e);
+        goto fail;
+    }
+    for (cl_uint p = 0; p < np; p++) {
+        cl_uint nd = 0;
+        e = clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd);
+        if (e == CL_DEVICE_NOT_FOUND || nd == 0) continue; /* a platform without devices */
+        if (e != CL_SUCCESS) {
+            st = msg_fail(msg, CT_ERR_OPENCL, "listing devices of platform %u: clGetDeviceIDs failed: %s (%d)",
+                          p, ct_cl_error_name(e), (int)e);
+            goto fail;
+        }
+        dev_ref *grown = realloc(refs, (size_t)(n + (int)nd) * sizeof *refs);
+        cl_device_id *ids = calloc(nd, sizeof *ids);
+        if (!grown || !ids) {
+            free(ids);
+            if (grown) refs = grown;
+            st = msg_fail(msg, CT_ERR_ALLOC, "listing OpenCL devices: out of host memory");
+            goto fail;
+        }
+        refs = grown;
+        e = clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, nd, ids, NULL);
+        if (e != CL_SUCCESS) {
+            free(ids);
+            st = msg_fail(msg, CT_ERR_OPENCL, "listing devices of platform %u: clGetDeviceIDs failed: %s (%d)",
+                          p, ct_cl_error_name(e), (int)e);
+            goto fail;
+        }
+        for (cl_uint d = 0; d < nd; d++) {
+            refs[n].platform = plats[p];
+            refs[n].device = ids[d];
+            n++;
+        }
+        free(ids);
+    }
+    free(plats);
+    *out = refs;
+    *count = n;
+    return CT_OK;
+fail:
+    free(refs);
+    free(plats);
+    return st;
+}
+
+static void get_str(cl_device_id d, cl_device_info what, char *dst, size_t n) {
+    dst[0] = '\0';
+    if (clGetDeviceInfo(d, what, n, dst, NULL) != CL_SUCCESS) snprintf(dst, n, "?");
+    dst[n - 1] = '\0';
+}
+
+static void fill_info(ct_device_info *info, int index, cl_platform_id p, cl_device_id d) {
+    memset(info, 0, sizeof *info);
+    info->index = index;
+    if (clGetPlatformInfo(p, CL_PLATFORM_NAME, sizeof info->platform, info->platform, NULL) !=
+        CL_SUCCESS)
+        snprintf(info->platform, sizeof info->platform, "?");
+    info->platform[sizeof info->platform - 1] = '\0';
+    get_str(d, CL_DEVICE_NAME, info->name, sizeof info->name);
+    get_str(d, CL_DEVICE_VENDOR, info->vendor, sizeof info->vendor);
+    get_str(d, CL_DEVICE_OPENCL_C_VERSION, info->opencl_c_version, sizeof info->opencl_c_version);
+    cl_device_type t = 0;
+    clGetDeviceInfo(d, CL_DEVICE_TYPE, sizeof t, &t, NULL);
+    snprintf(info->type, sizeof info->type, "%s",
+             (t & CL_DEVICE_TYPE_GPU)           ? "gpu"
+             : (t & CL_DEVICE_TYPE_CPU)         ? "cpu"
+             : (t & CL_DEVICE_TYPE_ACCELERATOR) ? "accelerator"
+                                                : "other");
+    cl_uint cu = 0;
+    clGetDeviceInfo(d, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cu, &cu, NULL);
+    info->compute_units = cu;
+    cl_ulong gm = 0, lm = 0;
+    clGetDeviceInfo(d, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof gm, &gm, NULL);
+    clGetDeviceInfo(d, CL_DEVICE_LOCAL_MEM_SIZE, sizeof lm, &lm, NULL);
+    info->global_mem = gm;
+    info->local_mem = lm;
+    size_t wg = 0;
+    clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
+    info->max_work_group = wg;
+    cl_device_fp_config fp = 0;
+    clGetDeviceInfo(d, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof fp, &fp, NULL);
+    size_t ext_len = 0;
+    int has_ext = 0;
+    if (clGetDeviceInfo(d, CL_DEVICE_EXTENSIONS, 0, NULL, &ext_len) == CL_SUCCESS && ext_len) {
+        char *ext = malloc(ext_len + 1);
+        if (ext && clGetDeviceInfo(d, CL_DEVICE_EXTENSIONS, ext_len, ext, NULL) == CL_SUCCESS) {
+            ext[ext_len] = '\0';
+            has_ext = strstr(ext, "cl_khr_fp64") != NULL;
+        }
+        free(ext);
+    }
+    info->fp64 = fp != 0 || has_ext;
+    info->clblast = -1;
+}
+
+/* ---- CLBlast probe ----------------------------------------------------------------------- */
+
+/* Runs one small odd-sized product through CLBlast and checks it on the host. */
+static int clblast_probe(cl_context ctx, cl_command_queue q, char *why, size_t n) {
+#ifndef CT_HAVE_CLBLAST
+    (void)ctx;
+    (void)q;
+    snprintf(why, n, "not built in (libclblast-dev was not found at configure time)");
+    return 0;
+#else
+    enum { M = 17, N = 13, K = 9 };
+    float a[M * K], b[K * N], c[M * N];
+    for (int i = 0; i < M * K; i++) a[i] = (float)((i * 7 % 11) - 5) * 0.25f;
+    for (int i = 0; i < K * N; i++) b[i] = (float)((i * 5 % 13) - 6) * 0.125f;
+    for (int i = 0; i < M * N; i++) c[i] = NAN;
+    cl_int e = CL_SUCCESS;
+    int ok = 0;
+    cl_mem A = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof a, a, &e);
+    cl_mem B = e == CL_SUCCESS
+                   ? clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof b, b, &e)
+                   : NULL;
+    cl_mem C = e == CL_SUCCESS
+                   ? clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof c, c, &e)
+                   : NULL;
+    if (e != CL_SUCCESS) {
+        snprintf(why, n, "clCreateBuffer failed: %s", ct_cl_error_name(e));
+        goto done;
+    }
+    CLBlastStatusCode s = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo,
+                                       M, N, K, 1.0f, A, 0, K, B, 0, N, 0.0f, C, 0, N, &q, NULL);
+    if (s != CLBlastSuccess) {
+        snprintf(why, n, "CLBlastSgemm failed: %s", ct_clblast_error_name(s));
+        goto done;
+    }
+    e = clEnqueueReadBuffer(q, C, CL_TRUE, 0, sizeof c, c, 0, NULL, NULL);
+    if (e != CL_SUCCESS) {
+        snprintf(why, n, "reading the probe result: %s", ct_cl_error_name(e));
+        goto done;
+    }
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s2 = 0;
+            for (int k = 0; k < K; k++) s2 += (double)a[i * K + k] * b[k * N + j];
+            if (!(fabs(c[i * N + j] - s2) <= 1e-4 * (1 + fabs(s2)))) {
+                snprintf(why, n, "CLBlastSgemm gave a wrong product (C[%d][%d] = %g, expected %g)",
+                         i, j, (double)c[i * N + j], s2);
+                goto done;
+            }
+        }
+    ok = 1;
+    why[0] = '\0';
+done:
+    if (C) clReleaseMemObject(C);
+    if (B) clReleaseMemObject(B);
+    if (A) clReleaseMemObject(A);
+    return ok;
+#endif
+}
+
+/* Every device's refs (optional) and info, in enumeration order; both malloc'ed. */
+static ct_status list_all(dev_ref **refs_out, ct_device_info **out, int *count, int probe_clblast,
+                          char *msg) {
+    dev_ref *refs = NULL;
+    int n = 0;
+    *out = NULL;
+    *count = 0;
+    if (refs_out) *refs_out = NULL;
+    ct_status st = enumerate(&refs, &n, msg);
+    if (st != CT_OK) return st;
+    ct_device_info *infos = calloc(n > 0 ? (size_t)n : 1, sizeof *infos);
+    if (!infos) {
+        free(refs);
+        return msg_fail(msg, CT_ERR_ALLOC, "listing OpenCL devices: out of host memory");
+    }
+    for (int i = 0; i < n; i++) {
+        fill_info(&infos[i], i, refs[i].platform, refs[i].device);
+        if (!probe_clblast) continue;
+        cl_int e = CL_SUCCESS;
+        cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
+                                         (cl_context_properties)refs[i].platform, 0};
+        cl_context ctx = clCreateContext(props, 1, &refs[i].device, NULL, NULL, &e);
+        cl_command_queue q = e == CL_SUCCESS ? clCreateCommandQueue(ctx, refs[i].device, 0, &e) : NULL;
+        if (e != CL_SUCCESS) {
+            infos[i].clblast = 0;
+            snprintf(infos[i].clblast_note, sizeof infos[i].clblast_note,
+                     "could not open the device: %s", ct_cl_error_name(e));
+        } else {
+            infos[i].clblast = clblast_probe(ctx, q, infos[i].clblast_note,
+                                             sizeof infos[i].clblast_note);
+        }
+        if (q) clReleaseCommandQueue(q);
+        if (ctx) clReleaseContext(ctx);
+    }
+    if (refs_out)
+        *refs_out = refs;
+    else
+        free(refs);
+    *out = infos;
+    *count = n;
+    return CT_OK;
+}
+
+ct_status ct_device_list(ct_device_info **out, int *count, int probe_clblast, char msg[CT_MSG_LEN]) {
+    return list_all(NULL, out, count, probe_clblast, msg);
+}
+
+/* ---- selection --------------------------------------------------------------------------- */
+
+static int ci_contains(const char *hay, const char *needle) {
+    size_t hn = strlen(hay), nn = strlen(needle);
+    if (nn == 0) return 0;
+    for (size_t i = 0; i + nn <= hn; i++) {
+        size_t k = 0;
+        while (k < nn && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k])) k++;
+        if (k == nn) return 1;
+    }
+    return 0;
+}
+
+static int ci_equal(const char *a, const char *b) {
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+    return *a == *b;
+}
+
+static int all_digits(const char *s) {
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s)) return 0;
+    return 1;
+}
+
+int ct_device_default(const ct_device_info *infos, int n) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(infos[i].type, "gpu")) return i;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(infos[i].type, "cpu")) return i;
+    return n > 0 ? 0 : -1;
+}
+
+/* A list "0: name (type)" of every device, for error messages. */
+static void describe_all(const ct_device_info *infos, int n, char *dst, size_t cap) {
+    size_t used = 0;
+    dst[0] = '\0';
+    for (int i = 0; i < n && used + 1 < cap; i++) {
+        int k = snprintf(dst + used, cap - used, "%s%d: %s (%s)", i ? ", " : "", i, infos[i].name,
+                         infos[i].type);
+        if (k < 0) break;
+        used += (size_t)k;
+    }
+    if (n == 0) snprintf(dst, cap, "none");
+}
+
+/* Picks the index of the device for selector (already resolved from the environment). */
+static ct_status pick(const ct_device_info *infos, int n, const char *sel, const char *origin,
+                      int *chosen, char *msg) {
+    char all[1024];
+    describe_all(infos, n, all, sizeof all);
+    if (n == 0)
+        return msg_fail(msg, CT_ERR_NO_DEVICE,
+                        "no OpenCL device found on any platform; %s", NO_PLATFORM_HINT);
+    if (!sel || !*sel) return *chosen = ct_device_default(infos, n), CT_OK;
+    if (all_digits(sel)) {
+        errno = 0;
+        long v = strtol(sel, NULL, 10);
+        if (errno == 0 && v >= 0 && v < n) return *chosen = (int)v, CT_OK;
+        return msg_fail(msg, CT_ERR_NO_DEVICE,
+                        "no OpenCL device with index %s (%s); there %s %d: %s", sel, origin,
+                        n == 1 ? "is" : "are", n, all);
+    }
+    const char *types[] = {"gpu", "cpu", "accelerator"};
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        if (!ci_equal(sel, types[t])) continue;
+        for (int i = 0; i < n; i++)
+            if (!strcmp(infos[i].type, types[t])) return *chosen = i, CT_OK;
+        return msg_fail(msg, CT_ERR_NO_DEVICE,
+                        "no OpenCL %s device (%s); devices: %s%s", types[t], origin, all,
+                        t == 1 ? "; for a CPU device, apt-get install pocl-opencl-icd" : "");
+    }
+    for (int i = 0; i < n; i++)
+        if (ci_contains(infos[i].name, sel)) return *chosen = i, CT_OK;
+    for (int i = 0; i < n; i++)
+        if (ci_contains(infos[i].platform, sel)) return *chosen = i, CT_OK;
+    return msg_fail(msg, CT_ERR_NO_DEVICE,
+                    "no OpenCL device matches '%s' (%s: an index, gpu, cpu, accelerator or part of "
+                    "a device name); devices: %s",
+                    sel, origin, all);
+}
+
+/* ---- program ----------------------------------------------------------------------------- */
+
+/* The program source: the embedded kernels, or the same files from $CLTRAIN_KERNELS_DIR. */
+static ct_status load_sources(ct_device *dev, char **out, size_t *len) {
+    const char *dir = getenv("CLTRAIN_KERNELS_DIR");
+    size_t total = 0, cap = 1;
+    char *buf = NULL;
+    *out = NULL;
+    for (int i = 0; ct_kernel_sources[i].name; i++) {
+        const char *text = ct_kernel_sources[i].text;
+        size_t n = ct_kernel_sources[i].len;
+        char *disk = NULL;
+        if (dir && *dir) {
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dir, ct_kernel_sources[i].name);
+            FILE *f = fopen(path, "rb");
+            if (!f) {
+                free(buf);
+                return ct_fail(dev, CT_ERR_IO, "loading kernels from CLTRAIN_KERNELS_DIR: cannot open %s: %s",
+                               path, strerror(errno));
+            }
+            long sz = -1;
+            if (fseek(f, 0, SEEK_END) == 0) sz = ftell(f);
+            if (sz < 0 || fseek(f, 0, SEEK_SET) != 0 || !(disk = malloc((size_t)sz + 1)) ||
+                fread(disk, 1, (size_t)sz, f) != (size_t)sz) {
+                fclose(f);
+                free(disk);
+                free(buf);
+                return ct_fail(dev, CT_ERR_IO, "loading kernels: cannot read %s", path);
+            }
+            fclose(f);
+            text = disk;
+            n = (size_t)sz;
+        }
+        char *grown = realloc(buf, cap + total + n + 64);
+        if (!grown) {
+            free(disk);
+            free(buf);
+            return ct_fail(dev, CT_ERR_ALLOC, "loading kernels: out of host memory");
+        }
+        buf = grown;
+        cap += n + 64;
+        total += (size_t)snprintf(buf + total, 64, "\n#line 1 \"%s\"\n", ct_kernel_sources[i].name);
+        memcpy(buf + total, text, n);
+        total += n;
+        buf[total] = '\0';
+        free(disk);
+    }
+    *out = buf;
+    *len = total;
+    return CT_OK;
+}
+
+static size_t pow2_at_most(size_t v, size_t cap) {
+    size_t p = 1;
+    while (p * 2 <= v && p * 2 <= cap) p *= 2;
+    return p;
+}
+
+static ct_status build_program(ct_device *dev) {
+    char *src = NULL;
+    size_t len = 0;
+    ct_status st = load_sources(dev, &src, &len);
+    if (st != CT_OK) return st;
+    cl_int e;
+    const char *srcs[1] = {src};
+    dev->program = clCreateProgramWithSource(dev->ctx, 1, srcs, &len, &e);
+    free(src);
+    if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clCreateProgramWithSource", "building kernels");
+    dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
+    dev->gemm_ts = dev->info.max_work_group >= 256 ? 16 : dev->info.max_work_group >= 64 ? 8 : 4;
+    char opts[256];
+    snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_GEMM_TS=%zu",
+             dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts);
+    e = clBuildProgram(dev->program, 1, &dev->id, opts, NULL, NULL);
+    if (e != CL_SUCCESS) {
+        size_t log_len = 0;
+        char log[CT_MSG_LEN - 256];
+        log[0] = '\0';
+        clGetProgramBuildInfo(dev->program, dev->id, CL_PROGRAM_BUILD_LOG, sizeof log, log, &log_len);
+        log[sizeof log - 1] = '\0';
+        return ct_fail(dev, CT_ERR_BUILD, "building kernels for %s: clBuildProgram failed: %s; build log:\n%s",
+                       dev->info.name, ct_cl_error_name(e), log[0] ? log : "(empty)");
+    }
+    for (int k = 0; k < CT_K_COUNT; k++) {
+        dev->kernels[k] = clCreateKernel(dev->program, ct_kernel_name((ct_kernel_id)k), &e);
+        if (e != CL_SUCCESS) {
+            char where[96];
+            snprintf(where, sizeof where, "creating kernel %s", ct_kernel_name((ct_kernel_id)k));
+            return ct_cl_fail(dev, e, "clCreateKernel", where);
+        }
+    }
+    return CT_OK;
+}
+
+const char *ct_kernel_name(ct_kernel_id id) {
+    static const char *const names[] = {
+#define CT_KERNEL(name) #name,
+#include "kernels.def"
+#undef CT_KERNEL
+    };
+    return (id >= 0 && id < CT_K_COUNT) ? names[id] : "?";
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+static int parse_gemm_env(ct_gemm_backend *out) {
+    const char *g = getenv("CLTRAIN_GEMM");
+    if (!g || !*g || !strcmp(g, "auto")) return *out = CT_GEMM_AUTO, 1;
+    if (!strcmp(g, "clblast")) return *out = CT_GEMM_CLBLAST, 1;
+    if (!strcmp(g, "own")) return *out = CT_GEMM_OWN, 1;
+    return 0;
+}
+
+ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MSG_LEN]) {
+    *out = NULL;
+    const char *origin = "the device selector";
+    if (!selector || !*selector) {
+        const char *env = getenv("CLTRAIN_DEVICE");
+        if (env && *env) {
+            selector = env;
+            origin = "from CLTRAIN_DEVICE";
+        }
+    }
+    ct_gemm_backend gemm;
+    if (!parse_gemm_env(&gemm))
+        return msg_fail(msg, CT_ERR_ARG, "CLTRAIN_GEMM='%s' is not one of auto, clblast, own",
+                        getenv("CLTRAIN_GEMM"));
+
+    dev_ref *refs = NULL;
+    ct_device_info *infos = NULL;
+    int n = 0;
+    ct_status st = list_all(&refs, &infos, &n, 0, msg);
+    if (st != CT_OK) return st;
+    int chosen = -1;
+    st = pick(infos, n, selector, origin, &chosen, msg);
+    if (st != CT_OK) goto fail;
+
+    ct_device *dev = calloc(1, sizeof *dev);
+    if (!dev) {
+        st = msg_fail(msg, CT_ERR_ALLOC, "opening a device: out of host memory");
+        goto fail;
+    }
+    dev->platform = refs[chosen].platform;
+    dev->id = refs[chosen].device;
+    dev->info = infos[chosen];
+    dev->gemm = gemm;
+    free(refs);
+    free(infos);
+    refs = NULL;
+    infos = NULL;
+
+    cl_int e;
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)dev->platform, 0};
+    dev->ctx = clCreateContext(props, 1, &dev->id, NULL, NULL, &e);
+    if (e != CL_SUCCESS) {
+        st = ct_cl_fail(dev, e, "clCreateContext", "opening the device");
+        goto fail_dev;
+    }
+    dev->queue = clCreateCommandQueue(dev->ctx, dev->id, CL_QUEUE_PROFILING_ENABLE, &e);
+    if (e != CL_SUCCESS) {
+        st = ct_cl_fail(dev, e, "clCreateCommandQueue", "opening the device");
+        goto fail_dev;
+    }
+    st = build_program(dev);
+    if (st != CT_OK) goto fail_dev;
+    *out = dev;
+    return CT_OK;
+
+fail_dev:
+    snprintf(msg, CT_MSG_LEN, "%s", dev->err);
+    ct_device_destroy(dev);
+    return st;
+fail:
+    free(refs);
+    free(infos);
+    return st;
+}
+
+void ct_device_destroy(ct_device *dev) {
+    if (!dev) return;
+    if (dev->queue) clFinish(dev->queue);
+    for (int k = 0; k < CT_K_COUNT; k++)
+        if (dev->kernels[k]) clReleaseKernel(dev->kernels[k]);
+    if (dev->program) clReleaseProgram(dev->program);
+    if (dev->queue) clReleaseCommandQueue(dev->queue);
+    if (dev->ctx) clReleaseContext(dev->ctx);
+    free(dev);
+}
+
+ct_status ct_device_finish(ct_device *dev) {
+    cl_int e = clFinish(dev->queue);
+    return e == CL_SUCCESS ? CT_OK : ct_cl_fail(dev, e, "clFinish", "waiting for the device");
+}
+
+int ct_device_clblast_works(ct_device *dev, const char **why) {
+    if (dev->info.clblast < 0)
+        dev->info.clblast = clblast_probe(dev->ctx, dev->queue, dev->info.clblast_note,
+                                          sizeof dev->info.clblast_note);
+    if (why) *why = dev->info.clblast_note;
+    return dev->info.clblast;
+}
+
+ct_status ct_device_set_gemm(ct_device *dev, ct_gemm_backend b) {
+    if (b != CT_GEMM_AUTO && b != CT_GEMM_CLBLAST && b != CT_GEMM_OWN)
+        return ct_fail(dev, CT_ERR_ARG, "ct_device_set_gemm: unknown backend %d", (int)b);
+    const char *why = NULL;
+    if (b == CT_GEMM_CLBLAST && !ct_device_clblast_works(dev, &why))
+        return ct_fail(dev, CT_ERR_CLBLAST, "CLBlast cannot be used on %s: %s", dev->info.name, why);
+    dev->gemm = b;
+    return CT_OK;
+}
+
+ct_gemm_backend ct_device_gemm(ct_device *dev) {
+    if (dev->gemm == CT_GEMM_AUTO) return ct_device_clblast_works(dev, NULL) ? CT_GEMM_CLBLAST : CT_GEMM_OWN;
+    return dev->gemm;
+}
+
+/* ---- kernel launching -------------------------------------------------------------------- */
+
+ct_args ct_args_begin(ct_device *dev, ct_kernel_id id) {
+    ct_args a = {dev, dev->kernels[id], id, 0, CL_SUCCESS};
+    return a;
+}
+
+static void set_arg(ct_args *a, size_t size, const void *v) {
+    if (a->err == CL_SUCCESS) {
+        cl_int e = clSetKernelArg(a->k, a->i, size, v);
+        if (e != CL_SUCCESS) a->err = e;
+    }
+    a->i++;
+}
+
+void ct_arg_mem(ct_args *a, cl_mem m) { set_arg(a, sizeof m, &m); }
+void ct_arg_int(ct_args *a, int v) {
+    cl_int x = v;
+    set_arg(a, sizeof x, &x);
+}
+void ct_arg_uint(ct_args *a, cl_uint v) { set_arg(a, sizeof v, &v); }
+void ct_arg_float(ct_args *a, float v) {
+    cl_float x = v;
+    set_arg(a, sizeof x, &x);
+}
+
+static ct_status launch(ct_args *a, cl_uint dims, const size_t *global, const size_t *local) {
+    char where[96];
+    snprintf(where, sizeof where, "kernel %s", ct_kernel_name(a->id));
+    if (a->err != CL_SUCCESS) return ct_cl_fail(a->dev, a->err, "clSetKernelArg", where);
+    cl_int e = clEnqueueNDRangeKernel(a->dev->queue, a->k, dims, NULL, global, local, 0, NULL, NULL);
+    if (e != CL_SUCCESS) return ct_cl_fail(a->dev, e, "clEnqueueNDRangeKernel", where);
+    return CT_OK;
+}
+
+ct_status ct_args_launch1(ct_args *a, size_t n) {
+    size_t g = (n + 63) / 64 * 64;
+    if (g == 0) g = 64;
+    return launch(a, 1, &g, NULL);
+}
+
+ct_status ct_args_launch1_local(ct_args *a, size_t global, size_t local) {
+    return launch(a, 1, &global, &local);
+}
+
+ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *local) {
+    return launch(a, 2, global, local);
+}
+
+/* ---- buffers ----------------------------------------------------------------------------- */
+
+ct_status ct_buffer_create(ct_device *dev, cl_mem *out, size_t bytes, const char *what) {
+    cl_int e;
+    *out = clCreateBuffer(dev->ctx, CL_MEM_READ_WRITE, bytes ? bytes : 4, NULL, &e);
+    if (e != CL_SUCCESS) {
+        *out = NULL;
+        return ct_fail(dev, CT_ERR_OPENCL,
+                       "allocating %s (%zu bytes) on %s: clCreateBuffer failed: %s (%d)", what,
+                       bytes, dev->info.name, ct_cl_error_name(e), (int)e);
+    }
+    return CT_OK;
+}
+
+ct_status ct_buffer_write(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes, const void *src) {
+    cl_int e = clEnqueueWriteBuffer(dev->queue, m, CL_TRUE, byte_off, bytes, src, 0, NULL, NULL);
+    return e == CL_SUCCESS ? CT_OK : ct_cl_fail(dev, e, "clEnqueueWriteBuffer", "uploading a buffer");
+}
+
+ct_status ct_buffer_read(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes, void *dst) {
+    cl_int e = clEnqueueReadBuffer(dev->queue, m, CL_TRUE, byte_off, bytes, dst, 0, NULL, NULL);
+    return e == CL_SUCCESS ? CT_OK : ct_cl_fail(dev, e, "clEnqueueReadBuffer", "reading a buffer");
+}

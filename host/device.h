@@ -1,0 +1,85 @@
+/* Internal device layer: the ct_device struct, error helpers and kernel launching. */
+#ifndef CT_DEVICE_H
+#define CT_DEVICE_H
+
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+
+#include "cltrain.h"
+
+typedef enum ct_kernel_id {
+#define CT_KERNEL(name) CT_K_##name,
+#include "kernels.def"
+#undef CT_KERNEL
+    CT_K_COUNT
+} ct_kernel_id;
+
+/* Work-group size of the single-group reductions (reduce_sum, sum_squares_partial); also the
+ * CT_RED_WG define the kernels are built with. A power of two <= the device's limit. */
+#define CT_RED_WG_MAX 256
+/* Number of partial sums of sum_squares_partial (fixed, so the sum order is fixed). */
+#define CT_RED_PARTIALS 64
+
+struct ct_device {
+    cl_platform_id platform;
+    cl_device_id id;
+    cl_context ctx;
+    cl_command_queue queue;
+    cl_program program;
+    cl_kernel kernels[CT_K_COUNT];
+    ct_device_info info;
+    size_t red_wg;        /* CT_RED_WG the program was built with */
+    size_t gemm_ts;       /* CT_GEMM_TS the program was built with (tile edge of the own GEMM) */
+    ct_gemm_backend gemm; /* requested backend (AUTO until resolved by ct_device_gemm) */
+                          /* info.clblast / info.clblast_note: the CLBlast probe, run once */
+    char err[CT_MSG_LEN];
+};
+
+/* Name of an OpenCL error code ("CL_OUT_OF_RESOURCES"); "CL_UNKNOWN_ERROR(-n)" style is never
+ * returned: unknown codes give "unknown OpenCL error". */
+const char *ct_cl_error_name(cl_int code);
+/* Name of a CLBlast status code (covers the OpenCL codes it shares). */
+const char *ct_clblast_error_name(int code);
+
+/* Stores a formatted message in dev->err and returns s. */
+ct_status ct_fail(ct_device *dev, ct_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* On an OpenCL error: message "where: call failed: CL_NAME" and CT_ERR_OPENCL. */
+ct_status ct_cl_fail(ct_device *dev, cl_int code, const char *call, const char *where);
+
+/* Kernel argument builder: collects the first error, launch reports it with the kernel's name.
+ *   ct_args a = ct_args_begin(dev, CT_K_fill);
+ *   ct_arg_mem(&a, buf); ct_arg_uint(&a, off); ct_arg_int(&a, n); ct_arg_float(&a, v);
+ *   return ct_args_launch1(&a, n);
+ */
+typedef struct ct_args {
+    ct_device *dev;
+    cl_kernel k;
+    ct_kernel_id id;
+    cl_uint i;
+    cl_int err;
+} ct_args;
+
+const char *ct_kernel_name(ct_kernel_id id);
+ct_args ct_args_begin(ct_device *dev, ct_kernel_id id);
+void ct_arg_mem(ct_args *a, cl_mem m);
+void ct_arg_int(ct_args *a, int v);
+void ct_arg_uint(ct_args *a, cl_uint v);
+void ct_arg_float(ct_args *a, float v);
+/* 1-D launch over n items (global rounded up to a multiple of 64; the kernel guards). */
+ct_status ct_args_launch1(ct_args *a, size_t n);
+/* 1-D launch with an explicit global and local size (global must be a multiple of local). */
+ct_status ct_args_launch1_local(ct_args *a, size_t global, size_t local);
+/* 2-D launch with explicit global and local sizes (local may be NULL for any). */
+ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *local);
+
+/* Buffer helpers for tests and tools (blocking). */
+ct_status ct_buffer_create(ct_device *dev, cl_mem *out, size_t bytes, const char *what);
+ct_status ct_buffer_write(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes, const void *src);
+ct_status ct_buffer_read(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes, void *dst);
+
+#endif

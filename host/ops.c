@@ -1,0 +1,720 @@
+/* Launch wrappers, one per op (see the math comments in ops.h). Each wrapper checks its
+ * arguments (message "ct_<op>: <what> (got <value>)"), sets the kernel arguments in the order of
+ * the kernel's signature in the kernels/ folder, and enqueues; nothing waits on the host. */
+#include "ops.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+
+#include "rng.h"
+
+#ifdef CT_HAVE_CLBLAST
+#include <clblast_c.h>
+#endif
+
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        ct_status try_st_ = (expr);                                                                \
+        if (try_st_ != CT_OK)                                                                      \
+            return try_st_;                                                                        \
+    } while (0)
+
+/* ---- names ------------------------------------------------------------------------------ */
+
+static const char *const act_names[CT_ACT_COUNT] = {"identity", "relu", "leaky_relu", "elu",
+                                                    "sigmoid",  "tanh", "gelu"};
+static const char *const loss_names[CT_LOSS_COUNT] = {"softmax_ce", "sigmoid_bce", "mse", "huber"};
+static const char *const optim_names[CT_OPT_COUNT] = {"sgd",     "momentum", "nesterov",
+                                                      "rmsprop", "adam",     "adamw"};
+
+/* Case-insensitive equality of two NUL-terminated strings. */
+static int name_eq(const char *a, const char *b) {
+    for (; *a && *b; a++, b++) {
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return 0;
+    }
+    return *a == *b;
+}
+
+const char *ct_act_name(ct_act a) {
+    return (a >= 0 && a < CT_ACT_COUNT) ? act_names[a] : "unknown";
+}
+
+const char *ct_loss_name(ct_loss l) {
+    return (l >= 0 && l < CT_LOSS_COUNT) ? loss_names[l] : "unknown";
+}
+
+const char *ct_optim_name(ct_optim o) {
+    return (o >= 0 && o < CT_OPT_COUNT) ? optim_names[o] : "unknown";
+}
+
+int ct_act_parse(const char *s, ct_act *out) {
+    static const struct {
+        const char *name;
+        ct_act act;
+    } aliases[] = {{"linear", CT_ACT_IDENTITY}, {"none", CT_ACT_IDENTITY},
+                   {"leaky", CT_ACT_LEAKY_RELU}, {"leakyrelu", CT_ACT_LEAKY_RELU},
+                   {"lrelu", CT_ACT_LEAKY_RELU}};
+    if (!s || !out)
+        return 0;
+    for (int i = 0; i < CT_ACT_COUNT; i++) {
+        if (name_eq(s, act_names[i])) {
+            *out = (ct_act)i;
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+        if (name_eq(s, aliases[i].name)) {
+            *out = aliases[i].act;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int ct_loss_parse(const char *s, ct_loss *out) {
+    static const struct {
+        const char *name;
+        ct_loss loss;
+    } aliases[] = {{"ce", CT_LOSS_SOFTMAX_CE},
+                   {"cross_entropy", CT_LOSS_SOFTMAX_CE},
+                   {"bce", CT_LOSS_SIGMOID_BCE}};
+    if (!s || !out)
+        return 0;
+    for (int i = 0; i < CT_LOSS_COUNT; i++) {
+        if (name_eq(s, loss_names[i])) {
+            *out = (ct_loss)i;
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+        if (name_eq(s, aliases[i].name)) {
+            *out = aliases[i].loss;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int ct_optim_parse(const char *s, ct_optim *out) {
+    if (!s || !out)
+        return 0;
+    for (int i = 0; i < CT_OPT_COUNT; i++) {
+        if (name_eq(s, optim_names[i])) {
+            *out = (ct_optim)i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+ct_optim_params ct_optim_defaults(ct_optim kind) {
+    ct_optim_params o;
+    o.kind = kind;
+    o.lr = (kind == CT_OPT_SGD || kind == CT_OPT_MOMENTUM || kind == CT_OPT_NESTEROV) ? 0.01f
+                                                                                      : 0.001f;
+    o.momentum = 0.9f;
+    o.dampening = 0.0f;
+    o.beta1 = 0.9f;
+    o.beta2 = 0.999f;
+    o.rho = 0.99f;
+    o.eps = 1e-8f;
+    o.weight_decay = 0.0f;
+    o.clip_norm = 0.0f;
+    return o;
+}
+
+/* ---- argument checks -------------------------------------------------------------------- */
+
+/* A buffer that must exist, with an offset that fits the kernels' uint. */
+static ct_status need_buf(ct_device *dev, const char *op, const char *name, ct_buf b) {
+    if (!b.mem)
+        return ct_fail(dev, CT_ERR_ARG, "%s: buffer %s must not be NULL", op, name);
+    if (b.off > (size_t)UINT_MAX)
+        return ct_fail(dev, CT_ERR_ARG, "%s: offset of %s must fit in 32 bits (got %zu)", op,
+                       name, b.off);
+    return CT_OK;
+}
+
+/* A buffer that may be absent (NULL mem). */
+static ct_status opt_buf(ct_device *dev, const char *op, const char *name, ct_buf b) {
+    return b.mem ? need_buf(dev, op, name, b) : CT_OK;
+}
+
+static ct_status need_pos(ct_device *dev, const char *op, const char *name, long long v) {
+    if (v <= 0)
+        return ct_fail(dev, CT_ERR_ARG, "%s: %s must be > 0 (got %lld)", op, name, v);
+    return CT_OK;
+}
+
+/* a * b elements must be addressable with the kernels' 32-bit indices (kept below INT_MAX). */
+static ct_status need_fits(ct_device *dev, const char *op, const char *what, long long a,
+                           long long b) {
+    if (a > 0 && b > 0 && a > (long long)INT_MAX / b)
+        return ct_fail(dev, CT_ERR_ARG, "%s: %s = %lld x %lld elements is too large (max %d)", op,
+                       what, a, b, INT_MAX);
+    return CT_OK;
+}
+
+static ct_status need_act(ct_device *dev, const char *op, ct_act act) {
+    if ((int)act < 0 || act >= CT_ACT_COUNT)
+        return ct_fail(dev, CT_ERR_ARG, "%s: unknown activation %d (valid 0..%d)", op, (int)act,
+                       CT_ACT_COUNT - 1);
+    return CT_OK;
+}
+
+static cl_uint u32(size_t v) { return (cl_uint)v; }
+
+/* ---- matrix products -------------------------------------------------------------------- */
+
+/* Checks one stored operand: rows x cols with row stride ld >= cols, indexable in 32 bits. */
+static ct_status need_matrix(ct_device *dev, const char *op, const char *name, ct_buf m, int rows,
+                             int cols, int ld) {
+    TRY(need_buf(dev, op, name, m));
+    if (ld < cols)
+        return ct_fail(dev, CT_ERR_ARG, "%s: leading dimension of %s must be >= %d (got %d)", op,
+                       name, cols, ld);
+    if ((long long)(rows - 1) * ld + cols > (long long)INT_MAX)
+        return ct_fail(dev, CT_ERR_ARG, "%s: %s (%d x %d, ld %d) is too large", op, name, rows,
+                       cols, ld);
+    return CT_OK;
+}
+
+ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb, int M,
+                  int N, int K, int transA, int transB, float alpha, float beta) {
+    static const char op[] = "ct_gemm";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "M", M));
+    TRY(need_pos(dev, op, "N", N));
+    TRY(need_pos(dev, op, "K", K));
+    if (transA != 0 && transA != 1)
+        return ct_fail(dev, CT_ERR_ARG, "%s: transA must be 0 or 1 (got %d)", op, transA);
+    if (transB != 0 && transB != 1)
+        return ct_fail(dev, CT_ERR_ARG, "%s: transB must be 0 or 1 (got %d)", op, transB);
+    TRY(need_matrix(dev, op, "A", A, transA ? K : M, transA ? M : K, lda));
+    TRY(need_matrix(dev, op, "B", B, transB ? N : K, transB ? K : N, ldb));
+    TRY(need_matrix(dev, op, "C", C, M, N, ldc));
+
+    if (ct_device_gemm(dev) == CT_GEMM_CLBLAST) {
+#ifdef CT_HAVE_CLBLAST
+        CLBlastStatusCode s = CLBlastSgemm(
+            CLBlastLayoutRowMajor, transA ? CLBlastTransposeYes : CLBlastTransposeNo,
+            transB ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)M, (size_t)N, (size_t)K,
+            alpha, A.mem, A.off, (size_t)lda, B.mem, B.off, (size_t)ldb, beta, C.mem, C.off,
+            (size_t)ldc, &dev->queue, NULL);
+        if (s != CLBlastSuccess)
+            return ct_fail(dev, CT_ERR_CLBLAST, "ct_gemm: CLBlastSgemm(%dx%dx%d) failed: %s", M, N,
+                           K, ct_clblast_error_name((int)s));
+        return CT_OK;
+#else
+        return ct_fail(dev, CT_ERR_CLBLAST, "ct_gemm: CLBlast was not built into this cltrain");
+#endif
+    }
+
+    size_t ts = dev->gemm_ts;
+    size_t global[2] = {((size_t)N + ts - 1) / ts * ts, ((size_t)M + ts - 1) / ts * ts};
+    size_t local[2] = {ts, ts};
+    ct_args a = ct_args_begin(dev, CT_K_gemm);
+    ct_arg_mem(&a, C.mem);
+    ct_arg_uint(&a, u32(C.off));
+    ct_arg_int(&a, ldc);
+    ct_arg_mem(&a, A.mem);
+    ct_arg_uint(&a, u32(A.off));
+    ct_arg_int(&a, lda);
+    ct_arg_mem(&a, B.mem);
+    ct_arg_uint(&a, u32(B.off));
+    ct_arg_int(&a, ldb);
+    ct_arg_int(&a, M);
+    ct_arg_int(&a, N);
+    ct_arg_int(&a, K);
+    ct_arg_int(&a, transA);
+    ct_arg_int(&a, transB);
+    ct_arg_float(&a, alpha);
+    ct_arg_float(&a, beta);
+    return ct_args_launch2(&a, global, local);
+}
+
+/* Checks the sizes of a dense layer product with the op's own name. */
+static ct_status need_dense(ct_device *dev, const char *op, int B, int in, int out) {
+    TRY(need_pos(dev, op, "B", B));
+    TRY(need_pos(dev, op, "in", in));
+    TRY(need_pos(dev, op, "out", out));
+    return CT_OK;
+}
+
+ct_status ct_dense_forward(ct_device *dev, ct_buf Y, ct_buf X, ct_buf W, int B, int in, int out) {
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_dense(dev, "ct_dense_forward", B, in, out));
+    /* Y (B, out) = X (B, in) . W^T, W stored (out, in): NT */
+    return ct_gemm(dev, Y, out, X, in, W, in, B, out, in, 0, 1, 1.0f, 0.0f);
+}
+
+ct_status ct_dense_backward_weight(ct_device *dev, ct_buf dW, ct_buf dY, ct_buf X, int B, int in,
+                                   int out, float beta) {
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_dense(dev, "ct_dense_backward_weight", B, in, out));
+    /* dW (out, in) = dY^T . X, dY stored (B, out), X (B, in): TN */
+    return ct_gemm(dev, dW, in, dY, out, X, in, out, in, B, 1, 0, 1.0f, beta);
+}
+
+ct_status ct_dense_backward_input(ct_device *dev, ct_buf dX, ct_buf dY, ct_buf W, int B, int in,
+                                  int out) {
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_dense(dev, "ct_dense_backward_input", B, in, out));
+    /* dX (B, in) = dY (B, out) . W (out, in): NN */
+    return ct_gemm(dev, dX, in, dY, out, W, in, B, in, out, 0, 0, 1.0f, 0.0f);
+}
+
+/* ---- bias and activations --------------------------------------------------------------- */
+
+ct_status ct_bias_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_buf Y, ct_buf b, ct_act act,
+                              float alpha, int B, int N) {
+    static const char op[] = "ct_bias_act_forward";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_act(dev, op, act));
+    TRY(need_pos(dev, op, "B", B));
+    TRY(need_pos(dev, op, "N", N));
+    TRY(need_fits(dev, op, "B x N", B, N));
+    TRY(need_buf(dev, op, "A", A));
+    TRY(need_buf(dev, op, "Z", Z));
+    TRY(need_buf(dev, op, "Y", Y));
+    TRY(need_buf(dev, op, "b", b));
+    ct_args a = ct_args_begin(dev, CT_K_bias_act_forward);
+    ct_arg_mem(&a, A.mem);
+    ct_arg_uint(&a, u32(A.off));
+    ct_arg_mem(&a, Z.mem);
+    ct_arg_uint(&a, u32(Z.off));
+    ct_arg_mem(&a, Y.mem);
+    ct_arg_uint(&a, u32(Y.off));
+    ct_arg_mem(&a, b.mem);
+    ct_arg_uint(&a, u32(b.off));
+    ct_arg_int(&a, (int)act);
+    ct_arg_float(&a, alpha);
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    return ct_args_launch1(&a, (size_t)B * (size_t)N);
+}
+
+ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float alpha, int n) {
+    static const char op[] = "ct_act_forward";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_act(dev, op, act));
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_buf(dev, op, "A", A));
+    TRY(need_buf(dev, op, "Z", Z));
+    ct_args a = ct_args_begin(dev, CT_K_act_forward);
+    ct_arg_mem(&a, A.mem);
+    ct_arg_uint(&a, u32(A.off));
+    ct_arg_mem(&a, Z.mem);
+    ct_arg_uint(&a, u32(Z.off));
+    ct_arg_int(&a, (int)act);
+    ct_arg_float(&a, alpha);
+    ct_arg_uint(&a, (cl_uint)n);
+    return ct_args_launch1(&a, (size_t)n);
+}
+
+ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act act, float alpha,
+                          int n) {
+    static const char op[] = "ct_act_backward";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_act(dev, op, act));
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_buf(dev, op, "dZ", dZ));
+    TRY(need_buf(dev, op, "dA", dA));
+    TRY(need_buf(dev, op, "Z", Z));
+    ct_args a = ct_args_begin(dev, CT_K_act_backward);
+    ct_arg_mem(&a, dZ.mem);
+    ct_arg_uint(&a, u32(dZ.off));
+    ct_arg_mem(&a, dA.mem);
+    ct_arg_uint(&a, u32(dA.off));
+    ct_arg_mem(&a, Z.mem);
+    ct_arg_uint(&a, u32(Z.off));
+    ct_arg_int(&a, (int)act);
+    ct_arg_float(&a, alpha);
+    ct_arg_uint(&a, (cl_uint)n);
+    return ct_args_launch1(&a, (size_t)n);
+}
+
+ct_status ct_bias_backward(ct_device *dev, ct_buf db, ct_buf dZ, int B, int N, float beta) {
+    static const char op[] = "ct_bias_backward";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "B", B));
+    TRY(need_pos(dev, op, "N", N));
+    TRY(need_fits(dev, op, "B x N", B, N));
+    TRY(need_buf(dev, op, "db", db));
+    TRY(need_buf(dev, op, "dZ", dZ));
+    ct_args a = ct_args_begin(dev, CT_K_bias_backward);
+    ct_arg_mem(&a, db.mem);
+    ct_arg_uint(&a, u32(db.off));
+    ct_arg_mem(&a, dZ.mem);
+    ct_arg_uint(&a, u32(dZ.off));
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    ct_arg_float(&a, beta);
+    return ct_args_launch1(&a, (size_t)N);
+}
+
+/* ---- reductions ------------------------------------------------------------------------- */
+
+ct_status ct_reduce_sum(ct_device *dev, ct_buf out, ct_buf x, int n, float scale, float beta) {
+    static const char op[] = "ct_reduce_sum";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_buf(dev, op, "out", out));
+    TRY(need_buf(dev, op, "x", x));
+    ct_args a = ct_args_begin(dev, CT_K_reduce_sum);
+    ct_arg_mem(&a, out.mem);
+    ct_arg_uint(&a, u32(out.off));
+    ct_arg_mem(&a, x.mem);
+    ct_arg_uint(&a, u32(x.off));
+    ct_arg_uint(&a, (cl_uint)n);
+    ct_arg_float(&a, scale);
+    ct_arg_float(&a, beta);
+    return ct_args_launch1_local(&a, dev->red_wg, dev->red_wg);
+}
+
+ct_status ct_sum_squares(ct_device *dev, ct_buf out, ct_buf partials, ct_buf x, int n) {
+    static const char op[] = "ct_sum_squares";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_buf(dev, op, "out", out));
+    TRY(need_buf(dev, op, "partials", partials));
+    TRY(need_buf(dev, op, "x", x));
+    ct_args a = ct_args_begin(dev, CT_K_sum_squares_partial);
+    ct_arg_mem(&a, partials.mem);
+    ct_arg_uint(&a, u32(partials.off));
+    ct_arg_mem(&a, x.mem);
+    ct_arg_uint(&a, u32(x.off));
+    ct_arg_uint(&a, (cl_uint)n);
+    TRY(ct_args_launch1_local(&a, (size_t)CT_RED_PARTIALS * dev->red_wg, dev->red_wg));
+    return ct_reduce_sum(dev, out, partials, CT_RED_PARTIALS, 1.0f, 0.0f);
+}
+
+/* ---- losses ----------------------------------------------------------------------------- */
+
+ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, ct_buf dZ,
+                                   ct_buf rowloss, ct_buf Z, ct_buf target, int B, int C,
+                                   float delta, float beta) {
+    static const char op[] = "ct_loss_forward_backward";
+    if (!dev)
+        return CT_ERR_ARG;
+    if ((int)kind < 0 || kind >= CT_LOSS_COUNT)
+        return ct_fail(dev, CT_ERR_ARG, "%s: unknown loss %d (valid 0..%d)", op, (int)kind,
+                       CT_LOSS_COUNT - 1);
+    TRY(need_pos(dev, op, "B", B));
+    TRY(need_pos(dev, op, "C", C));
+    TRY(need_fits(dev, op, "B x C", B, C));
+    if (kind == CT_LOSS_HUBER && !(delta > 0.0f && isfinite(delta)))
+        return ct_fail(dev, CT_ERR_ARG, "%s: huber delta must be a finite number > 0 (got %g)", op,
+                       (double)delta);
+    TRY(need_buf(dev, op, "loss", loss));
+    TRY(opt_buf(dev, op, "dZ", dZ));
+    TRY(need_buf(dev, op, "rowloss", rowloss));
+    TRY(need_buf(dev, op, "Z", Z));
+    TRY(need_buf(dev, op, kind == CT_LOSS_SOFTMAX_CE ? "labels" : "target", target));
+
+    double count = kind == CT_LOSS_SOFTMAX_CE ? (double)B : (double)B * (double)C;
+    float inv = (float)(1.0 / count);
+    int want_grad = dZ.mem != NULL;
+    /* Without dZ the kernel gets a dummy buffer it never touches. */
+    ct_buf d = want_grad ? dZ : rowloss;
+    static const ct_kernel_id ids[CT_LOSS_COUNT] = {CT_K_softmax_ce, CT_K_sigmoid_bce,
+                                                    CT_K_mse_loss, CT_K_huber_loss};
+    ct_args a = ct_args_begin(dev, ids[kind]);
+    ct_arg_mem(&a, rowloss.mem);
+    ct_arg_uint(&a, u32(rowloss.off));
+    ct_arg_mem(&a, d.mem);
+    ct_arg_uint(&a, u32(d.off));
+    ct_arg_mem(&a, Z.mem);
+    ct_arg_uint(&a, u32(Z.off));
+    ct_arg_mem(&a, target.mem);
+    ct_arg_uint(&a, u32(target.off));
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)C);
+    if (kind == CT_LOSS_HUBER)
+        ct_arg_float(&a, delta);
+    ct_arg_float(&a, inv);
+    ct_arg_int(&a, want_grad);
+    TRY(ct_args_launch1(&a, (size_t)B));
+    return ct_reduce_sum(dev, loss, rowloss, B, inv, beta);
+}
+
+/* ---- dropout ---------------------------------------------------------------------------- */
+
+static ct_status dropout(ct_device *dev, const char *op, ct_kernel_id id, ct_buf out, ct_buf in,
+                         float p, unsigned long long seed, unsigned long long step, unsigned layer,
+                         int n) {
+    if (!dev)
+        return CT_ERR_ARG;
+    if (!(p >= 0.0f && p < 1.0f))
+        return ct_fail(dev, CT_ERR_ARG, "%s: p must be in [0, 1) (got %g)", op, (double)p);
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_buf(dev, op, id == CT_K_dropout_forward ? "Y" : "dX", out));
+    TRY(need_buf(dev, op, id == CT_K_dropout_forward ? "X" : "dY", in));
+    uint32_t k0, k1;
+    ct_dropout_keys((uint64_t)seed, (uint64_t)step, (uint32_t)layer, &k0, &k1);
+    float keep_scale = (float)(1.0 / (1.0 - (double)p));
+    ct_args a = ct_args_begin(dev, id);
+    ct_arg_mem(&a, out.mem);
+    ct_arg_uint(&a, u32(out.off));
+    ct_arg_mem(&a, in.mem);
+    ct_arg_uint(&a, u32(in.off));
+    ct_arg_uint(&a, k0);
+    ct_arg_uint(&a, k1);
+    ct_arg_float(&a, p);
+    ct_arg_float(&a, keep_scale);
+    ct_arg_uint(&a, (cl_uint)n);
+    return ct_args_launch1(&a, (size_t)n);
+}
+
+ct_status ct_dropout_forward(ct_device *dev, ct_buf Y, ct_buf X, float p, unsigned long long seed,
+                             unsigned long long step, unsigned layer, int n) {
+    return dropout(dev, "ct_dropout_forward", CT_K_dropout_forward, Y, X, p, seed, step, layer, n);
+}
+
+ct_status ct_dropout_backward(ct_device *dev, ct_buf dX, ct_buf dY, float p,
+                              unsigned long long seed, unsigned long long step, unsigned layer,
+                              int n) {
+    return dropout(dev, "ct_dropout_backward", CT_K_dropout_backward, dX, dY, p, seed, step, layer,
+                   n);
+}
+
+/* ---- optimizers ------------------------------------------------------------------------- */
+
+/* A hyper-parameter must lie in [lo, hi] (hi_open: [lo, hi)); NaN always fails. */
+static ct_status need_range(ct_device *dev, const char *name, float v, double lo, double hi,
+                            int hi_open) {
+    double x = (double)v;
+    int ok = x >= lo && (hi_open ? x < hi : x <= hi);
+    if (!ok)
+        return ct_fail(dev, CT_ERR_ARG, "ct_optim_step: %s must be in [%g, %g%s (got %g)", name, lo,
+                       hi, hi_open ? ")" : "]", x);
+    return CT_OK;
+}
+
+ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_buf M, ct_buf V,
+                        ct_buf G, ct_buf gnorm_sq, long long t, int n) {
+    static const char op[] = "ct_optim_step";
+    if (!dev)
+        return CT_ERR_ARG;
+    if (!o)
+        return ct_fail(dev, CT_ERR_ARG, "%s: optimizer parameters must not be NULL", op);
+    ct_optim kind = o->kind;
+    if ((int)kind < 0 || kind >= CT_OPT_COUNT)
+        return ct_fail(dev, CT_ERR_ARG, "%s: unknown optimizer %d (valid 0..%d)", op, (int)kind,
+                       CT_OPT_COUNT - 1);
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_pos(dev, op, "step t", t));
+    if (!isfinite(o->lr))
+        return ct_fail(dev, CT_ERR_ARG, "%s: lr must be finite (got %g)", op, (double)o->lr);
+    TRY(need_range(dev, "weight_decay", o->weight_decay, 0.0, HUGE_VAL, 0));
+    if (isnan(o->clip_norm))
+        return ct_fail(dev, CT_ERR_ARG, "%s: clip_norm must not be NaN", op);
+    int uses_m = kind == CT_OPT_MOMENTUM || kind == CT_OPT_NESTEROV || kind == CT_OPT_ADAM ||
+                 kind == CT_OPT_ADAMW;
+    int uses_v = kind == CT_OPT_RMSPROP || kind == CT_OPT_ADAM || kind == CT_OPT_ADAMW;
+    int clip = o->clip_norm > 0.0f;
+    TRY(need_buf(dev, op, "P", P));
+    TRY(need_buf(dev, op, "G", G));
+    if (uses_m)
+        TRY(need_buf(dev, op, kind == CT_OPT_ADAM || kind == CT_OPT_ADAMW ? "M (Adam m)"
+                                                                           : "M (momentum)",
+                     M));
+    if (uses_v)
+        TRY(need_buf(dev, op, "V", V));
+    if (clip)
+        TRY(need_buf(dev, op, "gnorm_sq (clip_norm > 0)", gnorm_sq));
+    /* Without clipping the kernel gets a dummy buffer it never reads. */
+    ct_buf gn = clip ? gnorm_sq : ct_at(P.mem, 0);
+
+    ct_args a;
+    switch (kind) {
+    case CT_OPT_SGD:
+        a = ct_args_begin(dev, CT_K_sgd_step);
+        ct_arg_mem(&a, P.mem);
+        ct_arg_uint(&a, u32(P.off));
+        break;
+    case CT_OPT_MOMENTUM:
+    case CT_OPT_NESTEROV:
+        TRY(need_range(dev, "momentum", o->momentum, 0.0, HUGE_VAL, 0));
+        TRY(need_range(dev, "dampening", o->dampening, 0.0, 1.0, 0));
+        if (kind == CT_OPT_NESTEROV && !(o->momentum > 0.0f && o->dampening == 0.0f))
+            return ct_fail(dev, CT_ERR_ARG,
+                           "%s: nesterov needs momentum > 0 and dampening 0 (got %g and %g)", op,
+                           (double)o->momentum, (double)o->dampening);
+        a = ct_args_begin(dev, CT_K_momentum_step);
+        ct_arg_mem(&a, P.mem);
+        ct_arg_uint(&a, u32(P.off));
+        ct_arg_mem(&a, M.mem);
+        ct_arg_uint(&a, u32(M.off));
+        break;
+    case CT_OPT_RMSPROP:
+        TRY(need_range(dev, "rho", o->rho, 0.0, 1.0, 1));
+        TRY(need_range(dev, "eps", o->eps, 0.0, HUGE_VAL, 0));
+        a = ct_args_begin(dev, CT_K_rmsprop_step);
+        ct_arg_mem(&a, P.mem);
+        ct_arg_uint(&a, u32(P.off));
+        ct_arg_mem(&a, V.mem);
+        ct_arg_uint(&a, u32(V.off));
+        break;
+    default: /* CT_OPT_ADAM, CT_OPT_ADAMW */
+        TRY(need_range(dev, "beta1", o->beta1, 0.0, 1.0, 1));
+        TRY(need_range(dev, "beta2", o->beta2, 0.0, 1.0, 1));
+        TRY(need_range(dev, "eps", o->eps, 0.0, HUGE_VAL, 0));
+        a = ct_args_begin(dev, CT_K_adam_step);
+        ct_arg_mem(&a, P.mem);
+        ct_arg_uint(&a, u32(P.off));
+        ct_arg_mem(&a, M.mem);
+        ct_arg_uint(&a, u32(M.off));
+        ct_arg_mem(&a, V.mem);
+        ct_arg_uint(&a, u32(V.off));
+        break;
+    }
+    ct_arg_mem(&a, G.mem);
+    ct_arg_uint(&a, u32(G.off));
+    ct_arg_mem(&a, gn.mem);
+    ct_arg_uint(&a, u32(gn.off));
+    ct_arg_uint(&a, (cl_uint)n);
+    ct_arg_float(&a, o->lr);
+    switch (kind) {
+    case CT_OPT_SGD:
+        ct_arg_float(&a, o->weight_decay);
+        ct_arg_float(&a, o->clip_norm);
+        break;
+    case CT_OPT_MOMENTUM:
+    case CT_OPT_NESTEROV:
+        ct_arg_float(&a, o->momentum);
+        ct_arg_float(&a, o->dampening);
+        ct_arg_float(&a, o->weight_decay);
+        ct_arg_float(&a, o->clip_norm);
+        ct_arg_int(&a, t == 1);
+        ct_arg_int(&a, kind == CT_OPT_NESTEROV);
+        break;
+    case CT_OPT_RMSPROP:
+        ct_arg_float(&a, o->rho);
+        ct_arg_float(&a, o->eps);
+        ct_arg_float(&a, o->weight_decay);
+        ct_arg_float(&a, o->clip_norm);
+        break;
+    default: {
+        /* Bias corrections in double: step_size = lr / (1 - b1^t), 1 / sqrt(1 - b2^t). */
+        double bc1 = 1.0 - pow((double)o->beta1, (double)t);
+        double bc2 = 1.0 - pow((double)o->beta2, (double)t);
+        ct_arg_float(&a, o->beta1);
+        ct_arg_float(&a, o->beta2);
+        ct_arg_float(&a, o->eps);
+        ct_arg_float(&a, o->weight_decay);
+        ct_arg_float(&a, o->clip_norm);
+        ct_arg_float(&a, (float)((double)o->lr / bc1));
+        ct_arg_float(&a, (float)(1.0 / sqrt(bc2)));
+        ct_arg_int(&a, kind == CT_OPT_ADAMW);
+        break;
+    }
+    }
+    return ct_args_launch1(&a, (size_t)n);
+}
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+ct_status ct_gather_rows(ct_device *dev, ct_buf out, ct_buf src, ct_buf idx, int B, int F) {
+    static const char op[] = "ct_gather_rows";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "B", B));
+    TRY(need_pos(dev, op, "F", F));
+    TRY(need_fits(dev, op, "B x F", B, F));
+    TRY(need_buf(dev, op, "out", out));
+    TRY(need_buf(dev, op, "src", src));
+    TRY(need_buf(dev, op, "idx", idx));
+    ct_args a = ct_args_begin(dev, CT_K_gather_rows);
+    ct_arg_mem(&a, out.mem);
+    ct_arg_uint(&a, u32(out.off));
+    ct_arg_mem(&a, src.mem);
+    ct_arg_uint(&a, u32(src.off));
+    ct_arg_mem(&a, idx.mem);
+    ct_arg_uint(&a, u32(idx.off));
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)F);
+    return ct_args_launch1(&a, (size_t)B * (size_t)F);
+}
+
+ct_status ct_argmax_correct(ct_device *dev, ct_buf count, ct_buf Z, ct_buf labels, int B, int C) {
+    static const char op[] = "ct_argmax_correct";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "B", B));
+    TRY(need_pos(dev, op, "C", C));
+    TRY(need_fits(dev, op, "B x C", B, C));
+    TRY(need_buf(dev, op, "count", count));
+    TRY(need_buf(dev, op, "Z", Z));
+    TRY(need_buf(dev, op, "labels", labels));
+    ct_args a = ct_args_begin(dev, CT_K_argmax_correct);
+    ct_arg_mem(&a, count.mem);
+    ct_arg_uint(&a, u32(count.off));
+    ct_arg_mem(&a, Z.mem);
+    ct_arg_uint(&a, u32(Z.off));
+    ct_arg_mem(&a, labels.mem);
+    ct_arg_uint(&a, u32(labels.off));
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)C);
+    return ct_args_launch1(&a, (size_t)B);
+}
+
+ct_status ct_binary_correct(ct_device *dev, ct_buf count, ct_buf Z, ct_buf T, int n) {
+    static const char op[] = "ct_binary_correct";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_buf(dev, op, "count", count));
+    TRY(need_buf(dev, op, "Z", Z));
+    TRY(need_buf(dev, op, "T", T));
+    ct_args a = ct_args_begin(dev, CT_K_binary_correct);
+    ct_arg_mem(&a, count.mem);
+    ct_arg_uint(&a, u32(count.off));
+    ct_arg_mem(&a, Z.mem);
+    ct_arg_uint(&a, u32(Z.off));
+    ct_arg_mem(&a, T.mem);
+    ct_arg_uint(&a, u32(T.off));
+    ct_arg_uint(&a, (cl_uint)n);
+    return ct_args_launch1(&a, (size_t)n);
+}
+
+ct_status ct_fill(ct_device *dev, ct_buf x, float value, int n) {
+    static const char op[] = "ct_fill";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_buf(dev, op, "x", x));
+    ct_args a = ct_args_begin(dev, CT_K_fill);
+    ct_arg_mem(&a, x.mem);
+    ct_arg_uint(&a, u32(x.off));
+    ct_arg_float(&a, value);
+    ct_arg_uint(&a, (cl_uint)n);
+    return ct_args_launch1(&a, (size_t)n);
+}
+
+ct_status ct_scale(ct_device *dev, ct_buf x, float alpha, int n) {
+    static const char op[] = "ct_scale";
+    if (!dev)
+        return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_buf(dev, op, "x", x));
+    ct_args a = ct_args_begin(dev, CT_K_scale);
+    ct_arg_mem(&a, x.mem);
+    ct_arg_uint(&a, u32(x.off));
+    ct_arg_float(&a, alpha);
+    ct_arg_uint(&a, (cl_uint)n);
+    return ct_args_launch1(&a, (size_t)n);
+}

@@ -1,0 +1,183 @@
+/* Launch wrappers, one per op. Every tensor is a float32 device buffer addressed as
+ * (cl_mem, element offset), batch-major row layout. Outputs first, then inputs, then sizes.
+ * Wrappers only enqueue: nothing waits on the host. On failure they return a status and leave
+ * a message (op, call, OpenCL/CLBlast error name) in the device. */
+#ifndef CT_OPS_H
+#define CT_OPS_H
+
+#include "device.h"
+
+/* A (buffer, element offset) pair. */
+typedef struct ct_buf {
+    cl_mem mem;
+    size_t off;
+} ct_buf;
+
+static inline ct_buf ct_at(cl_mem mem, size_t off) {
+    ct_buf b = {mem, off};
+    return b;
+}
+
+typedef enum ct_act {
+    CT_ACT_IDENTITY = 0,
+    CT_ACT_RELU,
+    CT_ACT_LEAKY_RELU, /* alpha: negative slope */
+    CT_ACT_ELU,        /* alpha: saturation value */
+    CT_ACT_SIGMOID,
+    CT_ACT_TANH,
+    CT_ACT_GELU, /* tanh approximation */
+    CT_ACT_COUNT
+} ct_act;
+
+typedef enum ct_loss {
+    CT_LOSS_SOFTMAX_CE = 0, /* targets: int class labels (B); mean over rows */
+    CT_LOSS_SIGMOID_BCE,    /* targets: float 0/1 (B, C); mean over all elements */
+    CT_LOSS_MSE,            /* targets: float (B, C); mean over all elements */
+    CT_LOSS_HUBER,          /* targets: float (B, C); mean over all elements; delta */
+    CT_LOSS_COUNT
+} ct_loss;
+
+typedef enum ct_optim {
+    CT_OPT_SGD = 0,
+    CT_OPT_MOMENTUM,
+    CT_OPT_NESTEROV,
+    CT_OPT_RMSPROP,
+    CT_OPT_ADAM,
+    CT_OPT_ADAMW,
+    CT_OPT_COUNT
+} ct_optim;
+
+const char *ct_act_name(ct_act a);     /* "relu" */
+const char *ct_loss_name(ct_loss l);   /* "softmax_ce" */
+const char *ct_optim_name(ct_optim o); /* "adam" */
+int ct_act_parse(const char *s, ct_act *out);     /* 1 on success */
+int ct_loss_parse(const char *s, ct_loss *out);   /* accepts "ce", "bce", "mse", "huber" too */
+int ct_optim_parse(const char *s, ct_optim *out); /* 1 on success */
+
+/* ---- matrix products ------------------------------------------------------------------ */
+
+/* C = alpha * op(A) . op(B) + beta * C, row-major; op(A) is (M, K), op(B) is (K, N), C (M, N).
+ * transA: A stored (K, M); transB: B stored (N, K). lda/ldb/ldc are row strides.
+ * Runs on CLBlast or the own kernel, per ct_device_gemm(). beta == 0 ignores C's contents. */
+ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb, int M,
+                  int N, int K, int transA, int transB, float alpha, float beta);
+
+/* The three products of a dense layer with W stored (out, in) as PyTorch's nn.Linear. */
+/* Y = X . W^T */
+ct_status ct_dense_forward(ct_device *dev, ct_buf Y, // (B, out)
+                           ct_buf X,                 // (B, in)
+                           ct_buf W,                 // (out, in)
+                           int B, int in, int out);
+/* dW = dY^T . X  (+ beta * dW: beta 1 accumulates) */
+ct_status ct_dense_backward_weight(ct_device *dev, ct_buf dW, // (out, in)
+                                   ct_buf dY,                 // (B, out)
+                                   ct_buf X,                  // (B, in)
+                                   int B, int in, int out, float beta);
+/* dX = dY . W */
+ct_status ct_dense_backward_input(ct_device *dev, ct_buf dX, // (B, in)
+                                  ct_buf dY,                 // (B, out)
+                                  ct_buf W,                  // (out, in)
+                                  int B, int in, int out);
+
+/* ---- bias and activations ------------------------------------------------------------- */
+
+/* Z = Y + b (row-broadcast); A = f(Z). Z may be the same buffer and offset as Y. */
+ct_status ct_bias_act_forward(ct_device *dev, ct_buf A, // (B, N)
+                              ct_buf Z,                 // (B, N)
+                              ct_buf Y,                 // (B, N)
+                              ct_buf b,                 // (N)
+                              ct_act act, float alpha, int B, int N);
+/* A = f(Z), n elements */
+ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float alpha, int n);
+/* dZ = dA * f'(Z), n elements; dZ may alias dA */
+ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act act, float alpha,
+                          int n);
+/* db[j] = beta * db[j] + sum_i dZ[i][j], rows summed in order i = 0..B-1 */
+ct_status ct_bias_backward(ct_device *dev, ct_buf db, // (N)
+                           ct_buf dZ,                 // (B, N)
+                           int B, int N, float beta);
+
+/* ---- losses (fused with the output activation) ---------------------------------------- */
+
+/* Per row: rowloss[i] = loss of row i (summed over its C outputs) and, when dZ.mem is not NULL,
+ * dZ = d(mean loss)/dZ. Then loss[0] = beta * loss[0] + sum_i rowloss[i] / count, reduced on the
+ * device in a fixed order; count is B for softmax_ce, B*C otherwise.
+ *   softmax_ce:  rowloss = logsumexp(z) - z[y];           dZ = (softmax(z) - onehot(y)) / B
+ *   sigmoid_bce: l = max(z,0) - z*t + log1p(exp(-|z|));    dZ = (sigmoid(z) - t) / (B*C)
+ *   mse:         l = (z - t)^2;                            dZ = 2 (z - t) / (B*C)
+ *   huber:       l = 0.5 d^2 if |d| <= delta else delta (|d| - 0.5 delta), d = z - t;
+ *                dZ = clamp(d, -delta, delta) / (B*C)
+ * target: int labels (B) for softmax_ce, float (B, C) otherwise. rowloss: scratch (B). */
+ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, // (1)
+                                   ct_buf dZ,                                 // (B, C) or NULL mem
+                                   ct_buf rowloss,                            // (B) scratch
+                                   ct_buf Z,                                  // (B, C) logits
+                                   ct_buf target, int B, int C, float delta, float beta);
+
+/* ---- dropout -------------------------------------------------------------------------- */
+
+/* keep(e) = u(seed, step, layer, e) >= p, u uniform in [0,1) from a counter-based hash;
+ * Y = X * keep / (1 - p). p == 0 copies. */
+ct_status ct_dropout_forward(ct_device *dev, ct_buf Y, ct_buf X, float p, unsigned long long seed,
+                             unsigned long long step, unsigned layer, int n);
+/* dX = dY * keep / (1 - p), the same mask as forward; dX may alias dY */
+ct_status ct_dropout_backward(ct_device *dev, ct_buf dX, ct_buf dY, float p,
+                              unsigned long long seed, unsigned long long step, unsigned layer,
+                              int n);
+
+/* ---- optimizers (one launch over the flat parameter buffer) --------------------------- */
+
+typedef struct ct_optim_params {
+    ct_optim kind;
+    float lr;
+    float momentum;     /* momentum, nesterov: mu */
+    float dampening;    /* momentum: PyTorch's dampening (nesterov requires 0) */
+    float beta1, beta2; /* adam, adamw */
+    float rho;          /* rmsprop: smoothing of the squared gradient (PyTorch's alpha) */
+    float eps;          /* rmsprop, adam, adamw */
+    float weight_decay; /* coupled L2 (g += wd * p), decoupled for adamw (p -= lr * wd * p) */
+    float clip_norm;    /* > 0: g *= min(1, clip_norm / (||g|| + 1e-6)), ||g|| from gnorm_sq */
+} ct_optim_params;
+
+/* Defaults as PyTorch: lr 0.01 (sgd family) / 0.001 (adam family, rmsprop), momentum 0.9,
+ * dampening 0, betas 0.9/0.999, rho 0.99, eps 1e-8, weight_decay 0, clip off. */
+ct_optim_params ct_optim_defaults(ct_optim kind);
+
+/* One step t (1-based) over n parameters P with gradient G:
+ *   sgd:      P -= lr g
+ *   momentum: m = t==1 ? g : mu m + (1 - dampening) g;   P -= lr m
+ *   nesterov: m as momentum;                               P -= lr (g + mu m)
+ *   rmsprop:  v = rho v + (1 - rho) g^2;                   P -= lr g / (sqrt(v) + eps)
+ *   adam(w):  m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ *             P -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * with g = clip * G (+ wd P unless adamw) and, for adamw, P *= 1 - lr wd first.
+ * M: momentum buffer / Adam m; V: RMSprop / Adam v (unused ones may have NULL mem).
+ * gnorm_sq: the squared global gradient norm on the device (used when clip_norm > 0). */
+ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_buf M, ct_buf V,
+                        ct_buf G, ct_buf gnorm_sq, long long t, int n);
+
+/* out[0] = sum of x^2 over n elements, in a fixed order (partials: CT_RED_PARTIALS scratch). */
+ct_status ct_sum_squares(ct_device *dev, ct_buf out, ct_buf partials, ct_buf x, int n);
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+/* out = beta * out + scale * sum(x[0..n)), one work-group, fixed order */
+ct_status ct_reduce_sum(ct_device *dev, ct_buf out, ct_buf x, int n, float scale, float beta);
+/* out[i][:] = src[idx[i]][:] for i < B; idx holds int row numbers */
+ct_status ct_gather_rows(ct_device *dev, ct_buf out, // (B, F)
+                         ct_buf src,                 // (N, F)
+                         ct_buf idx,                 // (B) int
+                         int B, int F);
+/* count[0] += number of rows i with argmax(Z[i]) == labels[i] (int counter, first max wins) */
+ct_status ct_argmax_correct(ct_device *dev, ct_buf count, // (1) int
+                            ct_buf Z,                     // (B, C)
+                            ct_buf labels,                // (B) int
+                            int B, int C);
+/* count[0] += number of elements with (Z > 0) == (T > 0.5) (int counter) */
+ct_status ct_binary_correct(ct_device *dev, ct_buf count, ct_buf Z, ct_buf T, int n);
+/* x[0..n) = value */
+ct_status ct_fill(ct_device *dev, ct_buf x, float value, int n);
+/* x[0..n) *= alpha */
+ct_status ct_scale(ct_device *dev, ct_buf x, float alpha, int n);
+
+#endif

@@ -1,0 +1,122 @@
+/* Shared definitions of every kernel file. The program is built from ONE source: this file first,
+ * then the other kernels/ files (.cl) in alphabetical order. OpenCL C 1.2, float32 only.
+ *
+ * Conventions: every buffer argument is a pair (__global float *buf, uint off) and the kernel
+ * starts with buf += off. Elementwise kernels take n and return early for i >= n (the host rounds
+ * the global size up). Helpers are plain functions (no `inline`/`static`) for portability; every
+ * OpenCL compiler inlines them. */
+
+/* Work-group size of the single-group reductions (power of two <= 256). */
+#ifndef CT_RED_WG
+#define CT_RED_WG 256
+#endif
+/* Number of partial sums written by sum_squares_partial. */
+#ifndef CT_RED_PARTIALS
+#define CT_RED_PARTIALS 64
+#endif
+/* Tile edge of the own GEMM (work-group CT_GEMM_TS x CT_GEMM_TS). */
+#ifndef CT_GEMM_TS
+#define CT_GEMM_TS 16
+#endif
+
+/* Activation codes: the same numbers as enum ct_act in host/ops.h. */
+#define CT_ACT_IDENTITY 0
+#define CT_ACT_RELU 1
+#define CT_ACT_LEAKY_RELU 2
+#define CT_ACT_ELU 3
+#define CT_ACT_SIGMOID 4
+#define CT_ACT_TANH 5
+#define CT_ACT_GELU 6
+
+/* sqrt(2 / pi) and the cubic coefficient of the tanh approximation of GELU. */
+#define CT_GELU_C 0.7978845608028654f
+#define CT_GELU_K 0.044715f
+
+/* 1 / (1 + exp(-z)), never overflowing: exact 1 at z = +1000 and 0 at z = -1000. */
+float ct_sigmoid(float z) {
+    if (z >= 0.0f) {
+        return 1.0f / (1.0f + exp(-z));
+    }
+    float e = exp(z);
+    return e / (1.0f + e);
+}
+
+/* sigmoid(z) * (1 - sigmoid(z)) = e / (1 + e)^2 with e = exp(-|z|), without cancellation. */
+float ct_sigmoid_grad(float z) {
+    float e = exp(-fabs(z));
+    float d = 1.0f + e;
+    return e / (d * d);
+}
+
+/* 1 - tanh(z)^2 = 4 e / (1 + e)^2 with e = exp(-2 |z|), without cancellation. */
+float ct_tanh_grad(float z) {
+    float e = exp(-2.0f * fabs(z));
+    float d = 1.0f + e;
+    return 4.0f * e / (d * d);
+}
+
+/* f(z) of activation `act`; alpha: leaky slope or ELU saturation.
+ * GELU (tanh form): 0.5 z (1 + tanh(u)) = z * sigmoid(2u), u = sqrt(2/pi) (z + 0.044715 z^3). */
+float ct_act_f(int act, float alpha, float z) {
+    switch (act) {
+    case CT_ACT_RELU:
+        return z < 0.0f ? 0.0f : z; /* NaN passes through */
+    case CT_ACT_LEAKY_RELU:
+        return z < 0.0f ? alpha * z : z;
+    case CT_ACT_ELU:
+        return z > 0.0f ? z : alpha * expm1(z);
+    case CT_ACT_SIGMOID:
+        return ct_sigmoid(z);
+    case CT_ACT_TANH:
+        return tanh(z);
+    case CT_ACT_GELU: {
+        float u = CT_GELU_C * (z + CT_GELU_K * z * z * z);
+        return z * ct_sigmoid(2.0f * u);
+    }
+    default:
+        return z;
+    }
+}
+
+/* f'(z); at exactly z == 0 relu gives 0, leaky relu alpha, ELU alpha.
+ * GELU: 0.5 (1 + tanh u) + 0.5 z sech^2(u) sqrt(2/pi) (1 + 3 * 0.044715 z^2)
+ *     = s + 2 z s (1 - s) u',  s = sigmoid(2u), u' = sqrt(2/pi) (1 + 0.134145 z^2). */
+float ct_act_df(int act, float alpha, float z) {
+    switch (act) {
+    case CT_ACT_RELU:
+        return z > 0.0f ? 1.0f : 0.0f;
+    case CT_ACT_LEAKY_RELU:
+        return z > 0.0f ? 1.0f : alpha;
+    case CT_ACT_ELU:
+        return z > 0.0f ? 1.0f : alpha * exp(z);
+    case CT_ACT_SIGMOID:
+        return ct_sigmoid_grad(z);
+    case CT_ACT_TANH:
+        return ct_tanh_grad(z);
+    case CT_ACT_GELU: {
+        float u = CT_GELU_C * (z + CT_GELU_K * z * z * z);
+        float d = ct_sigmoid(2.0f * u);
+        float q = ct_sigmoid_grad(2.0f * u); /* s (1 - s), 0 once saturated */
+        if (q > 0.0f) {
+            d += 2.0f * z * q * CT_GELU_C * (1.0f + 3.0f * CT_GELU_K * z * z);
+        }
+        return d;
+    }
+    default:
+        return 1.0f;
+    }
+}
+
+/* Sums v over the CT_RED_WG work-items of a work-group in a fixed tree order; every work-item
+ * must call it. The result is valid in work-item 0. sh: __local scratch of CT_RED_WG floats. */
+float ct_group_sum(__local float *sh, uint l, float v) {
+    sh[l] = v;
+    for (uint stride = CT_RED_WG / 2; stride > 0; stride >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (l < stride) {
+            sh[l] += sh[l + stride];
+        }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return sh[0];
+}

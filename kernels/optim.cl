@@ -1,0 +1,101 @@
+/* Optimizer steps: one launch over the flat parameter buffer, one work-item per parameter.
+ * Common to all: when clip_norm > 0, g = clip * G with clip = min(1, clip_norm / (||G|| + 1e-6)),
+ * ||G|| = sqrt(gnorm_sq[0]) (computed on the device beforehand); else g = G. Coupled weight decay
+ * (every optimizer but AdamW) then adds wd * P to g. Buffers the optimizer does not use are not
+ * read (gnorm_sq when clip_norm <= 0). */
+
+/* The clip factor, 1 when clipping is off. */
+float ct_clip_factor(__global const float *gnorm_sq, float clip_norm) {
+    if (clip_norm > 0.0f) {
+        return fmin(1.0f, clip_norm / (sqrt(gnorm_sq[0]) + 1e-6f));
+    }
+    return 1.0f;
+}
+
+/* P -= lr g */
+__kernel void sgd_step(__global float *P, uint offP, __global const float *G, uint offG,
+                       __global const float *gnorm_sq, uint offN, uint n, float lr, float wd,
+                       float clip_norm) {
+    uint i = (uint)get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    P += offP;
+    G += offG;
+    gnorm_sq += offN;
+    float p = P[i];
+    float g = ct_clip_factor(gnorm_sq, clip_norm) * G[i] + wd * p;
+    P[i] = p - lr * g;
+}
+
+/* m = first ? g : mu m + (1 - dampening) g;  P -= lr m, or P -= lr (g + mu m) when nesterov. */
+__kernel void momentum_step(__global float *P, uint offP, __global float *M, uint offM,
+                            __global const float *G, uint offG, __global const float *gnorm_sq,
+                            uint offN, uint n, float lr, float mu, float dampening, float wd,
+                            float clip_norm, int first, int nesterov) {
+    uint i = (uint)get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    P += offP;
+    M += offM;
+    G += offG;
+    gnorm_sq += offN;
+    float p = P[i];
+    float g = ct_clip_factor(gnorm_sq, clip_norm) * G[i] + wd * p;
+    float m = first ? g : mu * M[i] + (1.0f - dampening) * g;
+    M[i] = m;
+    P[i] = p - lr * (nesterov ? g + mu * m : m);
+}
+
+/* v = rho v + (1 - rho) g^2;  P -= lr g / (sqrt(v) + eps) */
+__kernel void rmsprop_step(__global float *P, uint offP, __global float *V, uint offV,
+                           __global const float *G, uint offG, __global const float *gnorm_sq,
+                           uint offN, uint n, float lr, float rho, float eps, float wd,
+                           float clip_norm) {
+    uint i = (uint)get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    P += offP;
+    V += offV;
+    G += offG;
+    gnorm_sq += offN;
+    float p = P[i];
+    float g = ct_clip_factor(gnorm_sq, clip_norm) * G[i] + wd * p;
+    float v = rho * V[i] + (1.0f - rho) * g * g;
+    V[i] = v;
+    P[i] = p - lr * g / (sqrt(v) + eps);
+}
+
+/* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ * P -= step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps), step_size = lr / (1 - b1^t),
+ * inv_sqrt_bc2 = 1 / sqrt(1 - b2^t) (both from the host, computed in double).
+ * decoupled (AdamW): P -= lr wd P first and g gets no wd term. */
+__kernel void adam_step(__global float *P, uint offP, __global float *M, uint offM,
+                        __global float *V, uint offV, __global const float *G, uint offG,
+                        __global const float *gnorm_sq, uint offN, uint n, float lr, float b1,
+                        float b2, float eps, float wd, float clip_norm, float step_size,
+                        float inv_sqrt_bc2, int decoupled) {
+    uint i = (uint)get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    P += offP;
+    M += offM;
+    V += offV;
+    G += offG;
+    gnorm_sq += offN;
+    float p = P[i];
+    float g = ct_clip_factor(gnorm_sq, clip_norm) * G[i];
+    if (decoupled) {
+        p -= lr * wd * p;
+    } else {
+        g += wd * p;
+    }
+    float m = b1 * M[i] + (1.0f - b1) * g;
+    float v = b2 * V[i] + (1.0f - b2) * g * g;
+    M[i] = m;
+    V[i] = v;
+    P[i] = p - step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps);
+}

@@ -1,0 +1,76 @@
+/* Small helpers: row gather, accuracy counters, fill, scale. */
+
+/* out[i][:] = src[idx[i]][:] for i < B (one work-item per output element).
+ * A negative index writes NaN so that it shows. */
+__kernel void gather_rows(__global float *out, uint offOut, __global const float *src,
+                          uint offSrc, __global const int *idx, uint offIdx, uint B, uint F) {
+    uint i = (uint)get_global_id(0);
+    if (i >= B * F) {
+        return;
+    }
+    out += offOut;
+    src += offSrc;
+    idx += offIdx;
+    uint r = i / F, c = i - r * F;
+    int s = idx[r];
+    out[i] = s >= 0 ? src[(uint)s * F + c] : NAN;
+}
+
+/* count[0] += number of rows i with argmax(Z[i]) == labels[i]; the first maximum wins. */
+__kernel void argmax_correct(__global int *count, uint offCount, __global const float *Z,
+                             uint offZ, __global const int *labels, uint offY, uint B, uint C) {
+    uint i = (uint)get_global_id(0);
+    if (i >= B) {
+        return;
+    }
+    count += offCount;
+    Z += offZ;
+    labels += offY;
+    __global const float *z = Z + i * C;
+    float best = z[0];
+    int arg = 0;
+    for (uint j = 1; j < C; ++j) {
+        if (z[j] > best) {
+            best = z[j];
+            arg = (int)j;
+        }
+    }
+    if (arg == labels[i]) {
+        atomic_inc(count);
+    }
+}
+
+/* count[0] += number of elements with (Z > 0) == (T > 0.5). */
+__kernel void binary_correct(__global int *count, uint offCount, __global const float *Z,
+                             uint offZ, __global const float *T, uint offT, uint n) {
+    uint i = (uint)get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    count += offCount;
+    Z += offZ;
+    T += offT;
+    if ((Z[i] > 0.0f) == (T[i] > 0.5f)) {
+        atomic_inc(count);
+    }
+}
+
+/* x[0..n) = value */
+__kernel void fill(__global float *x, uint offX, float value, uint n) {
+    uint i = (uint)get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    x += offX;
+    x[i] = value;
+}
+
+/* x[0..n) *= alpha */
+__kernel void scale(__global float *x, uint offX, float alpha, uint n) {
+    uint i = (uint)get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    x += offX;
+    x[i] *= alpha;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, only the system packages cltrain needs that are missing. Idempotent.
+# Without root (and without sudo), prints the exact command to run instead and fails.
+set -euo pipefail
+
+packages=(cmake make gcc libc6-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev clinfo)
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "bootstrap: every package is installed (${packages[*]})"
+    exit 0
+fi
+echo "bootstrap: missing: ${missing[*]}"
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: error: apt-get not found; install the equivalents of: ${missing[*]}" >&2
+    exit 1
+fi
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo=(sudo)
+else
+    echo "bootstrap: error: not root; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "bootstrap: installed ${missing[*]}"

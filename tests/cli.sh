@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Command-line tests: good input works, bad input gets one clear line and a non-zero exit.
+# usage: cli.sh path/to/cltrain
+set -u
+bin="$1"
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# run NAME WANT_EXIT PATTERN [ENV=VAL ...] -- ARGS...: runs the command, checks the exit code and
+# that PATTERN (grep -E) appears in stdout+stderr; on an error exit, stderr must be one line.
+run() {
+    local name="$1" want="$2" pattern="$3"
+    shift 3
+    local envs=()
+    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+    shift
+    env "${envs[@]}" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+    local got=$?
+    local ok=1 why=""
+    if [ "$got" != "$want" ]; then ok=0; why="exit $got, expected $want"; fi
+    if ! cat "$tmp/out" "$tmp/err" | grep -Eq -- "$pattern"; then ok=0; why="$why; output lacks /$pattern/"; fi
+    if [ "$want" != 0 ]; then
+        local lines
+        lines=$(wc -l <"$tmp/err")
+        if [ "$lines" != 1 ]; then ok=0; why="$why; stderr has $lines lines, expected 1"; fi
+        if ! grep -q '^cltrain: error: ' "$tmp/err"; then ok=0; why="$why; stderr does not start with 'cltrain: error: '"; fi
+    fi
+    if [ $ok = 1 ]; then
+        pass=$((pass + 1))
+        echo "ok   $name"
+    else
+        fail=$((fail + 1))
+        echo "FAIL $name: $why"
+        echo "---- stdout"; head -c 3000 "$tmp/out"; echo "---- stderr"; head -c 3000 "$tmp/err"
+    fi
+}
+
+run "help" 0 "selftest" -- --help
+run "version" 0 "^cltrain [0-9]+\.[0-9]+\.[0-9]+" -- --version
+run "devices lists a device with every field" 0 "compute units.*" -- devices
+for field in platform vendor type "compute units" "global memory" "local memory" "max work-group" "OpenCL C" fp64 CLBlast; do
+    run "devices shows '$field'" 0 "^    $field " -- devices
+done
+run "devices marks the default" 0 "\*default" -- devices
+run "devices --json" 0 '^\{"default": [0-9]+, "devices": \[' -- devices --json
+run "selftest passes" 0 "^selftest: [0-9]+ passed, 0 failed$" -- selftest --quiet
+run "selftest with the own GEMM" 0 "^selftest: [0-9]+ passed, 0 failed$" -- selftest --quiet --gemm own
+run "selftest on device 0" 0 "^selftest on \[0\]" -- --device 0 selftest --quiet
+run "selftest --device=cpu" 0 "^selftest on \[[0-9]+\]" -- --device=cpu selftest --quiet
+
+# bad input
+run "unknown option" 2 "unknown option '--bogus'" -- --bogus
+run "unknown command" 2 "unknown command 'frobnicate'" -- frobnicate
+run "no command" 2 "no command given" --
+run "--device without a value" 2 "option --device needs a value" -- --device
+run "selftest --seed not a number" 2 "--seed expects a non-negative integer, got 'abc'" -- selftest --seed abc
+run "selftest unknown option" 2 "unknown option '--fast'" -- selftest --fast
+run "selftest --gemm bad" 2 "--gemm expects auto, clblast or own" -- selftest --gemm blas
+run "devices --device" 2 "--device does not apply" -- --device 0 devices
+run "device index out of range" 1 "no OpenCL device with index 99" -- --device 99 selftest
+run "device name matches nothing" 1 "no OpenCL device matches 'nosuchgpu'" -- --device nosuchgpu selftest
+run "CLTRAIN_DEVICE matches nothing" 1 "from CLTRAIN_DEVICE" CLTRAIN_DEVICE=nosuchgpu -- selftest
+run "CLTRAIN_GEMM bad" 1 "CLTRAIN_GEMM='blas'" CLTRAIN_GEMM=blas -- selftest
+mkdir -p "$tmp/empty"
+run "no OpenCL platform (devices)" 1 "no OpenCL platform found.*pocl-opencl-icd" OCL_ICD_VENDORS="$tmp/empty" -- devices
+run "no OpenCL platform (selftest)" 1 "no OpenCL platform found.*pocl-opencl-icd" OCL_ICD_VENDORS="$tmp/empty" -- selftest
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]

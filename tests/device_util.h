@@ -1,0 +1,69 @@
+/* Helpers of the device tests: open the device, run device-versus-reference cases. */
+#ifndef CT_TEST_DEVICE_UTIL_H
+#define CT_TEST_DEVICE_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "check.h"
+#include "cltrain.h"
+
+/* A fresh seed per run (printed), or $CLTRAIN_TEST_SEED to repeat a run. */
+static inline unsigned long long test_seed(void) {
+    const char *s = getenv("CLTRAIN_TEST_SEED");
+    unsigned long long seed = s && *s ? strtoull(s, NULL, 10) : (unsigned long long)time(NULL);
+    printf("seed %llu (set CLTRAIN_TEST_SEED=%llu to repeat)\n", seed, seed);
+    return seed;
+}
+
+/* Opens the default device ($CLTRAIN_DEVICE applies). No device is a failure, not a skip:
+ * CI always has PoCL. */
+static inline ct_device *test_device(void) {
+    char msg[CT_MSG_LEN];
+    ct_device *dev = NULL;
+    if (ct_device_create(&dev, NULL, msg) != CT_OK) {
+        fprintf(stderr, "FAIL: cannot open the OpenCL device: %s\n", msg);
+        exit(1);
+    }
+    const ct_device_info *i = ct_device_get_info(dev);
+    printf("device [%d] %s (%s)\n", i->index, i->name, i->platform);
+    return dev;
+}
+
+typedef struct {
+    int ran, failed;
+    double max_rel, max_abs;
+} case_stats;
+
+/* Runs one case and reports it; returns 1 when it passed. */
+static inline int run_case(ct_device *dev, const ct_check_case *c, unsigned long long seed, case_stats *s) {
+    ct_check_result r;
+    ct_status st = ct_check_run(dev, c, seed, &r);
+    s->ran++;
+    if (st != CT_OK) {
+        s->failed++;
+        printf("FAIL %s: the op failed to run: %s\n", r.what, ct_device_error(dev));
+        return 0;
+    }
+    if (r.max_rel > s->max_rel) s->max_rel = r.max_rel;
+    if (r.max_abs > s->max_abs) s->max_abs = r.max_abs;
+    if (!r.pass) {
+        s->failed++;
+        printf("FAIL %s: %ld of %ld elements bad; first: %s (max |diff| %.3g, max rel %.3g)\n",
+               r.what, r.n_bad, r.n_checked, r.first_bad, r.max_abs, r.max_rel);
+        return 0;
+    }
+    printf("ok   %-64s max|diff| %.3g  max rel %.3g  err/tol %.3f\n", r.what, r.max_abs, r.max_rel,
+           r.worst);
+    return 1;
+}
+
+static inline int case_summary(const char *name, const case_stats *s) {
+    printf("%s: %d cases, largest relative error %.3g, largest absolute error %.3g\n", name, s->ran,
+           s->max_rel, s->max_abs);
+    printf("%s: %d passed, %d failed\n", name, s->ran - s->failed, s->failed);
+    return s->failed ? 1 : 0;
+}
+
+#endif

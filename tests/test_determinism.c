@@ -1,0 +1,56 @@
+/* The same op twice on the same inputs gives bit-identical output: every selftest case, on
+ * every matrix-product backend, plus larger reductions where a varying order would show. */
+#include <string.h>
+
+#include "device_util.h"
+
+static int run_twice(ct_device *dev, const ct_check_case *c, unsigned long long seed, case_stats *s) {
+    ct_check_result a, b;
+    ct_status sa = ct_check_run(dev, c, seed, &a);
+    ct_status sb = ct_check_run(dev, c, seed, &b);
+    s->ran++;
+    if (sa != CT_OK || sb != CT_OK || !a.pass || !b.pass) {
+        s->failed++;
+        printf("FAIL %s: did not run or not correct: %s %s\n", a.what, ct_device_error(dev), a.first_bad);
+        return 0;
+    }
+    if (a.out_hash != b.out_hash || a.out_hash == 0) {
+        s->failed++;
+        printf("FAIL %s: two runs differ (output hash %016llx vs %016llx)\n", a.what,
+               (unsigned long long)a.out_hash, (unsigned long long)b.out_hash);
+        return 0;
+    }
+    printf("ok   %-64s bit-identical twice (%016llx)\n", a.what, (unsigned long long)a.out_hash);
+    return 1;
+}
+
+int main(void) {
+    unsigned long long seed = test_seed();
+    ct_device *dev = test_device();
+    case_stats s = {0};
+    const ct_check_case *cases;
+    int n = ct_check_selftest_cases(&cases);
+    int clblast = ct_device_clblast_works(dev, NULL);
+    for (int i = 0; i < n; i++) {
+        ct_check_case c = cases[i];
+        int product = c.op == CT_CHECK_GEMM || c.op == CT_CHECK_DENSE_FORWARD ||
+                      c.op == CT_CHECK_DENSE_BACKWARD_WEIGHT || c.op == CT_CHECK_DENSE_BACKWARD_INPUT;
+        if (product) {
+            c.gemm = CT_GEMM_OWN;
+            run_twice(dev, &c, seed + (unsigned long long)i, &s);
+            if (!clblast) continue;
+            c.gemm = CT_GEMM_CLBLAST;
+        }
+        run_twice(dev, &c, seed + (unsigned long long)i, &s);
+    }
+    ct_check_case big[] = {
+        {.op = CT_CHECK_SUM_SQUARES, .N = 1 << 20},
+        {.op = CT_CHECK_REDUCE_SUM, .N = 100003},
+        {.op = CT_CHECK_BIAS_BACKWARD, .M = 4099, .N = 3},
+        {.op = CT_CHECK_LOSS, .loss = CT_LOSS_SOFTMAX_CE, .M = 4099, .N = 10},
+        {.op = CT_CHECK_ARGMAX_CORRECT, .M = 4099, .N = 10},
+    };
+    for (int i = 0; i < (int)(sizeof big / sizeof big[0]); i++) run_twice(dev, &big[i], seed + 1000 + i, &s);
+    ct_device_destroy(dev);
+    return case_summary("test_determinism", &s);
+}
