@@ -68,7 +68,7 @@ ct_status ct_dense_forward(ct_device *dev, ct_buf Y, // (B, out)
                            ct_buf X,                 // (B, in)
                            ct_buf W,                 // (out, in)
                            int B, int in, int out);
-/* dW = dY^T . X  (+ beta * dW: beta 1 accumulates) */
+/* dW = dY^T . X  (+ beta * dW: beta 1 accumulates; beta 0 ignores dW's contents) */
 ct_status ct_dense_backward_weight(ct_device *dev, ct_buf dW, // (out, in)
                                    ct_buf dY,                 // (B, out)
                                    ct_buf X,                  // (B, in)
@@ -92,7 +92,7 @@ ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float a
 /* dZ = dA * f'(Z), n elements; dZ may alias dA */
 ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act act, float alpha,
                           int n);
-/* db[j] = beta * db[j] + sum_i dZ[i][j], rows summed in order i = 0..B-1 */
+/* db[j] = beta * db[j] + sum_i dZ[i][j], rows summed in order i = 0..B-1 (beta 0 ignores db) */
 ct_status ct_bias_backward(ct_device *dev, ct_buf db, // (N)
                            ct_buf dZ,                 // (B, N)
                            int B, int N, float beta);
@@ -151,7 +151,8 @@ ct_optim_params ct_optim_defaults(ct_optim kind);
  *   adam(w):  m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  *             P -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * with g = clip * G (+ wd P unless adamw) and, for adamw, P *= 1 - lr wd first.
- * M: momentum buffer / Adam m; V: RMSprop / Adam v (unused ones may have NULL mem).
+ * M: momentum buffer / Adam m; V: RMSprop / Adam v (unused ones may have NULL mem); M and V
+ * start at zero before t = 1 (momentum and nesterov ignore M at t = 1).
  * gnorm_sq: the squared global gradient norm on the device (used when clip_norm > 0). */
 ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_buf M, ct_buf V,
                         ct_buf G, ct_buf gnorm_sq, long long t, int n);

@@ -173,7 +173,8 @@ static double ref_softmax_ce_row(double *dz, const double *z, int y, int C, doub
 /* One element of the element-wise losses (d = z - t):
  *   bce:   l = max(z,0) - z t + log1p(exp(-|z|)),  dl/dz = sigmoid(z) - t
  *   mse:   l = d^2,                                 dl/dz = 2 d
- *   huber: l = |d| <= delta ? 0.5 d^2 : delta (|d| - 0.5 delta),  dl/dz = clamp(d, -delta, delta) */
+ *   huber: l = |d| <= delta ? 0.5 d^2 : delta (|d| - 0.5 delta),
+ *                                                   dl/dz = clamp(d, -delta, delta) */
 static double ref_elem_loss(ct_loss kind, double *grad, double z, double t, double delta) {
     double d = z - t;
     switch (kind) {

@@ -15,7 +15,7 @@ int main(void) {
     /* (M, N, K): ones, primes, tile edges plus one, 255 and 1000+ */
     const int shapes[][3] = {{1, 1, 1},     {3, 1, 17},    {1, 17, 3},   {17, 13, 9},
                              {16, 16, 16},  {17, 33, 65},  {255, 3, 17}, {3, 255, 1000},
-                             {1025, 17, 5}, {64, 100, 129}};
+                             {1025, 17, 5}, {64, 100, 129}, {385, 391, 397}};
     const int nshapes = (int)(sizeof shapes / sizeof shapes[0]);
     unsigned long long k = 0;
     for (int b = 0; b < nb; b++)

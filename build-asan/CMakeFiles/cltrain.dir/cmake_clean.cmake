@@ -1,0 +1,15 @@
+file(REMOVE_RECURSE
+  "CMakeFiles/cltrain.dir/host/cli/devices.c.o"
+  "CMakeFiles/cltrain.dir/host/cli/devices.c.o.d"
+  "CMakeFiles/cltrain.dir/host/cli/main.c.o"
+  "CMakeFiles/cltrain.dir/host/cli/main.c.o.d"
+  "CMakeFiles/cltrain.dir/host/cli/selftest.c.o"
+  "CMakeFiles/cltrain.dir/host/cli/selftest.c.o.d"
+  "cltrain"
+  "cltrain.pdb"
+)
+
+# Per-language clean rules from dependency scanning.
+foreach(lang C)
+  include(CMakeFiles/cltrain.dir/cmake_clean_${lang}.cmake OPTIONAL)
+endforeach()

@@ -1,0 +1,2 @@
+# Empty dependencies file for test_loss.
+# This may be replaced when dependencies are built.
