@@ -17,8 +17,7 @@
 #define TRY(expr)                                                                                  \
     do {                                                                                           \
         ct_status try_st_ = (expr);                                                                \
-        if (try_st_ != CT_OK)                                                                      \
-            return try_st_;                                                                        \
+        if (try_st_ != CT_OK) return try_st_;                                                      \
     } while (0)
 
 /* ---- names ------------------------------------------------------------------------------ */
@@ -32,8 +31,7 @@ static const char *const optim_names[CT_OPT_COUNT] = {"sgd",     "momentum", "ne
 /* Case-insensitive equality of two NUL-terminated strings. */
 static int name_eq(const char *a, const char *b) {
     for (; *a && *b; a++, b++) {
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-            return 0;
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
     }
     return *a == *b;
 }
@@ -54,11 +52,12 @@ int ct_act_parse(const char *s, ct_act *out) {
     static const struct {
         const char *name;
         ct_act act;
-    } aliases[] = {{"linear", CT_ACT_IDENTITY}, {"none", CT_ACT_IDENTITY},
-                   {"leaky", CT_ACT_LEAKY_RELU}, {"leakyrelu", CT_ACT_LEAKY_RELU},
+    } aliases[] = {{"linear", CT_ACT_IDENTITY},
+                   {"none", CT_ACT_IDENTITY},
+                   {"leaky", CT_ACT_LEAKY_RELU},
+                   {"leakyrelu", CT_ACT_LEAKY_RELU},
                    {"lrelu", CT_ACT_LEAKY_RELU}};
-    if (!s || !out)
-        return 0;
+    if (!s || !out) return 0;
     for (int i = 0; i < CT_ACT_COUNT; i++) {
         if (name_eq(s, act_names[i])) {
             *out = (ct_act)i;
@@ -81,8 +80,7 @@ int ct_loss_parse(const char *s, ct_loss *out) {
     } aliases[] = {{"ce", CT_LOSS_SOFTMAX_CE},
                    {"cross_entropy", CT_LOSS_SOFTMAX_CE},
                    {"bce", CT_LOSS_SIGMOID_BCE}};
-    if (!s || !out)
-        return 0;
+    if (!s || !out) return 0;
     for (int i = 0; i < CT_LOSS_COUNT; i++) {
         if (name_eq(s, loss_names[i])) {
             *out = (ct_loss)i;
@@ -99,8 +97,7 @@ int ct_loss_parse(const char *s, ct_loss *out) {
 }
 
 int ct_optim_parse(const char *s, ct_optim *out) {
-    if (!s || !out)
-        return 0;
+    if (!s || !out) return 0;
     for (int i = 0; i < CT_OPT_COUNT; i++) {
         if (name_eq(s, optim_names[i])) {
             *out = (ct_optim)i;
@@ -113,15 +110,14 @@ int ct_optim_parse(const char *s, ct_optim *out) {
 ct_optim_params ct_optim_defaults(ct_optim kind) {
     ct_optim_params o;
     o.kind = kind;
-    o.lr = (kind == CT_OPT_SGD || kind == CT_OPT_MOMENTUM || kind == CT_OPT_NESTEROV) ? 0.01f
-                                                                                      : 0.001f;
+    o.lr = (kind == CT_OPT_ADAM || kind == CT_OPT_ADAMW) ? 0.001f : 0.01f;
     o.momentum = 0.9f;
     o.dampening = 0.0f;
     o.beta1 = 0.9f;
     o.beta2 = 0.999f;
     o.rho = 0.99f;
     o.eps = 1e-8f;
-    o.weight_decay = 0.0f;
+    o.weight_decay = kind == CT_OPT_ADAMW ? 0.01f : 0.0f;
     o.clip_norm = 0.0f;
     return o;
 }
@@ -130,11 +126,10 @@ ct_optim_params ct_optim_defaults(ct_optim kind) {
 
 /* A buffer that must exist, with an offset that fits the kernels' uint. */
 static ct_status need_buf(ct_device *dev, const char *op, const char *name, ct_buf b) {
-    if (!b.mem)
-        return ct_fail(dev, CT_ERR_ARG, "%s: buffer %s must not be NULL", op, name);
+    if (!b.mem) return ct_fail(dev, CT_ERR_ARG, "%s: buffer %s must not be NULL", op, name);
     if (b.off > (size_t)UINT_MAX)
-        return ct_fail(dev, CT_ERR_ARG, "%s: offset of %s must fit in 32 bits (got %zu)", op,
-                       name, b.off);
+        return ct_fail(dev, CT_ERR_ARG, "%s: offset of %s must fit in 32 bits (got %zu)", op, name,
+                       b.off);
     return CT_OK;
 }
 
@@ -144,8 +139,7 @@ static ct_status opt_buf(ct_device *dev, const char *op, const char *name, ct_bu
 }
 
 static ct_status need_pos(ct_device *dev, const char *op, const char *name, long long v) {
-    if (v <= 0)
-        return ct_fail(dev, CT_ERR_ARG, "%s: %s must be > 0 (got %lld)", op, name, v);
+    if (v <= 0) return ct_fail(dev, CT_ERR_ARG, "%s: %s must be > 0 (got %lld)", op, name, v);
     return CT_OK;
 }
 
@@ -185,8 +179,7 @@ static ct_status need_matrix(ct_device *dev, const char *op, const char *name, c
 ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb, int M,
                   int N, int K, int transA, int transB, float alpha, float beta) {
     static const char op[] = "ct_gemm";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "M", M));
     TRY(need_pos(dev, op, "N", N));
     TRY(need_pos(dev, op, "K", K));
@@ -200,11 +193,11 @@ ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B
 
     if (ct_device_gemm(dev) == CT_GEMM_CLBLAST) {
 #ifdef CT_HAVE_CLBLAST
-        CLBlastStatusCode s = CLBlastSgemm(
-            CLBlastLayoutRowMajor, transA ? CLBlastTransposeYes : CLBlastTransposeNo,
-            transB ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)M, (size_t)N, (size_t)K,
-            alpha, A.mem, A.off, (size_t)lda, B.mem, B.off, (size_t)ldb, beta, C.mem, C.off,
-            (size_t)ldc, &dev->queue, NULL);
+        CLBlastStatusCode s =
+            CLBlastSgemm(CLBlastLayoutRowMajor, transA ? CLBlastTransposeYes : CLBlastTransposeNo,
+                         transB ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)M, (size_t)N,
+                         (size_t)K, alpha, A.mem, A.off, (size_t)lda, B.mem, B.off, (size_t)ldb,
+                         beta, C.mem, C.off, (size_t)ldc, &dev->queue, NULL);
         if (s != CLBlastSuccess)
             return ct_fail(dev, CT_ERR_CLBLAST, "ct_gemm: CLBlastSgemm(%dx%dx%d) failed: %s", M, N,
                            K, ct_clblast_error_name((int)s));
@@ -246,8 +239,7 @@ static ct_status need_dense(ct_device *dev, const char *op, int B, int in, int o
 }
 
 ct_status ct_dense_forward(ct_device *dev, ct_buf Y, ct_buf X, ct_buf W, int B, int in, int out) {
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_dense(dev, "ct_dense_forward", B, in, out));
     /* Y (B, out) = X (B, in) . W^T, W stored (out, in): NT */
     return ct_gemm(dev, Y, out, X, in, W, in, B, out, in, 0, 1, 1.0f, 0.0f);
@@ -255,8 +247,7 @@ ct_status ct_dense_forward(ct_device *dev, ct_buf Y, ct_buf X, ct_buf W, int B, 
 
 ct_status ct_dense_backward_weight(ct_device *dev, ct_buf dW, ct_buf dY, ct_buf X, int B, int in,
                                    int out, float beta) {
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_dense(dev, "ct_dense_backward_weight", B, in, out));
     /* dW (out, in) = dY^T . X, dY stored (B, out), X (B, in): TN */
     return ct_gemm(dev, dW, in, dY, out, X, in, out, in, B, 1, 0, 1.0f, beta);
@@ -264,8 +255,7 @@ ct_status ct_dense_backward_weight(ct_device *dev, ct_buf dW, ct_buf dY, ct_buf 
 
 ct_status ct_dense_backward_input(ct_device *dev, ct_buf dX, ct_buf dY, ct_buf W, int B, int in,
                                   int out) {
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_dense(dev, "ct_dense_backward_input", B, in, out));
     /* dX (B, in) = dY (B, out) . W (out, in): NN */
     return ct_gemm(dev, dX, in, dY, out, W, in, B, in, out, 0, 0, 1.0f, 0.0f);
@@ -276,8 +266,7 @@ ct_status ct_dense_backward_input(ct_device *dev, ct_buf dX, ct_buf dY, ct_buf W
 ct_status ct_bias_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_buf Y, ct_buf b, ct_act act,
                               float alpha, int B, int N) {
     static const char op[] = "ct_bias_act_forward";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_act(dev, op, act));
     TRY(need_pos(dev, op, "B", B));
     TRY(need_pos(dev, op, "N", N));
@@ -304,8 +293,7 @@ ct_status ct_bias_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_buf Y, ct_b
 
 ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float alpha, int n) {
     static const char op[] = "ct_act_forward";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_act(dev, op, act));
     TRY(need_pos(dev, op, "n", n));
     TRY(need_buf(dev, op, "A", A));
@@ -324,8 +312,7 @@ ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float a
 ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act act, float alpha,
                           int n) {
     static const char op[] = "ct_act_backward";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_act(dev, op, act));
     TRY(need_pos(dev, op, "n", n));
     TRY(need_buf(dev, op, "dZ", dZ));
@@ -346,8 +333,7 @@ ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act
 
 ct_status ct_bias_backward(ct_device *dev, ct_buf db, ct_buf dZ, int B, int N, float beta) {
     static const char op[] = "ct_bias_backward";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "B", B));
     TRY(need_pos(dev, op, "N", N));
     TRY(need_fits(dev, op, "B x N", B, N));
@@ -368,8 +354,7 @@ ct_status ct_bias_backward(ct_device *dev, ct_buf db, ct_buf dZ, int B, int N, f
 
 ct_status ct_reduce_sum(ct_device *dev, ct_buf out, ct_buf x, int n, float scale, float beta) {
     static const char op[] = "ct_reduce_sum";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "n", n));
     TRY(need_buf(dev, op, "out", out));
     TRY(need_buf(dev, op, "x", x));
@@ -386,8 +371,7 @@ ct_status ct_reduce_sum(ct_device *dev, ct_buf out, ct_buf x, int n, float scale
 
 ct_status ct_sum_squares(ct_device *dev, ct_buf out, ct_buf partials, ct_buf x, int n) {
     static const char op[] = "ct_sum_squares";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "n", n));
     TRY(need_buf(dev, op, "out", out));
     TRY(need_buf(dev, op, "partials", partials));
@@ -408,8 +392,7 @@ ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, ct
                                    ct_buf rowloss, ct_buf Z, ct_buf target, int B, int C,
                                    float delta, float beta) {
     static const char op[] = "ct_loss_forward_backward";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     if ((int)kind < 0 || kind >= CT_LOSS_COUNT)
         return ct_fail(dev, CT_ERR_ARG, "%s: unknown loss %d (valid 0..%d)", op, (int)kind,
                        CT_LOSS_COUNT - 1);
@@ -443,8 +426,7 @@ ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, ct
     ct_arg_uint(&a, u32(target.off));
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)C);
-    if (kind == CT_LOSS_HUBER)
-        ct_arg_float(&a, delta);
+    if (kind == CT_LOSS_HUBER) ct_arg_float(&a, delta);
     ct_arg_float(&a, inv);
     ct_arg_int(&a, want_grad);
     TRY(ct_args_launch1(&a, (size_t)B));
@@ -456,8 +438,7 @@ ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, ct
 static ct_status dropout(ct_device *dev, const char *op, ct_kernel_id id, ct_buf out, ct_buf in,
                          float p, unsigned long long seed, unsigned long long step, unsigned layer,
                          int n) {
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     if (!(p >= 0.0f && p < 1.0f))
         return ct_fail(dev, CT_ERR_ARG, "%s: p must be in [0, 1) (got %g)", op, (double)p);
     TRY(need_pos(dev, op, "n", n));
@@ -507,10 +488,8 @@ static ct_status need_range(ct_device *dev, const char *name, float v, double lo
 ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_buf M, ct_buf V,
                         ct_buf G, ct_buf gnorm_sq, long long t, int n) {
     static const char op[] = "ct_optim_step";
-    if (!dev)
-        return CT_ERR_ARG;
-    if (!o)
-        return ct_fail(dev, CT_ERR_ARG, "%s: optimizer parameters must not be NULL", op);
+    if (!dev) return CT_ERR_ARG;
+    if (!o) return ct_fail(dev, CT_ERR_ARG, "%s: optimizer parameters must not be NULL", op);
     ct_optim kind = o->kind;
     if ((int)kind < 0 || kind >= CT_OPT_COUNT)
         return ct_fail(dev, CT_ERR_ARG, "%s: unknown optimizer %d (valid 0..%d)", op, (int)kind,
@@ -520,8 +499,7 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
     if (!isfinite(o->lr))
         return ct_fail(dev, CT_ERR_ARG, "%s: lr must be finite (got %g)", op, (double)o->lr);
     TRY(need_range(dev, "weight_decay", o->weight_decay, 0.0, HUGE_VAL, 0));
-    if (isnan(o->clip_norm))
-        return ct_fail(dev, CT_ERR_ARG, "%s: clip_norm must not be NaN", op);
+    if (isnan(o->clip_norm)) return ct_fail(dev, CT_ERR_ARG, "%s: clip_norm must not be NaN", op);
     int uses_m = kind == CT_OPT_MOMENTUM || kind == CT_OPT_NESTEROV || kind == CT_OPT_ADAM ||
                  kind == CT_OPT_ADAMW;
     int uses_v = kind == CT_OPT_RMSPROP || kind == CT_OPT_ADAM || kind == CT_OPT_ADAMW;
@@ -529,13 +507,11 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
     TRY(need_buf(dev, op, "P", P));
     TRY(need_buf(dev, op, "G", G));
     if (uses_m)
-        TRY(need_buf(dev, op, kind == CT_OPT_ADAM || kind == CT_OPT_ADAMW ? "M (Adam m)"
-                                                                           : "M (momentum)",
+        TRY(need_buf(dev, op,
+                     kind == CT_OPT_ADAM || kind == CT_OPT_ADAMW ? "M (Adam m)" : "M (momentum)",
                      M));
-    if (uses_v)
-        TRY(need_buf(dev, op, "V", V));
-    if (clip)
-        TRY(need_buf(dev, op, "gnorm_sq (clip_norm > 0)", gnorm_sq));
+    if (uses_v) TRY(need_buf(dev, op, "V", V));
+    if (clip) TRY(need_buf(dev, op, "gnorm_sq (clip_norm > 0)", gnorm_sq));
     /* Without clipping the kernel gets a dummy buffer it never reads. */
     ct_buf gn = clip ? gnorm_sq : ct_at(P.mem, 0);
 
@@ -630,8 +606,7 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
 
 ct_status ct_gather_rows(ct_device *dev, ct_buf out, ct_buf src, ct_buf idx, int B, int F) {
     static const char op[] = "ct_gather_rows";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "B", B));
     TRY(need_pos(dev, op, "F", F));
     TRY(need_fits(dev, op, "B x F", B, F));
@@ -652,8 +627,7 @@ ct_status ct_gather_rows(ct_device *dev, ct_buf out, ct_buf src, ct_buf idx, int
 
 ct_status ct_argmax_correct(ct_device *dev, ct_buf count, ct_buf Z, ct_buf labels, int B, int C) {
     static const char op[] = "ct_argmax_correct";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "B", B));
     TRY(need_pos(dev, op, "C", C));
     TRY(need_fits(dev, op, "B x C", B, C));
@@ -674,8 +648,7 @@ ct_status ct_argmax_correct(ct_device *dev, ct_buf count, ct_buf Z, ct_buf label
 
 ct_status ct_binary_correct(ct_device *dev, ct_buf count, ct_buf Z, ct_buf T, int n) {
     static const char op[] = "ct_binary_correct";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "n", n));
     TRY(need_buf(dev, op, "count", count));
     TRY(need_buf(dev, op, "Z", Z));
@@ -693,8 +666,7 @@ ct_status ct_binary_correct(ct_device *dev, ct_buf count, ct_buf Z, ct_buf T, in
 
 ct_status ct_fill(ct_device *dev, ct_buf x, float value, int n) {
     static const char op[] = "ct_fill";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "n", n));
     TRY(need_buf(dev, op, "x", x));
     ct_args a = ct_args_begin(dev, CT_K_fill);
@@ -707,8 +679,7 @@ ct_status ct_fill(ct_device *dev, ct_buf x, float value, int n) {
 
 ct_status ct_scale(ct_device *dev, ct_buf x, float alpha, int n) {
     static const char op[] = "ct_scale";
-    if (!dev)
-        return CT_ERR_ARG;
+    if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "n", n));
     TRY(need_buf(dev, op, "x", x));
     ct_args a = ct_args_begin(dev, CT_K_scale);

@@ -139,8 +139,8 @@ typedef struct ct_optim_params {
     float clip_norm;    /* > 0: g *= min(1, clip_norm / (||g|| + 1e-6)), ||g|| from gnorm_sq */
 } ct_optim_params;
 
-/* Defaults as PyTorch: lr 0.01 (sgd family) / 0.001 (adam family, rmsprop), momentum 0.9,
- * dampening 0, betas 0.9/0.999, rho 0.99, eps 1e-8, weight_decay 0, clip off. */
+/* Defaults as PyTorch: lr 0.01 (sgd family, rmsprop) / 0.001 (adam, adamw), momentum 0.9,
+ * dampening 0, betas 0.9/0.999, rho 0.99, eps 1e-8, weight_decay 0 (adamw: 0.01), clip off. */
 ct_optim_params ct_optim_defaults(ct_optim kind);
 
 /* One step t (1-based) over n parameters P with gradient G:

@@ -18,8 +18,8 @@ __kernel void bias_act_forward(__global float *A, uint offA, __global float *Z, 
 }
 
 /* A = f(Z), n elements (A may alias Z). */
-__kernel void act_forward(__global float *A, uint offA, __global const float *Z, uint offZ,
-                          int act, float alpha, uint n) {
+__kernel void act_forward(__global float *A, uint offA, __global const float *Z, uint offZ, int act,
+                          float alpha, uint n) {
     uint i = (uint)get_global_id(0);
     if (i >= n) {
         return;

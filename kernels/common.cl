@@ -59,22 +59,16 @@ float ct_tanh_grad(float z) {
  * GELU (tanh form): 0.5 z (1 + tanh(u)) = z * sigmoid(2u), u = sqrt(2/pi) (z + 0.044715 z^3). */
 float ct_act_f(int act, float alpha, float z) {
     switch (act) {
-    case CT_ACT_RELU:
-        return z < 0.0f ? 0.0f : z; /* NaN passes through */
-    case CT_ACT_LEAKY_RELU:
-        return z < 0.0f ? alpha * z : z;
-    case CT_ACT_ELU:
-        return z > 0.0f ? z : alpha * expm1(z);
-    case CT_ACT_SIGMOID:
-        return ct_sigmoid(z);
-    case CT_ACT_TANH:
-        return tanh(z);
+    case CT_ACT_RELU: return z < 0.0f ? 0.0f : z; /* NaN passes through */
+    case CT_ACT_LEAKY_RELU: return z < 0.0f ? alpha * z : z;
+    case CT_ACT_ELU: return z > 0.0f ? z : alpha * expm1(z);
+    case CT_ACT_SIGMOID: return ct_sigmoid(z);
+    case CT_ACT_TANH: return tanh(z);
     case CT_ACT_GELU: {
         float u = CT_GELU_C * (z + CT_GELU_K * z * z * z);
         return z * ct_sigmoid(2.0f * u);
     }
-    default:
-        return z;
+    default: return z;
     }
 }
 
@@ -83,16 +77,11 @@ float ct_act_f(int act, float alpha, float z) {
  *     = s + 2 z s (1 - s) u',  s = sigmoid(2u), u' = sqrt(2/pi) (1 + 0.134145 z^2). */
 float ct_act_df(int act, float alpha, float z) {
     switch (act) {
-    case CT_ACT_RELU:
-        return z > 0.0f ? 1.0f : 0.0f;
-    case CT_ACT_LEAKY_RELU:
-        return z > 0.0f ? 1.0f : alpha;
-    case CT_ACT_ELU:
-        return z > 0.0f ? 1.0f : alpha * exp(z);
-    case CT_ACT_SIGMOID:
-        return ct_sigmoid_grad(z);
-    case CT_ACT_TANH:
-        return ct_tanh_grad(z);
+    case CT_ACT_RELU: return z > 0.0f ? 1.0f : 0.0f;
+    case CT_ACT_LEAKY_RELU: return z > 0.0f ? 1.0f : alpha;
+    case CT_ACT_ELU: return z > 0.0f ? 1.0f : alpha * exp(z);
+    case CT_ACT_SIGMOID: return ct_sigmoid_grad(z);
+    case CT_ACT_TANH: return ct_tanh_grad(z);
     case CT_ACT_GELU: {
         float u = CT_GELU_C * (z + CT_GELU_K * z * z * z);
         float d = ct_sigmoid(2.0f * u);
@@ -102,8 +91,7 @@ float ct_act_df(int act, float alpha, float z) {
         }
         return d;
     }
-    default:
-        return 1.0f;
+    default: return 1.0f;
     }
 }
 

@@ -33,8 +33,8 @@ __kernel void dropout_forward(__global float *Y, uint offY, __global const float
 }
 
 /* dX = dY * keep / (1 - p) with the same mask as forward; dX may alias dY. */
-__kernel void dropout_backward(__global float *dX, uint offdX, __global const float *dY,
-                               uint offdY, uint k0, uint k1, float p, float keep_scale, uint n) {
+__kernel void dropout_backward(__global float *dX, uint offdX, __global const float *dY, uint offdY,
+                               uint k0, uint k1, float p, float keep_scale, uint n) {
     uint i = (uint)get_global_id(0);
     if (i >= n) {
         return;

@@ -7,8 +7,8 @@
 /* rowloss = logsumexp(z) - z[y];  dZ = (softmax(z) - onehot(y)) * gscale.
  * A label outside [0, C) gives rowloss NaN (and dZ = softmax * gscale) so that it shows. */
 __kernel void softmax_ce(__global float *rowloss, uint offL, __global float *dZ, uint offdZ,
-                         __global const float *Z, uint offZ, __global const int *labels,
-                         uint offY, uint B, uint C, float gscale, int want_grad) {
+                         __global const float *Z, uint offZ, __global const int *labels, uint offY,
+                         uint B, uint C, float gscale, int want_grad) {
     uint i = (uint)get_global_id(0);
     if (i >= B) {
         return;

@@ -2,8 +2,8 @@
 
 /* out[i][:] = src[idx[i]][:] for i < B (one work-item per output element).
  * A negative index writes NaN so that it shows. */
-__kernel void gather_rows(__global float *out, uint offOut, __global const float *src,
-                          uint offSrc, __global const int *idx, uint offIdx, uint B, uint F) {
+__kernel void gather_rows(__global float *out, uint offOut, __global const float *src, uint offSrc,
+                          __global const int *idx, uint offIdx, uint B, uint F) {
     uint i = (uint)get_global_id(0);
     if (i >= B * F) {
         return;
@@ -17,8 +17,8 @@ __kernel void gather_rows(__global float *out, uint offOut, __global const float
 }
 
 /* count[0] += number of rows i with argmax(Z[i]) == labels[i]; the first maximum wins. */
-__kernel void argmax_correct(__global int *count, uint offCount, __global const float *Z,
-                             uint offZ, __global const int *labels, uint offY, uint B, uint C) {
+__kernel void argmax_correct(__global int *count, uint offCount, __global const float *Z, uint offZ,
+                             __global const int *labels, uint offY, uint B, uint C) {
     uint i = (uint)get_global_id(0);
     if (i >= B) {
         return;
@@ -41,8 +41,8 @@ __kernel void argmax_correct(__global int *count, uint offCount, __global const 
 }
 
 /* count[0] += number of elements with (Z > 0) == (T > 0.5). */
-__kernel void binary_correct(__global int *count, uint offCount, __global const float *Z,
-                             uint offZ, __global const float *T, uint offT, uint n) {
+__kernel void binary_correct(__global int *count, uint offCount, __global const float *Z, uint offZ,
+                             __global const float *T, uint offT, uint n) {
     uint i = (uint)get_global_id(0);
     if (i >= n) {
         return;
