@@ -22,7 +22,8 @@ const char *ct_check_op_name(ct_check_op op) {
         "bias_act_forward", "act_forward",   "act_backward",          "bias_backward",
         "loss",          "dropout_forward",  "dropout_backward",      "optim_step",
         "sum_squares",   "reduce_sum",       "gather_rows",           "argmax_correct",
-        "binary_correct", "fill",            "scale"};
+        "binary_correct", "fill",            "scale",                 "gather_perm",
+        "axpy"};
     return (op >= 0 && op < CT_CHECK_COUNT) ? names[op] : "?";
 }
 
@@ -516,6 +517,44 @@ static void run_helpers(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_
         }
         free(idx);
         snprintf(r->what, sizeof r->what, "gather_rows B=%d F=%d from %d rows", B, F, Nrows);
+    } else if (c->op == CT_CHECK_GATHER_PERM) {
+        int B = c->M, F = c->N, n = c->K, start = (int)c->step, shuffle = c->layer != 0;
+        uint64_t seed = next_u64(rg), epoch = next_u64(rg) % 1000;
+        float *src = rand_fill(a, rg, (size_t)n * F, 1.0f), *outg = fa(a, (size_t)B * F);
+        float *outw = fa(a, (size_t)B * F);
+        int *rows = calloc((size_t)B, sizeof(int));
+        if (a->fail || !rows) {
+            free(rows);
+            return;
+        }
+        int is = pool_add(p, (size_t)n * F, src, 0), io = pool_add(p, (size_t)B * F, NULL, 0);
+        if (p->st == CT_OK)
+            p->st = ct_gather_perm(dev, at(p, io), at(p, is), B, F, start, n, shuffle, seed, epoch);
+        if (pool_read(p, io, outg)) {
+            ref_epoch_rows(rows, B, start, n, shuffle, seed, epoch);
+            ref_gather_rows(da(a, outw), da(a, src), rows, B, F);
+            compare(r, "out", outg, da(a, outw), (size_t)B * F, 0, 0, NULL);
+        }
+        free(rows);
+        snprintf(r->what, sizeof r->what, "gather_perm B=%d F=%d rows %d.. of %d%s", B, F, start, n,
+                 shuffle ? " shuffled" : "");
+    } else if (c->op == CT_CHECK_AXPY) {
+        size_t n = (size_t)c->N;
+        float *y = rand_fill(a, rg, n, 1.0f), *x = rand_fill(a, rg, n, 1.0f), *yg = fa(a, n);
+        if (a->fail) return;
+        int iy = pool_add(p, n, y, 0), ix = pool_add(p, n, x, 0);
+        if (p->st == CT_OK) p->st = ct_axpy(dev, at(p, iy), at(p, ix), c->alpha, (int)n);
+        if (!pool_read(p, iy, yg)) return;
+        double *mag = malloc(n * sizeof(double));
+        if (!mag) {
+            p->st = ct_fail(dev, CT_ERR_ALLOC, "check: out of host memory");
+            return;
+        }
+        for (size_t i = 0; i < n; i++) mag[i] = fabs(da(a, y)[i]) + fabs(c->alpha * da(a, x)[i]);
+        ref_axpy(da(a, y), da(a, x), c->alpha, (int)n);
+        compare(r, "y", yg, da(a, y), n, 0, 2 * EPS_F, mag);
+        free(mag);
+        snprintf(r->what, sizeof r->what, "axpy n=%zu a=%g", n, c->alpha);
     } else if (c->op == CT_CHECK_ARGMAX_CORRECT || c->op == CT_CHECK_BINARY_CORRECT) {
         int B = c->M, C = c->N;
         size_t n = (size_t)B * C;
@@ -638,6 +677,8 @@ static const ct_check_case selftest_cases[] = {
     {.op = CT_CHECK_GATHER_ROWS, .M = 17, .N = 33, .K = 100},
     {.op = CT_CHECK_ARGMAX_CORRECT, .M = 255, .N = 10}, {.op = CT_CHECK_BINARY_CORRECT, .M = 255, .N = 1},
     {.op = CT_CHECK_FILL, .N = 1001}, {.op = CT_CHECK_SCALE, .N = 1001, .alpha = -1.5f},
+    {.op = CT_CHECK_GATHER_PERM, .M = 64, .N = 17, .K = 1001, .step = 937, .layer = 1},
+    {.op = CT_CHECK_AXPY, .N = 1001, .alpha = -0.01f},
 };
 
 int ct_check_selftest_cases(const ct_check_case **cases) {

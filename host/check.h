@@ -29,6 +29,8 @@ typedef enum ct_check_op {
     CT_CHECK_BINARY_CORRECT,
     CT_CHECK_FILL,
     CT_CHECK_SCALE,
+    CT_CHECK_GATHER_PERM,
+    CT_CHECK_AXPY,
     CT_CHECK_COUNT
 } ct_check_op;
 
@@ -37,7 +39,8 @@ typedef struct ct_check_case {
     ct_check_op op;
     int M, N, K;         /* gemm: sizes; dense: B = M, in = K, out = N; 2-D ops: B = M, N;
                           * 1-D ops: n = N; loss: B = M, C = N, K = 1 for the loss alone;
-                          * gather_rows: B = M, F = N, rows = K */
+                          * gather_rows: B = M, F = N, rows = K;
+                          * gather_perm: B = M, F = N, n = K, start = step, shuffle = layer */
     int transA, transB;  /* gemm */
     float beta;          /* gemm, dense_backward_weight, bias_backward, loss, reduce_sum */
     ct_gemm_backend gemm; /* products: the backend to force (AUTO: the device's choice) */

@@ -625,6 +625,54 @@ ct_status ct_gather_rows(ct_device *dev, ct_buf out, ct_buf src, ct_buf idx, int
     return ct_args_launch1(&a, (size_t)B * (size_t)F);
 }
 
+ct_status ct_gather_perm(ct_device *dev, ct_buf out, ct_buf src, int B, int F, int start, int n,
+                         int shuffle, unsigned long long seed, unsigned long long epoch) {
+    static const char op[] = "ct_gather_perm";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "B", B));
+    TRY(need_pos(dev, op, "F", F));
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_fits(dev, op, "B x F", B, F));
+    TRY(need_fits(dev, op, "n x F", n, F));
+    if (start < 0 || (long long)start + B > n)
+        return ct_fail(dev, CT_ERR_ARG, "%s: rows [%d, %lld) do not fit in the %d rows of an epoch",
+                       op, start, (long long)start + B, n);
+    TRY(need_buf(dev, op, "out", out));
+    TRY(need_buf(dev, op, "src", src));
+    uint32_t k0, k1;
+    ct_perm_keys(seed, epoch, &k0, &k1);
+    ct_args a = ct_args_begin(dev, CT_K_gather_perm);
+    ct_arg_mem(&a, out.mem);
+    ct_arg_uint(&a, u32(out.off));
+    ct_arg_mem(&a, src.mem);
+    ct_arg_uint(&a, u32(src.off));
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)F);
+    ct_arg_uint(&a, (cl_uint)start);
+    ct_arg_uint(&a, (cl_uint)n);
+    ct_arg_int(&a, shuffle ? 1 : 0);
+    ct_arg_uint(&a, ct_perm_bits((uint32_t)n));
+    ct_arg_uint(&a, k0);
+    ct_arg_uint(&a, k1);
+    return ct_args_launch1(&a, (size_t)B * (size_t)F);
+}
+
+ct_status ct_axpy(ct_device *dev, ct_buf y, ct_buf x, float a_, int n) {
+    static const char op[] = "ct_axpy";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_buf(dev, op, "y", y));
+    TRY(need_buf(dev, op, "x", x));
+    ct_args a = ct_args_begin(dev, CT_K_axpy);
+    ct_arg_mem(&a, y.mem);
+    ct_arg_uint(&a, u32(y.off));
+    ct_arg_mem(&a, x.mem);
+    ct_arg_uint(&a, u32(x.off));
+    ct_arg_float(&a, a_);
+    ct_arg_uint(&a, (cl_uint)n);
+    return ct_args_launch1(&a, (size_t)n);
+}
+
 ct_status ct_argmax_correct(ct_device *dev, ct_buf count, ct_buf Z, ct_buf labels, int B, int C) {
     static const char op[] = "ct_argmax_correct";
     if (!dev) return CT_ERR_ARG;

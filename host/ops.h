@@ -169,6 +169,15 @@ ct_status ct_gather_rows(ct_device *dev, ct_buf out, // (B, F)
                          ct_buf src,                 // (N, F)
                          ct_buf idx,                 // (B) int
                          int B, int F);
+/* out[i][:] = src[row(start + i)][:] for i < B, where row is the epoch's permutation of 0..n-1
+ * keyed by (seed, epoch) (ct_perm_index in rng.h) when shuffle is set, else the identity.
+ * Copies 32-bit words unchanged: float features and int labels alike. start + B <= n. */
+ct_status ct_gather_perm(ct_device *dev, ct_buf out, // (B, F)
+                         ct_buf src,                 // (n, F)
+                         int B, int F, int start, int n, int shuffle, unsigned long long seed,
+                         unsigned long long epoch);
+/* y[0..n) += a * x[0..n) */
+ct_status ct_axpy(ct_device *dev, ct_buf y, ct_buf x, float a, int n);
 /* count[0] += number of rows i with argmax(Z[i]) == labels[i] (int counter, first max wins) */
 ct_status ct_argmax_correct(ct_device *dev, ct_buf count, // (1) int
                             ct_buf Z,                     // (B, C)

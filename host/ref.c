@@ -339,3 +339,19 @@ int ref_binary_correct(const double *Z, const double *T, int n) {
     for (int i = 0; i < n; i++) count += (Z[i] > 0.0) == (T[i] > 0.5);
     return count;
 }
+
+/* rows[i] = perm(start + i): the Feistel permutation of rng.h, or the identity */
+void ref_epoch_rows(int *rows, int B, int start, int n, int shuffle, uint64_t seed, uint64_t epoch) {
+    uint32_t k0, k1;
+    ct_perm_keys(seed, epoch, &k0, &k1);
+    uint32_t h = ct_perm_bits((uint32_t)n);
+    for (int i = 0; i < B; i++) {
+        uint32_t j = (uint32_t)(start + i);
+        rows[i] = shuffle ? (int)ct_perm_index(j, (uint32_t)n, h, k0, k1) : (int)j;
+    }
+}
+
+/* y = y + a x */
+void ref_axpy(double *y, const double *x, double a, int n) {
+    for (int i = 0; i < n; i++) y[i] += a * x[i];
+}

@@ -58,6 +58,10 @@ double ref_sum_squares(const double *x, int n);
 double ref_sum(const double *x, int n);
 /* out[i][:] = src[idx[i]][:] */
 void ref_gather_rows(double *out, const double *src, const int *idx, int B, int F);
+/* rows[i] = the source row of position start + i of the epoch (see ct_gather_perm) */
+void ref_epoch_rows(int *rows, int B, int start, int n, int shuffle, uint64_t seed, uint64_t epoch);
+/* y += a x */
+void ref_axpy(double *y, const double *x, double a, int n);
 /* rows whose argmax (first max) equals the label */
 int ref_argmax_correct(const double *Z, const int *labels, int B, int C);
 /* elements with (Z > 0) == (T > 0.5) */

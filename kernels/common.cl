@@ -32,6 +32,35 @@
 #define CT_GELU_C 0.7978845608028654f
 #define CT_GELU_K 0.044715f
 
+/* A 32-bit integer finaliser (good avalanche, bijective); identical to ct_mix32 in rng.h. */
+uint ct_mix32(uint x) {
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+/* The permutation of 0..n-1 used to shuffle an epoch: a 4-round Feistel network over 2h bits
+ * (4^h >= n) keyed by (k0, k1), cycle-walked until the value falls below n. Identical to
+ * ct_perm_index in host/rng.h. */
+uint ct_perm_index(uint i, uint n, uint h, uint k0, uint k1) {
+    uint mask = (1U << h) - 1U;
+    uint x = i;
+    do {
+        uint L = x >> h, R = x & mask;
+        for (uint r = 0; r < 4; ++r) {
+            uint F = ct_mix32(R ^ ct_mix32(k0 + r * 0x9E3779B9U) ^ k1) & mask;
+            uint t = R;
+            R = L ^ F;
+            L = t;
+        }
+        x = (L << h) | R;
+    } while (x >= n);
+    return x;
+}
+
 /* 1 / (1 + exp(-z)), never overflowing: exact 1 at z = +1000 and 0 at z = -1000. */
 float ct_sigmoid(float z) {
     if (z >= 0.0f) {

@@ -3,16 +3,6 @@
  * index e is the global id. keep(e) = u(e) >= p; kept elements are multiplied by keep_scale =
  * 1 / (1 - p) (computed by the host). */
 
-/* A 32-bit integer finaliser (good avalanche, bijective); identical to ct_mix32 in rng.h. */
-uint ct_mix32(uint x) {
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    x ^= x >> 16;
-    return x;
-}
-
 /* 1 when element e is kept: u = (mix32(mix32(e ^ k0) + k1) >> 8) / 2^24 >= p. */
 int ct_dropout_keep(uint k0, uint k1, uint e, float p) {
     uint h = ct_mix32(ct_mix32(e ^ k0) + k1);

@@ -16,6 +16,36 @@ __kernel void gather_rows(__global float *out, uint offOut, __global const float
     out[i] = s >= 0 ? src[(uint)s * F + c] : NAN;
 }
 
+/* out[i][:] = src[row(start + i)][:] for i < B, the rows of an epoch in shuffled order:
+ * row(j) = ct_perm_index(j, n, h, k0, k1) when shuffle is set, else j. Copies 32-bit words
+ * unchanged, so it moves float features and int labels alike. */
+__kernel void gather_perm(__global uint *out, uint offOut, __global const uint *src, uint offSrc,
+                          uint B, uint F, uint start, uint n, int shuffle, uint h, uint k0,
+                          uint k1) {
+    uint i = (uint)get_global_id(0);
+    if (i >= B * F) {
+        return;
+    }
+    out += offOut;
+    src += offSrc;
+    uint r = i / F, c = i - r * F;
+    uint j = start + r;
+    uint s = shuffle ? ct_perm_index(j, n, h, k0, k1) : j;
+    out[i] = src[s * F + c];
+}
+
+/* y[0..n) += a * x[0..n) */
+__kernel void axpy(__global float *y, uint offY, __global const float *x, uint offX, float a,
+                   uint n) {
+    uint i = (uint)get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    y += offY;
+    x += offX;
+    y[i] += a * x[i];
+}
+
 /* count[0] += number of rows i with argmax(Z[i]) == labels[i]; the first maximum wins. */
 __kernel void argmax_correct(__global int *count, uint offCount, __global const float *Z, uint offZ,
                              __global const int *labels, uint offY, uint B, uint C) {
