@@ -1,4 +1,6 @@
 /* cltrain: the command line. `cltrain <command> [options]`. */
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,74 @@ const char *cli_value(int argc, char **argv, int *i, const char *name) {
     return argv[++*i];
 }
 
+int cli_is(const char *arg, const char *name) {
+    size_t n = strlen(name);
+    return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
+}
+
+int cli_int(const char *name, const char *v, long long lo, long long hi, int *out) {
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (!*v || *end || errno || x < lo || x > hi) {
+        cli_error("option %s expects an integer from %lld to %lld, got '%s'", name, lo, hi, v);
+        return 0;
+    }
+    *out = (int)x;
+    return 1;
+}
+
+int cli_u64(const char *name, const char *v, unsigned long long *out) {
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (!*v || *end || errno || v[0] == '-') {
+        cli_error("option %s expects a non-negative integer, got '%s'", name, v);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+int cli_float(const char *name, const char *v, double lo, double hi, int lo_open, float *out) {
+    char *end;
+    double x = strtod(v, &end);
+    if (!*v || *end || !isfinite(x) || (lo_open ? !(x > lo) : !(x >= lo)) || !(x <= hi)) {
+        cli_error("option %s expects a number in %s%g, %g], got '%s'", name, lo_open ? "(" : "[", lo, hi, v);
+        return 0;
+    }
+    *out = (float)x;
+    return 1;
+}
+
+int cli_int_list(const char *name, const char *v, int *out, int max, int lo, int hi) {
+    int n = 0;
+    const char *p = v;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long x = strtol(p, &end, 10);
+        if (end == p || errno || x < lo || x > hi || (*end && *end != ',') || n == max) {
+            cli_error("option %s expects up to %d comma-separated integers from %d to %d, got '%s'", name, max,
+                      lo, hi, v);
+            return 0;
+        }
+        out[n++] = (int)x;
+        p = *end ? end + 1 : end;
+        if (*end == ',' && !*p) {
+            cli_error("option %s: trailing comma in '%s'", name, v);
+            return 0;
+        }
+    }
+    if (!n) cli_error("option %s expects a list of integers, got '%s'", name, v);
+    return n;
+}
+
+int cli_fail(const char *msg) {
+    cli_error("%s", msg);
+    return CLI_FAIL;
+}
+
 int cli_open_device(const char *selector, ct_device **dev) {
     char msg[CT_MSG_LEN];
     ct_status st = ct_device_create(dev, selector, msg);
@@ -42,6 +112,9 @@ static void usage(FILE *f) {
           "Trains multilayer perceptrons on any OpenCL device (a GPU, or PoCL on the CPU).\n"
           "\n"
           "commands:\n"
+          "  train       train a network (cltrain train --help for every option)\n"
+          "  eval        loss, accuracy and confusion matrix (or MSE, MAE, R^2) of a saved model\n"
+          "  predict     write a CSV of predictions of a saved model\n"
           "  devices     list every OpenCL platform and device, and whether CLBlast works on it\n"
           "  selftest    run every kernel on fresh random inputs and compare it with the scalar\n"
           "              reference (host/ref.c); exit 1 when any op is out of tolerance\n"
@@ -79,7 +152,7 @@ int main(int argc, char **argv) {
         }
     }
     if (i >= argc) {
-        cli_error("no command given (commands: devices, selftest; see cltrain --help)");
+        cli_error("no command given (commands: train, eval, predict, devices, selftest; see cltrain --help)");
         return CLI_USAGE;
     }
     const char *cmd = argv[i];
@@ -93,10 +166,13 @@ int main(int argc, char **argv) {
         return cmd_devices(sub_argc, sub_argv);
     }
     if (!strcmp(cmd, "selftest")) return cmd_selftest(sub_argc, sub_argv, device);
+    if (!strcmp(cmd, "train")) return cmd_train(sub_argc, sub_argv, device);
+    if (!strcmp(cmd, "eval")) return cmd_eval(sub_argc, sub_argv, device);
+    if (!strcmp(cmd, "predict")) return cmd_predict(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "help")) {
         usage(stdout);
         return CLI_OK;
     }
-    cli_error("unknown command '%s' (commands: devices, selftest; see cltrain --help)", cmd);
+    cli_error("unknown command '%s' (commands: train, eval, predict, devices, selftest; see cltrain --help)", cmd);
     return CLI_USAGE;
 }

@@ -1,0 +1,730 @@
+/* cltrain train: build a network for the data, train it on the device (or the reference),
+ * print a line per epoch, and optionally log, plot, checkpoint and save. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "cli.h"
+#include "data.h"
+#include "fileio.h"
+#include "plot.h"
+#include "train.h"
+
+static void usage(FILE *f) {
+    fputs(
+        "usage: cltrain [--device SEL] train --data SOURCE [options]\n"
+        "\n"
+        "Trains a multilayer perceptron. The output layer and loss follow the data unless given:\n"
+        "several classes -> softmax + cross-entropy, two classes -> one sigmoid unit + binary\n"
+        "cross-entropy, a regression target -> linear + MSE.\n"
+        "\n"
+        "data:\n"
+        "  --data SOURCE        a generator (xor, moons, circles, blobs, spirals, classification,\n"
+        "                       sine; options after a colon: moons:n=1000,noise=0.2,seed=1) or a\n"
+        "                       file: .csv, .npy (with --labels), MNIST-style .idx[.gz] (with --labels)\n"
+        "  --labels FILE        the labels of an .npy or .idx data file\n"
+        "  --label NAME|INDEX   CSV label column (default: the last column)\n"
+        "  --task T             classification or regression (default: from the labels)\n"
+        "  --val FRACTION       hold out this part of the data for validation, seeded (default 0;\n"
+        "                       0.1 when --patience is set without --val-data)\n"
+        "  --val-data SOURCE    validation data instead of --val\n"
+        "  --test-data SOURCE   evaluated once at the end\n"
+        "  --standardize        scale each feature to mean 0, std 1 (fitted on the training part;\n"
+        "                       stored in the model)\n"
+        "\n"
+        "model:\n"
+        "  --layers 64,32       hidden layer sizes (default 64,32; 0 for none)\n"
+        "  --activation A       relu, leaky_relu, elu, sigmoid, tanh, gelu, identity, or one per\n"
+        "                       hidden layer: relu,tanh (default relu)\n"
+        "  --alpha X            leaky_relu slope / elu alpha (default 0.01 / 1.0)\n"
+        "  --loss L             ce, bce, mse, huber (default: from the data)\n"
+        "  --huber-delta D      (default 1.0)\n"
+        "  --init I             auto, he, he_uniform, xavier, xavier_normal, lecun, lecun_uniform,\n"
+        "                       normal:STD, uniform:A, zeros, ones (default auto: he before\n"
+        "                       relu-like activations, xavier otherwise)\n"
+        "  --bias-init X        initial bias (default 0)\n"
+        "  --dropout P          after every hidden layer, or one per layer: 0.2,0.1 (default 0)\n"
+        "  --seed N             every random choice: init, split, shuffling, dropout (default 42)\n"
+        "\n"
+        "optimization:\n"
+        "  --optimizer O        sgd, momentum, nesterov, rmsprop, adam, adamw (default adam)\n"
+        "  --lr X               learning rate (default 0.001 for adam/adamw, 0.01 otherwise)\n"
+        "  --momentum X         momentum, nesterov (default 0.9)\n"
+        "  --dampening X        momentum (default 0)\n"
+        "  --beta1 X --beta2 X  adam, adamw (default 0.9, 0.999)\n"
+        "  --rho X              rmsprop smoothing (default 0.99)\n"
+        "  --eps X              rmsprop, adam, adamw (default 1e-8)\n"
+        "  --weight-decay X     coupled L2 for the classic optimizers, decoupled for adamw\n"
+        "                       (default 0; adamw 0.01)\n"
+        "  --l2 X               penalty 0.5 X ||W||^2 added to the loss, weights only (default 0)\n"
+        "  --clip-norm X        clip the global gradient norm to X (default off)\n"
+        "  --epochs N           (default 20)\n"
+        "  --batch N            (default 32; larger than the data: the whole data)\n"
+        "  --schedule S         constant, step:size=10,gamma=0.1, cosine:min=0,\n"
+        "                       plateau:factor=0.1,patience=5,min=0 (default constant)\n"
+        "  --warmup N           linear learning-rate warm-up over the first N epochs (default 0)\n"
+        "  --patience N         early stopping after N epochs without a validation loss gain;\n"
+        "                       the best weights are restored at the end (default 0: off)\n"
+        "  --min-delta D        the gain that counts (default 0)\n"
+        "  --backend B          opencl (default) or reference (the scalar C reference, double)\n"
+        "\n"
+        "output:\n"
+        "  --save FILE          the trained model (safetensors, readable by PyTorch and NumPy)\n"
+        "  --log FILE.csv       one row per epoch\n"
+        "  --plot FILE.svg      loss and accuracy curves\n"
+        "  --checkpoint DIR     keep DIR/checkpoint.safetensors (weights, optimizer state, step)\n"
+        "  --checkpoint-every N epochs between checkpoints (default 1)\n"
+        "  --resume             continue from DIR/checkpoint.safetensors\n"
+        "  --quiet              no progress bar and no epoch lines\n",
+        f);
+}
+
+typedef struct {
+    const char *data, *labels, *label, *val_data, *test_data, *save, *log, *plot, *checkpoint;
+    const char *activation, *init_s, *loss_s, *optimizer_s, *schedule_s, *dropout_s, *layers_s;
+    ct_task task;
+    float val, alpha, huber_delta, bias_init, l2, min_delta;
+    int alpha_set, lr_set, epochs, batch, patience, checkpoint_every, resume, quiet, standardize,
+        warmup, reference;
+    unsigned long long seed;
+    ct_optim_params optim;
+    float lr, momentum, dampening, beta1, beta2, rho, eps, weight_decay, clip_norm;
+    int momentum_set, dampening_set, beta1_set, beta2_set, rho_set, eps_set, wd_set;
+} options;
+
+/* ---- per-epoch output -------------------------------------------------------------------- */
+
+typedef struct {
+    const options *o;
+    int tty;
+    double last_bar;
+    int classification;
+    /* history for --log and --plot */
+    ct_epoch_stats *hist;
+    int n_hist, cap_hist;
+    /* checkpoints */
+    ct_net *net;
+    ct_train_state *state;
+    ct_saved_model *sm;
+    char ckpt_path[1024];
+    char config[512];
+    int failed;
+    char msg[CT_MSG_LEN];
+} run_ctx;
+
+static double wall(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void on_batch(int epoch, int batch, int n_batches, void *user) {
+    run_ctx *c = user;
+    if (!c->tty || c->o->quiet) return;
+    double t = wall();
+    if (batch != n_batches && t - c->last_bar < 0.1) return;
+    c->last_bar = t;
+    int width = 30, filled = (int)((double)batch / n_batches * width);
+    char bar[64];
+    for (int i = 0; i < width; i++) bar[i] = i < filled ? '=' : (i == filled ? '>' : ' ');
+    bar[width] = '\0';
+    fprintf(stderr, "\repoch %d/%d [%s] %d/%d", epoch, c->o->epochs, bar, batch, n_batches);
+    fflush(stderr);
+}
+
+static ct_status write_log(const run_ctx *c, char msg[CT_MSG_LEN]) {
+    ct_atomic_file a = {0};
+    ct_status st = ct_atomic_begin(&a, c->o->log, msg);
+    if (st != CT_OK) return st;
+    fprintf(a.f, "epoch,step,train_loss,train_acc,val_loss,val_acc,lr,seconds,samples_per_sec\n");
+    for (int i = 0; i < c->n_hist; i++) {
+        const ct_epoch_stats *s = &c->hist[i];
+        fprintf(a.f, "%d,%lld,%.9g,", s->epoch, s->step, s->train_loss);
+        if (isnan(s->train_acc)) fputs(",", a.f); else fprintf(a.f, "%.6f,", s->train_acc);
+        if (isnan(s->val_loss)) fputs(",", a.f); else fprintf(a.f, "%.9g,", s->val_loss);
+        if (isnan(s->val_acc)) fputs(",", a.f); else fprintf(a.f, "%.6f,", s->val_acc);
+        fprintf(a.f, "%.9g,%.4f,%.1f\n", s->lr, s->seconds, s->samples_per_sec);
+    }
+    return ct_atomic_commit(&a, msg);
+}
+
+static ct_status write_plot(const run_ctx *c, const char *title, char msg[CT_MSG_LEN]) {
+    int n = c->n_hist;
+    double *x = malloc((size_t)(n ? n : 1) * 5 * sizeof(double));
+    if (!x) {
+        snprintf(msg, CT_MSG_LEN, "out of host memory");
+        return CT_ERR_ALLOC;
+    }
+    double *tl = x + n, *vl = x + 2 * n, *ta = x + 3 * n, *va = x + 4 * n;
+    for (int i = 0; i < n; i++) {
+        x[i] = c->hist[i].epoch;
+        tl[i] = c->hist[i].train_loss;
+        vl[i] = c->hist[i].val_loss;
+        ta[i] = c->hist[i].train_acc;
+        va[i] = c->hist[i].val_acc;
+    }
+    ct_series loss[2] = {{"train loss", tl, n, 0}, {"validation loss", vl, n, 1}};
+    ct_series acc[2] = {{"train accuracy", ta, n, 0}, {"validation accuracy", va, n, 1}};
+    ct_plot_panel p[2] = {{"loss", "loss", "epoch", x, n, 0, 0, loss, 2},
+                          {"accuracy", "accuracy", "epoch", x, n, 0, 0, acc, 2}};
+    ct_status st = ct_plot_svg(c->o->plot, title, p, c->classification ? 2 : 1, msg);
+    free(x);
+    return st;
+}
+
+static ct_status save_checkpoint(run_ctx *c, char msg[CT_MSG_LEN]) {
+    const ct_layout *lay = ct_net_layout(c->net);
+    ct_saved_model *sm = c->sm;
+    ct_status st;
+    if (!sm->m) sm->m = malloc(lay->n_params * sizeof(float));
+    if (!sm->v) sm->v = malloc(lay->n_params * sizeof(float));
+    if (!sm->m || !sm->v) {
+        snprintf(msg, CT_MSG_LEN, "out of host memory");
+        return CT_ERR_ALLOC;
+    }
+    if ((st = ct_net_get_params(c->net, sm->params)) || (st = ct_net_get_state(c->net, 0, sm->m)) ||
+        (st = ct_net_get_state(c->net, 1, sm->v))) {
+        snprintf(msg, CT_MSG_LEN, "reading the state for a checkpoint: %s", ct_net_error(c->net));
+        return st;
+    }
+    sm->has_state = 1;
+    sm->state = *c->state;
+    snprintf(sm->state_config, sizeof sm->state_config, "%s", c->config);
+    return ct_model_save(c->ckpt_path, sm, msg);
+}
+
+static int on_epoch(const ct_epoch_stats *s, void *user) {
+    run_ctx *c = user;
+    if (c->tty && !c->o->quiet) fprintf(stderr, "\r\033[K");
+    if (c->n_hist == c->cap_hist) {
+        int cap = c->cap_hist ? 2 * c->cap_hist : 64;
+        ct_epoch_stats *h = realloc(c->hist, (size_t)cap * sizeof *h);
+        if (!h) {
+            snprintf(c->msg, sizeof c->msg, "out of host memory");
+            c->failed = 1;
+            return 1;
+        }
+        c->hist = h;
+        c->cap_hist = cap;
+    }
+    c->hist[c->n_hist++] = *s;
+    if (!c->o->quiet) {
+        int w = snprintf(NULL, 0, "%d", c->o->epochs);
+        printf("epoch %*d/%d  loss %.4f", w, s->epoch, c->o->epochs, s->train_loss);
+        if (!isnan(s->train_acc)) printf("  acc %.4f", s->train_acc);
+        if (!isnan(s->val_loss)) printf("  val_loss %.4f", s->val_loss);
+        if (!isnan(s->val_acc)) printf("  val_acc %.4f", s->val_acc);
+        printf("  lr %.3g  %.0f samples/s%s\n", s->lr, s->samples_per_sec,
+               s->improved && !isnan(s->val_loss) ? "  *" : "");
+        fflush(stdout);
+    }
+    if (c->o->log && write_log(c, c->msg) != CT_OK) {
+        c->failed = 1;
+        return 1;
+    }
+    if (c->o->checkpoint && (s->epoch % c->o->checkpoint_every == 0 || s->epoch == c->o->epochs)) {
+        if (save_checkpoint(c, c->msg) != CT_OK) {
+            c->failed = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- options ----------------------------------------------------------------------------- */
+
+static int parse(int argc, char **argv, options *o) {
+    memset(o, 0, sizeof *o);
+    o->task = CT_TASK_AUTO;
+    o->epochs = 20;
+    o->batch = 32;
+    o->seed = 42;
+    o->huber_delta = 1.0f;
+    o->checkpoint_every = 1;
+    o->layers_s = "64,32";
+    o->activation = "relu";
+    o->optimizer_s = "adam";
+    o->schedule_s = "constant";
+    o->init_s = "auto";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+#define VAL(name) (cli_is(a, name) && (v = cli_value(argc, argv, &i, name)) != NULL)
+#define NEEDV(name)                                                                                \
+    if (cli_is(a, name) && !v) return 0
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            exit(CLI_OK);
+        } else if (!strcmp(a, "--standardize")) {
+            o->standardize = 1;
+        } else if (!strcmp(a, "--resume")) {
+            o->resume = 1;
+        } else if (!strcmp(a, "--quiet")) {
+            o->quiet = 1;
+        } else if (VAL("--data")) {
+            o->data = v;
+        } else if (VAL("--labels")) {
+            o->labels = v;
+        } else if (VAL("--label")) {
+            o->label = v;
+        } else if (VAL("--task")) {
+            if (!strcmp(v, "classification")) o->task = CT_TASK_CLASSIFICATION;
+            else if (!strcmp(v, "regression")) o->task = CT_TASK_REGRESSION;
+            else return cli_error("option --task expects classification or regression, got '%s'", v), 0;
+        } else if (VAL("--val")) {
+            if (!cli_float("--val", v, 0, 0.9, 0, &o->val)) return 0;
+        } else if (VAL("--val-data")) {
+            o->val_data = v;
+        } else if (VAL("--test-data")) {
+            o->test_data = v;
+        } else if (VAL("--layers")) {
+            o->layers_s = v;
+        } else if (VAL("--activation")) {
+            o->activation = v;
+        } else if (VAL("--alpha")) {
+            if (!cli_float("--alpha", v, 0, 1e6, 0, &o->alpha)) return 0;
+            o->alpha_set = 1;
+        } else if (VAL("--loss")) {
+            o->loss_s = v;
+        } else if (VAL("--huber-delta")) {
+            if (!cli_float("--huber-delta", v, 0, 1e30, 1, &o->huber_delta)) return 0;
+        } else if (VAL("--init")) {
+            o->init_s = v;
+        } else if (VAL("--bias-init")) {
+            if (!cli_float("--bias-init", v, -1e6, 1e6, 0, &o->bias_init)) return 0;
+        } else if (VAL("--dropout")) {
+            o->dropout_s = v;
+        } else if (VAL("--seed")) {
+            if (!cli_u64("--seed", v, &o->seed)) return 0;
+        } else if (VAL("--optimizer")) {
+            o->optimizer_s = v;
+        } else if (VAL("--lr")) {
+            if (!cli_float("--lr", v, 0, 1e6, 1, &o->lr)) return 0;
+            o->lr_set = 1;
+        } else if (VAL("--momentum")) {
+            if (!cli_float("--momentum", v, 0, 1, 0, &o->momentum)) return 0;
+            o->momentum_set = 1;
+        } else if (VAL("--dampening")) {
+            if (!cli_float("--dampening", v, 0, 1, 0, &o->dampening)) return 0;
+            o->dampening_set = 1;
+        } else if (VAL("--beta1")) {
+            if (!cli_float("--beta1", v, 0, 0.999999, 0, &o->beta1)) return 0;
+            o->beta1_set = 1;
+        } else if (VAL("--beta2")) {
+            if (!cli_float("--beta2", v, 0, 0.99999999, 0, &o->beta2)) return 0;
+            o->beta2_set = 1;
+        } else if (VAL("--rho")) {
+            if (!cli_float("--rho", v, 0, 0.999999, 0, &o->rho)) return 0;
+            o->rho_set = 1;
+        } else if (VAL("--eps")) {
+            if (!cli_float("--eps", v, 0, 1, 1, &o->eps)) return 0;
+            o->eps_set = 1;
+        } else if (VAL("--weight-decay")) {
+            if (!cli_float("--weight-decay", v, 0, 1e3, 0, &o->weight_decay)) return 0;
+            o->wd_set = 1;
+        } else if (VAL("--l2")) {
+            if (!cli_float("--l2", v, 0, 1e3, 0, &o->l2)) return 0;
+        } else if (VAL("--clip-norm")) {
+            if (!cli_float("--clip-norm", v, 0, 1e30, 1, &o->clip_norm)) return 0;
+        } else if (VAL("--epochs")) {
+            if (!cli_int("--epochs", v, 1, 1000000, &o->epochs)) return 0;
+        } else if (VAL("--batch")) {
+            if (!cli_int("--batch", v, 1, 1 << 20, &o->batch)) return 0;
+        } else if (VAL("--schedule")) {
+            o->schedule_s = v;
+        } else if (VAL("--warmup")) {
+            if (!cli_int("--warmup", v, 0, 1000000, &o->warmup)) return 0;
+        } else if (VAL("--patience")) {
+            if (!cli_int("--patience", v, 0, 1000000, &o->patience)) return 0;
+        } else if (VAL("--min-delta")) {
+            if (!cli_float("--min-delta", v, 0, 1e30, 0, &o->min_delta)) return 0;
+        } else if (VAL("--backend")) {
+            if (!strcmp(v, "reference")) o->reference = 1;
+            else if (!strcmp(v, "opencl")) o->reference = 0;
+            else return cli_error("option --backend expects opencl or reference, got '%s'", v), 0;
+        } else if (VAL("--save")) {
+            o->save = v;
+        } else if (VAL("--log")) {
+            o->log = v;
+        } else if (VAL("--plot")) {
+            o->plot = v;
+        } else if (VAL("--checkpoint")) {
+            o->checkpoint = v;
+        } else if (VAL("--checkpoint-every")) {
+            if (!cli_int("--checkpoint-every", v, 1, 1000000, &o->checkpoint_every)) return 0;
+        } else {
+            const char *known[] = {"--data", "--labels", "--label", "--task", "--val", "--val-data", "--test-data",
+                                   "--layers", "--activation", "--alpha", "--loss", "--huber-delta", "--init",
+                                   "--bias-init", "--dropout", "--seed", "--optimizer", "--lr", "--momentum",
+                                   "--dampening", "--beta1", "--beta2", "--rho", "--eps", "--weight-decay", "--l2",
+                                   "--clip-norm", "--epochs", "--batch", "--schedule", "--warmup", "--patience",
+                                   "--min-delta", "--backend", "--save", "--log", "--plot", "--checkpoint",
+                                   "--checkpoint-every"};
+            for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+                if (cli_is(a, known[k])) return 0; /* cli_value printed the missing value */
+            cli_error("train: unknown option '%s' (see cltrain train --help)", a);
+            return 0;
+        }
+#undef VAL
+#undef NEEDV
+    }
+    if (!o->data) {
+        cli_error("train: --data is required (a generator such as moons, or a file; see cltrain train --help)");
+        return 0;
+    }
+    if (o->resume && !o->checkpoint) {
+        cli_error("train: --resume needs --checkpoint DIR");
+        return 0;
+    }
+    if (o->val > 0 && o->val_data) {
+        cli_error("train: give either --val or --val-data, not both");
+        return 0;
+    }
+    return 1;
+}
+
+/* --dropout and --activation lists: one value for all hidden layers, or one per layer. */
+static int per_layer(const char *name, const char *list, int hidden, char out[][32]) {
+    int n = 0;
+    const char *p = list;
+    while (*p && n <= CT_MAX_LAYERS) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == 0 || len >= 32) break;
+        memcpy(out[n], p, len);
+        out[n][len] = '\0';
+        n++;
+        p = comma ? comma + 1 : p + len;
+        if (comma && !*p) return cli_error("option %s: trailing comma in '%s'", name, list), -1;
+    }
+    if (n == 1)
+        for (int i = 1; i < hidden; i++) memcpy(out[i], out[0], 32);
+    else if (n != hidden && hidden > 0)
+        return cli_error("option %s: %d values for %d hidden layers ('%s'); give one or %d", name, n, hidden, list,
+                         hidden),
+               -1;
+    return hidden;
+}
+
+static ct_status load(const char *src, const options *o, const ct_dataset *like, ct_dataset **out,
+                      char msg[CT_MSG_LEN]) {
+    ct_data_opts d;
+    memset(&d, 0, sizeof d);
+    d.label = o->label;
+    d.labels_path = src == o->data ? o->labels : NULL;
+    d.task = like ? like->task : o->task;
+    d.seed = o->seed;
+    d.require_labels = 1;
+    if (like && like->task == CT_TASK_CLASSIFICATION) {
+        d.class_names = like->class_names;
+        d.n_classes = like->n_classes;
+    }
+    return ct_data_load(out, src, &d, msg);
+}
+
+static void describe_data(const char *what, const ct_dataset *d) {
+    printf("%s: %s (%d rows, %d features, ", what, d->source, d->n, d->features);
+    if (d->task == CT_TASK_CLASSIFICATION)
+        printf("%d classes)\n", d->n_classes);
+    else
+        printf("regression, %d target%s)\n", d->outputs, d->outputs == 1 ? "" : "s");
+}
+
+int cmd_train(int argc, char **argv, const char *device) {
+    options o;
+    if (!parse(argc, argv, &o)) return CLI_USAGE;
+    char msg[CT_MSG_LEN];
+    int rc = CLI_FAIL;
+    ct_dataset *all = NULL, *train = NULL, *val = NULL, *test = NULL;
+    ct_device *dev = NULL;
+    ct_net *net = NULL;
+    ct_scaler scaler = {0};
+    ct_saved_model sm, ck;
+    memset(&sm, 0, sizeof sm);
+    memset(&ck, 0, sizeof ck);
+    run_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ct_arch arch;
+    memset(&arch, 0, sizeof arch);
+
+    /* optimizer, schedule and init first: cheap checks before any loading */
+    ct_optim kind;
+    if (!ct_optim_parse(o.optimizer_s, &kind)) {
+        cli_error("option --optimizer expects sgd, momentum, nesterov, rmsprop, adam or adamw, got '%s'", o.optimizer_s);
+        return CLI_USAGE;
+    }
+    ct_optim_params op = ct_optim_defaults(kind);
+    if (o.lr_set) op.lr = o.lr;
+    if (o.momentum_set) op.momentum = o.momentum;
+    if (o.dampening_set) op.dampening = o.dampening;
+    if (o.beta1_set) op.beta1 = o.beta1;
+    if (o.beta2_set) op.beta2 = o.beta2;
+    if (o.rho_set) op.rho = o.rho;
+    if (o.eps_set) op.eps = o.eps;
+    if (o.wd_set) op.weight_decay = o.weight_decay;
+    op.clip_norm = o.clip_norm;
+    if (kind == CT_OPT_NESTEROV && op.dampening != 0) {
+        cli_error("option --dampening must be 0 with nesterov (got %g)", (double)op.dampening);
+        return CLI_USAGE;
+    }
+    ct_schedule sched;
+    if (ct_schedule_parse(o.schedule_s, &sched, msg) != CT_OK) {
+        cli_error("%s", msg);
+        return CLI_USAGE;
+    }
+    sched.warmup_epochs = o.warmup;
+    ct_init init;
+    if (!ct_init_parse(o.init_s, &init)) {
+        cli_error("option --init expects auto, he, he_uniform, xavier, xavier_normal, lecun, lecun_uniform, "
+                  "normal:STD, uniform:A, zeros or ones, got '%s'", o.init_s);
+        return CLI_USAGE;
+    }
+    int hidden_sizes[CT_MAX_LAYERS], n_hidden = 0;
+    if (strcmp(o.layers_s, "0") && strcmp(o.layers_s, "")) {
+        n_hidden = cli_int_list("--layers", o.layers_s, hidden_sizes, CT_MAX_LAYERS - 1, 1, 1 << 20);
+        if (!n_hidden) return CLI_USAGE;
+    }
+    char acts[CT_MAX_LAYERS + 1][32], drops[CT_MAX_LAYERS + 1][32];
+    if (n_hidden > 0 && per_layer("--activation", o.activation, n_hidden, acts) < 0) return CLI_USAGE;
+    for (int i = 0; i < n_hidden; i++) {
+        if (!ct_act_parse(acts[i], &arch.act[i])) {
+            cli_error("option --activation: unknown activation '%s' (relu, leaky_relu, elu, sigmoid, tanh, gelu, "
+                      "identity)", acts[i]);
+            return CLI_USAGE;
+        }
+        arch.alpha[i] = o.alpha_set ? o.alpha : arch.act[i] == CT_ACT_ELU ? 1.0f : 0.01f;
+    }
+    if (o.dropout_s && n_hidden > 0) {
+        if (per_layer("--dropout", o.dropout_s, n_hidden, drops) < 0) return CLI_USAGE;
+        for (int i = 0; i < n_hidden; i++)
+            if (!cli_float("--dropout", drops[i], 0, 0.99, 0, &arch.dropout[i])) return CLI_USAGE;
+    } else if (o.dropout_s) {
+        float p;
+        if (!cli_float("--dropout", o.dropout_s, 0, 0.99, 0, &p)) return CLI_USAGE;
+    }
+    int loss_given = 0;
+    ct_loss loss = CT_LOSS_SOFTMAX_CE;
+    if (o.loss_s) {
+        if (!ct_loss_parse(o.loss_s, &loss)) {
+            cli_error("option --loss expects ce, bce, mse or huber, got '%s'", o.loss_s);
+            return CLI_USAGE;
+        }
+        loss_given = 1;
+    }
+
+    /* data */
+    if (load(o.data, &o, NULL, &all, msg) != CT_OK) goto fail_msg;
+    describe_data("data", all);
+    float val_frac = o.val;
+    if (o.patience > 0 && !o.val_data && val_frac == 0) val_frac = 0.1f;
+    if (o.val_data) {
+        train = all;
+        all = NULL;
+        if (load(o.val_data, &o, train, &val, msg) != CT_OK) goto fail_msg;
+    } else if (val_frac > 0) {
+        if (ct_data_split(all, val_frac, o.seed, &train, &val, msg) != CT_OK) goto fail_msg;
+    } else {
+        train = all;
+        all = NULL;
+    }
+    if (o.test_data && load(o.test_data, &o, train, &test, msg) != CT_OK) goto fail_msg;
+    if (o.standardize) {
+        if (ct_scaler_fit(&scaler, train, msg) != CT_OK || ct_scaler_apply(&scaler, train, msg) != CT_OK ||
+            (val && ct_scaler_apply(&scaler, val, msg) != CT_OK) || (test && ct_scaler_apply(&scaler, test, msg) != CT_OK))
+            goto fail_msg;
+    }
+    if (val) printf("split: %d rows for training, %d for validation%s\n", train->n, val->n,
+                    o.val_data ? " (--val-data)" : "");
+
+    /* architecture */
+    arch.n_layers = n_hidden + 1;
+    arch.sizes[0] = train->features;
+    for (int i = 0; i < n_hidden; i++) arch.sizes[i + 1] = hidden_sizes[i];
+    arch.huber_delta = o.huber_delta;
+    if (train->task == CT_TASK_CLASSIFICATION) {
+        if (!loss_given) loss = train->n_classes == 2 ? CT_LOSS_SIGMOID_BCE : CT_LOSS_SOFTMAX_CE;
+        if (loss == CT_LOSS_SIGMOID_BCE && train->n_classes != 2) {
+            snprintf(msg, sizeof msg, "--loss bce needs 2 classes; the data has %d (use --loss ce)", train->n_classes);
+            goto fail_msg;
+        }
+        if (loss == CT_LOSS_MSE || loss == CT_LOSS_HUBER) {
+            snprintf(msg, sizeof msg, "--loss %s needs a regression target; the data has class labels (use --task "
+                     "regression for numeric labels)", ct_loss_name(loss));
+            goto fail_msg;
+        }
+        arch.sizes[n_hidden + 1] = loss == CT_LOSS_SIGMOID_BCE ? 1 : train->n_classes;
+    } else {
+        if (!loss_given) loss = CT_LOSS_MSE;
+        if (loss == CT_LOSS_SOFTMAX_CE || loss == CT_LOSS_SIGMOID_BCE) {
+            snprintf(msg, sizeof msg, "--loss %s needs class labels; the data has a regression target", ct_loss_name(loss));
+            goto fail_msg;
+        }
+        arch.sizes[n_hidden + 1] = train->outputs;
+    }
+    arch.loss = loss;
+    ct_layout lay;
+    if (ct_arch_validate(&arch, msg) != CT_OK) goto fail_msg;
+    ct_arch_layout(&arch, &lay);
+    int batch = o.batch < train->n ? o.batch : train->n;
+    char desc[512], init_s[64];
+    ct_arch_describe(&arch, desc, sizeof desc);
+    ct_init_format(&init, init_s, sizeof init_s);
+    printf("model: %s, %zu parameters, init %s\n", desc, lay.n_params, init_s);
+    printf("cost: %.3g MFLOP per training step (batch %d)\n", ct_arch_train_flops(&arch, batch) / 1e6, batch);
+
+    /* device */
+    if (!o.reference) {
+        if (cli_open_device(device, &dev) != CLI_OK) goto fail;
+        const ct_device_info *di = ct_device_get_info(dev);
+        printf("device: [%d] %s (%s), matrix products: %s\n", di->index, di->name, di->platform,
+               ct_gemm_backend_name(ct_device_gemm(dev)));
+    } else {
+        printf("device: none (--backend reference: the scalar C reference in double precision)\n");
+    }
+    printf("optimizer: %s, lr %g%s%s, batch %d, %d epochs, seed %llu\n", ct_optim_name(kind), (double)op.lr,
+           sched.kind != CT_SCHED_CONSTANT ? ", schedule " : "", sched.kind != CT_SCHED_CONSTANT ? o.schedule_s : "",
+           batch, o.epochs, o.seed);
+    fflush(stdout);
+    if (ct_net_create(&net, dev, &arch, batch, &op, msg) != CT_OK) goto fail_msg;
+
+    /* parameters: fresh or from the checkpoint */
+    sm.arch = arch;
+    sm.params = malloc(lay.n_params * sizeof(float));
+    if (!sm.params) {
+        snprintf(msg, sizeof msg, "out of host memory");
+        goto fail_msg;
+    }
+    if (ct_saved_model_describe(&sm, train, o.standardize ? &scaler : NULL, msg) != CT_OK) goto fail_msg;
+    ct_arch_init_params(&arch, &init, o.bias_init, o.seed, sm.params);
+    ct_train_state state;
+    ct_train_state_init(&state);
+    snprintf(ctx.config, sizeof ctx.config, "%s|data=%s|val=%g|val_data=%s|std=%d|optimizer=%s|lr=%g|batch=%d|seed=%llu",
+             desc, o.data, (double)val_frac, o.val_data ? o.val_data : "", o.standardize, ct_optim_name(kind),
+             (double)op.lr, batch, o.seed);
+    if (o.checkpoint) {
+        if (mkdir(o.checkpoint, 0777) != 0 && errno != EEXIST) {
+            snprintf(msg, sizeof msg, "cannot create the checkpoint folder %s: %s", o.checkpoint, strerror(errno));
+            goto fail_msg;
+        }
+        snprintf(ctx.ckpt_path, sizeof ctx.ckpt_path, "%s/checkpoint.safetensors", o.checkpoint);
+    }
+    if (o.resume) {
+        if (access(ctx.ckpt_path, F_OK) != 0) {
+            snprintf(msg, sizeof msg, "--resume: no checkpoint at %s", ctx.ckpt_path);
+            goto fail_msg;
+        }
+        if (ct_model_load(ctx.ckpt_path, &ck, msg) != CT_OK) goto fail_msg;
+        if (!ck.has_state) {
+            snprintf(msg, sizeof msg, "--resume: %s is a model without training state", ctx.ckpt_path);
+            goto fail_msg;
+        }
+        if (strcmp(ck.state_config, ctx.config)) {
+            snprintf(msg, sizeof msg, "--resume: %s was made with other settings (%s); this run has (%s)",
+                     ctx.ckpt_path, ck.state_config, ctx.config);
+            goto fail_msg;
+        }
+        memcpy(sm.params, ck.params, lay.n_params * sizeof(float));
+        state = ck.state;
+        state.has_best = 0; /* the best-weights snapshot lives on the device, not in checkpoints */
+        if (ct_net_set_state(net, 0, ck.m) != CT_OK || ct_net_set_state(net, 1, ck.v) != CT_OK) {
+            snprintf(msg, sizeof msg, "%s", ct_net_error(net));
+            goto fail_msg;
+        }
+        printf("resumed from %s after epoch %d (step %lld)\n", ctx.ckpt_path, state.epoch, state.step);
+    }
+    if (ct_net_set_params(net, sm.params) != CT_OK || ct_net_upload(net, CT_SLOT_TRAIN, train) != CT_OK ||
+        (val && ct_net_upload(net, CT_SLOT_VAL, val) != CT_OK) || (test && ct_net_upload(net, CT_SLOT_TEST, test) != CT_OK)) {
+        snprintf(msg, sizeof msg, "%s", ct_net_error(net));
+        goto fail_msg;
+    }
+
+    ctx.o = &o;
+    ctx.tty = isatty(fileno(stderr));
+    ctx.classification = train->task == CT_TASK_CLASSIFICATION;
+    ctx.net = net;
+    ctx.state = &state;
+    ctx.sm = &sm;
+    ct_train_opts to;
+    memset(&to, 0, sizeof to);
+    to.epochs = o.epochs;
+    to.batch = batch;
+    to.seed = o.seed;
+    to.lr = op.lr;
+    to.l2 = o.l2;
+    to.schedule = sched;
+    to.patience = o.patience;
+    to.min_delta = o.min_delta;
+    to.restore_best = 1;
+    to.on_epoch = on_epoch;
+    to.on_batch = on_batch;
+    to.user = &ctx;
+    ct_train_result res;
+    double t0 = wall();
+    ct_status st = ct_train(net, val != NULL, &to, &state, &res, msg);
+    if (ctx.tty && !o.quiet) fprintf(stderr, "\r\033[K");
+    if (ctx.failed) {
+        snprintf(msg, sizeof msg, "%s", ctx.msg);
+        goto fail_msg;
+    }
+    if (st != CT_OK) goto fail_msg;
+    double secs = wall() - t0;
+    if (res.stop_reason[0]) printf("%s\n", res.stop_reason);
+    if (res.stopped_early && state.has_best) printf("restored the weights of epoch %d\n", res.best_epoch);
+    printf("trained %d epochs (%lld steps) in %.2f s\n", res.epochs_run - (o.resume ? ck.state.epoch : 0),
+           state.step - (o.resume ? ck.state.step : 0), secs);
+    double final_loss = NAN, final_acc = NAN;
+    if (val && ct_evaluate(net, CT_SLOT_VAL, batch, &final_loss, &final_acc, msg) == CT_OK) {
+        if (isnan(final_acc))
+            printf("validation: loss %.6g\n", final_loss);
+        else
+            printf("validation: loss %.6g, accuracy %.4f\n", final_loss, final_acc);
+    }
+    if (test) {
+        double tl, ta;
+        if (ct_evaluate(net, CT_SLOT_TEST, batch, &tl, &ta, msg) != CT_OK) goto fail_msg;
+        if (isnan(ta))
+            printf("test: loss %.6g (%s)\n", tl, test->source);
+        else
+            printf("test: loss %.6g, accuracy %.4f (%s)\n", tl, ta, test->source);
+    }
+    if (o.save) {
+        if (ct_net_get_params(net, sm.params) != CT_OK) {
+            snprintf(msg, sizeof msg, "%s", ct_net_error(net));
+            goto fail_msg;
+        }
+        sm.has_state = 0;
+        if (ct_model_save(o.save, &sm, msg) != CT_OK) goto fail_msg;
+        printf("saved the model to %s\n", o.save);
+    }
+    if (o.log) printf("wrote the training log to %s\n", o.log);
+    if (o.plot) {
+        char title[600];
+        snprintf(title, sizeof title, "cltrain: %s on %s", desc, train->source);
+        if (write_plot(&ctx, title, msg) != CT_OK) goto fail_msg;
+        printf("wrote the plot to %s\n", o.plot);
+    }
+    rc = CLI_OK;
+    goto done;
+fail_msg:
+    cli_error("%s", msg);
+fail:
+    rc = CLI_FAIL;
+done:
+    free(ctx.hist);
+    ct_saved_model_free(&ck);
+    ct_saved_model_free(&sm);
+    ct_scaler_free(&scaler);
+    ct_net_destroy(net);
+    ct_device_destroy(dev);
+    ct_data_destroy(all);
+    ct_data_destroy(train);
+    ct_data_destroy(val);
+    ct_data_destroy(test);
+    return rc;
+}

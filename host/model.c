@@ -1,0 +1,801 @@
+/* The network: architecture, parameter layout, initialisation, and the training engine on the
+ * device or on the scalar reference. */
+#include "model.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref.h"
+#include "rng.h"
+
+/* ---- initialisers ------------------------------------------------------------------------ */
+
+static const char *const init_names[CT_INIT_COUNT] = {
+    "auto",        "he_normal",    "he_uniform", "xavier_normal", "xavier_uniform",
+    "lecun_normal", "lecun_uniform", "normal",   "uniform",       "zeros",
+    "ones"};
+
+int ct_init_parse(const char *s, ct_init *out) {
+    ct_init r = {CT_INIT_AUTO, 0};
+    const char *colon = strchr(s, ':');
+    size_t n = colon ? (size_t)(colon - s) : strlen(s);
+    struct {
+        const char *name;
+        ct_init_kind kind;
+    } alias[] = {{"he", CT_INIT_HE_NORMAL},         {"kaiming", CT_INIT_HE_NORMAL},
+                 {"xavier", CT_INIT_XAVIER_UNIFORM}, {"glorot", CT_INIT_XAVIER_UNIFORM},
+                 {"glorot_uniform", CT_INIT_XAVIER_UNIFORM},
+                 {"glorot_normal", CT_INIT_XAVIER_NORMAL}, {"lecun", CT_INIT_LECUN_NORMAL}};
+    int found = 0;
+    for (int k = 0; k < CT_INIT_COUNT && !found; k++)
+        if (strlen(init_names[k]) == n && !strncmp(s, init_names[k], n)) r.kind = k, found = 1;
+    for (size_t k = 0; k < sizeof alias / sizeof alias[0] && !found; k++)
+        if (strlen(alias[k].name) == n && !strncmp(s, alias[k].name, n)) r.kind = alias[k].kind, found = 1;
+    if (!found) return 0;
+    if (r.kind == CT_INIT_NORMAL || r.kind == CT_INIT_UNIFORM) {
+        if (!colon) return 0;
+        char *end;
+        double v = strtod(colon + 1, &end);
+        if (end == colon + 1 || *end || !(v > 0) || !isfinite(v)) return 0;
+        r.param = (float)v;
+    } else if (colon) {
+        return 0;
+    }
+    *out = r;
+    return 1;
+}
+
+void ct_init_format(const ct_init *i, char *dst, size_t n) {
+    if (i->kind == CT_INIT_NORMAL || i->kind == CT_INIT_UNIFORM)
+        snprintf(dst, n, "%s:%g", init_names[i->kind], (double)i->param);
+    else
+        snprintf(dst, n, "%s", i->kind >= 0 && i->kind < CT_INIT_COUNT ? init_names[i->kind] : "?");
+}
+
+/* ---- architecture ------------------------------------------------------------------------ */
+
+void ct_arch_layout(const ct_arch *a, ct_layout *l) {
+    memset(l, 0, sizeof *l);
+    size_t off = 0;
+    for (int i = 0; i < a->n_layers; i++) {
+        l->w_off[i] = off;
+        off += (size_t)a->sizes[i] * (size_t)a->sizes[i + 1];
+    }
+    l->n_weights = off;
+    for (int i = 0; i < a->n_layers; i++) {
+        l->b_off[i] = off;
+        off += (size_t)a->sizes[i + 1];
+    }
+    l->n_params = off;
+}
+
+double ct_arch_train_flops(const ct_arch *a, int B) {
+    double macs = 0;
+    for (int i = 0; i < a->n_layers; i++) {
+        double w = (double)a->sizes[i] * a->sizes[i + 1] * B;
+        macs += w * (i == 0 ? 2 : 3); /* forward, weight gradient, input gradient (not for layer 0) */
+    }
+    return 2 * macs;
+}
+
+static const char *output_name(ct_loss l) {
+    switch (l) {
+    case CT_LOSS_SOFTMAX_CE: return "softmax+cross-entropy";
+    case CT_LOSS_SIGMOID_BCE: return "sigmoid+binary-cross-entropy";
+    case CT_LOSS_MSE: return "linear+mse";
+    case CT_LOSS_HUBER: return "linear+huber";
+    default: return "?";
+    }
+}
+
+void ct_arch_describe(const ct_arch *a, char *dst, size_t n) {
+    size_t u = 0;
+    for (int i = 0; i <= a->n_layers && u < n; i++)
+        u += (size_t)snprintf(dst + u, n - u, "%s%d", i ? "-" : "", a->sizes[i]);
+    for (int i = 0; i + 1 < a->n_layers && u < n; i++) {
+        u += (size_t)snprintf(dst + u, n - u, "%s%s", i ? "," : " ", ct_act_name(a->act[i]));
+        if (a->dropout[i] > 0 && u < n) u += (size_t)snprintf(dst + u, n - u, "+dropout(%g)", (double)a->dropout[i]);
+    }
+    if (u < n) snprintf(dst + u, n - u, " %s", output_name(a->loss));
+}
+
+ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]) {
+    if (a->n_layers < 1 || a->n_layers > CT_MAX_LAYERS) {
+        snprintf(msg, CT_MSG_LEN, "the network needs 1 to %d layers, got %d", CT_MAX_LAYERS, a->n_layers);
+        return CT_ERR_ARG;
+    }
+    for (int i = 0; i <= a->n_layers; i++)
+        if (a->sizes[i] < 1 || a->sizes[i] > (1 << 24)) {
+            snprintf(msg, CT_MSG_LEN, "layer size %d is %d; sizes must be between 1 and %d", i, a->sizes[i], 1 << 24);
+            return CT_ERR_ARG;
+        }
+    for (int i = 0; i + 1 < a->n_layers; i++) {
+        if ((int)a->act[i] < 0 || a->act[i] >= CT_ACT_COUNT) {
+            snprintf(msg, CT_MSG_LEN, "hidden layer %d: unknown activation %d", i + 1, (int)a->act[i]);
+            return CT_ERR_ARG;
+        }
+        if (!(a->dropout[i] >= 0 && a->dropout[i] < 1)) {
+            snprintf(msg, CT_MSG_LEN, "hidden layer %d: dropout must be in [0, 1), got %g", i + 1, (double)a->dropout[i]);
+            return CT_ERR_ARG;
+        }
+    }
+    if ((int)a->loss < 0 || a->loss >= CT_LOSS_COUNT) {
+        snprintf(msg, CT_MSG_LEN, "unknown loss %d", (int)a->loss);
+        return CT_ERR_ARG;
+    }
+    if (a->loss == CT_LOSS_SOFTMAX_CE && a->sizes[a->n_layers] < 2) {
+        snprintf(msg, CT_MSG_LEN, "softmax cross-entropy needs at least 2 outputs, got %d", a->sizes[a->n_layers]);
+        return CT_ERR_ARG;
+    }
+    if (a->loss == CT_LOSS_HUBER && !(a->huber_delta > 0)) {
+        snprintf(msg, CT_MSG_LEN, "huber delta must be > 0, got %g", (double)a->huber_delta);
+        return CT_ERR_ARG;
+    }
+    ct_layout l;
+    ct_arch_layout(a, &l);
+    if (l.n_params > (size_t)0x7fffffff) {
+        snprintf(msg, CT_MSG_LEN, "the network has %zu parameters; at most %d are supported", l.n_params, 0x7fffffff);
+        return CT_ERR_ARG;
+    }
+    return CT_OK;
+}
+
+static int relu_like(ct_act a) {
+    return a == CT_ACT_RELU || a == CT_ACT_LEAKY_RELU || a == CT_ACT_ELU || a == CT_ACT_GELU;
+}
+
+void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value, uint64_t seed,
+                         float *params) {
+    ct_layout l;
+    ct_arch_layout(a, &l);
+    for (int i = 0; i < a->n_layers; i++) {
+        /* one stream per layer, so a layer's weights do not depend on the sizes before it */
+        ct_rng r = {seed ^ (0xA5A5A5A5ULL * (uint64_t)(i + 1))};
+        double fan_in = a->sizes[i], fan_out = a->sizes[i + 1];
+        ct_init_kind k = init->kind;
+        if (k == CT_INIT_AUTO) {
+            /* the activation this layer feeds: the next hidden activation, none for the output */
+            int relu = i + 1 < a->n_layers && relu_like(a->act[i]);
+            k = relu ? CT_INIT_HE_NORMAL : CT_INIT_XAVIER_UNIFORM;
+        }
+        double std = 0, lim = 0;
+        int normal = 0;
+        switch (k) {
+        case CT_INIT_HE_NORMAL: std = sqrt(2 / fan_in), normal = 1; break;
+        case CT_INIT_HE_UNIFORM: lim = sqrt(6 / fan_in); break;
+        case CT_INIT_XAVIER_NORMAL: std = sqrt(2 / (fan_in + fan_out)), normal = 1; break;
+        case CT_INIT_XAVIER_UNIFORM: lim = sqrt(6 / (fan_in + fan_out)); break;
+        case CT_INIT_LECUN_NORMAL: std = sqrt(1 / fan_in), normal = 1; break;
+        case CT_INIT_LECUN_UNIFORM: lim = sqrt(3 / fan_in); break;
+        case CT_INIT_NORMAL: std = init->param, normal = 1; break;
+        case CT_INIT_UNIFORM: lim = init->param; break;
+        default: break;
+        }
+        size_t nw = (size_t)a->sizes[i] * (size_t)a->sizes[i + 1];
+        float *w = params + l.w_off[i];
+        for (size_t j = 0; j < nw; j++) {
+            if (k == CT_INIT_ZEROS)
+                w[j] = 0;
+            else if (k == CT_INIT_ONES)
+                w[j] = 1;
+            else if (normal)
+                w[j] = (float)(std * ct_rng_normal(&r));
+            else
+                w[j] = (float)(lim * (2 * ct_rng_uniform(&r) - 1));
+        }
+        for (int j = 0; j < a->sizes[i + 1]; j++) params[l.b_off[i] + (size_t)j] = bias_value;
+    }
+}
+
+/* ---- the engine -------------------------------------------------------------------------- */
+
+/* Where a tensor lives: on the device (buffer, offset) or in the reference's host arrays. */
+typedef struct {
+    cl_mem mem;
+    size_t off;
+    double *h; /* reference backend */
+} tref;
+
+typedef struct {
+    int n;         /* rows */
+    int tcols;     /* target values per row (1 for class labels) */
+    int int_labels;
+    cl_mem X, T;   /* device */
+    double *hX;    /* reference: (n, features) */
+    double *hT;    /* reference: (n, tcols) float targets */
+    int *hL;       /* reference: (n) int labels */
+} slot_data;
+
+struct ct_net {
+    ct_device *dev; /* NULL: reference */
+    ct_arch arch;
+    ct_layout lay;
+    ct_optim_params optim;
+    int max_batch;
+    int width;      /* widest layer (inputs included) */
+    int outputs;
+    size_t n_loss_slots;
+    /* device buffers */
+    cl_mem params, grads, m, v, best;
+    cl_mem acts;    /* Xb | Tb | per layer: Z, A, D */
+    cl_mem deltas;  /* two (max_batch, width) */
+    cl_mem scratch; /* rowloss (max_batch) | gnorm (1) | partials | wsq (1) | count (1 int) */
+    cl_mem losses;  /* loss slots */
+    size_t off_xb, off_tb, off_z[CT_MAX_LAYERS], off_a[CT_MAX_LAYERS], off_d[CT_MAX_LAYERS];
+    size_t off_rowloss, off_gnorm, off_partials, off_wsq, off_count;
+    /* reference arrays (same roles) */
+    double *hp, *hg, *hm, *hv, *hbest, *hacts, *hdeltas, *hrowloss, *hlosses;
+    int *hlabels_b;
+    long long hcount;
+    int has_best;
+    slot_data slots[CT_SLOT_COUNT];
+    char err[CT_MSG_LEN];
+};
+
+static ct_status net_fail(ct_net *net, ct_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static ct_status net_fail(ct_net *net, ct_status s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(net->err, sizeof net->err, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* After a failed op on the device: copy the device's message. */
+static ct_status dev_fail(ct_net *net, ct_status s) {
+    snprintf(net->err, sizeof net->err, "%s", ct_device_error(net->dev));
+    return s;
+}
+
+#define DTRY(expr)                                                                                 \
+    do {                                                                                           \
+        ct_status st_ = (expr);                                                                    \
+        if (st_ != CT_OK) return dev_fail(net, st_);                                               \
+    } while (0)
+
+const char *ct_net_error(const ct_net *net) { return net ? net->err : ""; }
+const ct_arch *ct_net_arch(const ct_net *net) { return &net->arch; }
+const ct_layout *ct_net_layout(const ct_net *net) { return &net->lay; }
+ct_backend ct_net_backend(const ct_net *net) { return net->dev ? CT_BACKEND_OPENCL : CT_BACKEND_REFERENCE; }
+
+static ct_buf B(cl_mem m, size_t off) { return ct_at(m, off); }
+
+static void slot_free(ct_net *net, slot_data *s) {
+    (void)net;
+    if (s->X) clReleaseMemObject(s->X);
+    if (s->T) clReleaseMemObject(s->T);
+    free(s->hX);
+    free(s->hT);
+    free(s->hL);
+    memset(s, 0, sizeof *s);
+}
+
+void ct_net_destroy(ct_net *net) {
+    if (!net) return;
+    for (int i = 0; i < CT_SLOT_COUNT; i++) slot_free(net, &net->slots[i]);
+    cl_mem mems[] = {net->params, net->grads, net->m, net->v, net->best, net->acts, net->deltas, net->scratch, net->losses};
+    for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
+        if (mems[i]) clReleaseMemObject(mems[i]);
+    free(net->hp);
+    free(net->hg);
+    free(net->hm);
+    free(net->hv);
+    free(net->hbest);
+    free(net->hacts);
+    free(net->hdeltas);
+    free(net->hrowloss);
+    free(net->hlosses);
+    free(net->hlabels_b);
+    free(net);
+}
+
+static ct_status alloc_dev(ct_net *net, cl_mem *m, size_t floats, const char *what) {
+    ct_status st = ct_buffer_create(net->dev, m, floats * sizeof(float), what);
+    if (st != CT_OK) {
+        const ct_device_info *i = ct_device_get_info(net->dev);
+        return net_fail(net, st, "allocating %s (%zu bytes) on %s (%llu bytes of global memory): %s",
+                        what, floats * sizeof(float), i->name, i->global_mem, ct_device_error(net->dev));
+    }
+    return CT_OK;
+}
+
+static double *alloc_host(ct_net *net, size_t n, ct_status *st) {
+    double *p = calloc(n ? n : 1, sizeof(double));
+    if (!p && *st == CT_OK) *st = net_fail(net, CT_ERR_ALLOC, "out of host memory (%zu doubles)", n);
+    return p;
+}
+
+ct_status ct_net_create(ct_net **out, ct_device *dev, const ct_arch *a, int max_batch,
+                        const ct_optim_params *o, char msg[CT_MSG_LEN]) {
+    *out = NULL;
+    ct_status st = ct_arch_validate(a, msg);
+    if (st != CT_OK) return st;
+    if (max_batch < 1) {
+        snprintf(msg, CT_MSG_LEN, "batch size must be >= 1, got %d", max_batch);
+        return CT_ERR_ARG;
+    }
+    ct_net *net = calloc(1, sizeof *net);
+    if (!net) {
+        snprintf(msg, CT_MSG_LEN, "out of host memory");
+        return CT_ERR_ALLOC;
+    }
+    net->dev = dev;
+    net->arch = *a;
+    ct_arch_layout(a, &net->lay);
+    net->optim = *o;
+    net->max_batch = max_batch;
+    net->outputs = a->sizes[a->n_layers];
+    for (int i = 0; i <= a->n_layers; i++)
+        if (a->sizes[i] > net->width) net->width = a->sizes[i];
+    /* activation arena layout */
+    size_t off = 0, mb = (size_t)max_batch;
+    net->off_xb = off;
+    off += mb * (size_t)a->sizes[0];
+    net->off_tb = off;
+    off += mb * (size_t)net->outputs;
+    for (int l = 0; l < a->n_layers; l++) {
+        size_t w = mb * (size_t)a->sizes[l + 1];
+        net->off_z[l] = off;
+        off += w;
+        net->off_a[l] = off;
+        off += w;
+        net->off_d[l] = off;
+        if (l + 1 < a->n_layers && a->dropout[l] > 0) off += w;
+    }
+    size_t acts_n = off;
+    size_t delta_n = 2 * mb * (size_t)net->width;
+    net->off_rowloss = 0;
+    net->off_gnorm = mb;
+    net->off_partials = mb + 1;
+    net->off_wsq = mb + 1 + CT_RED_PARTIALS;
+    net->off_count = mb + 2 + CT_RED_PARTIALS;
+    size_t scratch_n = mb + 3 + CT_RED_PARTIALS;
+    net->n_loss_slots = 1;
+    size_t np = net->lay.n_params;
+    if (dev) {
+        if ((st = alloc_dev(net, &net->params, np, "the parameters")) ||
+            (st = alloc_dev(net, &net->grads, np, "the gradients")) ||
+            (st = alloc_dev(net, &net->m, np, "the optimizer's first moments")) ||
+            (st = alloc_dev(net, &net->v, np, "the optimizer's second moments")) ||
+            (st = alloc_dev(net, &net->acts, acts_n, "the activations")) ||
+            (st = alloc_dev(net, &net->deltas, delta_n, "the error signals")) ||
+            (st = alloc_dev(net, &net->scratch, scratch_n, "scratch space")) ||
+            (st = alloc_dev(net, &net->losses, 1, "the loss slots")))
+            goto fail;
+    } else {
+        net->hp = alloc_host(net, np, &st);
+        net->hg = alloc_host(net, np, &st);
+        net->hm = alloc_host(net, np, &st);
+        net->hv = alloc_host(net, np, &st);
+        net->hacts = alloc_host(net, acts_n, &st);
+        net->hdeltas = alloc_host(net, delta_n, &st);
+        net->hrowloss = alloc_host(net, mb, &st);
+        net->hlosses = alloc_host(net, 1, &st);
+        net->hlabels_b = calloc(mb, sizeof(int));
+        if (!net->hlabels_b && st == CT_OK) st = net_fail(net, CT_ERR_ALLOC, "out of host memory");
+        if (st != CT_OK) goto fail;
+    }
+    if ((st = ct_net_reset_state(net)) != CT_OK) goto fail;
+    *out = net;
+    return CT_OK;
+fail:
+    snprintf(msg, CT_MSG_LEN, "%s", net->err);
+    ct_net_destroy(net);
+    return st;
+}
+
+ct_status ct_net_set_optim(ct_net *net, const ct_optim_params *o) {
+    net->optim = *o;
+    return CT_OK;
+}
+
+ct_status ct_net_reset_state(ct_net *net) {
+    int n = (int)net->lay.n_params;
+    if (net->dev) {
+        DTRY(ct_fill(net->dev, B(net->m, 0), 0.0f, n));
+        DTRY(ct_fill(net->dev, B(net->v, 0), 0.0f, n));
+        DTRY(ct_fill(net->dev, B(net->scratch, net->off_count), 0.0f, 1));
+        DTRY(ct_fill(net->dev, B(net->scratch, net->off_gnorm), 0.0f, 1));
+    } else {
+        memset(net->hm, 0, (size_t)n * sizeof(double));
+        memset(net->hv, 0, (size_t)n * sizeof(double));
+        net->hcount = 0;
+    }
+    return CT_OK;
+}
+
+/* host floats <-> a device buffer or a reference array */
+static ct_status put(ct_net *net, cl_mem m, double *h, const float *src, size_t n) {
+    if (net->dev) {
+        DTRY(ct_buffer_write(net->dev, m, 0, n * sizeof(float), src));
+    } else {
+        for (size_t i = 0; i < n; i++) h[i] = src[i];
+    }
+    return CT_OK;
+}
+
+static ct_status get(ct_net *net, cl_mem m, const double *h, float *dst, size_t n) {
+    if (net->dev) {
+        DTRY(ct_buffer_read(net->dev, m, 0, n * sizeof(float), dst));
+    } else {
+        for (size_t i = 0; i < n; i++) dst[i] = (float)h[i];
+    }
+    return CT_OK;
+}
+
+ct_status ct_net_set_params(ct_net *net, const float *p) {
+    return put(net, net->params, net->hp, p, net->lay.n_params);
+}
+ct_status ct_net_get_params(ct_net *net, float *p) {
+    return get(net, net->params, net->hp, p, net->lay.n_params);
+}
+ct_status ct_net_set_state(ct_net *net, int which, const float *s) {
+    return put(net, which ? net->v : net->m, which ? net->hv : net->hm, s, net->lay.n_params);
+}
+ct_status ct_net_get_state(ct_net *net, int which, float *s) {
+    return get(net, which ? net->v : net->m, which ? net->hv : net->hm, s, net->lay.n_params);
+}
+
+/* ---- data slots -------------------------------------------------------------------------- */
+
+ct_status ct_net_upload(ct_net *net, int slot, const ct_dataset *d) {
+    if (slot < 0 || slot >= CT_SLOT_COUNT) return net_fail(net, CT_ERR_ARG, "unknown data slot %d", slot);
+    const ct_arch *a = &net->arch;
+    if (d->features != a->sizes[0])
+        return net_fail(net, CT_ERR_ARG, "%s has %d features but the network takes %d inputs", d->source,
+                        d->features, a->sizes[0]);
+    if (d->n < 1) return net_fail(net, CT_ERR_ARG, "%s has no rows", d->source);
+    int ce = a->loss == CT_LOSS_SOFTMAX_CE, bce = a->loss == CT_LOSS_SIGMOID_BCE;
+    int classes = d->task == CT_TASK_CLASSIFICATION;
+    if ((ce || bce) && !classes)
+        return net_fail(net, CT_ERR_ARG, "%s holds a regression target but the loss %s needs class labels",
+                        d->source, ct_loss_name(a->loss));
+    if (ce && d->n_classes > net->outputs)
+        return net_fail(net, CT_ERR_ARG, "%s has %d classes but the network has %d outputs", d->source,
+                        d->n_classes, net->outputs);
+    if (bce && net->outputs != 1)
+        return net_fail(net, CT_ERR_ARG, "binary cross-entropy with %d outputs needs multi-label targets; "
+                        "use 1 output for 2 classes", net->outputs);
+    if (bce && d->n_classes > 2)
+        return net_fail(net, CT_ERR_ARG, "%s has %d classes; one sigmoid output takes 2", d->source, d->n_classes);
+    if (!ce && !bce && classes)
+        return net_fail(net, CT_ERR_ARG, "%s holds class labels but the loss %s needs a regression target",
+                        d->source, ct_loss_name(a->loss));
+    if (!ce && !bce && d->outputs != net->outputs)
+        return net_fail(net, CT_ERR_ARG, "%s has %d target columns but the network has %d outputs",
+                        d->source, d->outputs, net->outputs);
+    slot_data *s = &net->slots[slot];
+    slot_free(net, s);
+    s->n = d->n;
+    s->int_labels = ce;
+    s->tcols = ce || bce ? 1 : net->outputs;
+    size_t nx = (size_t)d->n * d->features, nt = (size_t)d->n * s->tcols;
+    float *t = malloc(nt * sizeof(float));
+    if (!t) return net_fail(net, CT_ERR_ALLOC, "out of host memory uploading %s", d->source);
+    for (size_t i = 0; i < nt; i++) {
+        if (ce) {
+            int32_t lab = d->labels[i];
+            memcpy(&t[i], &lab, 4); /* int bits, moved unchanged by gather_perm */
+        } else if (bce) {
+            t[i] = (float)d->labels[i];
+        } else {
+            t[i] = d->Y[i];
+        }
+    }
+    ct_status st = CT_OK;
+    if (net->dev) {
+        if ((st = alloc_dev(net, &s->X, nx, "a dataset's features")) ||
+            (st = alloc_dev(net, &s->T, nt, "a dataset's targets")))
+            goto done;
+        if ((st = ct_buffer_write(net->dev, s->X, 0, nx * sizeof(float), d->X)) ||
+            (st = ct_buffer_write(net->dev, s->T, 0, nt * sizeof(float), t))) {
+            st = dev_fail(net, st);
+            goto done;
+        }
+    } else {
+        s->hX = alloc_host(net, nx, &st);
+        s->hT = alloc_host(net, nt, &st);
+        s->hL = calloc((size_t)d->n, sizeof(int));
+        if (!s->hL && st == CT_OK) st = net_fail(net, CT_ERR_ALLOC, "out of host memory");
+        if (st != CT_OK) goto done;
+        for (size_t i = 0; i < nx; i++) s->hX[i] = d->X[i];
+        for (size_t i = 0; i < nt; i++) s->hT[i] = ce ? 0 : t[i];
+        if (ce)
+            for (int i = 0; i < d->n; i++) s->hL[i] = d->labels[i];
+    }
+    /* enough loss slots for one epoch of this slot at the smallest batch size (1 row) */
+    size_t need = (size_t)d->n + 1;
+    if (need > net->n_loss_slots) {
+        if (net->dev) {
+            cl_mem bigger = NULL;
+            if ((st = alloc_dev(net, &bigger, need, "the loss slots")) != CT_OK) goto done;
+            clReleaseMemObject(net->losses);
+            net->losses = bigger;
+        } else {
+            double *bigger = realloc(net->hlosses, need * sizeof(double));
+            if (!bigger) {
+                st = net_fail(net, CT_ERR_ALLOC, "out of host memory");
+                goto done;
+            }
+            net->hlosses = bigger;
+        }
+        net->n_loss_slots = need;
+    }
+done:
+    free(t);
+    if (st != CT_OK) slot_free(net, s);
+    return st;
+}
+
+int ct_net_rows(const ct_net *net, int slot) { return net->slots[slot].n; }
+
+/* ---- forward and backward ------------------------------------------------------------------ */
+
+/* The input of layer l: the batch, or the previous layer's activation (after dropout). */
+static size_t input_off(const ct_net *net, int l, int training) {
+    if (l == 0) return net->off_xb;
+    int prev = l - 1;
+    return training && net->arch.dropout[prev] > 0 ? net->off_d[prev] : net->off_a[prev];
+}
+
+/* Forward over Bn rows whose inputs are at (xmem, xoff) (device) / hx (reference). The logits end
+ * in Z of the last layer. */
+static ct_status forward(ct_net *net, cl_mem xmem, size_t xoff, const double *hx, int Bn,
+                         int training, uint64_t seed, long long t) {
+    const ct_arch *a = &net->arch;
+    for (int l = 0; l < a->n_layers; l++) {
+        int in = a->sizes[l], out = a->sizes[l + 1];
+        int last = l + 1 == a->n_layers;
+        ct_act act = last ? CT_ACT_IDENTITY : a->act[l];
+        float alpha = last ? 0 : a->alpha[l];
+        if (net->dev) {
+            ct_buf x = l == 0 ? B(xmem, xoff) : B(net->acts, input_off(net, l, training));
+            ct_buf z = B(net->acts, net->off_z[l]), av = B(net->acts, net->off_a[l]);
+            DTRY(ct_dense_forward(net->dev, z, x, B(net->params, net->lay.w_off[l]), Bn, in, out));
+            DTRY(ct_bias_act_forward(net->dev, last ? z : av, z, z, B(net->params, net->lay.b_off[l]),
+                                     act, alpha, Bn, out));
+            if (!last && training && a->dropout[l] > 0)
+                DTRY(ct_dropout_forward(net->dev, B(net->acts, net->off_d[l]), av, a->dropout[l], seed,
+                                        (unsigned long long)t, (unsigned)l, Bn * out));
+        } else {
+            const double *x = l == 0 ? hx : net->hacts + input_off(net, l, training);
+            double *z = net->hacts + net->off_z[l], *av = net->hacts + net->off_a[l];
+            ref_dense_forward(z, x, net->hp + net->lay.w_off[l], Bn, in, out);
+            ref_bias_act_forward(last ? z : av, z, z, net->hp + net->lay.b_off[l], act, alpha, Bn, out);
+            if (!last && training && a->dropout[l] > 0)
+                ref_dropout_forward(net->hacts + net->off_d[l], av, a->dropout[l], seed, (uint64_t)t,
+                                    (uint32_t)l, Bn * out);
+        }
+    }
+    return CT_OK;
+}
+
+/* The loss of the logits against targets at (tmem, toff) / (hT or hL) into loss slot `at`,
+ * with the gradient into delta 0 when grad; accuracy into the counter. */
+static ct_status loss_and_count(ct_net *net, cl_mem tmem, size_t toff, const double *hT,
+                                const int *hL, int Bn, int grad, int at) {
+    const ct_arch *a = &net->arch;
+    int C = net->outputs, L = a->n_layers;
+    if (net->dev) {
+        ct_buf z = B(net->acts, net->off_z[L - 1]), t = B(tmem, toff);
+        DTRY(ct_loss_forward_backward(net->dev, a->loss, B(net->losses, (size_t)at),
+                                      grad ? B(net->deltas, 0) : B(NULL, 0),
+                                      B(net->scratch, net->off_rowloss), z, t, Bn, C, a->huber_delta, 0));
+        if (a->loss == CT_LOSS_SOFTMAX_CE)
+            DTRY(ct_argmax_correct(net->dev, B(net->scratch, net->off_count), z, t, Bn, C));
+        else if (a->loss == CT_LOSS_SIGMOID_BCE)
+            DTRY(ct_binary_correct(net->dev, B(net->scratch, net->off_count), z, t, Bn * C));
+    } else {
+        const double *z = net->hacts + net->off_z[L - 1];
+        net->hlosses[at] = ref_loss(a->loss, grad ? net->hdeltas : NULL, net->hrowloss, z, hL, hT, Bn, C,
+                                    a->huber_delta);
+        if (a->loss == CT_LOSS_SOFTMAX_CE)
+            net->hcount += ref_argmax_correct(z, hL, Bn, C);
+        else if (a->loss == CT_LOSS_SIGMOID_BCE)
+            net->hcount += ref_binary_correct(z, hT, Bn * C);
+    }
+    return CT_OK;
+}
+
+static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
+    const ct_arch *a = &net->arch;
+    size_t half = (size_t)net->max_batch * (size_t)net->width;
+    int cur = 0;
+    for (int l = a->n_layers - 1; l >= 0; l--) {
+        int in = a->sizes[l], out = a->sizes[l + 1];
+        size_t dz = cur ? half : 0, dx = cur ? 0 : half;
+        size_t xin = input_off(net, l, 1);
+        if (net->dev) {
+            ct_buf dZ = B(net->deltas, dz), X = B(net->acts, xin);
+            DTRY(ct_dense_backward_weight(net->dev, B(net->grads, net->lay.w_off[l]), dZ, X, Bn, in, out, 0));
+            DTRY(ct_bias_backward(net->dev, B(net->grads, net->lay.b_off[l]), dZ, Bn, out, 0));
+            if (l == 0) break;
+            ct_buf dX = B(net->deltas, dx);
+            DTRY(ct_dense_backward_input(net->dev, dX, dZ, B(net->params, net->lay.w_off[l]), Bn, in, out));
+            if (a->dropout[l - 1] > 0)
+                DTRY(ct_dropout_backward(net->dev, dX, dX, a->dropout[l - 1], seed, (unsigned long long)t,
+                                         (unsigned)(l - 1), Bn * in));
+            DTRY(ct_act_backward(net->dev, dX, dX, B(net->acts, net->off_z[l - 1]), a->act[l - 1],
+                                 a->alpha[l - 1], Bn * in));
+        } else {
+            double *dZ = net->hdeltas + dz, *X = net->hacts + xin;
+            ref_dense_backward_weight(net->hg + net->lay.w_off[l], dZ, X, Bn, in, out, 0);
+            ref_bias_backward(net->hg + net->lay.b_off[l], dZ, Bn, out, 0);
+            if (l == 0) break;
+            double *dX = net->hdeltas + dx;
+            ref_dense_backward_input(dX, dZ, net->hp + net->lay.w_off[l], Bn, in, out);
+            if (a->dropout[l - 1] > 0)
+                ref_dropout_backward(dX, dX, a->dropout[l - 1], seed, (uint64_t)t, (uint32_t)(l - 1), Bn * in);
+            ref_act_backward(dX, dX, net->hacts + net->off_z[l - 1], a->act[l - 1], a->alpha[l - 1], Bn * in);
+        }
+        cur ^= 1;
+    }
+    return CT_OK;
+}
+
+ct_status ct_net_train_step(ct_net *net, int slot, int start, int Bn, uint64_t seed, uint64_t epoch,
+                            long long t, float lr, float l2, int loss_at) {
+    slot_data *s = &net->slots[slot];
+    const ct_arch *a = &net->arch;
+    int F = a->sizes[0];
+    if (!s->n) return net_fail(net, CT_ERR_ARG, "no data uploaded to slot %d", slot);
+    if (Bn < 1 || Bn > net->max_batch || start < 0 || start + Bn > s->n)
+        return net_fail(net, CT_ERR_ARG, "batch of %d rows at %d does not fit (max batch %d, %d rows)", Bn,
+                        start, net->max_batch, s->n);
+    if (loss_at < 0 || (size_t)loss_at >= net->n_loss_slots)
+        return net_fail(net, CT_ERR_ARG, "loss slot %d out of range", loss_at);
+    int np = (int)net->lay.n_params;
+    ct_optim_params o = net->optim;
+    o.lr = lr;
+    if (net->dev) {
+        /* the shuffled batch: features and targets by the same permutation */
+        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_xb), B(s->X, 0), Bn, F, start, s->n, 1, seed, epoch));
+        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_tb), B(s->T, 0), Bn, s->tcols, start, s->n, 1, seed,
+                            epoch));
+        ct_status st = forward(net, net->acts, net->off_xb, NULL, Bn, 1, seed, t);
+        if (st != CT_OK) return st;
+        if ((st = loss_and_count(net, net->acts, net->off_tb, NULL, NULL, Bn, 1, loss_at)) != CT_OK) return st;
+        if ((st = backward(net, Bn, seed, t)) != CT_OK) return st;
+        if (l2 > 0) DTRY(ct_axpy(net->dev, B(net->grads, 0), B(net->params, 0), l2, (int)net->lay.n_weights));
+        if (o.clip_norm > 0)
+            DTRY(ct_sum_squares(net->dev, B(net->scratch, net->off_gnorm), B(net->scratch, net->off_partials),
+                                B(net->grads, 0), np));
+        DTRY(ct_optim_step(net->dev, &o, B(net->params, 0), B(net->m, 0), B(net->v, 0), B(net->grads, 0),
+                           B(net->scratch, net->off_gnorm), t, np));
+    } else {
+        int *rows = net->hlabels_b; /* reused: the batch's source rows, then its labels */
+        ref_epoch_rows(rows, Bn, start, s->n, 1, seed, epoch);
+        double *xb = net->hacts + net->off_xb, *tb = net->hacts + net->off_tb;
+        ref_gather_rows(xb, s->hX, rows, Bn, F);
+        ref_gather_rows(tb, s->hT, rows, Bn, s->tcols);
+        for (int i = 0; i < Bn; i++) rows[i] = s->hL ? s->hL[rows[i]] : 0;
+        ct_status st = forward(net, NULL, 0, xb, Bn, 1, seed, t);
+        if (st != CT_OK) return st;
+        if ((st = loss_and_count(net, NULL, 0, tb, rows, Bn, 1, loss_at)) != CT_OK) return st;
+        if ((st = backward(net, Bn, seed, t)) != CT_OK) return st;
+        if (l2 > 0) ref_axpy(net->hg, net->hp, l2, (int)net->lay.n_weights);
+        double gn = o.clip_norm > 0 ? ref_sum_squares(net->hg, np) : 0;
+        ref_optim_step(&o, net->hp, net->hm, net->hv, net->hg, gn, t, np);
+    }
+    return CT_OK;
+}
+
+ct_status ct_net_eval_batch(ct_net *net, int slot, int start, int Bn, int loss_at) {
+    slot_data *s = &net->slots[slot];
+    int F = net->arch.sizes[0];
+    if (!s->n) return net_fail(net, CT_ERR_ARG, "no data uploaded to slot %d", slot);
+    if (Bn < 1 || Bn > net->max_batch || start < 0 || start + Bn > s->n)
+        return net_fail(net, CT_ERR_ARG, "batch of %d rows at %d does not fit (max batch %d, %d rows)", Bn,
+                        start, net->max_batch, s->n);
+    if (loss_at < 0 || (size_t)loss_at >= net->n_loss_slots)
+        return net_fail(net, CT_ERR_ARG, "loss slot %d out of range", loss_at);
+    ct_status st;
+    if (net->dev) {
+        if ((st = forward(net, s->X, (size_t)start * F, NULL, Bn, 0, 0, 0)) != CT_OK) return st;
+        return loss_and_count(net, s->T, (size_t)start * s->tcols, NULL, NULL, Bn, 0, loss_at);
+    }
+    if ((st = forward(net, NULL, 0, s->hX + (size_t)start * F, Bn, 0, 0, 0)) != CT_OK) return st;
+    return loss_and_count(net, NULL, 0, s->hT + (size_t)start * s->tcols, s->hL ? s->hL + start : NULL, Bn, 0,
+                          loss_at);
+}
+
+ct_status ct_net_read_metrics(ct_net *net, float *losses, int n, long long *correct, double *wsq) {
+    if (n < 0 || (size_t)n > net->n_loss_slots) return net_fail(net, CT_ERR_ARG, "reading %d loss slots", n);
+    if (net->dev) {
+        int32_t count = 0;
+        float w = 0;
+        if (wsq)
+            DTRY(ct_sum_squares(net->dev, B(net->scratch, net->off_wsq), B(net->scratch, net->off_partials),
+                                B(net->params, 0), (int)net->lay.n_weights));
+        if (n > 0) DTRY(ct_buffer_read(net->dev, net->losses, 0, (size_t)n * sizeof(float), losses));
+        DTRY(ct_buffer_read(net->dev, net->scratch, net->off_count * sizeof(float), sizeof count, &count));
+        if (wsq) DTRY(ct_buffer_read(net->dev, net->scratch, net->off_wsq * sizeof(float), sizeof w, &w));
+        DTRY(ct_fill(net->dev, B(net->scratch, net->off_count), 0.0f, 1));
+        if (correct) *correct = count;
+        if (wsq) *wsq = w;
+    } else {
+        for (int i = 0; i < n; i++) losses[i] = (float)net->hlosses[i];
+        if (correct) *correct = net->hcount;
+        if (wsq) *wsq = ref_sum_squares(net->hp, (int)net->lay.n_weights);
+        net->hcount = 0;
+    }
+    return CT_OK;
+}
+
+/* softmax / sigmoid of the logits, in place, for predictions */
+static void output_activation(const ct_arch *a, float *z, int n) {
+    int C = a->sizes[a->n_layers];
+    if (a->loss == CT_LOSS_SOFTMAX_CE) {
+        for (int i = 0; i < n; i++) {
+            float *r = z + (size_t)i * C;
+            double mx = r[0], sum = 0;
+            for (int j = 1; j < C; j++) mx = r[j] > mx ? r[j] : mx;
+            for (int j = 0; j < C; j++) sum += exp(r[j] - mx);
+            for (int j = 0; j < C; j++) r[j] = (float)(exp(r[j] - mx) / sum);
+        }
+    } else if (a->loss == CT_LOSS_SIGMOID_BCE) {
+        for (size_t i = 0; i < (size_t)n * C; i++) z[i] = (float)(1 / (1 + exp(-(double)z[i])));
+    }
+}
+
+ct_status ct_net_predict(ct_net *net, const float *X, int n, float *out) {
+    const ct_arch *a = &net->arch;
+    int F = a->sizes[0], C = net->outputs, L = a->n_layers;
+    for (int start = 0; start < n; start += net->max_batch) {
+        int Bn = n - start < net->max_batch ? n - start : net->max_batch;
+        const float *x = X + (size_t)start * F;
+        float *o = out + (size_t)start * C;
+        ct_status st;
+        if (net->dev) {
+            DTRY(ct_buffer_write(net->dev, net->acts, net->off_xb * sizeof(float), (size_t)Bn * F * sizeof(float), x));
+            if ((st = forward(net, net->acts, net->off_xb, NULL, Bn, 0, 0, 0)) != CT_OK) return st;
+            DTRY(ct_buffer_read(net->dev, net->acts, net->off_z[L - 1] * sizeof(float), (size_t)Bn * C * sizeof(float), o));
+        } else {
+            double *xb = net->hacts + net->off_xb;
+            for (size_t i = 0; i < (size_t)Bn * F; i++) xb[i] = x[i];
+            if ((st = forward(net, NULL, 0, xb, Bn, 0, 0, 0)) != CT_OK) return st;
+            const double *z = net->hacts + net->off_z[L - 1];
+            for (size_t i = 0; i < (size_t)Bn * C; i++) o[i] = (float)z[i];
+        }
+        output_activation(a, o, Bn);
+    }
+    return CT_OK;
+}
+
+ct_status ct_net_snapshot(ct_net *net) {
+    size_t n = net->lay.n_params;
+    if (net->dev) {
+        if (!net->best && alloc_dev(net, &net->best, n, "the best parameters") != CT_OK) return CT_ERR_OPENCL;
+        cl_int e = clEnqueueCopyBuffer(net->dev->queue, net->params, net->best, 0, 0, n * sizeof(float), 0, NULL, NULL);
+        if (e != CL_SUCCESS)
+            return net_fail(net, CT_ERR_OPENCL, "keeping the best parameters: clEnqueueCopyBuffer failed: %s",
+                            ct_cl_error_name(e));
+    } else {
+        ct_status st = CT_OK;
+        if (!net->hbest && !(net->hbest = alloc_host(net, n, &st))) return st;
+        memcpy(net->hbest, net->hp, n * sizeof(double));
+    }
+    net->has_best = 1;
+    return CT_OK;
+}
+
+ct_status ct_net_restore(ct_net *net) {
+    if (!net->has_best) return net_fail(net, CT_ERR_ARG, "no snapshot of the parameters to restore");
+    size_t n = net->lay.n_params;
+    if (net->dev) {
+        cl_int e = clEnqueueCopyBuffer(net->dev->queue, net->best, net->params, 0, 0, n * sizeof(float), 0, NULL, NULL);
+        if (e != CL_SUCCESS)
+            return net_fail(net, CT_ERR_OPENCL, "restoring the best parameters: clEnqueueCopyBuffer failed: %s",
+                            ct_cl_error_name(e));
+    } else {
+        memcpy(net->hp, net->hbest, n * sizeof(double));
+    }
+    return CT_OK;
+}

@@ -1,0 +1,123 @@
+/* The network: architecture, the flat parameter layout, initialisation, and the training
+ * engine (ct_net) that runs forward, backward and the optimizer step on the device, or the same
+ * computation through the scalar reference (host/ref.c) in double precision. */
+#ifndef CT_MODEL_H
+#define CT_MODEL_H
+
+#include <stdint.h>
+
+#include "data.h"
+#include "ops.h"
+
+#define CT_MAX_LAYERS 16
+
+typedef enum ct_init_kind {
+    CT_INIT_AUTO = 0,       /* he_normal before relu-like activations, xavier_uniform otherwise */
+    CT_INIT_HE_NORMAL,      /* N(0, 2 / fan_in) */
+    CT_INIT_HE_UNIFORM,     /* U(-a, a), a = sqrt(6 / fan_in) */
+    CT_INIT_XAVIER_NORMAL,  /* N(0, 2 / (fan_in + fan_out)) */
+    CT_INIT_XAVIER_UNIFORM, /* U(-a, a), a = sqrt(6 / (fan_in + fan_out)) */
+    CT_INIT_LECUN_NORMAL,   /* N(0, 1 / fan_in) */
+    CT_INIT_LECUN_UNIFORM,  /* U(-a, a), a = sqrt(3 / fan_in) */
+    CT_INIT_NORMAL,         /* N(0, param^2) */
+    CT_INIT_UNIFORM,        /* U(-param, param) */
+    CT_INIT_ZEROS,
+    CT_INIT_ONES,
+    CT_INIT_COUNT
+} ct_init_kind;
+
+typedef struct ct_init {
+    ct_init_kind kind;
+    float param; /* normal: std; uniform: a */
+} ct_init;
+
+/* Parses "he", "he_normal", "he_uniform", "xavier", "glorot", "lecun", "normal:0.01",
+ * "uniform:0.05", "zeros", "ones", "auto"; 1 on success. */
+int ct_init_parse(const char *s, ct_init *out);
+/* "he_normal", "normal:0.01" ... into dst */
+void ct_init_format(const ct_init *i, char *dst, size_t n);
+
+typedef struct ct_arch {
+    int n_layers;                 /* dense layers, the output layer included (>= 1) */
+    int sizes[CT_MAX_LAYERS + 1]; /* sizes[0]: inputs ... sizes[n_layers]: outputs */
+    ct_act act[CT_MAX_LAYERS];    /* activation after layer l (hidden layers; the output
+                                   * layer's activation is fused into the loss) */
+    float alpha[CT_MAX_LAYERS];   /* leaky_relu slope / elu alpha of layer l */
+    float dropout[CT_MAX_LAYERS]; /* dropout probability after hidden layer l */
+    ct_loss loss;
+    float huber_delta;
+} ct_arch;
+
+/* The flat parameter buffer: every layer's weight (out, in) first, then every bias (out). */
+typedef struct ct_layout {
+    size_t w_off[CT_MAX_LAYERS];
+    size_t b_off[CT_MAX_LAYERS];
+    size_t n_weights; /* weights occupy [0, n_weights) */
+    size_t n_params;
+} ct_layout;
+
+void ct_arch_layout(const ct_arch *a, ct_layout *l);
+/* Multiply-adds of one training step on B rows: forward, both backward products (x 2 flops). */
+double ct_arch_train_flops(const ct_arch *a, int B);
+/* "2-64-32-1 relu,relu sigmoid+bce" style one-line summary. */
+void ct_arch_describe(const ct_arch *a, char *dst, size_t n);
+/* Checks sizes, activations and dropout values; one-line message. */
+ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]);
+
+/* Fills params (n_params floats) from the seed: weights by init (per layer, fan-in and fan-out
+ * of that layer), biases with bias_value. */
+void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value, uint64_t seed,
+                         float *params);
+
+/* ---- the training engine ----------------------------------------------------------------- */
+
+typedef enum ct_backend { CT_BACKEND_OPENCL = 0, CT_BACKEND_REFERENCE } ct_backend;
+
+typedef struct ct_net ct_net;
+
+/* Data slots on the engine: the training, validation and test sets live on the device. */
+enum { CT_SLOT_TRAIN = 0, CT_SLOT_VAL, CT_SLOT_TEST, CT_SLOT_COUNT };
+
+/* dev NULL: the reference backend. max_batch: the largest batch any call will use. */
+ct_status ct_net_create(ct_net **out, ct_device *dev, const ct_arch *a, int max_batch,
+                        const ct_optim_params *o, char msg[CT_MSG_LEN]);
+void ct_net_destroy(ct_net *net);
+const char *ct_net_error(const ct_net *net);
+const ct_arch *ct_net_arch(const ct_net *net);
+const ct_layout *ct_net_layout(const ct_net *net);
+ct_backend ct_net_backend(const ct_net *net);
+
+/* Parameters and optimizer state to and from the host (n_params floats each). */
+ct_status ct_net_set_params(ct_net *net, const float *params);
+ct_status ct_net_get_params(ct_net *net, float *params);
+/* which: 0 = first moment / momentum (m), 1 = second moment (v) */
+ct_status ct_net_set_state(ct_net *net, int which, const float *state);
+ct_status ct_net_get_state(ct_net *net, int which, float *state);
+/* Zeroes the optimizer state. */
+ct_status ct_net_reset_state(ct_net *net);
+ct_status ct_net_set_optim(ct_net *net, const ct_optim_params *o);
+
+/* Uploads a dataset into a slot (replacing what was there). Its features and targets must fit
+ * the architecture (classification: labels < outputs, or 2 classes for one sigmoid output;
+ * regression: outputs columns). */
+ct_status ct_net_upload(ct_net *net, int slot, const ct_dataset *d);
+int ct_net_rows(const ct_net *net, int slot);
+
+/* One training step on rows [start, start + B) of the slot's epoch permutation (seed, epoch):
+ * forward with dropout (keyed by seed, t, layer), the loss into loss slot `loss_at`, accuracy
+ * into the counter, backward, + l2 * W, clipping, the optimizer step t with learning rate lr. */
+ct_status ct_net_train_step(ct_net *net, int slot, int start, int B, uint64_t seed, uint64_t epoch,
+                            long long t, float lr, float l2, int loss_at);
+/* The loss of rows [start, start + B) in order, no dropout, into loss slot `loss_at`; accuracy
+ * into the counter. */
+ct_status ct_net_eval_batch(ct_net *net, int slot, int start, int B, int loss_at);
+/* Reads n loss slots and the correct count, then zeroes the counter. Also returns the sum of
+ * squared weights (for the l2 penalty) when wsq is not NULL. The one read of an epoch. */
+ct_status ct_net_read_metrics(ct_net *net, float *losses, int n, long long *correct, double *wsq);
+/* Outputs (probabilities for ce/bce, values for mse/huber) of n host rows: (n, outputs). */
+ct_status ct_net_predict(ct_net *net, const float *X, int n, float *out);
+/* Keeps a copy of the parameters on the device (for early stopping) / restores it. */
+ct_status ct_net_snapshot(ct_net *net);
+ct_status ct_net_restore(ct_net *net);
+
+#endif

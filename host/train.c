@@ -1,0 +1,273 @@
+/* The training loop (see train.h). Per step it only enqueues; per epoch it reads the batch
+ * losses and the correct count once. */
+#define _POSIX_C_SOURCE 200809L
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void ct_train_state_init(ct_train_state *s) {
+    memset(s, 0, sizeof *s);
+    s->lr_scale = 1;
+    s->best_val = INFINITY;
+}
+
+/* ---- schedules --------------------------------------------------------------------------- */
+
+static int parse_kv(const char *src, const char *text, const char *key, double *v, int *seen,
+                    char msg[CT_MSG_LEN]) {
+    (void)seen;
+    char *end;
+    *v = strtod(text, &end);
+    if (end == text || *end || !isfinite(*v)) {
+        snprintf(msg, CT_MSG_LEN, "--schedule %s: option %s expects a number, got '%s'", src, key, text);
+        return 0;
+    }
+    return 1;
+}
+
+ct_status ct_schedule_parse(const char *s, ct_schedule *out, char msg[CT_MSG_LEN]) {
+    ct_schedule r = {CT_SCHED_CONSTANT, 10, 0.1f, 0.0f, 0.1f, 5, 0};
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    char *colon = strchr(buf, ':');
+    if (colon) *colon = '\0';
+    if (!strcmp(buf, "constant"))
+        r.kind = CT_SCHED_CONSTANT;
+    else if (!strcmp(buf, "step"))
+        r.kind = CT_SCHED_STEP;
+    else if (!strcmp(buf, "cosine"))
+        r.kind = CT_SCHED_COSINE;
+    else if (!strcmp(buf, "plateau"))
+        r.kind = CT_SCHED_PLATEAU;
+    else {
+        snprintf(msg, CT_MSG_LEN, "--schedule: unknown schedule '%s' (constant, step, cosine, plateau)", buf);
+        return CT_ERR_ARG;
+    }
+    for (char *item = colon ? colon + 1 : NULL; item && *item;) {
+        char *next = strchr(item, ',');
+        if (next) *next++ = '\0';
+        char *eq = strchr(item, '=');
+        if (!eq) {
+            snprintf(msg, CT_MSG_LEN, "--schedule %s: expected key=value, got '%s'", s, item);
+            return CT_ERR_ARG;
+        }
+        *eq = '\0';
+        double v;
+        if (!parse_kv(s, eq + 1, item, &v, NULL, msg)) return CT_ERR_ARG;
+        int ok = 1;
+        if (r.kind == CT_SCHED_STEP && !strcmp(item, "size"))
+            ok = v >= 1 && v == floor(v), r.step_size = (int)v;
+        else if (r.kind == CT_SCHED_STEP && !strcmp(item, "gamma"))
+            ok = v > 0 && v <= 1, r.gamma = (float)v;
+        else if ((r.kind == CT_SCHED_COSINE || r.kind == CT_SCHED_PLATEAU) && !strcmp(item, "min"))
+            ok = v >= 0, r.min_lr = (float)v;
+        else if (r.kind == CT_SCHED_PLATEAU && !strcmp(item, "factor"))
+            ok = v > 0 && v < 1, r.factor = (float)v;
+        else if (r.kind == CT_SCHED_PLATEAU && !strcmp(item, "patience"))
+            ok = v >= 1 && v == floor(v), r.plateau_patience = (int)v;
+        else {
+            snprintf(msg, CT_MSG_LEN, "--schedule %s: unknown option '%s' for %s", s, item, buf);
+            return CT_ERR_ARG;
+        }
+        if (!ok) {
+            snprintf(msg, CT_MSG_LEN, "--schedule %s: value %g out of range for %s", s, v, item);
+            return CT_ERR_ARG;
+        }
+        item = next;
+    }
+    *out = r;
+    return CT_OK;
+}
+
+double ct_schedule_lr(const ct_schedule *s, double lr, double lr_scale, int epoch, int epochs,
+                      int batch_in_epoch, int n_batches) {
+    double base = lr * lr_scale, v = base;
+    switch (s->kind) {
+    case CT_SCHED_STEP: v = base * pow(s->gamma, (double)((epoch - 1) / s->step_size)); break;
+    case CT_SCHED_COSINE: {
+        double p = ((epoch - 1) + (double)batch_in_epoch / n_batches) / epochs;
+        v = s->min_lr + (base - s->min_lr) * 0.5 * (1 + cos(3.141592653589793 * p));
+        break;
+    }
+    case CT_SCHED_PLATEAU: v = base < s->min_lr ? s->min_lr : base; break;
+    default: break;
+    }
+    if (s->warmup_epochs > 0 && epoch <= s->warmup_epochs) {
+        double done = (double)(epoch - 1) * n_batches + batch_in_epoch + 1;
+        v *= done / ((double)s->warmup_epochs * n_batches);
+    }
+    return v;
+}
+
+/* ---- loop -------------------------------------------------------------------------------- */
+
+static double weighted_mean(const float *losses, int nb, int n, int batch, int *bad) {
+    double sum = 0;
+    *bad = -1;
+    for (int b = 0; b < nb; b++) {
+        int rows = (b + 1) * batch <= n ? batch : n - b * batch;
+        if (!isfinite(losses[b]) && *bad < 0) *bad = b;
+        sum += (double)losses[b] * rows;
+    }
+    return sum / n;
+}
+
+ct_status ct_evaluate(ct_net *net, int slot, int batch, double *loss, double *acc,
+                      char msg[CT_MSG_LEN]) {
+    int n = ct_net_rows(net, slot);
+    if (n < 1) {
+        snprintf(msg, CT_MSG_LEN, "no data to evaluate");
+        return CT_ERR_ARG;
+    }
+    int nb = (n + batch - 1) / batch;
+    float *losses = malloc((size_t)nb * sizeof(float));
+    if (!losses) {
+        snprintf(msg, CT_MSG_LEN, "out of host memory");
+        return CT_ERR_ALLOC;
+    }
+    ct_status st = CT_OK;
+    long long correct = 0;
+    for (int b = 0; b < nb && st == CT_OK; b++) {
+        int start = b * batch, rows = n - start < batch ? n - start : batch;
+        st = ct_net_eval_batch(net, slot, start, rows, b);
+    }
+    if (st == CT_OK) st = ct_net_read_metrics(net, losses, nb, &correct, NULL);
+    if (st != CT_OK) {
+        snprintf(msg, CT_MSG_LEN, "%s", ct_net_error(net));
+    } else {
+        int bad;
+        *loss = weighted_mean(losses, nb, n, batch, &bad);
+        ct_loss l = ct_net_arch(net)->loss;
+        int outs = ct_net_arch(net)->sizes[ct_net_arch(net)->n_layers];
+        *acc = l == CT_LOSS_SOFTMAX_CE     ? (double)correct / n
+               : l == CT_LOSS_SIGMOID_BCE ? (double)correct / ((double)n * outs)
+                                          : NAN;
+    }
+    free(losses);
+    return st;
+}
+
+ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_state *state,
+                   ct_train_result *res, char msg[CT_MSG_LEN]) {
+    memset(res, 0, sizeof *res);
+    res->best_val_loss = state->best_val;
+    int n = ct_net_rows(net, CT_SLOT_TRAIN);
+    if (n < 1) {
+        snprintf(msg, CT_MSG_LEN, "no training data");
+        return CT_ERR_ARG;
+    }
+    if (o->batch < 1 || o->epochs < 1) {
+        snprintf(msg, CT_MSG_LEN, "epochs and batch must be >= 1 (got %d and %d)", o->epochs, o->batch);
+        return CT_ERR_ARG;
+    }
+    int batch = o->batch < n ? o->batch : n;
+    int nb = (n + batch - 1) / batch;
+    float *losses = malloc((size_t)nb * sizeof(float));
+    if (!losses) {
+        snprintf(msg, CT_MSG_LEN, "out of host memory");
+        return CT_ERR_ALLOC;
+    }
+    const ct_arch *a = ct_net_arch(net);
+    int outs = a->sizes[a->n_layers];
+    ct_status st = CT_OK;
+    for (int epoch = state->epoch + 1; epoch <= o->epochs; epoch++) {
+        double t0 = now_seconds();
+        double lr = 0;
+        for (int b = 0; b < nb; b++) {
+            int start = b * batch, rows = n - start < batch ? n - start : batch;
+            lr = ct_schedule_lr(&o->schedule, o->lr, state->lr_scale, epoch, o->epochs, b, nb);
+            st = ct_net_train_step(net, CT_SLOT_TRAIN, start, rows, o->seed, (uint64_t)epoch,
+                                   state->step + 1, (float)lr, o->l2, b);
+            if (st != CT_OK) {
+                snprintf(msg, CT_MSG_LEN, "epoch %d, step %lld: %s", epoch, state->step + 1, ct_net_error(net));
+                goto done;
+            }
+            state->step++;
+            if (o->on_batch) o->on_batch(epoch, b + 1, nb, o->user);
+        }
+        long long correct = 0;
+        double wsq = 0;
+        if ((st = ct_net_read_metrics(net, losses, nb, &correct, o->l2 > 0 ? &wsq : NULL)) != CT_OK) {
+            snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
+            goto done;
+        }
+        ct_epoch_stats s;
+        memset(&s, 0, sizeof s);
+        int bad;
+        s.epoch = epoch;
+        s.step = state->step;
+        s.train_loss = weighted_mean(losses, nb, n, batch, &bad) + 0.5 * o->l2 * wsq;
+        if (bad >= 0 || !isfinite(s.train_loss)) {
+            long long first = state->step - nb + 1 + (bad >= 0 ? bad : 0);
+            snprintf(msg, CT_MSG_LEN,
+                     "training diverged: the loss became %s at epoch %d, step %lld (batch %d of %d); "
+                     "try a smaller learning rate (--lr %g now) or --clip-norm",
+                     bad >= 0 && isnan(losses[bad]) ? "NaN" : "infinite", epoch, first,
+                     (bad >= 0 ? bad : 0) + 1, nb, o->lr);
+            st = CT_ERR_NUMERIC;
+            goto done;
+        }
+        s.train_acc = a->loss == CT_LOSS_SOFTMAX_CE     ? (double)correct / n
+                      : a->loss == CT_LOSS_SIGMOID_BCE ? (double)correct / ((double)n * outs)
+                                                       : NAN;
+        s.val_loss = s.val_acc = NAN;
+        if (has_val && (st = ct_evaluate(net, CT_SLOT_VAL, batch, &s.val_loss, &s.val_acc, msg)) != CT_OK)
+            goto done;
+        double watch = has_val ? s.val_loss : s.train_loss;
+        s.improved = watch < state->best_val - o->min_delta;
+        if (s.improved) {
+            state->best_val = watch;
+            state->bad_epochs = 0;
+            state->plateau_bad = 0;
+            res->best_epoch = epoch;
+            if (o->patience > 0 && o->restore_best) {
+                if ((st = ct_net_snapshot(net)) != CT_OK) {
+                    snprintf(msg, CT_MSG_LEN, "%s", ct_net_error(net));
+                    goto done;
+                }
+                state->has_best = 1;
+            }
+        } else {
+            state->bad_epochs++;
+            if (o->schedule.kind == CT_SCHED_PLATEAU && ++state->plateau_bad >= o->schedule.plateau_patience) {
+                state->lr_scale *= o->schedule.factor;
+                state->plateau_bad = 0;
+            }
+        }
+        s.lr = lr;
+        s.seconds = now_seconds() - t0;
+        s.samples_per_sec = s.seconds > 0 ? n / s.seconds : 0;
+        state->epoch = epoch;
+        res->epochs_run = epoch;
+        res->last = s;
+        res->best_val_loss = state->best_val;
+        if (o->on_epoch && o->on_epoch(&s, o->user)) {
+            snprintf(res->stop_reason, sizeof res->stop_reason, "stopped by the caller after epoch %d", epoch);
+            break;
+        }
+        if (o->patience > 0 && state->bad_epochs >= o->patience) {
+            res->stopped_early = 1;
+            snprintf(res->stop_reason, sizeof res->stop_reason,
+                     "early stopping after epoch %d: no %s loss gain of more than %g for %d epochs (best %.6g at epoch %d)",
+                     epoch, has_val ? "validation" : "training", (double)o->min_delta, o->patience,
+                     state->best_val, res->best_epoch);
+            break;
+        }
+    }
+    if (o->patience > 0 && o->restore_best && state->has_best) {
+        if ((st = ct_net_restore(net)) != CT_OK) snprintf(msg, CT_MSG_LEN, "%s", ct_net_error(net));
+    }
+done:
+    free(losses);
+    return st;
+}

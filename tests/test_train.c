@@ -1,0 +1,300 @@
+/* The training engine: one step on the device against the same step through the reference,
+ * XOR learned to 100%, bit-identical repeat runs, resume equality, both backends agreeing
+ * after several epochs, divergence reported. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device_util.h"
+#include "model.h"
+#include "rng.h"
+#include "train.h"
+#include "util.h"
+
+/* A small dataset made in the test: n rows of F features, labels from a fixed rule. */
+typedef struct {
+    ct_dataset d;
+    float *X, *Y;
+    int32_t *labels;
+} owned;
+
+static void make_data(owned *o, int n, int F, int classes, int regression, uint64_t seed) {
+    memset(o, 0, sizeof *o);
+    ct_rng r = {seed};
+    o->X = malloc((size_t)n * F * sizeof(float));
+    o->labels = malloc((size_t)n * sizeof(int32_t));
+    o->Y = malloc((size_t)n * sizeof(float));
+    for (int i = 0; i < n; i++) {
+        double s = 0;
+        for (int j = 0; j < F; j++) {
+            float v = (float)(2 * ct_rng_uniform(&r) - 1);
+            o->X[(size_t)i * F + j] = v;
+            s += v * (j + 1);
+        }
+        int c = (int)floor((s / F + 1) * classes / 2);
+        o->labels[i] = c < 0 ? 0 : c >= classes ? classes - 1 : c;
+        o->Y[i] = (float)sin(s);
+    }
+    for (int c = 0; c < classes && c < n; c++) o->labels[c] = c; /* every class present */
+    o->d.n = n;
+    o->d.features = F;
+    o->d.X = o->X;
+    o->d.task = regression ? CT_TASK_REGRESSION : CT_TASK_CLASSIFICATION;
+    o->d.n_classes = classes;
+    o->d.labels = o->labels;
+    o->d.outputs = 1;
+    o->d.Y = o->Y;
+    snprintf(o->d.source, sizeof o->d.source, "test data");
+}
+
+static void free_data(owned *o) {
+    free(o->X);
+    free(o->Y);
+    free(o->labels);
+}
+
+static ct_arch arch_of(int in, int h1, int h2, int out, ct_act act, ct_loss loss, float dropout) {
+    ct_arch a;
+    memset(&a, 0, sizeof a);
+    a.n_layers = h2 ? 3 : 2;
+    a.sizes[0] = in;
+    a.sizes[1] = h1;
+    if (h2) a.sizes[2] = h2;
+    a.sizes[a.n_layers] = out;
+    a.act[0] = a.act[1] = act;
+    a.alpha[0] = a.alpha[1] = act == CT_ACT_ELU ? 1.0f : 0.01f;
+    a.dropout[0] = a.dropout[1] = dropout;
+    a.loss = loss;
+    a.huber_delta = 1.0f;
+    return a;
+}
+
+/* Trains `epochs` on a fresh engine; returns the parameters (malloc'ed) or NULL. */
+static float *train_run(ct_device *dev, const ct_arch *a, const ct_optim_params *op, const owned *data,
+                        int epochs, int batch, float l2, float clip, ct_status *st_out, char *msg) {
+    ct_net *net = NULL;
+    ct_layout lay;
+    ct_arch_layout(a, &lay);
+    float *p = malloc(lay.n_params * sizeof(float));
+    ct_init init = {CT_INIT_AUTO, 0};
+    ct_arch_init_params(a, &init, 0.0f, 7, p);
+    ct_optim_params o = *op;
+    o.clip_norm = clip;
+    ct_status st = ct_net_create(&net, dev, a, batch, &o, msg);
+    if (!st && ct_net_set_params(net, p)) st = CT_ERR_OPENCL;
+    if (!st && ct_net_upload(net, CT_SLOT_TRAIN, &data->d)) st = CT_ERR_ARG;
+    ct_train_opts to;
+    memset(&to, 0, sizeof to);
+    to.epochs = epochs;
+    to.batch = batch;
+    to.seed = 11;
+    to.lr = o.lr;
+    to.l2 = l2;
+    ct_train_state state;
+    ct_train_state_init(&state);
+    ct_train_result res;
+    if (!st) st = ct_train(net, 0, &to, &state, &res, msg);
+    if (!st && ct_net_get_params(net, p)) st = CT_ERR_OPENCL;
+    if (st && net && !msg[0]) snprintf(msg, CT_MSG_LEN, "%s", ct_net_error(net));
+    ct_net_destroy(net);
+    *st_out = st;
+    if (st) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static double max_rel_diff(const float *a, const float *b, size_t n, double floor_) {
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]) / fmax(fabs((double)b[i]), floor_);
+        if (!(d <= m)) m = isnan(d) ? INFINITY : d;
+    }
+    return m;
+}
+
+int main(void) {
+    unsigned long long seed = test_seed();
+    ct_device *dev = test_device();
+    char msg[CT_MSG_LEN] = "";
+    ct_status st;
+
+    /* 1. every loss and activation: one epoch of a few steps on the device equals the same
+     *    steps on the reference (double) within float rounding */
+    struct {
+        ct_act act;
+        ct_loss loss;
+        int classes, regression;
+        float dropout, l2, clip;
+        ct_optim opt;
+    } cases[] = {
+        {CT_ACT_RELU, CT_LOSS_SOFTMAX_CE, 3, 0, 0, 0, 0, CT_OPT_ADAM},
+        {CT_ACT_TANH, CT_LOSS_SIGMOID_BCE, 2, 0, 0.2f, 0.01f, 0, CT_OPT_MOMENTUM},
+        {CT_ACT_GELU, CT_LOSS_MSE, 0, 1, 0, 0, 1.0f, CT_OPT_RMSPROP},
+        {CT_ACT_ELU, CT_LOSS_HUBER, 0, 1, 0.1f, 0, 0, CT_OPT_NESTEROV},
+        {CT_ACT_LEAKY_RELU, CT_LOSS_SOFTMAX_CE, 5, 0, 0.3f, 0.001f, 0.5f, CT_OPT_ADAMW},
+        {CT_ACT_SIGMOID, CT_LOSS_SOFTMAX_CE, 4, 0, 0, 0, 0, CT_OPT_SGD},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        owned data;
+        make_data(&data, 97, 5, cases[k].regression ? 2 : cases[k].classes, cases[k].regression, seed + k);
+        int out = cases[k].loss == CT_LOSS_SIGMOID_BCE || cases[k].regression ? 1 : cases[k].classes;
+        ct_arch a = arch_of(5, 17, 9, out, cases[k].act, cases[k].loss, cases[k].dropout);
+        ct_optim_params o = ct_optim_defaults(cases[k].opt);
+        o.lr = cases[k].opt == CT_OPT_ADAM || cases[k].opt == CT_OPT_ADAMW ? 0.01f : 0.05f;
+        ct_layout lay;
+        ct_arch_layout(&a, &lay);
+        msg[0] = '\0';
+        ct_status s1, s2;
+        float *pd = train_run(dev, &a, &o, &data, 2, 16, cases[k].l2, cases[k].clip, &s1, msg);
+        float *pr = train_run(NULL, &a, &o, &data, 2, 16, cases[k].l2, cases[k].clip, &s2, msg);
+        EXPECT(s1 == CT_OK && s2 == CT_OK, "case %zu: training failed: %s", k, msg);
+        if (pd && pr) {
+            double d = max_rel_diff(pd, pr, lay.n_params, 1e-2);
+            /* 14 steps of float rounding, amplified a little by the updates */
+            EXPECT(d < 2e-3, "case %zu (%s, %s, %s): device and reference weights differ by %.3g (rel)", k,
+                   ct_act_name(cases[k].act), ct_loss_name(cases[k].loss), ct_optim_name(cases[k].opt), d);
+            printf("device vs reference after 14 steps, %s/%s/%s%s: max rel diff %.3g\n", ct_act_name(cases[k].act),
+                   ct_loss_name(cases[k].loss), ct_optim_name(cases[k].opt), cases[k].dropout > 0 ? "/dropout" : "", d);
+        }
+        free(pd);
+        free(pr);
+        free_data(&data);
+    }
+
+    /* 2. the same seed twice: bit-identical weights */
+    {
+        owned data;
+        make_data(&data, 301, 7, 3, 0, seed);
+        ct_arch a = arch_of(7, 33, 17, 3, CT_ACT_RELU, CT_LOSS_SOFTMAX_CE, 0.2f);
+        ct_optim_params o = ct_optim_defaults(CT_OPT_ADAM);
+        ct_layout lay;
+        ct_arch_layout(&a, &lay);
+        ct_status s1, s2;
+        float *p1 = train_run(dev, &a, &o, &data, 3, 32, 0.001f, 1.0f, &s1, msg);
+        float *p2 = train_run(dev, &a, &o, &data, 3, 32, 0.001f, 1.0f, &s2, msg);
+        EXPECT(p1 && p2 && !memcmp(p1, p2, lay.n_params * sizeof(float)), "two runs with one seed differ");
+        free(p1);
+        free(p2);
+        free_data(&data);
+    }
+
+    /* 3. resume: 5 epochs in one run == 2 epochs, then (parameters, m, v, state) into a fresh
+     *    engine, then 3 more; bit-identical */
+    {
+        owned data;
+        make_data(&data, 203, 4, 2, 0, seed + 99);
+        ct_arch a = arch_of(4, 16, 0, 1, CT_ACT_TANH, CT_LOSS_SIGMOID_BCE, 0.1f);
+        ct_optim_params o = ct_optim_defaults(CT_OPT_ADAM);
+        o.lr = 0.01f;
+        ct_layout lay;
+        ct_arch_layout(&a, &lay);
+        size_t np = lay.n_params;
+        float *p0 = malloc(np * 4), *pa = malloc(np * 4), *pb = malloc(np * 4), *m = malloc(np * 4), *v = malloc(np * 4);
+        ct_init init = {CT_INIT_AUTO, 0};
+        ct_arch_init_params(&a, &init, 0, 3, p0);
+        ct_train_opts to;
+        memset(&to, 0, sizeof to);
+        to.epochs = 5;
+        to.batch = 20;
+        to.seed = 5;
+        to.lr = o.lr;
+        to.schedule.kind = CT_SCHED_COSINE;
+        ct_train_state s_full, s_half;
+        ct_train_state_init(&s_full);
+        ct_train_state_init(&s_half);
+        ct_train_result res;
+        ct_net *n1 = NULL, *n2 = NULL, *n3 = NULL;
+        st = ct_net_create(&n1, dev, &a, 20, &o, msg);
+        if (!st) st = ct_net_set_params(n1, p0) || ct_net_upload(n1, CT_SLOT_TRAIN, &data.d);
+        if (!st) st = ct_train(n1, 0, &to, &s_full, &res, msg);
+        if (!st) st = ct_net_get_params(n1, pa);
+        to.epochs = 2;
+        if (!st) st = ct_net_create(&n2, dev, &a, 20, &o, msg);
+        if (!st) st = ct_net_set_params(n2, p0) || ct_net_upload(n2, CT_SLOT_TRAIN, &data.d);
+        if (!st) st = ct_train(n2, 0, &to, &s_half, &res, msg);
+        if (!st) st = ct_net_get_params(n2, pb) || ct_net_get_state(n2, 0, m) || ct_net_get_state(n2, 1, v);
+        to.epochs = 5;
+        if (!st) st = ct_net_create(&n3, dev, &a, 20, &o, msg);
+        if (!st)
+            st = ct_net_set_params(n3, pb) || ct_net_set_state(n3, 0, m) || ct_net_set_state(n3, 1, v) ||
+                 ct_net_upload(n3, CT_SLOT_TRAIN, &data.d);
+        if (!st) st = ct_train(n3, 0, &to, &s_half, &res, msg);
+        if (!st) st = ct_net_get_params(n3, pb);
+        EXPECT(st == CT_OK, "resume runs failed: %s", msg);
+        EXPECT(st == CT_OK && s_half.step == s_full.step && !memcmp(pa, pb, np * 4),
+               "5 epochs and 2 + 3 epochs with a resume differ (steps %lld vs %lld, max rel diff %.3g)",
+               s_full.step, s_half.step, max_rel_diff(pa, pb, np, 1e-6));
+        ct_net_destroy(n1);
+        ct_net_destroy(n2);
+        ct_net_destroy(n3);
+        free(p0);
+        free(pa);
+        free(pb);
+        free(m);
+        free(v);
+        free_data(&data);
+    }
+
+    /* 4. XOR with a 2-8-1 network reaches 100% */
+    {
+        float X[8] = {0, 0, 0, 1, 1, 0, 1, 1};
+        int32_t L[4] = {0, 1, 1, 0};
+        ct_dataset d;
+        memset(&d, 0, sizeof d);
+        d.n = 4;
+        d.features = 2;
+        d.X = X;
+        d.task = CT_TASK_CLASSIFICATION;
+        d.n_classes = 2;
+        d.labels = L;
+        snprintf(d.source, sizeof d.source, "xor");
+        ct_arch a = arch_of(2, 8, 0, 1, CT_ACT_TANH, CT_LOSS_SIGMOID_BCE, 0);
+        ct_optim_params o = ct_optim_defaults(CT_OPT_ADAM);
+        o.lr = 0.05f;
+        ct_net *net = NULL;
+        ct_layout lay;
+        ct_arch_layout(&a, &lay);
+        float p[64];
+        ct_init init = {CT_INIT_AUTO, 0};
+        ct_arch_init_params(&a, &init, 0, 1, p);
+        ct_train_opts to;
+        memset(&to, 0, sizeof to);
+        to.epochs = 500;
+        to.batch = 4;
+        to.seed = 1;
+        to.lr = o.lr;
+        ct_train_state s;
+        ct_train_state_init(&s);
+        ct_train_result res;
+        double loss = NAN, acc = NAN;
+        st = ct_net_create(&net, dev, &a, 4, &o, msg);
+        if (!st) st = ct_net_set_params(net, p) || ct_net_upload(net, CT_SLOT_TRAIN, &d);
+        if (!st) st = ct_train(net, 0, &to, &s, &res, msg);
+        if (!st) st = ct_evaluate(net, CT_SLOT_TRAIN, 4, &loss, &acc, msg);
+        EXPECT(st == CT_OK && acc == 1.0, "XOR: accuracy %g, loss %g (%s)", acc, loss, msg);
+        printf("XOR 2-8-1 tanh, adam: accuracy %g, loss %.4g after %d epochs\n", acc, loss, res.epochs_run);
+        ct_net_destroy(net);
+    }
+
+    /* 5. divergence: an absurd learning rate stops with CT_ERR_NUMERIC naming the step */
+    {
+        owned data;
+        make_data(&data, 64, 3, 0, 1, seed);
+        for (int i = 0; i < 64; i++) data.Y[i] *= 1e18f;
+        ct_arch a = arch_of(3, 8, 0, 1, CT_ACT_RELU, CT_LOSS_MSE, 0);
+        ct_optim_params o = ct_optim_defaults(CT_OPT_SGD);
+        o.lr = 1e6f;
+        ct_status s1;
+        msg[0] = '\0';
+        float *p = train_run(dev, &a, &o, &data, 5, 8, 0, 0, &s1, msg);
+        EXPECT(s1 == CT_ERR_NUMERIC && strstr(msg, "diverged") && strstr(msg, "step"),
+               "divergence: status %s, message '%s'", ct_status_name(s1), msg);
+        printf("divergence reported as: %s\n", msg);
+        free(p);
+        free_data(&data);
+    }
+    ct_device_destroy(dev);
+    return test_summary("test_train");
+}
