@@ -340,7 +340,7 @@ static ct_status parse_arch(const char *path, const char *text, ct_arch *a, char
     if (st != CT_OK) {
         char inner[CT_MSG_LEN];
         snprintf(inner, sizeof inner, "%s", msg);
-        snprintf(msg, CT_MSG_LEN, "%s: %s", path, inner);
+        snprintf(msg, CT_MSG_LEN, "%.512s: %.3000s", path, inner);
     }
 done:
     ct_json_free(j);

@@ -1253,23 +1253,25 @@ static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
         const char *cell = rec_field(r, j);
         if (j == s->label_col) continue;
         double v;
-        const char *cn = csv_col_name(s, j);
-        char where[160];
-        if (cn)
-            snprintf(where, sizeof where, "%s:%ld, column %d ('%s')", s->path, r->line, j + 1,
-                     shown(name, cn));
-        else
-            snprintf(where, sizeof where, "%s:%ld, column %d", s->path, r->line, j + 1);
-        if (!parse_number(cell, &v)) {
-            if (!*cell)
-                return fail(msg, CT_ERR_FORMAT, "%s: expected a number, found an empty field", where);
-            return fail(msg, CT_ERR_FORMAT, "%s: expected a number, found '%s'", where,
-                        shown(val, cell));
-        }
+        int ok = parse_number(cell, &v);
         x[k] = (float)v;
-        if (!isfinite(x[k]))
+        if (!ok || !isfinite(x[k])) {
+            const char *cn = csv_col_name(s, j);
+            char where[600];
+            if (cn)
+                snprintf(where, sizeof where, "%s:%ld, column %d ('%s')", s->path, r->line, j + 1,
+                         shown(name, cn));
+            else
+                snprintf(where, sizeof where, "%s:%ld, column %d", s->path, r->line, j + 1);
+            if (!ok && !*cell)
+                return fail(msg, CT_ERR_FORMAT, "%s: expected a number, found an empty field",
+                            where);
+            if (!ok)
+                return fail(msg, CT_ERR_FORMAT, "%s: expected a number, found '%s'", where,
+                            shown(val, cell));
             return fail(msg, CT_ERR_NUMERIC, "%s: expected a finite number, found '%s'%s", where,
                         shown(val, cell), isfinite(v) ? " (out of float range)" : "");
+        }
         k++;
     }
     if (s->label_col >= 0) {

@@ -10,7 +10,7 @@
 #include "cltrain.h"
 
 /* A fresh seed per run (printed), or $CLTRAIN_TEST_SEED to repeat a run. */
-static inline unsigned long long test_seed(void) {
+static inline unsigned long long fresh_seed(void) {
     const char *s = getenv("CLTRAIN_TEST_SEED");
     unsigned long long seed = s && *s ? strtoull(s, NULL, 10) : (unsigned long long)time(NULL);
     printf("seed %llu (set CLTRAIN_TEST_SEED=%llu to repeat)\n", seed, seed);

@@ -3,7 +3,7 @@
 #include "device_util.h"
 
 int main(void) {
-    unsigned long long seed = test_seed();
+    unsigned long long seed = fresh_seed();
     ct_device *dev = test_device();
     case_stats s = {0};
     const float alpha[CT_ACT_COUNT] = {0, 0, 0.01f, 1.0f, 0, 0, 0};

@@ -25,7 +25,7 @@ static int run_twice(ct_device *dev, const ct_check_case *c, unsigned long long 
 }
 
 int main(void) {
-    unsigned long long seed = test_seed();
+    unsigned long long seed = fresh_seed();
     ct_device *dev = test_device();
     case_stats s = {0};
     const ct_check_case *cases;

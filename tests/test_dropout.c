@@ -15,7 +15,7 @@ static ct_status mask_of(ct_device *dev, cl_mem x, cl_mem y, float p, uint64_t s
 }
 
 int main(void) {
-    unsigned long long seed = test_seed();
+    unsigned long long seed = fresh_seed();
     ct_device *dev = test_device();
     case_stats s = {0};
     const float ps[] = {0.0f, 0.1f, 0.5f, 0.9f};

@@ -57,7 +57,7 @@ static void epoch_is_permutation(ct_device *dev, unsigned long long seed, case_s
 }
 
 int main(void) {
-    unsigned long long seed = test_seed();
+    unsigned long long seed = fresh_seed();
     ct_device *dev = test_device();
     case_stats s = {0};
     unsigned long long k = 0;
