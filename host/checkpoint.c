@@ -423,11 +423,12 @@ ct_status ct_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LE
     if ((st = parse_names(path, f, "targets", &sm->target_names, &nt, msg)) != CT_OK) goto fail;
     sm->features = sm->arch.sizes[0];
     sm->outputs = sm->arch.sizes[sm->arch.n_layers];
-    if (nf && nf != sm->features) {
+    /* name lists must match their counts (ct_saved_model_free relies on it) */
+    if (nf != sm->features) {
         free_names(sm->feature_names, nf);
         sm->feature_names = NULL;
     }
-    if (nt && nt != sm->outputs) {
+    if (nt != sm->outputs) {
         free_names(sm->target_names, nt);
         sm->target_names = NULL;
     }

@@ -89,7 +89,8 @@ static char *dup_str(const char *s) {
 
 static void free_names(char **names, int n) {
     if (!names) return;
-    for (int i = 0; i < n; i++) free(names[i]);
+    for (int i = 0; i < n; i++)
+        free(names[i]);
     free(names);
 }
 
@@ -190,7 +191,8 @@ static uint64_t splitmix64(uint64_t *x) {
 
 static void rng_seed(rng *r, uint64_t seed) {
     uint64_t x = seed;
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
     r->has_spare = 0;
     r->spare = 0.0;
 }
@@ -219,7 +221,8 @@ static double rng_uniform(rng *r, double lo, double hi) { return lo + (hi - lo) 
 static uint64_t rng_below(rng *r, uint64_t n) {
     uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     uint64_t x;
-    do x = rng_next(r);
+    do
+        x = rng_next(r);
     while (x >= limit);
     return x % n;
 }
@@ -269,14 +272,14 @@ static void shuffle_rows(ct_dataset *d, rng *r) {
 /* ---- generators: options ------------------------------------------------------------------ */
 
 typedef enum {
-    K_POSINT,  /* integer >= 1 */
-    K_INT0,    /* integer >= 0 */
-    K_INT2,    /* integer >= 2 (classes, centers) */
-    K_NUM0,    /* number >= 0 */
-    K_POSNUM,  /* number > 0 */
-    K_PROB,    /* number in [0, 1] */
-    K_FACTOR,  /* number in [0, 1) */
-    K_BOOL     /* 0 or 1 */
+    K_POSINT, /* integer >= 1 */
+    K_INT0,   /* integer >= 0 */
+    K_INT2,   /* integer >= 2 (classes, centers) */
+    K_NUM0,   /* number >= 0 */
+    K_POSNUM, /* number > 0 */
+    K_PROB,   /* number in [0, 1] */
+    K_FACTOR, /* number in [0, 1) */
+    K_BOOL    /* 0 or 1 */
 } opt_kind;
 
 typedef struct {
@@ -300,15 +303,24 @@ static const gen_spec gens[] = {
     {"moons", G_MOONS, {{"n", K_POSINT, 1000}, {"noise", K_NUM0, 0.1}, {NULL, K_POSINT, 0}}},
     {"circles",
      G_CIRCLES,
-     {{"n", K_POSINT, 1000}, {"noise", K_NUM0, 0.05}, {"factor", K_FACTOR, 0.5},
+     {{"n", K_POSINT, 1000},
+      {"noise", K_NUM0, 0.05},
+      {"factor", K_FACTOR, 0.5},
       {NULL, K_POSINT, 0}}},
     {"blobs",
      G_BLOBS,
-     {{"n", K_POSINT, 500}, {"centers", K_INT2, 3}, {"features", K_POSINT, 2}, {"std", K_NUM0, 1.0},
-      {"box", K_NUM0, 10.0}, {NULL, K_POSINT, 0}}},
+     {{"n", K_POSINT, 500},
+      {"centers", K_INT2, 3},
+      {"features", K_POSINT, 2},
+      {"std", K_NUM0, 1.0},
+      {"box", K_NUM0, 10.0},
+      {NULL, K_POSINT, 0}}},
     {"spirals",
      G_SPIRALS,
-     {{"n", K_POSINT, 600}, {"classes", K_INT2, 3}, {"noise", K_NUM0, 0.2}, {"turns", K_POSNUM, 1.0},
+     {{"n", K_POSINT, 600},
+      {"classes", K_INT2, 3},
+      {"noise", K_NUM0, 0.2},
+      {"turns", K_POSNUM, 1.0},
       {NULL, K_POSINT, 0}}},
     {"classification",
      G_CLASSIFICATION,
@@ -330,20 +342,25 @@ static const gen_spec gens[] = {
 const char *ct_data_generators_help(void) {
     return "Generators: SOURCE is name[:key=value,...]; every generator takes seed= (default: the\n"
            "--seed value) and n= (rows). Rows are shuffled. Class names are \"0\", \"1\", ...\n"
-           "  xor             n=200 noise=0.1: 4 Gaussian clusters at (+-1, +-1), label = XOR of the\n"
+           "  xor             n=200 noise=0.1: 4 Gaussian clusters at (+-1, +-1), label = XOR of "
+           "the\n"
            "                  signs. n=4 gives exactly the truth table (0,0)->0 (0,1)->1 (1,0)->1\n"
            "                  (1,1)->0 in that order (noise and seed unused).\n"
            "  moons           n=1000 noise=0.1: two interleaving half circles (scikit-learn\n"
            "                  make_moons); class 0 the upper moon, 1 the lower.\n"
-           "  circles         n=1000 noise=0.05 factor=0.5: two concentric circles of radius 1 (class\n"
+           "  circles         n=1000 noise=0.05 factor=0.5: two concentric circles of radius 1 "
+           "(class\n"
            "                  0) and factor (class 1), as make_circles.\n"
            "  blobs           n=500 centers=3 features=2 std=1.0 box=10: Gaussian blobs around\n"
            "                  centers drawn uniformly in [-box, box]^features, as make_blobs.\n"
-           "  spirals         n=600 classes=3 noise=0.2 turns=1: interleaved spiral arms; radius 0..1,\n"
+           "  spirals         n=600 classes=3 noise=0.2 turns=1: interleaved spiral arms; radius "
+           "0..1,\n"
            "                  angle 2*pi*(turns*radius + class/classes) + noise*N(0,1).\n"
            "  classification  n=2000 features=20 informative=10 redundant=5 repeated=0 classes=2\n"
-           "                  clusters_per_class=2 flip_y=0.01 class_sep=1.0 shuffle=1: scikit-learn\n"
-           "                  make_classification (hypercube clusters; shuffle=1 also permutes the\n"
+           "                  clusters_per_class=2 flip_y=0.01 class_sep=1.0 shuffle=1: "
+           "scikit-learn\n"
+           "                  make_classification (hypercube clusters; shuffle=1 also permutes "
+           "the\n"
            "                  columns).\n"
            "  sine            n=1000 noise=0.1: regression, x uniform in [-pi, pi],\n"
            "                  y = sin(x) + noise*N(0,1); feature \"x\", target \"y\".\n";
@@ -389,7 +406,8 @@ static int parse_opt_value(const char *s, opt_kind k, double *out) {
 static ct_status parse_gen_opts(const char *src, const gen_spec *g, double *vals, uint64_t *seed,
                                 char *msg) {
     int nopts = 0, seen[MAX_OPTS] = {0}, seed_seen = 0;
-    for (; g->opts[nopts].key; nopts++) vals[nopts] = g->opts[nopts].def;
+    for (; g->opts[nopts].key; nopts++)
+        vals[nopts] = g->opts[nopts].def;
     const char *p = src + strlen(g->name);
     if (*p == '\0') return CT_OK;
     char *copy = dup_str(p + 1);
@@ -432,7 +450,8 @@ static ct_status parse_gen_opts(const char *src, const gen_spec *g, double *vals
             *seed = (uint64_t)v;
         } else {
             int i = 0;
-            while (i < nopts && strcmp(g->opts[i].key, key) != 0) i++;
+            while (i < nopts && strcmp(g->opts[i].key, key) != 0)
+                i++;
             if (i == nopts) {
                 char list[512] = "";
                 size_t len = 0;
@@ -499,7 +518,8 @@ static void gen_moons(ct_dataset *d, rng *r, double noise) {
         d->labels[row] = 1;
     }
     shuffle_rows(d, r);
-    for (size_t i = 0; i < (size_t)n * 2; i++) d->X[i] = (float)(d->X[i] + noise * rng_normal(r));
+    for (size_t i = 0; i < (size_t)n * 2; i++)
+        d->X[i] = (float)(d->X[i] + noise * rng_normal(r));
 }
 
 /* As make_circles: n/2 points on the unit circle (class 0), the rest on radius factor
@@ -514,7 +534,8 @@ static void gen_circles(ct_dataset *d, rng *r, double noise, double factor) {
         d->labels[i] = inner;
     }
     shuffle_rows(d, r);
-    for (size_t i = 0; i < (size_t)n * 2; i++) d->X[i] = (float)(d->X[i] + noise * rng_normal(r));
+    for (size_t i = 0; i < (size_t)n * 2; i++)
+        d->X[i] = (float)(d->X[i] + noise * rng_normal(r));
 }
 
 /* As make_blobs: centers uniform in [-box, box]^f; n/centers rows each (the first n % centers
@@ -524,7 +545,8 @@ static ct_status gen_blobs(ct_dataset *d, rng *r, int centers, double std, doubl
     int f = d->features;
     double *c = malloc(cells_bytes((size_t)centers, (size_t)f, sizeof(double)) + 1);
     if (!c) return fail(msg, CT_ERR_ALLOC, "%s: out of memory", src);
-    for (size_t i = 0; i < (size_t)centers * f; i++) c[i] = rng_uniform(r, -box, box);
+    for (size_t i = 0; i < (size_t)centers * f; i++)
+        c[i] = rng_uniform(r, -box, box);
     int row = 0;
     for (int k = 0; k < centers; k++) {
         int m = d->n / centers + (k < d->n % centers);
@@ -579,7 +601,8 @@ static int hypercube(unsigned char *bits, int k, int dim, rng *r) {
             free(v);
             return -1;
         }
-        for (uint64_t i = 0; i < space; i++) all[i] = i;
+        for (uint64_t i = 0; i < space; i++)
+            all[i] = i;
         for (int i = 0; i < k; i++) {
             uint64_t j = (uint64_t)i + rng_below(r, space - (uint64_t)i), t = all[i];
             all[i] = all[j];
@@ -593,14 +616,17 @@ static int hypercube(unsigned char *bits, int k, int dim, rng *r) {
             do {
                 v[i] = rng_below(r, space);
                 dup = 0;
-                for (int j = 0; j < i && !dup; j++) dup = v[j] == v[i];
+                for (int j = 0; j < i && !dup; j++)
+                    dup = v[j] == v[i];
             } while (dup);
         }
     }
     for (int i = 0; i < k; i++) {
         unsigned char *row = bits + (size_t)i * dim;
-        for (int j = 0; j < free_dims; j++) row[j] = (unsigned char)rng_below(r, 2);
-        for (int j = 0; j < d30; j++) row[free_dims + j] = (unsigned char)((v[i] >> (d30 - 1 - j)) & 1);
+        for (int j = 0; j < free_dims; j++)
+            row[j] = (unsigned char)rng_below(r, 2);
+        for (int j = 0; j < d30; j++)
+            row[free_dims + j] = (unsigned char)((v[i] >> (d30 - 1 - j)) & 1);
     }
     free(v);
     return 0;
@@ -622,7 +648,8 @@ static ct_status gen_classification(ct_dataset *d, rng *r, const cls_params *p, 
     int rep = p->repeated, useless = f - inf - red - rep, nc = p->classes * p->clusters;
     ct_status st = CT_OK;
     double *W = malloc(cells_bytes((size_t)n, (size_t)f, sizeof(double)) + 1);
-    double *A = malloc(cells_bytes((size_t)inf, (size_t)(inf > red ? inf : red), sizeof(double)) + 1);
+    double *A =
+        malloc(cells_bytes((size_t)inf, (size_t)(inf > red ? inf : red), sizeof(double)) + 1);
     double *tmp = malloc((size_t)inf * sizeof(double));
     unsigned char *cube = malloc(cells_bytes((size_t)nc, (size_t)inf, 1) + 1);
     int *count = malloc((size_t)nc * sizeof(int));
@@ -637,17 +664,21 @@ static ct_status gen_classification(ct_dataset *d, rng *r, const cls_params *p, 
         count[k] = (int)((double)n * (1.0 / p->classes) / p->clusters);
         total += count[k];
     }
-    for (long i = 0; i < n - total; i++) count[i % nc]++;
+    for (long i = 0; i < n - total; i++)
+        count[i % nc]++;
     for (size_t i = 0; i < (size_t)n; i++)
-        for (int j = 0; j < inf; j++) W[i * f + j] = rng_normal(r);
+        for (int j = 0; j < inf; j++)
+            W[i * f + j] = rng_normal(r);
     size_t start = 0;
     for (int k = 0; k < nc; k++) {
-        for (int a = 0; a < inf * inf; a++) A[a] = 2.0 * rng_unit(r) - 1.0;
+        for (int a = 0; a < inf * inf; a++)
+            A[a] = 2.0 * rng_unit(r) - 1.0;
         for (size_t i = start; i < start + (size_t)count[k]; i++) {
             double *x = W + i * f;
             for (int j = 0; j < inf; j++) {
                 double s = 0.0;
-                for (int a = 0; a < inf; a++) s += x[a] * A[(size_t)a * inf + j];
+                for (int a = 0; a < inf; a++)
+                    s += x[a] * A[(size_t)a * inf + j];
                 tmp[j] = s;
             }
             for (int j = 0; j < inf; j++)
@@ -657,22 +688,26 @@ static ct_status gen_classification(ct_dataset *d, rng *r, const cls_params *p, 
         start += (size_t)count[k];
     }
     if (red > 0) { /* B (inf, red) */
-        for (size_t a = 0; a < (size_t)inf * red; a++) A[a] = 2.0 * rng_unit(r) - 1.0;
+        for (size_t a = 0; a < (size_t)inf * red; a++)
+            A[a] = 2.0 * rng_unit(r) - 1.0;
         for (size_t i = 0; i < (size_t)n; i++) {
             double *x = W + i * f;
             for (int j = 0; j < red; j++) {
                 double s = 0.0;
-                for (int a = 0; a < inf; a++) s += x[a] * A[(size_t)a * red + j];
+                for (int a = 0; a < inf; a++)
+                    s += x[a] * A[(size_t)a * red + j];
                 x[inf + j] = s;
             }
         }
     }
     for (int j = 0; j < rep; j++) {
         int src_col = (int)((inf + red - 1) * rng_unit(r) + 0.5);
-        for (size_t i = 0; i < (size_t)n; i++) W[i * f + inf + red + j] = W[i * f + src_col];
+        for (size_t i = 0; i < (size_t)n; i++)
+            W[i * f + inf + red + j] = W[i * f + src_col];
     }
     for (size_t i = 0; i < (size_t)n; i++)
-        for (int j = f - useless; j < f; j++) W[i * f + j] = rng_normal(r);
+        for (int j = f - useless; j < f; j++)
+            W[i * f + j] = rng_normal(r);
     unsigned char *flip = cube; /* reuse when large enough, else allocate */
     unsigned char *flip_mem = NULL;
     if ((size_t)nc * inf < (size_t)n) {
@@ -682,14 +717,17 @@ static ct_status gen_classification(ct_dataset *d, rng *r, const cls_params *p, 
             goto done;
         }
     }
-    for (int i = 0; i < n; i++) flip[i] = rng_unit(r) < p->flip_y;
+    for (int i = 0; i < n; i++)
+        flip[i] = rng_unit(r) < p->flip_y;
     for (int i = 0; i < n; i++)
         if (flip[i]) d->labels[i] = (int32_t)rng_below(r, (uint64_t)p->classes);
     free(flip_mem);
-    for (size_t i = 0; i < (size_t)n * f; i++) d->X[i] = (float)W[i];
+    for (size_t i = 0; i < (size_t)n * f; i++)
+        d->X[i] = (float)W[i];
     if (p->shuffle) {
         shuffle_rows(d, r);
-        for (int j = 0; j < f; j++) perm[j] = j;
+        for (int j = 0; j < f; j++)
+            perm[j] = j;
         for (int j = f - 1; j > 0; j--) {
             int k = (int)rng_below(r, (uint64_t)j + 1), t = perm[j];
             perm[j] = perm[k];
@@ -697,7 +735,8 @@ static ct_status gen_classification(ct_dataset *d, rng *r, const cls_params *p, 
         }
         for (size_t i = 0; i < (size_t)n; i++) {
             float *x = d->X + i * f;
-            for (int j = 0; j < f; j++) rowbuf[j] = x[perm[j]];
+            for (int j = 0; j < f; j++)
+                rowbuf[j] = x[perm[j]];
             memcpy(x, rowbuf, (size_t)f * sizeof(float));
         }
     }
@@ -726,8 +765,8 @@ static ct_status load_generator(ct_dataset **out, const char *src, const gen_spe
     case G_MOONS:
     case G_CIRCLES:
         if (n < 2)
-            return fail(msg, CT_ERR_ARG, "%s: option n expects at least 2 (one row per class), got %d",
-                        src, n);
+            return fail(msg, CT_ERR_ARG,
+                        "%s: option n expects at least 2 (one row per class), got %d", src, n);
         break;
     case G_BLOBS:
         k = (int)v[1];
@@ -749,8 +788,7 @@ static ct_status load_generator(ct_dataset **out, const char *src, const gen_spe
                         "%s: informative + redundant + repeated (%lld) must not exceed features "
                         "(%d)",
                         src, (long long)cp.informative + cp.redundant + cp.repeated, f);
-        if (cp.informative < 31 &&
-            (long long)cp.classes * cp.clusters > (1LL << cp.informative))
+        if (cp.informative < 31 && (long long)cp.classes * cp.clusters > (1LL << cp.informative))
             return fail(msg, CT_ERR_ARG,
                         "%s: classes * clusters_per_class (%lld) must not exceed 2^informative "
                         "(%lld)",
@@ -870,7 +908,8 @@ static int parse_number(const char *s, double *v) {
     char *end = NULL;
     *v = strtod(s, &end);
     if (end == s) return 0;
-    while (*end == ' ' || *end == '\t' || *end == '\r') end++;
+    while (*end == ' ' || *end == '\t' || *end == '\r')
+        end++;
     return *end == '\0';
 }
 
@@ -963,11 +1002,13 @@ static ct_status build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx 
     ct_status st = CT_OK;
     lab_item **ptr = malloc((size_t)n * sizeof *ptr);
     if (!ptr) return fail(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
-    for (int i = 0; i < n; i++) ptr[i] = &it[i];
+    for (int i = 0; i < n; i++)
+        ptr[i] = &it[i];
     qsort(ptr, (size_t)n, sizeof *ptr, by_value ? cmp_num : cmp_str);
     int k = 0;
     for (int i = 0; i < n; i++) {
-        if (i == 0 || (by_value ? ptr[i]->v != ptr[i - 1]->v : strcmp(ptr[i]->s, ptr[i - 1]->s) != 0))
+        if (i == 0 ||
+            (by_value ? ptr[i]->v != ptr[i - 1]->v : strcmp(ptr[i]->s, ptr[i - 1]->s) != 0))
             k++;
         ptr[i]->cls = k - 1;
     }
@@ -976,8 +1017,8 @@ static ct_status build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx 
         if (!by_value || c->int_dtype)
             task = CT_TASK_CLASSIFICATION;
         else
-            task = (nonint || (k > 20 && k > 0.05 * n)) ? CT_TASK_REGRESSION
-                                                         : CT_TASK_CLASSIFICATION;
+            task =
+                (nonint || (k > 20 && k > 0.05 * n)) ? CT_TASK_REGRESSION : CT_TASK_CLASSIFICATION;
     }
     d->task = task;
     if (task == CT_TASK_REGRESSION) {
@@ -1030,7 +1071,8 @@ static ct_status build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx 
             }
         }
     }
-    for (int i = 0; i < n; i++) d->labels[i] = it[i].cls;
+    for (int i = 0; i < n; i++)
+        d->labels[i] = it[i].cls;
 done:
     free(ptr);
     return st;
@@ -1369,7 +1411,8 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
         goto fail;
     }
     if (bom)
-        for (int i = 0; i < 3; i++) gzgetc(in.f);
+        for (int i = 0; i < 3; i++)
+            gzgetc(in.f);
 
     int k1 = csv_read(&in, &r1, &st, msg);
     if (k1 < 0) goto fail;
@@ -1408,7 +1451,8 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
                     st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", path);
                     goto fail;
                 }
-                for (int j = 0; j < s.ncol; j++) names[j] = (char *)rec_field(&r1, j);
+                for (int j = 0; j < s.ncol; j++)
+                    names[j] = (char *)rec_field(&r1, j);
                 join_names(list, sizeof list, names, s.ncol);
                 free(names);
                 st = fail(msg, CT_ERR_FORMAT, "%s: no column named '%s' (columns: %s)", path,
@@ -1469,7 +1513,8 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
         }
     }
     if (s.label_col >= 0) {
-        for (int i = 0; i < s.n; i++) s.items[i].s = s.lab + s.items[i].off;
+        for (int i = 0; i < s.n; i++)
+            s.items[i].s = s.lab + s.items[i].off;
         const char *cn = csv_col_name(&s, s.label_col);
         lab_ctx c = {path, 1, s.label_col + 1, cn, 0, cn && *cn ? cn : "y"};
         if ((st = build_labels(d, s.items, s.n, &c, o, msg)) != CT_OK) goto fail;
@@ -1500,7 +1545,8 @@ typedef struct {
 
 static double elem_value(const unsigned char *p, elem_type t) {
     uint64_t u = 0;
-    for (int i = 0; i < t.size; i++) u = (u << 8) | p[t.big ? i : t.size - 1 - i];
+    for (int i = 0; i < t.size; i++)
+        u = (u << 8) | p[t.big ? i : t.size - 1 - i];
     if (t.kind == 'f') {
         if (t.size == 4) {
             uint32_t w = (uint32_t)u;
@@ -1681,10 +1727,12 @@ static const char *dict_value(const char *hdr, const char *key) {
     for (const char *p = strstr(hdr, key); p; p = strstr(p + 1, key)) {
         if (p == hdr || (p[-1] != '\'' && p[-1] != '"') || p[kl] != p[-1]) continue;
         const char *q = p + kl + 1;
-        while (*q == ' ') q++;
+        while (*q == ' ')
+            q++;
         if (*q != ':') continue;
         q++;
-        while (*q == ' ') q++;
+        while (*q == ' ')
+            q++;
         return q;
     }
     return NULL;
@@ -1713,8 +1761,7 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
                     minor);
     got = read_full(f, m + 8, lenbytes, path, msg);
     if (got < 0) return CT_ERR_IO;
-    if ((size_t)got < lenbytes)
-        return fail(msg, CT_ERR_FORMAT, "%s: truncated NPY header", path);
+    if ((size_t)got < lenbytes) return fail(msg, CT_ERR_FORMAT, "%s: truncated NPY header", path);
     size_t hl = (size_t)m[8] | (size_t)m[9] << 8;
     if (lenbytes == 4) hl |= (size_t)m[10] << 16 | (size_t)m[11] << 24;
     if (hl > (1u << 24))
@@ -1728,17 +1775,19 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
         goto done;
     }
     if ((size_t)got < hl) {
-        st = fail(msg, CT_ERR_FORMAT,
-                  "%s: truncated NPY header: expected %zu bytes, found %lld", path, hl, got);
+        st = fail(msg, CT_ERR_FORMAT, "%s: truncated NPY header: expected %zu bytes, found %lld",
+                  path, hl, got);
         goto done;
     }
     hdr[hl] = '\0';
-    for (size_t i = hl; i > 0 && (hdr[i - 1] == '\n' || hdr[i - 1] == ' '); i--) hdr[i - 1] = '\0';
+    for (size_t i = hl; i > 0 && (hdr[i - 1] == '\n' || hdr[i - 1] == ' '); i--)
+        hdr[i - 1] = '\0';
     h->header = 8 + lenbytes + hl;
     char shdr[48];
     const char *v = dict_value(hdr, "descr");
     if (!v) {
-        st = fail(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'descr'): %s", path, shown(shdr, hdr));
+        st =
+            fail(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'descr'): %s", path, shown(shdr, hdr));
         goto done;
     }
     if (*v != '\'' && *v != '"') {
@@ -1748,7 +1797,8 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
         goto done;
     }
     size_t i = 0;
-    for (const char *p = v + 1; *p && *p != *v && i + 1 < sizeof h->descr; p++) h->descr[i++] = *p;
+    for (const char *p = v + 1; *p && *p != *v && i + 1 < sizeof h->descr; p++)
+        h->descr[i++] = *p;
     h->descr[i] = '\0';
     if (!npy_type(h->descr, &h->t)) {
         st = fail(msg, CT_ERR_FORMAT,
@@ -1772,12 +1822,14 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
     }
     v = dict_value(hdr, "shape");
     if (!v || *v != '(') {
-        st = fail(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'shape'): %s", path, shown(shdr, hdr));
+        st =
+            fail(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'shape'): %s", path, shown(shdr, hdr));
         goto done;
     }
     h->ndim = 0;
     for (v++;;) {
-        while (*v == ' ') v++;
+        while (*v == ' ')
+            v++;
         if (*v == ')') break;
         char *end = NULL;
         errno = 0;
@@ -1790,7 +1842,8 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
         h->dims[h->ndim++] = dim;
         v = end;
         if (*v == 'L') v++;
-        while (*v == ' ') v++;
+        while (*v == ' ')
+            v++;
         if (*v == ',') v++;
     }
 done:
@@ -1839,8 +1892,8 @@ static ct_status read_label_file(const char *path, double **vals, uint64_t *coun
     char shape[160];
     shape_text(shape, sizeof shape, &h);
     if (npy && !(h.ndim == 1 || (h.ndim == 2 && h.dims[1] == 1))) {
-        st = fail(msg, CT_ERR_FORMAT,
-                  "%s: labels must have shape (n,) or (n, 1), found %s", path, shape);
+        st = fail(msg, CT_ERR_FORMAT, "%s: labels must have shape (n,) or (n, 1), found %s", path,
+                  shape);
         goto done;
     }
     if (h.dims[0] > INT_MAX) {
@@ -1937,7 +1990,8 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
             st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", o->labels_path);
             goto fail;
         }
-        for (int i = 0; i < n; i++) items[i] = (lab_item){NULL, lv[i], 1, i, 0, 0};
+        for (int i = 0; i < n; i++)
+            items[i] = (lab_item){NULL, lv[i], 1, i, 0, 0};
         lab_ctx c = {o->labels_path, 0, 0, NULL, is_int, "y"};
         if ((st = build_labels(d, items, n, &c, o, msg)) != CT_OK) goto fail;
     }
@@ -1972,7 +2026,8 @@ static int format_by_name(const char *path) {
     size_t len = strlen(path);
     if (ends_with(path, len, ".gz")) len -= 3;
     if (ends_with(path, len, ".npy")) return F_NPY;
-    if (ends_with(path, len, ".csv") || ends_with(path, len, ".tsv") || ends_with(path, len, ".txt"))
+    if (ends_with(path, len, ".csv") || ends_with(path, len, ".tsv") ||
+        ends_with(path, len, ".txt"))
         return F_CSV;
     if (ends_with(path, len, "ubyte") || ends_with(path, len, ".idx") ||
         ends_with(path, len, ".idx1") || ends_with(path, len, ".idx3"))
@@ -2101,13 +2156,15 @@ ct_status ct_data_split(const ct_dataset *d, double frac, uint64_t seed, ct_data
     }
     rng r;
     rng_seed(&r, seed);
-    for (int i = 0; i < n; i++) perm[i] = i;
+    for (int i = 0; i < n; i++)
+        perm[i] = i;
     for (int i = n - 1; i > 0; i--) {
         int j = (int)rng_below(&r, (uint64_t)i + 1), t = perm[i];
         perm[i] = perm[j];
         perm[j] = t;
     }
-    for (long i = 0; i < nv; i++) in_val[perm[i]] = 1;
+    for (long i = 0; i < nv; i++)
+        in_val[perm[i]] = 1;
     /* both parts keep the rows in their original order */
     int nt = 0, k = 0;
     for (int i = 0; i < n; i++) {
@@ -2146,8 +2203,10 @@ ct_status ct_scaler_fit(ct_scaler *s, const ct_dataset *d, char msg[CT_MSG_LEN])
         return fail(msg, CT_ERR_ALLOC, "%s: out of memory", d->source);
     }
     for (size_t i = 0; i < (size_t)d->n; i++)
-        for (int j = 0; j < f; j++) sum[j] += d->X[i * f + j];
-    for (int j = 0; j < f; j++) sum[j] /= d->n;
+        for (int j = 0; j < f; j++)
+            sum[j] += d->X[i * f + j];
+    for (int j = 0; j < f; j++)
+        sum[j] /= d->n;
     for (size_t i = 0; i < (size_t)d->n; i++)
         for (int j = 0; j < f; j++) {
             double t = d->X[i * f + j] - sum[j];

@@ -116,7 +116,8 @@ static void load_bad(const char *src, const ct_data_opts *o, ct_status want, ...
 
 static int count_class(const ct_dataset *d, int k) {
     int c = 0;
-    for (int i = 0; i < d->n; i++) c += d->labels[i] == k;
+    for (int i = 0; i < d->n; i++)
+        c += d->labels[i] == k;
     return c;
 }
 
@@ -191,12 +192,13 @@ static int covariance_rank(const ct_dataset *d) {
     double *mean = test_alloc((size_t)f, sizeof(double));
     double *C = test_alloc((size_t)f * f, sizeof(double));
     for (int i = 0; i < n; i++)
-        for (int j = 0; j < f; j++) mean[j] += d->X[(size_t)i * f + j] / n;
+        for (int j = 0; j < f; j++)
+            mean[j] += d->X[(size_t)i * f + j] / n;
     for (int i = 0; i < n; i++)
         for (int a = 0; a < f; a++)
             for (int b = 0; b < f; b++)
-                C[a * f + b] += (d->X[(size_t)i * f + a] - mean[a]) *
-                                (d->X[(size_t)i * f + b] - mean[b]) / n;
+                C[a * f + b] +=
+                    (d->X[(size_t)i * f + a] - mean[a]) * (d->X[(size_t)i * f + b] - mean[b]) / n;
     int rank = 0;
     double first = 0.0;
     for (int step = 0; step < f; step++) {
@@ -220,7 +222,8 @@ static int covariance_rank(const ct_dataset *d) {
         }
         for (int r = step + 1; r < f; r++) {
             double m = C[r * f + step] / C[step * f + step];
-            for (int c = step; c < f; c++) C[r * f + c] -= m * C[step * f + c];
+            for (int c = step; c < f; c++)
+                C[r * f + c] -= m * C[step * f + c];
         }
     }
     free(mean);
@@ -240,11 +243,11 @@ static void test_generators(void) {
     check_shape("classification:n=300,features=8,informative=3,redundant=2,repeated=2,classes=4,"
                 "clusters_per_class=1",
                 300, 8, 4);
-    check_shape("classification:n=50,features=40,informative=35,redundant=0,classes=3", 50, 40,
-                3);
+    check_shape("classification:n=50,features=40,informative=35,redundant=0,classes=3", 50, 40, 3);
     check_shape("sine", 1000, 1, 0);
     const char *names[] = {"xor", "moons", "circles", "blobs", "spirals", "classification", "sine"};
-    for (int i = 0; i < 7; i++) check_seeds(names[i]);
+    for (int i = 0; i < 7; i++)
+        check_seeds(names[i]);
     const char *help = ct_data_generators_help();
     for (int i = 0; i < 7; i++)
         EXPECT(strstr(help, names[i]) != NULL, "help lacks %s", names[i]);
@@ -272,7 +275,8 @@ static void test_generators(void) {
     d = load_ok("xor:n=8,noise=0", NULL);
     if (d) {
         int bad = 0;
-        for (int i = 0; i < 16; i++) bad += fabsf(d->X[i]) != 1.0f;
+        for (int i = 0; i < 16; i++)
+            bad += fabsf(d->X[i]) != 1.0f;
         EXPECT(bad == 0, "xor noise=0: %d coordinates not at +-1", bad);
         ct_data_destroy(d);
     }
@@ -294,8 +298,8 @@ static void test_generators(void) {
     }
     d = load_ok("circles:noise=0,factor=0.3", NULL);
     if (d) {
-        EXPECT(count_class(d, 0) == 500 && count_class(d, 1) == 500,
-               "circles: %d / %d per class", count_class(d, 0), count_class(d, 1));
+        EXPECT(count_class(d, 0) == 500 && count_class(d, 1) == 500, "circles: %d / %d per class",
+               count_class(d, 0), count_class(d, 1));
         double worst = 0.0;
         for (int i = 0; i < d->n; i++) {
             double r = hypot(d->X[2 * i], d->X[2 * i + 1]);
@@ -309,7 +313,10 @@ static void test_generators(void) {
         double r0 = 0, r1 = 0;
         for (int i = 0; i < d->n; i++) {
             double r = hypot(d->X[2 * i], d->X[2 * i + 1]);
-            if (d->labels[i]) r1 += r / 500; else r0 += r / 500;
+            if (d->labels[i])
+                r1 += r / 500;
+            else
+                r0 += r / 500;
         }
         EXPECT(fabs(r0 - 1.0) < 0.02 && fabs(r1 - 0.5) < 0.02, "circles: mean radii %g, %g", r0,
                r1);
@@ -318,12 +325,14 @@ static void test_generators(void) {
     d = load_ok("blobs:n=400,centers=4,std=0.01,box=5", NULL);
     if (d) {
         int bal = 1, far = 0;
-        for (int k = 0; k < 4; k++) bal &= count_class(d, k) == 100;
+        for (int k = 0; k < 4; k++)
+            bal &= count_class(d, k) == 100;
         EXPECT(bal, "blobs: unbalanced");
         /* every point lies within 0.1 of its class mean, inside the box */
         double mean[8] = {0};
         for (int i = 0; i < d->n; i++)
-            for (int j = 0; j < 2; j++) mean[d->labels[i] * 2 + j] += d->X[2 * i + j] / 100.0;
+            for (int j = 0; j < 2; j++)
+                mean[d->labels[i] * 2 + j] += d->X[2 * i + j] / 100.0;
         for (int i = 0; i < d->n; i++) {
             double dx = d->X[2 * i] - mean[d->labels[i] * 2];
             double dy = d->X[2 * i + 1] - mean[d->labels[i] * 2 + 1];
@@ -335,8 +344,10 @@ static void test_generators(void) {
     d = load_ok("spirals", NULL);
     if (d) {
         int bal = 1, out = 0;
-        for (int k = 0; k < 3; k++) bal &= count_class(d, k) == 200;
-        for (int i = 0; i < d->n; i++) out += hypot(d->X[2 * i], d->X[2 * i + 1]) > 1.0 + 1e-6;
+        for (int k = 0; k < 3; k++)
+            bal &= count_class(d, k) == 200;
+        for (int i = 0; i < d->n; i++)
+            out += hypot(d->X[2 * i], d->X[2 * i + 1]) > 1.0 + 1e-6;
         EXPECT(bal && out == 0, "spirals: balanced %d, %d points beyond radius 1", bal, out);
         ct_data_destroy(d);
     }
@@ -359,7 +370,8 @@ static void test_generators(void) {
     d = load_ok("sine:noise=0,n=50", NULL);
     if (d) {
         double worst = 0.0;
-        for (int i = 0; i < d->n; i++) worst = fmax(worst, fabs(d->Y[i] - sin(d->X[i])));
+        for (int i = 0; i < d->n; i++)
+            worst = fmax(worst, fabs(d->Y[i] - sin(d->X[i])));
         EXPECT(worst < 1e-6, "sine noise=0: |y - sin x| up to %g", worst);
         ct_data_destroy(d);
     }
@@ -388,12 +400,14 @@ static void test_generators(void) {
         EXPECT(memcmp(a->X, b->X, (size_t)a->n * a->features * sizeof(float)) == 0,
                "classification: X depends on flip_y");
         int diff = 0;
-        for (int i = 0; i < a->n; i++) diff += a->labels[i] != b->labels[i];
+        for (int i = 0; i < a->n; i++)
+            diff += a->labels[i] != b->labels[i];
         EXPECT(fabs(diff / 4000.0 - 0.15) < 0.025, "classification: %d of 4000 labels flipped",
                diff);
         /* with shuffle=0 each cluster is a block of rows: class k % 2 */
         int bad = 0;
-        for (int i = 0; i < a->n; i++) bad += a->labels[i] != (i / 1000) % 2;
+        for (int i = 0; i < a->n; i++)
+            bad += a->labels[i] != (i / 1000) % 2;
         EXPECT(bad == 0, "classification shuffle=0: %d rows out of their cluster block", bad);
         /* clusters sit at hypercube vertices: informative column means are +-class_sep-ish */
     }
@@ -407,7 +421,8 @@ static void test_generators(void) {
     if (d) {
         double m[2][2] = {{0, 0}, {0, 0}};
         for (int i = 0; i < d->n; i++)
-            for (int j = 0; j < 2; j++) m[d->labels[i]][j] += d->X[2 * i + j] / 1000.0;
+            for (int j = 0; j < 2; j++)
+                m[d->labels[i]][j] += d->X[2 * i + j] / 1000.0;
         double gap = fmax(fabs(m[0][0] - m[1][0]), fabs(m[0][1] - m[1][1]));
         EXPECT(fabs(gap - 8.0) < 0.3, "classification class_sep=4: class means %g apart", gap);
         ct_data_destroy(d);
@@ -433,8 +448,7 @@ static void test_generators(void) {
              (char *)NULL);
     load_bad("classification:classes=5,informative=2,redundant=0", NULL, CT_ERR_ARG,
              "2^informative", (char *)NULL);
-    load_bad("classification:flip_y=2", NULL, CT_ERR_ARG, "option flip_y", "[0, 1]",
-             (char *)NULL);
+    load_bad("classification:flip_y=2", NULL, CT_ERR_ARG, "option flip_y", "[0, 1]", (char *)NULL);
     load_bad("spirals:classes=1", NULL, CT_ERR_ARG, "spirals:classes=1", "option classes",
              "at least 2", (char *)NULL);
     load_bad("blobs:centers=1", NULL, CT_ERR_ARG, "option centers", (char *)NULL);
@@ -653,8 +667,7 @@ static void test_csv(void) {
 
     /* bad inputs: each names the file, line and column */
     load_bad(tpath("missing.csv"), NULL, CT_ERR_IO, "missing.csv", "No such file", (char *)NULL);
-    load_bad(write_text("empty.csv", ""), NULL, CT_ERR_FORMAT, "empty.csv", "empty",
-             (char *)NULL);
+    load_bad(write_text("empty.csv", ""), NULL, CT_ERR_FORMAT, "empty.csv", "empty", (char *)NULL);
     load_bad(write_text("blank.csv", "\n\n"), NULL, CT_ERR_FORMAT, "blank.csv", "empty",
              (char *)NULL);
     load_bad(write_text("hdr.csv", "a,b,c\n"), NULL, CT_ERR_FORMAT, "hdr.csv:1", "header only",
@@ -662,9 +675,9 @@ static void test_csv(void) {
     load_bad(write_text("ragged.csv", "a,b,c,d,e\n1,2,3,4,0\n1,2,3,4,1\n1,2,3,4,0\n1,2,3,4,1\n"
                                       "1,2,3,4,0\n1,2,3,0\n"),
              NULL, CT_ERR_FORMAT, "ragged.csv:7: expected 5 fields, found 4", (char *)NULL);
-    load_bad(write_text("nonnum.csv", "a,b,petal_width,c\n1,2,3,x\n1,2,abc,y\n"), NULL,
-             CT_ERR_FORMAT, "nonnum.csv:3, column 3 ('petal_width'): expected a number, found 'abc'",
-             (char *)NULL);
+    load_bad(
+        write_text("nonnum.csv", "a,b,petal_width,c\n1,2,3,x\n1,2,abc,y\n"), NULL, CT_ERR_FORMAT,
+        "nonnum.csv:3, column 3 ('petal_width'): expected a number, found 'abc'", (char *)NULL);
     load_bad(write_text("nonnum2.csv", "1,2,x\n1,,y\n"), NULL, CT_ERR_FORMAT,
              "nonnum2.csv:2, column 2", "empty field", (char *)NULL);
     load_bad(write_text("nan.csv", "a,b,c\n1,2,x\n1,nan,y\n"), NULL, CT_ERR_NUMERIC,
@@ -700,8 +713,66 @@ static void test_csv(void) {
         unsigned char buf[256];
         size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
         if (f) fclose(f);
-        load_bad(write_bytes("cut.csv.gz", buf, n > 12 ? n - 12 : n), NULL, CT_ERR_IO,
-                 "cut.csv.gz", (char *)NULL);
+        load_bad(write_bytes("cut.csv.gz", buf, n > 12 ? n - 12 : n), NULL, CT_ERR_IO, "cut.csv.gz",
+                 (char *)NULL);
+    }
+}
+
+/* Random tables written with a random separator, quoting, line ending and header, read back
+ * exactly (%.9g round-trips a float). */
+static void test_csv_random(void) {
+    test_rng r = test_rng_make(test_seed(2024));
+    for (int trial = 0; trial < 12; trial++) {
+        int k = test_rng_int(&r, 2, 5), rows = test_rng_int(&r, k, 300);
+        int cols = test_rng_int(&r, 1, 17), header = test_rng_int(&r, 0, 1);
+        const char seps[3] = {',', ';', '\t'};
+        char sep = seps[test_rng_int(&r, 0, 2)];
+        const char *eol = test_rng_int(&r, 0, 1) ? "\r\n" : "\n";
+        float *x = test_alloc((size_t)rows * cols, sizeof(float));
+        int *lab = test_alloc((size_t)rows, sizeof(int));
+        test_fillf(&r, x, (size_t)rows * cols, -1000.0f, 1000.0f);
+        test_fill_int(&r, lab, (size_t)rows, 0, k - 1);
+        for (int c = 0; c < k; c++)
+            lab[c] = c; /* every class present */
+        size_t cap = (size_t)rows * (cols + 1) * 24 + 4096, len = 0;
+        char *buf = test_alloc(cap, 1);
+        if (header) {
+            for (int j = 0; j < cols; j++)
+                len += (size_t)snprintf(buf + len, cap - len, "f%d%c", j, sep);
+            len += (size_t)snprintf(buf + len, cap - len, "label%s", eol);
+        }
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                const char *q = test_rng_int(&r, 0, 3) == 0 ? "\"" : "";
+                len += (size_t)snprintf(buf + len, cap - len, "%s%.9g%s%c", q,
+                                        (double)x[(size_t)i * cols + j], q, sep);
+            }
+            len += (size_t)snprintf(buf + len, cap - len, "%d%s", lab[i],
+                                    i + 1 < rows || test_rng_int(&r, 0, 1) ? eol : "");
+        }
+        char name[32];
+        snprintf(name, sizeof name, "rand%d.csv", trial);
+        ct_dataset *d = load_ok(write_text(name, buf), NULL);
+        if (d) {
+            EXPECT(d->n == rows && d->features == cols && d->n_classes == k,
+                   "%s: (%d, %d) with %d classes, want (%d, %d) with %d", name, d->n, d->features,
+                   d->n_classes, rows, cols, k);
+            if (d->n == rows && d->features == cols && d->n_classes == k) {
+                int bad = 0;
+                for (size_t i = 0; i < (size_t)rows * cols; i++)
+                    bad += d->X[i] != x[i];
+                for (int i = 0; i < rows; i++)
+                    bad += d->labels[i] != lab[i];
+                EXPECT(bad == 0, "%s: %d values differ (sep '%c', header %d)", name, bad, sep,
+                       header);
+                EXPECT(strcmp(d->feature_names[0], header ? "f0" : "x0") == 0,
+                       "%s: feature name '%s'", name, d->feature_names[0]);
+            }
+            ct_data_destroy(d);
+        }
+        free(x);
+        free(lab);
+        free(buf);
     }
 }
 
@@ -710,9 +781,11 @@ static void test_csv(void) {
 static size_t idx_bytes(unsigned char *out, uint32_t magic, const uint32_t *dims, int ndim,
                         const unsigned char *data, size_t n) {
     size_t k = 0;
-    for (int s = 24; s >= 0; s -= 8) out[k++] = (unsigned char)(magic >> s);
+    for (int s = 24; s >= 0; s -= 8)
+        out[k++] = (unsigned char)(magic >> s);
     for (int i = 0; i < ndim; i++)
-        for (int s = 24; s >= 0; s -= 8) out[k++] = (unsigned char)(dims[i] >> s);
+        for (int s = 24; s >= 0; s -= 8)
+            out[k++] = (unsigned char)(dims[i] >> s);
     memcpy(out + k, data, n);
     return k + n;
 }
@@ -720,24 +793,26 @@ static size_t idx_bytes(unsigned char *out, uint32_t magic, const uint32_t *dims
 static void test_idx(void) {
     enum { N = 5, R = 3, C = 2 };
     unsigned char pix[N * R * C], lab[N] = {3, 1, 3, 7, 1};
-    for (int i = 0; i < N * R * C; i++) pix[i] = (unsigned char)(i * 37 % 256);
+    for (int i = 0; i < N * R * C; i++)
+        pix[i] = (unsigned char)(i * 37 % 256);
     unsigned char img[256], lbl[64];
     uint32_t idims[3] = {N, R, C}, ldims[1] = {N};
     size_t ni = idx_bytes(img, 0x803, idims, 3, pix, sizeof pix);
     size_t nl = idx_bytes(lbl, 0x801, ldims, 1, lab, sizeof lab);
     ct_data_opts o = opts_default();
     for (int gz = 0; gz < 2; gz++) {
-        const char *ip = gz ? write_gz("img-idx3-ubyte.gz", img, ni)
-                            : write_bytes("img-idx3-ubyte", img, ni);
-        const char *lp = gz ? write_gz("lab-idx1-ubyte.gz", lbl, nl)
-                            : write_bytes("lab-idx1-ubyte", lbl, nl);
+        const char *ip =
+            gz ? write_gz("img-idx3-ubyte.gz", img, ni) : write_bytes("img-idx3-ubyte", img, ni);
+        const char *lp =
+            gz ? write_gz("lab-idx1-ubyte.gz", lbl, nl) : write_bytes("lab-idx1-ubyte", lbl, nl);
         o.labels_path = lp;
         ct_dataset *d = load_ok(ip, &o);
         if (!d) continue;
         EXPECT(d->n == N && d->features == R * C && d->n_classes == 3, "idx%s: n %d f %d k %d",
                gz ? ".gz" : "", d->n, d->features, d->n_classes);
         int bad = 0;
-        for (int i = 0; i < N * R * C; i++) bad += d->X[i] != (float)(pix[i] * (1.0 / 255.0));
+        for (int i = 0; i < N * R * C; i++)
+            bad += d->X[i] != (float)(pix[i] * (1.0 / 255.0));
         EXPECT(bad == 0, "idx%s: %d pixels not scaled to [0, 1]", gz ? ".gz" : "", bad);
         EXPECT(strcmp(d->class_names[0], "1") == 0 && strcmp(d->class_names[2], "7") == 0 &&
                    d->labels[0] == 1 && d->labels[1] == 0 && d->labels[3] == 2,
@@ -751,7 +826,8 @@ static void test_idx(void) {
             float v = (float)i - 2.5f;
             uint32_t w;
             memcpy(&w, &v, 4);
-            for (int s = 0; s < 4; s++) fb[i * 4 + s] = (unsigned char)(w >> (24 - 8 * s));
+            for (int s = 0; s < 4; s++)
+                fb[i * 4 + s] = (unsigned char)(w >> (24 - 8 * s));
         }
         uint32_t fd[2] = {N, 2};
         unsigned char buf[128];
@@ -774,8 +850,8 @@ static void test_idx(void) {
              "expected 0x00000803", (char *)NULL);
     load_bad(write_bytes("trunc-idx3-ubyte", img, ni - 7), &o, CT_ERR_FORMAT, "trunc-idx3-ubyte",
              "truncated", "expected 30 bytes", "found 23", (char *)NULL);
-    load_bad(write_gz("trunc-idx3-ubyte.gz", img, ni - 7), &o, CT_ERR_FORMAT,
-             "trunc-idx3-ubyte.gz", "expected 30 bytes", "found 23", (char *)NULL);
+    load_bad(write_gz("trunc-idx3-ubyte.gz", img, ni - 7), &o, CT_ERR_FORMAT, "trunc-idx3-ubyte.gz",
+             "expected 30 bytes", "found 23", (char *)NULL);
     load_bad(write_bytes("hdr-idx3-ubyte", img, 10), &o, CT_ERR_FORMAT, "hdr-idx3-ubyte",
              "truncated IDX header", (char *)NULL);
     {
@@ -793,8 +869,7 @@ static void test_idx(void) {
     load_bad(tpath("img-idx3-ubyte"), &o, CT_ERR_IO, "nolabels-idx1-ubyte", "No such file",
              (char *)NULL);
     o.labels_path = NULL;
-    load_bad(tpath("img-idx3-ubyte"), &o, CT_ERR_ARG, "img-idx3-ubyte", "--labels",
-             (char *)NULL);
+    load_bad(tpath("img-idx3-ubyte"), &o, CT_ERR_ARG, "img-idx3-ubyte", "--labels", (char *)NULL);
     o.require_labels = 0;
     ct_dataset *d = load_ok(tpath("img-idx3-ubyte"), &o);
     if (d) {
@@ -835,7 +910,8 @@ static void test_npy(void) {
     enum { N = 6, F = 3 };
     float xf[N * F];
     double xd[N * F];
-    for (int i = 0; i < N * F; i++) xd[i] = xf[i] = (float)(i * 0.25 - 1.0);
+    for (int i = 0; i < N * F; i++)
+        xd[i] = xf[i] = (float)(i * 0.25 - 1.0);
     int32_t l4[N] = {0, 2, 1, 0, 2, 1};
     int64_t l8[N] = {5, 5, 9, 9, 5, 9};
     uint8_t l1[N] = {1, 0, 1, 0, 1, 0};
@@ -854,16 +930,17 @@ static void test_npy(void) {
                 {"lf.npy", "<f8", lf, sizeof lf, 2}};
     for (int x = 0; x < 2; x++)
         for (int i = 0; i < 4; i++) {
-            o.labels_path = npy_file(labs[i].name, 1, labs[i].descr, "False", "(6,)",
-                                     labs[i].data, labs[i].n);
+            o.labels_path =
+                npy_file(labs[i].name, 1, labs[i].descr, "False", "(6,)", labs[i].data, labs[i].n);
             ct_dataset *d = load_ok(x ? x8 : x4, &o);
             if (!d) continue;
             EXPECT(d->n == N && d->features == F && d->task == CT_TASK_CLASSIFICATION &&
                        d->n_classes == labs[i].k,
-                   "npy %s + %s: n %d f %d k %d", x ? "f8" : "f4", labs[i].descr, d->n,
-                   d->features, d->n_classes);
+                   "npy %s + %s: n %d f %d k %d", x ? "f8" : "f4", labs[i].descr, d->n, d->features,
+                   d->n_classes);
             int bad = 0;
-            for (int j = 0; j < N * F; j++) bad += d->X[j] != xf[j];
+            for (int j = 0; j < N * F; j++)
+                bad += d->X[j] != xf[j];
             EXPECT(bad == 0, "npy %s: %d values differ", x ? "f8" : "f4", bad);
             ct_data_destroy(d);
         }
@@ -904,8 +981,8 @@ static void test_npy(void) {
     load_bad(x4, &o, CT_ERR_FORMAT, "l5.npy", "5 labels for 6 rows", "x4.npy", (char *)NULL);
     o.labels_path = npy_file("ltr.npy", 1, "<i4", "False", "(6,)", l4, 5 * sizeof(int32_t));
     load_bad(x4, &o, CT_ERR_FORMAT, "ltr.npy", "truncated", "expected 24 bytes", (char *)NULL);
-    o.labels_path = npy_file("lone.npy", 1, "<i4", "False", "(6,)", (int32_t[N]){4, 4, 4, 4, 4, 4},
-                             sizeof l4);
+    o.labels_path =
+        npy_file("lone.npy", 1, "<i4", "False", "(6,)", (int32_t[N]){4, 4, 4, 4, 4, 4}, sizeof l4);
     load_bad(x4, &o, CT_ERR_FORMAT, "lone.npy", "only one class", (char *)NULL);
     {
         float xn[N * F];
@@ -1003,8 +1080,10 @@ static void test_split_scale(void) {
                "scaler apply: %s", msg);
         for (int j = 0; j < 3; j++) {
             double m = 0, v = 0;
-            for (int i = 0; i < tr->n; i++) m += tr->X[i * 3 + j] / tr->n;
-            for (int i = 0; i < tr->n; i++) v += pow(tr->X[i * 3 + j] - m, 2) / tr->n;
+            for (int i = 0; i < tr->n; i++)
+                m += tr->X[i * 3 + j] / tr->n;
+            for (int i = 0; i < tr->n; i++)
+                v += pow(tr->X[i * 3 + j] - m, 2) / tr->n;
             expect_near("scaled mean", m, 0.0, 1e-5, 0.0);
             expect_near("scaled std", sqrt(v), 1.0, 1e-5, 1e-5);
         }
@@ -1014,7 +1093,8 @@ static void test_split_scale(void) {
     }
     ct_data_destroy(d);
     d = numbered_dataset(10);
-    for (int i = 0; i < 10; i++) d->X[2 * i + 1] = 4.0f; /* a constant feature */
+    for (int i = 0; i < 10; i++)
+        d->X[2 * i + 1] = 4.0f; /* a constant feature */
     EXPECT(ct_scaler_fit(&s, d, msg) == CT_OK && s.std[1] == 1.0f && s.mean[1] == 4.0f,
            "scaler: a constant feature gets std 1");
     ct_dataset *three = load_ok("blobs:features=3", NULL);
@@ -1051,8 +1131,8 @@ static void test_shipped(const char *dir) {
     snprintf(path, sizeof path, "%s/digits.csv", dir);
     d = load_ok(path, NULL);
     if (d) {
-        EXPECT(d->n == 1797 && d->features == 64 && d->n_classes == 10,
-               "digits: n %d f %d k %d", d->n, d->features, d->n_classes);
+        EXPECT(d->n == 1797 && d->features == 64 && d->n_classes == 10, "digits: n %d f %d k %d",
+               d->n, d->features, d->n_classes);
         int bad = 0;
         for (size_t i = 0; i < (size_t)d->n * d->features; i++)
             bad += d->X[i] < 0 || d->X[i] > 16 || d->X[i] != floorf(d->X[i]);
@@ -1076,6 +1156,7 @@ int main(int argc, char **argv) {
     }
     test_generators();
     test_csv();
+    test_csv_random();
     test_idx();
     test_npy();
     test_split_scale();
