@@ -123,6 +123,7 @@ ct_status ct_saved_model_describe(ct_saved_model *sm, const ct_dataset *d, const
                                   char msg[CT_MSG_LEN]) {
     sm->task = d->task;
     sm->features = d->features;
+    snprintf(sm->label_name, sizeof sm->label_name, "%s", d->label_name);
     sm->feature_names = dup_names(d->feature_names, d->features);
     if (d->task == CT_TASK_CLASSIFICATION) {
         sm->n_classes = d->n_classes;
@@ -234,10 +235,10 @@ ct_status ct_model_save(const char *path, const ct_saved_model *sm, char msg[CT_
         snprintf(msg, CT_MSG_LEN, "out of host memory");
         st = CT_ERR_ALLOC;
     } else {
-        char *keys[] = {"format", "architecture", "task", "classes", "features", "targets", "train_state"};
+        char *keys[] = {"format", "architecture", "task", "label", "classes", "features", "targets", "train_state"};
         char *vals[] = {"cltrain-1", arch, sm->task == CT_TASK_CLASSIFICATION ? "classification" : "regression",
-                        cls.s, feat.s, targ.s, state};
-        st = ct_st_write(path, t, nt, keys, vals, sm->has_state ? 7 : 6, msg);
+                        (char *)sm->label_name, cls.s, feat.s, targ.s, state};
+        st = ct_st_write(path, t, nt, keys, vals, sm->has_state ? 8 : 7, msg);
     }
     free(arch);
     free(cls.s);
@@ -414,7 +415,8 @@ ct_status ct_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LE
         goto fail;
     }
     if ((st = parse_arch(path, arch, &sm->arch, msg)) != CT_OK) goto fail;
-    const char *task = ct_st_meta(f, "task");
+    const char *task = ct_st_meta(f, "task"), *label = ct_st_meta(f, "label");
+    if (label) snprintf(sm->label_name, sizeof sm->label_name, "%s", label);
     sm->task = task && !strcmp(task, "regression") ? CT_TASK_REGRESSION : CT_TASK_CLASSIFICATION;
     int nf = 0, nt = 0, nc = 0;
     if ((st = parse_names(path, f, "classes", &sm->class_names, &nc, msg)) != CT_OK) goto fail;

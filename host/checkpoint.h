@@ -3,8 +3,8 @@
  *   scaler.mean, scaler.std (features)                    when the inputs are standardized
  *   optim.m, optim.v (n_params)                           checkpoints only
  * and "__metadata__" strings: "format" = "cltrain-1", "architecture" (JSON: sizes, activations,
- * alpha, dropout, loss, huber_delta), "task", "classes", "features", "targets" (JSON arrays of
- * strings), and for checkpoints "train_state" (JSON). Every write is atomic. */
+ * alpha, dropout, loss, huber_delta), "task", "label" (the CSV's label column), "classes", "features",
+ * "targets" (JSON arrays of strings), and for checkpoints "train_state" (JSON). Every write is atomic. */
 #ifndef CT_CHECKPOINT_H
 #define CT_CHECKPOINT_H
 
@@ -22,6 +22,7 @@ typedef struct ct_saved_model {
     char **feature_names; /* features (may be NULL) */
     int outputs;
     char **target_names;  /* outputs, regression (may be NULL) */
+    char label_name[128]; /* the training CSV's label column ("" when none) */
     int has_scaler;
     ct_scaler scaler;
     /* checkpoints */

@@ -1516,6 +1516,7 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
         for (int i = 0; i < s.n; i++)
             s.items[i].s = s.lab + s.items[i].off;
         const char *cn = csv_col_name(&s, s.label_col);
+        if (header) snprintf(d->label_name, sizeof d->label_name, "%s", rec_field(&r1, s.label_col));
         lab_ctx c = {path, 1, s.label_col + 1, cn, 0, cn && *cn ? cn : "y"};
         if ((st = build_labels(d, s.items, s.n, &c, o, msg)) != CT_OK) goto fail;
     } else if ((st = no_labels(d, o, path, msg)) != CT_OK) {

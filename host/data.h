@@ -29,6 +29,7 @@ typedef struct ct_dataset {
     char **feature_names; /* features strings (header names, or "x0", "x1", ...) */
     char **target_names;  /* outputs strings, regression only (header name or "y") */
     char source[256];     /* what it was loaded from, for messages */
+    char label_name[128]; /* header name of a CSV's label column ("" when none) */
 } ct_dataset;
 
 typedef struct ct_data_opts {

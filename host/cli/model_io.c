@@ -38,7 +38,8 @@ int cli_model_data(const char *source, const char *labels, const char *label, in
     char msg[CT_MSG_LEN];
     ct_data_opts o;
     memset(&o, 0, sizeof o);
-    o.label = label;
+    /* predictions: drop the training label column by its name when the file has it */
+    o.label = label ? label : (!require_labels && sm->label_name[0] ? sm->label_name : NULL);
     o.labels_path = labels;
     o.task = sm->task;
     o.require_labels = require_labels;
