@@ -729,6 +729,18 @@ ct_status ct_net_read_metrics(ct_net *net, float *losses, int n, long long *corr
     return CT_OK;
 }
 
+ct_status ct_net_read_losses(ct_net *net, int from, int n, float *losses) {
+    if (from < 0 || n < 0 || (size_t)from + (size_t)n > net->n_loss_slots)
+        return net_fail(net, CT_ERR_ARG, "reading loss slots [%d, %d)", from, from + n);
+    if (net->dev) {
+        if (n > 0)
+            DTRY(ct_buffer_read(net->dev, net->losses, (size_t)from * sizeof(float), (size_t)n * sizeof(float), losses));
+    } else {
+        for (int i = 0; i < n; i++) losses[i] = (float)net->hlosses[from + i];
+    }
+    return CT_OK;
+}
+
 /* softmax / sigmoid of the logits, in place, for predictions */
 static void output_activation(const ct_arch *a, float *z, int n) {
     int C = a->sizes[a->n_layers];

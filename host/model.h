@@ -114,6 +114,8 @@ ct_status ct_net_eval_batch(ct_net *net, int slot, int start, int B, int loss_at
 /* Reads n loss slots and the correct count, then zeroes the counter. Also returns the sum of
  * squared weights (for the l2 penalty) when wsq is not NULL. The one read of an epoch. */
 ct_status ct_net_read_metrics(ct_net *net, float *losses, int n, long long *correct, double *wsq);
+/* Reads loss slots [from, from + n) without touching the counter (for logs within an epoch). */
+ct_status ct_net_read_losses(ct_net *net, int from, int n, float *losses);
 /* Outputs (probabilities for ce/bce, values for mse/huber) of n host rows: (n, outputs). */
 ct_status ct_net_predict(ct_net *net, const float *X, int n, float *out);
 /* Keeps a copy of the parameters on the device (for early stopping) / restores it. */

@@ -194,6 +194,17 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
             }
             state->step++;
             if (o->on_batch) o->on_batch(epoch, b + 1, nb, o->user);
+            if (o->log_every > 0 && o->on_log && state->step % o->log_every == 0) {
+                /* the steps of this interval that belong to this epoch */
+                int from = b + 1 - o->log_every < 0 ? 0 : b + 1 - o->log_every, cnt = b + 1 - from;
+                if ((st = ct_net_read_losses(net, from, cnt, losses)) != CT_OK) {
+                    snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
+                    goto done;
+                }
+                double sum = 0;
+                for (int k = 0; k < cnt; k++) sum += losses[k];
+                o->on_log(epoch, state->step, sum / cnt, lr, o->user);
+            }
         }
         long long correct = 0;
         double wsq = 0;

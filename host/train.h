@@ -44,6 +44,9 @@ typedef int (*ct_epoch_fn)(const ct_epoch_stats *s, void *user);
 /* Called after each batch is enqueued (no device read): for a progress bar. */
 typedef void (*ct_batch_fn)(int epoch, int batch, int n_batches, void *user);
 
+/* Called every log_every steps with the mean training loss of those steps (one read). */
+typedef void (*ct_log_fn)(int epoch, long long step, double mean_loss, double lr, void *user);
+
 /* What a resumed run needs besides parameters and optimizer state. */
 typedef struct ct_train_state {
     int epoch;            /* epochs completed */
@@ -67,6 +70,8 @@ typedef struct ct_train_opts {
     int patience;         /* early stopping on the validation loss (0: off) */
     float min_delta;
     int restore_best;     /* restore the best weights at the end when early stopping is on */
+    int log_every;        /* > 0: read the losses back every this many steps (on_log) */
+    ct_log_fn on_log;
     ct_epoch_fn on_epoch;
     ct_batch_fn on_batch;
     void *user;

@@ -58,6 +58,22 @@ train_eval sine 0.95 r2 --data sine:n=1000,noise=0.1 --layers 32,32 --activation
 train_eval reference-backend 0.95 accuracy --data moons:n=400,noise=0.1 --layers 16 --epochs 60 --lr 0.01 \
     --backend reference -- moons:n=400,noise=0.1,seed=3
 
+# the shipped datasets, on their held-out part (the validation line of the training output)
+val_acc() { sed -n 's/^validation: loss [^,]*, accuracy \([0-9.]*\)$/\1/p' "$1"; }
+for pair in "iris 0.90" "digits 0.95"; do
+    set -- $pair
+    got=$(val_acc "$tmp/$1.train")
+    if [ -n "$got" ] && at_least "$got" "$2"; then ok "$1: held-out accuracy $got >= $2"; else bad "$1: held-out accuracy '$got' < $2"; fi
+done
+
+# --log-every: a line every N steps within the epochs
+"$bin" train --data moons:n=200 --layers 8 --epochs 2 --batch 20 --log-every 5 >"$tmp/le.out" 2>&1
+if [ "$(grep -c "^  epoch .* step .* loss" "$tmp/le.out")" = 4 ]; then ok "--log-every 5: 4 lines over 20 steps"; else bad "--log-every"; cat "$tmp/le.out"; fi
+
+# --val-data and --test-data
+"$bin" train --data moons:n=300 --val-data moons:n=100,seed=5 --test-data moons:n=100,seed=6 --layers 8 --epochs 2 --quiet >"$tmp/vt.out" 2>&1
+if grep -q "^validation: loss" "$tmp/vt.out" && grep -q "^test: loss" "$tmp/vt.out"; then ok "--val-data and --test-data"; else bad "--val-data/--test-data"; cat "$tmp/vt.out"; fi
+
 # the same seed twice: bit-identical model files
 common=(--data moons:n=300 --layers 16,8 --dropout 0.1 --epochs 4 --quiet)
 "$bin" train "${common[@]}" --save "$tmp/a.safetensors" >/dev/null 2>&1

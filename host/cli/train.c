@@ -78,6 +78,8 @@ static void usage(FILE *f) {
         "output:\n"
         "  --save FILE          the trained model (safetensors, readable by PyTorch and NumPy)\n"
         "  --log FILE.csv       one row per epoch\n"
+        "  --log-every N        also print the mean loss every N steps (default: per epoch only;\n"
+        "                       each print reads the losses back from the device once)\n"
         "  --plot FILE.svg      loss and accuracy curves\n"
         "  --checkpoint DIR     keep DIR/checkpoint.safetensors (weights, optimizer state, step)\n"
         "  --checkpoint-every N epochs between checkpoints (default 1)\n"
@@ -92,7 +94,7 @@ typedef struct {
     ct_task task;
     float val, alpha, huber_delta, bias_init, l2, min_delta;
     int alpha_set, lr_set, epochs, batch, patience, checkpoint_every, resume, quiet, standardize,
-        warmup, reference;
+        warmup, reference, log_every;
     unsigned long long seed;
     ct_optim_params optim;
     float lr, momentum, dampening, beta1, beta2, rho, eps, weight_decay, clip_norm;
@@ -137,6 +139,15 @@ static void on_batch(int epoch, int batch, int n_batches, void *user) {
     bar[width] = '\0';
     fprintf(stderr, "\repoch %d/%d [%s] %d/%d", epoch, c->o->epochs, bar, batch, n_batches);
     fflush(stderr);
+}
+
+static void on_log(int epoch, long long step, double mean_loss, double lr, void *user) {
+    run_ctx *c = user;
+    if (c->o->quiet) return;
+    if (c->tty) fprintf(stderr, "\r\033[K");
+    printf("  epoch %d step %lld  loss %.4f (mean of the last %d steps)  lr %.3g\n", epoch, step, mean_loss,
+           c->o->log_every, lr);
+    fflush(stdout);
 }
 
 static ct_status write_log(const run_ctx *c, char msg[CT_MSG_LEN]) {
@@ -356,6 +367,8 @@ static int parse(int argc, char **argv, options *o) {
             o->plot = v;
         } else if (VAL("--checkpoint")) {
             o->checkpoint = v;
+        } else if (VAL("--log-every")) {
+            if (!cli_int("--log-every", v, 1, 1000000000, &o->log_every)) return 0;
         } else if (VAL("--checkpoint-every")) {
             if (!cli_int("--checkpoint-every", v, 1, 1000000, &o->checkpoint_every)) return 0;
         } else {
@@ -365,7 +378,7 @@ static int parse(int argc, char **argv, options *o) {
                                    "--dampening", "--beta1", "--beta2", "--rho", "--eps", "--weight-decay", "--l2",
                                    "--clip-norm", "--epochs", "--batch", "--schedule", "--warmup", "--patience",
                                    "--min-delta", "--backend", "--save", "--log", "--plot", "--checkpoint",
-                                   "--checkpoint-every"};
+                                   "--checkpoint-every", "--log-every"};
             for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
                 if (cli_is(a, known[k])) return 0; /* cli_value printed the missing value */
             cli_error("train: unknown option '%s' (see cltrain train --help)", a);
@@ -661,6 +674,8 @@ int cmd_train(int argc, char **argv, const char *device) {
     to.patience = o.patience;
     to.min_delta = o.min_delta;
     to.restore_best = 1;
+    to.log_every = o.log_every;
+    to.on_log = on_log;
     to.on_epoch = on_epoch;
     to.on_batch = on_batch;
     to.user = &ctx;

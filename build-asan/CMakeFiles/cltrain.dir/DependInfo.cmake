@@ -9,8 +9,12 @@ set(CMAKE_DEPENDS_LANGUAGES
 # The set of dependency files which are needed:
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/host/cli/devices.c" "CMakeFiles/cltrain.dir/host/cli/devices.c.o" "gcc" "CMakeFiles/cltrain.dir/host/cli/devices.c.o.d"
+  "/work/main/host/cli/eval.c" "CMakeFiles/cltrain.dir/host/cli/eval.c.o" "gcc" "CMakeFiles/cltrain.dir/host/cli/eval.c.o.d"
   "/work/main/host/cli/main.c" "CMakeFiles/cltrain.dir/host/cli/main.c.o" "gcc" "CMakeFiles/cltrain.dir/host/cli/main.c.o.d"
+  "/work/main/host/cli/model_io.c" "CMakeFiles/cltrain.dir/host/cli/model_io.c.o" "gcc" "CMakeFiles/cltrain.dir/host/cli/model_io.c.o.d"
+  "/work/main/host/cli/predict.c" "CMakeFiles/cltrain.dir/host/cli/predict.c.o" "gcc" "CMakeFiles/cltrain.dir/host/cli/predict.c.o.d"
   "/work/main/host/cli/selftest.c" "CMakeFiles/cltrain.dir/host/cli/selftest.c.o" "gcc" "CMakeFiles/cltrain.dir/host/cli/selftest.c.o.d"
+  "/work/main/host/cli/train.c" "CMakeFiles/cltrain.dir/host/cli/train.c.o" "gcc" "CMakeFiles/cltrain.dir/host/cli/train.c.o.d"
   )
 
 # Targets to which this target links.

@@ -111,11 +111,71 @@ CMakeFiles/cltrain.dir/host/cli/selftest.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain.dir/host/cli/selftest.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/cli/selftest.c -o CMakeFiles/cltrain.dir/host/cli/selftest.c.s
 
+CMakeFiles/cltrain.dir/host/cli/train.c.o: CMakeFiles/cltrain.dir/flags.make
+CMakeFiles/cltrain.dir/host/cli/train.c.o: /work/main/host/cli/train.c
+CMakeFiles/cltrain.dir/host/cli/train.c.o: CMakeFiles/cltrain.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/cltrain.dir/host/cli/train.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain.dir/host/cli/train.c.o -MF CMakeFiles/cltrain.dir/host/cli/train.c.o.d -o CMakeFiles/cltrain.dir/host/cli/train.c.o -c /work/main/host/cli/train.c
+
+CMakeFiles/cltrain.dir/host/cli/train.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain.dir/host/cli/train.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/cli/train.c > CMakeFiles/cltrain.dir/host/cli/train.c.i
+
+CMakeFiles/cltrain.dir/host/cli/train.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain.dir/host/cli/train.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/cli/train.c -o CMakeFiles/cltrain.dir/host/cli/train.c.s
+
+CMakeFiles/cltrain.dir/host/cli/eval.c.o: CMakeFiles/cltrain.dir/flags.make
+CMakeFiles/cltrain.dir/host/cli/eval.c.o: /work/main/host/cli/eval.c
+CMakeFiles/cltrain.dir/host/cli/eval.c.o: CMakeFiles/cltrain.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/cltrain.dir/host/cli/eval.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain.dir/host/cli/eval.c.o -MF CMakeFiles/cltrain.dir/host/cli/eval.c.o.d -o CMakeFiles/cltrain.dir/host/cli/eval.c.o -c /work/main/host/cli/eval.c
+
+CMakeFiles/cltrain.dir/host/cli/eval.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain.dir/host/cli/eval.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/cli/eval.c > CMakeFiles/cltrain.dir/host/cli/eval.c.i
+
+CMakeFiles/cltrain.dir/host/cli/eval.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain.dir/host/cli/eval.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/cli/eval.c -o CMakeFiles/cltrain.dir/host/cli/eval.c.s
+
+CMakeFiles/cltrain.dir/host/cli/predict.c.o: CMakeFiles/cltrain.dir/flags.make
+CMakeFiles/cltrain.dir/host/cli/predict.c.o: /work/main/host/cli/predict.c
+CMakeFiles/cltrain.dir/host/cli/predict.c.o: CMakeFiles/cltrain.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/cltrain.dir/host/cli/predict.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain.dir/host/cli/predict.c.o -MF CMakeFiles/cltrain.dir/host/cli/predict.c.o.d -o CMakeFiles/cltrain.dir/host/cli/predict.c.o -c /work/main/host/cli/predict.c
+
+CMakeFiles/cltrain.dir/host/cli/predict.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain.dir/host/cli/predict.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/cli/predict.c > CMakeFiles/cltrain.dir/host/cli/predict.c.i
+
+CMakeFiles/cltrain.dir/host/cli/predict.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain.dir/host/cli/predict.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/cli/predict.c -o CMakeFiles/cltrain.dir/host/cli/predict.c.s
+
+CMakeFiles/cltrain.dir/host/cli/model_io.c.o: CMakeFiles/cltrain.dir/flags.make
+CMakeFiles/cltrain.dir/host/cli/model_io.c.o: /work/main/host/cli/model_io.c
+CMakeFiles/cltrain.dir/host/cli/model_io.c.o: CMakeFiles/cltrain.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/cltrain.dir/host/cli/model_io.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain.dir/host/cli/model_io.c.o -MF CMakeFiles/cltrain.dir/host/cli/model_io.c.o.d -o CMakeFiles/cltrain.dir/host/cli/model_io.c.o -c /work/main/host/cli/model_io.c
+
+CMakeFiles/cltrain.dir/host/cli/model_io.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain.dir/host/cli/model_io.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/cli/model_io.c > CMakeFiles/cltrain.dir/host/cli/model_io.c.i
+
+CMakeFiles/cltrain.dir/host/cli/model_io.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain.dir/host/cli/model_io.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/cli/model_io.c -o CMakeFiles/cltrain.dir/host/cli/model_io.c.s
+
 # Object files for target cltrain
 cltrain_OBJECTS = \
 "CMakeFiles/cltrain.dir/host/cli/main.c.o" \
 "CMakeFiles/cltrain.dir/host/cli/devices.c.o" \
-"CMakeFiles/cltrain.dir/host/cli/selftest.c.o"
+"CMakeFiles/cltrain.dir/host/cli/selftest.c.o" \
+"CMakeFiles/cltrain.dir/host/cli/train.c.o" \
+"CMakeFiles/cltrain.dir/host/cli/eval.c.o" \
+"CMakeFiles/cltrain.dir/host/cli/predict.c.o" \
+"CMakeFiles/cltrain.dir/host/cli/model_io.c.o"
 
 # External object files for target cltrain
 cltrain_EXTERNAL_OBJECTS =
@@ -123,13 +183,18 @@ cltrain_EXTERNAL_OBJECTS =
 cltrain: CMakeFiles/cltrain.dir/host/cli/main.c.o
 cltrain: CMakeFiles/cltrain.dir/host/cli/devices.c.o
 cltrain: CMakeFiles/cltrain.dir/host/cli/selftest.c.o
+cltrain: CMakeFiles/cltrain.dir/host/cli/train.c.o
+cltrain: CMakeFiles/cltrain.dir/host/cli/eval.c.o
+cltrain: CMakeFiles/cltrain.dir/host/cli/predict.c.o
+cltrain: CMakeFiles/cltrain.dir/host/cli/model_io.c.o
 cltrain: CMakeFiles/cltrain.dir/build.make
 cltrain: libcltrain.a
 cltrain: /usr/lib/x86_64-linux-gnu/libOpenCL.so
+cltrain: /usr/lib/x86_64-linux-gnu/libz.so
 cltrain: /usr/lib/x86_64-linux-gnu/libclblast.so.1.5.3
 cltrain: /usr/lib/x86_64-linux-gnu/libOpenCL.so
 cltrain: CMakeFiles/cltrain.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Linking C executable cltrain"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Linking C executable cltrain"
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/cltrain.dir/link.txt --verbose=$(VERBOSE)
 
 # Rule to build all files generated by this target.

@@ -6,5 +6,5 @@ C_DEFINES = -DCL_TARGET_OPENCL_VERSION=120
 
 C_INCLUDES = -I/work/main/host
 
-C_FLAGS = -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -std=c11
+C_FLAGS = -g -Wall -Wextra -Wno-format-truncation -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -std=c11
 

@@ -10,9 +10,17 @@ set(CMAKE_DEPENDS_LANGUAGES
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/build-asan/generated/kernel_sources.c" "CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o.d"
   "/work/main/host/check.c" "CMakeFiles/cltrain_lib.dir/host/check.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/check.c.o.d"
+  "/work/main/host/checkpoint.c" "CMakeFiles/cltrain_lib.dir/host/checkpoint.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/checkpoint.c.o.d"
+  "/work/main/host/data.c" "CMakeFiles/cltrain_lib.dir/host/data.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/data.c.o.d"
   "/work/main/host/device.c" "CMakeFiles/cltrain_lib.dir/host/device.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/device.c.o.d"
+  "/work/main/host/fileio.c" "CMakeFiles/cltrain_lib.dir/host/fileio.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/fileio.c.o.d"
+  "/work/main/host/json.c" "CMakeFiles/cltrain_lib.dir/host/json.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/json.c.o.d"
+  "/work/main/host/model.c" "CMakeFiles/cltrain_lib.dir/host/model.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/model.c.o.d"
   "/work/main/host/ops.c" "CMakeFiles/cltrain_lib.dir/host/ops.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/ops.c.o.d"
+  "/work/main/host/plot.c" "CMakeFiles/cltrain_lib.dir/host/plot.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/plot.c.o.d"
   "/work/main/host/ref.c" "CMakeFiles/cltrain_lib.dir/host/ref.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/ref.c.o.d"
+  "/work/main/host/safetensors.c" "CMakeFiles/cltrain_lib.dir/host/safetensors.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/safetensors.c.o.d"
+  "/work/main/host/train.c" "CMakeFiles/cltrain_lib.dir/host/train.c.o" "gcc" "CMakeFiles/cltrain_lib.dir/host/train.c.o.d"
   )
 
 # Targets to which this target links.

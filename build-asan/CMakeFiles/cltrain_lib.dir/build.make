@@ -137,10 +137,122 @@ CMakeFiles/cltrain_lib.dir/host/check.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain_lib.dir/host/check.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/check.c -o CMakeFiles/cltrain_lib.dir/host/check.c.s
 
+CMakeFiles/cltrain_lib.dir/host/model.c.o: CMakeFiles/cltrain_lib.dir/flags.make
+CMakeFiles/cltrain_lib.dir/host/model.c.o: /work/main/host/model.c
+CMakeFiles/cltrain_lib.dir/host/model.c.o: CMakeFiles/cltrain_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/cltrain_lib.dir/host/model.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain_lib.dir/host/model.c.o -MF CMakeFiles/cltrain_lib.dir/host/model.c.o.d -o CMakeFiles/cltrain_lib.dir/host/model.c.o -c /work/main/host/model.c
+
+CMakeFiles/cltrain_lib.dir/host/model.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain_lib.dir/host/model.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/model.c > CMakeFiles/cltrain_lib.dir/host/model.c.i
+
+CMakeFiles/cltrain_lib.dir/host/model.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain_lib.dir/host/model.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/model.c -o CMakeFiles/cltrain_lib.dir/host/model.c.s
+
+CMakeFiles/cltrain_lib.dir/host/train.c.o: CMakeFiles/cltrain_lib.dir/flags.make
+CMakeFiles/cltrain_lib.dir/host/train.c.o: /work/main/host/train.c
+CMakeFiles/cltrain_lib.dir/host/train.c.o: CMakeFiles/cltrain_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/cltrain_lib.dir/host/train.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain_lib.dir/host/train.c.o -MF CMakeFiles/cltrain_lib.dir/host/train.c.o.d -o CMakeFiles/cltrain_lib.dir/host/train.c.o -c /work/main/host/train.c
+
+CMakeFiles/cltrain_lib.dir/host/train.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain_lib.dir/host/train.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/train.c > CMakeFiles/cltrain_lib.dir/host/train.c.i
+
+CMakeFiles/cltrain_lib.dir/host/train.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain_lib.dir/host/train.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/train.c -o CMakeFiles/cltrain_lib.dir/host/train.c.s
+
+CMakeFiles/cltrain_lib.dir/host/checkpoint.c.o: CMakeFiles/cltrain_lib.dir/flags.make
+CMakeFiles/cltrain_lib.dir/host/checkpoint.c.o: /work/main/host/checkpoint.c
+CMakeFiles/cltrain_lib.dir/host/checkpoint.c.o: CMakeFiles/cltrain_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/cltrain_lib.dir/host/checkpoint.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain_lib.dir/host/checkpoint.c.o -MF CMakeFiles/cltrain_lib.dir/host/checkpoint.c.o.d -o CMakeFiles/cltrain_lib.dir/host/checkpoint.c.o -c /work/main/host/checkpoint.c
+
+CMakeFiles/cltrain_lib.dir/host/checkpoint.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain_lib.dir/host/checkpoint.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/checkpoint.c > CMakeFiles/cltrain_lib.dir/host/checkpoint.c.i
+
+CMakeFiles/cltrain_lib.dir/host/checkpoint.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain_lib.dir/host/checkpoint.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/checkpoint.c -o CMakeFiles/cltrain_lib.dir/host/checkpoint.c.s
+
+CMakeFiles/cltrain_lib.dir/host/data.c.o: CMakeFiles/cltrain_lib.dir/flags.make
+CMakeFiles/cltrain_lib.dir/host/data.c.o: /work/main/host/data.c
+CMakeFiles/cltrain_lib.dir/host/data.c.o: CMakeFiles/cltrain_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/cltrain_lib.dir/host/data.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain_lib.dir/host/data.c.o -MF CMakeFiles/cltrain_lib.dir/host/data.c.o.d -o CMakeFiles/cltrain_lib.dir/host/data.c.o -c /work/main/host/data.c
+
+CMakeFiles/cltrain_lib.dir/host/data.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain_lib.dir/host/data.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/data.c > CMakeFiles/cltrain_lib.dir/host/data.c.i
+
+CMakeFiles/cltrain_lib.dir/host/data.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain_lib.dir/host/data.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/data.c -o CMakeFiles/cltrain_lib.dir/host/data.c.s
+
+CMakeFiles/cltrain_lib.dir/host/json.c.o: CMakeFiles/cltrain_lib.dir/flags.make
+CMakeFiles/cltrain_lib.dir/host/json.c.o: /work/main/host/json.c
+CMakeFiles/cltrain_lib.dir/host/json.c.o: CMakeFiles/cltrain_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/cltrain_lib.dir/host/json.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain_lib.dir/host/json.c.o -MF CMakeFiles/cltrain_lib.dir/host/json.c.o.d -o CMakeFiles/cltrain_lib.dir/host/json.c.o -c /work/main/host/json.c
+
+CMakeFiles/cltrain_lib.dir/host/json.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain_lib.dir/host/json.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/json.c > CMakeFiles/cltrain_lib.dir/host/json.c.i
+
+CMakeFiles/cltrain_lib.dir/host/json.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain_lib.dir/host/json.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/json.c -o CMakeFiles/cltrain_lib.dir/host/json.c.s
+
+CMakeFiles/cltrain_lib.dir/host/safetensors.c.o: CMakeFiles/cltrain_lib.dir/flags.make
+CMakeFiles/cltrain_lib.dir/host/safetensors.c.o: /work/main/host/safetensors.c
+CMakeFiles/cltrain_lib.dir/host/safetensors.c.o: CMakeFiles/cltrain_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/cltrain_lib.dir/host/safetensors.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain_lib.dir/host/safetensors.c.o -MF CMakeFiles/cltrain_lib.dir/host/safetensors.c.o.d -o CMakeFiles/cltrain_lib.dir/host/safetensors.c.o -c /work/main/host/safetensors.c
+
+CMakeFiles/cltrain_lib.dir/host/safetensors.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain_lib.dir/host/safetensors.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/safetensors.c > CMakeFiles/cltrain_lib.dir/host/safetensors.c.i
+
+CMakeFiles/cltrain_lib.dir/host/safetensors.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain_lib.dir/host/safetensors.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/safetensors.c -o CMakeFiles/cltrain_lib.dir/host/safetensors.c.s
+
+CMakeFiles/cltrain_lib.dir/host/fileio.c.o: CMakeFiles/cltrain_lib.dir/flags.make
+CMakeFiles/cltrain_lib.dir/host/fileio.c.o: /work/main/host/fileio.c
+CMakeFiles/cltrain_lib.dir/host/fileio.c.o: CMakeFiles/cltrain_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/cltrain_lib.dir/host/fileio.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain_lib.dir/host/fileio.c.o -MF CMakeFiles/cltrain_lib.dir/host/fileio.c.o.d -o CMakeFiles/cltrain_lib.dir/host/fileio.c.o -c /work/main/host/fileio.c
+
+CMakeFiles/cltrain_lib.dir/host/fileio.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain_lib.dir/host/fileio.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/fileio.c > CMakeFiles/cltrain_lib.dir/host/fileio.c.i
+
+CMakeFiles/cltrain_lib.dir/host/fileio.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain_lib.dir/host/fileio.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/fileio.c -o CMakeFiles/cltrain_lib.dir/host/fileio.c.s
+
+CMakeFiles/cltrain_lib.dir/host/plot.c.o: CMakeFiles/cltrain_lib.dir/flags.make
+CMakeFiles/cltrain_lib.dir/host/plot.c.o: /work/main/host/plot.c
+CMakeFiles/cltrain_lib.dir/host/plot.c.o: CMakeFiles/cltrain_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object CMakeFiles/cltrain_lib.dir/host/plot.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain_lib.dir/host/plot.c.o -MF CMakeFiles/cltrain_lib.dir/host/plot.c.o.d -o CMakeFiles/cltrain_lib.dir/host/plot.c.o -c /work/main/host/plot.c
+
+CMakeFiles/cltrain_lib.dir/host/plot.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cltrain_lib.dir/host/plot.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/host/plot.c > CMakeFiles/cltrain_lib.dir/host/plot.c.i
+
+CMakeFiles/cltrain_lib.dir/host/plot.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cltrain_lib.dir/host/plot.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/host/plot.c -o CMakeFiles/cltrain_lib.dir/host/plot.c.s
+
 CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o: CMakeFiles/cltrain_lib.dir/flags.make
 CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o: generated/kernel_sources.c
 CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o: CMakeFiles/cltrain_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o -MF CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o.d -o CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o -c /work/main/build-asan/generated/kernel_sources.c
 
 CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.i: cmake_force
@@ -157,6 +269,14 @@ cltrain_lib_OBJECTS = \
 "CMakeFiles/cltrain_lib.dir/host/ops.c.o" \
 "CMakeFiles/cltrain_lib.dir/host/ref.c.o" \
 "CMakeFiles/cltrain_lib.dir/host/check.c.o" \
+"CMakeFiles/cltrain_lib.dir/host/model.c.o" \
+"CMakeFiles/cltrain_lib.dir/host/train.c.o" \
+"CMakeFiles/cltrain_lib.dir/host/checkpoint.c.o" \
+"CMakeFiles/cltrain_lib.dir/host/data.c.o" \
+"CMakeFiles/cltrain_lib.dir/host/json.c.o" \
+"CMakeFiles/cltrain_lib.dir/host/safetensors.c.o" \
+"CMakeFiles/cltrain_lib.dir/host/fileio.c.o" \
+"CMakeFiles/cltrain_lib.dir/host/plot.c.o" \
 "CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o"
 
 # External object files for target cltrain_lib
@@ -166,10 +286,18 @@ libcltrain.a: CMakeFiles/cltrain_lib.dir/host/device.c.o
 libcltrain.a: CMakeFiles/cltrain_lib.dir/host/ops.c.o
 libcltrain.a: CMakeFiles/cltrain_lib.dir/host/ref.c.o
 libcltrain.a: CMakeFiles/cltrain_lib.dir/host/check.c.o
+libcltrain.a: CMakeFiles/cltrain_lib.dir/host/model.c.o
+libcltrain.a: CMakeFiles/cltrain_lib.dir/host/train.c.o
+libcltrain.a: CMakeFiles/cltrain_lib.dir/host/checkpoint.c.o
+libcltrain.a: CMakeFiles/cltrain_lib.dir/host/data.c.o
+libcltrain.a: CMakeFiles/cltrain_lib.dir/host/json.c.o
+libcltrain.a: CMakeFiles/cltrain_lib.dir/host/safetensors.c.o
+libcltrain.a: CMakeFiles/cltrain_lib.dir/host/fileio.c.o
+libcltrain.a: CMakeFiles/cltrain_lib.dir/host/plot.c.o
 libcltrain.a: CMakeFiles/cltrain_lib.dir/generated/kernel_sources.c.o
 libcltrain.a: CMakeFiles/cltrain_lib.dir/build.make
 libcltrain.a: CMakeFiles/cltrain_lib.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Linking C static library libcltrain.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_15) "Linking C static library libcltrain.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/cltrain_lib.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/cltrain_lib.dir/link.txt --verbose=$(VERBOSE)
 

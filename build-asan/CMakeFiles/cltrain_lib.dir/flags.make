@@ -6,5 +6,5 @@ C_DEFINES = -DCL_TARGET_OPENCL_VERSION=120 -DCT_HAVE_CLBLAST=1
 
 C_INCLUDES = -I/work/main/host
 
-C_FLAGS = -g -fPIC -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -std=c11
+C_FLAGS = -g -fPIC -Wall -Wextra -Wno-format-truncation -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -std=c11
 

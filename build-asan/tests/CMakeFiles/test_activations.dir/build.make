@@ -94,6 +94,7 @@ tests/test_activations: tests/CMakeFiles/test_activations.dir/test_activations.c
 tests/test_activations: tests/CMakeFiles/test_activations.dir/build.make
 tests/test_activations: libcltrain.a
 tests/test_activations: /usr/lib/x86_64-linux-gnu/libOpenCL.so
+tests/test_activations: /usr/lib/x86_64-linux-gnu/libz.so
 tests/test_activations: /usr/lib/x86_64-linux-gnu/libclblast.so.1.5.3
 tests/test_activations: /usr/lib/x86_64-linux-gnu/libOpenCL.so
 tests/test_activations: tests/CMakeFiles/test_activations.dir/link.txt

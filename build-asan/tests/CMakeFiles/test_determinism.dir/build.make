@@ -94,6 +94,7 @@ tests/test_determinism: tests/CMakeFiles/test_determinism.dir/test_determinism.c
 tests/test_determinism: tests/CMakeFiles/test_determinism.dir/build.make
 tests/test_determinism: libcltrain.a
 tests/test_determinism: /usr/lib/x86_64-linux-gnu/libOpenCL.so
+tests/test_determinism: /usr/lib/x86_64-linux-gnu/libz.so
 tests/test_determinism: /usr/lib/x86_64-linux-gnu/libclblast.so.1.5.3
 tests/test_determinism: /usr/lib/x86_64-linux-gnu/libOpenCL.so
 tests/test_determinism: tests/CMakeFiles/test_determinism.dir/link.txt

@@ -94,6 +94,7 @@ tests/test_device: tests/CMakeFiles/test_device.dir/test_device.c.o
 tests/test_device: tests/CMakeFiles/test_device.dir/build.make
 tests/test_device: libcltrain.a
 tests/test_device: /usr/lib/x86_64-linux-gnu/libOpenCL.so
+tests/test_device: /usr/lib/x86_64-linux-gnu/libz.so
 tests/test_device: /usr/lib/x86_64-linux-gnu/libclblast.so.1.5.3
 tests/test_device: /usr/lib/x86_64-linux-gnu/libOpenCL.so
 tests/test_device: tests/CMakeFiles/test_device.dir/link.txt

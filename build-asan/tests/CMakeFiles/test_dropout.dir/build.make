@@ -94,6 +94,7 @@ tests/test_dropout: tests/CMakeFiles/test_dropout.dir/test_dropout.c.o
 tests/test_dropout: tests/CMakeFiles/test_dropout.dir/build.make
 tests/test_dropout: libcltrain.a
 tests/test_dropout: /usr/lib/x86_64-linux-gnu/libOpenCL.so
+tests/test_dropout: /usr/lib/x86_64-linux-gnu/libz.so
 tests/test_dropout: /usr/lib/x86_64-linux-gnu/libclblast.so.1.5.3
 tests/test_dropout: /usr/lib/x86_64-linux-gnu/libOpenCL.so
 tests/test_dropout: tests/CMakeFiles/test_dropout.dir/link.txt

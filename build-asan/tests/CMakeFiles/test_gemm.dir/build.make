@@ -94,6 +94,7 @@ tests/test_gemm: tests/CMakeFiles/test_gemm.dir/test_gemm.c.o
 tests/test_gemm: tests/CMakeFiles/test_gemm.dir/build.make
 tests/test_gemm: libcltrain.a
 tests/test_gemm: /usr/lib/x86_64-linux-gnu/libOpenCL.so
+tests/test_gemm: /usr/lib/x86_64-linux-gnu/libz.so
 tests/test_gemm: /usr/lib/x86_64-linux-gnu/libclblast.so.1.5.3
 tests/test_gemm: /usr/lib/x86_64-linux-gnu/libOpenCL.so
 tests/test_gemm: tests/CMakeFiles/test_gemm.dir/link.txt

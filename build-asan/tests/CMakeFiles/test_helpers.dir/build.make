@@ -94,6 +94,7 @@ tests/test_helpers: tests/CMakeFiles/test_helpers.dir/test_helpers.c.o
 tests/test_helpers: tests/CMakeFiles/test_helpers.dir/build.make
 tests/test_helpers: libcltrain.a
 tests/test_helpers: /usr/lib/x86_64-linux-gnu/libOpenCL.so
+tests/test_helpers: /usr/lib/x86_64-linux-gnu/libz.so
 tests/test_helpers: /usr/lib/x86_64-linux-gnu/libclblast.so.1.5.3
 tests/test_helpers: /usr/lib/x86_64-linux-gnu/libOpenCL.so
 tests/test_helpers: tests/CMakeFiles/test_helpers.dir/link.txt

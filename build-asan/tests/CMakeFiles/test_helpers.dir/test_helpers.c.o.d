@@ -42,4 +42,4 @@ tests/CMakeFiles/test_helpers.dir/test_helpers.c.o: \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/mm_malloc.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/emmintrin.h \
  /work/main/host/cltrain.h /work/main/host/kernels.def \
- /work/main/host/cltrain.h
+ /work/main/host/cltrain.h /work/main/host/ops.h

@@ -94,6 +94,7 @@ tests/test_loss: tests/CMakeFiles/test_loss.dir/test_loss.c.o
 tests/test_loss: tests/CMakeFiles/test_loss.dir/build.make
 tests/test_loss: libcltrain.a
 tests/test_loss: /usr/lib/x86_64-linux-gnu/libOpenCL.so
+tests/test_loss: /usr/lib/x86_64-linux-gnu/libz.so
 tests/test_loss: /usr/lib/x86_64-linux-gnu/libclblast.so.1.5.3
 tests/test_loss: /usr/lib/x86_64-linux-gnu/libOpenCL.so
 tests/test_loss: tests/CMakeFiles/test_loss.dir/link.txt

@@ -94,6 +94,7 @@ tests/test_optim: tests/CMakeFiles/test_optim.dir/test_optim.c.o
 tests/test_optim: tests/CMakeFiles/test_optim.dir/build.make
 tests/test_optim: libcltrain.a
 tests/test_optim: /usr/lib/x86_64-linux-gnu/libOpenCL.so
+tests/test_optim: /usr/lib/x86_64-linux-gnu/libz.so
 tests/test_optim: /usr/lib/x86_64-linux-gnu/libclblast.so.1.5.3
 tests/test_optim: /usr/lib/x86_64-linux-gnu/libOpenCL.so
 tests/test_optim: tests/CMakeFiles/test_optim.dir/link.txt

@@ -94,6 +94,7 @@ tests/test_ref_grad: tests/CMakeFiles/test_ref_grad.dir/test_ref_grad.c.o
 tests/test_ref_grad: tests/CMakeFiles/test_ref_grad.dir/build.make
 tests/test_ref_grad: libcltrain.a
 tests/test_ref_grad: /usr/lib/x86_64-linux-gnu/libOpenCL.so
+tests/test_ref_grad: /usr/lib/x86_64-linux-gnu/libz.so
 tests/test_ref_grad: /usr/lib/x86_64-linux-gnu/libclblast.so.1.5.3
 tests/test_ref_grad: /usr/lib/x86_64-linux-gnu/libOpenCL.so
 tests/test_ref_grad: tests/CMakeFiles/test_ref_grad.dir/link.txt
