@@ -149,6 +149,12 @@ int main(void) {
         ct_arch a = arch_of(5, 17, 9, out, cases[k].act, cases[k].loss, cases[k].dropout);
         ct_optim_params o = ct_optim_defaults(cases[k].opt);
         o.lr = cases[k].opt == CT_OPT_ADAM || cases[k].opt == CT_OPT_ADAMW ? 0.01f : 0.05f;
+        /* RMSprop and Adam divide by sqrt(v): with eps 1e-8 a gradient near 0 moves its weight by
+         * about lr * sign(g), so float rounding of g could flip a step; eps 1e-3 keeps the update
+         * smooth in g and the comparison about the arithmetic */
+        o.eps = 1e-3f;
+        /* RMSprop's first steps are up to 1 / sqrt(1 - rho) = 10 times lr: keep them moderate */
+        if (cases[k].opt == CT_OPT_RMSPROP) o.lr = 0.005f;
         ct_layout lay;
         ct_arch_layout(&a, &lay);
         msg[0] = '\0';
@@ -158,8 +164,8 @@ int main(void) {
         EXPECT(s1 == CT_OK && s2 == CT_OK, "case %zu: training failed: %s", k, msg);
         if (pd && pr) {
             double d = max_rel_diff(pd, pr, lay.n_params, 1e-2);
-            /* 14 steps of float rounding, amplified a little by the updates */
-            EXPECT(d < 2e-3, "case %zu (%s, %s, %s): device and reference weights differ by %.3g (rel)", k,
+            /* 14 steps of float rounding (seen up to 1e-5 over 25 seeds) */
+            EXPECT(d < 2e-4, "case %zu (%s, %s, %s): device and reference weights differ by %.3g (rel)", k,
                    ct_act_name(cases[k].act), ct_loss_name(cases[k].loss), ct_optim_name(cases[k].opt), d);
             printf("device vs reference after 14 steps, %s/%s/%s%s: max rel diff %.3g\n", ct_act_name(cases[k].act),
                    ct_loss_name(cases[k].loss), ct_optim_name(cases[k].opt), cases[k].dropout > 0 ? "/dropout" : "", d);
