@@ -55,7 +55,8 @@ tests/CMakeFiles/test_helpers.dir/test_helpers.c.o: /work/main/tests/test_helper
   /usr/lib/gcc/x86_64-linux-gnu/12/include/emmintrin.h \
   /work/main/host/cltrain.h \
   /work/main/host/kernels.def \
-  /work/main/host/cltrain.h
+  /work/main/host/cltrain.h \
+  /work/main/host/ops.h
 
 
 /work/main/host/kernels.def:
