@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "safetensors.h"
+#include "strutil.h"
 
 /* ---- a growing string -------------------------------------------------------------------- */
 
@@ -101,20 +102,14 @@ static char **dup_names(char *const *src, int n) {
     return d;
 }
 
-static void free_names(char **names, int n) {
-    if (!names) return;
-    for (int i = 0; i < n; i++) free(names[i]);
-    free(names);
-}
-
 void ct_saved_model_free(ct_saved_model *sm) {
     if (!sm) return;
     free(sm->params);
     free(sm->m);
     free(sm->v);
-    free_names(sm->class_names, sm->n_classes);
-    free_names(sm->feature_names, sm->features);
-    free_names(sm->target_names, sm->outputs);
+    ct_free_strings(sm->class_names, sm->n_classes);
+    ct_free_strings(sm->feature_names, sm->features);
+    ct_free_strings(sm->target_names, sm->outputs);
     ct_scaler_free(&sm->scaler);
     memset(sm, 0, sizeof *sm);
 }
@@ -282,7 +277,7 @@ static ct_status parse_names(const char *path, const ct_st_file *f, const char *
     }
     for (size_t i = 0; i < j->count; i++) {
         if (j->items[i].type != CT_JSON_STRING || !(names[i] = malloc(strlen(j->items[i].string) + 1))) {
-            free_names(names, (int)i);
+            ct_free_strings(names, (int)i);
             ct_json_free(j);
             snprintf(msg, CT_MSG_LEN, "%s: metadata '%s' item %zu is not a string", path, key, i);
             return CT_ERR_FORMAT;
@@ -427,11 +422,11 @@ ct_status ct_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LE
     sm->outputs = sm->arch.sizes[sm->arch.n_layers];
     /* name lists must match their counts (ct_saved_model_free relies on it) */
     if (nf != sm->features) {
-        free_names(sm->feature_names, nf);
+        ct_free_strings(sm->feature_names, nf);
         sm->feature_names = NULL;
     }
     if (nt != sm->outputs) {
-        free_names(sm->target_names, nt);
+        ct_free_strings(sm->target_names, nt);
         sm->target_names = NULL;
     }
     if (sm->task == CT_TASK_CLASSIFICATION) {
@@ -443,7 +438,7 @@ ct_status ct_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LE
             goto fail;
         }
     } else {
-        free_names(sm->class_names, nc);
+        ct_free_strings(sm->class_names, nc);
         sm->class_names = NULL;
         sm->n_classes = 0;
     }

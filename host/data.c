@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "data.h"
+#include "strutil.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -19,26 +20,9 @@
 #define PI 3.14159265358979323846
 #define CHUNK (1u << 20) /* bytes read at a time from binary files */
 
-#if defined(__GNUC__)
-#define CT_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define CT_PRINTF(a, b)
-#endif
-
 /* ---- messages ------------------------------------------------------------------------- */
 
 /* Writes the message (when msg is not NULL) and returns st. */
-static ct_status fail(char *msg, ct_status st, const char *fmt, ...) CT_PRINTF(3, 4);
-static ct_status fail(char *msg, ct_status st, const char *fmt, ...) {
-    if (msg) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, CT_MSG_LEN, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
-
 /* s for a message: at most 40 bytes, control characters as '?', "..." when cut. */
 static const char *shown(char out[48], const char *s) {
     size_t i = 0;
@@ -80,28 +64,14 @@ static const char *gz_text(gzFile f) {
 
 /* ---- datasets ------------------------------------------------------------------------- */
 
-static char *dup_str(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
-static void free_names(char **names, int n) {
-    if (!names) return;
-    for (int i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
 void ct_data_destroy(ct_dataset *d) {
     if (!d) return;
     free(d->X);
     free(d->labels);
     free(d->Y);
-    free_names(d->class_names, d->n_classes);
-    free_names(d->feature_names, d->features);
-    free_names(d->target_names, d->outputs);
+    ct_free_strings(d->class_names, d->n_classes);
+    ct_free_strings(d->feature_names, d->features);
+    ct_free_strings(d->target_names, d->outputs);
     free(d);
 }
 
@@ -116,9 +86,9 @@ static char **numbered_names(int n, const char *prefix, int single) {
             snprintf(buf, sizeof buf, "%s", prefix);
         else
             snprintf(buf, sizeof buf, "%s%d", prefix, i);
-        names[i] = dup_str(buf);
+        names[i] = ct_strdup(buf);
         if (!names[i]) {
-            free_names(names, n);
+            ct_free_strings(names, n);
             return NULL;
         }
     }
@@ -129,9 +99,9 @@ static char **copy_names(char *const *src, int n) {
     char **names = calloc((size_t)(n > 0 ? n : 1), sizeof(char *));
     if (!names) return NULL;
     for (int i = 0; i < n; i++) {
-        names[i] = dup_str(src[i] ? src[i] : "");
+        names[i] = ct_strdup(src[i] ? src[i] : "");
         if (!names[i]) {
-            free_names(names, n);
+            ct_free_strings(names, n);
             return NULL;
         }
     }
@@ -410,8 +380,8 @@ static ct_status parse_gen_opts(const char *src, const gen_spec *g, double *vals
         vals[nopts] = g->opts[nopts].def;
     const char *p = src + strlen(g->name);
     if (*p == '\0') return CT_OK;
-    char *copy = dup_str(p + 1);
-    if (!copy) return fail(msg, CT_ERR_ALLOC, "%s: out of memory", src);
+    char *copy = ct_strdup(p + 1);
+    if (!copy) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", src);
     ct_status st = CT_OK;
     char *item = copy;
     for (;;) {
@@ -420,12 +390,12 @@ static ct_status parse_gen_opts(const char *src, const gen_spec *g, double *vals
         char *eq = strchr(item, '=');
         char sk[48], sv[48];
         if (!*item) {
-            st = fail(msg, CT_ERR_ARG, "%s: empty option (expected key=value after '%s:')", src,
+            st = ct_fail_msg(msg, CT_ERR_ARG, "%s: empty option (expected key=value after '%s:')", src,
                       g->name);
             goto done;
         }
         if (!eq) {
-            st = fail(msg, CT_ERR_ARG, "%s: option '%s' has no value (expected key=value)", src,
+            st = ct_fail_msg(msg, CT_ERR_ARG, "%s: option '%s' has no value (expected key=value)", src,
                       shown(sk, item));
             goto done;
         }
@@ -436,14 +406,14 @@ static ct_status parse_gen_opts(const char *src, const gen_spec *g, double *vals
             errno = 0;
             unsigned long long v = strtoull(val, &end, 0);
             if (!*val || *end || errno == ERANGE || val[0] == '-' || val[0] == '+') {
-                st = fail(msg, CT_ERR_ARG,
+                st = ct_fail_msg(msg, CT_ERR_ARG,
                           "%s: option seed expects a non-negative integer (decimal or 0x hex), "
                           "got '%s'",
                           src, shown(sv, val));
                 goto done;
             }
             if (seed_seen) {
-                st = fail(msg, CT_ERR_ARG, "%s: option seed is given twice", src);
+                st = ct_fail_msg(msg, CT_ERR_ARG, "%s: option seed is given twice", src);
                 goto done;
             }
             seed_seen = 1;
@@ -457,17 +427,17 @@ static ct_status parse_gen_opts(const char *src, const gen_spec *g, double *vals
                 size_t len = 0;
                 for (int j = 0; j < nopts; j++)
                     len += (size_t)snprintf(list + len, sizeof list - len, "%s, ", g->opts[j].key);
-                st = fail(msg, CT_ERR_ARG, "%s: unknown option '%s' for %s (options: %sseed)", src,
+                st = ct_fail_msg(msg, CT_ERR_ARG, "%s: unknown option '%s' for %s (options: %sseed)", src,
                           shown(sk, key), g->name, list);
                 goto done;
             }
             if (seen[i]) {
-                st = fail(msg, CT_ERR_ARG, "%s: option %s is given twice", src, g->opts[i].key);
+                st = ct_fail_msg(msg, CT_ERR_ARG, "%s: option %s is given twice", src, g->opts[i].key);
                 goto done;
             }
             seen[i] = 1;
             if (!parse_opt_value(val, g->opts[i].kind, &vals[i])) {
-                st = fail(msg, CT_ERR_ARG, "%s: option %s expects %s, got '%s'", src,
+                st = ct_fail_msg(msg, CT_ERR_ARG, "%s: option %s expects %s, got '%s'", src,
                           g->opts[i].key, kind_text(g->opts[i].kind), shown(sv, val));
                 goto done;
             }
@@ -544,7 +514,7 @@ static ct_status gen_blobs(ct_dataset *d, rng *r, int centers, double std, doubl
                            const char *src, char *msg) {
     int f = d->features;
     double *c = malloc(cells_bytes((size_t)centers, (size_t)f, sizeof(double)) + 1);
-    if (!c) return fail(msg, CT_ERR_ALLOC, "%s: out of memory", src);
+    if (!c) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", src);
     for (size_t i = 0; i < (size_t)centers * f; i++)
         c[i] = rng_uniform(r, -box, box);
     int row = 0;
@@ -656,7 +626,7 @@ static ct_status gen_classification(ct_dataset *d, rng *r, const cls_params *p, 
     int *perm = malloc((size_t)f * sizeof(int));
     float *rowbuf = malloc((size_t)f * sizeof(float));
     if (!W || !A || !tmp || !cube || !count || !perm || !rowbuf || hypercube(cube, nc, inf, r)) {
-        st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", src);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", src);
         goto done;
     }
     long total = 0;
@@ -713,7 +683,7 @@ static ct_status gen_classification(ct_dataset *d, rng *r, const cls_params *p, 
     if ((size_t)nc * inf < (size_t)n) {
         flip = flip_mem = malloc((size_t)n);
         if (!flip) {
-            st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", src);
+            st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", src);
             goto done;
         }
     }
@@ -765,7 +735,7 @@ static ct_status load_generator(ct_dataset **out, const char *src, const gen_spe
     case G_MOONS:
     case G_CIRCLES:
         if (n < 2)
-            return fail(msg, CT_ERR_ARG,
+            return ct_fail_msg(msg, CT_ERR_ARG,
                         "%s: option n expects at least 2 (one row per class), got %d", src, n);
         break;
     case G_BLOBS:
@@ -784,17 +754,17 @@ static ct_status load_generator(ct_dataset **out, const char *src, const gen_spe
         cp.class_sep = v[8];
         cp.shuffle = (int)v[9];
         if ((long long)cp.informative + cp.redundant + cp.repeated > f)
-            return fail(msg, CT_ERR_ARG,
+            return ct_fail_msg(msg, CT_ERR_ARG,
                         "%s: informative + redundant + repeated (%lld) must not exceed features "
                         "(%d)",
                         src, (long long)cp.informative + cp.redundant + cp.repeated, f);
         if (cp.informative < 31 && (long long)cp.classes * cp.clusters > (1LL << cp.informative))
-            return fail(msg, CT_ERR_ARG,
+            return ct_fail_msg(msg, CT_ERR_ARG,
                         "%s: classes * clusters_per_class (%lld) must not exceed 2^informative "
                         "(%lld)",
                         src, (long long)cp.classes * cp.clusters, 1LL << cp.informative);
         if ((long long)cp.classes * cp.clusters > 1000000)
-            return fail(msg, CT_ERR_ARG,
+            return ct_fail_msg(msg, CT_ERR_ARG,
                         "%s: classes * clusters_per_class (%lld) must be at most 1000000", src,
                         (long long)cp.classes * cp.clusters);
         break;
@@ -805,11 +775,11 @@ static ct_status load_generator(ct_dataset **out, const char *src, const gen_spe
         break;
     }
     if (k > 0 && n < k)
-        return fail(msg, CT_ERR_ARG, "%s: option n expects at least %d (one row per class), got %d",
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: option n expects at least %d (one row per class), got %d",
                     src, k, n);
     ct_dataset *d = ds_new(n, f, k, outputs);
     if (!d)
-        return fail(msg, CT_ERR_ALLOC, "%s: out of memory for %d rows of %d features", src, n, f);
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory for %d rows of %d features", src, n, f);
     snprintf(d->source, sizeof d->source, "%s", src);
     rng r;
     rng_seed(&r, seed);
@@ -824,8 +794,8 @@ static ct_status load_generator(ct_dataset **out, const char *src, const gen_spe
     case G_SINE:
         gen_sine(d, &r, v[1]);
         free(d->feature_names[0]);
-        if (!(d->feature_names[0] = dup_str("x")))
-            st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", src);
+        if (!(d->feature_names[0] = ct_strdup("x")))
+            st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", src);
         break;
     }
     if (st != CT_OK) {
@@ -922,7 +892,7 @@ static ct_status map_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx *c
     double *nv = malloc((size_t)k * sizeof(double));
     int *nnum = malloc((size_t)k * sizeof(int));
     if (!ord || !nv || !nnum) {
-        st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
         goto done;
     }
     for (int j = 0; j < k; j++) {
@@ -944,7 +914,7 @@ static ct_status map_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx *c
             char where[640], txt[48], list[1024] = "";
             lab_where(where, sizeof where, c, &it[i]);
             join_names(list, sizeof list, o->class_names, k);
-            st = fail(msg, CT_ERR_FORMAT, "%s: unknown label '%s' (the classes are: %s)", where,
+            st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: unknown label '%s' (the classes are: %s)", where,
                       lab_text(txt, &it[i]), list);
             goto done;
         }
@@ -953,7 +923,7 @@ static ct_status map_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx *c
     d->n_classes = k;
     if (!(d->class_names = copy_names(o->class_names, k))) {
         d->n_classes = 0;
-        st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
     }
 done:
     free(ord);
@@ -984,24 +954,24 @@ static ct_status build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx 
     /* Non-finite numbers are errors unless they are plain strings of a classification. */
     if (nonfinite && (!c->csv || (!mapped && o->task != CT_TASK_CLASSIFICATION && !nonnum))) {
         lab_where(where, sizeof where, c, nonfinite);
-        return fail(msg, CT_ERR_NUMERIC, "%s: expected a finite number, found '%s'", where,
+        return ct_fail_msg(msg, CT_ERR_NUMERIC, "%s: expected a finite number, found '%s'", where,
                     lab_text(txt, nonfinite));
     }
     if (o->task == CT_TASK_REGRESSION && nonnum) {
         lab_where(where, sizeof where, c, nonnum);
-        return fail(msg, CT_ERR_FORMAT, "%s: expected a number (a regression target), found '%s'",
+        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: expected a number (a regression target), found '%s'",
                     where, lab_text(txt, nonnum));
     }
     if (mapped) {
         d->task = CT_TASK_CLASSIFICATION;
         if (!(d->labels = malloc((size_t)n * sizeof(int32_t))))
-            return fail(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
+            return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
         return map_labels(d, it, n, c, o, msg);
     }
     int by_value = !nonnum && !nonfinite;
     ct_status st = CT_OK;
     lab_item **ptr = malloc((size_t)n * sizeof *ptr);
-    if (!ptr) return fail(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
+    if (!ptr) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
     for (int i = 0; i < n; i++)
         ptr[i] = &it[i];
     qsort(ptr, (size_t)n, sizeof *ptr, by_value ? cmp_num : cmp_str);
@@ -1023,14 +993,14 @@ static ct_status build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx 
     d->task = task;
     if (task == CT_TASK_REGRESSION) {
         if (!(d->Y = malloc((size_t)n * sizeof(float)))) {
-            st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
+            st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
             goto done;
         }
         for (int i = 0; i < n; i++) {
             d->Y[i] = (float)it[i].v;
             if (!isfinite(d->Y[i])) {
                 lab_where(where, sizeof where, c, &it[i]);
-                st = fail(msg, CT_ERR_NUMERIC,
+                st = ct_fail_msg(msg, CT_ERR_NUMERIC,
                           "%s: expected a finite number, found '%s' (out of float range)", where,
                           lab_text(txt, &it[i]));
                 goto done;
@@ -1038,7 +1008,7 @@ static ct_status build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx 
         }
         char *one[1] = {(char *)(c->target ? c->target : "y")};
         if (!(d->target_names = copy_names(one, 1))) {
-            st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
+            st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
             goto done;
         }
         d->outputs = 1;
@@ -1050,14 +1020,14 @@ static ct_status build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx 
             snprintf(col, sizeof col, " in column %d ('%s')", c->col, shown(txt, c->colname));
         else if (c->csv)
             snprintf(col, sizeof col, " in column %d", c->col);
-        st = fail(msg, CT_ERR_FORMAT,
+        st = ct_fail_msg(msg, CT_ERR_FORMAT,
                   "%s: only one class ('%s')%s among %d rows; classification needs at least 2",
                   c->file, lab_text(where, ptr[0]), col, n);
         goto done;
     }
     if (!(d->labels = malloc((size_t)n * sizeof(int32_t))) ||
         !(d->class_names = calloc((size_t)k, sizeof(char *)))) {
-        st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
         goto done;
     }
     d->n_classes = k;
@@ -1065,8 +1035,8 @@ static ct_status build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx 
         if (i == 0 || ptr[i]->cls != ptr[i - 1]->cls) {
             char buf[48];
             if (!ptr[i]->s) num_name(buf, sizeof buf, ptr[i]->v);
-            if (!(d->class_names[ptr[i]->cls] = dup_str(ptr[i]->s ? ptr[i]->s : buf))) {
-                st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
+            if (!(d->class_names[ptr[i]->cls] = ct_strdup(ptr[i]->s ? ptr[i]->s : buf))) {
+                st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", c->file);
                 goto done;
             }
         }
@@ -1083,7 +1053,7 @@ static ct_status no_labels(ct_dataset *d, const ct_data_opts *o, const char *fil
     d->task = o->task == CT_TASK_REGRESSION ? CT_TASK_REGRESSION : CT_TASK_CLASSIFICATION;
     if (d->task == CT_TASK_CLASSIFICATION && o->class_names && o->n_classes > 0) {
         if (!(d->class_names = copy_names(o->class_names, o->n_classes)))
-            return fail(msg, CT_ERR_ALLOC, "%s: out of memory", file);
+            return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", file);
         d->n_classes = o->n_classes;
     }
     return CT_OK;
@@ -1163,12 +1133,12 @@ static int csv_read(csv_in *in, csv_rec *r, ct_status *st, char *msg) {
             int err = Z_OK;
             gzerror(in->f, &err);
             if (err != Z_OK) {
-                *st = fail(msg, CT_ERR_IO, "%s:%ld: read error: %s", in->path, in->line,
+                *st = ct_fail_msg(msg, CT_ERR_IO, "%s:%ld: read error: %s", in->path, in->line,
                            gz_text(in->f));
                 return -1;
             }
             if (state == S_Q) {
-                *st = fail(msg, CT_ERR_FORMAT,
+                *st = ct_fail_msg(msg, CT_ERR_FORMAT,
                            "%s:%ld, column %d: unterminated quoted field (no closing '\"' before "
                            "the end of the file)",
                            in->path, qline, r->nf + 1);
@@ -1238,7 +1208,7 @@ static int csv_read(csv_in *in, csv_rec *r, ct_status *st, char *msg) {
                 }
             } else if (!blank) {
                 char s[2] = {c, '\0'}, t[48];
-                *st = fail(msg, CT_ERR_FORMAT,
+                *st = ct_fail_msg(msg, CT_ERR_FORMAT,
                            "%s:%ld, column %d: unexpected character '%s' after a closing quote "
                            "(expected a separator or the end of the line)",
                            in->path, in->line, r->nf + 1, shown(t, s));
@@ -1248,7 +1218,7 @@ static int csv_read(csv_in *in, csv_rec *r, ct_status *st, char *msg) {
         }
     }
 oom:
-    *st = fail(msg, CT_ERR_ALLOC, "%s:%ld: out of memory reading a record of %zu bytes", in->path,
+    *st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory reading a record of %zu bytes", in->path,
                r->line, r->len);
     return -1;
 }
@@ -1274,17 +1244,17 @@ static const char *csv_col_name(const csv_state *s, int j) {
 static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
     char val[48], name[48];
     if (r->nf != s->ncol)
-        return fail(msg, CT_ERR_FORMAT, "%s:%ld: expected %d fields, found %d", s->path, r->line,
+        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: expected %d fields, found %d", s->path, r->line,
                     s->ncol, r->nf);
     if (s->n == INT_MAX)
-        return fail(msg, CT_ERR_FORMAT, "%s:%ld: too many rows (at most %d)", s->path, r->line,
+        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: too many rows (at most %d)", s->path, r->line,
                     INT_MAX);
     if ((size_t)s->n == s->rows_cap) {
         size_t nc = s->rows_cap ? s->rows_cap * 2 : 256;
         size_t bytes = cells_bytes(nc, (size_t)s->f, sizeof(float));
         float *nx = bytes ? realloc(s->X, bytes) : NULL;
         if (!nx)
-            return fail(msg, CT_ERR_ALLOC, "%s:%ld: out of memory for %zu rows of %d features",
+            return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory for %zu rows of %d features",
                         s->path, r->line, nc, s->f);
         s->X = nx;
         s->rows_cap = nc;
@@ -1306,12 +1276,12 @@ static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
             else
                 snprintf(where, sizeof where, "%s:%ld, column %d", s->path, r->line, j + 1);
             if (!ok && !*cell)
-                return fail(msg, CT_ERR_FORMAT, "%s: expected a number, found an empty field",
+                return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: expected a number, found an empty field",
                             where);
             if (!ok)
-                return fail(msg, CT_ERR_FORMAT, "%s: expected a number, found '%s'", where,
+                return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: expected a number, found '%s'", where,
                             shown(val, cell));
-            return fail(msg, CT_ERR_NUMERIC, "%s: expected a finite number, found '%s'%s", where,
+            return ct_fail_msg(msg, CT_ERR_NUMERIC, "%s: expected a finite number, found '%s'%s", where,
                         shown(val, cell), isfinite(v) ? " (out of float range)" : "");
         }
         k++;
@@ -1320,7 +1290,7 @@ static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
         if ((size_t)s->n == s->items_cap) {
             size_t nc = s->items_cap ? s->items_cap * 2 : 256;
             lab_item *ni = realloc(s->items, nc * sizeof *ni);
-            if (!ni) return fail(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
+            if (!ni) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
             s->items = ni;
             s->items_cap = nc;
         }
@@ -1330,11 +1300,11 @@ static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
             size_t nc = s->lab_cap ? s->lab_cap : 4096;
             while (nc < s->lab_len + len) {
                 if (nc > SIZE_MAX / 2)
-                    return fail(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
+                    return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
                 nc *= 2;
             }
             char *nl = realloc(s->lab, nc);
-            if (!nl) return fail(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
+            if (!nl) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
             s->lab = nl;
             s->lab_cap = nc;
         }
@@ -1382,7 +1352,7 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
     csv_in in = {NULL, path, ',', 1};
     errno = 0;
     in.f = gzopen(path, "rb");
-    if (!in.f) return fail(msg, CT_ERR_IO, "%s: cannot open: %s", path, errno_text(errno));
+    if (!in.f) return ct_fail_msg(msg, CT_ERR_IO, "%s: cannot open: %s", path, errno_text(errno));
     gzbuffer(in.f, 1u << 17);
 
     /* The separator: ',' unless the first line has none, then ';' or a tab when it has one. */
@@ -1400,14 +1370,14 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
         int err = Z_OK;
         gzerror(in.f, &err);
         if (ch == -1 && err != Z_OK) {
-            st = fail(msg, CT_ERR_IO, "%s: read error: %s", path, gz_text(in.f));
+            st = ct_fail_msg(msg, CT_ERR_IO, "%s: read error: %s", path, gz_text(in.f));
             goto fail;
         }
     }
     in.sep = has[0] ? ',' : has[1] ? ';' : has[2] ? '\t' : ',';
     bom = pos >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF;
     if (gzrewind(in.f) != 0) {
-        st = fail(msg, CT_ERR_IO, "%s: cannot rewind: %s", path, gz_text(in.f));
+        st = ct_fail_msg(msg, CT_ERR_IO, "%s: cannot rewind: %s", path, gz_text(in.f));
         goto fail;
     }
     if (bom)
@@ -1417,7 +1387,7 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
     int k1 = csv_read(&in, &r1, &st, msg);
     if (k1 < 0) goto fail;
     if (k1 == 0) {
-        st = fail(msg, CT_ERR_FORMAT, "%s: empty file (expected a header or data rows)", path);
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: empty file (expected a header or data rows)", path);
         goto fail;
     }
     int k2 = csv_read(&in, &r2, &st, msg);
@@ -1436,7 +1406,7 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
             if (errno == 0 && idx < s.ncol) {
                 s.label_col = (int)idx;
             } else if (o->require_labels) {
-                st = fail(msg, CT_ERR_FORMAT,
+                st = ct_fail_msg(msg, CT_ERR_FORMAT,
                           "%s: label column index %s is out of range (the file has %d columns, "
                           "0..%d)",
                           path, o->label, s.ncol, s.ncol - 1);
@@ -1448,17 +1418,17 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
             if (header) {
                 char **names = malloc((size_t)s.ncol * sizeof(char *));
                 if (!names) {
-                    st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+                    st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
                     goto fail;
                 }
                 for (int j = 0; j < s.ncol; j++)
                     names[j] = (char *)rec_field(&r1, j);
                 join_names(list, sizeof list, names, s.ncol);
                 free(names);
-                st = fail(msg, CT_ERR_FORMAT, "%s: no column named '%s' (columns: %s)", path,
+                st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: no column named '%s' (columns: %s)", path,
                           shown(lab, o->label), list);
             } else {
-                st = fail(msg, CT_ERR_FORMAT,
+                st = ct_fail_msg(msg, CT_ERR_FORMAT,
                           "%s: no column named '%s' (the file has no header row; give the label "
                           "column by its 0-based index, 0..%d)",
                           path, shown(lab, o->label), s.ncol - 1);
@@ -1470,7 +1440,7 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
     }
     s.f = s.ncol - (s.label_col >= 0);
     if (s.f < 1) {
-        st = fail(msg, CT_ERR_FORMAT,
+        st = ct_fail_msg(msg, CT_ERR_FORMAT,
                   "%s:%ld: only one column, the labels; expected feature columns before it", path,
                   r1.line);
         goto fail;
@@ -1485,12 +1455,12 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
         if (k < 0) goto fail;
     }
     if (s.n == 0) {
-        st = fail(msg, CT_ERR_FORMAT, "%s:%ld: a header only, no data rows", path, r1.line);
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: a header only, no data rows", path, r1.line);
         goto fail;
     }
 
     if (!(d = calloc(1, sizeof *d))) {
-        st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
         goto fail;
     }
     snprintf(d->source, sizeof d->source, "%s", path);
@@ -1499,7 +1469,7 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
     s.X = NULL;
     d->features = s.f;
     if (!(d->feature_names = calloc((size_t)s.f, sizeof(char *)))) {
-        st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
         goto fail;
     }
     for (int j = 0, k = 0; j < s.ncol; j++) {
@@ -1507,8 +1477,8 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
         char buf[32];
         snprintf(buf, sizeof buf, "x%d", k);
         const char *nm = header && *rec_field(&r1, j) ? rec_field(&r1, j) : buf;
-        if (!(d->feature_names[k++] = dup_str(nm))) {
-            st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+        if (!(d->feature_names[k++] = ct_strdup(nm))) {
+            st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
             goto fail;
         }
     }
@@ -1569,7 +1539,7 @@ static double elem_value(const unsigned char *p, elem_type t) {
 static gzFile open_binary(const char *path, ct_status *st, char *msg) {
     errno = 0;
     gzFile f = gzopen(path, "rb");
-    if (!f) *st = fail(msg, CT_ERR_IO, "%s: cannot open: %s", path, errno_text(errno));
+    if (!f) *st = ct_fail_msg(msg, CT_ERR_IO, "%s: cannot open: %s", path, errno_text(errno));
     return f;
 }
 
@@ -1581,7 +1551,7 @@ static long long read_full(gzFile f, void *buf, size_t n, const char *path, char
         if (ask > (1u << 30)) ask = 1u << 30;
         int got = gzread(f, (unsigned char *)buf + have, (unsigned)ask);
         if (got < 0) {
-            fail(msg, CT_ERR_IO, "%s: read error: %s", path, gz_text(f));
+            ct_fail_msg(msg, CT_ERR_IO, "%s: read error: %s", path, gz_text(f));
             return -1;
         }
         if (got == 0) break;
@@ -1596,7 +1566,7 @@ static ct_status read_elems(gzFile f, const char *path, size_t count, elem_type 
                             int cols, float *out_f, double *out_d, size_t header, char *msg) {
     size_t want = count * (size_t)t.size, done = 0;
     unsigned char *buf = malloc(CHUNK);
-    if (!buf) return fail(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+    if (!buf) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
     ct_status st = CT_OK;
     size_t e = 0;
     while (done < want) {
@@ -1607,7 +1577,7 @@ static ct_status read_elems(gzFile f, const char *path, size_t count, elem_type 
             break;
         }
         if ((size_t)got < ask) {
-            st = fail(msg, CT_ERR_FORMAT,
+            st = ct_fail_msg(msg, CT_ERR_FORMAT,
                       "%s: truncated: expected %zu bytes of data after the %zu-byte header, found "
                       "%zu%s",
                       path, want, header, done + (size_t)got,
@@ -1622,7 +1592,7 @@ static ct_status read_elems(gzFile f, const char *path, size_t count, elem_type 
             }
             out_f[e] = (float)(v * scale);
             if (!isfinite(out_f[e])) {
-                st = fail(msg, CT_ERR_NUMERIC,
+                st = ct_fail_msg(msg, CT_ERR_NUMERIC,
                           "%s: row %zu, column %zu: expected a finite number, found %g%s", path,
                           e / (size_t)cols, e % (size_t)cols + 1, v,
                           isfinite(v) ? " (out of float range)" : "");
@@ -1666,17 +1636,17 @@ static ct_status idx_header(gzFile f, const char *path, int labels, array_hdr *h
     long long got = read_full(f, m, 4, path, msg);
     if (got < 0) return CT_ERR_IO;
     if (got < 4)
-        return fail(msg, CT_ERR_FORMAT,
+        return ct_fail_msg(msg, CT_ERR_FORMAT,
                     "%s: truncated IDX header: expected at least 4 bytes, found %lld", path, got);
     uint32_t magic = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
     if (m[0] != 0 || m[1] != 0 || !idx_type(m[2], &h->t) || m[3] < 1 || m[3] > MAX_DIMS)
-        return fail(msg, CT_ERR_FORMAT,
+        return ct_fail_msg(msg, CT_ERR_FORMAT,
                     "%s: not an IDX file: magic 0x%08X, expected %s (or another IDX type 0x08, "
                     "0x09, 0x0B, 0x0C, 0x0D, 0x0E in the third byte)",
                     path, magic, expect);
     h->ndim = m[3];
     if (labels ? h->ndim != 1 : h->ndim < 2)
-        return fail(msg, CT_ERR_FORMAT,
+        return ct_fail_msg(msg, CT_ERR_FORMAT,
                     "%s: IDX magic 0x%08X is an array of %d dimension%s; expected %s", path, magic,
                     h->ndim, h->ndim == 1 ? "" : "s", expect);
     unsigned char dm[4 * MAX_DIMS];
@@ -1684,7 +1654,7 @@ static ct_status idx_header(gzFile f, const char *path, int labels, array_hdr *h
     got = read_full(f, dm, need, path, msg);
     if (got < 0) return CT_ERR_IO;
     if ((size_t)got < need)
-        return fail(msg, CT_ERR_FORMAT,
+        return ct_fail_msg(msg, CT_ERR_FORMAT,
                     "%s: truncated IDX header: expected %zu bytes of dimensions, found %lld", path,
                     need, got);
     for (int i = 0; i < h->ndim; i++) {
@@ -1749,7 +1719,7 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
         size_t len = 0;
         for (long long i = 0; i < got && i < 6; i++)
             len += (size_t)snprintf(found + len, sizeof found - len, "%s%02X", i ? " " : "", m[i]);
-        return fail(msg, CT_ERR_FORMAT,
+        return ct_fail_msg(msg, CT_ERR_FORMAT,
                     "%s: not an NPY file: expected the magic \\x93NUMPY (93 4E 55 4D 50 59), found "
                     "%s",
                     path, got ? found : "an empty file");
@@ -1757,18 +1727,18 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
     int major = m[6], minor = m[7];
     size_t lenbytes = major == 1 ? 2 : (major == 2 || major == 3) ? 4 : 0;
     if (!lenbytes)
-        return fail(msg, CT_ERR_FORMAT,
+        return ct_fail_msg(msg, CT_ERR_FORMAT,
                     "%s: unsupported NPY version %d.%d (expected 1.0, 2.0 or 3.0)", path, major,
                     minor);
     got = read_full(f, m + 8, lenbytes, path, msg);
     if (got < 0) return CT_ERR_IO;
-    if ((size_t)got < lenbytes) return fail(msg, CT_ERR_FORMAT, "%s: truncated NPY header", path);
+    if ((size_t)got < lenbytes) return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: truncated NPY header", path);
     size_t hl = (size_t)m[8] | (size_t)m[9] << 8;
     if (lenbytes == 4) hl |= (size_t)m[10] << 16 | (size_t)m[11] << 24;
     if (hl > (1u << 24))
-        return fail(msg, CT_ERR_FORMAT, "%s: NPY header of %zu bytes is too long", path, hl);
+        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: NPY header of %zu bytes is too long", path, hl);
     char *hdr = malloc(hl + 1);
-    if (!hdr) return fail(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+    if (!hdr) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
     ct_status st = CT_OK;
     got = read_full(f, hdr, hl, path, msg);
     if (got < 0) {
@@ -1776,7 +1746,7 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
         goto done;
     }
     if ((size_t)got < hl) {
-        st = fail(msg, CT_ERR_FORMAT, "%s: truncated NPY header: expected %zu bytes, found %lld",
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: truncated NPY header: expected %zu bytes, found %lld",
                   path, hl, got);
         goto done;
     }
@@ -1788,11 +1758,11 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
     const char *v = dict_value(hdr, "descr");
     if (!v) {
         st =
-            fail(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'descr'): %s", path, shown(shdr, hdr));
+            ct_fail_msg(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'descr'): %s", path, shown(shdr, hdr));
         goto done;
     }
     if (*v != '\'' && *v != '"') {
-        st = fail(msg, CT_ERR_FORMAT,
+        st = ct_fail_msg(msg, CT_ERR_FORMAT,
                   "%s: unsupported dtype (a structured array); expected a plain numeric dtype",
                   path);
         goto done;
@@ -1802,7 +1772,7 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
         h->descr[i++] = *p;
     h->descr[i] = '\0';
     if (!npy_type(h->descr, &h->t)) {
-        st = fail(msg, CT_ERR_FORMAT,
+        st = ct_fail_msg(msg, CT_ERR_FORMAT,
                   "%s: unsupported dtype '%s' (expected a float type <f4 or <f8, an integer type "
                   "such as <i4, <i8 or |u1, or |b1)",
                   path, h->descr);
@@ -1810,12 +1780,12 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
     }
     v = dict_value(hdr, "fortran_order");
     if (!v || (strncmp(v, "True", 4) != 0 && strncmp(v, "False", 5) != 0)) {
-        st = fail(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'fortran_order'): %s", path,
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'fortran_order'): %s", path,
                   shown(shdr, hdr));
         goto done;
     }
     if (v[0] == 'T') {
-        st = fail(msg, CT_ERR_FORMAT,
+        st = ct_fail_msg(msg, CT_ERR_FORMAT,
                   "%s: fortran_order True is not supported; save a C-ordered array "
                   "(numpy.ascontiguousarray)",
                   path);
@@ -1824,7 +1794,7 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
     v = dict_value(hdr, "shape");
     if (!v || *v != '(') {
         st =
-            fail(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'shape'): %s", path, shown(shdr, hdr));
+            ct_fail_msg(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'shape'): %s", path, shown(shdr, hdr));
         goto done;
     }
     h->ndim = 0;
@@ -1836,7 +1806,7 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
         errno = 0;
         unsigned long long dim = strtoull(v, &end, 10);
         if (end == v || errno == ERANGE || *v == '-' || h->ndim == MAX_DIMS) {
-            st = fail(msg, CT_ERR_FORMAT, "%s: bad NPY shape (at most %d dimensions): %s", path,
+            st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: bad NPY shape (at most %d dimensions): %s", path,
                       MAX_DIMS, shown(shdr, hdr));
             goto done;
         }
@@ -1893,19 +1863,19 @@ static ct_status read_label_file(const char *path, double **vals, uint64_t *coun
     char shape[160];
     shape_text(shape, sizeof shape, &h);
     if (npy && !(h.ndim == 1 || (h.ndim == 2 && h.dims[1] == 1))) {
-        st = fail(msg, CT_ERR_FORMAT, "%s: labels must have shape (n,) or (n, 1), found %s", path,
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: labels must have shape (n,) or (n, 1), found %s", path,
                   shape);
         goto done;
     }
     if (h.dims[0] > INT_MAX) {
-        st = fail(msg, CT_ERR_FORMAT, "%s: too many labels (%llu)", path,
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: too many labels (%llu)", path,
                   (unsigned long long)h.dims[0]);
         goto done;
     }
     *count = h.dims[0];
     *is_int = h.t.kind != 'f';
     if (!(*vals = malloc((size_t)(*count ? *count : 1) * sizeof(double)))) {
-        st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
         goto done;
     }
     st = read_elems(f, path, (size_t)*count, h.t, 1.0, 1, NULL, *vals, h.header, msg);
@@ -1934,7 +1904,7 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
     char shape[160];
     shape_text(shape, sizeof shape, &h);
     if (h.ndim < 1) {
-        st = fail(msg, CT_ERR_FORMAT, "%s: a scalar array %s; expected (n, features)", path, shape);
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: a scalar array %s; expected (n, features)", path, shape);
         goto fail;
     }
     uint64_t feat = 1;
@@ -1943,18 +1913,18 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
         feat *= h.dims[i];
     }
     if (h.dims[0] == 0 || feat == 0) {
-        st = fail(msg, CT_ERR_FORMAT, "%s: an empty array %s; expected rows and features", path,
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: an empty array %s; expected rows and features", path,
                   shape);
         goto fail;
     }
     if (h.dims[0] > INT_MAX || feat > INT_MAX) {
-        st = fail(msg, CT_ERR_FORMAT, "%s: array %s too large (at most %d rows and features)", path,
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: array %s too large (at most %d rows and features)", path,
                   shape, INT_MAX);
         goto fail;
     }
     int n = (int)h.dims[0], nf = (int)feat;
     if (!(d = calloc(1, sizeof *d))) {
-        st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
         goto fail;
     }
     snprintf(d->source, sizeof d->source, "%s", path);
@@ -1962,7 +1932,7 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
     d->features = nf;
     size_t xb = cells_bytes((size_t)n, (size_t)nf, sizeof(float));
     if (!xb || !(d->X = malloc(xb)) || !(d->feature_names = numbered_names(nf, "x", 0))) {
-        st = fail(msg, CT_ERR_ALLOC, "%s: out of memory for an array %s", path, shape);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory for an array %s", path, shape);
         goto fail;
     }
     /* uint8 IDX images are pixels: scaled to [0, 1]; every other type is taken as it is. */
@@ -1972,7 +1942,7 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
 
     if (!o->labels_path) {
         if (o->require_labels) {
-            st = fail(msg, CT_ERR_ARG,
+            st = ct_fail_msg(msg, CT_ERR_ARG,
                       "%s: %s files hold no labels; give the labels file too (--labels)", path,
                       npy ? "NPY feature" : "IDX image");
             goto fail;
@@ -1983,12 +1953,12 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
         int is_int = 0;
         if ((st = read_label_file(o->labels_path, &lv, &count, &is_int, msg)) != CT_OK) goto fail;
         if (count != (uint64_t)n) {
-            st = fail(msg, CT_ERR_FORMAT, "%s: %llu labels for %d rows in %s", o->labels_path,
+            st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: %llu labels for %d rows in %s", o->labels_path,
                       (unsigned long long)count, n, path);
             goto fail;
         }
         if (!(items = malloc((size_t)n * sizeof *items))) {
-            st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", o->labels_path);
+            st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", o->labels_path);
             goto fail;
         }
         for (int i = 0; i < n; i++)
@@ -2039,20 +2009,20 @@ static int format_by_name(const char *path) {
 ct_status ct_data_load(ct_dataset **out, const char *source, const ct_data_opts *opts,
                        char msg[CT_MSG_LEN]) {
     if (msg) msg[0] = '\0';
-    if (!out) return fail(msg, CT_ERR_ARG, "ct_data_load: out is NULL");
+    if (!out) return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_load: out is NULL");
     *out = NULL;
-    if (!source || !*source) return fail(msg, CT_ERR_ARG, "no data source given");
+    if (!source || !*source) return ct_fail_msg(msg, CT_ERR_ARG, "no data source given");
     ct_data_opts def = {NULL, NULL, CT_TASK_AUTO, 0, NULL, 0, 1};
     const ct_data_opts *o = opts ? opts : &def;
     if (o->task != CT_TASK_AUTO && o->task != CT_TASK_CLASSIFICATION &&
         o->task != CT_TASK_REGRESSION)
-        return fail(msg, CT_ERR_ARG, "%s: unknown task %d", source, (int)o->task);
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: unknown task %d", source, (int)o->task);
     if (o->n_classes < 0 || (o->n_classes > 0 && !o->class_names))
-        return fail(msg, CT_ERR_ARG, "%s: %d class names given without names", source,
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: %d class names given without names", source,
                     o->n_classes);
     for (int i = 0; i < o->n_classes; i++)
         if (!o->class_names[i])
-            return fail(msg, CT_ERR_ARG, "%s: class name %d is NULL", source, i);
+            return ct_fail_msg(msg, CT_ERR_ARG, "%s: class name %d is NULL", source, i);
 
     /* A generator: the name before ':' is one of the generators. */
     size_t nlen = strcspn(source, ":");
@@ -2070,10 +2040,10 @@ ct_status ct_data_load(ct_dataset **out, const char *source, const ct_data_opts 
             for (int i = 0; i < N_GENS; i++)
                 len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
                                         gens[i].name);
-            char *nm = dup_str(source);
-            if (!nm) return fail(msg, CT_ERR_ALLOC, "out of memory");
+            char *nm = ct_strdup(source);
+            if (!nm) return ct_fail_msg(msg, CT_ERR_ALLOC, "out of memory");
             nm[nlen] = '\0';
-            ct_status st = fail(msg, CT_ERR_ARG,
+            ct_status st = ct_fail_msg(msg, CT_ERR_ARG,
                                 "%s: unknown generator '%s' and no such file (generators: %s)",
                                 source, shown(name, nm), list);
             free(nm);
@@ -2134,17 +2104,17 @@ fail:
 ct_status ct_data_split(const ct_dataset *d, double frac, uint64_t seed, ct_dataset **train,
                         ct_dataset **val, char msg[CT_MSG_LEN]) {
     if (msg) msg[0] = '\0';
-    if (!train || !val) return fail(msg, CT_ERR_ARG, "ct_data_split: train or val is NULL");
+    if (!train || !val) return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_split: train or val is NULL");
     *train = *val = NULL;
-    if (!d || d->n < 1 || !d->X) return fail(msg, CT_ERR_ARG, "ct_data_split: an empty dataset");
+    if (!d || d->n < 1 || !d->X) return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_split: an empty dataset");
     if (!(frac >= 0.0 && frac < 1.0))
-        return fail(msg, CT_ERR_ARG, "%s: the validation fraction must be in [0, 1), got %g",
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: the validation fraction must be in [0, 1), got %g",
                     d->source, frac);
     int n = d->n;
     long nv = lround(frac * n);
     if (frac > 0.0 && nv < 1) nv = 1;
     if (nv >= n)
-        return fail(msg, CT_ERR_ARG,
+        return ct_fail_msg(msg, CT_ERR_ARG,
                     "%s: a validation fraction of %g leaves no rows for training (%d rows)",
                     d->source, frac, n);
     ct_status st = CT_OK;
@@ -2152,7 +2122,7 @@ ct_status ct_data_split(const ct_dataset *d, double frac, uint64_t seed, ct_data
     int *ti = malloc((size_t)n * sizeof(int));
     unsigned char *in_val = calloc((size_t)n, 1);
     if (!perm || !ti || !in_val) {
-        st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", d->source);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", d->source);
         goto done;
     }
     rng r;
@@ -2177,7 +2147,7 @@ ct_status ct_data_split(const ct_dataset *d, double frac, uint64_t seed, ct_data
     if (!(*train = ds_rows(d, ti, nt)) || (nv > 0 && !(*val = ds_rows(d, perm, (int)nv)))) {
         ct_data_destroy(*train);
         *train = NULL;
-        st = fail(msg, CT_ERR_ALLOC, "%s: out of memory", d->source);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", d->source);
     }
 done:
     free(perm);
@@ -2188,11 +2158,11 @@ done:
 
 ct_status ct_scaler_fit(ct_scaler *s, const ct_dataset *d, char msg[CT_MSG_LEN]) {
     if (msg) msg[0] = '\0';
-    if (!s) return fail(msg, CT_ERR_ARG, "ct_scaler_fit: s is NULL");
+    if (!s) return ct_fail_msg(msg, CT_ERR_ARG, "ct_scaler_fit: s is NULL");
     s->features = 0;
     s->mean = s->std = NULL;
     if (!d || d->n < 1 || d->features < 1 || !d->X)
-        return fail(msg, CT_ERR_ARG, "ct_scaler_fit: an empty dataset");
+        return ct_fail_msg(msg, CT_ERR_ARG, "ct_scaler_fit: an empty dataset");
     int f = d->features;
     s->mean = malloc((size_t)f * sizeof(float));
     s->std = malloc((size_t)f * sizeof(float));
@@ -2201,7 +2171,7 @@ ct_status ct_scaler_fit(ct_scaler *s, const ct_dataset *d, char msg[CT_MSG_LEN])
         free(sum);
         free(sq);
         ct_scaler_free(s);
-        return fail(msg, CT_ERR_ALLOC, "%s: out of memory", d->source);
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", d->source);
     }
     for (size_t i = 0; i < (size_t)d->n; i++)
         for (int j = 0; j < f; j++)
@@ -2227,9 +2197,9 @@ ct_status ct_scaler_fit(ct_scaler *s, const ct_dataset *d, char msg[CT_MSG_LEN])
 ct_status ct_scaler_apply(const ct_scaler *s, ct_dataset *d, char msg[CT_MSG_LEN]) {
     if (msg) msg[0] = '\0';
     if (!s || !s->mean || !s->std || !d)
-        return fail(msg, CT_ERR_ARG, "ct_scaler_apply: the scaler or the dataset is missing");
+        return ct_fail_msg(msg, CT_ERR_ARG, "ct_scaler_apply: the scaler or the dataset is missing");
     if (s->features != d->features)
-        return fail(msg, CT_ERR_ARG, "%s: the scaler has %d features, the data %d", d->source,
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: the scaler has %d features, the data %d", d->source,
                     s->features, d->features);
     int f = d->features;
     for (size_t i = 0; i < (size_t)d->n; i++)

@@ -1,6 +1,7 @@
 /* Device layer: platform and device choice, context, queue, program build, kernel table,
  * OpenCL and CLBlast error names, kernel argument helpers. */
 #include "device.h"
+#include "strutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -160,19 +161,6 @@ static void vformat(char *dst, size_t n, const char *fmt, va_list ap) {
     if (k < 0) snprintf(dst, n, "(message could not be formatted)");
 }
 
-static ct_status msg_fail(char *msg, ct_status s, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static ct_status msg_fail(char *msg, ct_status s, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    if (msg) vformat(msg, CT_MSG_LEN, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 ct_status ct_fail(ct_device *dev, ct_status s, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -207,22 +195,22 @@ static ct_status enumerate(dev_ref **out, int *count, char *msg) {
     cl_uint np = 0;
     cl_int e = clGetPlatformIDs(0, NULL, &np);
     if (e == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (e == CL_SUCCESS && np == 0))
-        return msg_fail(msg, CT_ERR_NO_PLATFORM, "no OpenCL platform found (clGetPlatformIDs: %s); %s",
+        return ct_fail_msg(msg, CT_ERR_NO_PLATFORM, "no OpenCL platform found (clGetPlatformIDs: %s); %s",
                         e == CL_SUCCESS ? "0 platforms" : ct_cl_error_name(e), NO_PLATFORM_HINT);
     if (e != CL_SUCCESS)
-        return msg_fail(msg, CT_ERR_OPENCL, "listing OpenCL platforms: clGetPlatformIDs failed: %s (%d)",
+        return ct_fail_msg(msg, CT_ERR_OPENCL, "listing OpenCL platforms: clGetPlatformIDs failed: %s (%d)",
                         ct_cl_error_name(e), (int)e);
     cl_platform_id *plats = calloc(np, sizeof *plats);
     dev_ref *refs = NULL;
     int n = 0;
     ct_status st = CT_OK;
     if (!plats) {
-        st = msg_fail(msg, CT_ERR_ALLOC, "listing OpenCL platforms: out of host memory");
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "listing OpenCL platforms: out of host memory");
         goto fail;
     }
     e = clGetPlatformIDs(np, plats, NULL);
     if (e != CL_SUCCESS) {
-        st = msg_fail(msg, CT_ERR_OPENCL, "listing OpenCL platforms: clGetPlatformIDs failed: %s (%d)",
+        st = ct_fail_msg(msg, CT_ERR_OPENCL, "listing OpenCL platforms: clGetPlatformIDs failed: %s (%d)",
                       ct_cl_error_name(e), (int)e);
         goto fail;
     }
@@ -231,7 +219,7 @@ static ct_status enumerate(dev_ref **out, int *count, char *msg) {
         e = clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd);
         if (e == CL_DEVICE_NOT_FOUND || nd == 0) continue; /* a platform without devices */
         if (e != CL_SUCCESS) {
-            st = msg_fail(msg, CT_ERR_OPENCL, "listing devices of platform %u: clGetDeviceIDs failed: %s (%d)",
+            st = ct_fail_msg(msg, CT_ERR_OPENCL, "listing devices of platform %u: clGetDeviceIDs failed: %s (%d)",
                           p, ct_cl_error_name(e), (int)e);
             goto fail;
         }
@@ -240,14 +228,14 @@ static ct_status enumerate(dev_ref **out, int *count, char *msg) {
         if (!grown || !ids) {
             free(ids);
             if (grown) refs = grown;
-            st = msg_fail(msg, CT_ERR_ALLOC, "listing OpenCL devices: out of host memory");
+            st = ct_fail_msg(msg, CT_ERR_ALLOC, "listing OpenCL devices: out of host memory");
             goto fail;
         }
         refs = grown;
         e = clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, nd, ids, NULL);
         if (e != CL_SUCCESS) {
             free(ids);
-            st = msg_fail(msg, CT_ERR_OPENCL, "listing devices of platform %u: clGetDeviceIDs failed: %s (%d)",
+            st = ct_fail_msg(msg, CT_ERR_OPENCL, "listing devices of platform %u: clGetDeviceIDs failed: %s (%d)",
                           p, ct_cl_error_name(e), (int)e);
             goto fail;
         }
@@ -390,7 +378,7 @@ static ct_status list_all(dev_ref **refs_out, ct_device_info **out, int *count, 
     ct_device_info *infos = calloc(n > 0 ? (size_t)n : 1, sizeof *infos);
     if (!infos) {
         free(refs);
-        return msg_fail(msg, CT_ERR_ALLOC, "listing OpenCL devices: out of host memory");
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "listing OpenCL devices: out of host memory");
     }
     for (int i = 0; i < n; i++) {
         fill_info(&infos[i], i, refs[i].platform, refs[i].device);
@@ -477,14 +465,14 @@ static ct_status pick(const ct_device_info *infos, int n, const char *sel, const
     char all[1024];
     describe_all(infos, n, all, sizeof all);
     if (n == 0)
-        return msg_fail(msg, CT_ERR_NO_DEVICE,
+        return ct_fail_msg(msg, CT_ERR_NO_DEVICE,
                         "no OpenCL device found on any platform; %s", NO_PLATFORM_HINT);
     if (!sel || !*sel) return *chosen = ct_device_default(infos, n), CT_OK;
     if (all_digits(sel)) {
         errno = 0;
         long v = strtol(sel, NULL, 10);
         if (errno == 0 && v >= 0 && v < n) return *chosen = (int)v, CT_OK;
-        return msg_fail(msg, CT_ERR_NO_DEVICE,
+        return ct_fail_msg(msg, CT_ERR_NO_DEVICE,
                         "no OpenCL device with index %s (%s); there %s %d: %s", sel, origin,
                         n == 1 ? "is" : "are", n, all);
     }
@@ -493,7 +481,7 @@ static ct_status pick(const ct_device_info *infos, int n, const char *sel, const
         if (!ci_equal(sel, types[t])) continue;
         for (int i = 0; i < n; i++)
             if (!strcmp(infos[i].type, types[t])) return *chosen = i, CT_OK;
-        return msg_fail(msg, CT_ERR_NO_DEVICE,
+        return ct_fail_msg(msg, CT_ERR_NO_DEVICE,
                         "no OpenCL %s device (%s); devices: %s%s", types[t], origin, all,
                         t == 1 ? "; for a CPU device, apt-get install pocl-opencl-icd" : "");
     }
@@ -501,7 +489,7 @@ static ct_status pick(const ct_device_info *infos, int n, const char *sel, const
         if (ci_contains(infos[i].name, sel)) return *chosen = i, CT_OK;
     for (int i = 0; i < n; i++)
         if (ci_contains(infos[i].platform, sel)) return *chosen = i, CT_OK;
-    return msg_fail(msg, CT_ERR_NO_DEVICE,
+    return ct_fail_msg(msg, CT_ERR_NO_DEVICE,
                     "no OpenCL device matches '%s' (%s: an index, gpu, cpu, accelerator or part of "
                     "a device name); devices: %s",
                     sel, origin, all);
@@ -633,7 +621,7 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
     }
     ct_gemm_backend gemm;
     if (!parse_gemm_env(&gemm))
-        return msg_fail(msg, CT_ERR_ARG, "CLTRAIN_GEMM='%s' is not one of auto, clblast, own",
+        return ct_fail_msg(msg, CT_ERR_ARG, "CLTRAIN_GEMM='%s' is not one of auto, clblast, own",
                         getenv("CLTRAIN_GEMM"));
 
     dev_ref *refs = NULL;
@@ -647,7 +635,7 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
 
     ct_device *dev = calloc(1, sizeof *dev);
     if (!dev) {
-        st = msg_fail(msg, CT_ERR_ALLOC, "opening a device: out of host memory");
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "opening a device: out of host memory");
         goto fail;
     }
     dev->platform = refs[chosen].platform;

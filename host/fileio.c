@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "fileio.h"
+#include "strutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,31 +17,10 @@
 
 #define TMP_ATTEMPTS 64
 
-static void set_msg(char *msg, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void set_msg(char *msg, const char *fmt, ...) {
-    if (!msg) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, CT_MSG_LEN, fmt, ap);
-    va_end(ap);
-}
-
-static char *dup_str(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 /* The folder holding path: "dir/sub" for "dir/sub/x", "/" for "/x", "." for "x". */
 static char *dir_of(const char *path) {
     const char *slash = strrchr(path, '/');
-    if (!slash) return dup_str(".");
+    if (!slash) return ct_strdup(".");
     size_t n = (size_t)(slash - path);
     if (n == 0) n = 1; /* "/x" */
     char *d = malloc(n + 1);
@@ -74,38 +54,38 @@ static void release(ct_atomic_file *a) {
 
 ct_status ct_atomic_begin(ct_atomic_file *a, const char *path, char msg[CT_MSG_LEN]) {
     if (!a) {
-        set_msg(msg, "ct_atomic_begin: no file struct given");
+        ct_set_msg(msg, "ct_atomic_begin: no file struct given");
         return CT_ERR_ARG;
     }
     memset(a, 0, sizeof *a);
     if (!path || !*path) {
-        set_msg(msg, "cannot write a file: the path is empty");
+        ct_set_msg(msg, "cannot write a file: the path is empty");
         return CT_ERR_ARG;
     }
     size_t plen = strlen(path);
     if (path[plen - 1] == '/') {
-        set_msg(msg, "cannot write %s: the path names a folder, not a file", path);
+        ct_set_msg(msg, "cannot write %s: the path names a folder, not a file", path);
         return CT_ERR_IO;
     }
     struct stat st;
     int exists = stat(path, &st) == 0;
     if (exists && S_ISDIR(st.st_mode)) {
-        set_msg(msg, "cannot write %s: it is a folder, not a file", path);
+        ct_set_msg(msg, "cannot write %s: it is a folder, not a file", path);
         return CT_ERR_IO;
     }
     if (exists && !S_ISREG(st.st_mode)) {
-        set_msg(msg, "cannot write %s: it exists and is not a regular file (a device or pipe?)",
+        ct_set_msg(msg, "cannot write %s: it exists and is not a regular file (a device or pipe?)",
                 path);
         return CT_ERR_IO;
     }
     ct_status st_out = CT_ERR_ALLOC;
     int fd = -1;
     char *dir = NULL;
-    a->path = dup_str(path);
+    a->path = ct_strdup(path);
     size_t cap = plen + 64;
     a->tmp = malloc(cap);
     if (!a->path || !a->tmp) {
-        set_msg(msg, "cannot write %s: out of memory", path);
+        ct_set_msg(msg, "cannot write %s: out of memory", path);
         goto fail;
     }
     int err = 0;
@@ -121,14 +101,14 @@ ct_status ct_atomic_begin(ct_atomic_file *a, const char *path, char msg[CT_MSG_L
         dir = dir_of(path);
         struct stat ds;
         if (err == ENOENT && dir && (stat(dir, &ds) != 0 || !S_ISDIR(ds.st_mode)))
-            set_msg(msg, "cannot write %s: the folder %s does not exist", path, dir);
+            ct_set_msg(msg, "cannot write %s: the folder %s does not exist", path, dir);
         else if (err == ENOTDIR && dir)
-            set_msg(msg, "cannot write %s: %s is not a folder", path, dir);
+            ct_set_msg(msg, "cannot write %s: %s is not a folder", path, dir);
         else if (err == EEXIST)
-            set_msg(msg, "cannot write %s: no unused temporary name after %d attempts", path,
+            ct_set_msg(msg, "cannot write %s: no unused temporary name after %d attempts", path,
                     TMP_ATTEMPTS);
         else
-            set_msg(msg, "cannot write %s: %s", path, strerror(err));
+            ct_set_msg(msg, "cannot write %s: %s", path, strerror(err));
         goto fail;
     }
     /* keep the permissions of the file being replaced (e.g. 0600) */
@@ -139,7 +119,7 @@ ct_status ct_atomic_begin(ct_atomic_file *a, const char *path, char msg[CT_MSG_L
         close(fd);
         unlink(a->tmp);
         st_out = err == ENOMEM ? CT_ERR_ALLOC : CT_ERR_IO;
-        set_msg(msg, "cannot write %s: %s", path, strerror(err));
+        ct_set_msg(msg, "cannot write %s: %s", path, strerror(err));
         goto fail;
     }
     free(dir);
@@ -167,7 +147,7 @@ static void sync_dir(const char *path) {
 ct_status ct_atomic_commit(ct_atomic_file *a, char msg[CT_MSG_LEN]) {
     int saved = errno;
     if (!a || !a->f || !a->path || !a->tmp) {
-        set_msg(msg, "ct_atomic_commit: no file is open (begin failed or already committed)");
+        ct_set_msg(msg, "ct_atomic_commit: no file is open (begin failed or already committed)");
         ct_atomic_abort(a);
         return CT_ERR_ARG;
     }
@@ -185,7 +165,7 @@ ct_status ct_atomic_commit(ct_atomic_file *a, char msg[CT_MSG_LEN]) {
     a->f = NULL;
     if (!err && rename(a->tmp, a->path) != 0) err = errno;
     if (err) {
-        set_msg(msg, "cannot write %s: %s", a->path, what ? what : strerror(err));
+        ct_set_msg(msg, "cannot write %s: %s", a->path, what ? what : strerror(err));
         unlink(a->tmp);
         release(a);
         return err == ENOMEM ? CT_ERR_ALLOC : CT_ERR_IO;
@@ -207,28 +187,28 @@ ct_status ct_read_file(const char *path, char **data, size_t *len, size_t max_le
     if (data) *data = NULL;
     if (len) *len = 0;
     if (!path || !*path || !data || !len) {
-        set_msg(msg, "ct_read_file: %s", !path || !*path ? "the path is empty" : "no output");
+        ct_set_msg(msg, "ct_read_file: %s", !path || !*path ? "the path is empty" : "no output");
         return CT_ERR_ARG;
     }
     ct_status st = CT_ERR_IO;
     char *buf = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        set_msg(msg, "cannot read %s: %s", path, strerror(errno));
+        ct_set_msg(msg, "cannot read %s: %s", path, strerror(errno));
         return CT_ERR_IO;
     }
     struct stat sb;
     if (fstat(fileno(f), &sb) != 0) {
-        set_msg(msg, "cannot read %s: %s", path, strerror(errno));
+        ct_set_msg(msg, "cannot read %s: %s", path, strerror(errno));
         goto fail;
     }
     if (S_ISDIR(sb.st_mode)) {
-        set_msg(msg, "cannot read %s: it is a folder, not a file", path);
+        ct_set_msg(msg, "cannot read %s: it is a folder, not a file", path);
         goto fail;
     }
     if (max_len > SIZE_MAX / 2) max_len = SIZE_MAX / 2;
     if (S_ISREG(sb.st_mode) && sb.st_size > 0 && (uintmax_t)sb.st_size > (uintmax_t)max_len) {
-        set_msg(msg, "%s is %jd bytes, more than the limit of %zu bytes", path,
+        ct_set_msg(msg, "%s is %jd bytes, more than the limit of %zu bytes", path,
                 (intmax_t)sb.st_size, max_len);
         goto fail;
     }
@@ -251,14 +231,14 @@ ct_status ct_read_file(const char *path, char **data, size_t *len, size_t max_le
         n += got;
         if (got == 0) {
             if (ferror(f)) {
-                set_msg(msg, "cannot read %s: %s", path, strerror(errno));
+                ct_set_msg(msg, "cannot read %s: %s", path, strerror(errno));
                 goto fail;
             }
             break;
         }
     }
     if (n > max_len) {
-        set_msg(msg, "%s is more than the limit of %zu bytes", path, max_len);
+        ct_set_msg(msg, "%s is more than the limit of %zu bytes", path, max_len);
         goto fail;
     }
     buf[n] = '\0';
@@ -268,7 +248,7 @@ ct_status ct_read_file(const char *path, char **data, size_t *len, size_t max_le
     return CT_OK;
 oom:
     st = CT_ERR_ALLOC;
-    set_msg(msg, "cannot read %s: out of memory", path);
+    ct_set_msg(msg, "cannot read %s: out of memory", path);
 fail:
     free(buf);
     fclose(f);

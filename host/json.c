@@ -8,6 +8,7 @@
  * Nesting deeper than CT_JSON_MAX_DEPTH is refused, so hostile input cannot exhaust the stack.
  * Duplicate keys are kept in document order; ct_json_get returns the first. */
 #include "json.h"
+#include "strutil.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -95,31 +96,6 @@ static int peek(const parser *p) { return p->pos < p->len ? (unsigned char)p->s[
 
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
 
-/* The length (2..4) of the well-formed UTF-8 sequence at s[0..avail), or 0 when it is not one
- * (overlong forms, surrogates and code points above U+10FFFF are not well-formed). */
-static size_t utf8_seq(const unsigned char *s, size_t avail) {
-    unsigned char c = s[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (avail < n) return 0;
-    if (s[1] < lo || s[1] > hi) return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    return n;
-}
 
 static size_t utf8_encode(unsigned long cp, char out[4]) {
     if (cp < 0x80) {
@@ -240,7 +216,7 @@ static int parse_string(parser *p, char **out) {
             goto fail;
         }
         if (c >= 0x80) {
-            size_t n = utf8_seq((const unsigned char *)p->s + p->pos, p->len - p->pos);
+            size_t n = ct_utf8_seq((const unsigned char *)p->s + p->pos, p->len - p->pos);
             if (n == 0) {
                 fail_at(p, p->pos, "invalid UTF-8 byte 0x%02X in a string", (unsigned)c);
                 goto fail;

@@ -10,6 +10,7 @@
  * break the line; a run of one point is drawn as a dot. Every number written is finite and
  * every text is XML-escaped (invalid UTF-8 and control characters are replaced). */
 #include "plot.h"
+#include "strutil.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -34,44 +35,7 @@ static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"
                                       "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 #define N_COLOURS ((int)(sizeof palette / sizeof palette[0]))
 
-static void set_msg(char *msg, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void set_msg(char *msg, const char *fmt, ...) {
-    if (!msg) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, CT_MSG_LEN, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- text ------------------------------------------------------------------------------- */
-
-/* The length of the well-formed UTF-8 sequence at s, or 0. */
-static size_t utf8_seq(const unsigned char *s) {
-    unsigned char c = s[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (s[1] < lo || s[1] > hi) return 0; /* also stops at the NUL */
-    for (size_t i = 2; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    return n;
-}
 
 /* Writes s as XML character data / attribute text. */
 static void xml_text(FILE *f, const char *s) {
@@ -79,7 +43,7 @@ static void xml_text(FILE *f, const char *s) {
     while (*p) {
         unsigned char c = *p;
         if (c >= 0x80) {
-            size_t n = utf8_seq(p);
+            size_t n = ct_utf8_seq(p, strlen((const char *)p));
             if (n == 0) {
                 fputc('?', f);
                 p++;
@@ -519,18 +483,18 @@ static int draw_panel(FILE *f, const ct_plot_panel *p, double ox, double pw, int
 static ct_status check_args(const char *path, const ct_plot_panel *panels, int n_panels,
                             char *msg) {
     if (!path || !*path) {
-        set_msg(msg, "plot: the path is empty");
+        ct_set_msg(msg, "plot: the path is empty");
         return CT_ERR_ARG;
     }
     if (!panels || n_panels < 1 || n_panels > 2) {
-        set_msg(msg, "plot %s: %d panels, expected 1 or 2", path, n_panels);
+        ct_set_msg(msg, "plot %s: %d panels, expected 1 or 2", path, n_panels);
         return CT_ERR_ARG;
     }
     for (int i = 0; i < n_panels; i++) {
         const ct_plot_panel *p = &panels[i];
         const char *pt = p->title ? p->title : "";
         if (p->n < 0 || (p->n > 0 && !p->x) || p->n_series < 0 || (p->n_series > 0 && !p->series)) {
-            set_msg(msg,
+            ct_set_msg(msg,
                     "plot %s: panel %d '%s' has %d x values and %d series, and a missing "
                     "array",
                     path, i + 1, pt, p->n, p->n_series);
@@ -540,7 +504,7 @@ static ct_status check_args(const char *path, const ct_plot_panel *panels, int n
             const ct_series *se = &p->series[s];
             const char *sn = se->name ? se->name : "";
             if (se->n < 0 || (se->n > 0 && !se->y) || se->n > p->n) {
-                set_msg(msg,
+                ct_set_msg(msg,
                         "plot %s: panel '%s', series '%s' has %d values%s, the panel has %d "
                         "x values",
                         path, pt, sn, se->n, se->n > 0 && !se->y ? " but no array" : "", p->n);
@@ -579,7 +543,7 @@ ct_status ct_plot_svg(const char *path, const char *title, const ct_plot_panel *
     for (int i = 0; i < n_panels; i++) {
         if (!draw_panel(f, &panels[i], pw * i, pw, i, &colour_next)) {
             ct_atomic_abort(&a);
-            set_msg(msg, "cannot write %s: out of memory", path);
+            ct_set_msg(msg, "cannot write %s: out of memory", path);
             return CT_ERR_ALLOC;
         }
     }

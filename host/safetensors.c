@@ -15,6 +15,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "safetensors.h"
+#include "strutil.h"
 
 #include <errno.h>
 #include <math.h>
@@ -36,26 +37,6 @@
 #define ST_MAX_HEADER (100u * 1024u * 1024u) /* 100 MB: larger headers are refused */
 #define ST_MAX_INT 9007199254740992.0        /* 2^53: integers exact in a double */
 #define ST_NAME_SHOW 80                      /* tensor names in messages are cut to this */
-
-static void set_msg(char *msg, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void set_msg(char *msg, const char *fmt, ...) {
-    if (!msg) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, CT_MSG_LEN, fmt, ap);
-    va_end(ap);
-}
-
-static char *dup_str(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
 
 /* A name as it may appear in a message: control characters become '?', long names are cut
  * (at a character boundary) and end in "...". */
@@ -139,28 +120,28 @@ static ct_status check_write_args(const char *path, const ct_st_tensor *tensors,
     char nm[ST_NAME_SHOW + 4];
     if (n_tensors < 0 || n_meta < 0 || (n_tensors > 0 && !tensors) ||
         (n_meta > 0 && (!meta_keys || !meta_values))) {
-        set_msg(msg, "%s: bad arguments (%d tensors, %d metadata entries)", path, n_tensors,
+        ct_set_msg(msg, "%s: bad arguments (%d tensors, %d metadata entries)", path, n_tensors,
                 n_meta);
         return CT_ERR_ARG;
     }
     for (int i = 0; i < n_tensors; i++) {
         const ct_st_tensor *t = &tensors[i];
         if (!t->name) {
-            set_msg(msg, "%s: tensor %d has no name", path, i);
+            ct_set_msg(msg, "%s: tensor %d has no name", path, i);
             return CT_ERR_ARG;
         }
         show_name(t->name, nm);
         if (strcmp(t->name, "__metadata__") == 0) {
-            set_msg(msg, "%s: a tensor may not be called '__metadata__'", path);
+            ct_set_msg(msg, "%s: a tensor may not be called '__metadata__'", path);
             return CT_ERR_ARG;
         }
         for (int j = 0; j < i; j++)
             if (strcmp(tensors[j].name, t->name) == 0) {
-                set_msg(msg, "%s: tensor '%s' is given twice", path, nm);
+                ct_set_msg(msg, "%s: tensor '%s' is given twice", path, nm);
                 return CT_ERR_ARG;
             }
         if (t->ndim < 0 || t->ndim > CT_ST_MAX_DIMS) {
-            set_msg(msg, "%s: tensor '%s' has %d dimensions, expected 0 to %d", path, nm, t->ndim,
+            ct_set_msg(msg, "%s: tensor '%s' has %d dimensions, expected 0 to %d", path, nm, t->ndim,
                     CT_ST_MAX_DIMS);
             return CT_ERR_ARG;
         }
@@ -168,7 +149,7 @@ static ct_status check_write_args(const char *path, const ct_st_tensor *tensors,
         for (int d = 0; d < t->ndim; d++) {
             size_t dim = t->shape[d] > 0 ? (size_t)t->shape[d] : 1;
             if (t->shape[d] < 0 || count > SIZE_MAX / 8 / dim) {
-                set_msg(msg, "%s: tensor '%s' has a bad shape: dimension %d is %lld", path, nm, d,
+                ct_set_msg(msg, "%s: tensor '%s' has a bad shape: dimension %d is %lld", path, nm, d,
                         (long long)t->shape[d]);
                 return CT_ERR_ARG;
             }
@@ -177,25 +158,25 @@ static ct_status check_write_args(const char *path, const ct_st_tensor *tensors,
         if (count != t->count) {
             char sh[128];
             show_shape(t->shape, t->ndim, sh);
-            set_msg(msg, "%s: tensor '%s' has count %zu but its shape %s holds %zu", path, nm,
+            ct_set_msg(msg, "%s: tensor '%s' has count %zu but its shape %s holds %zu", path, nm,
                     t->count, sh, count);
             return CT_ERR_ARG;
         }
         if (count > 0 && !t->data) {
-            set_msg(msg, "%s: tensor '%s' has no data", path, nm);
+            ct_set_msg(msg, "%s: tensor '%s' has no data", path, nm);
             return CT_ERR_ARG;
         }
     }
     for (int i = 0; i < n_meta; i++) {
         if (!meta_keys[i] || !meta_values[i]) {
-            set_msg(msg, "%s: metadata entry %d has no %s", path, i,
+            ct_set_msg(msg, "%s: metadata entry %d has no %s", path, i,
                     meta_keys[i] ? "value" : "key");
             return CT_ERR_ARG;
         }
         for (int j = 0; j < i; j++)
             if (strcmp(meta_keys[j], meta_keys[i]) == 0) {
                 show_name(meta_keys[i], nm);
-                set_msg(msg, "%s: metadata key '%s' is given twice", path, nm);
+                ct_set_msg(msg, "%s: metadata key '%s' is given twice", path, nm);
                 return CT_ERR_ARG;
             }
     }
@@ -206,7 +187,7 @@ ct_status ct_st_write(const char *path, const ct_st_tensor *tensors, int n_tenso
                       char *const *meta_keys, char *const *meta_values, int n_meta,
                       char msg[CT_MSG_LEN]) {
     if (!path || !*path) {
-        set_msg(msg, "ct_st_write: the path is empty");
+        ct_set_msg(msg, "ct_st_write: the path is empty");
         return CT_ERR_ARG;
     }
     ct_status st = check_write_args(path, tensors, n_tensors, meta_keys, meta_values, n_meta, msg);
@@ -247,7 +228,7 @@ ct_status ct_st_write(const char *path, const ct_st_tensor *tensors, int n_tenso
     while (!h.oom && h.n % 8 != 0)
         sb_str(&h, " "); /* data starts at a multiple of 8 */
     if (h.oom) {
-        set_msg(msg, "cannot write %s: out of memory for the header", path);
+        ct_set_msg(msg, "cannot write %s: out of memory for the header", path);
         st = CT_ERR_ALLOC;
         goto fail;
     }
@@ -266,7 +247,7 @@ ct_status ct_st_write(const char *path, const ct_st_tensor *tensors, int n_tenso
     free(h.b);
     return ct_atomic_commit(&a, msg);
 write_error:
-    set_msg(msg, "cannot write %s: %s", path, errno ? strerror(errno) : "a write failed");
+    ct_set_msg(msg, "cannot write %s: %s", path, errno ? strerror(errno) : "a write failed");
     st = CT_ERR_IO;
 fail:
     ct_atomic_abort(&a);
@@ -343,7 +324,7 @@ static ct_status check_entry(const char *path, const char *key, const ct_json *v
     show_name(key, nm);
     e->key = key;
     if (val->type != CT_JSON_OBJECT) {
-        set_msg(msg,
+        ct_set_msg(msg,
                 "%s: tensor '%s': expected an object with dtype, shape and data_offsets, "
                 "found %s",
                 path, nm, type_name(val));
@@ -354,11 +335,11 @@ static ct_status check_entry(const char *path, const char *key, const ct_json *v
     const ct_json *offs = ct_json_get(val, "data_offsets");
     const char *missing = !dtype ? "dtype" : !shape ? "shape" : !offs ? "data_offsets" : NULL;
     if (missing) {
-        set_msg(msg, "%s: tensor '%s': the entry has no \"%s\"", path, nm, missing);
+        ct_set_msg(msg, "%s: tensor '%s': the entry has no \"%s\"", path, nm, missing);
         return CT_ERR_FORMAT;
     }
     if (dtype->type != CT_JSON_STRING) {
-        set_msg(msg, "%s: tensor '%s': dtype is %s, expected a string such as \"F32\"", path, nm,
+        ct_set_msg(msg, "%s: tensor '%s': dtype is %s, expected a string such as \"F32\"", path, nm,
                 type_name(dtype));
         return CT_ERR_FORMAT;
     }
@@ -369,17 +350,17 @@ static ct_status check_entry(const char *path, const char *key, const ct_json *v
     } else {
         char dt[ST_NAME_SHOW + 4];
         show_name(dtype->string, dt);
-        set_msg(msg, "%s: tensor '%s': dtype '%s' is not supported (F32 and F64 are)", path, nm,
+        ct_set_msg(msg, "%s: tensor '%s': dtype '%s' is not supported (F32 and F64 are)", path, nm,
                 dt);
         return CT_ERR_FORMAT;
     }
     if (shape->type != CT_JSON_ARRAY) {
-        set_msg(msg, "%s: tensor '%s': shape is %s, expected an array of sizes", path, nm,
+        ct_set_msg(msg, "%s: tensor '%s': shape is %s, expected an array of sizes", path, nm,
                 type_name(shape));
         return CT_ERR_FORMAT;
     }
     if (shape->count > CT_ST_MAX_DIMS) {
-        set_msg(msg, "%s: tensor '%s': shape has %zu dimensions, at most %d are supported", path,
+        ct_set_msg(msg, "%s: tensor '%s': shape has %zu dimensions, at most %d are supported", path,
                 nm, shape->count, CT_ST_MAX_DIMS);
         return CT_ERR_FORMAT;
     }
@@ -390,10 +371,10 @@ static ct_status check_entry(const char *path, const char *key, const ct_json *v
         const ct_json *s = &shape->items[d];
         if (!is_count(s)) {
             if (s->type == CT_JSON_NUMBER)
-                set_msg(msg, "%s: tensor '%s': shape[%d] is %.17g, expected a whole number >= 0",
+                ct_set_msg(msg, "%s: tensor '%s': shape[%d] is %.17g, expected a whole number >= 0",
                         path, nm, d, s->number);
             else
-                set_msg(msg, "%s: tensor '%s': shape[%d] is %s, expected a whole number >= 0", path,
+                ct_set_msg(msg, "%s: tensor '%s': shape[%d] is %s, expected a whole number >= 0", path,
                         nm, d, type_name(s));
             return CT_ERR_FORMAT;
         }
@@ -407,26 +388,26 @@ static ct_status check_entry(const char *path, const char *key, const ct_json *v
     char sh[128];
     show_shape(e->shape, e->ndim, sh);
     if (overflow) {
-        set_msg(msg, "%s: tensor '%s': shape %s has more elements than memory can hold", path, nm,
+        ct_set_msg(msg, "%s: tensor '%s': shape %s has more elements than memory can hold", path, nm,
                 sh);
         return CT_ERR_FORMAT;
     }
     e->count = (size_t)count;
     if (offs->type != CT_JSON_ARRAY || offs->count != 2 || !is_count(&offs->items[0]) ||
         !is_count(&offs->items[1])) {
-        set_msg(msg, "%s: tensor '%s': data_offsets must be [begin, end] with whole numbers >= 0",
+        ct_set_msg(msg, "%s: tensor '%s': data_offsets must be [begin, end] with whole numbers >= 0",
                 path, nm);
         return CT_ERR_FORMAT;
     }
     e->begin = (unsigned long long)offs->items[0].number;
     e->end = (unsigned long long)offs->items[1].number;
     if (e->begin > e->end) {
-        set_msg(msg, "%s: tensor '%s': data_offsets [%llu, %llu] are reversed (begin after end)",
+        ct_set_msg(msg, "%s: tensor '%s': data_offsets [%llu, %llu] are reversed (begin after end)",
                 path, nm, e->begin, e->end);
         return CT_ERR_FORMAT;
     }
     if (e->end > data_size) {
-        set_msg(msg,
+        ct_set_msg(msg,
                 "%s: tensor '%s': data_offsets [%llu, %llu] reach past the end of the data "
                 "section (%llu bytes); the file is truncated or the header is wrong",
                 path, nm, e->begin, e->end, data_size);
@@ -434,7 +415,7 @@ static ct_status check_entry(const char *path, const char *key, const ct_json *v
     }
     unsigned long long need = count * (unsigned long long)e->elem;
     if (e->end - e->begin != need) {
-        set_msg(msg,
+        ct_set_msg(msg,
                 "%s: tensor '%s': data_offsets [%llu, %llu] need %llu bytes but the shape %s of "
                 "%s needs %llu",
                 path, nm, e->begin, e->end, e->end - e->begin, sh, dtype->string, need);
@@ -454,12 +435,12 @@ static ct_status read_data(FILE *f, const char *path, off_t data_start, const en
     show_name(e->key, nm);
     t->data = malloc(e->count ? e->count * sizeof(float) : sizeof(float));
     if (!t->data) {
-        set_msg(msg, "%s: tensor '%s': out of memory for %zu floats", path, nm, e->count);
+        ct_set_msg(msg, "%s: tensor '%s': out of memory for %zu floats", path, nm, e->count);
         return CT_ERR_ALLOC;
     }
     if (e->count == 0) return CT_OK;
     if (fseeko(f, data_start + (off_t)e->begin, SEEK_SET) != 0) {
-        set_msg(msg, "cannot read %s: %s", path, strerror(errno));
+        ct_set_msg(msg, "cannot read %s: %s", path, strerror(errno));
         return CT_ERR_IO;
     }
     if (e->elem == 4) {
@@ -478,9 +459,9 @@ static ct_status read_data(FILE *f, const char *path, off_t data_start, const en
     return CT_OK;
 short_read:
     if (ferror(f))
-        set_msg(msg, "cannot read %s: %s", path, strerror(errno));
+        ct_set_msg(msg, "cannot read %s: %s", path, strerror(errno));
     else
-        set_msg(msg, "%s: tensor '%s': the file ended while reading its data (did it change?)",
+        ct_set_msg(msg, "%s: tensor '%s': the file ended while reading its data (did it change?)",
                 path, nm);
     return ferror(f) ? CT_ERR_IO : CT_ERR_FORMAT;
 }
@@ -488,7 +469,7 @@ short_read:
 ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
     if (out) *out = NULL;
     if (!path || !*path || !out) {
-        set_msg(msg, "ct_st_read: %s", !out ? "no output" : "the path is empty");
+        ct_set_msg(msg, "ct_st_read: %s", !out ? "no output" : "the path is empty");
         return CT_ERR_ARG;
     }
     ct_status st = CT_ERR_FORMAT;
@@ -501,17 +482,17 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
 
     FILE *f = fopen(path, "rb");
     if (!f) {
-        set_msg(msg, "cannot read %s: %s", path, strerror(errno));
+        ct_set_msg(msg, "cannot read %s: %s", path, strerror(errno));
         return CT_ERR_IO;
     }
     struct stat sb;
     if (fstat(fileno(f), &sb) != 0) {
-        set_msg(msg, "cannot read %s: %s", path, strerror(errno));
+        ct_set_msg(msg, "cannot read %s: %s", path, strerror(errno));
         st = CT_ERR_IO;
         goto fail;
     }
     if (S_ISDIR(sb.st_mode) || !S_ISREG(sb.st_mode)) {
-        set_msg(msg, "cannot read %s: it is %s, not a regular file", path,
+        ct_set_msg(msg, "cannot read %s: it is %s, not a regular file", path,
                 S_ISDIR(sb.st_mode) ? "a folder" : "a device or pipe");
         st = CT_ERR_IO;
         goto fail;
@@ -519,14 +500,14 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
     unsigned long long size = (unsigned long long)sb.st_size;
     unsigned char len8[8];
     if (size < 8) {
-        set_msg(msg,
+        ct_set_msg(msg,
                 "%s: the file is %llu bytes, too short for a safetensors file (it starts with an "
                 "8-byte header length)",
                 path, size);
         goto fail;
     }
     if (fread(len8, 1, 8, f) != 8) {
-        set_msg(msg, "cannot read %s: %s", path, ferror(f) ? strerror(errno) : "file ended");
+        ct_set_msg(msg, "cannot read %s: %s", path, ferror(f) ? strerror(errno) : "file ended");
         st = CT_ERR_IO;
         goto fail;
     }
@@ -534,14 +515,14 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
     for (int k = 7; k >= 0; k--)
         hlen = (hlen << 8) | len8[k];
     if (hlen > ST_MAX_HEADER) {
-        set_msg(msg,
+        ct_set_msg(msg,
                 "%s: the header length %llu is absurd (more than 100 MB); is this a safetensors "
                 "file?",
                 path, hlen);
         goto fail;
     }
     if (hlen > size - 8) {
-        set_msg(msg,
+        ct_set_msg(msg,
                 "%s: the header length %llu is larger than the rest of the file (%llu bytes); "
                 "the file is truncated or not a safetensors file",
                 path, hlen, size - 8);
@@ -549,23 +530,23 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
     }
     header = malloc((size_t)hlen + 1);
     if (!header) {
-        set_msg(msg, "%s: out of memory for a header of %llu bytes", path, hlen);
+        ct_set_msg(msg, "%s: out of memory for a header of %llu bytes", path, hlen);
         st = CT_ERR_ALLOC;
         goto fail;
     }
     if (fread(header, 1, (size_t)hlen, f) != (size_t)hlen) {
-        set_msg(msg, "cannot read %s: %s", path, ferror(f) ? strerror(errno) : "file ended");
+        ct_set_msg(msg, "cannot read %s: %s", path, ferror(f) ? strerror(errno) : "file ended");
         st = CT_ERR_IO;
         goto fail;
     }
     char jerr[512];
     root = ct_json_parse(header, (size_t)hlen, jerr, sizeof jerr);
     if (!root) {
-        set_msg(msg, "%s: the header is not valid JSON: %s", path, jerr);
+        ct_set_msg(msg, "%s: the header is not valid JSON: %s", path, jerr);
         goto fail;
     }
     if (root->type != CT_JSON_OBJECT) {
-        set_msg(msg, "%s: the header is %s, expected a JSON object", path, type_name(root));
+        ct_set_msg(msg, "%s: the header is %s, expected a JSON object", path, type_name(root));
         goto fail;
     }
     unsigned long long data_size = size - 8 - hlen;
@@ -580,7 +561,7 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
         for (size_t i = 1; i < root->count; i++)
             if (strcmp(keys[i - 1], keys[i]) == 0) {
                 show_name(keys[i], nm);
-                set_msg(msg, "%s: the header names '%s' twice", path, nm);
+                ct_set_msg(msg, "%s: the header names '%s' twice", path, nm);
                 goto fail;
             }
     }
@@ -589,14 +570,14 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
     size_t n_meta = meta ? meta->count : 0;
     size_t n_tensors = root->count - (meta ? 1 : 0);
     if (n_tensors > 1000000000u || n_meta > 1000000000u) {
-        set_msg(msg, "%s: the header lists too many entries", path);
+        ct_set_msg(msg, "%s: the header lists too many entries", path);
         goto fail;
     }
     file = calloc(1, sizeof *file);
     if (!file) goto oom;
     if (meta) {
         if (meta->type != CT_JSON_OBJECT) {
-            set_msg(msg, "%s: __metadata__ is %s, expected an object of strings", path,
+            ct_set_msg(msg, "%s: __metadata__ is %s, expected an object of strings", path,
                     type_name(meta));
             goto fail;
         }
@@ -606,12 +587,12 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
         for (size_t i = 0; i < n_meta; i++) {
             if (meta->items[i].type != CT_JSON_STRING) {
                 show_name(meta->keys[i], nm);
-                set_msg(msg, "%s: __metadata__ '%s' is %s, expected a string", path, nm,
+                ct_set_msg(msg, "%s: __metadata__ '%s' is %s, expected a string", path, nm,
                         type_name(&meta->items[i]));
                 goto fail;
             }
-            file->meta_keys[i] = dup_str(meta->keys[i]);
-            file->meta_values[i] = dup_str(meta->items[i].string);
+            file->meta_keys[i] = ct_strdup(meta->keys[i]);
+            file->meta_values[i] = ct_strdup(meta->items[i].string);
             file->n_meta = (int)i + 1;
             if (!file->meta_keys[i] || !file->meta_values[i]) goto oom;
         }
@@ -633,7 +614,7 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
     /* Overlapping ranges are allowed, but a header that maps the same bytes into very many
      * tensors could make a small file ask for terabytes. */
     if (total > 4 * data_size + (1ull << 20)) {
-        set_msg(msg,
+        ct_set_msg(msg,
                 "%s: the tensors overlap so much that they need %llu bytes from a data section "
                 "of %llu; refusing",
                 path, total, data_size);
@@ -647,7 +628,7 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
         const entry *e = &entries[i];
         ct_st_tensor *t = &file->tensors[i];
         file->n_tensors = (int)i + 1;
-        t->name = dup_str(e->key);
+        t->name = ct_strdup(e->key);
         if (!t->name) goto oom;
         t->ndim = e->ndim;
         memcpy(t->shape, e->shape, sizeof t->shape);
@@ -663,7 +644,7 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
     *out = file;
     return CT_OK;
 oom:
-    set_msg(msg, "%s: out of memory", path);
+    ct_set_msg(msg, "%s: out of memory", path);
     st = CT_ERR_ALLOC;
 fail:
     ct_st_free(file);

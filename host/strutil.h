@@ -1,0 +1,27 @@
+/* Small helpers shared by the host modules: messages, strings, UTF-8. */
+#ifndef CT_STRUTIL_H
+#define CT_STRUTIL_H
+
+#include <stddef.h>
+
+#include "cltrain.h"
+
+#if defined(__GNUC__)
+#define CT_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CT_PRINTF(f, a)
+#endif
+
+/* Formats into msg (CT_MSG_LEN bytes; nothing when msg is NULL). */
+void ct_set_msg(char *msg, const char *fmt, ...) CT_PRINTF(2, 3);
+/* The same, returning st: `return ct_fail_msg(msg, CT_ERR_IO, "cannot read %s", path);` */
+ct_status ct_fail_msg(char *msg, ct_status st, const char *fmt, ...) CT_PRINTF(3, 4);
+/* A malloc'ed copy, or NULL. */
+char *ct_strdup(const char *s);
+/* Frees n strings and the array (accepts NULL). */
+void ct_free_strings(char **v, int n);
+/* The length (2..4) of the well-formed UTF-8 sequence at s[0..avail), or 0 when it is not one
+ * (overlong forms, surrogates and code points above U+10FFFF are not well-formed). */
+size_t ct_utf8_seq(const unsigned char *s, size_t avail);
+
+#endif
