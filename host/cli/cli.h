@@ -28,6 +28,8 @@ int cli_float(const char *name, const char *v, double lo, double hi, int lo_open
 /* "64,32" -> up to max ints in [lo, hi]; returns the count, 0 after an error. */
 int cli_int_list(const char *name, const char *v, int *out, int max, int lo, int hi);
 
+/* --backend opencl|reference: *reference = 0 or 1; 0 after printing an error. */
+int cli_backend(const char *v, int *reference);
 /* Prints the one-line error of a library status with its message. */
 int cli_fail(const char *msg);
 

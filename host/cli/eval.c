@@ -46,12 +46,7 @@ int cmd_eval(int argc, char **argv, const char *device) {
             if (!(v = cli_value(argc, argv, &i, "--batch")) || !cli_int("--batch", v, 1, 1 << 20, &batch))
                 return CLI_USAGE;
         } else if (cli_is(a, "--backend")) {
-            if (!(v = cli_value(argc, argv, &i, "--backend"))) return CLI_USAGE;
-            if (strcmp(v, "opencl") && strcmp(v, "reference")) {
-                cli_error("option --backend expects opencl or reference, got '%s'", v);
-                return CLI_USAGE;
-            }
-            reference = !strcmp(v, "reference");
+            if (!(v = cli_value(argc, argv, &i, "--backend")) || !cli_backend(v, &reference)) return CLI_USAGE;
         } else {
             cli_error("eval: unknown option '%s' (see cltrain eval --help)", a);
             return CLI_USAGE;

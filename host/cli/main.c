@@ -91,6 +91,15 @@ int cli_int_list(const char *name, const char *v, int *out, int max, int lo, int
     return n;
 }
 
+int cli_backend(const char *v, int *reference) {
+    if (strcmp(v, "opencl") && strcmp(v, "reference")) {
+        cli_error("option --backend expects opencl or reference, got '%s'", v);
+        return 0;
+    }
+    *reference = !strcmp(v, "reference");
+    return 1;
+}
+
 int cli_fail(const char *msg) {
     cli_error("%s", msg);
     return CLI_FAIL;

@@ -356,9 +356,7 @@ static int parse(int argc, char **argv, options *o) {
         } else if (VAL("--min-delta")) {
             if (!cli_float("--min-delta", v, 0, 1e30, 0, &o->min_delta)) return 0;
         } else if (VAL("--backend")) {
-            if (!strcmp(v, "reference")) o->reference = 1;
-            else if (!strcmp(v, "opencl")) o->reference = 0;
-            else return cli_error("option --backend expects opencl or reference, got '%s'", v), 0;
+            if (!cli_backend(v, &o->reference)) return 0;
         } else if (VAL("--save")) {
             o->save = v;
         } else if (VAL("--log")) {
