@@ -23,7 +23,7 @@ const char *ct_check_op_name(ct_check_op op) {
         "loss",          "dropout_forward",  "dropout_backward",      "optim_step",
         "sum_squares",   "reduce_sum",       "gather_rows",           "argmax_correct",
         "binary_correct", "fill",            "scale",                 "gather_perm",
-        "axpy"};
+        "axpy",          "dead_units"};
     return (op >= 0 && op < CT_CHECK_COUNT) ? names[op] : "?";
 }
 
@@ -588,6 +588,32 @@ static void run_helpers(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_
         }
         free(labels);
         snprintf(r->what, sizeof r->what, "%s B=%d C=%d", ct_check_op_name(c->op), B, C);
+    } else if (c->op == CT_CHECK_DEAD_UNITS) {
+        /* columns of three kinds: dead (<= 0 everywhere, exact zeros included; a third of them
+         * all zero as relu leaves them), alive in one row only, and random */
+        int B = c->M, N = c->N;
+        size_t n = (size_t)B * N;
+        float *A = rand_fill(a, rg, n, 1.0f);
+        int32_t start = below(rg, 1000), got = 0, want;
+        if (a->fail) return;
+        for (int j = 0; j < N; j++) {
+            int kind = below(rg, 3), row = below(rg, B);
+            for (int i = 0; i < B; i++) {
+                float *v = &A[(size_t)i * N + j];
+                if (kind == 0)
+                    *v = j % 3 == 0 || below(rg, 4) == 0 ? 0.0f : -fabsf(*v);
+                else if (kind == 1)
+                    *v = i == row ? fabsf(*v) : -fabsf(*v);
+            }
+        }
+        to_double(da(a, A), A, n);
+        int ia = pool_add(p, n, A, 0), ic = pool_add(p, 1, &start, 1);
+        if (p->st == CT_OK) p->st = ct_dead_units(dev, at(p, ic), at(p, ia), B, N);
+        if (pool_read(p, ic, &got)) {
+            want = start + ref_dead_units(da(a, A), B, N);
+            compare_int(r, "count", &got, &want, 1);
+        }
+        snprintf(r->what, sizeof r->what, "dead_units B=%d N=%d", B, N);
     } else {
         size_t n = (size_t)c->N;
         float value = c->alpha != 0 ? c->alpha : 0.75f;

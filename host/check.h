@@ -31,6 +31,7 @@ typedef enum ct_check_op {
     CT_CHECK_SCALE,
     CT_CHECK_GATHER_PERM,
     CT_CHECK_AXPY,
+    CT_CHECK_DEAD_UNITS, /* B = M, N = N */
     CT_CHECK_COUNT
 } ct_check_op;
 

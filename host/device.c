@@ -566,9 +566,17 @@ static ct_status build_program(ct_device *dev) {
     if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clCreateProgramWithSource", "building kernels");
     dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
     dev->gemm_ts = dev->info.max_work_group >= 256 ? 16 : dev->info.max_work_group >= 64 ? 8 : 4;
-    char opts[256];
-    snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_GEMM_TS=%zu",
-             dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts);
+    char opts[512];
+    int used = snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_GEMM_TS=%zu",
+                        dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts);
+    /* Test-only faults: CLTRAIN_FAULT=act_backward builds a deliberately wrong kernel, so the
+     * tests can show that gradcheck and --verify catch it. */
+    const char *fault = getenv("CLTRAIN_FAULT");
+    if (fault && *fault) {
+        if (strcmp(fault, "act_backward"))
+            return ct_fail(dev, CT_ERR_ARG, "CLTRAIN_FAULT='%s' is not a known test fault (act_backward)", fault);
+        snprintf(opts + used, sizeof opts - (size_t)used, " -DCT_FAULT_ACT_BACKWARD");
+    }
     e = clBuildProgram(dev->program, 1, &dev->id, opts, NULL, NULL);
     if (e != CL_SUCCESS) {
         size_t log_len = 0;

@@ -233,6 +233,9 @@ struct ct_net {
     int has_best;
     slot_data slots[CT_SLOT_COUNT];
     char err[CT_MSG_LEN];
+    /* ct_net_layer_stats: per layer {mean, sum of squares, dead count (int), grad sum of
+     * squares}, allocated on the first call */
+    cl_mem stats;
 };
 
 static ct_status net_fail(ct_net *net, ct_status s, const char *fmt, ...)
@@ -283,6 +286,7 @@ void ct_net_destroy(ct_net *net) {
     cl_mem mems[] = {net->params, net->grads, net->m, net->v, net->best, net->acts, net->deltas, net->scratch, net->losses};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         if (mems[i]) clReleaseMemObject(mems[i]);
+    if (net->stats) clReleaseMemObject(net->stats);
     free(net->hp);
     free(net->hg);
     free(net->hm);
@@ -741,6 +745,47 @@ ct_status ct_net_read_losses(ct_net *net, int from, int n, float *losses) {
     return CT_OK;
 }
 
+ct_status ct_net_read_tensor(ct_net *net, ct_tensor_kind kind, int layer, int Bn, float *out,
+                             size_t *count) {
+    const ct_arch *a = &net->arch;
+    if (kind != CT_T_LOSS && kind != CT_T_PARAMS && kind != CT_T_M && kind != CT_T_V &&
+        (layer < 0 || layer >= a->n_layers))
+        return net_fail(net, CT_ERR_ARG, "no layer %d", layer);
+    if (Bn < 1 || Bn > net->max_batch) return net_fail(net, CT_ERR_ARG, "batch of %d rows", Bn);
+    cl_mem m = NULL;
+    const double *h = NULL;
+    size_t off = 0, n = 0;
+    switch (kind) {
+    case CT_T_Z:
+    case CT_T_A:
+        if (kind == CT_T_A && layer + 1 == a->n_layers)
+            return net_fail(net, CT_ERR_ARG, "the output layer's activation is fused into the loss");
+        m = net->acts, h = net->hacts, off = kind == CT_T_Z ? net->off_z[layer] : net->off_a[layer];
+        n = (size_t)Bn * a->sizes[layer + 1];
+        break;
+    case CT_T_LOSS:
+        if (layer < 0 || (size_t)layer >= net->n_loss_slots) return net_fail(net, CT_ERR_ARG, "no loss slot %d", layer);
+        m = net->losses, h = net->hlosses, off = (size_t)layer, n = 1;
+        break;
+    case CT_T_GRAD_W:
+        m = net->grads, h = net->hg, off = net->lay.w_off[layer], n = (size_t)a->sizes[layer] * a->sizes[layer + 1];
+        break;
+    case CT_T_GRAD_B:
+        m = net->grads, h = net->hg, off = net->lay.b_off[layer], n = (size_t)a->sizes[layer + 1];
+        break;
+    case CT_T_PARAMS: m = net->params, h = net->hp, n = net->lay.n_params; break;
+    case CT_T_M: m = net->m, h = net->hm, n = net->lay.n_params; break;
+    case CT_T_V: m = net->v, h = net->hv, n = net->lay.n_params; break;
+    }
+    if (net->dev) {
+        DTRY(ct_buffer_read(net->dev, m, off * sizeof(float), n * sizeof(float), out));
+    } else {
+        for (size_t i = 0; i < n; i++) out[i] = (float)h[off + i];
+    }
+    *count = n;
+    return CT_OK;
+}
+
 /* softmax / sigmoid of the logits, in place, for predictions */
 static void output_activation(const ct_arch *a, float *z, int n) {
     int C = a->sizes[a->n_layers];
@@ -808,6 +853,86 @@ ct_status ct_net_restore(ct_net *net) {
                             ct_cl_error_name(e));
     } else {
         memcpy(net->hp, net->hbest, n * sizeof(double));
+    }
+    return CT_OK;
+}
+
+/* ---- per-layer statistics ------------------------------------------------------------------ */
+
+/* Floats per layer in net->stats: mean, sum of squares, dead count (int bits), grad sum of
+ * squares. */
+#define STATS_PER_LAYER 4
+
+/* The activations of layer l after a forward pass: A of a hidden layer, the logits Z of the
+ * output layer. A unit of a relu-like hidden layer (relu, leaky_relu, elu, gelu) is dead when
+ * its pre-activation Z is <= 0 on every row: for these four f(z) <= 0 exactly when z <= 0, and
+ * Z does not depend on f's rounding near 0 (gelu of a tiny z can underflow to 0). The standard
+ * deviation on the device comes from E[x^2] - mean^2 in float (a summary: it loses digits when
+ * |mean| >> std); the reference uses two passes in double. The gradient norm is that of the
+ * weights' gradient the optimizer received in the last step (l2 term included, before
+ * clipping). */
+ct_status ct_net_layer_stats(ct_net *net, int slot, int Bn, ct_layer_stats *out) {
+    if (slot < 0 || slot >= CT_SLOT_COUNT)
+        return net_fail(net, CT_ERR_ARG, "layer statistics: unknown data slot %d", slot);
+    slot_data *s = &net->slots[slot];
+    const ct_arch *a = &net->arch;
+    int L = a->n_layers;
+    if (!s->n)
+        return net_fail(net, CT_ERR_ARG, "layer statistics: no data uploaded to slot %d", slot);
+    if (Bn < 1 || Bn > net->max_batch || Bn > s->n)
+        return net_fail(net, CT_ERR_ARG,
+                        "layer statistics on %d rows: need 1 to %d (the batch size), at most the "
+                        "slot's %d rows", Bn, net->max_batch, s->n);
+    ct_status st;
+    if (net->dev) {
+        if (!net->stats && (st = alloc_dev(net, &net->stats, STATS_PER_LAYER * CT_MAX_LAYERS,
+                                           "the layer statistics")) != CT_OK)
+            return st;
+        if ((st = forward(net, s->X, 0, NULL, Bn, 0, 0, 0)) != CT_OK) return st;
+        ct_buf part = B(net->scratch, net->off_partials);
+        for (int l = 0; l < L; l++) {
+            int N = a->sizes[l + 1], n = Bn * N, last = l + 1 == L;
+            size_t act = last ? net->off_z[l] : net->off_a[l], base = (size_t)STATS_PER_LAYER * l;
+            DTRY(ct_reduce_sum(net->dev, B(net->stats, base), B(net->acts, act), n, 1.0f / (float)n,
+                               0));
+            DTRY(ct_sum_squares(net->dev, B(net->stats, base + 1), part, B(net->acts, act), n));
+            /* the dead count: int 0 has the bits of 0.0f */
+            DTRY(ct_fill(net->dev, B(net->stats, base + 2), 0.0f, 1));
+            if (!last && relu_like(a->act[l]))
+                DTRY(ct_dead_units(net->dev, B(net->stats, base + 2), B(net->acts, net->off_z[l]),
+                                   Bn, N));
+            DTRY(ct_sum_squares(net->dev, B(net->stats, base + 3), part,
+                                B(net->grads, net->lay.w_off[l]), a->sizes[l] * N));
+        }
+        float h[STATS_PER_LAYER * CT_MAX_LAYERS];
+        DTRY(ct_buffer_read(net->dev, net->stats, 0, (size_t)STATS_PER_LAYER * L * sizeof(float),
+                            h));
+        for (int l = 0; l < L; l++) {
+            const float *v = h + STATS_PER_LAYER * l;
+            int N = a->sizes[l + 1];
+            int32_t dead;
+            memcpy(&dead, &v[2], sizeof dead);
+            double mean = v[0], var = (double)v[1] / ((double)Bn * N) - mean * mean;
+            out[l].act_mean = mean;
+            out[l].act_std = var > 0 ? sqrt(var) : 0;
+            out[l].dead_frac = (double)dead / N;
+            out[l].grad_norm = sqrt((double)v[3]);
+        }
+        return CT_OK;
+    }
+    if ((st = forward(net, NULL, 0, s->hX, Bn, 0, 0, 0)) != CT_OK) return st;
+    for (int l = 0; l < L; l++) {
+        int N = a->sizes[l + 1], n = Bn * N, last = l + 1 == L;
+        const double *x = net->hacts + (last ? net->off_z[l] : net->off_a[l]);
+        double mean = ref_sum(x, n) / n, var = 0;
+        for (int i = 0; i < n; i++)
+            var += (x[i] - mean) * (x[i] - mean);
+        out[l].act_mean = mean;
+        out[l].act_std = sqrt(var / n);
+        out[l].dead_frac = !last && relu_like(a->act[l])
+                               ? (double)ref_dead_units(net->hacts + net->off_z[l], Bn, N) / N
+                               : 0;
+        out[l].grad_norm = sqrt(ref_sum_squares(net->hg + net->lay.w_off[l], a->sizes[l] * N));
     }
     return CT_OK;
 }

@@ -118,6 +118,35 @@ ct_status ct_net_read_metrics(ct_net *net, float *losses, int n, long long *corr
 ct_status ct_net_read_losses(ct_net *net, int from, int n, float *losses);
 /* Outputs (probabilities for ce/bce, values for mse/huber) of n host rows: (n, outputs). */
 ct_status ct_net_predict(ct_net *net, const float *X, int n, float *out);
+/* The internal tensors of the last step, for live verification: read as floats. */
+typedef enum ct_tensor_kind {
+    CT_T_Z = 0,  /* layer's pre-activation (B, out) */
+    CT_T_A,      /* hidden layer's activation (B, out) */
+    CT_T_LOSS,   /* the loss slot `layer` (1) */
+    CT_T_GRAD_W, /* layer's weight gradient (out, in) */
+    CT_T_GRAD_B, /* layer's bias gradient (out) */
+    CT_T_PARAMS, /* every parameter (n_params) */
+    CT_T_M,      /* optimizer state m (n_params) */
+    CT_T_V       /* optimizer state v (n_params) */
+} ct_tensor_kind;
+
+/* Reads one tensor into out (room for its count); *count gets the number of floats. */
+ct_status ct_net_read_tensor(ct_net *net, ct_tensor_kind kind, int layer, int B, float *out,
+                             size_t *count);
+
+/* Per-layer statistics for --stats: activations of the current parameters on rows [0, B) of a
+ * slot (no dropout; the output layer's logits for the last layer), and the norm of the weight
+ * gradient of the last training step. Computed on the device; one read. */
+typedef struct ct_layer_stats {
+    double act_mean;  /* mean of the layer's activations */
+    double act_std;   /* their standard deviation (population) */
+    double dead_frac; /* fraction of units whose activation is <= 0 on every row (relu-like
+                       * layers; 0 for others) */
+    double grad_norm; /* ||dL/dW|| of the last step (0 before any step) */
+} ct_layer_stats;
+
+ct_status ct_net_layer_stats(ct_net *net, int slot, int B, ct_layer_stats *out /* n_layers */);
+
 /* Keeps a copy of the parameters on the device (for early stopping) / restores it. */
 ct_status ct_net_snapshot(ct_net *net);
 ct_status ct_net_restore(ct_net *net);

@@ -737,3 +737,21 @@ ct_status ct_scale(ct_device *dev, ct_buf x, float alpha, int n) {
     ct_arg_uint(&a, (cl_uint)n);
     return ct_args_launch1(&a, (size_t)n);
 }
+
+ct_status ct_dead_units(ct_device *dev, ct_buf count, ct_buf A, int B, int N) {
+    static const char op[] = "ct_dead_units";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "B", B));
+    TRY(need_pos(dev, op, "N", N));
+    TRY(need_fits(dev, op, "B x N", B, N));
+    TRY(need_buf(dev, op, "count", count));
+    TRY(need_buf(dev, op, "A", A));
+    ct_args a = ct_args_begin(dev, CT_K_dead_units);
+    ct_arg_mem(&a, count.mem);
+    ct_arg_uint(&a, u32(count.off));
+    ct_arg_mem(&a, A.mem);
+    ct_arg_uint(&a, u32(A.off));
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    return ct_args_launch1(&a, (size_t)N);
+}

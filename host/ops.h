@@ -190,4 +190,9 @@ ct_status ct_fill(ct_device *dev, ct_buf x, float value, int n);
 /* x[0..n) *= alpha */
 ct_status ct_scale(ct_device *dev, ct_buf x, float alpha, int n);
 
+/* count[0] += number of columns j whose every row has A[i][j] <= 0 (dead units; int counter) */
+ct_status ct_dead_units(ct_device *dev, ct_buf count, // (1) int
+                        ct_buf A,                     // (B, N)
+                        int B, int N);
+
 #endif

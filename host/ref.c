@@ -355,3 +355,14 @@ void ref_epoch_rows(int *rows, int B, int start, int n, int shuffle, uint64_t se
 void ref_axpy(double *y, const double *x, double a, int n) {
     for (int i = 0; i < n; i++) y[i] += a * x[i];
 }
+
+/* count of columns j with A[i][j] <= 0 for every row i: units that never fire */
+int ref_dead_units(const double *A, int B, int N) {
+    int count = 0;
+    for (int j = 0; j < N; j++) {
+        int dead = 1;
+        for (int i = 0; i < B && dead; i++) dead = A[(size_t)i * N + j] <= 0.0;
+        count += dead;
+    }
+    return count;
+}

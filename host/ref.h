@@ -67,4 +67,7 @@ int ref_argmax_correct(const double *Z, const int *labels, int B, int C);
 /* elements with (Z > 0) == (T > 0.5) */
 int ref_binary_correct(const double *Z, const double *T, int n);
 
+/* columns j with A[i][j] <= 0 on every row i (a NaN keeps a column alive) */
+int ref_dead_units(const double *A, int B, int N);
+
 #endif

@@ -109,6 +109,95 @@ double ct_schedule_lr(const ct_schedule *s, double lr, double lr_scale, int epoc
     return v;
 }
 
+/* ---- live verification ------------------------------------------------------------------- */
+
+/* Copies params, m and v from the device engine into the reference engine. */
+static ct_status sync_ref(ct_net *net, ct_net *ref, float *buf, char *msg) {
+    ct_status st;
+    if ((st = ct_net_get_params(net, buf)) || (st = ct_net_set_params(ref, buf)) ||
+        (st = ct_net_get_state(net, 0, buf)) || (st = ct_net_set_state(ref, 0, buf)) ||
+        (st = ct_net_get_state(net, 1, buf)) || (st = ct_net_set_state(ref, 1, buf)))
+        snprintf(msg, CT_MSG_LEN, "verify: %s%s", ct_net_error(net), ct_net_error(ref));
+    return st;
+}
+
+/* Compares one tensor of both engines into a report row. */
+static ct_status compare_tensor(ct_net *net, ct_net *ref, ct_tensor_kind k, int layer, int B, float *bd,
+                                float *br, ct_verify_report *rep, const char *op, char *msg) {
+    size_t nd = 0, nr = 0;
+    ct_status st;
+    if ((st = ct_net_read_tensor(net, k, layer, B, bd, &nd)) || (st = ct_net_read_tensor(ref, k, layer, B, br, &nr))) {
+        snprintf(msg, CT_MSG_LEN, "verify: %s%s", ct_net_error(net), ct_net_error(ref));
+        return st;
+    }
+    ct_verify_row *r = &rep->rows[rep->n++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->op, sizeof r->op, "%s", op);
+    double rmax = 0;
+    for (size_t i = 0; i < nr; i++) rmax = fmax(rmax, fabs((double)br[i]));
+    for (size_t i = 0; i < nd; i++) {
+        double e = fabs((double)bd[i] - br[i]);
+        if (isnan(e)) e = INFINITY;
+        r->max_abs = fmax(r->max_abs, e);
+        if (fabs((double)br[i]) >= 1e-3 * rmax && br[i] != 0) r->max_rel = fmax(r->max_rel, e / fabs((double)br[i]));
+    }
+    r->scaled = rmax > 0 ? r->max_abs / rmax : r->max_abs;
+    return CT_OK;
+}
+
+/* Runs step t on the reference too and compares forward, loss, gradients and the update. */
+static ct_status verify_step(ct_net *net, const ct_train_opts *o, int start, int rows, int epoch, long long t,
+                             float lr, int b, ct_verify_report *rep, float *bd, float *br, char *msg) {
+    ct_net *ref = o->verify_ref;
+    const ct_arch *a = ct_net_arch(net);
+    ct_status st = ct_net_train_step(ref, CT_SLOT_TRAIN, start, rows, o->seed, (uint64_t)epoch, t, lr, o->l2, b);
+    if (st) {
+        snprintf(msg, CT_MSG_LEN, "verify: the reference step failed: %s", ct_net_error(ref));
+        return st;
+    }
+    memset(rep, 0, sizeof *rep);
+    rep->step = t;
+    char op[96];
+    int L = a->n_layers;
+    for (int l = 0; l < L && !st; l++) {
+        snprintf(op, sizeof op, "layer %d forward: dense + bias (z)", l);
+        st = compare_tensor(net, ref, CT_T_Z, l, rows, bd, br, rep, op, msg);
+        if (!st && l + 1 < L) {
+            snprintf(op, sizeof op, "layer %d forward: %s%s (a)", l, ct_act_name(a->act[l]),
+                     a->dropout[l] > 0 ? " + dropout" : "");
+            st = compare_tensor(net, ref, CT_T_A, l, rows, bd, br, rep, op, msg);
+        }
+    }
+    if (!st) {
+        snprintf(op, sizeof op, "loss: %s", ct_loss_name(a->loss));
+        st = compare_tensor(net, ref, CT_T_LOSS, b, rows, bd, br, rep, op, msg);
+    }
+    for (int l = L - 1; l >= 0 && !st; l--) {
+        if (l + 1 < L)
+            snprintf(op, sizeof op, "layer %d backward: dense input grad + %s backward -> weight grad", l,
+                     ct_act_name(a->act[l]));
+        else
+            snprintf(op, sizeof op, "layer %d backward: %s gradient -> weight grad", l, ct_loss_name(a->loss));
+        st = compare_tensor(net, ref, CT_T_GRAD_W, l, rows, bd, br, rep, op, msg);
+        snprintf(op, sizeof op, "layer %d backward: bias grad", l);
+        if (!st) st = compare_tensor(net, ref, CT_T_GRAD_B, l, rows, bd, br, rep, op, msg);
+    }
+    if (!st) st = compare_tensor(net, ref, CT_T_PARAMS, 0, rows, bd, br, rep, "optimizer step: parameters", msg);
+    if (!st) st = compare_tensor(net, ref, CT_T_M, 0, rows, bd, br, rep, "optimizer step: state m", msg);
+    if (!st) st = compare_tensor(net, ref, CT_T_V, 0, rows, bd, br, rep, "optimizer step: state v", msg);
+    if (st) return st;
+    if (o->on_verify) o->on_verify(rep, o->user);
+    for (int i = 0; i < rep->n; i++)
+        if (!(rep->rows[i].scaled <= o->verify_tol)) {
+            snprintf(msg, CT_MSG_LEN,
+                     "verify: step %lld: %s differs from the reference: max |diff| %.3g is %.3g of the tensor's "
+                     "largest value (tolerance %g)",
+                     t, rep->rows[i].op, rep->rows[i].max_abs, rep->rows[i].scaled, o->verify_tol);
+            return CT_ERR_NUMERIC;
+        }
+    return CT_OK;
+}
+
 /* ---- loop -------------------------------------------------------------------------------- */
 
 static double weighted_mean(const float *losses, int nb, int n, int batch, int *bad) {
@@ -180,18 +269,40 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
     const ct_arch *a = ct_net_arch(net);
     int outs = a->sizes[a->n_layers];
     ct_status st = CT_OK;
+    /* live verification: two host buffers as large as the largest tensor, and a report */
+    float *vd = NULL, *vr = NULL;
+    ct_verify_report *rep = NULL;
+    if (o->verify_every > 0) {
+        const ct_layout *lay = ct_net_layout(net);
+        size_t big = lay->n_params;
+        for (int l = 0; l < a->n_layers; l++)
+            if ((size_t)batch * a->sizes[l + 1] > big) big = (size_t)batch * a->sizes[l + 1];
+        vd = malloc(big * sizeof(float));
+        vr = malloc(big * sizeof(float));
+        rep = malloc(sizeof *rep);
+        if (!o->verify_ref || !vd || !vr || !rep) {
+            snprintf(msg, CT_MSG_LEN, o->verify_ref ? "out of host memory" : "verify: no reference engine");
+            st = o->verify_ref ? CT_ERR_ALLOC : CT_ERR_ARG;
+            goto done;
+        }
+    }
     for (int epoch = state->epoch + 1; epoch <= o->epochs; epoch++) {
         double t0 = now_seconds();
         double lr = 0;
         for (int b = 0; b < nb; b++) {
             int start = b * batch, rows = n - start < batch ? n - start : batch;
             lr = ct_schedule_lr(&o->schedule, o->lr, state->lr_scale, epoch, o->epochs, b, nb);
+            int verify = o->verify_every > 0 && (state->step + 1) % o->verify_every == 0;
+            if (verify && (st = sync_ref(net, o->verify_ref, vd, msg)) != CT_OK) goto done;
             st = ct_net_train_step(net, CT_SLOT_TRAIN, start, rows, o->seed, (uint64_t)epoch,
                                    state->step + 1, (float)lr, o->l2, b);
             if (st != CT_OK) {
                 snprintf(msg, CT_MSG_LEN, "epoch %d, step %lld: %s", epoch, state->step + 1, ct_net_error(net));
                 goto done;
             }
+            if (verify && (st = verify_step(net, o, start, rows, epoch, state->step + 1, (float)lr, b, rep, vd, vr,
+                                            msg)) != CT_OK)
+                goto done;
             state->step++;
             if (o->on_batch) o->on_batch(epoch, b + 1, nb, o->user);
             if (o->log_every > 0 && o->on_log && state->step % o->log_every == 0) {
@@ -280,5 +391,8 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
     }
 done:
     free(losses);
+    free(vd);
+    free(vr);
+    free(rep);
     return st;
 }

@@ -47,6 +47,22 @@ typedef void (*ct_batch_fn)(int epoch, int batch, int n_batches, void *user);
 /* Called every log_every steps with the mean training loss of those steps (one read). */
 typedef void (*ct_log_fn)(int epoch, long long step, double mean_loss, double lr, void *user);
 
+/* Live verification: one op's comparison at a verified step. */
+typedef struct ct_verify_row {
+    char op[96];      /* "layer 1 forward: dense + bias (z)" */
+    double max_abs;   /* largest |device - reference| */
+    double max_rel;   /* largest relative error over elements >= 1e-3 of the tensor's largest */
+    double scaled;    /* largest |device - reference| / max |reference| (what the tolerance bounds) */
+} ct_verify_row;
+
+typedef struct ct_verify_report {
+    long long step;
+    int n;
+    ct_verify_row rows[4 * CT_MAX_LAYERS + 4];
+} ct_verify_report;
+
+typedef void (*ct_verify_fn)(const ct_verify_report *r, void *user);
+
 /* What a resumed run needs besides parameters and optimizer state. */
 typedef struct ct_train_state {
     int epoch;            /* epochs completed */
@@ -71,6 +87,12 @@ typedef struct ct_train_opts {
     float min_delta;
     int restore_best;     /* restore the best weights at the end when early stopping is on */
     int log_every;        /* > 0: read the losses back every this many steps (on_log) */
+    int verify_every;     /* > 0: every this many steps, run the step on verify_ref too and
+                           * compare every op's tensors (on_verify); stop above verify_tol */
+    ct_net *verify_ref;   /* a reference engine of the same architecture with the same training
+                           * data uploaded */
+    double verify_tol;    /* bound on |device - reference| / max |reference| per tensor (1e-3) */
+    ct_verify_fn on_verify;
     ct_log_fn on_log;
     ct_epoch_fn on_epoch;
     ct_batch_fn on_batch;

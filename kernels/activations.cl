@@ -39,7 +39,12 @@ __kernel void act_backward(__global float *dZ, uint offdZ, __global const float 
     dZ += offdZ;
     dA += offdA;
     Z += offZ;
+#ifdef CT_FAULT_ACT_BACKWARD
+    /* test-only fault (CLTRAIN_FAULT=act_backward): a wrong derivative for gradcheck to catch */
+    dZ[i] = dA[i] * ct_act_df(act, alpha, Z[i]) * 1.01f;
+#else
     dZ[i] = dA[i] * ct_act_df(act, alpha, Z[i]);
+#endif
 }
 
 /* db[j] = beta * db[j] + sum_i dZ[i][j]: one work-item per column, rows 0..B-1 in order.

@@ -104,3 +104,21 @@ __kernel void scale(__global float *x, uint offX, float alpha, uint n) {
     x += offX;
     x[i] *= alpha;
 }
+
+/* count[0] += number of columns j < N whose every row i < B has A[i][j] <= 0 (a NaN is not
+ * <= 0, so it keeps a column alive). One work-item per column. */
+__kernel void dead_units(__global int *count, uint offCount, __global const float *A, uint offA,
+                         uint B, uint N) {
+    uint j = (uint)get_global_id(0);
+    if (j >= N) {
+        return;
+    }
+    count += offCount;
+    A += offA;
+    for (uint i = 0; i < B; ++i) {
+        if (!(A[i * N + j] <= 0.0f)) {
+            return;
+        }
+    }
+    atomic_inc(count);
+}

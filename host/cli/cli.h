@@ -46,9 +46,14 @@ int cli_model_data(const char *source, const char *labels, const char *label, in
                    const struct ct_saved_model *sm, struct ct_dataset **out);
 
 int cmd_devices(int argc, char **argv);
+int cmd_explain(int argc, char **argv, const char *device);
+int cmd_gradcheck(int argc, char **argv, const char *device);
 int cmd_selftest(int argc, char **argv, const char *device);
 int cmd_train(int argc, char **argv, const char *device);
 int cmd_eval(int argc, char **argv, const char *device);
 int cmd_predict(int argc, char **argv, const char *device);
+int cmd_convert(int argc, char **argv, const char *device);
+
+int cmd_lrfind(int argc, char **argv, const char *device);
 
 #endif

@@ -124,6 +124,11 @@ static void usage(FILE *f) {
           "  train       train a network (cltrain train --help for every option)\n"
           "  eval        loss, accuracy and confusion matrix (or MSE, MAE, R^2) of a saved model\n"
           "  predict     write a CSV of predictions of a saved model\n"
+          "  lr-find     the learning-rate range test: suggests a --lr for train\n"
+          "  convert     a JSON model (typed by hand) to safetensors, or back\n"
+          "  explain     one forward and backward pass of a small model, layer by layer, device\n"
+          "              and reference side by side\n"
+          "  gradcheck   gradients of the device and the reference against finite differences\n"
           "  devices     list every OpenCL platform and device, and whether CLBlast works on it\n"
           "  selftest    run every kernel on fresh random inputs and compare it with the scalar\n"
           "              reference (host/ref.c); exit 1 when any op is out of tolerance\n"
@@ -178,6 +183,10 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "train")) return cmd_train(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "eval")) return cmd_eval(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "predict")) return cmd_predict(sub_argc, sub_argv, device);
+    if (!strcmp(cmd, "lr-find")) return cmd_lrfind(sub_argc, sub_argv, device);
+    if (!strcmp(cmd, "convert")) return cmd_convert(sub_argc, sub_argv, device);
+    if (!strcmp(cmd, "explain")) return cmd_explain(sub_argc, sub_argv, device);
+    if (!strcmp(cmd, "gradcheck")) return cmd_gradcheck(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "help")) {
         usage(stdout);
         return CLI_OK;

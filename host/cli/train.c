@@ -74,6 +74,9 @@ static void usage(FILE *f) {
         "                       the best weights are restored at the end (default 0: off)\n"
         "  --min-delta D        the gain that counts (default 0)\n"
         "  --backend B          opencl (default) or reference (the scalar C reference, double)\n"
+        "  --verify N           every N steps, run that step through the reference too and print the\n"
+        "                       largest error of every op; stop naming the op above --verify-tol\n"
+        "  --verify-tol X       max |device - reference| / max |reference| per tensor (default 1e-3)\n"
         "\n"
         "output:\n"
         "  --save FILE          the trained model (safetensors, readable by PyTorch and NumPy)\n"
@@ -94,7 +97,8 @@ typedef struct {
     ct_task task;
     float val, alpha, huber_delta, bias_init, l2, min_delta;
     int alpha_set, lr_set, epochs, batch, patience, checkpoint_every, resume, quiet, standardize,
-        warmup, reference, log_every;
+        warmup, reference, log_every, verify;
+    float verify_tol;
     unsigned long long seed;
     ct_optim_params optim;
     float lr, momentum, dampening, beta1, beta2, rho, eps, weight_decay, clip_norm;
@@ -147,6 +151,20 @@ static void on_log(int epoch, long long step, double mean_loss, double lr, void 
     if (c->tty) fprintf(stderr, "\r\033[K");
     printf("  epoch %d step %lld  loss %.4f (mean of the last %d steps)  lr %.3g\n", epoch, step, mean_loss,
            c->o->log_every, lr);
+    fflush(stdout);
+}
+
+static void on_verify(const ct_verify_report *r, void *user) {
+    run_ctx *c = user;
+    if (c->tty && !c->o->quiet) fprintf(stderr, "\r\033[K");
+    double worst = 0;
+    for (int i = 0; i < r->n; i++) worst = r->rows[i].scaled > worst ? r->rows[i].scaled : worst;
+    printf("verify step %lld against the reference (largest error %.3g of tolerance %g):\n", r->step, worst,
+           (double)c->o->verify_tol);
+    printf("    %-62s %10s %10s %10s\n", "op", "max|diff|", "max rel", "scaled");
+    for (int i = 0; i < r->n; i++)
+        printf("    %-62s %10.3g %10.3g %10.3g\n", r->rows[i].op, r->rows[i].max_abs, r->rows[i].max_rel,
+               r->rows[i].scaled);
     fflush(stdout);
 }
 
@@ -264,6 +282,7 @@ static int parse(int argc, char **argv, options *o) {
     o->optimizer_s = "adam";
     o->schedule_s = "constant";
     o->init_s = "auto";
+    o->verify_tol = 1e-3f;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
 #define VAL(name) (cli_is(a, name) && (v = cli_value(argc, argv, &i, name)) != NULL)
@@ -365,6 +384,10 @@ static int parse(int argc, char **argv, options *o) {
             o->plot = v;
         } else if (VAL("--checkpoint")) {
             o->checkpoint = v;
+        } else if (VAL("--verify")) {
+            if (!cli_int("--verify", v, 1, 1000000000, &o->verify)) return 0;
+        } else if (VAL("--verify-tol")) {
+            if (!cli_float("--verify-tol", v, 0, 1, 1, &o->verify_tol)) return 0;
         } else if (VAL("--log-every")) {
             if (!cli_int("--log-every", v, 1, 1000000000, &o->log_every)) return 0;
         } else if (VAL("--checkpoint-every")) {
@@ -376,7 +399,7 @@ static int parse(int argc, char **argv, options *o) {
                                    "--dampening", "--beta1", "--beta2", "--rho", "--eps", "--weight-decay", "--l2",
                                    "--clip-norm", "--epochs", "--batch", "--schedule", "--warmup", "--patience",
                                    "--min-delta", "--backend", "--save", "--log", "--plot", "--checkpoint",
-                                   "--checkpoint-every", "--log-every"};
+                                   "--checkpoint-every", "--log-every", "--verify", "--verify-tol"};
             for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
                 if (cli_is(a, known[k])) return 0; /* cli_value printed the missing value */
             cli_error("train: unknown option '%s' (see cltrain train --help)", a);
@@ -454,7 +477,7 @@ int cmd_train(int argc, char **argv, const char *device) {
     int rc = CLI_FAIL;
     ct_dataset *all = NULL, *train = NULL, *val = NULL, *test = NULL;
     ct_device *dev = NULL;
-    ct_net *net = NULL;
+    ct_net *net = NULL, *vref = NULL;
     ct_scaler scaler = {0};
     ct_saved_model sm, ck;
     memset(&sm, 0, sizeof sm);
@@ -655,6 +678,13 @@ int cmd_train(int argc, char **argv, const char *device) {
         goto fail_msg;
     }
 
+    if (o.verify && !o.reference) {
+        if (ct_net_create(&vref, NULL, &arch, batch, &op, msg) != CT_OK) goto fail_msg;
+        if (ct_net_upload(vref, CT_SLOT_TRAIN, train) != CT_OK) {
+            snprintf(msg, sizeof msg, "%s", ct_net_error(vref));
+            goto fail_msg;
+        }
+    }
     ctx.o = &o;
     ctx.tty = isatty(fileno(stderr));
     ctx.classification = train->task == CT_TASK_CLASSIFICATION;
@@ -673,6 +703,10 @@ int cmd_train(int argc, char **argv, const char *device) {
     to.min_delta = o.min_delta;
     to.restore_best = 1;
     to.log_every = o.log_every;
+    to.verify_every = vref ? o.verify : 0;
+    to.verify_ref = vref;
+    to.verify_tol = o.verify_tol;
+    to.on_verify = on_verify;
     to.on_log = on_log;
     to.on_epoch = on_epoch;
     to.on_batch = on_batch;
@@ -734,6 +768,7 @@ done:
     ct_saved_model_free(&sm);
     ct_scaler_free(&scaler);
     ct_net_destroy(net);
+    ct_net_destroy(vref);
     ct_device_destroy(dev);
     ct_data_destroy(all);
     ct_data_destroy(train);

@@ -1,0 +1,87 @@
+/* cltrain convert: a JSON model (host/jsonmodel.h) to safetensors, or back. */
+#include <stdio.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "cli.h"
+#include "jsonmodel.h"
+
+static void usage(FILE *f) {
+    fputs("usage: cltrain convert IN OUT\n"
+          "\n"
+          "Converts a model between the JSON format a person can type (IN.json) and safetensors\n"
+          "(OUT.safetensors), or back; the extensions give the direction. A checkpoint's optimizer\n"
+          "state and dropout rates are not written to JSON.\n"
+          "\n"
+          "JSON: {\"layers\": [{\"weight\": [[0.5, -0.3], [0.2, 0.8]], \"bias\": [0.1, -0.1],\n"
+          "                   \"activation\": \"relu\"},\n"
+          "                  {\"weight\": [[0.7, -0.5]], \"bias\": [0.2], \"activation\": \"sigmoid\"}],\n"
+          "       \"loss\": \"bce\"}\n"
+          "  weight (out, in) as PyTorch's nn.Linear; bias optional (zeros); loss ce, bce, mse or\n"
+          "  huber (\"huber_delta\"); the output layer's activation must match the loss (ce softmax,\n"
+          "  bce sigmoid, mse/huber linear); optional \"alpha\" per layer, \"classes\", \"features\",\n"
+          "  \"targets\", \"scaler\": {\"mean\": [...], \"std\": [...]} (see examples/README.md)\n"
+          "\n"
+          "  -h, --help   this help\n",
+          f);
+}
+
+int cmd_convert(int argc, char **argv, const char *device) {
+    (void)device; /* no device is needed */
+    const char *in = NULL, *out = NULL;
+    int positional = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!positional && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (!positional && !strcmp(a, "--")) {
+            positional = 1;
+        } else if (!positional && a[0] == '-' && a[1]) {
+            cli_error("convert: unknown option '%s' (see cltrain convert --help)", a);
+            return CLI_USAGE;
+        } else if (!in) {
+            in = a;
+        } else if (!out) {
+            out = a;
+        } else {
+            cli_error("convert: too many arguments ('%s'); expected IN OUT", a);
+            return CLI_USAGE;
+        }
+    }
+    if (!in || !out) {
+        cli_error("convert: expected IN OUT, two model files (see cltrain convert --help)");
+        return CLI_USAGE;
+    }
+    int in_json = ct_path_has_ext(in, ".json"), in_st = ct_path_has_ext(in, ".safetensors");
+    int out_json = ct_path_has_ext(out, ".json"), out_st = ct_path_has_ext(out, ".safetensors");
+    if (!((in_json && out_st) || (in_st && out_json))) {
+        cli_error("convert: converts .json to .safetensors or .safetensors to .json, got '%s' -> "
+                  "'%s'",
+                  in, out);
+        return CLI_USAGE;
+    }
+    ct_saved_model sm;
+    memset(&sm, 0, sizeof sm);
+    char msg[CT_MSG_LEN];
+    int rc = CLI_FAIL;
+    ct_status st = in_json ? ct_json_model_load(in, &sm, msg) : ct_model_load(in, &sm, msg);
+    if (st != CT_OK) {
+        cli_fail(msg);
+        goto done;
+    }
+    /* JSON holds no optimizer state: the safetensors file is a plain model */
+    st = out_st ? ct_model_save(out, &sm, msg) : ct_json_model_save(out, &sm, msg);
+    if (st != CT_OK) {
+        cli_fail(msg);
+        goto done;
+    }
+    ct_layout lay;
+    ct_arch_layout(&sm.arch, &lay);
+    printf("wrote %s (%d layer%s, %zu parameters)\n", out, sm.arch.n_layers,
+           sm.arch.n_layers == 1 ? "" : "s", lay.n_params);
+    rc = CLI_OK;
+done:
+    ct_saved_model_free(&sm);
+    return rc;
+}

@@ -1,0 +1,398 @@
+/* cltrain explain: one forward and backward pass (and optionally one optimizer step) of a small
+ * model, layer by layer, every number computed on the device and by the reference side by side. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "cli.h"
+#include "data.h"
+#include "explain.h"
+#include "json.h"
+#include "jsonmodel.h"
+
+static void usage(FILE *f) {
+    fputs("usage: cltrain [--device SEL] explain --model M.json (--input 1,2 | --inputs FILE.csv) [options]\n"
+          "\n"
+          "Runs one forward and backward pass and prints, layer by layer, the pre-activation z, the\n"
+          "activation a, the output, the loss, the error signal delta = dL/dz, the gradients of\n"
+          "weight and bias and, with --step, the weights after one optimizer step (for Adam also m,\n"
+          "v and the bias-corrected values). Each number is computed on the device and by the\n"
+          "reference, side by side with their difference.\n"
+          "\n"
+          "  --model FILE       a JSON model (see examples/) or a safetensors model\n"
+          "  --input X          one input row: 1,2\n"
+          "  --target T         its target: a class index or name (ce, bce), or values (mse, huber)\n"
+          "  --inputs FILE.csv  a small batch: the model's features, then the target column\n"
+          "  --step OPT:LR      one step of sgd, momentum, nesterov, rmsprop, adam or adamw from\n"
+          "                     zero state, e.g. sgd:0.1 or adam:0.001\n"
+          "  --json             one JSON object (loss, output, layers[z, a, delta, grad_weight,\n"
+          "                     grad_bias, weight, bias]) with the reference's values beside\n"
+          "  --backend B        both (default), opencl, or reference\n",
+          f);
+}
+
+/* ---- text ---------------------------------------------------------------------------------- */
+
+static double g_maxdiff;
+
+static void row_values(const char *name, const double *d, const double *r, int rows, int cols, int both) {
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) {
+            size_t k = (size_t)i * cols + j;
+            char label[64];
+            if (rows == 1)
+                snprintf(label, sizeof label, "%s[%d]", name, j);
+            else
+                snprintf(label, sizeof label, "%s[%d][%d]", name, i, j);
+            const double *main = both ? d : (d ? d : r);
+            if (both) {
+                double diff = fabs(d[k] - r[k]);
+                if (diff > g_maxdiff) g_maxdiff = diff;
+                printf("    %-18s %15.8g %15.8g %10.2e\n", label, main[k], r[k], diff);
+            } else {
+                printf("    %-18s %15.8g\n", label, main[k]);
+            }
+        }
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+static void jarr(const double *v, int rows, int cols) {
+    printf("[");
+    for (int i = 0; i < rows; i++) {
+        if (rows > 1 || cols < 0) printf("%s[", i ? ", " : "");
+        for (int j = 0; j < cols; j++) printf("%s%.9g", j ? ", " : "", v[(size_t)i * cols + j]);
+        if (rows > 1 || cols < 0) printf("]");
+    }
+    printf("]");
+}
+
+/* The members loss, output, layers of one pass (without braces). */
+static void jpass(const ct_pass *p, const char *opt) {
+    const ct_arch *a = &p->arch;
+    int L = a->n_layers, B = p->B;
+    printf("\"loss\": %.9g, \"output\": ", p->loss);
+    jarr(p->a[L - 1], B, a->sizes[L]);
+    printf(", \"layers\": [");
+    for (int l = 0; l < L; l++) {
+        int in = a->sizes[l], out = a->sizes[l + 1];
+        printf("%s\n  {\"z\": ", l ? "," : "");
+        jarr(p->z[l], B, out);
+        printf(", \"a\": ");
+        jarr(p->a[l], B, out);
+        printf(", \"delta\": ");
+        jarr(p->delta[l], B, out);
+        printf(", \"grad_weight\": ");
+        jarr(p->grad + p->lay.w_off[l], out, in);
+        printf(", \"grad_bias\": ");
+        jarr(p->grad + p->lay.b_off[l], 1, out);
+        if (p->stepped) {
+            printf(", \"weight\": ");
+            jarr(p->params + p->lay.w_off[l], out, in);
+            printf(", \"bias\": ");
+            jarr(p->params + p->lay.b_off[l], 1, out);
+            if (!strcmp(opt, "adam") || !strcmp(opt, "adamw")) {
+                const char *nm[2] = {"weight", "bias"};
+                for (int k = 0; k < 2; k++) {
+                    size_t off = k ? p->lay.b_off[l] : p->lay.w_off[l];
+                    int rows = k ? 1 : out, cols = k ? out : in;
+                    size_t n = (size_t)rows * cols;
+                    double *hat = malloc(n * sizeof(double));
+                    if (!hat) continue;
+                    printf(", \"m_%s\": ", nm[k]);
+                    jarr(p->m + off, rows, cols);
+                    printf(", \"v_%s\": ", nm[k]);
+                    jarr(p->v + off, rows, cols);
+                    for (size_t i = 0; i < n; i++) hat[i] = p->m[off + i] / p->bc1;
+                    printf(", \"m_hat_%s\": ", nm[k]);
+                    jarr(hat, rows, cols);
+                    for (size_t i = 0; i < n; i++) hat[i] = p->v[off + i] / p->bc2;
+                    printf(", \"v_hat_%s\": ", nm[k]);
+                    jarr(hat, rows, cols);
+                    free(hat);
+                }
+            } else if (!strcmp(opt, "momentum") || !strcmp(opt, "nesterov") || !strcmp(opt, "rmsprop")) {
+                const char *key = !strcmp(opt, "rmsprop") ? "v" : "m";
+                const double *st = !strcmp(opt, "rmsprop") ? p->v : p->m;
+                printf(", \"%s_weight\": ", key);
+                jarr(st + p->lay.w_off[l], out, in);
+                printf(", \"%s_bias\": ", key);
+                jarr(st + p->lay.b_off[l], 1, out);
+            }
+        }
+        printf("}");
+    }
+    printf("]");
+}
+
+/* ---- inputs -------------------------------------------------------------------------------- */
+
+static int parse_floats(const char *name, const char *s, float *out, int max) {
+    int n = 0;
+    const char *p = s;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || !isfinite(v) || (*end && *end != ',') || n == max) {
+            cli_error("option %s expects %d comma-separated numbers, got '%s'", name, max, s);
+            return -1;
+        }
+        out[n++] = (float)v;
+        p = *end ? end + 1 : end;
+    }
+    return n;
+}
+
+/* The class index of a target given as an index or a class name. */
+static int class_of(const ct_saved_model *sm, const char *s) {
+    for (int k = 0; k < sm->n_classes; k++)
+        if (sm->class_names && !strcmp(sm->class_names[k], s)) return k;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end != s && !*end && v >= 0 && v < sm->n_classes) return (int)v;
+    return -1;
+}
+
+int cmd_explain(int argc, char **argv, const char *device) {
+    const char *model = NULL, *input = NULL, *target = NULL, *inputs = NULL, *step_s = NULL;
+    int json = 0, use_dev = 1, use_ref = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+#define VAL(name) (cli_is(a, name) && ((v = cli_value(argc, argv, &i, name)) != NULL || (exit(CLI_USAGE), 0)))
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (VAL("--model")) {
+            model = v;
+        } else if (VAL("--input")) {
+            input = v;
+        } else if (VAL("--target")) {
+            target = v;
+        } else if (VAL("--inputs")) {
+            inputs = v;
+        } else if (VAL("--step")) {
+            step_s = v;
+        } else if (VAL("--backend")) {
+            if (!strcmp(v, "both")) {
+                use_dev = use_ref = 1;
+            } else {
+                int ref;
+                if (!cli_backend(v, &ref)) return CLI_USAGE;
+                use_dev = !ref;
+                use_ref = ref;
+            }
+        } else {
+            cli_error("explain: unknown option '%s' (see cltrain explain --help)", a);
+            return CLI_USAGE;
+        }
+#undef VAL
+    }
+    if (!model || (!input && !inputs) || (input && inputs)) {
+        cli_error("explain: --model and one of --input or --inputs are required (see cltrain explain --help)");
+        return CLI_USAGE;
+    }
+    ct_optim_params op;
+    int stepping = 0;
+    char opt_name[32] = "";
+    if (step_s) {
+        const char *colon = strchr(step_s, ':');
+        size_t n = colon ? (size_t)(colon - step_s) : strlen(step_s);
+        ct_optim kind;
+        snprintf(opt_name, sizeof opt_name, "%.*s", (int)(n < 31 ? n : 31), step_s);
+        if (!ct_optim_parse(opt_name, &kind)) {
+            cli_error("option --step: unknown optimizer '%s' (sgd, momentum, nesterov, rmsprop, adam, adamw)", opt_name);
+            return CLI_USAGE;
+        }
+        op = ct_optim_defaults(kind);
+        if (colon && !cli_float("--step", colon + 1, 0, 1e6, 1, &op.lr)) return CLI_USAGE;
+        snprintf(opt_name, sizeof opt_name, "%s", ct_optim_name(kind));
+        stepping = 1;
+    }
+    ct_saved_model sm;
+    char msg[CT_MSG_LEN];
+    if (ct_model_load_any(model, &sm, msg) != CT_OK) return cli_fail(msg);
+    const ct_arch *a = &sm.arch;
+    int in = a->sizes[0], C = a->sizes[a->n_layers], B = 1, rc = CLI_FAIL;
+    float *X = NULL, *T = NULL;
+    int *labels = NULL;
+    ct_dataset *d = NULL;
+    ct_device *dev = NULL;
+    ct_pass pd, pr;
+    memset(&pd, 0, sizeof pd);
+    memset(&pr, 0, sizeof pr);
+    int classes = a->loss == CT_LOSS_SOFTMAX_CE || a->loss == CT_LOSS_SIGMOID_BCE;
+    if (input) {
+        X = malloc((size_t)in * sizeof(float));
+        T = calloc((size_t)C, sizeof(float));
+        labels = calloc(1, sizeof(int));
+        if (!X || !T || !labels) {
+            cli_fail("out of host memory");
+            goto done;
+        }
+        int n = parse_floats("--input", input, X, in);
+        if (n < 0) goto usage;
+        if (n != in) {
+            cli_error("option --input: the model takes %d inputs, got %d ('%s')", in, n, input);
+            goto usage;
+        }
+        if (!target) {
+            cli_error("explain: --input needs --target (the class or value the loss compares with)");
+            goto usage;
+        }
+        if (classes) {
+            int c = class_of(&sm, target);
+            if (c < 0) {
+                cli_error("option --target: '%s' is not a class of the model (0..%d or a class name)", target,
+                          sm.n_classes - 1);
+                goto usage;
+            }
+            labels[0] = c;
+            T[0] = (float)c;
+        } else {
+            int m = parse_floats("--target", target, T, C);
+            if (m < 0) goto usage;
+            if (m != C) {
+                cli_error("option --target: the model has %d outputs, got %d values", C, m);
+                goto usage;
+            }
+        }
+    } else {
+        if (cli_model_data(inputs, NULL, NULL, 1, &sm, &d) != CLI_OK) goto done;
+        B = d->n;
+        X = d->X;
+        labels = d->labels;
+        T = malloc((size_t)B * C * sizeof(float));
+        if (!T) {
+            cli_fail("out of host memory");
+            goto done;
+        }
+        for (int i = 0; i < B * C; i++) T[i] = classes ? (float)(labels ? labels[i / C] : 0) : d->Y[i];
+    }
+    if (use_dev && cli_open_device(device, &dev) != CLI_OK) goto done;
+    const ct_optim_params *stp = stepping ? &op : NULL;
+    if (use_dev && ct_pass_run(dev, a, sm.params, X, labels, T, B, stp, &pd, msg) != CT_OK) {
+        cli_fail(msg);
+        goto done;
+    }
+    if (use_ref && ct_pass_run(NULL, a, sm.params, X, labels, T, B, stp, &pr, msg) != CT_OK) {
+        cli_fail(msg);
+        goto done;
+    }
+    const ct_pass *main = use_dev ? &pd : &pr;
+    int both = use_dev && use_ref;
+    if (json) {
+        /* one object: the device's values at the top, the reference's beside */
+        printf("{\"backend\": \"%s\", ", use_dev ? "opencl" : "reference");
+        jpass(main, opt_name);
+        if (both) {
+            printf(",\n \"reference\": {");
+            jpass(&pr, opt_name);
+            printf("}");
+        }
+        printf("}\n");
+    } else {
+        char desc[256];
+        ct_arch_describe(a, desc, sizeof desc);
+        printf("model %s: %s, batch of %d\n", model, desc, B);
+        if (use_dev) {
+            const ct_device_info *di = ct_device_get_info(dev);
+            printf("device [%d] %s beside the reference (double precision)\n", di->index, di->name);
+        }
+        const char *hdr = both ? "                          device       reference     |diff|\n" : "";
+        for (int l = 0; l < a->n_layers; l++) {
+            int ni = a->sizes[l], no = a->sizes[l + 1], last = l + 1 == a->n_layers;
+            const char *act = last ? (a->loss == CT_LOSS_SOFTMAX_CE   ? "softmax"
+                                      : a->loss == CT_LOSS_SIGMOID_BCE ? "sigmoid"
+                                                                       : "linear")
+                                   : ct_act_name(a->act[l]);
+            printf("\nlayer %d: %d -> %d, %s\n%s", l, ni, no, act, hdr);
+            printf("  z = a_prev . W^T + b\n");
+            row_values("z", pd.z[l], pr.z[l], B, no, both);
+            printf("  a = %s(z)%s\n", act, last ? "  (the output)" : "");
+            row_values("a", pd.a[l], pr.a[l], B, no, both);
+        }
+        printf("\nloss (%s, mean over the batch)\n", ct_loss_name(a->loss));
+        row_values("loss", use_dev ? &pd.loss : NULL, &pr.loss, 1, 1, both);
+        for (int l = a->n_layers - 1; l >= 0; l--) {
+            int ni = a->sizes[l], no = a->sizes[l + 1];
+            printf("\nlayer %d backward\n%s", l, hdr);
+            printf("  delta = dL/dz\n");
+            row_values("delta", pd.delta[l], pr.delta[l], B, no, both);
+            printf("  dL/dW = delta^T . a_prev\n");
+            row_values("grad_weight", use_dev ? pd.grad + pd.lay.w_off[l] : NULL, pr.grad ? pr.grad + pr.lay.w_off[l] : NULL,
+                       no, ni, both);
+            printf("  dL/db = sum of delta over the batch\n");
+            row_values("grad_bias", use_dev ? pd.grad + pd.lay.b_off[l] : NULL, pr.grad ? pr.grad + pr.lay.b_off[l] : NULL, 1,
+                       no, both);
+        }
+        if (stepping) {
+            printf("\none %s step, lr %g, from zero optimizer state\n", opt_name, (double)op.lr);
+            for (int l = 0; l < a->n_layers; l++) {
+                int ni = a->sizes[l], no = a->sizes[l + 1];
+                const ct_pass *q = main;
+                size_t wo = q->lay.w_off[l], bo = q->lay.b_off[l];
+                printf("\nlayer %d after the step\n%s", l, hdr);
+                row_values("weight", use_dev ? pd.params + wo : NULL, use_ref ? pr.params + wo : NULL, no, ni, both);
+                row_values("bias", use_dev ? pd.params + bo : NULL, use_ref ? pr.params + bo : NULL, 1, no, both);
+                if (!strcmp(opt_name, "adam") || !strcmp(opt_name, "adamw")) {
+                    printf("  m = (1 - beta1) g, v = (1 - beta2) g^2; m_hat = m / %.6g, v_hat = v / %.6g\n", q->bc1,
+                           q->bc2);
+                    row_values("m_weight", use_dev ? pd.m + wo : NULL, use_ref ? pr.m + wo : NULL, no, ni, both);
+                    row_values("v_weight", use_dev ? pd.v + wo : NULL, use_ref ? pr.v + wo : NULL, no, ni, both);
+                    row_values("m_bias", use_dev ? pd.m + bo : NULL, use_ref ? pr.m + bo : NULL, 1, no, both);
+                    row_values("v_bias", use_dev ? pd.v + bo : NULL, use_ref ? pr.v + bo : NULL, 1, no, both);
+                    /* the bias-corrected moments that the update divides */
+                    size_t nw = (size_t)no * ni, nt = nw + (size_t)no;
+                    double *hd = malloc(4 * nt * sizeof(double));
+                    if (hd) {
+                        double *mh_d = hd, *vh_d = hd + nt, *mh_r = hd + 2 * nt, *vh_r = hd + 3 * nt;
+                        for (size_t k = 0; k < nt; k++) {
+                            size_t src = k < nw ? wo + k : bo + (k - nw);
+                            mh_d[k] = use_dev ? pd.m[src] / pd.bc1 : 0;
+                            vh_d[k] = use_dev ? pd.v[src] / pd.bc2 : 0;
+                            mh_r[k] = use_ref ? pr.m[src] / pr.bc1 : 0;
+                            vh_r[k] = use_ref ? pr.v[src] / pr.bc2 : 0;
+                        }
+                        row_values("m_hat_weight", use_dev ? mh_d : NULL, use_ref ? mh_r : NULL, no, ni, both);
+                        row_values("v_hat_weight", use_dev ? vh_d : NULL, use_ref ? vh_r : NULL, no, ni, both);
+                        row_values("m_hat_bias", use_dev ? mh_d + nw : NULL, use_ref ? mh_r + nw : NULL, 1, no, both);
+                        row_values("v_hat_bias", use_dev ? vh_d + nw : NULL, use_ref ? vh_r + nw : NULL, 1, no, both);
+                        free(hd);
+                    }
+                } else if (strcmp(opt_name, "sgd")) {
+                    const char *k = !strcmp(opt_name, "rmsprop") ? "v" : "m";
+                    const double *sd = !strcmp(opt_name, "rmsprop") ? pd.v : pd.m, *sr = !strcmp(opt_name, "rmsprop") ? pr.v : pr.m;
+                    char nw[16], nb[16];
+                    snprintf(nw, sizeof nw, "%s_weight", k);
+                    snprintf(nb, sizeof nb, "%s_bias", k);
+                    row_values(nw, use_dev ? sd + wo : NULL, use_ref ? sr + wo : NULL, no, ni, both);
+                    row_values(nb, use_dev ? sd + bo : NULL, use_ref ? sr + bo : NULL, 1, no, both);
+                }
+            }
+        }
+        if (both) printf("\nlargest |device - reference|: %.3g\n", g_maxdiff);
+    }
+    rc = CLI_OK;
+    goto done;
+usage:
+    rc = CLI_USAGE;
+done:
+    ct_pass_free(&pd);
+    ct_pass_free(&pr);
+    ct_device_destroy(dev);
+    if (d) {
+        ct_data_destroy(d);
+        X = NULL;
+        labels = NULL;
+    }
+    free(X);
+    free(T);
+    free(labels);
+    ct_saved_model_free(&sm);
+    return rc;
+}

@@ -1,0 +1,300 @@
+/* cltrain gradcheck: the analytic gradients of the device and of the reference against central
+ * finite differences of the reference loss in double precision, per tensor, for every
+ * activation x loss combination asked for. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "cli.h"
+#include "explain.h"
+#include "jsonmodel.h"
+#include "rng.h"
+
+static void usage(FILE *f) {
+    fputs("usage: cltrain [--device SEL] gradcheck [options]\n"
+          "\n"
+          "Compares the gradients of one forward and backward pass, computed on the device and by\n"
+          "the reference, with central finite differences of the reference loss in double\n"
+          "precision, on random weights and data (seeded). Prints the largest relative error per\n"
+          "tensor, |g - fd| / max(|g|, |fd|, 1e-3 max|fd of the tensor|); exits 1 above the tolerance.\n"
+          "\n"
+          "  --activation A   all (default), or a list: relu,tanh\n"
+          "  --loss L         all (default), or a list of ce, bce, mse, huber\n"
+          "  --layers 5,4     hidden sizes (default 5,4)\n"
+          "  --inputs N       input features (default 3)\n"
+          "  --outputs N      classes for ce, targets for mse/huber (default 3; bce: 1)\n"
+          "  --batch N        rows (default 4)\n"
+          "  --model FILE     check this model instead (safetensors or JSON; random inputs)\n"
+          "  --seed N         weights and data (default 1)\n"
+          "  --step H         finite-difference step (default 1e-5, times max(1, |p|))\n"
+          "  --tol X          the device's tolerance (default 1e-3: float arithmetic)\n"
+          "  --ref-tol X      the reference's tolerance (default 1e-6: double arithmetic)\n"
+          "  --max-params N   parameters checked per tensor, spread evenly (default 64)\n"
+          "  --backend B      both (default), opencl or reference\n",
+          f);
+}
+
+typedef struct {
+    double tol, ref_tol, h;
+    int max_params, use_dev, use_ref;
+    int failed, checked;
+    double worst_dev, worst_ref;
+} gc_opts;
+
+/* Checks one architecture with given params and data; prints a row per tensor. */
+static int check_one(ct_device *dev, const ct_arch *a, const float *params, const float *X, const int *labels,
+                     const float *T, int B, const char *title, gc_opts *g) {
+    char msg[CT_MSG_LEN];
+    ct_pass pd, pr;
+    memset(&pd, 0, sizeof pd);
+    memset(&pr, 0, sizeof pr);
+    if (g->use_ref && ct_pass_run(NULL, a, params, X, labels, T, B, NULL, &pr, msg) != CT_OK) return cli_fail(msg);
+    if (g->use_dev && dev && ct_pass_run(dev, a, params, X, labels, T, B, NULL, &pd, msg) != CT_OK) {
+        ct_pass_free(&pr);
+        return cli_fail(msg);
+    }
+    ct_layout lay;
+    ct_arch_layout(a, &lay);
+    double *p = malloc(lay.n_params * sizeof(double));
+    if (!p) {
+        ct_pass_free(&pr);
+        ct_pass_free(&pd);
+        return cli_fail("out of host memory");
+    }
+    for (size_t i = 0; i < lay.n_params; i++) p[i] = params[i];
+    printf("%s\n", title);
+    for (int l = 0; l < a->n_layers; l++)
+        for (int kind = 0; kind < 2; kind++) {
+            size_t off = kind ? lay.b_off[l] : lay.w_off[l];
+            size_t n = kind ? (size_t)a->sizes[l + 1] : (size_t)a->sizes[l] * a->sizes[l + 1];
+            size_t stride = n > (size_t)g->max_params ? (n + g->max_params - 1) / g->max_params : 1;
+            double fdmax = 0, er = 0, ed = 0;
+            size_t cnt = 0;
+            double *fd = malloc(n * sizeof(double));
+            if (!fd) {
+                free(p);
+                ct_pass_free(&pr);
+                ct_pass_free(&pd);
+                return cli_fail("out of host memory");
+            }
+            for (size_t i = 0; i < n; i += stride) {
+                double keep = p[off + i], h = g->h * fmax(1.0, fabs(keep));
+                p[off + i] = keep + h;
+                double lp = ct_ref_loss_at(a, p, X, labels, T, B);
+                p[off + i] = keep - h;
+                double lm = ct_ref_loss_at(a, p, X, labels, T, B);
+                p[off + i] = keep;
+                fd[i] = (lp - lm) / (2 * h);
+                fdmax = fmax(fdmax, fabs(fd[i]));
+            }
+            for (size_t i = 0; i < n; i += stride) {
+                double floor_ = fmax(1e-3 * fdmax, 1e-12);
+                if (g->use_ref) {
+                    double gr = pr.grad[off + i];
+                    double e = fabs(gr - fd[i]) / fmax(fmax(fabs(gr), fabs(fd[i])), floor_);
+                    er = isnan(e) ? INFINITY : fmax(er, e);
+                }
+                if (g->use_dev && dev) {
+                    double gd = pd.grad[off + i];
+                    double e = fabs(gd - fd[i]) / fmax(fmax(fabs(gd), fabs(fd[i])), floor_);
+                    ed = isnan(e) ? INFINITY : fmax(ed, e);
+                }
+                cnt++;
+            }
+            free(fd);
+            char name[48];
+            snprintf(name, sizeof name, "layers.%d.%s", l, kind ? "bias" : "weight");
+            int bad_ref = g->use_ref && !(er <= g->ref_tol), bad_dev = g->use_dev && dev && !(ed <= g->tol);
+            g->checked++;
+            if (bad_ref || bad_dev) g->failed++;
+            g->worst_ref = fmax(g->worst_ref, er);
+            g->worst_dev = fmax(g->worst_dev, ed);
+            printf("  %-18s %4zu of %-5zu", name, cnt, n);
+            if (g->use_ref) printf("  reference %9.2e%s", er, bad_ref ? " FAIL" : "");
+            if (g->use_dev && dev) printf("  device %9.2e%s", ed, bad_dev ? " FAIL" : "");
+            printf("\n");
+        }
+    free(p);
+    ct_pass_free(&pr);
+    ct_pass_free(&pd);
+    return CLI_OK;
+}
+
+/* Random inputs and targets for a. */
+static int random_data(const ct_arch *a, int B, ct_rng *r, float **X, int **labels, float **T) {
+    int in = a->sizes[0], C = a->sizes[a->n_layers];
+    *X = malloc((size_t)B * in * sizeof(float));
+    *labels = malloc((size_t)B * sizeof(int));
+    *T = malloc((size_t)B * C * sizeof(float));
+    if (!*X || !*labels || !*T) return 0;
+    for (int i = 0; i < B * in; i++) (*X)[i] = (float)(2 * ct_rng_uniform(r) - 1);
+    for (int i = 0; i < B; i++) (*labels)[i] = (int)(ct_rng_next(r) % (uint64_t)C);
+    for (int i = 0; i < B * C; i++)
+        (*T)[i] = a->loss == CT_LOSS_SIGMOID_BCE ? (float)(ct_rng_next(r) & 1) : (float)(2 * ct_rng_uniform(r) - 1);
+    return 1;
+}
+
+int cmd_gradcheck(int argc, char **argv, const char *device) {
+    const char *acts_s = "all", *losses_s = "all", *layers_s = "5,4", *model = NULL;
+    int inputs = 3, outputs = 3, B = 4;
+    unsigned long long seed = 1;
+    float tol = 1e-3f, ref_tol = 1e-6f, h = 1e-5f;
+    gc_opts g;
+    memset(&g, 0, sizeof g);
+    g.max_params = 64;
+    g.use_dev = g.use_ref = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+#define VAL(name) (cli_is(a, name) && ((v = cli_value(argc, argv, &i, name)) != NULL || (exit(CLI_USAGE), 0)))
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (VAL("--activation")) {
+            acts_s = v;
+        } else if (VAL("--loss")) {
+            losses_s = v;
+        } else if (VAL("--layers")) {
+            layers_s = v;
+        } else if (VAL("--model")) {
+            model = v;
+        } else if (VAL("--inputs")) {
+            if (!cli_int("--inputs", v, 1, 100000, &inputs)) return CLI_USAGE;
+        } else if (VAL("--outputs")) {
+            if (!cli_int("--outputs", v, 1, 100000, &outputs)) return CLI_USAGE;
+        } else if (VAL("--batch")) {
+            if (!cli_int("--batch", v, 1, 100000, &B)) return CLI_USAGE;
+        } else if (VAL("--seed")) {
+            if (!cli_u64("--seed", v, &seed)) return CLI_USAGE;
+        } else if (VAL("--step")) {
+            if (!cli_float("--step", v, 0, 1, 1, &h)) return CLI_USAGE;
+        } else if (VAL("--tol")) {
+            if (!cli_float("--tol", v, 0, 1, 1, &tol)) return CLI_USAGE;
+        } else if (VAL("--ref-tol")) {
+            if (!cli_float("--ref-tol", v, 0, 1, 1, &ref_tol)) return CLI_USAGE;
+        } else if (VAL("--max-params")) {
+            if (!cli_int("--max-params", v, 1, 1 << 30, &g.max_params)) return CLI_USAGE;
+        } else if (VAL("--backend")) {
+            if (!strcmp(v, "both")) {
+                g.use_dev = g.use_ref = 1;
+            } else {
+                int ref;
+                if (!cli_backend(v, &ref)) return CLI_USAGE;
+                g.use_dev = !ref;
+                g.use_ref = ref;
+            }
+        } else {
+            cli_error("gradcheck: unknown option '%s' (see cltrain gradcheck --help)", a);
+            return CLI_USAGE;
+        }
+#undef VAL
+    }
+    g.tol = tol;
+    g.ref_tol = ref_tol;
+    g.h = h;
+    /* the combinations */
+    ct_act acts[CT_ACT_COUNT];
+    ct_loss losses[CT_LOSS_COUNT];
+    int na = 0, nl = 0;
+    char buf[256], *save = NULL;
+    if (!strcmp(acts_s, "all")) {
+        for (int k = 0; k < CT_ACT_COUNT; k++) acts[na++] = (ct_act)k;
+    } else {
+        snprintf(buf, sizeof buf, "%s", acts_s);
+        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            if (na == CT_ACT_COUNT || !ct_act_parse(t, &acts[na])) {
+                cli_error("option --activation: unknown activation '%s'", t);
+                return CLI_USAGE;
+            }
+            na++;
+        }
+    }
+    if (!strcmp(losses_s, "all")) {
+        for (int k = 0; k < CT_LOSS_COUNT; k++) losses[nl++] = (ct_loss)k;
+    } else {
+        snprintf(buf, sizeof buf, "%s", losses_s);
+        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            if (nl == CT_LOSS_COUNT || !ct_loss_parse(t, &losses[nl])) {
+                cli_error("option --loss: unknown loss '%s' (ce, bce, mse, huber)", t);
+                return CLI_USAGE;
+            }
+            nl++;
+        }
+    }
+    int hidden[CT_MAX_LAYERS], nh = cli_int_list("--layers", layers_s, hidden, CT_MAX_LAYERS - 1, 1, 4096);
+    if (!nh) return CLI_USAGE;
+
+    ct_device *dev = NULL;
+    if (g.use_dev && cli_open_device(device, &dev) != CLI_OK) return CLI_FAIL;
+    if (dev) {
+        const ct_device_info *di = ct_device_get_info(dev);
+        printf("gradcheck on [%d] %s, matrix products: %s; finite differences: central, step %g, double\n", di->index,
+               di->name, ct_gemm_backend_name(ct_device_gemm(dev)), (double)h);
+    }
+    ct_rng r = {seed};
+    int rc = CLI_OK;
+    if (model) {
+        ct_saved_model sm;
+        char msg[CT_MSG_LEN];
+        if (ct_model_load_any(model, &sm, msg) != CT_OK) {
+            ct_device_destroy(dev);
+            return cli_fail(msg);
+        }
+        float *X = NULL, *T = NULL;
+        int *labels = NULL;
+        if (!random_data(&sm.arch, B, &r, &X, &labels, &T))
+            rc = cli_fail("out of host memory");
+        else
+            rc = check_one(dev, &sm.arch, sm.params, X, labels, T, B, model, &g);
+        free(X);
+        free(labels);
+        free(T);
+        ct_saved_model_free(&sm);
+    } else {
+        for (int ia = 0; ia < na && rc == CLI_OK; ia++)
+            for (int il = 0; il < nl && rc == CLI_OK; il++) {
+                ct_arch a;
+                memset(&a, 0, sizeof a);
+                a.n_layers = nh + 1;
+                a.sizes[0] = inputs;
+                for (int k = 0; k < nh; k++) {
+                    a.sizes[k + 1] = hidden[k];
+                    a.act[k] = acts[ia];
+                    a.alpha[k] = acts[ia] == CT_ACT_ELU ? 1.0f : 0.1f;
+                }
+                a.loss = losses[il];
+                a.huber_delta = 0.5f;
+                a.sizes[nh + 1] = a.loss == CT_LOSS_SIGMOID_BCE ? 1 : a.loss == CT_LOSS_SOFTMAX_CE && outputs < 2 ? 2 : outputs;
+                ct_layout lay;
+                ct_arch_layout(&a, &lay);
+                float *params = malloc(lay.n_params * sizeof(float)), *X = NULL, *T = NULL;
+                int *labels = NULL;
+                if (!params || !random_data(&a, B, &r, &X, &labels, &T)) {
+                    rc = cli_fail("out of host memory");
+                } else {
+                    ct_init init = {CT_INIT_AUTO, 0};
+                    ct_arch_init_params(&a, &init, 0, ct_rng_next(&r), params);
+                    for (size_t k = lay.n_weights; k < lay.n_params; k++)
+                        params[k] = (float)(0.2 * ct_rng_uniform(&r) - 0.1); /* non-zero biases */
+                    char title[160], desc[256];
+                    ct_arch_describe(&a, desc, sizeof desc);
+                    snprintf(title, sizeof title, "%s x %s: %s, batch %d", ct_act_name(acts[ia]), ct_loss_name(losses[il]),
+                             desc, B);
+                    rc = check_one(dev, &a, params, X, labels, T, B, title, &g);
+                }
+                free(params);
+                free(X);
+                free(labels);
+                free(T);
+            }
+    }
+    ct_device_destroy(dev);
+    if (rc != CLI_OK) return rc;
+    printf("largest relative error:%s", g.use_ref ? "" : "");
+    if (g.use_ref) printf(" reference %.2e (tolerance %g)", g.worst_ref, (double)ref_tol);
+    if (g.use_dev) printf("%s device %.2e (tolerance %g)", g.use_ref ? "," : "", g.worst_dev, (double)tol);
+    printf("\ngradcheck: %d passed, %d failed\n", g.checked - g.failed, g.failed);
+    return g.failed ? CLI_FAIL : CLI_OK;
+}

@@ -1,0 +1,60 @@
+/* The learning-rate range test (Leslie Smith, "Cyclical Learning Rates for Training Neural
+ * Networks", 2017; fastai's lr_find): train from the current parameters with a learning rate
+ * that grows exponentially from start to end, one step per batch, record the loss of every
+ * step, smooth it, stop when it diverges, and suggest the rate where the smoothed loss falls
+ * fastest against log(lr). The run changes the parameters and the optimizer state: reload them
+ * before training for real. */
+#ifndef CT_LRFIND_H
+#define CT_LRFIND_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+typedef struct ct_lrfind_opts {
+    double start_lr, end_lr; /* 0 < start < end */
+    int steps;               /* >= 2 */
+    int batch;               /* rows per step (the last batch of an epoch may be shorter) */
+    uint64_t seed;           /* shuffling and dropout */
+    float l2;                /* as ct_net_train_step */
+    double smooth;           /* EMA factor beta in [0, 1): 0 keeps the raw losses */
+    double diverge;          /* stop when the smoothed loss exceeds diverge x its best so far
+                              * (> 1; 0: never) */
+    int read_every;          /* read the losses back every this many steps (<= 0: 16) */
+} ct_lrfind_opts;
+
+typedef struct ct_lrfind_result {
+    int n;            /* steps recorded (finite losses) */
+    double *lr;       /* (n) the learning rate of each step */
+    double *loss;     /* (n) the loss of each step's batch, before its update */
+    double *smoothed; /* (n) the bias-corrected EMA of loss */
+    int diverged;     /* stopped early: the smoothed loss exceeded diverge x best, or a NaN */
+    int suggestion;   /* index of the suggested point, -1 when none */
+    double suggested_lr;
+    int min_index;    /* index of the smallest smoothed loss (-1 when n == 0) */
+    char stop_reason[200];
+} ct_lrfind_result;
+
+/* lr_i = start * (end / start)^(i / (steps - 1)), i = 0 .. steps - 1. */
+double ct_lrfind_lr(double start, double end, int i, int steps);
+
+/* out[i] = avg_i / (1 - beta^(i+1)), avg_i = beta avg_{i-1} + (1 - beta) loss[i], avg_-1 = 0. */
+void ct_lrfind_smooth(double *out, const double *loss, int n, double beta);
+
+/* The index of the steepest descent of y against log(x): the most negative central difference
+ * (y[i+1] - y[i-1]) / (log x[i+1] - log x[i-1]) over i in [skip, n - 2], where skip =
+ * max(1, n / 10) leaves out the first tenth of the points (the start of the EMA is noisy and
+ * the loss barely moves at tiny rates). -1 when there are fewer than 3 points or no point
+ * has a finite negative slope. */
+int ct_lrfind_suggest(const double *x, const double *y, int n);
+
+/* Runs the test on the training data in CT_SLOT_TRAIN (steps t = 1 .. o->steps; the epoch
+ * advances and the permutation changes when the rows run out). The losses are read back every
+ * read_every steps: the divergence stop comes at the end of such a chunk and the points after
+ * the first diverging one are dropped. Fills *r (free with ct_lrfind_result_free, also after a
+ * failure). */
+ct_status ct_lrfind_run(ct_net *net, const ct_lrfind_opts *o, ct_lrfind_result *r,
+                        char msg[CT_MSG_LEN]);
+void ct_lrfind_result_free(ct_lrfind_result *r);
+
+#endif
