@@ -60,12 +60,13 @@ static void row_values(const char *name, const double *d, const double *r, int r
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
+/* rows == 0: a vector of cols values; else a (rows, cols) matrix as nested arrays */
 static void jarr(const double *v, int rows, int cols) {
     printf("[");
-    for (int i = 0; i < rows; i++) {
-        if (rows > 1 || cols < 0) printf("%s[", i ? ", " : "");
+    for (int i = 0; i < (rows ? rows : 1); i++) {
+        if (rows) printf("%s[", i ? ", " : "");
         for (int j = 0; j < cols; j++) printf("%s%.9g", j ? ", " : "", v[(size_t)i * cols + j]);
-        if (rows > 1 || cols < 0) printf("]");
+        if (rows) printf("]");
     }
     printf("]");
 }
@@ -88,18 +89,18 @@ static void jpass(const ct_pass *p, const char *opt) {
         printf(", \"grad_weight\": ");
         jarr(p->grad + p->lay.w_off[l], out, in);
         printf(", \"grad_bias\": ");
-        jarr(p->grad + p->lay.b_off[l], 1, out);
+        jarr(p->grad + p->lay.b_off[l], 0, out);
         if (p->stepped) {
             printf(", \"weight\": ");
             jarr(p->params + p->lay.w_off[l], out, in);
             printf(", \"bias\": ");
-            jarr(p->params + p->lay.b_off[l], 1, out);
+            jarr(p->params + p->lay.b_off[l], 0, out);
             if (!strcmp(opt, "adam") || !strcmp(opt, "adamw")) {
                 const char *nm[2] = {"weight", "bias"};
                 for (int k = 0; k < 2; k++) {
                     size_t off = k ? p->lay.b_off[l] : p->lay.w_off[l];
-                    int rows = k ? 1 : out, cols = k ? out : in;
-                    size_t n = (size_t)rows * cols;
+                    int rows = k ? 0 : out, cols = k ? out : in;
+                    size_t n = (size_t)(rows ? rows : 1) * cols;
                     double *hat = malloc(n * sizeof(double));
                     if (!hat) continue;
                     printf(", \"m_%s\": ", nm[k]);
@@ -120,7 +121,7 @@ static void jpass(const ct_pass *p, const char *opt) {
                 printf(", \"%s_weight\": ", key);
                 jarr(st + p->lay.w_off[l], out, in);
                 printf(", \"%s_bias\": ", key);
-                jarr(st + p->lay.b_off[l], 1, out);
+                jarr(st + p->lay.b_off[l], 0, out);
             }
         }
         printf("}");
@@ -130,17 +131,20 @@ static void jpass(const ct_pass *p, const char *opt) {
 
 /* ---- inputs -------------------------------------------------------------------------------- */
 
+/* Parses comma-separated numbers into out (room for max); returns how many the text holds
+ * (which may exceed max: the caller compares), -1 after printing an error. */
 static int parse_floats(const char *name, const char *s, float *out, int max) {
     int n = 0;
     const char *p = s;
     while (*p) {
         char *end;
         double v = strtod(p, &end);
-        if (end == p || !isfinite(v) || (*end && *end != ',') || n == max) {
-            cli_error("option %s expects %d comma-separated numbers, got '%s'", name, max, s);
+        if (end == p || !isfinite(v) || (*end && *end != ',')) {
+            cli_error("option %s expects comma-separated finite numbers, got '%s'", name, s);
             return -1;
         }
-        out[n++] = (float)v;
+        if (n < max) out[n] = (float)v;
+        n++;
         p = *end ? end + 1 : end;
     }
     return n;

@@ -249,8 +249,8 @@ static ct_status write_log(const char *path, const ct_lrfind_result *r, char msg
     return ct_atomic_commit(&a, msg);
 }
 
-static ct_status write_plot(const char *path, const char *title, const ct_lrfind_result *r,
-                            char msg[CT_MSG_LEN]) {
+static ct_status write_plot(const char *path, const char *title, const char *panel,
+                            const ct_lrfind_result *r, char msg[CT_MSG_LEN]) {
     double *mark = malloc((size_t)(r->n ? r->n : 1) * sizeof(double));
     if (!mark) {
         snprintf(msg, CT_MSG_LEN, "out of host memory");
@@ -261,8 +261,9 @@ static ct_status write_plot(const char *path, const char *title, const ct_lrfind
     snprintf(sug, sizeof sug, "suggested lr %.3g", r->suggested_lr);
     ct_series s[2] = {{"smoothed loss", r->smoothed, r->n, 0},
                       {r->suggestion >= 0 ? sug : "no suggestion", mark, r->n, 0}};
-    ct_plot_panel p = {"learning-rate range test", "smoothed loss", "learning rate (log scale)",
-                       r->lr, r->n, 1, 0, s, 2};
+    /* both axes logarithmic: the divergence at the end would flatten the rest on a linear one */
+    ct_plot_panel p = {panel, "smoothed loss (log scale)", "learning rate (log scale)",
+                       r->lr, r->n, 1, 1, s, 2};
     ct_status st = ct_plot_svg(path, title, &p, 1, msg);
     free(mark);
     return st;
@@ -452,9 +453,10 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
         printf("wrote the losses to %s\n", o.log);
     }
     if (o.plot) {
-        char title[640];
-        snprintf(title, sizeof title, "cltrain lr-find: %s on %s", desc, train->source);
-        if (write_plot(o.plot, title, &res, msg) != CT_OK) goto fail_msg;
+        char title[320], panel[640];
+        snprintf(title, sizeof title, "cltrain lr-find on %s", train->source);
+        snprintf(panel, sizeof panel, "%s, %s, batch %d", desc, ct_optim_name(kind), batch);
+        if (write_plot(o.plot, title, panel, &res, msg) != CT_OK) goto fail_msg;
         printf("wrote the plot to %s\n", o.plot);
     }
     if (res.min_index >= 0)
