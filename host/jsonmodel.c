@@ -35,9 +35,7 @@ static ct_status fail(char *msg, const char *path, const char *fmt, ...) {
     return CT_ERR_FORMAT;
 }
 
-static ct_status oom(char *msg) {
-    return ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory");
-}
+static ct_status oom(char *msg) { return ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory"); }
 
 /* What a JSON value is, for "expected ..." messages. */
 static const char *kind(const ct_json *j) {
@@ -52,6 +50,20 @@ static const char *kind(const ct_json *j) {
     return "a value";
 }
 
+/* A name from the file fit for a one-line message: control bytes become '?', and a long one is
+ * cut at a character boundary after about 100 bytes. */
+static const char *shown(const char *s, char out[128]) {
+    size_t n = 0;
+    for (; s[n] && n < 100; n++)
+        out[n] = (unsigned char)s[n] < 0x20 || s[n] == 0x7f ? '?' : s[n];
+    if (s[n])
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--; /* s[n] starts a character */
+    out[n] = '\0';
+    if (s[n] && n + 3 < 128) strcpy(out + n, "...");
+    return out;
+}
+
 /* Rejects keys of obj outside allowed (NULL-terminated), and repeated keys. where: "" or
  * "layer 2: " or "scaler: ". */
 static ct_status check_keys(const ct_json *obj, const char *const *allowed, const char *where,
@@ -59,18 +71,22 @@ static ct_status check_keys(const ct_json *obj, const char *const *allowed, cons
     for (size_t i = 0; i < obj->count; i++) {
         const char *k = obj->keys[i];
         int known = 0;
-        for (const char *const *a = allowed; *a && !known; a++) known = !strcmp(k, *a);
+        for (const char *const *a = allowed; *a && !known; a++)
+            known = !strcmp(k, *a);
         if (!known) {
             char list[256] = "";
             size_t u = 0;
             for (const char *const *a = allowed; *a && u < sizeof list; a++)
                 u += (size_t)snprintf(list + u, sizeof list - u, "%s'%s'", a == allowed ? "" : ", ",
                                       *a);
-            return fail(msg, path, "%sunknown key '%.200s' (expected %s)", where, k, list);
+            char b[128];
+            return fail(msg, path, "%sunknown key '%s' (expected %s)", where, shown(k, b), list);
         }
         for (size_t j = 0; j < i; j++)
-            if (!strcmp(k, obj->keys[j]))
-                return fail(msg, path, "%skey '%.200s' appears twice", where, k);
+            if (!strcmp(k, obj->keys[j])) {
+                char b[128];
+                return fail(msg, path, "%skey '%s' appears twice", where, shown(k, b));
+            }
     }
     return CT_OK;
 }
@@ -118,7 +134,7 @@ static ct_status get_names(const ct_json *root, const char *key, int lo, int hi,
         if (j->items[i].type != CT_JSON_STRING)
             return fail(msg, path, "%s[%zu] is %s, expected a string", key, i, kind(&j->items[i]));
     if (j->count < (size_t)lo || j->count > (size_t)hi)
-        return fail(msg, path, "'%s' names %zu, but %s", key, j->count, need);
+        return fail(msg, path, "'%s' has %zu names, but %s", key, j->count, need);
     char **v = calloc(j->count, sizeof *v);
     if (!v) return oom(msg);
     for (size_t i = 0; i < j->count; i++)
@@ -155,9 +171,7 @@ static int output_act_ok(const char *s, ct_loss loss) {
     }
 }
 
-static int uses_alpha(ct_act a) {
-    return a == CT_ACT_LEAKY_RELU || a == CT_ACT_ELU;
-}
+static int uses_alpha(ct_act a) { return a == CT_ACT_LEAKY_RELU || a == CT_ACT_ELU; }
 
 /* One layer's shape, activation and alpha; the numbers come later (fill_layer). */
 static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *loss_text,
@@ -166,17 +180,22 @@ static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *
     char where[32];
     snprintf(where, sizeof where, "layer %d: ", l);
     if (L->type != CT_JSON_OBJECT)
-        return fail(msg, path, "layer %d is %s, expected an object with 'weight', 'bias' and "
-                    "'activation'", l, kind(L));
+        return fail(msg, path,
+                    "layer %d is %s, expected an object with 'weight', 'bias' and "
+                    "'activation'",
+                    l, kind(L));
     ct_status st = check_keys(L, keys, where, path, msg);
     if (st != CT_OK) return st;
     const ct_json *w = ct_json_get(L, "weight"), *b = ct_json_get(L, "bias");
     const ct_json *act = ct_json_get(L, "activation"), *alpha = ct_json_get(L, "alpha");
     if (!w) return fail(msg, path, "layer %d: 'weight' is missing", l);
     if (w->type != CT_JSON_ARRAY)
-        return fail(msg, path, "layer %d: weight is %s, expected an array of rows (arrays of "
-                    "numbers, one row per output)", l, kind(w));
-    if (w->count == 0) return fail(msg, path, "layer %d: weight is empty (it needs one row per output)", l);
+        return fail(msg, path,
+                    "layer %d: weight is %s, expected an array of rows (arrays of "
+                    "numbers, one row per output)",
+                    l, kind(w));
+    if (w->count == 0)
+        return fail(msg, path, "layer %d: weight is empty (it needs one row per output)", l);
     size_t cols = 0;
     for (size_t r = 0; r < w->count; r++) {
         const ct_json *row = &w->items[r];
@@ -184,18 +203,24 @@ static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *
             return fail(msg, path, "layer %d: weight row %zu is %s, expected an array of numbers",
                         l, r, kind(row));
         if (row->count == 0)
-            return fail(msg, path, "layer %d: weight row %zu is empty (it needs one number per "
-                        "input)", l, r);
+            return fail(msg, path,
+                        "layer %d: weight row %zu is empty (it needs one number per "
+                        "input)",
+                        l, r);
         if (r == 0)
             cols = row->count;
         else if (row->count != cols)
-            return fail(msg, path, "layer %d: weight row %zu has %zu numbers but row 0 has %zu "
-                        "(the weight must be rectangular)", l, r, row->count, cols);
+            return fail(msg, path,
+                        "layer %d: weight row %zu has %zu numbers but row 0 has %zu "
+                        "(the weight must be rectangular)",
+                        l, r, row->count, cols);
     }
     size_t rows = w->count;
     if (rows > JM_MAX_SIZE || cols > JM_MAX_SIZE)
-        return fail(msg, path, "layer %d: weight is %zu x %zu; at most %d rows and columns are "
-                    "supported", l, rows, cols, JM_MAX_SIZE);
+        return fail(msg, path,
+                    "layer %d: weight is %zu x %zu; at most %d rows and columns are "
+                    "supported",
+                    l, rows, cols, JM_MAX_SIZE);
     if (l == 0)
         a->sizes[0] = (int)cols;
     else if ((int)cols != a->sizes[l])
@@ -207,31 +232,48 @@ static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *
             return fail(msg, path, "layer %d: bias is %s, expected an array of %zu numbers", l,
                         kind(b), rows);
         if (b->count != rows)
-            return fail(msg, path, "layer %d: bias has %zu numbers but the weight has %zu rows "
-                        "(outputs)", l, b->count, rows);
+            return fail(msg, path,
+                        "layer %d: bias has %zu numbers but the weight has %zu rows "
+                        "(outputs)",
+                        l, b->count, rows);
     }
     int output = l == n_layers - 1;
+    if (output && a->loss == CT_LOSS_SOFTMAX_CE && rows < 2)
+        return fail(msg, path,
+                    "layer %d: weight has 1 row, but loss 'ce' needs at least 2 "
+                    "outputs (use bce for one output)",
+                    l);
+    char nb[128];
     if (act && act->type != CT_JSON_STRING)
         return fail(msg, path, "layer %d: activation is %s, expected a name", l, kind(act));
     if (output) {
         if (act && !output_act_ok(act->string, a->loss))
-            return fail(msg, path, "layer %d: activation '%.100s' on the output layer does not go "
-                        "with loss '%.100s' (use %s)", l, act->string, loss_text,
-                        loss_output_act[a->loss]);
+            return fail(msg, path,
+                        "layer %d: activation '%s' on the output layer does not go "
+                        "with loss '%s' (use %s)",
+                        l, shown(act->string, nb), loss_text, loss_output_act[a->loss]);
         if (alpha)
-            return fail(msg, path, "layer %d: 'alpha' does not apply to the output layer (its "
-                        "activation is %s, fused into the loss)", l, loss_output_act[a->loss]);
+            return fail(msg, path,
+                        "layer %d: 'alpha' does not apply to the output layer (its "
+                        "activation is %s, fused into the loss)",
+                        l, loss_output_act[a->loss]);
         return CT_OK;
     }
     if (!act)
-        return fail(msg, path, "layer %d: 'activation' is missing (a hidden layer needs one: "
-                    "relu, leaky_relu, elu, sigmoid, tanh, gelu or linear)", l);
+        return fail(msg, path,
+                    "layer %d: 'activation' is missing (a hidden layer needs one: "
+                    "relu, leaky_relu, elu, sigmoid, tanh, gelu or linear)",
+                    l);
     if (name_ieq(act->string, "softmax"))
-        return fail(msg, path, "layer %d: activation 'softmax' is only possible on the output "
-                    "layer, with loss 'ce'", l);
+        return fail(msg, path,
+                    "layer %d: activation 'softmax' is only possible on the output "
+                    "layer, with loss 'ce'",
+                    l);
     if (!ct_act_parse(act->string, &a->act[l]))
-        return fail(msg, path, "layer %d: unknown activation '%.100s' (expected relu, leaky_relu, "
-                    "elu, sigmoid, tanh, gelu or linear)", l, act->string);
+        return fail(msg, path,
+                    "layer %d: unknown activation '%s' (expected relu, leaky_relu, "
+                    "elu, sigmoid, tanh, gelu or linear)",
+                    l, shown(act->string, nb));
     a->alpha[l] = a->act[l] == CT_ACT_ELU ? 1.0f : 0.01f;
     if (alpha) {
         if (!uses_alpha(a->act[l]))
@@ -272,22 +314,20 @@ static ct_status fill_layer(const ct_json *L, int l, const ct_layout *lay, float
     for (size_t r = 0; r < w->count; r++) {
         char field[48];
         snprintf(field, sizeof field, "weight[%zu]", r);
-        ct_status st = fill_numbers(&w->items[r], params + lay->w_off[l] + r * cols, l, field,
-                                    path, msg);
+        ct_status st =
+            fill_numbers(&w->items[r], params + lay->w_off[l] + r * cols, l, field, path, msg);
         if (st != CT_OK) return st;
     }
     if (b) return fill_numbers(b, params + lay->b_off[l], l, "bias", path, msg);
     return CT_OK; /* the buffer is zeroed: a missing bias is zeros */
 }
 
-static ct_status load_scaler(const ct_json *root, ct_saved_model *sm, const char *path,
-                             char *msg) {
+static ct_status load_scaler(const ct_json *root, ct_saved_model *sm, const char *path, char *msg) {
     static const char *const keys[] = {"mean", "std", NULL};
     const ct_json *s = ct_json_get(root, "scaler");
     if (!s) return CT_OK;
     if (s->type != CT_JSON_OBJECT)
-        return fail(msg, path, "'scaler' is %s, expected an object with 'mean' and 'std'",
-                    kind(s));
+        return fail(msg, path, "'scaler' is %s, expected an object with 'mean' and 'std'", kind(s));
     ct_status st = check_keys(s, keys, "scaler: ", path, msg);
     if (st != CT_OK) return st;
     int F = sm->features;
@@ -302,8 +342,10 @@ static ct_status load_scaler(const ct_json *root, ct_saved_model *sm, const char
         float *dst = k ? sm->scaler.std : sm->scaler.mean;
         if (!v) return fail(msg, path, "scaler: '%s' is missing", key);
         if (v->type != CT_JSON_ARRAY)
-            return fail(msg, path, "scaler: %s is %s, expected an array of %d numbers (one per "
-                        "input)", key, kind(v), F);
+            return fail(msg, path,
+                        "scaler: %s is %s, expected an array of %d numbers (one per "
+                        "input)",
+                        key, kind(v), F);
         if (v->count != (size_t)F)
             return fail(msg, path, "scaler: %s has %zu numbers but layer 0 has %d inputs", key,
                         v->count, F);
@@ -322,8 +364,8 @@ static ct_status load_scaler(const ct_json *root, ct_saved_model *sm, const char
 
 /* Parses the DOM into sm (zeroed by the caller); sm may be half-filled on failure. */
 static ct_status load_dom(const ct_json *root, ct_saved_model *sm, const char *path, char *msg) {
-    static const char *const keys[] = {"layers", "loss", "huber_delta", "classes", "features",
-                                       "targets", "scaler", NULL};
+    static const char *const keys[] = {"layers",   "loss",    "huber_delta", "classes",
+                                       "features", "targets", "scaler",      NULL};
     ct_arch *a = &sm->arch;
     if (root->type != CT_JSON_OBJECT)
         return fail(msg, path, "the model is %s, expected an object with 'layers' and 'loss'",
@@ -335,24 +377,27 @@ static ct_status load_dom(const ct_json *root, ct_saved_model *sm, const char *p
     if (!layers) return fail(msg, path, "'layers' is missing (an array of layers)");
     if (layers->type != CT_JSON_ARRAY)
         return fail(msg, path, "'layers' is %s, expected an array of layers", kind(layers));
-    if (layers->count == 0) return fail(msg, path, "'layers' is empty; at least one layer is needed");
+    if (layers->count == 0)
+        return fail(msg, path, "'layers' is empty; at least one layer is needed");
     if (layers->count > CT_MAX_LAYERS)
         return fail(msg, path, "'layers' has %zu layers; at most %d are supported", layers->count,
                     CT_MAX_LAYERS);
     if (!loss) return fail(msg, path, "'loss' is missing (one of ce, bce, mse, huber)");
     if (loss->type != CT_JSON_STRING)
         return fail(msg, path, "'loss' is %s, expected one of ce, bce, mse, huber", kind(loss));
+    char b[128];
     if (!ct_loss_parse(loss->string, &a->loss))
-        return fail(msg, path, "unknown loss '%.100s' (expected ce, bce, mse or huber)",
-                    loss->string);
+        return fail(msg, path, "unknown loss '%s' (expected ce, bce, mse or huber)",
+                    shown(loss->string, b));
     a->huber_delta = 1.0f;
     if (delta) {
         if (a->loss != CT_LOSS_HUBER)
             return fail(msg, path, "'huber_delta' applies only to loss 'huber', not '%.100s'",
                         loss->string);
+        if (delta->type != CT_JSON_NUMBER)
+            return fail(msg, path, "huber_delta is %s, expected a number > 0", kind(delta));
         if (get_float(delta, &a->huber_delta) != 1 || !(a->huber_delta > 0))
-            return fail(msg, path, "huber_delta must be a number > 0, got %s",
-                        delta->type == CT_JSON_NUMBER ? "a number out of range" : kind(delta));
+            return fail(msg, path, "huber_delta is %g, expected a number > 0", delta->number);
     }
     a->n_layers = (int)layers->count;
     for (int l = 0; l < a->n_layers; l++)
@@ -383,8 +428,10 @@ static ct_status load_dom(const ct_json *root, ct_saved_model *sm, const char *p
     sm->task = classify ? CT_TASK_CLASSIFICATION : CT_TASK_REGRESSION;
     if (classify) {
         if (ct_json_get(root, "targets"))
-            return fail(msg, path, "'targets' names regression outputs; loss '%.100s' classifies "
-                        "(use 'classes')", loss->string);
+            return fail(msg, path,
+                        "'targets' names regression outputs; loss '%.100s' classifies "
+                        "(use 'classes')",
+                        loss->string);
         int hi = a->loss == CT_LOSS_SIGMOID_BCE ? 2 : C;
         if (a->loss == CT_LOSS_SIGMOID_BCE)
             snprintf(need, sizeof need, "loss 'bce' has 2 classes");
@@ -476,7 +523,8 @@ ct_status ct_json_model_save(const char *path, const ct_saved_model *sm, char ms
     char inner[CT_MSG_LEN];
     if (ct_arch_validate(a, inner) != CT_OK)
         return ct_fail_msg(msg, CT_ERR_ARG, "cannot write %.1024s: %.2000s", path, inner);
-    if (!sm->params) return ct_fail_msg(msg, CT_ERR_ARG, "cannot write %.1024s: no parameters", path);
+    if (!sm->params)
+        return ct_fail_msg(msg, CT_ERR_ARG, "cannot write %.1024s: no parameters", path);
     ct_layout lay;
     ct_arch_layout(a, &lay);
     for (int l = 0; l < a->n_layers; l++) {
@@ -484,8 +532,10 @@ ct_status ct_json_model_save(const char *path, const ct_saved_model *sm, char ms
         for (size_t i = 0; i < nw + nb; i++) {
             float v = i < nw ? sm->params[lay.w_off[l] + i] : sm->params[lay.b_off[l] + i - nw];
             if (!isfinite(v))
-                return ct_fail_msg(msg, CT_ERR_NUMERIC, "cannot write %.1024s: layer %d: the %s "
-                                   "holds a non-finite value", path, l, i < nw ? "weight" : "bias");
+                return ct_fail_msg(msg, CT_ERR_NUMERIC,
+                                   "cannot write %.1024s: layer %d: the %s "
+                                   "holds a non-finite value",
+                                   path, l, i < nw ? "weight" : "bias");
         }
     }
     ct_atomic_file af = {0};
@@ -551,7 +601,8 @@ ct_status ct_model_load_any(const char *path, ct_saved_model *sm, char msg[CT_MS
         size_t n = fread(head, 1, sizeof head, f);
         fclose(f);
         int nul = 0;
-        for (size_t i = 0; i < n && i < 8; i++) nul |= head[i] == 0;
+        for (size_t i = 0; i < n && i < 8; i++)
+            nul |= head[i] == 0;
         size_t i = 0;
         while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\n' || head[i] == '\r'))
             i++;

@@ -31,7 +31,7 @@ typedef struct ct_lrfind_result {
     int diverged;     /* stopped early: the smoothed loss exceeded diverge x best, or a NaN */
     int suggestion;   /* index of the suggested point, -1 when none */
     double suggested_lr;
-    int min_index;    /* index of the smallest smoothed loss (-1 when n == 0) */
+    int min_index; /* index of the smallest smoothed loss (-1 when n == 0) */
     char stop_reason[200];
 } ct_lrfind_result;
 

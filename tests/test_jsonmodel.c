@@ -51,9 +51,9 @@ static int same_bits(const float *a, const float *b, size_t n, size_t *at) {
 }
 
 #define EXAMPLE                                                                                    \
-    "{\"layers\": [{\"weight\": [[0.5, -0.3], [0.2, 0.8]], \"bias\": [0.1, -0.1], "               \
+    "{\"layers\": [{\"weight\": [[0.5, -0.3], [0.2, 0.8]], \"bias\": [0.1, -0.1], "                \
     "\"activation\": \"relu\"},\n"                                                                 \
-    "            {\"weight\": [[0.7, -0.5]], \"bias\": [0.2], \"activation\": \"sigmoid\"}],\n"   \
+    "            {\"weight\": [[0.7, -0.5]], \"bias\": [0.2], \"activation\": \"sigmoid\"}],\n"    \
     " \"loss\": \"bce\"}\n"
 
 /* The example of the brief: sizes, activations, loss, defaults and flat positions. */
@@ -91,10 +91,14 @@ static void test_example(void) {
         size_t at;
         float want;
         const char *what;
-    } c[] = {{lay.w_off[0] + 0 * 2 + 0, 0.5f, "W0[0][0]"},  {lay.w_off[0] + 0 * 2 + 1, -0.3f, "W0[0][1]"},
-             {lay.w_off[0] + 1 * 2 + 0, 0.2f, "W0[1][0]"},  {lay.w_off[0] + 1 * 2 + 1, 0.8f, "W0[1][1]"},
-             {lay.w_off[1] + 0, 0.7f, "W1[0][0]"},          {lay.w_off[1] + 1, -0.5f, "W1[0][1]"},
-             {lay.b_off[0] + 0, 0.1f, "b0[0]"},             {lay.b_off[0] + 1, -0.1f, "b0[1]"},
+    } c[] = {{lay.w_off[0] + 0 * 2 + 0, 0.5f, "W0[0][0]"},
+             {lay.w_off[0] + 0 * 2 + 1, -0.3f, "W0[0][1]"},
+             {lay.w_off[0] + 1 * 2 + 0, 0.2f, "W0[1][0]"},
+             {lay.w_off[0] + 1 * 2 + 1, 0.8f, "W0[1][1]"},
+             {lay.w_off[1] + 0, 0.7f, "W1[0][0]"},
+             {lay.w_off[1] + 1, -0.5f, "W1[0][1]"},
+             {lay.b_off[0] + 0, 0.1f, "b0[0]"},
+             {lay.b_off[0] + 1, -0.1f, "b0[1]"},
              {lay.b_off[1] + 0, 0.2f, "b1[0]"}};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
         EXPECT(sm.params[c[i].at] == c[i].want, "%s at flat %zu: got %.9g, want %.9g", c[i].what,
@@ -112,7 +116,8 @@ static void test_example(void) {
     if (EXPECT(st == CT_OK, "load nobias: %s", msg)) {
         ct_arch_layout(&sm.arch, &lay);
         int zeros = 1;
-        for (size_t i = lay.n_weights; i < lay.n_params; i++) zeros &= sm.params[i] == 0.0f;
+        for (size_t i = lay.n_weights; i < lay.n_params; i++)
+            zeros &= sm.params[i] == 0.0f;
         EXPECT(zeros, "missing biases are zeros");
         EXPECT(sm.params[lay.w_off[0] + 1 * 3 + 2] == 6.0f, "W0[1][2] %g, want 6",
                (double)sm.params[lay.w_off[0] + 5]);
@@ -121,8 +126,9 @@ static void test_example(void) {
         ct_saved_model_free(&sm);
     }
     path_in(path, sizeof path, "regress.json");
-    write_text(path, "{\"layers\": [{\"weight\": [[1], [2]], \"activation\": \"elu\", \"alpha\": 0.5},"
-                     "{\"weight\": [[1, -1]]}], \"loss\": \"huber\", \"huber_delta\": 0.25}");
+    write_text(path,
+               "{\"layers\": [{\"weight\": [[1], [2]], \"activation\": \"elu\", \"alpha\": 0.5},"
+               "{\"weight\": [[1, -1]]}], \"loss\": \"huber\", \"huber_delta\": 0.25}");
     st = ct_json_model_load(path, &sm, msg);
     if (EXPECT(st == CT_OK, "load regress: %s", msg)) {
         EXPECT(sm.task == CT_TASK_REGRESSION && sm.n_classes == 0 && !sm.class_names,
@@ -142,7 +148,8 @@ static void fill_model(ct_saved_model *sm, ct_loss loss, test_rng *r) {
     ct_arch *a = &sm->arch;
     int sizes[] = {5, 7, 1, 3};
     a->n_layers = 3;
-    for (int i = 0; i <= 3; i++) a->sizes[i] = sizes[i];
+    for (int i = 0; i <= 3; i++)
+        a->sizes[i] = sizes[i];
     a->sizes[3] = loss == CT_LOSS_SIGMOID_BCE ? 1 : 3;
     a->act[0] = CT_ACT_LEAKY_RELU;
     a->alpha[0] = 0.2f;
@@ -154,26 +161,29 @@ static void fill_model(ct_saved_model *sm, ct_loss loss, test_rng *r) {
     ct_arch_layout(a, &lay);
     sm->params = test_alloc(lay.n_params, sizeof(float));
     test_fillf(r, sm->params, lay.n_params, -3.0f, 3.0f);
-    const float special[] = {-0.0f, FLT_MIN / 3, -FLT_MIN, FLT_MAX, -FLT_MAX, 1e-38f, 0.1f,
-                             1.0f / 3, 16777217.0f, 1e30f, 0.0f, 123456.789f};
+    const float special[] = {-0.0f, FLT_MIN / 3, -FLT_MIN,    FLT_MAX, -FLT_MAX, 1e-38f,
+                             0.1f,  1.0f / 3,    16777217.0f, 1e30f,   0.0f,     123456.789f};
     for (size_t i = 0; i < sizeof special / sizeof special[0] && i < lay.n_params; i++)
         sm->params[(i * 7) % lay.n_params] = special[i];
     sm->features = 5;
     sm->outputs = a->sizes[3];
     sm->feature_names = test_alloc(5, sizeof(char *));
     const char *fn[] = {"alpha", "b\"quoted\"", "tab\there", "\xc3\xa9t\xc3\xa9", ""};
-    for (int i = 0; i < 5; i++) sm->feature_names[i] = ct_strdup(fn[i]);
+    for (int i = 0; i < 5; i++)
+        sm->feature_names[i] = ct_strdup(fn[i]);
     if (loss == CT_LOSS_SOFTMAX_CE || loss == CT_LOSS_SIGMOID_BCE) {
         sm->task = CT_TASK_CLASSIFICATION;
         sm->n_classes = loss == CT_LOSS_SIGMOID_BCE ? 2 : 3;
         sm->class_names = test_alloc((size_t)sm->n_classes, sizeof(char *));
         const char *cn[] = {"setosa", "versi\\color", "virginica"};
-        for (int i = 0; i < sm->n_classes; i++) sm->class_names[i] = ct_strdup(cn[i]);
+        for (int i = 0; i < sm->n_classes; i++)
+            sm->class_names[i] = ct_strdup(cn[i]);
     } else {
         sm->task = CT_TASK_REGRESSION;
         sm->target_names = test_alloc(3, sizeof(char *));
         const char *tn[] = {"u", "v", "w"};
-        for (int i = 0; i < 3; i++) sm->target_names[i] = ct_strdup(tn[i]);
+        for (int i = 0; i < 3; i++)
+            sm->target_names[i] = ct_strdup(tn[i]);
     }
     sm->has_scaler = 1;
     sm->scaler.features = 5;
@@ -186,7 +196,8 @@ static void fill_model(ct_saved_model *sm, ct_loss loss, test_rng *r) {
 static void expect_same_model(const char *what, const ct_saved_model *x, const ct_saved_model *y) {
     const ct_arch *a = &x->arch, *b = &y->arch;
     int sizes = a->n_layers == b->n_layers;
-    for (int i = 0; sizes && i <= a->n_layers; i++) sizes = a->sizes[i] == b->sizes[i];
+    for (int i = 0; sizes && i <= a->n_layers; i++)
+        sizes = a->sizes[i] == b->sizes[i];
     EXPECT(sizes, "%s: sizes differ", what);
     if (!sizes) return;
     for (int i = 0; i + 1 < a->n_layers; i++) {
@@ -261,7 +272,8 @@ static void test_round_trip(void) {
                what);
         /* one layer per line: "{" "layers" 3 layers "]" loss ... */
         int lines = 0;
-        for (const char *p = t1 ? t1 : ""; *p; p++) lines += *p == '\n';
+        for (const char *p = t1 ? t1 : ""; *p; p++)
+            lines += *p == '\n';
         EXPECT(t1 && strstr(t1, "\n    {\"weight\": [[") && lines >= 7 && lines <= 12,
                "%s: pretty-printed one layer per line (%d lines)", what, lines);
         free(t1);
@@ -331,8 +343,8 @@ static void test_save_errors(void) {
     sm.params[lay.b_off[2] + 1] = 0;
     sm.params[lay.w_off[1] + 3] = INFINITY;
     st = ct_json_model_save(path, &sm, msg);
-    EXPECT(st == CT_ERR_NUMERIC && strstr(msg, "layer 1: the weight"), "Inf weight: %d %s",
-           (int)st, msg);
+    EXPECT(st == CT_ERR_NUMERIC && strstr(msg, "layer 1: the weight"), "Inf weight: %d %s", (int)st,
+           msg);
     ct_saved_model_free(&sm);
 }
 
@@ -375,7 +387,8 @@ static const bad_case bad_cases[] = {
      "layer 0: weight row 0 is a number, expected an array of numbers"},
     {"weight row empty", MODEL("{\"weight\": [[]], \"activation\": \"relu\"}," OUT1, ""),
      "layer 0: weight row 0 is empty"},
-    {"weight ragged", MODEL("{\"weight\": [[1, 2], [3, 4, 5]], \"activation\": \"relu\"}," OUT1, ""),
+    {"weight ragged",
+     MODEL("{\"weight\": [[1, 2], [3, 4, 5]], \"activation\": \"relu\"}," OUT1, ""),
      "layer 0: weight row 1 has 3 numbers but row 0 has 2 (the weight must be rectangular)"},
     {"weight holds a string",
      MODEL("{\"weight\": [[1, 2], [\"3\", 4]], \"activation\": \"relu\"}," OUT1, ""),
@@ -384,55 +397,76 @@ static const bad_case bad_cases[] = {
      "layer 1: weight[0][1] is null, expected a number"},
     {"weight holds true", MODEL(L0 ",{\"weight\": [[true, 1]]}", ""),
      "layer 1: weight[0][0] is true, expected a number"},
-    {"weight beyond float", MODEL("{\"weight\": [[1, 1e39], [3, 4]], \"activation\": \"relu\"}," OUT1, ""),
+    {"weight beyond float",
+     MODEL("{\"weight\": [[1, 1e39], [3, 4]], \"activation\": \"relu\"}," OUT1, ""),
      "layer 0: weight[0][1] is 1e+39, outside the range of a float"},
-    {"weight beyond double", MODEL("{\"weight\": [[1, 1e400], [3, 4]], \"activation\": \"relu\"}," OUT1, ""),
-     "line 1"},
+    {"weight beyond double",
+     MODEL("{\"weight\": [[1, 1e400], [3, 4]], \"activation\": \"relu\"}," OUT1, ""), "line 1"},
     {"sizes do not chain", MODEL(L0 ",{\"weight\": [[1, 2, 3]]}", ""),
      "layer 1: weight has 3 columns but layer 0 has 2 outputs"},
-    {"bias length", MODEL("{\"weight\": [[1, 2], [3, 4]], \"bias\": [1, 2, 3], \"activation\": \"relu\"}," OUT1, ""),
+    {"bias length",
+     MODEL("{\"weight\": [[1, 2], [3, 4]], \"bias\": [1, 2, 3], \"activation\": \"relu\"}," OUT1,
+           ""),
      "layer 0: bias has 3 numbers but the weight has 2 rows (outputs)"},
     {"bias not an array", MODEL(L0 ",{\"weight\": [[1, 2]], \"bias\": {}}", ""),
      "layer 1: bias is an object, expected an array of 1 numbers"},
-    {"bias holds null", MODEL("{\"weight\": [[1, 2], [3, 4]], \"bias\": [1, null], \"activation\": \"relu\"}," OUT1, ""),
+    {"bias holds null",
+     MODEL("{\"weight\": [[1, 2], [3, 4]], \"bias\": [1, null], \"activation\": \"relu\"}," OUT1,
+           ""),
      "layer 0: bias[1] is null, expected a number"},
     {"bias beyond float", MODEL(L0 ",{\"weight\": [[1, 2]], \"bias\": [-3.5e38]}", ""),
      "layer 1: bias[0] is -3.5e+38, outside the range of a float"},
     {"activation unknown", MODEL("{\"weight\": [[1, 2]], \"activation\": \"swish\"}," OUT1, ""),
-     "layer 0: unknown activation 'swish' (expected relu, leaky_relu, elu, sigmoid, tanh, gelu or linear)"},
+     "layer 0: unknown activation 'swish' (expected relu, leaky_relu, elu, sigmoid, tanh, gelu or "
+     "linear)"},
     {"activation missing", MODEL("{\"weight\": [[1, 2], [3, 4]]}," OUT1, ""),
      "layer 0: 'activation' is missing"},
     {"activation not a string", MODEL("{\"weight\": [[1, 2]], \"activation\": 1}," OUT1, ""),
      "layer 0: activation is a number, expected a name"},
-    {"softmax on a hidden layer", MODEL("{\"weight\": [[1, 2]], \"activation\": \"softmax\"}," OUT1, ""),
+    {"softmax on a hidden layer",
+     MODEL("{\"weight\": [[1, 2]], \"activation\": \"softmax\"}," OUT1, ""),
      "layer 0: activation 'softmax' is only possible on the output layer"},
     {"output relu with mse",
-     "{\"layers\": [" L0 "," L0 ",{\"weight\": [[1, 2]], \"activation\": \"relu\"}], \"loss\": \"mse\"}",
-     "model.json: layer 2: activation 'relu' on the output layer does not go with loss 'mse' (use linear)"},
-    {"output softmax with bce", MODEL(L0 ",{\"weight\": [[1, 2]], \"activation\": \"softmax\"}", ""),
+     "{\"layers\": [" L0 "," L0
+     ",{\"weight\": [[1, 2]], \"activation\": \"relu\"}], \"loss\": \"mse\"}",
+     "model.json: layer 2: activation 'relu' on the output layer does not go with loss 'mse' (use "
+     "linear)"},
+    {"output softmax with bce",
+     MODEL(L0 ",{\"weight\": [[1, 2]], \"activation\": \"softmax\"}", ""),
      "layer 1: activation 'softmax' on the output layer does not go with loss 'bce' (use sigmoid)"},
     {"output sigmoid with ce",
-     "{\"layers\": [{\"weight\": [[1, 2], [3, 4]], \"activation\": \"sigmoid\"}], \"loss\": \"ce\"}",
+     "{\"layers\": [{\"weight\": [[1, 2], [3, 4]], \"activation\": \"sigmoid\"}], \"loss\": "
+     "\"ce\"}",
      "layer 0: activation 'sigmoid' on the output layer does not go with loss 'ce' (use softmax)"},
     {"output tanh with huber",
      "{\"layers\": [{\"weight\": [[1, 2]], \"activation\": \"tanh\"}], \"loss\": \"huber\"}",
      "layer 0: activation 'tanh' on the output layer does not go with loss 'huber' (use linear)"},
     {"ce with one output", "{\"layers\": [{\"weight\": [[1, 2]]}], \"loss\": \"ce\"}",
-     "softmax cross-entropy needs at least 2 outputs"},
-    {"alpha on relu", MODEL("{\"weight\": [[1, 2]], \"activation\": \"relu\", \"alpha\": 0.1}," OUT1, ""),
+     "layer 0: weight has 1 row, but loss 'ce' needs at least 2 outputs (use bce for one output)"},
+    {"control bytes in a name",
+     MODEL("{\"weight\": [[1, 2]], \"activation\": \"re\\nlu\"}," OUT1, ""),
+     "layer 0: unknown activation 're?lu'"},
+    {"control bytes in a key", MODEL(L0 "," OUT1, ", \"a\\tb\": 1"), "unknown key 'a?b'"},
+    {"huber_delta a string",
+     "{\"layers\": [" OUT1 "], \"loss\": \"huber\", \"huber_delta\": \"1\"}",
+     "huber_delta is a string, expected a number > 0"},
+    {"alpha on relu",
+     MODEL("{\"weight\": [[1, 2]], \"activation\": \"relu\", \"alpha\": 0.1}," OUT1, ""),
      "layer 0: 'alpha' applies only to leaky_relu and elu, not relu"},
-    {"alpha negative", MODEL("{\"weight\": [[1, 2]], \"activation\": \"elu\", \"alpha\": -1}," OUT1, ""),
+    {"alpha negative",
+     MODEL("{\"weight\": [[1, 2]], \"activation\": \"elu\", \"alpha\": -1}," OUT1, ""),
      "layer 0: alpha is -1, expected a number from 0 to 1e+06"},
-    {"alpha a string", MODEL("{\"weight\": [[1, 2]], \"activation\": \"leaky_relu\", \"alpha\": \"x\"}," OUT1, ""),
+    {"alpha a string",
+     MODEL("{\"weight\": [[1, 2]], \"activation\": \"leaky_relu\", \"alpha\": \"x\"}," OUT1, ""),
      "layer 0: alpha is a string"},
     {"alpha on the output layer", MODEL(L0 ",{\"weight\": [[1, 2]], \"alpha\": 0.1}", ""),
      "layer 1: 'alpha' does not apply to the output layer"},
     {"huber_delta with bce", MODEL(L0 "," OUT1, ", \"huber_delta\": 2"),
      "'huber_delta' applies only to loss 'huber', not 'bce'"},
     {"huber_delta zero", "{\"layers\": [" OUT1 "], \"loss\": \"huber\", \"huber_delta\": 0}",
-     "huber_delta must be a number > 0"},
+     "huber_delta is 0, expected a number > 0"},
     {"classes count", MODEL(L0 "," OUT1, ", \"classes\": [\"a\", \"b\", \"c\"]"),
-     "'classes' names 3, but loss 'bce' has 2 classes"},
+     "'classes' has 3 names, but loss 'bce' has 2 classes"},
     {"classes item", MODEL(L0 "," OUT1, ", \"classes\": [\"a\", 2]"),
      "classes[1] is a number, expected a string"},
     {"classes not an array", MODEL(L0 "," OUT1, ", \"classes\": \"ab\""),
@@ -442,9 +476,9 @@ static const bad_case bad_cases[] = {
     {"targets with bce", MODEL(L0 "," OUT1, ", \"targets\": [\"y\"]"),
      "'targets' names regression outputs; loss 'bce' classifies"},
     {"targets count", "{\"layers\": [" OUT1 "], \"loss\": \"mse\", \"targets\": [\"a\", \"b\"]}",
-     "'targets' names 2, but the output layer has 1 outputs"},
+     "'targets' has 2 names, but the output layer has 1 outputs"},
     {"features count", MODEL(L0 "," OUT1, ", \"features\": [\"a\", \"b\", \"c\"]"),
-     "'features' names 3, but layer 0 has 2 inputs"},
+     "'features' has 3 names, but layer 0 has 2 inputs"},
     {"scaler not an object", MODEL(L0 "," OUT1, ", \"scaler\": [1]"),
      "'scaler' is an array, expected an object"},
     {"scaler unknown key", MODEL(L0 "," OUT1, ", \"scaler\": {\"mean\": [0, 0], \"var\": [1, 1]}"),
@@ -457,7 +491,9 @@ static const bad_case bad_cases[] = {
      "scaler: std[1] is 0, expected a number > 0"},
 };
 
-#define L17 L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," OUT1
+#define L17                                                                                        \
+    L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0 "," L0  \
+       "," L0 "," L0 "," OUT1
 
 static void expect_bad(const char *name, const char *text, const char *want) {
     char path[128], msg[CT_MSG_LEN];
@@ -468,11 +504,15 @@ static void expect_bad(const char *name, const char *text, const char *want) {
     msg[0] = '\0';
     ct_status st = ct_json_model_load(path, &sm, msg);
     size_t n = strlen(path);
-    EXPECT(st == CT_ERR_FORMAT, "%s: status %s, want CT_ERR_FORMAT (%s)", name,
-           ct_status_name(st), msg);
-    EXPECT(!strncmp(msg, path, n) && !strncmp(msg + n, ": ", 2), "%s: message does not start "
-           "with the file: %s", name, msg);
-    EXPECT(strstr(msg, want) != NULL, "%s: message\n      %s\n    lacks\n      %s", name, msg, want);
+    if (test_verbose()) printf("%-28s %s\n", name, msg + (strncmp(msg, path, n) ? 0 : n + 2));
+    EXPECT(st == CT_ERR_FORMAT, "%s: status %s, want CT_ERR_FORMAT (%s)", name, ct_status_name(st),
+           msg);
+    EXPECT(!strncmp(msg, path, n) && !strncmp(msg + n, ": ", 2),
+           "%s: message does not start "
+           "with the file: %s",
+           name, msg);
+    EXPECT(strstr(msg, want) != NULL, "%s: message\n      %s\n    lacks\n      %s", name, msg,
+           want);
     EXPECT(!strchr(msg, '\n'), "%s: message has more than one line: %s", name, msg);
     EXPECT(sm.params == NULL && sm.class_names == NULL && sm.feature_names == NULL,
            "%s: a failed load leaves the struct empty", name);
@@ -484,15 +524,32 @@ static void test_bad(void) {
         expect_bad(bad_cases[i].name, bad_cases[i].text, bad_cases[i].want);
     expect_bad("17 layers", "{\"layers\": [" L17 "], \"loss\": \"bce\"}",
                "'layers' has 17 layers; at most 16 are supported");
+    /* a long name is cut in the message */
+    char text[1024], name[301];
+    memset(name, 'q', 300);
+    name[300] = '\0';
+    snprintf(text, sizeof text, MODEL("{\"weight\": [[1, 2]], \"activation\": \"%s\"}," OUT1, ""),
+             name);
+    expect_bad("long activation name", text, "unknown activation 'qqqqqqqqqq");
+    {
+        char p[128], m[CT_MSG_LEN];
+        ct_saved_model sm;
+        path_in(p, sizeof p, "model.json");
+        ct_json_model_load(p, &sm, m);
+        EXPECT(strstr(m, "qqq...'") && !strstr(m, name), "long name cut: %s", m);
+    }
     /* the brief's exact message, file name first */
     char path[128], msg[CT_MSG_LEN], want[256];
     path_in(path, sizeof path, "model.json");
-    write_text(path, "{\"layers\": [" L0 "," L0 ",{\"weight\": [[1, 2]], \"activation\": \"relu\"}],"
-                     " \"loss\": \"mse\"}");
+    write_text(path,
+               "{\"layers\": [" L0 "," L0 ",{\"weight\": [[1, 2]], \"activation\": \"relu\"}],"
+               " \"loss\": \"mse\"}");
     ct_saved_model sm;
     ct_json_model_load(path, &sm, msg);
-    snprintf(want, sizeof want, "%s: layer 2: activation 'relu' on the output layer does not go "
-             "with loss 'mse' (use linear)", path);
+    snprintf(want, sizeof want,
+             "%s: layer 2: activation 'relu' on the output layer does not go "
+             "with loss 'mse' (use linear)",
+             path);
     EXPECT(!strcmp(msg, want), "message '%s', want '%s'", msg, want);
 }
 
@@ -531,16 +588,26 @@ static void test_examples(const char *dir) {
 }
 
 static void cleanup(void) {
-    const char *names[] = {"example.json", "nobias.json", "regress.json", "rt1.json",
-                           "rt.safetensors", "rt2.json", "any.json", "any.safetensors",
-                           "any_json.model", "any_st.model", "really_safetensors.json",
-                           "model.json", "nan.json"};
+    const char *names[] = {"example.json",
+                           "nobias.json",
+                           "regress.json",
+                           "rt1.json",
+                           "rt.safetensors",
+                           "rt2.json",
+                           "any.json",
+                           "any.safetensors",
+                           "any_json.model",
+                           "any_st.model",
+                           "really_safetensors.json",
+                           "model.json",
+                           "nan.json"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char p[128];
         path_in(p, sizeof p, names[i]);
         remove(p);
     }
-    if (rmdir(g_dir) != 0) fprintf(stderr, "test_jsonmodel: %s left behind: %s\n", g_dir, strerror(errno));
+    if (rmdir(g_dir) != 0)
+        fprintf(stderr, "test_jsonmodel: %s left behind: %s\n", g_dir, strerror(errno));
 }
 
 int main(int argc, char **argv) {

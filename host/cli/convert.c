@@ -7,23 +7,27 @@
 #include "jsonmodel.h"
 
 static void usage(FILE *f) {
-    fputs("usage: cltrain convert IN OUT\n"
-          "\n"
-          "Converts a model between the JSON format a person can type (IN.json) and safetensors\n"
-          "(OUT.safetensors), or back; the extensions give the direction. A checkpoint's optimizer\n"
-          "state and dropout rates are not written to JSON.\n"
-          "\n"
-          "JSON: {\"layers\": [{\"weight\": [[0.5, -0.3], [0.2, 0.8]], \"bias\": [0.1, -0.1],\n"
-          "                   \"activation\": \"relu\"},\n"
-          "                  {\"weight\": [[0.7, -0.5]], \"bias\": [0.2], \"activation\": \"sigmoid\"}],\n"
-          "       \"loss\": \"bce\"}\n"
-          "  weight (out, in) as PyTorch's nn.Linear; bias optional (zeros); loss ce, bce, mse or\n"
-          "  huber (\"huber_delta\"); the output layer's activation must match the loss (ce softmax,\n"
-          "  bce sigmoid, mse/huber linear); optional \"alpha\" per layer, \"classes\", \"features\",\n"
-          "  \"targets\", \"scaler\": {\"mean\": [...], \"std\": [...]} (see examples/README.md)\n"
-          "\n"
-          "  -h, --help   this help\n",
-          f);
+    fputs(
+        "usage: cltrain convert IN OUT\n"
+        "\n"
+        "Converts a model between the JSON format a person can type (IN.json) and safetensors\n"
+        "(OUT.safetensors), or back; the extensions give the direction. A checkpoint's optimizer\n"
+        "state and dropout rates are not written to JSON.\n"
+        "\n"
+        "JSON: {\"layers\": [{\"weight\": [[0.5, -0.3], [0.2, 0.8]], \"bias\": [0.1, -0.1],\n"
+        "                   \"activation\": \"relu\"},\n"
+        "                  {\"weight\": [[0.7, -0.5]], \"bias\": [0.2], \"activation\": "
+        "\"sigmoid\"}],\n"
+        "       \"loss\": \"bce\"}\n"
+        "  weight (out, in) as PyTorch's nn.Linear; bias optional (zeros); loss ce, bce, mse or\n"
+        "  huber (\"huber_delta\"); the output layer's activation must match the loss (ce "
+        "softmax,\n"
+        "  bce sigmoid, mse/huber linear); optional \"alpha\" per layer, \"classes\", "
+        "\"features\",\n"
+        "  \"targets\", \"scaler\": {\"mean\": [...], \"std\": [...]} (see examples/README.md)\n"
+        "\n"
+        "  -h, --help   this help\n",
+        f);
 }
 
 int cmd_convert(int argc, char **argv, const char *device) {

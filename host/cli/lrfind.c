@@ -24,7 +24,8 @@ static void usage(FILE *f) {
         "log(lr). Use it as --lr of `cltrain train` with the same model and optimizer.\n"
         "\n"
         "data:\n"
-        "  --data SOURCE        a generator (moons:n=1000,noise=0.2, ...) or a .csv/.npy/.idx file\n"
+        "  --data SOURCE        a generator (moons:n=1000,noise=0.2, ...) or a .csv, .npy, .idx\n"
+        "                       file\n"
         "  --labels FILE        the labels of an .npy or .idx data file\n"
         "  --label NAME|INDEX   CSV label column (default: the last column)\n"
         "  --task T             classification or regression (default: from the labels)\n"
@@ -113,8 +114,7 @@ static int parse(int argc, char **argv, options *o) {
             else if (!strcmp(v, "regression"))
                 o->task = CT_TASK_REGRESSION;
             else
-                return cli_error("option --task expects classification or regression, got '%s'",
-                                 v),
+                return cli_error("option --task expects classification or regression, got '%s'", v),
                        0;
         } else if (VAL("--layers")) {
             o->layers_s = v;
@@ -182,18 +182,19 @@ static int parse(int argc, char **argv, options *o) {
             o->plot = v;
         } else {
             static const char *const known[] = {
-                "--data",      "--labels",    "--label",    "--task",         "--layers",
-                "--activation", "--alpha",    "--loss",     "--huber-delta",  "--init",
-                "--bias-init", "--dropout",   "--seed",     "--optimizer",    "--momentum",
-                "--dampening", "--beta1",     "--beta2",    "--rho",          "--eps",
-                "--weight-decay", "--l2",     "--clip-norm", "--batch",       "--start-lr",
-                "--end-lr",    "--steps",     "--smooth",   "--diverge",      "--backend",
-                "--log",       "--plot"};
+                "--data",         "--labels",  "--label",     "--task",        "--layers",
+                "--activation",   "--alpha",   "--loss",      "--huber-delta", "--init",
+                "--bias-init",    "--dropout", "--seed",      "--optimizer",   "--momentum",
+                "--dampening",    "--beta1",   "--beta2",     "--rho",         "--eps",
+                "--weight-decay", "--l2",      "--clip-norm", "--batch",       "--start-lr",
+                "--end-lr",       "--steps",   "--smooth",    "--diverge",     "--backend",
+                "--log",          "--plot"};
             for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
                 if (cli_is(a, known[k])) return 0; /* cli_value printed the missing value */
             if (cli_is(a, "--lr") || cli_is(a, "--epochs") || cli_is(a, "--schedule"))
                 cli_error("lr-find: option '%s' does not apply: the test sweeps the learning rate "
-                          "(--start-lr, --end-lr, --steps)", a);
+                          "(--start-lr, --end-lr, --steps)",
+                          a);
             else
                 cli_error("lr-find: unknown option '%s' (see cltrain lr-find --help)", a);
             return 0;
@@ -231,7 +232,8 @@ static int per_layer(const char *name, const char *list, int hidden, char out[][
         if (comma && !*p) return cli_error("option %s: trailing comma in '%s'", name, list), -1;
     }
     if (n == 1)
-        for (int i = 1; i < hidden; i++) memcpy(out[i], out[0], 32);
+        for (int i = 1; i < hidden; i++)
+            memcpy(out[i], out[0], 32);
     else if (n != hidden)
         return cli_error("option %s: %d values for %d hidden layers ('%s'); give one or %d", name,
                          n, hidden, list, hidden),
@@ -256,14 +258,15 @@ static ct_status write_plot(const char *path, const char *title, const char *pan
         snprintf(msg, CT_MSG_LEN, "out of host memory");
         return CT_ERR_ALLOC;
     }
-    for (int i = 0; i < r->n; i++) mark[i] = i == r->suggestion ? r->smoothed[i] : NAN;
+    for (int i = 0; i < r->n; i++)
+        mark[i] = i == r->suggestion ? r->smoothed[i] : NAN;
     char sug[64];
     snprintf(sug, sizeof sug, "suggested lr %.3g", r->suggested_lr);
     ct_series s[2] = {{"smoothed loss", r->smoothed, r->n, 0},
                       {r->suggestion >= 0 ? sug : "no suggestion", mark, r->n, 0}};
     /* both axes logarithmic: the divergence at the end would flatten the rest on a linear one */
-    ct_plot_panel p = {panel, "smoothed loss (log scale)", "learning rate (log scale)",
-                       r->lr, r->n, 1, 1, s, 2};
+    ct_plot_panel p = {
+        panel, "smoothed loss (log scale)", "learning rate (log scale)", r->lr, r->n, 1, 1, s, 2};
     ct_status st = ct_plot_svg(path, title, &p, 1, msg);
     free(mark);
     return st;
@@ -288,7 +291,8 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     ct_optim kind;
     if (!ct_optim_parse(o.optimizer_s, &kind)) {
         cli_error("option --optimizer expects sgd, momentum, nesterov, rmsprop, adam or adamw, "
-                  "got '%s'", o.optimizer_s);
+                  "got '%s'",
+                  o.optimizer_s);
         return CLI_USAGE;
     }
     ct_optim_params op = ct_optim_defaults(kind);
@@ -307,7 +311,8 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     ct_init init;
     if (!ct_init_parse(o.init_s, &init)) {
         cli_error("option --init expects auto, he, he_uniform, xavier, xavier_normal, lecun, "
-                  "lecun_uniform, normal:STD, uniform:A, zeros or ones, got '%s'", o.init_s);
+                  "lecun_uniform, normal:STD, uniform:A, zeros or ones, got '%s'",
+                  o.init_s);
         return CLI_USAGE;
     }
     int hidden[CT_MAX_LAYERS], n_hidden = 0;
@@ -321,7 +326,8 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     for (int i = 0; i < n_hidden; i++) {
         if (!ct_act_parse(acts[i], &arch.act[i])) {
             cli_error("option --activation: unknown activation '%s' (relu, leaky_relu, elu, "
-                      "sigmoid, tanh, gelu, identity)", acts[i]);
+                      "sigmoid, tanh, gelu, identity)",
+                      acts[i]);
             return CLI_USAGE;
         }
         arch.alpha[i] = o.alpha_set ? o.alpha : arch.act[i] == CT_ACT_ELU ? 1.0f : 0.01f;
@@ -363,7 +369,8 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     /* architecture: as cltrain train */
     arch.n_layers = n_hidden + 1;
     arch.sizes[0] = train->features;
-    for (int i = 0; i < n_hidden; i++) arch.sizes[i + 1] = hidden[i];
+    for (int i = 0; i < n_hidden; i++)
+        arch.sizes[i + 1] = hidden[i];
     arch.huber_delta = o.huber_delta;
     if (train->task == CT_TASK_CLASSIFICATION) {
         if (!loss_given) loss = train->n_classes == 2 ? CT_LOSS_SIGMOID_BCE : CT_LOSS_SOFTMAX_CE;
@@ -373,16 +380,20 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
             goto fail_msg;
         }
         if (loss == CT_LOSS_MSE || loss == CT_LOSS_HUBER) {
-            snprintf(msg, sizeof msg, "--loss %s needs a regression target; the data has class "
-                     "labels (use --task regression for numeric labels)", ct_loss_name(loss));
+            snprintf(msg, sizeof msg,
+                     "--loss %s needs a regression target; the data has class "
+                     "labels (use --task regression for numeric labels)",
+                     ct_loss_name(loss));
             goto fail_msg;
         }
         arch.sizes[n_hidden + 1] = loss == CT_LOSS_SIGMOID_BCE ? 1 : train->n_classes;
     } else {
         if (!loss_given) loss = CT_LOSS_MSE;
         if (loss == CT_LOSS_SOFTMAX_CE || loss == CT_LOSS_SIGMOID_BCE) {
-            snprintf(msg, sizeof msg, "--loss %s needs class labels; the data has a regression "
-                     "target", ct_loss_name(loss));
+            snprintf(msg, sizeof msg,
+                     "--loss %s needs class labels; the data has a regression "
+                     "target",
+                     ct_loss_name(loss));
             goto fail_msg;
         }
         arch.sizes[n_hidden + 1] = train->outputs;
@@ -419,7 +430,8 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
         goto fail_msg;
     }
     ct_arch_init_params(&arch, &init, o.bias_init, o.seed, params);
-    if (ct_net_set_params(net, params) != CT_OK || ct_net_upload(net, CT_SLOT_TRAIN, train) != CT_OK) {
+    if (ct_net_set_params(net, params) != CT_OK ||
+        ct_net_upload(net, CT_SLOT_TRAIN, train) != CT_OK) {
         snprintf(msg, sizeof msg, "%s", ct_net_error(net));
         goto fail_msg;
     }
@@ -442,7 +454,7 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     for (int i = 0; i < res.n; i++) {
         if (i % every && i != res.n - 1 && i != res.suggestion && i != res.min_index) continue;
         printf("%6d  %10.3g  %10.4g  %10.4g%s\n", i + 1, res.lr[i], res.loss[i], res.smoothed[i],
-               i == res.suggestion ? "  <- steepest descent"
+               i == res.suggestion  ? "  <- steepest descent"
                : i == res.min_index ? "  <- minimum"
                                     : "");
     }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
+#include "jsonmodel.h"
 #include "cli.h"
 
 int cli_model_net(const char *path, const char *device, int reference, int batch, ct_saved_model *sm,
@@ -11,7 +12,7 @@ int cli_model_net(const char *path, const char *device, int reference, int batch
     char msg[CT_MSG_LEN];
     *dev = NULL;
     *net = NULL;
-    if (ct_model_load(path, sm, msg) != CT_OK) return cli_fail(msg);
+    if (ct_model_load_any(path, sm, msg) != CT_OK) return cli_fail(msg);
     if (!reference && cli_open_device(device, dev) != CLI_OK) return CLI_FAIL;
     ct_optim_params o = ct_optim_defaults(CT_OPT_SGD);
     if (ct_net_create(net, *dev, &sm->arch, batch, &o, msg) != CT_OK) return cli_fail(msg);

@@ -87,6 +87,9 @@ static void usage(FILE *f) {
         "  --checkpoint DIR     keep DIR/checkpoint.safetensors (weights, optimizer state, step)\n"
         "  --checkpoint-every N epochs between checkpoints (default 1)\n"
         "  --resume             continue from DIR/checkpoint.safetensors\n"
+        "  --stats              per epoch and layer: mean and std of the activations, the fraction\n"
+        "                       of dead ReLU units (on the first batch of the training data) and\n"
+        "                       the weight-gradient norm of the last step, computed on the device\n"
         "  --quiet              no progress bar and no epoch lines\n",
         f);
 }
@@ -97,7 +100,7 @@ typedef struct {
     ct_task task;
     float val, alpha, huber_delta, bias_init, l2, min_delta;
     int alpha_set, lr_set, epochs, batch, patience, checkpoint_every, resume, quiet, standardize,
-        warmup, reference, log_every, verify;
+        warmup, reference, log_every, verify, stats;
     float verify_tol;
     unsigned long long seed;
     ct_optim_params optim;
@@ -119,6 +122,7 @@ typedef struct {
     ct_net *net;
     ct_train_state *state;
     ct_saved_model *sm;
+    int batch;
     char ckpt_path[1024];
     char config[512];
     int failed;
@@ -229,6 +233,25 @@ static ct_status save_checkpoint(run_ctx *c, char msg[CT_MSG_LEN]) {
     return ct_model_save(c->ckpt_path, sm, msg);
 }
 
+/* --stats: one line per layer, computed on the device. */
+static ct_status print_stats(run_ctx *c) {
+    const ct_arch *a = ct_net_arch(c->net);
+    ct_layer_stats st[CT_MAX_LAYERS];
+    int rows = ct_net_rows(c->net, CT_SLOT_TRAIN);
+    int B = rows < c->batch ? rows : c->batch;
+    if (ct_net_layer_stats(c->net, CT_SLOT_TRAIN, B, st) != CT_OK) {
+        snprintf(c->msg, sizeof c->msg, "--stats: %s", ct_net_error(c->net));
+        return CT_ERR_OPENCL;
+    }
+    printf("    %-6s %-11s %11s %11s %8s %11s\n", "layer", "activation", "mean", "std", "dead", "|dL/dW|");
+    for (int l = 0; l < a->n_layers; l++) {
+        int last = l + 1 == a->n_layers;
+        printf("    %-6d %-11s %11.4g %11.4g %7.1f%% %11.4g\n", l, last ? "(logits)" : ct_act_name(a->act[l]),
+               st[l].act_mean, st[l].act_std, 100 * st[l].dead_frac, st[l].grad_norm);
+    }
+    return CT_OK;
+}
+
 static int on_epoch(const ct_epoch_stats *s, void *user) {
     run_ctx *c = user;
     if (c->tty && !c->o->quiet) fprintf(stderr, "\r\033[K");
@@ -253,6 +276,10 @@ static int on_epoch(const ct_epoch_stats *s, void *user) {
         printf("  lr %.3g  %.0f samples/s%s\n", s->lr, s->samples_per_sec,
                s->improved && !isnan(s->val_loss) ? "  *" : "");
         fflush(stdout);
+    }
+    if (c->o->stats && print_stats(c) != CT_OK) {
+        c->failed = 1;
+        return 1;
     }
     if (c->o->log && write_log(c, c->msg) != CT_OK) {
         c->failed = 1;
@@ -297,6 +324,8 @@ static int parse(int argc, char **argv, options *o) {
             o->resume = 1;
         } else if (!strcmp(a, "--quiet")) {
             o->quiet = 1;
+        } else if (!strcmp(a, "--stats")) {
+            o->stats = 1;
         } else if (VAL("--data")) {
             o->data = v;
         } else if (VAL("--labels")) {
@@ -689,6 +718,7 @@ int cmd_train(int argc, char **argv, const char *device) {
     ctx.tty = isatty(fileno(stderr));
     ctx.classification = train->task == CT_TASK_CLASSIFICATION;
     ctx.net = net;
+    ctx.batch = batch;
     ctx.state = &state;
     ctx.sm = &sm;
     ct_train_opts to;
