@@ -705,6 +705,7 @@ static const ct_check_case selftest_cases[] = {
     {.op = CT_CHECK_FILL, .N = 1001}, {.op = CT_CHECK_SCALE, .N = 1001, .alpha = -1.5f},
     {.op = CT_CHECK_GATHER_PERM, .M = 64, .N = 17, .K = 1001, .step = 937, .layer = 1},
     {.op = CT_CHECK_AXPY, .N = 1001, .alpha = -0.01f},
+    {.op = CT_CHECK_DEAD_UNITS, .M = 255, .N = 17},
 };
 
 int ct_check_selftest_cases(const ct_check_case **cases) {

@@ -407,9 +407,11 @@ ct_status ct_net_reset_state(ct_net *net) {
         DTRY(ct_fill(net->dev, B(net->v, 0), 0.0f, n));
         DTRY(ct_fill(net->dev, B(net->scratch, net->off_count), 0.0f, 1));
         DTRY(ct_fill(net->dev, B(net->scratch, net->off_gnorm), 0.0f, 1));
+        DTRY(ct_fill(net->dev, B(net->grads, 0), 0.0f, n)); /* --stats before any step: 0 */
     } else {
         memset(net->hm, 0, (size_t)n * sizeof(double));
         memset(net->hv, 0, (size_t)n * sizeof(double));
+        memset(net->hg, 0, (size_t)n * sizeof(double));
         net->hcount = 0;
     }
     return CT_OK;
