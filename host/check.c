@@ -271,7 +271,7 @@ static void run_gemm_like(pool *p, arrays *a, rng *rg, const ct_check_case *c, c
         p->st = ct_gemm(dev, at(p, ic), ldc, at(p, ia), lda, at(p, ib), ldb, pm, pn, pk, ta, tb,
                         alpha, beta);
     }
-    ct_gemm_backend used = ct_device_gemm(dev);
+    ct_gemm_backend used = ct_device_gemm_for(dev, pm, pn, pk, ta, tb);
     if (c->gemm != CT_GEMM_AUTO) ct_device_set_gemm(dev, CT_GEMM_AUTO);
     snprintf(r->what, sizeof r->what, "%s %s%s M=%d N=%d K=%d beta=%g [%s]", ct_check_op_name(c->op),
              c->op == CT_CHECK_GEMM ? (ta ? "T" : "N") : "", c->op == CT_CHECK_GEMM ? (tb ? "T" : "N") : "",

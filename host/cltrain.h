@@ -82,12 +82,18 @@ const char *ct_device_error(const ct_device *dev);
 typedef enum ct_gemm_backend {
     CT_GEMM_AUTO = 0, /* CLBlast when it is built in and passes its probe on this device, else own */
     CT_GEMM_CLBLAST,  /* CLBlast only (error when unavailable) */
-    CT_GEMM_OWN       /* the project's own OpenCL kernel */
+    CT_GEMM_OWN,      /* the project's own tiled kernel (local memory; suits GPUs) */
+    CT_GEMM_CPU       /* the project's own register-tiled kernel shaped for CPU OpenCL (PoCL) */
 } ct_gemm_backend;
 
-/* Forces or resets the GEMM choice. $CLTRAIN_GEMM (auto|clblast|own) sets the initial value. */
+/* Forces or resets the GEMM choice. $CLTRAIN_GEMM (auto|clblast|own|cpu) sets the initial value. */
 ct_status ct_device_set_gemm(ct_device *dev, ct_gemm_backend b);
-/* The backend in use after resolving AUTO (may run the CLBlast probe once). */
+/* The backend of a product of this shape: the forced one, else a tuned choice for its shape
+ * class (from `cltrain bench --tune`, kept in the tuning file), else the device's default:
+ * the CPU-shaped kernel on CPU devices, CLBlast where it works, the tiled kernel otherwise.
+ * A pure function of the device, the tuning file and the shape, so runs are reproducible. */
+ct_gemm_backend ct_device_gemm_for(ct_device *dev, int M, int N, int K, int transA, int transB);
+/* The default (untuned) choice after resolving AUTO (may run the CLBlast probe once). */
 ct_gemm_backend ct_device_gemm(ct_device *dev);
 const char *ct_gemm_backend_name(ct_gemm_backend b);
 

@@ -1,7 +1,11 @@
 /* Device layer: platform and device choice, context, queue, program build, kernel table,
  * OpenCL and CLBlast error names, kernel argument helpers. */
+#define _POSIX_C_SOURCE 200809L
 #include "device.h"
+#include "fileio.h"
 #include "strutil.h"
+
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -150,6 +154,7 @@ const char *ct_gemm_backend_name(ct_gemm_backend b) {
     case CT_GEMM_AUTO: return "auto";
     case CT_GEMM_CLBLAST: return "clblast";
     case CT_GEMM_OWN: return "own";
+    case CT_GEMM_CPU: return "cpu";
     }
     return "unknown";
 }
@@ -567,8 +572,10 @@ static ct_status build_program(ct_device *dev) {
     dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
     dev->gemm_ts = dev->info.max_work_group >= 256 ? 16 : dev->info.max_work_group >= 64 ? 8 : 4;
     char opts[512];
-    int used = snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_GEMM_TS=%zu",
-                        dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts);
+    int used = snprintf(opts, sizeof opts,
+                        "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_GEMM_TS=%zu -DCT_PK_RM=%d "
+                        "-DCT_PK_NV=%d",
+                        dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts, CT_PK_RM, CT_PK_NV);
     /* Test-only faults: CLTRAIN_FAULT=act_backward builds a deliberately wrong kernel, so the
      * tests can show that gradcheck and --verify catch it. */
     const char *fault = getenv("CLTRAIN_FAULT");
@@ -609,11 +616,14 @@ const char *ct_kernel_name(ct_kernel_id id) {
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
+static void load_tuned(ct_device *dev);
+
 static int parse_gemm_env(ct_gemm_backend *out) {
     const char *g = getenv("CLTRAIN_GEMM");
     if (!g || !*g || !strcmp(g, "auto")) return *out = CT_GEMM_AUTO, 1;
     if (!strcmp(g, "clblast")) return *out = CT_GEMM_CLBLAST, 1;
     if (!strcmp(g, "own")) return *out = CT_GEMM_OWN, 1;
+    if (!strcmp(g, "cpu")) return *out = CT_GEMM_CPU, 1;
     return 0;
 }
 
@@ -629,7 +639,7 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
     }
     ct_gemm_backend gemm;
     if (!parse_gemm_env(&gemm))
-        return ct_fail_msg(msg, CT_ERR_ARG, "CLTRAIN_GEMM='%s' is not one of auto, clblast, own",
+        return ct_fail_msg(msg, CT_ERR_ARG, "CLTRAIN_GEMM='%s' is not one of auto, clblast, own, cpu",
                         getenv("CLTRAIN_GEMM"));
 
     dev_ref *refs = NULL;
@@ -669,6 +679,7 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
     }
     st = build_program(dev);
     if (st != CT_OK) goto fail_dev;
+    if (dev->gemm == CT_GEMM_AUTO) load_tuned(dev);
     *out = dev;
     return CT_OK;
 
@@ -685,6 +696,8 @@ fail:
 void ct_device_destroy(ct_device *dev) {
     if (!dev) return;
     if (dev->queue) clFinish(dev->queue);
+    if (dev->pack) clReleaseMemObject(dev->pack);
+    free(dev->tuned);
     for (int k = 0; k < CT_K_COUNT; k++)
         if (dev->kernels[k]) clReleaseKernel(dev->kernels[k]);
     if (dev->program) clReleaseProgram(dev->program);
@@ -707,7 +720,7 @@ int ct_device_clblast_works(ct_device *dev, const char **why) {
 }
 
 ct_status ct_device_set_gemm(ct_device *dev, ct_gemm_backend b) {
-    if (b != CT_GEMM_AUTO && b != CT_GEMM_CLBLAST && b != CT_GEMM_OWN)
+    if (b != CT_GEMM_AUTO && b != CT_GEMM_CLBLAST && b != CT_GEMM_OWN && b != CT_GEMM_CPU)
         return ct_fail(dev, CT_ERR_ARG, "ct_device_set_gemm: unknown backend %d", (int)b);
     const char *why = NULL;
     if (b == CT_GEMM_CLBLAST && !ct_device_clblast_works(dev, &why))
@@ -717,8 +730,108 @@ ct_status ct_device_set_gemm(ct_device *dev, ct_gemm_backend b) {
 }
 
 ct_gemm_backend ct_device_gemm(ct_device *dev) {
-    if (dev->gemm == CT_GEMM_AUTO) return ct_device_clblast_works(dev, NULL) ? CT_GEMM_CLBLAST : CT_GEMM_OWN;
-    return dev->gemm;
+    if (dev->gemm != CT_GEMM_AUTO) return dev->gemm;
+    if (!strcmp(dev->info.type, "cpu")) return CT_GEMM_CPU;
+    return ct_device_clblast_works(dev, NULL) ? CT_GEMM_CLBLAST : CT_GEMM_OWN;
+}
+
+static unsigned log2_bucket(int v) {
+    unsigned b = 0;
+    while (b < 31 && (1 << (b + 1)) <= v) b++;
+    return b;
+}
+
+unsigned ct_gemm_class(int M, int N, int K, int transA, int transB) {
+    return (unsigned)transA << 17 | (unsigned)transB << 16 | log2_bucket(M) << 10 | log2_bucket(N) << 5 |
+           log2_bucket(K);
+}
+
+ct_gemm_backend ct_device_gemm_for(ct_device *dev, int M, int N, int K, int transA, int transB) {
+    if (dev->gemm != CT_GEMM_AUTO) return dev->gemm;
+    unsigned key = ct_gemm_class(M, N, K, transA, transB);
+    for (int i = 0; i < dev->n_tuned; i++)
+        if (dev->tuned[i].key == key) return dev->tuned[i].backend;
+    return ct_device_gemm(dev);
+}
+
+void ct_gemm_tune_path(const ct_device *dev, char *dst, size_t n) {
+    const char *env = getenv("CLTRAIN_TUNE_FILE");
+    if (env && *env) {
+        snprintf(dst, n, "%s", env);
+        return;
+    }
+    char driver[128] = "";
+    clGetDeviceInfo(dev->id, CL_DRIVER_VERSION, sizeof driver, driver, NULL);
+    driver[sizeof driver - 1] = '\0';
+    /* FNV-1a of what identifies the device and its compiler */
+    unsigned long long h = 0xcbf29ce484222325ULL;
+    const char *parts[] = {dev->info.platform, dev->info.name, driver};
+    for (int i = 0; i < 3; i++)
+        for (const char *c = parts[i]; *c; c++) h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(dst, n, "%s/cltrain/gemm-%016llx.txt", xdg, h);
+    else
+        snprintf(dst, n, "%s/.cache/cltrain/gemm-%016llx.txt", home && *home ? home : "/tmp", h);
+}
+
+/* Reads the tuning file if there is one; a missing or unreadable file means no tuning. */
+static void load_tuned(ct_device *dev) {
+    char path[1024];
+    ct_gemm_tune_path(dev, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        unsigned key;
+        char name[32];
+        if (sscanf(line, "%x %31s", &key, name) != 2) continue;
+        ct_gemm_backend b;
+        if (!strcmp(name, "clblast"))
+            b = CT_GEMM_CLBLAST;
+        else if (!strcmp(name, "own"))
+            b = CT_GEMM_OWN;
+        else if (!strcmp(name, "cpu"))
+            b = CT_GEMM_CPU;
+        else
+            continue;
+        if (b == CT_GEMM_CLBLAST && !ct_device_clblast_works(dev, NULL)) continue;
+        ct_gemm_tuned *grown = realloc(dev->tuned, (size_t)(dev->n_tuned + 1) * sizeof *grown);
+        if (!grown) break;
+        dev->tuned = grown;
+        dev->tuned[dev->n_tuned].key = key;
+        dev->tuned[dev->n_tuned].backend = b;
+        dev->n_tuned++;
+    }
+    fclose(f);
+}
+
+ct_status ct_gemm_set_tuned(ct_device *dev, const ct_gemm_tuned *t, int n, int save) {
+    ct_gemm_tuned *copy = n > 0 ? malloc((size_t)n * sizeof *copy) : NULL;
+    if (n > 0 && !copy) return ct_fail(dev, CT_ERR_ALLOC, "out of host memory");
+    if (n > 0) memcpy(copy, t, (size_t)n * sizeof *copy);
+    free(dev->tuned);
+    dev->tuned = copy;
+    dev->n_tuned = n;
+    if (!save) return CT_OK;
+    char path[1024], dir[1024];
+    ct_gemm_tune_path(dev, path, sizeof path);
+    snprintf(dir, sizeof dir, "%s", path);
+    /* create the folders of the path */
+    for (char *p = dir + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(dir, 0777);
+            *p = '/';
+        }
+    ct_atomic_file a = {0};
+    char msg[CT_MSG_LEN];
+    if (ct_atomic_begin(&a, path, msg) != CT_OK) return ct_fail(dev, CT_ERR_IO, "%s", msg);
+    fprintf(a.f, "# cltrain matrix-product choices for %s (%s), by shape class\n", dev->info.name,
+            dev->info.platform);
+    for (int i = 0; i < n; i++) fprintf(a.f, "%05x %s\n", t[i].key, ct_gemm_backend_name(t[i].backend));
+    if (ct_atomic_commit(&a, msg) != CT_OK) return ct_fail(dev, CT_ERR_IO, "%s", msg);
+    return CT_OK;
 }
 
 /* ---- kernel launching -------------------------------------------------------------------- */

@@ -20,6 +20,12 @@ typedef enum ct_kernel_id {
 /* Number of partial sums of sum_squares_partial (fixed, so the sum order is fixed). */
 #define CT_RED_PARTIALS 64
 
+/* Register tile of the CPU-shaped GEMM (kernels/gemm_cpu.cl): rows per work-item and float16
+ * vectors per row; a panel of B is 16 * CT_PK_NV columns wide. */
+#define CT_PK_RM 8
+#define CT_PK_NV 2
+#define CT_PK_W (16 * CT_PK_NV)
+
 struct ct_device {
     cl_platform_id platform;
     cl_device_id id;
@@ -32,6 +38,10 @@ struct ct_device {
     size_t gemm_ts;       /* CT_GEMM_TS the program was built with (tile edge of the own GEMM) */
     ct_gemm_backend gemm; /* requested backend (AUTO until resolved by ct_device_gemm) */
                           /* info.clblast / info.clblast_note: the CLBlast probe, run once */
+    struct ct_gemm_tuned *tuned; /* tuned choices per shape class (see ct_device_gemm_for) */
+    int n_tuned;
+    cl_mem pack;          /* scratch of the CPU GEMM's packed B panels (grown on demand) */
+    size_t pack_floats;
     char err[CT_MSG_LEN];
 };
 
@@ -76,6 +86,20 @@ ct_status ct_args_launch1(ct_args *a, size_t n);
 ct_status ct_args_launch1_local(ct_args *a, size_t global, size_t local);
 /* 2-D launch with explicit global and local sizes (local may be NULL for any). */
 ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *local);
+
+/* Tuning of the matrix-product choice: one entry per shape class of a device. */
+typedef struct ct_gemm_tuned {
+    unsigned key;            /* ct_gemm_class() */
+    ct_gemm_backend backend;
+} ct_gemm_tuned;
+
+/* The shape class of a product: transposes and the log2 bucket of M, N and K. */
+unsigned ct_gemm_class(int M, int N, int K, int transA, int transB);
+/* The tuning file of this device: $CLTRAIN_TUNE_FILE, else ~/.cache/cltrain/gemm-<hash>.txt
+ * (hash of platform, device and driver). */
+void ct_gemm_tune_path(const ct_device *dev, char *dst, size_t n);
+/* Replaces the tuned table (and writes the tuning file when path is not NULL). */
+ct_status ct_gemm_set_tuned(ct_device *dev, const ct_gemm_tuned *t, int n, int save);
 
 /* Buffer helpers for tests and tools (blocking). */
 ct_status ct_buffer_create(ct_device *dev, cl_mem *out, size_t bytes, const char *what);

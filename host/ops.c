@@ -176,6 +176,65 @@ static ct_status need_matrix(ct_device *dev, const char *op, const char *name, c
     return CT_OK;
 }
 
+/* The CPU-shaped product (kernels/gemm_cpu.cl): B packed into zero-padded panels unless it can
+ * be read in place (not transposed, width a multiple of the panel, small enough to stay in
+ * cache), then one work-item per (panel, row tile). */
+static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb,
+                          int M, int N, int K, int transA, int transB, float alpha, float beta) {
+    size_t panels = ((size_t)N + CT_PK_W - 1) / CT_PK_W;
+    int direct = !transB && N % CT_PK_W == 0 && (size_t)K * (size_t)ldb <= ((size_t)1 << 18);
+    cl_mem bp = B.mem;
+    size_t bp_off = B.off, pstride = CT_PK_W, kstride = (size_t)ldb;
+    if (!direct) {
+        size_t need = panels * CT_PK_W * (size_t)K;
+        if (need > (size_t)UINT_MAX)
+            return ct_fail(dev, CT_ERR_ARG, "ct_gemm: B (%d x %d) is too large to pack", K, N);
+        if (need > dev->pack_floats) {
+            /* grown once per larger shape, never per step */
+            if (dev->pack) clReleaseMemObject(dev->pack);
+            dev->pack = NULL;
+            dev->pack_floats = 0;
+            TRY(ct_buffer_create(dev, &dev->pack, need * sizeof(float), "the packed panels of a product"));
+            dev->pack_floats = need;
+        }
+        ct_args p = ct_args_begin(dev, CT_K_pack_b);
+        ct_arg_mem(&p, dev->pack);
+        ct_arg_uint(&p, 0);
+        ct_arg_mem(&p, B.mem);
+        ct_arg_uint(&p, u32(B.off));
+        ct_arg_int(&p, ldb);
+        ct_arg_int(&p, transB);
+        ct_arg_int(&p, K);
+        ct_arg_int(&p, N);
+        ct_arg_int(&p, (int)panels);
+        TRY(ct_args_launch1(&p, need));
+        bp = dev->pack;
+        bp_off = 0;
+        pstride = (size_t)K * CT_PK_W;
+        kstride = CT_PK_W;
+    }
+    size_t global[2] = {panels, ((size_t)M + CT_PK_RM - 1) / CT_PK_RM};
+    size_t local[2] = {1, 1};
+    ct_args a = ct_args_begin(dev, CT_K_gemm_cpu);
+    ct_arg_mem(&a, C.mem);
+    ct_arg_uint(&a, u32(C.off));
+    ct_arg_int(&a, ldc);
+    ct_arg_mem(&a, A.mem);
+    ct_arg_uint(&a, u32(A.off));
+    ct_arg_int(&a, lda);
+    ct_arg_int(&a, transA);
+    ct_arg_mem(&a, bp);
+    ct_arg_uint(&a, u32(bp_off));
+    ct_arg_uint(&a, u32(pstride));
+    ct_arg_uint(&a, u32(kstride));
+    ct_arg_int(&a, M);
+    ct_arg_int(&a, N);
+    ct_arg_int(&a, K);
+    ct_arg_float(&a, alpha);
+    ct_arg_float(&a, beta);
+    return ct_args_launch2(&a, global, local);
+}
+
 ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb, int M,
                   int N, int K, int transA, int transB, float alpha, float beta) {
     static const char op[] = "ct_gemm";
@@ -191,7 +250,8 @@ ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B
     TRY(need_matrix(dev, op, "B", B, transB ? N : K, transB ? K : N, ldb));
     TRY(need_matrix(dev, op, "C", C, M, N, ldc));
 
-    if (ct_device_gemm(dev) == CT_GEMM_CLBLAST) {
+    ct_gemm_backend backend = ct_device_gemm_for(dev, M, N, K, transA, transB);
+    if (backend == CT_GEMM_CLBLAST) {
 #ifdef CT_HAVE_CLBLAST
         CLBlastStatusCode s =
             CLBlastSgemm(CLBlastLayoutRowMajor, transA ? CLBlastTransposeYes : CLBlastTransposeNo,
@@ -206,6 +266,8 @@ ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B
         return ct_fail(dev, CT_ERR_CLBLAST, "ct_gemm: CLBlast was not built into this cltrain");
 #endif
     }
+
+    if (backend == CT_GEMM_CPU) return gemm_cpu(dev, C, ldc, A, lda, B, ldb, M, N, K, transA, transB, alpha, beta);
 
     size_t ts = dev->gemm_ts;
     size_t global[2] = {((size_t)N + ts - 1) / ts * ts, ((size_t)M + ts - 1) / ts * ts};

@@ -9,13 +9,14 @@ int main(void) {
     const char *why = NULL;
     int clblast = ct_device_clblast_works(dev, &why);
     printf("CLBlast: %s%s\n", clblast ? "works" : "unavailable: ", clblast ? "" : why);
-    ct_gemm_backend backends[2] = {CT_GEMM_OWN, CT_GEMM_CLBLAST};
-    int nb = clblast ? 2 : 1;
+    ct_gemm_backend backends[3] = {CT_GEMM_OWN, CT_GEMM_CPU, CT_GEMM_CLBLAST};
+    int nb = clblast ? 3 : 2;
 
     /* (M, N, K): ones, primes, tile edges plus one, 255 and 1000+ */
     const int shapes[][3] = {{1, 1, 1},     {3, 1, 17},    {1, 17, 3},   {17, 13, 9},
                              {16, 16, 16},  {17, 33, 65},  {255, 3, 17}, {3, 255, 1000},
-                             {1025, 17, 5}, {64, 100, 129}, {385, 391, 397}};
+                             {1025, 17, 5}, {64, 100, 129}, {385, 391, 397}, {33, 64, 100},
+                             {9, 256, 31}};
     const int nshapes = (int)(sizeof shapes / sizeof shapes[0]);
     unsigned long long k = 0;
     for (int b = 0; b < nb; b++)

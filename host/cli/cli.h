@@ -2,10 +2,13 @@
 #ifndef CT_CLI_H
 #define CT_CLI_H
 
+#include <stdio.h>
+
 #include "cltrain.h"
 
-/* Exit codes: 0 success, 1 a failure while running, 2 a usage error. */
-enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+/* Exit codes: 0 success, 1 a failure while running, 2 a usage error. CLI_RUN is none: cli_parse's
+ * answer when the command should go on. */
+enum { CLI_RUN = -1, CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 /* Prints "cltrain: error: <message>" on stderr (one line unless the message has a build log). */
 void cli_error(const char *fmt, ...)
@@ -28,18 +31,35 @@ int cli_float(const char *name, const char *v, double lo, double hi, int lo_open
 /* "64,32" -> up to max ints in [lo, hi]; returns the count, 0 after an error. */
 int cli_int_list(const char *name, const char *v, int *out, int max, int lo, int hi);
 
-/* --backend opencl|reference: *reference = 0 or 1; 0 after printing an error. */
-int cli_backend(const char *v, int *reference);
+/* Options with a value (--name VALUE or --name=VALUE), read at argv[*i]: each returns 1 when
+ * argv[*i] is option `name` and its value was read (and checked), 0 when it is another option,
+ * and -1 after printing the error (a missing or bad value; the caller returns CLI_USAGE). */
+int cli_opt(int argc, char **argv, int *i, const char *name, const char **value);
+int cli_opt_int(int argc, char **argv, int *i, const char *name, long long lo, long long hi,
+                int *out);
+int cli_opt_u64(int argc, char **argv, int *i, const char *name, unsigned long long *out);
+int cli_opt_float(int argc, char **argv, int *i, const char *name, double lo, double hi,
+                  int lo_open, float *out);
+/* --backend opencl|reference: *reference = 0 or 1. */
+int cli_opt_backend(int argc, char **argv, int *i, int *reference);
+/* --backend both|opencl|reference: which of the device and the reference run. */
+int cli_opt_backend_both(int argc, char **argv, int *i, int *use_dev, int *use_ref);
+/* A flag without a value: 1 (and *out = 1) when arg is exactly `name`, else 0. */
+int cli_flag(const char *arg, const char *name, int *out);
+
+/* One option of a command at argv[*i], as cli_opt: 1 read, 0 not an option of the command, -1
+ * after printing an error. */
+typedef int cli_option_fn(int argc, char **argv, int *i, void *opts);
+/* Reads a command's options argv[1..] with `option`; -h or --help prints usage on stdout, any other
+ * argument is "CMD: unknown option". Returns CLI_RUN when the command should go on, else its exit
+ * code: CLI_OK after the help, CLI_USAGE after an error (printed). */
+int cli_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *), cli_option_fn *option,
+              void *opts);
 /* Prints the one-line error of a library status with its message. */
 int cli_fail(const char *msg);
 
-/* A saved model on a device (or the reference when reference is set), ready for predictions:
- * *net uses batches of up to `batch` rows. On failure prints the error. */
 struct ct_saved_model;
-struct ct_net;
 struct ct_dataset;
-int cli_model_net(const char *path, const char *device, int reference, int batch,
-                  struct ct_saved_model *sm, ct_device **dev, struct ct_net **net);
 /* Loads SOURCE for a saved model: its classes, its task; drops one extra column of a CSV
  * (the label) when labels are not required; applies the model's scaler. */
 int cli_model_data(const char *source, const char *labels, const char *label, int require_labels,

@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
-#include "cli.h"
 #include "json.h"
+#include "model_io.h"
 #include "train.h"
 
 static void usage(FILE *f) {
@@ -24,70 +23,51 @@ static void usage(FILE *f) {
           f);
 }
 
+typedef struct {
+    cli_model_opts m;
+    const char *labels, *label;
+    int json;
+} options;
+
+static int option(int argc, char **argv, int *i, void *opts) {
+    options *o = opts;
+    int r;
+    if (cli_flag(argv[*i], "--json", &o->json)) return 1;
+    if ((r = cli_model_option(argc, argv, i, &o->m))) return r;
+    if ((r = cli_opt(argc, argv, i, "--labels", &o->labels))) return r;
+    return cli_opt(argc, argv, i, "--label", &o->label);
+}
+
 int cmd_eval(int argc, char **argv, const char *device) {
-    const char *model = NULL, *data = NULL, *labels = NULL, *label = NULL;
-    int json = 0, batch = 256, reference = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (cli_is(a, "--model")) {
-            if (!(model = cli_value(argc, argv, &i, "--model"))) return CLI_USAGE;
-        } else if (cli_is(a, "--data")) {
-            if (!(data = cli_value(argc, argv, &i, "--data"))) return CLI_USAGE;
-        } else if (cli_is(a, "--labels")) {
-            if (!(labels = cli_value(argc, argv, &i, "--labels"))) return CLI_USAGE;
-        } else if (cli_is(a, "--label")) {
-            if (!(label = cli_value(argc, argv, &i, "--label"))) return CLI_USAGE;
-        } else if (cli_is(a, "--batch")) {
-            if (!(v = cli_value(argc, argv, &i, "--batch")) || !cli_int("--batch", v, 1, 1 << 20, &batch))
-                return CLI_USAGE;
-        } else if (cli_is(a, "--backend")) {
-            if (!(v = cli_value(argc, argv, &i, "--backend")) || !cli_backend(v, &reference)) return CLI_USAGE;
-        } else {
-            cli_error("eval: unknown option '%s' (see cltrain eval --help)", a);
-            return CLI_USAGE;
-        }
-    }
-    if (!model || !data) {
-        cli_error("eval: --model and --data are required (see cltrain eval --help)");
-        return CLI_USAGE;
-    }
-    ct_saved_model sm;
-    memset(&sm, 0, sizeof sm);
-    ct_device *dev = NULL;
-    ct_net *net = NULL;
-    ct_dataset *d = NULL;
-    float *out = NULL;
+    options opt;
+    memset(&opt, 0, sizeof opt);
+    cli_model_opts_init(&opt.m);
+    int rc = cli_parse(argc, argv, "eval", usage, option, &opt);
+    if (rc != CLI_RUN) return rc;
+    if (!cli_model_opts_check("eval", &opt.m)) return CLI_USAGE;
+    const char *model = opt.m.model;
+    int json = opt.json, batch = opt.m.batch;
+    cli_model_run m;
     long long *conf = NULL;
-    int rc = CLI_FAIL;
+    rc = CLI_FAIL;
     char msg[CT_MSG_LEN];
-    if (cli_model_net(model, device, reference, batch, &sm, &dev, &net) != CLI_OK) goto done;
-    if (cli_model_data(data, labels, label, 1, &sm, &d) != CLI_OK) goto done;
-    int C = sm.outputs, n = d->n;
+    if (cli_model_open(&m, &opt.m, device, opt.labels, opt.label, 1) != CLI_OK) goto done;
+    const ct_saved_model *sm = &m.sm;
+    const ct_dataset *d = m.d;
+    int C = sm->outputs, n = d->n;
     double loss, acc;
-    if (ct_net_upload(net, CT_SLOT_TEST, d) != CT_OK) {
-        cli_fail(ct_net_error(net));
+    if (ct_net_upload(m.net, CT_SLOT_TEST, d) != CT_OK) {
+        cli_fail(ct_net_error(m.net));
         goto done;
     }
-    if (ct_evaluate(net, CT_SLOT_TEST, batch, &loss, &acc, msg) != CT_OK) {
+    if (ct_evaluate(m.net, CT_SLOT_TEST, batch, &loss, &acc, msg) != CT_OK) {
         cli_fail(msg);
         goto done;
     }
-    out = malloc((size_t)n * C * sizeof(float));
-    if (!out) {
-        cli_fail("out of host memory");
-        goto done;
-    }
-    if (ct_net_predict(net, d->X, n, out) != CT_OK) {
-        cli_fail(ct_net_error(net));
-        goto done;
-    }
-    if (sm.task == CT_TASK_CLASSIFICATION) {
-        int K = sm.n_classes;
+    if (cli_model_predict(&m) != CLI_OK) goto done;
+    const float *out = m.out;
+    if (sm->task == CT_TASK_CLASSIFICATION) {
+        int K = sm->n_classes;
         conf = calloc((size_t)K * K, sizeof *conf);
         if (!conf) {
             cli_fail("out of host memory");
@@ -95,7 +75,7 @@ int cmd_eval(int argc, char **argv, const char *device) {
         }
         for (int i = 0; i < n; i++) {
             int pred = 0;
-            if (sm.arch.loss == CT_LOSS_SIGMOID_BCE) {
+            if (sm->arch.loss == CT_LOSS_SIGMOID_BCE) {
                 pred = out[i] > 0.5f;
             } else {
                 for (int j = 1; j < C; j++)
@@ -107,7 +87,7 @@ int cmd_eval(int argc, char **argv, const char *device) {
             printf("{\"loss\": %.9g, \"accuracy\": %.9g, \"n\": %d, \"classes\": [", loss, acc, n);
             for (int k = 0; k < K; k++) {
                 if (k) printf(", ");
-                ct_json_write_string(stdout, sm.class_names[k]);
+                ct_json_write_string(stdout, sm->class_names[k]);
             }
             printf("], \"confusion\": [");
             for (int r = 0; r < K; r++) {
@@ -122,14 +102,15 @@ int cmd_eval(int argc, char **argv, const char *device) {
                    loss, acc);
             int w = 6;
             for (int k = 0; k < K; k++) {
-                int l = (int)strlen(sm.class_names[k]);
+                int l = (int)strlen(sm->class_names[k]);
                 if (l > w) w = l < 20 ? l : 20;
             }
             printf("%*s", w + 2, "");
-            for (int k = 0; k < K; k++) printf(" %*.*s", w, w, sm.class_names[k]);
+            for (int k = 0; k < K; k++)
+                printf(" %*.*s", w, w, sm->class_names[k]);
             printf("\n");
             for (int r = 0; r < K; r++) {
-                printf("%*.*s  ", w, w, sm.class_names[r]);
+                printf("%*.*s  ", w, w, sm->class_names[r]);
                 for (int c = 0; c < K; c++) printf(" %*lld", w, conf[(size_t)r * K + c]);
                 printf("\n");
             }
@@ -154,11 +135,7 @@ int cmd_eval(int argc, char **argv, const char *device) {
     }
     rc = CLI_OK;
 done:
-    free(out);
     free(conf);
-    ct_data_destroy(d);
-    ct_net_destroy(net);
-    ct_device_destroy(dev);
-    ct_saved_model_free(&sm);
+    cli_model_close(&m);
     return rc;
 }

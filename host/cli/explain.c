@@ -160,42 +160,30 @@ static int class_of(const ct_saved_model *sm, const char *s) {
     return -1;
 }
 
+typedef struct {
+    const char *model, *input, *target, *inputs, *step;
+    int json, use_dev, use_ref;
+} options;
+
+static int option(int argc, char **argv, int *i, void *opts) {
+    options *o = opts;
+    int r;
+    if (cli_flag(argv[*i], "--json", &o->json)) return 1;
+    if ((r = cli_opt(argc, argv, i, "--model", &o->model))) return r;
+    if ((r = cli_opt(argc, argv, i, "--input", &o->input))) return r;
+    if ((r = cli_opt(argc, argv, i, "--target", &o->target))) return r;
+    if ((r = cli_opt(argc, argv, i, "--inputs", &o->inputs))) return r;
+    if ((r = cli_opt(argc, argv, i, "--step", &o->step))) return r;
+    return cli_opt_backend_both(argc, argv, i, &o->use_dev, &o->use_ref);
+}
+
 int cmd_explain(int argc, char **argv, const char *device) {
-    const char *model = NULL, *input = NULL, *target = NULL, *inputs = NULL, *step_s = NULL;
-    int json = 0, use_dev = 1, use_ref = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-#define VAL(name) (cli_is(a, name) && ((v = cli_value(argc, argv, &i, name)) != NULL || (exit(CLI_USAGE), 0)))
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (VAL("--model")) {
-            model = v;
-        } else if (VAL("--input")) {
-            input = v;
-        } else if (VAL("--target")) {
-            target = v;
-        } else if (VAL("--inputs")) {
-            inputs = v;
-        } else if (VAL("--step")) {
-            step_s = v;
-        } else if (VAL("--backend")) {
-            if (!strcmp(v, "both")) {
-                use_dev = use_ref = 1;
-            } else {
-                int ref;
-                if (!cli_backend(v, &ref)) return CLI_USAGE;
-                use_dev = !ref;
-                use_ref = ref;
-            }
-        } else {
-            cli_error("explain: unknown option '%s' (see cltrain explain --help)", a);
-            return CLI_USAGE;
-        }
-#undef VAL
-    }
+    options o = {.use_dev = 1, .use_ref = 1};
+    int rc = cli_parse(argc, argv, "explain", usage, option, &o);
+    if (rc != CLI_RUN) return rc;
+    const char *model = o.model, *input = o.input, *target = o.target, *inputs = o.inputs;
+    const char *step_s = o.step;
+    int json = o.json, use_dev = o.use_dev, use_ref = o.use_ref;
     if (!model || (!input && !inputs) || (input && inputs)) {
         cli_error("explain: --model and one of --input or --inputs are required (see cltrain explain --help)");
         return CLI_USAGE;
@@ -221,7 +209,8 @@ int cmd_explain(int argc, char **argv, const char *device) {
     char msg[CT_MSG_LEN];
     if (ct_model_load_any(model, &sm, msg) != CT_OK) return cli_fail(msg);
     const ct_arch *a = &sm.arch;
-    int in = a->sizes[0], C = a->sizes[a->n_layers], B = 1, rc = CLI_FAIL;
+    int in = a->sizes[0], C = a->sizes[a->n_layers], B = 1;
+    rc = CLI_FAIL;
     float *X = NULL, *T = NULL;
     int *labels = NULL;
     ct_dataset *d = NULL;

@@ -137,60 +137,55 @@ static int random_data(const ct_arch *a, int B, ct_rng *r, float **X, int **labe
     return 1;
 }
 
+typedef struct {
+    const char *acts, *losses, *layers, *model;
+    int inputs, outputs, batch, max_params, use_dev, use_ref;
+    unsigned long long seed;
+    float tol, ref_tol, h;
+} options;
+
+static int option(int argc, char **argv, int *i, void *opts) {
+    options *o = opts;
+    int r;
+    if ((r = cli_opt(argc, argv, i, "--activation", &o->acts))) return r;
+    if ((r = cli_opt(argc, argv, i, "--loss", &o->losses))) return r;
+    if ((r = cli_opt(argc, argv, i, "--layers", &o->layers))) return r;
+    if ((r = cli_opt(argc, argv, i, "--model", &o->model))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--inputs", 1, 100000, &o->inputs))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--outputs", 1, 100000, &o->outputs))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--batch", 1, 100000, &o->batch))) return r;
+    if ((r = cli_opt_u64(argc, argv, i, "--seed", &o->seed))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--step", 0, 1, 1, &o->h))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--tol", 0, 1, 1, &o->tol))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--ref-tol", 0, 1, 1, &o->ref_tol))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--max-params", 1, 1 << 30, &o->max_params))) return r;
+    return cli_opt_backend_both(argc, argv, i, &o->use_dev, &o->use_ref);
+}
+
 int cmd_gradcheck(int argc, char **argv, const char *device) {
-    const char *acts_s = "all", *losses_s = "all", *layers_s = "5,4", *model = NULL;
-    int inputs = 3, outputs = 3, B = 4;
-    unsigned long long seed = 1;
-    float tol = 1e-3f, ref_tol = 1e-6f, h = 1e-5f;
+    options o;
+    memset(&o, 0, sizeof o);
+    o.acts = o.losses = "all";
+    o.layers = "5,4";
+    o.inputs = o.outputs = 3;
+    o.batch = 4;
+    o.max_params = 64;
+    o.use_dev = o.use_ref = 1;
+    o.seed = 1;
+    o.tol = 1e-3f;
+    o.ref_tol = 1e-6f;
+    o.h = 1e-5f;
+    int rc = cli_parse(argc, argv, "gradcheck", usage, option, &o);
+    if (rc != CLI_RUN) return rc;
+    const char *acts_s = o.acts, *losses_s = o.losses, *layers_s = o.layers, *model = o.model;
+    int inputs = o.inputs, outputs = o.outputs, B = o.batch;
+    unsigned long long seed = o.seed;
+    float tol = o.tol, ref_tol = o.ref_tol, h = o.h;
     gc_opts g;
     memset(&g, 0, sizeof g);
-    g.max_params = 64;
-    g.use_dev = g.use_ref = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-#define VAL(name) (cli_is(a, name) && ((v = cli_value(argc, argv, &i, name)) != NULL || (exit(CLI_USAGE), 0)))
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (VAL("--activation")) {
-            acts_s = v;
-        } else if (VAL("--loss")) {
-            losses_s = v;
-        } else if (VAL("--layers")) {
-            layers_s = v;
-        } else if (VAL("--model")) {
-            model = v;
-        } else if (VAL("--inputs")) {
-            if (!cli_int("--inputs", v, 1, 100000, &inputs)) return CLI_USAGE;
-        } else if (VAL("--outputs")) {
-            if (!cli_int("--outputs", v, 1, 100000, &outputs)) return CLI_USAGE;
-        } else if (VAL("--batch")) {
-            if (!cli_int("--batch", v, 1, 100000, &B)) return CLI_USAGE;
-        } else if (VAL("--seed")) {
-            if (!cli_u64("--seed", v, &seed)) return CLI_USAGE;
-        } else if (VAL("--step")) {
-            if (!cli_float("--step", v, 0, 1, 1, &h)) return CLI_USAGE;
-        } else if (VAL("--tol")) {
-            if (!cli_float("--tol", v, 0, 1, 1, &tol)) return CLI_USAGE;
-        } else if (VAL("--ref-tol")) {
-            if (!cli_float("--ref-tol", v, 0, 1, 1, &ref_tol)) return CLI_USAGE;
-        } else if (VAL("--max-params")) {
-            if (!cli_int("--max-params", v, 1, 1 << 30, &g.max_params)) return CLI_USAGE;
-        } else if (VAL("--backend")) {
-            if (!strcmp(v, "both")) {
-                g.use_dev = g.use_ref = 1;
-            } else {
-                int ref;
-                if (!cli_backend(v, &ref)) return CLI_USAGE;
-                g.use_dev = !ref;
-                g.use_ref = ref;
-            }
-        } else {
-            cli_error("gradcheck: unknown option '%s' (see cltrain gradcheck --help)", a);
-            return CLI_USAGE;
-        }
-#undef VAL
-    }
+    g.max_params = o.max_params;
+    g.use_dev = o.use_dev;
+    g.use_ref = o.use_ref;
     g.tol = tol;
     g.ref_tol = ref_tol;
     g.h = h;
@@ -234,7 +229,7 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
                di->name, ct_gemm_backend_name(ct_device_gemm(dev)), (double)h);
     }
     ct_rng r = {seed};
-    int rc = CLI_OK;
+    rc = CLI_OK;
     if (model) {
         ct_saved_model sm;
         char msg[CT_MSG_LEN];

@@ -11,6 +11,7 @@
 #include "data.h"
 #include "fileio.h"
 #include "lrfind.h"
+#include "netopts.h"
 #include "plot.h"
 
 static void usage(FILE *f) {
@@ -70,175 +71,55 @@ static void usage(FILE *f) {
 }
 
 typedef struct {
-    const char *data, *labels, *label, *log, *plot;
-    const char *activation, *init_s, *loss_s, *optimizer_s, *dropout_s, *layers_s;
-    ct_task task;
-    int standardize, reference, batch, steps, alpha_set;
-    unsigned long long seed;
-    float alpha, huber_delta, bias_init, l2, clip_norm, start_lr, end_lr, smooth, diverge;
-    float momentum, dampening, beta1, beta2, rho, eps, weight_decay;
-    int momentum_set, dampening_set, beta1_set, beta2_set, rho_set, eps_set, wd_set;
+    cli_netopts net; /* data, model, optimizer */
+    const char *log, *plot;
+    int reference, steps;
+    float start_lr, end_lr, smooth, diverge;
 } options;
 
+static int option(int argc, char **argv, int *i, void *opts) {
+    options *o = opts;
+    const char *a = argv[*i];
+    int r;
+    if ((r = cli_netopts_option(argc, argv, i, &o->net))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--start-lr", 0, 1e6, 1, &o->start_lr))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--end-lr", 0, 1e6, 1, &o->end_lr))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--steps", 2, 10000000, &o->steps))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--smooth", 0, 0.999999, 0, &o->smooth))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--diverge", 1, 1e30, 1, &o->diverge))) return r;
+    if ((r = cli_opt_backend(argc, argv, i, &o->reference))) return r;
+    if ((r = cli_opt(argc, argv, i, "--log", &o->log))) return r;
+    if ((r = cli_opt(argc, argv, i, "--plot", &o->plot))) return r;
+    if (cli_is(a, "--lr") || cli_is(a, "--epochs") || cli_is(a, "--schedule")) {
+        cli_error("lr-find: option '%s' does not apply: the test sweeps the learning rate "
+                  "(--start-lr, --end-lr, --steps)",
+                  a);
+        return -1;
+    }
+    return 0;
+}
+
+/* CLI_RUN, or the exit code after the help or an error. */
 static int parse(int argc, char **argv, options *o) {
     memset(o, 0, sizeof *o);
-    o->task = CT_TASK_AUTO;
-    o->batch = 32;
-    o->seed = 42;
-    o->huber_delta = 1.0f;
-    o->layers_s = "64,32";
-    o->activation = "relu";
-    o->optimizer_s = "adam";
-    o->init_s = "auto";
+    cli_netopts_init(&o->net);
     o->start_lr = 1e-7f;
     o->end_lr = 10.0f;
     o->smooth = 0.98f;
     o->diverge = 4.0f;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-#define VAL(name) (cli_is(a, name) && (v = cli_value(argc, argv, &i, name)) != NULL)
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            exit(CLI_OK);
-        } else if (!strcmp(a, "--standardize")) {
-            o->standardize = 1;
-        } else if (VAL("--data")) {
-            o->data = v;
-        } else if (VAL("--labels")) {
-            o->labels = v;
-        } else if (VAL("--label")) {
-            o->label = v;
-        } else if (VAL("--task")) {
-            if (!strcmp(v, "classification"))
-                o->task = CT_TASK_CLASSIFICATION;
-            else if (!strcmp(v, "regression"))
-                o->task = CT_TASK_REGRESSION;
-            else
-                return cli_error("option --task expects classification or regression, got '%s'", v),
-                       0;
-        } else if (VAL("--layers")) {
-            o->layers_s = v;
-        } else if (VAL("--activation")) {
-            o->activation = v;
-        } else if (VAL("--alpha")) {
-            if (!cli_float("--alpha", v, 0, 1e3, 0, &o->alpha)) return 0;
-            o->alpha_set = 1;
-        } else if (VAL("--loss")) {
-            o->loss_s = v;
-        } else if (VAL("--huber-delta")) {
-            if (!cli_float("--huber-delta", v, 0, 1e30, 1, &o->huber_delta)) return 0;
-        } else if (VAL("--init")) {
-            o->init_s = v;
-        } else if (VAL("--bias-init")) {
-            if (!cli_float("--bias-init", v, -1e6, 1e6, 0, &o->bias_init)) return 0;
-        } else if (VAL("--dropout")) {
-            o->dropout_s = v;
-        } else if (VAL("--seed")) {
-            if (!cli_u64("--seed", v, &o->seed)) return 0;
-        } else if (VAL("--optimizer")) {
-            o->optimizer_s = v;
-        } else if (VAL("--momentum")) {
-            if (!cli_float("--momentum", v, 0, 1, 0, &o->momentum)) return 0;
-            o->momentum_set = 1;
-        } else if (VAL("--dampening")) {
-            if (!cli_float("--dampening", v, 0, 1, 0, &o->dampening)) return 0;
-            o->dampening_set = 1;
-        } else if (VAL("--beta1")) {
-            if (!cli_float("--beta1", v, 0, 0.999999, 0, &o->beta1)) return 0;
-            o->beta1_set = 1;
-        } else if (VAL("--beta2")) {
-            if (!cli_float("--beta2", v, 0, 0.99999999, 0, &o->beta2)) return 0;
-            o->beta2_set = 1;
-        } else if (VAL("--rho")) {
-            if (!cli_float("--rho", v, 0, 0.999999, 0, &o->rho)) return 0;
-            o->rho_set = 1;
-        } else if (VAL("--eps")) {
-            if (!cli_float("--eps", v, 0, 1, 1, &o->eps)) return 0;
-            o->eps_set = 1;
-        } else if (VAL("--weight-decay")) {
-            if (!cli_float("--weight-decay", v, 0, 1e3, 0, &o->weight_decay)) return 0;
-            o->wd_set = 1;
-        } else if (VAL("--l2")) {
-            if (!cli_float("--l2", v, 0, 1e3, 0, &o->l2)) return 0;
-        } else if (VAL("--clip-norm")) {
-            if (!cli_float("--clip-norm", v, 0, 1e30, 1, &o->clip_norm)) return 0;
-        } else if (VAL("--batch")) {
-            if (!cli_int("--batch", v, 1, 1 << 20, &o->batch)) return 0;
-        } else if (VAL("--start-lr")) {
-            if (!cli_float("--start-lr", v, 0, 1e6, 1, &o->start_lr)) return 0;
-        } else if (VAL("--end-lr")) {
-            if (!cli_float("--end-lr", v, 0, 1e6, 1, &o->end_lr)) return 0;
-        } else if (VAL("--steps")) {
-            if (!cli_int("--steps", v, 2, 10000000, &o->steps)) return 0;
-        } else if (VAL("--smooth")) {
-            if (!cli_float("--smooth", v, 0, 0.999999, 0, &o->smooth)) return 0;
-        } else if (VAL("--diverge")) {
-            if (!cli_float("--diverge", v, 1, 1e30, 1, &o->diverge)) return 0;
-        } else if (VAL("--backend")) {
-            if (!cli_backend(v, &o->reference)) return 0;
-        } else if (VAL("--log")) {
-            o->log = v;
-        } else if (VAL("--plot")) {
-            o->plot = v;
-        } else {
-            static const char *const known[] = {
-                "--data",         "--labels",  "--label",     "--task",        "--layers",
-                "--activation",   "--alpha",   "--loss",      "--huber-delta", "--init",
-                "--bias-init",    "--dropout", "--seed",      "--optimizer",   "--momentum",
-                "--dampening",    "--beta1",   "--beta2",     "--rho",         "--eps",
-                "--weight-decay", "--l2",      "--clip-norm", "--batch",       "--start-lr",
-                "--end-lr",       "--steps",   "--smooth",    "--diverge",     "--backend",
-                "--log",          "--plot"};
-            for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-                if (cli_is(a, known[k])) return 0; /* cli_value printed the missing value */
-            if (cli_is(a, "--lr") || cli_is(a, "--epochs") || cli_is(a, "--schedule"))
-                cli_error("lr-find: option '%s' does not apply: the test sweeps the learning rate "
-                          "(--start-lr, --end-lr, --steps)",
-                          a);
-            else
-                cli_error("lr-find: unknown option '%s' (see cltrain lr-find --help)", a);
-            return 0;
-        }
-#undef VAL
-    }
-    if (!o->data) {
+    int rc = cli_parse(argc, argv, "lr-find", usage, option, o);
+    if (rc != CLI_RUN) return rc;
+    if (!o->net.data) {
         cli_error("lr-find: --data is required (a generator such as moons, or a file; see "
                   "cltrain lr-find --help)");
-        return 0;
+        return CLI_USAGE;
     }
     if (!(o->end_lr > o->start_lr)) {
         cli_error("lr-find: --end-lr (%g) must be larger than --start-lr (%g)", (double)o->end_lr,
                   (double)o->start_lr);
-        return 0;
+        return CLI_USAGE;
     }
-    return 1;
-}
-
-/* "relu" for every hidden layer, or one per layer "relu,tanh"; -1 after an error. */
-static int per_layer(const char *name, const char *list, int hidden, char out[][32]) {
-    int n = 0;
-    const char *p = list;
-    while (*p) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == 0 || len >= 32 || n == CT_MAX_LAYERS)
-            return cli_error("option %s: cannot read '%s' (one value, or one per hidden layer)",
-                             name, list),
-                   -1;
-        memcpy(out[n], p, len);
-        out[n][len] = '\0';
-        n++;
-        p = comma ? comma + 1 : p + len;
-        if (comma && !*p) return cli_error("option %s: trailing comma in '%s'", name, list), -1;
-    }
-    if (n == 1)
-        for (int i = 1; i < hidden; i++)
-            memcpy(out[i], out[0], 32);
-    else if (n != hidden)
-        return cli_error("option %s: %d values for %d hidden layers ('%s'); give one or %d", name,
-                         n, hidden, list, hidden),
-               -1;
-    return hidden;
+    return CLI_RUN;
 }
 
 static ct_status write_log(const char *path, const ct_lrfind_result *r, char msg[CT_MSG_LEN]) {
@@ -274,9 +155,10 @@ static ct_status write_plot(const char *path, const char *title, const char *pan
 
 int cmd_lrfind(int argc, char **argv, const char *device) {
     options o;
-    if (!parse(argc, argv, &o)) return CLI_USAGE;
+    int rc = parse(argc, argv, &o);
+    if (rc != CLI_RUN) return rc;
     char msg[CT_MSG_LEN];
-    int rc = CLI_FAIL;
+    rc = CLI_FAIL;
     ct_dataset *train = NULL;
     ct_device *dev = NULL;
     ct_net *net = NULL;
@@ -284,129 +166,30 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     float *params = NULL;
     ct_lrfind_result res;
     memset(&res, 0, sizeof res);
-    ct_arch arch;
-    memset(&arch, 0, sizeof arch);
+    cli_netspec spec;
+    memset(&spec, 0, sizeof spec);
+    const ct_arch *arch = &spec.arch;
 
     /* cheap checks before any loading */
-    ct_optim kind;
-    if (!ct_optim_parse(o.optimizer_s, &kind)) {
-        cli_error("option --optimizer expects sgd, momentum, nesterov, rmsprop, adam or adamw, "
-                  "got '%s'",
-                  o.optimizer_s);
+    if (cli_netspec_optimizer(&spec, &o.net) != CLI_OK ||
+        cli_netspec_model(&spec, &o.net) != CLI_OK)
         return CLI_USAGE;
-    }
-    ct_optim_params op = ct_optim_defaults(kind);
-    if (o.momentum_set) op.momentum = o.momentum;
-    if (o.dampening_set) op.dampening = o.dampening;
-    if (o.beta1_set) op.beta1 = o.beta1;
-    if (o.beta2_set) op.beta2 = o.beta2;
-    if (o.rho_set) op.rho = o.rho;
-    if (o.eps_set) op.eps = o.eps;
-    if (o.wd_set) op.weight_decay = o.weight_decay;
-    op.clip_norm = o.clip_norm;
-    if (kind == CT_OPT_NESTEROV && op.dampening != 0) {
-        cli_error("option --dampening must be 0 with nesterov (got %g)", (double)op.dampening);
-        return CLI_USAGE;
-    }
-    ct_init init;
-    if (!ct_init_parse(o.init_s, &init)) {
-        cli_error("option --init expects auto, he, he_uniform, xavier, xavier_normal, lecun, "
-                  "lecun_uniform, normal:STD, uniform:A, zeros or ones, got '%s'",
-                  o.init_s);
-        return CLI_USAGE;
-    }
-    int hidden[CT_MAX_LAYERS], n_hidden = 0;
-    if (strcmp(o.layers_s, "0") && strcmp(o.layers_s, "")) {
-        n_hidden = cli_int_list("--layers", o.layers_s, hidden, CT_MAX_LAYERS - 1, 1, 1 << 20);
-        if (!n_hidden) return CLI_USAGE;
-    }
-    char acts[CT_MAX_LAYERS][32], drops[CT_MAX_LAYERS][32];
-    if (n_hidden > 0 && per_layer("--activation", o.activation, n_hidden, acts) < 0)
-        return CLI_USAGE;
-    for (int i = 0; i < n_hidden; i++) {
-        if (!ct_act_parse(acts[i], &arch.act[i])) {
-            cli_error("option --activation: unknown activation '%s' (relu, leaky_relu, elu, "
-                      "sigmoid, tanh, gelu, identity)",
-                      acts[i]);
-            return CLI_USAGE;
-        }
-        arch.alpha[i] = o.alpha_set ? o.alpha : arch.act[i] == CT_ACT_ELU ? 1.0f : 0.01f;
-    }
-    if (o.dropout_s) {
-        if (n_hidden > 0 && per_layer("--dropout", o.dropout_s, n_hidden, drops) < 0)
-            return CLI_USAGE;
-        for (int i = 0; i < n_hidden; i++)
-            if (!cli_float("--dropout", drops[i], 0, 0.99, 0, &arch.dropout[i])) return CLI_USAGE;
-    }
-    int loss_given = 0;
-    ct_loss loss = CT_LOSS_SOFTMAX_CE;
-    if (o.loss_s) {
-        if (!ct_loss_parse(o.loss_s, &loss)) {
-            cli_error("option --loss expects ce, bce, mse or huber, got '%s'", o.loss_s);
-            return CLI_USAGE;
-        }
-        loss_given = 1;
-    }
+    ct_optim kind = spec.kind;
+    ct_optim_params op = spec.optim;
 
-    /* data */
-    ct_data_opts d;
-    memset(&d, 0, sizeof d);
-    d.label = o.label;
-    d.labels_path = o.labels;
-    d.task = o.task;
-    d.seed = o.seed;
-    d.require_labels = 1;
-    if (ct_data_load(&train, o.data, &d, msg) != CT_OK) goto fail_msg;
-    printf("data: %s (%d rows, %d features, ", train->source, train->n, train->features);
-    if (train->task == CT_TASK_CLASSIFICATION)
-        printf("%d classes)\n", train->n_classes);
-    else
-        printf("regression, %d target%s)\n", train->outputs, train->outputs == 1 ? "" : "s");
-    if (o.standardize && (ct_scaler_fit(&scaler, train, msg) != CT_OK ||
-                          ct_scaler_apply(&scaler, train, msg) != CT_OK))
+    /* data and architecture: as cltrain train */
+    if (cli_netopts_load(&o.net, o.net.data, NULL, &train, msg) != CT_OK) goto fail_msg;
+    cli_describe_data("data", train);
+    if (cli_netopts_standardize(&o.net, &scaler, train, NULL, NULL, msg) != CT_OK ||
+        cli_netspec_arch(&spec, &o.net, train, msg) != CT_OK)
         goto fail_msg;
-
-    /* architecture: as cltrain train */
-    arch.n_layers = n_hidden + 1;
-    arch.sizes[0] = train->features;
-    for (int i = 0; i < n_hidden; i++)
-        arch.sizes[i + 1] = hidden[i];
-    arch.huber_delta = o.huber_delta;
-    if (train->task == CT_TASK_CLASSIFICATION) {
-        if (!loss_given) loss = train->n_classes == 2 ? CT_LOSS_SIGMOID_BCE : CT_LOSS_SOFTMAX_CE;
-        if (loss == CT_LOSS_SIGMOID_BCE && train->n_classes != 2) {
-            snprintf(msg, sizeof msg, "--loss bce needs 2 classes; the data has %d (use --loss ce)",
-                     train->n_classes);
-            goto fail_msg;
-        }
-        if (loss == CT_LOSS_MSE || loss == CT_LOSS_HUBER) {
-            snprintf(msg, sizeof msg,
-                     "--loss %s needs a regression target; the data has class "
-                     "labels (use --task regression for numeric labels)",
-                     ct_loss_name(loss));
-            goto fail_msg;
-        }
-        arch.sizes[n_hidden + 1] = loss == CT_LOSS_SIGMOID_BCE ? 1 : train->n_classes;
-    } else {
-        if (!loss_given) loss = CT_LOSS_MSE;
-        if (loss == CT_LOSS_SOFTMAX_CE || loss == CT_LOSS_SIGMOID_BCE) {
-            snprintf(msg, sizeof msg,
-                     "--loss %s needs class labels; the data has a regression "
-                     "target",
-                     ct_loss_name(loss));
-            goto fail_msg;
-        }
-        arch.sizes[n_hidden + 1] = train->outputs;
-    }
-    arch.loss = loss;
-    if (ct_arch_validate(&arch, msg) != CT_OK) goto fail_msg;
     ct_layout lay;
-    ct_arch_layout(&arch, &lay);
-    int batch = o.batch < train->n ? o.batch : train->n;
+    ct_arch_layout(arch, &lay);
+    int batch = o.net.batch < train->n ? o.net.batch : train->n;
     int steps = o.steps > 0 ? o.steps : (train->n + batch - 1) / batch;
     if (steps < 2) steps = 2;
     char desc[512];
-    ct_arch_describe(&arch, desc, sizeof desc);
+    ct_arch_describe(arch, desc, sizeof desc);
     printf("model: %s, %zu parameters\n", desc, lay.n_params);
 
     /* device */
@@ -419,17 +202,17 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     }
     printf("range test: %s, lr %g to %g over %d steps (batch %d, seed %llu), smoothing %g, "
            "stop at %g x the best loss\n",
-           ct_optim_name(kind), (double)o.start_lr, (double)o.end_lr, steps, batch, o.seed,
+           ct_optim_name(kind), (double)o.start_lr, (double)o.end_lr, steps, batch, o.net.seed,
            (double)o.smooth, (double)o.diverge);
     fflush(stdout);
     op.lr = o.start_lr;
-    if (ct_net_create(&net, dev, &arch, batch, &op, msg) != CT_OK) goto fail_msg;
+    if (ct_net_create(&net, dev, arch, batch, &op, msg) != CT_OK) goto fail_msg;
     params = malloc(lay.n_params * sizeof(float));
     if (!params) {
         snprintf(msg, sizeof msg, "out of host memory for %zu parameters", lay.n_params);
         goto fail_msg;
     }
-    ct_arch_init_params(&arch, &init, o.bias_init, o.seed, params);
+    ct_arch_init_params(arch, &spec.init, o.net.bias_init, o.net.seed, params);
     if (ct_net_set_params(net, params) != CT_OK ||
         ct_net_upload(net, CT_SLOT_TRAIN, train) != CT_OK) {
         snprintf(msg, sizeof msg, "%s", ct_net_error(net));
@@ -442,8 +225,8 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     lo.end_lr = o.end_lr;
     lo.steps = steps;
     lo.batch = batch;
-    lo.seed = o.seed;
-    lo.l2 = o.l2;
+    lo.seed = o.net.seed;
+    lo.l2 = o.net.l2;
     lo.smooth = o.smooth;
     lo.diverge = o.diverge;
     if (ct_lrfind_run(net, &lo, &res, msg) != CT_OK) goto fail_msg;

@@ -91,13 +91,82 @@ int cli_int_list(const char *name, const char *v, int *out, int max, int lo, int
     return n;
 }
 
-int cli_backend(const char *v, int *reference) {
+int cli_opt(int argc, char **argv, int *i, const char *name, const char **value) {
+    if (!cli_is(argv[*i], name)) return 0;
+    return (*value = cli_value(argc, argv, i, name)) ? 1 : -1;
+}
+
+int cli_opt_int(int argc, char **argv, int *i, const char *name, long long lo, long long hi,
+                int *out) {
+    const char *v;
+    int r = cli_opt(argc, argv, i, name, &v);
+    return r <= 0 ? r : cli_int(name, v, lo, hi, out) ? 1 : -1;
+}
+
+int cli_opt_u64(int argc, char **argv, int *i, const char *name, unsigned long long *out) {
+    const char *v;
+    int r = cli_opt(argc, argv, i, name, &v);
+    return r <= 0 ? r : cli_u64(name, v, out) ? 1 : -1;
+}
+
+int cli_opt_float(int argc, char **argv, int *i, const char *name, double lo, double hi,
+                  int lo_open, float *out) {
+    const char *v;
+    int r = cli_opt(argc, argv, i, name, &v);
+    return r <= 0 ? r : cli_float(name, v, lo, hi, lo_open, out) ? 1 : -1;
+}
+
+/* opencl or reference: *reference = 0 or 1; 0 after printing the error. */
+static int backend(const char *v, int *reference) {
     if (strcmp(v, "opencl") && strcmp(v, "reference")) {
         cli_error("option --backend expects opencl or reference, got '%s'", v);
         return 0;
     }
     *reference = !strcmp(v, "reference");
     return 1;
+}
+
+int cli_opt_backend(int argc, char **argv, int *i, int *reference) {
+    const char *v;
+    int r = cli_opt(argc, argv, i, "--backend", &v);
+    return r <= 0 ? r : backend(v, reference) ? 1 : -1;
+}
+
+int cli_opt_backend_both(int argc, char **argv, int *i, int *use_dev, int *use_ref) {
+    const char *v;
+    int r = cli_opt(argc, argv, i, "--backend", &v), ref;
+    if (r <= 0) return r;
+    if (!strcmp(v, "both")) {
+        *use_dev = *use_ref = 1;
+        return 1;
+    }
+    if (!backend(v, &ref)) return -1;
+    *use_dev = !ref;
+    *use_ref = ref;
+    return 1;
+}
+
+int cli_flag(const char *arg, const char *name, int *out) {
+    if (strcmp(arg, name)) return 0;
+    *out = 1;
+    return 1;
+}
+
+int cli_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *), cli_option_fn *option,
+              void *opts) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return CLI_OK;
+        }
+        int r = option(argc, argv, &i, opts);
+        if (r < 0) return CLI_USAGE;
+        if (r == 0) {
+            cli_error("%s: unknown option '%s' (see cltrain %s --help)", cmd, argv[i], cmd);
+            return CLI_USAGE;
+        }
+    }
+    return CLI_RUN;
 }
 
 int cli_fail(const char *msg) {
@@ -150,7 +219,7 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
     const char *device = NULL;
-    int i = 1;
+    int i = 1, r;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
@@ -158,8 +227,8 @@ int main(int argc, char **argv) {
         } else if (!strcmp(argv[i], "--version")) {
             printf("cltrain %s\n", CT_VERSION_STRING);
             return CLI_OK;
-        } else if (!strncmp(argv[i], "--device", 8) && (argv[i][8] == '\0' || argv[i][8] == '=')) {
-            if (!(device = cli_value(argc, argv, &i, "--device"))) return CLI_USAGE;
+        } else if ((r = cli_opt(argc, argv, &i, "--device", &device))) {
+            if (r < 0) return CLI_USAGE;
         } else {
             cli_error("unknown option '%s' (see cltrain --help)", argv[i]);
             return CLI_USAGE;

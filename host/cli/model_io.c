@@ -3,12 +3,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
 #include "jsonmodel.h"
-#include "cli.h"
+#include "model_io.h"
 
-int cli_model_net(const char *path, const char *device, int reference, int batch, ct_saved_model *sm,
-                  ct_device **dev, ct_net **net) {
+void cli_model_opts_init(cli_model_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->batch = 256;
+}
+
+int cli_model_option(int argc, char **argv, int *i, cli_model_opts *o) {
+    int r;
+    if ((r = cli_opt(argc, argv, i, "--model", &o->model))) return r;
+    if ((r = cli_opt(argc, argv, i, "--data", &o->data))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--batch", 1, 1 << 20, &o->batch))) return r;
+    return cli_opt_backend(argc, argv, i, &o->reference);
+}
+
+int cli_model_opts_check(const char *cmd, const cli_model_opts *o) {
+    if (o->model && o->data) return 1;
+    cli_error("%s: --model and --data are required (see cltrain %s --help)", cmd, cmd);
+    return 0;
+}
+
+static int model_net(const char *path, const char *device, int reference, int batch,
+                     ct_saved_model *sm, ct_device **dev, ct_net **net) {
     char msg[CT_MSG_LEN];
     *dev = NULL;
     *net = NULL;
@@ -18,6 +36,30 @@ int cli_model_net(const char *path, const char *device, int reference, int batch
     if (ct_net_create(net, *dev, &sm->arch, batch, &o, msg) != CT_OK) return cli_fail(msg);
     if (ct_net_set_params(*net, sm->params) != CT_OK) return cli_fail(ct_net_error(*net));
     return CLI_OK;
+}
+
+int cli_model_open(cli_model_run *r, const cli_model_opts *o, const char *device,
+                   const char *labels, const char *label, int require_labels) {
+    memset(r, 0, sizeof *r);
+    if (model_net(o->model, device, o->reference, o->batch, &r->sm, &r->dev, &r->net) != CLI_OK)
+        return CLI_FAIL;
+    return cli_model_data(o->data, labels, label, require_labels, &r->sm, &r->d);
+}
+
+int cli_model_predict(cli_model_run *r) {
+    r->out = malloc((size_t)r->d->n * r->sm.outputs * sizeof(float));
+    if (!r->out) return cli_fail("out of host memory");
+    if (ct_net_predict(r->net, r->d->X, r->d->n, r->out) != CT_OK)
+        return cli_fail(ct_net_error(r->net));
+    return CLI_OK;
+}
+
+void cli_model_close(cli_model_run *r) {
+    free(r->out);
+    ct_data_destroy(r->d);
+    ct_net_destroy(r->net);
+    ct_device_destroy(r->dev);
+    ct_saved_model_free(&r->sm);
 }
 
 /* Removes column c of d's features. */

@@ -3,9 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
-#include "cli.h"
 #include "fileio.h"
+#include "model_io.h"
 
 static void usage(FILE *f) {
     fputs("usage: cltrain [--device SEL] predict --model FILE --data IN.csv [-o OUT.csv]\n"
@@ -37,55 +36,36 @@ static void csv_field(FILE *f, const char *s) {
     fputc('"', f);
 }
 
+typedef struct {
+    cli_model_opts m;
+    const char *output;
+} options;
+
+static int option(int argc, char **argv, int *i, void *opts) {
+    options *o = opts;
+    int r;
+    if ((r = cli_model_option(argc, argv, i, &o->m))) return r;
+    if (!strcmp(argv[*i], "-o")) return (o->output = cli_value(argc, argv, i, "-o")) ? 1 : -1;
+    return cli_opt(argc, argv, i, "--output", &o->output);
+}
+
 int cmd_predict(int argc, char **argv, const char *device) {
-    const char *model = NULL, *data = NULL, *output = NULL;
-    int batch = 256, reference = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (cli_is(a, "--model")) {
-            if (!(model = cli_value(argc, argv, &i, "--model"))) return CLI_USAGE;
-        } else if (cli_is(a, "--data")) {
-            if (!(data = cli_value(argc, argv, &i, "--data"))) return CLI_USAGE;
-        } else if (!strcmp(a, "-o") || cli_is(a, "--output")) {
-            if (!(output = cli_value(argc, argv, &i, a[1] == 'o' ? "-o" : "--output"))) return CLI_USAGE;
-        } else if (cli_is(a, "--batch")) {
-            if (!(v = cli_value(argc, argv, &i, "--batch")) || !cli_int("--batch", v, 1, 1 << 20, &batch))
-                return CLI_USAGE;
-        } else if (cli_is(a, "--backend")) {
-            if (!(v = cli_value(argc, argv, &i, "--backend")) || !cli_backend(v, &reference)) return CLI_USAGE;
-        } else {
-            cli_error("predict: unknown option '%s' (see cltrain predict --help)", a);
-            return CLI_USAGE;
-        }
-    }
-    if (!model || !data) {
-        cli_error("predict: --model and --data are required (see cltrain predict --help)");
-        return CLI_USAGE;
-    }
-    ct_saved_model sm;
-    memset(&sm, 0, sizeof sm);
-    ct_device *dev = NULL;
-    ct_net *net = NULL;
-    ct_dataset *d = NULL;
-    float *out = NULL;
-    int rc = CLI_FAIL;
+    options opt;
+    memset(&opt, 0, sizeof opt);
+    cli_model_opts_init(&opt.m);
+    int rc = cli_parse(argc, argv, "predict", usage, option, &opt);
+    if (rc != CLI_RUN) return rc;
+    if (!cli_model_opts_check("predict", &opt.m)) return CLI_USAGE;
+    const char *output = opt.output;
+    cli_model_run m;
+    rc = CLI_FAIL;
     char msg[CT_MSG_LEN];
     ct_atomic_file af = {0};
-    if (cli_model_net(model, device, reference, batch, &sm, &dev, &net) != CLI_OK) goto done;
-    if (cli_model_data(data, NULL, NULL, 0, &sm, &d) != CLI_OK) goto done;
-    int C = sm.outputs, n = d->n;
-    out = malloc((size_t)n * C * sizeof(float));
-    if (!out) {
-        cli_fail("out of host memory");
-        goto done;
-    }
-    if (ct_net_predict(net, d->X, n, out) != CT_OK) {
-        cli_fail(ct_net_error(net));
-        goto done;
-    }
+    if (cli_model_open(&m, &opt.m, device, NULL, NULL, 0) != CLI_OK) goto done;
+    if (cli_model_predict(&m) != CLI_OK) goto done;
+    const ct_saved_model *sm = &m.sm;
+    const float *out = m.out;
+    int C = sm->outputs, n = m.d->n;
     FILE *f = stdout;
     if (output) {
         if (ct_atomic_begin(&af, output, msg) != CT_OK) {
@@ -94,12 +74,12 @@ int cmd_predict(int argc, char **argv, const char *device) {
         }
         f = af.f;
     }
-    if (sm.task == CT_TASK_CLASSIFICATION) {
-        int K = sm.n_classes, bce = sm.arch.loss == CT_LOSS_SIGMOID_BCE;
+    if (sm->task == CT_TASK_CLASSIFICATION) {
+        int K = sm->n_classes, bce = sm->arch.loss == CT_LOSS_SIGMOID_BCE;
         fputs("class", f);
         for (int k = 0; k < K; k++) {
             char name[300];
-            snprintf(name, sizeof name, "p_%s", sm.class_names[k]);
+            snprintf(name, sizeof name, "p_%s", sm->class_names[k]);
             fputc(',', f);
             csv_field(f, name);
         }
@@ -111,18 +91,18 @@ int cmd_predict(int argc, char **argv, const char *device) {
             int best = 0;
             for (int k = 1; k < K; k++)
                 if (o[k] > o[best]) best = k;
-            csv_field(f, sm.class_names[best]);
+            csv_field(f, sm->class_names[best]);
             for (int k = 0; k < K; k++) fprintf(f, ",%.6g", o[k]);
             fputc('\n', f);
         }
     } else {
         for (int j = 0; j < C; j++) {
             if (j) fputc(',', f);
-            if (C == 1 || !sm.target_names) {
+            if (C == 1 || !sm->target_names) {
                 fprintf(f, C == 1 ? "value" : "value_%d", j);
             } else {
                 char name[300];
-                snprintf(name, sizeof name, "value_%s", sm.target_names[j]);
+                snprintf(name, sizeof name, "value_%s", sm->target_names[j]);
                 csv_field(f, name);
             }
         }
@@ -142,10 +122,6 @@ int cmd_predict(int argc, char **argv, const char *device) {
     rc = CLI_OK;
 done:
     ct_atomic_abort(&af);
-    free(out);
-    ct_data_destroy(d);
-    ct_net_destroy(net);
-    ct_device_destroy(dev);
-    ct_saved_model_free(&sm);
+    cli_model_close(&m);
     return rc;
 }

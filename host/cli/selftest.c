@@ -31,21 +31,22 @@ int cmd_selftest(int argc, char **argv, const char *device) {
     int quiet = 0, only = -1;
     for (int i = 1; i < argc; i++) {
         const char *v;
+        int r;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return CLI_OK;
         } else if (!strcmp(argv[i], "--quiet")) {
             quiet = 1;
-        } else if (!strncmp(argv[i], "--seed", 6) && (!argv[i][6] || argv[i][6] == '=')) {
-            if (!(v = cli_value(argc, argv, &i, "--seed"))) return CLI_USAGE;
+        } else if ((r = cli_opt(argc, argv, &i, "--seed", &v))) {
+            if (r < 0) return CLI_USAGE;
             char *end;
             seed = strtoull(v, &end, 10);
             if (!*v || *end) {
                 cli_error("selftest: --seed expects a non-negative integer, got '%s'", v);
                 return CLI_USAGE;
             }
-        } else if (!strncmp(argv[i], "--gemm", 6) && (!argv[i][6] || argv[i][6] == '=')) {
-            if (!(v = cli_value(argc, argv, &i, "--gemm"))) return CLI_USAGE;
+        } else if ((r = cli_opt(argc, argv, &i, "--gemm", &v))) {
+            if (r < 0) return CLI_USAGE;
             if (!strcmp(v, "auto"))
                 only = CT_GEMM_AUTO;
             else if (!strcmp(v, "clblast"))

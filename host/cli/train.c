@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "data.h"
 #include "fileio.h"
+#include "netopts.h"
 #include "plot.h"
 #include "train.h"
 
@@ -95,17 +96,11 @@ static void usage(FILE *f) {
 }
 
 typedef struct {
-    const char *data, *labels, *label, *val_data, *test_data, *save, *log, *plot, *checkpoint;
-    const char *activation, *init_s, *loss_s, *optimizer_s, *schedule_s, *dropout_s, *layers_s;
-    ct_task task;
-    float val, alpha, huber_delta, bias_init, l2, min_delta;
-    int alpha_set, lr_set, epochs, batch, patience, checkpoint_every, resume, quiet, standardize,
-        warmup, reference, log_every, verify, stats;
-    float verify_tol;
-    unsigned long long seed;
-    ct_optim_params optim;
-    float lr, momentum, dampening, beta1, beta2, rho, eps, weight_decay, clip_norm;
-    int momentum_set, dampening_set, beta1_set, beta2_set, rho_set, eps_set, wd_set;
+    cli_netopts net; /* data, model, optimizer */
+    const char *val_data, *test_data, *save, *log, *plot, *checkpoint, *schedule;
+    float val, lr, min_delta, verify_tol; /* lr: NAN for the optimizer's default */
+    int epochs, warmup, patience, reference, verify, log_every, checkpoint_every, resume, quiet,
+        stats;
 } options;
 
 /* ---- per-epoch output -------------------------------------------------------------------- */
@@ -296,214 +291,67 @@ static int on_epoch(const ct_epoch_stats *s, void *user) {
 
 /* ---- options ----------------------------------------------------------------------------- */
 
+static int option(int argc, char **argv, int *i, void *opts) {
+    options *o = opts;
+    const char *a = argv[*i];
+    int r;
+    if ((r = cli_netopts_option(argc, argv, i, &o->net))) return r;
+    if (cli_flag(a, "--resume", &o->resume) || cli_flag(a, "--quiet", &o->quiet) ||
+        cli_flag(a, "--stats", &o->stats))
+        return 1;
+    if ((r = cli_opt_float(argc, argv, i, "--val", 0, 0.9, 0, &o->val))) return r;
+    if ((r = cli_opt(argc, argv, i, "--val-data", &o->val_data))) return r;
+    if ((r = cli_opt(argc, argv, i, "--test-data", &o->test_data))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--lr", 0, 1e6, 1, &o->lr))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--epochs", 1, 1000000, &o->epochs))) return r;
+    if ((r = cli_opt(argc, argv, i, "--schedule", &o->schedule))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--warmup", 0, 1000000, &o->warmup))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--patience", 0, 1000000, &o->patience))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--min-delta", 0, 1e30, 0, &o->min_delta))) return r;
+    if ((r = cli_opt_backend(argc, argv, i, &o->reference))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--verify", 1, 1000000000, &o->verify))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--verify-tol", 0, 1, 1, &o->verify_tol))) return r;
+    if ((r = cli_opt(argc, argv, i, "--save", &o->save))) return r;
+    if ((r = cli_opt(argc, argv, i, "--log", &o->log))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--log-every", 1, 1000000000, &o->log_every))) return r;
+    if ((r = cli_opt(argc, argv, i, "--plot", &o->plot))) return r;
+    if ((r = cli_opt(argc, argv, i, "--checkpoint", &o->checkpoint))) return r;
+    return cli_opt_int(argc, argv, i, "--checkpoint-every", 1, 1000000, &o->checkpoint_every);
+}
+
+/* CLI_RUN, or the exit code after the help or an error. */
 static int parse(int argc, char **argv, options *o) {
     memset(o, 0, sizeof *o);
-    o->task = CT_TASK_AUTO;
+    cli_netopts_init(&o->net);
     o->epochs = 20;
-    o->batch = 32;
-    o->seed = 42;
-    o->huber_delta = 1.0f;
+    o->lr = NAN;
     o->checkpoint_every = 1;
-    o->layers_s = "64,32";
-    o->activation = "relu";
-    o->optimizer_s = "adam";
-    o->schedule_s = "constant";
-    o->init_s = "auto";
+    o->schedule = "constant";
     o->verify_tol = 1e-3f;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-#define VAL(name) (cli_is(a, name) && (v = cli_value(argc, argv, &i, name)) != NULL)
-#define NEEDV(name)                                                                                \
-    if (cli_is(a, name) && !v) return 0
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            exit(CLI_OK);
-        } else if (!strcmp(a, "--standardize")) {
-            o->standardize = 1;
-        } else if (!strcmp(a, "--resume")) {
-            o->resume = 1;
-        } else if (!strcmp(a, "--quiet")) {
-            o->quiet = 1;
-        } else if (!strcmp(a, "--stats")) {
-            o->stats = 1;
-        } else if (VAL("--data")) {
-            o->data = v;
-        } else if (VAL("--labels")) {
-            o->labels = v;
-        } else if (VAL("--label")) {
-            o->label = v;
-        } else if (VAL("--task")) {
-            if (!strcmp(v, "classification")) o->task = CT_TASK_CLASSIFICATION;
-            else if (!strcmp(v, "regression")) o->task = CT_TASK_REGRESSION;
-            else return cli_error("option --task expects classification or regression, got '%s'", v), 0;
-        } else if (VAL("--val")) {
-            if (!cli_float("--val", v, 0, 0.9, 0, &o->val)) return 0;
-        } else if (VAL("--val-data")) {
-            o->val_data = v;
-        } else if (VAL("--test-data")) {
-            o->test_data = v;
-        } else if (VAL("--layers")) {
-            o->layers_s = v;
-        } else if (VAL("--activation")) {
-            o->activation = v;
-        } else if (VAL("--alpha")) {
-            if (!cli_float("--alpha", v, 0, 1e6, 0, &o->alpha)) return 0;
-            o->alpha_set = 1;
-        } else if (VAL("--loss")) {
-            o->loss_s = v;
-        } else if (VAL("--huber-delta")) {
-            if (!cli_float("--huber-delta", v, 0, 1e30, 1, &o->huber_delta)) return 0;
-        } else if (VAL("--init")) {
-            o->init_s = v;
-        } else if (VAL("--bias-init")) {
-            if (!cli_float("--bias-init", v, -1e6, 1e6, 0, &o->bias_init)) return 0;
-        } else if (VAL("--dropout")) {
-            o->dropout_s = v;
-        } else if (VAL("--seed")) {
-            if (!cli_u64("--seed", v, &o->seed)) return 0;
-        } else if (VAL("--optimizer")) {
-            o->optimizer_s = v;
-        } else if (VAL("--lr")) {
-            if (!cli_float("--lr", v, 0, 1e6, 1, &o->lr)) return 0;
-            o->lr_set = 1;
-        } else if (VAL("--momentum")) {
-            if (!cli_float("--momentum", v, 0, 1, 0, &o->momentum)) return 0;
-            o->momentum_set = 1;
-        } else if (VAL("--dampening")) {
-            if (!cli_float("--dampening", v, 0, 1, 0, &o->dampening)) return 0;
-            o->dampening_set = 1;
-        } else if (VAL("--beta1")) {
-            if (!cli_float("--beta1", v, 0, 0.999999, 0, &o->beta1)) return 0;
-            o->beta1_set = 1;
-        } else if (VAL("--beta2")) {
-            if (!cli_float("--beta2", v, 0, 0.99999999, 0, &o->beta2)) return 0;
-            o->beta2_set = 1;
-        } else if (VAL("--rho")) {
-            if (!cli_float("--rho", v, 0, 0.999999, 0, &o->rho)) return 0;
-            o->rho_set = 1;
-        } else if (VAL("--eps")) {
-            if (!cli_float("--eps", v, 0, 1, 1, &o->eps)) return 0;
-            o->eps_set = 1;
-        } else if (VAL("--weight-decay")) {
-            if (!cli_float("--weight-decay", v, 0, 1e3, 0, &o->weight_decay)) return 0;
-            o->wd_set = 1;
-        } else if (VAL("--l2")) {
-            if (!cli_float("--l2", v, 0, 1e3, 0, &o->l2)) return 0;
-        } else if (VAL("--clip-norm")) {
-            if (!cli_float("--clip-norm", v, 0, 1e30, 1, &o->clip_norm)) return 0;
-        } else if (VAL("--epochs")) {
-            if (!cli_int("--epochs", v, 1, 1000000, &o->epochs)) return 0;
-        } else if (VAL("--batch")) {
-            if (!cli_int("--batch", v, 1, 1 << 20, &o->batch)) return 0;
-        } else if (VAL("--schedule")) {
-            o->schedule_s = v;
-        } else if (VAL("--warmup")) {
-            if (!cli_int("--warmup", v, 0, 1000000, &o->warmup)) return 0;
-        } else if (VAL("--patience")) {
-            if (!cli_int("--patience", v, 0, 1000000, &o->patience)) return 0;
-        } else if (VAL("--min-delta")) {
-            if (!cli_float("--min-delta", v, 0, 1e30, 0, &o->min_delta)) return 0;
-        } else if (VAL("--backend")) {
-            if (!cli_backend(v, &o->reference)) return 0;
-        } else if (VAL("--save")) {
-            o->save = v;
-        } else if (VAL("--log")) {
-            o->log = v;
-        } else if (VAL("--plot")) {
-            o->plot = v;
-        } else if (VAL("--checkpoint")) {
-            o->checkpoint = v;
-        } else if (VAL("--verify")) {
-            if (!cli_int("--verify", v, 1, 1000000000, &o->verify)) return 0;
-        } else if (VAL("--verify-tol")) {
-            if (!cli_float("--verify-tol", v, 0, 1, 1, &o->verify_tol)) return 0;
-        } else if (VAL("--log-every")) {
-            if (!cli_int("--log-every", v, 1, 1000000000, &o->log_every)) return 0;
-        } else if (VAL("--checkpoint-every")) {
-            if (!cli_int("--checkpoint-every", v, 1, 1000000, &o->checkpoint_every)) return 0;
-        } else {
-            const char *known[] = {"--data", "--labels", "--label", "--task", "--val", "--val-data", "--test-data",
-                                   "--layers", "--activation", "--alpha", "--loss", "--huber-delta", "--init",
-                                   "--bias-init", "--dropout", "--seed", "--optimizer", "--lr", "--momentum",
-                                   "--dampening", "--beta1", "--beta2", "--rho", "--eps", "--weight-decay", "--l2",
-                                   "--clip-norm", "--epochs", "--batch", "--schedule", "--warmup", "--patience",
-                                   "--min-delta", "--backend", "--save", "--log", "--plot", "--checkpoint",
-                                   "--checkpoint-every", "--log-every", "--verify", "--verify-tol"};
-            for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-                if (cli_is(a, known[k])) return 0; /* cli_value printed the missing value */
-            cli_error("train: unknown option '%s' (see cltrain train --help)", a);
-            return 0;
-        }
-#undef VAL
-#undef NEEDV
-    }
-    if (!o->data) {
-        cli_error("train: --data is required (a generator such as moons, or a file; see cltrain train --help)");
-        return 0;
+    int rc = cli_parse(argc, argv, "train", usage, option, o);
+    if (rc != CLI_RUN) return rc;
+    if (!o->net.data) {
+        cli_error("train: --data is required (a generator such as moons, or a file; see cltrain "
+                  "train --help)");
+        return CLI_USAGE;
     }
     if (o->resume && !o->checkpoint) {
         cli_error("train: --resume needs --checkpoint DIR");
-        return 0;
+        return CLI_USAGE;
     }
     if (o->val > 0 && o->val_data) {
         cli_error("train: give either --val or --val-data, not both");
-        return 0;
+        return CLI_USAGE;
     }
-    return 1;
-}
-
-/* --dropout and --activation lists: one value for all hidden layers, or one per layer. */
-static int per_layer(const char *name, const char *list, int hidden, char out[][32]) {
-    int n = 0;
-    const char *p = list;
-    while (*p && n <= CT_MAX_LAYERS) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == 0 || len >= 32) break;
-        memcpy(out[n], p, len);
-        out[n][len] = '\0';
-        n++;
-        p = comma ? comma + 1 : p + len;
-        if (comma && !*p) return cli_error("option %s: trailing comma in '%s'", name, list), -1;
-    }
-    if (n == 1)
-        for (int i = 1; i < hidden; i++) memcpy(out[i], out[0], 32);
-    else if (n != hidden && hidden > 0)
-        return cli_error("option %s: %d values for %d hidden layers ('%s'); give one or %d", name, n, hidden, list,
-                         hidden),
-               -1;
-    return hidden;
-}
-
-static ct_status load(const char *src, const options *o, const ct_dataset *like, ct_dataset **out,
-                      char msg[CT_MSG_LEN]) {
-    ct_data_opts d;
-    memset(&d, 0, sizeof d);
-    d.label = o->label;
-    d.labels_path = src == o->data ? o->labels : NULL;
-    d.task = like ? like->task : o->task;
-    d.seed = o->seed;
-    d.require_labels = 1;
-    if (like && like->task == CT_TASK_CLASSIFICATION) {
-        d.class_names = like->class_names;
-        d.n_classes = like->n_classes;
-    }
-    return ct_data_load(out, src, &d, msg);
-}
-
-static void describe_data(const char *what, const ct_dataset *d) {
-    printf("%s: %s (%d rows, %d features, ", what, d->source, d->n, d->features);
-    if (d->task == CT_TASK_CLASSIFICATION)
-        printf("%d classes)\n", d->n_classes);
-    else
-        printf("regression, %d target%s)\n", d->outputs, d->outputs == 1 ? "" : "s");
+    return CLI_RUN;
 }
 
 int cmd_train(int argc, char **argv, const char *device) {
     options o;
-    if (!parse(argc, argv, &o)) return CLI_USAGE;
+    int rc = parse(argc, argv, &o);
+    if (rc != CLI_RUN) return rc;
     char msg[CT_MSG_LEN];
-    int rc = CLI_FAIL;
+    rc = CLI_FAIL;
     ct_dataset *all = NULL, *train = NULL, *val = NULL, *test = NULL;
     ct_device *dev = NULL;
     ct_net *net = NULL, *vref = NULL;
@@ -513,133 +361,56 @@ int cmd_train(int argc, char **argv, const char *device) {
     memset(&ck, 0, sizeof ck);
     run_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
-    ct_arch arch;
-    memset(&arch, 0, sizeof arch);
+    cli_netspec spec;
+    memset(&spec, 0, sizeof spec);
+    const ct_arch *arch = &spec.arch;
 
-    /* optimizer, schedule and init first: cheap checks before any loading */
-    ct_optim kind;
-    if (!ct_optim_parse(o.optimizer_s, &kind)) {
-        cli_error("option --optimizer expects sgd, momentum, nesterov, rmsprop, adam or adamw, got '%s'", o.optimizer_s);
-        return CLI_USAGE;
-    }
-    ct_optim_params op = ct_optim_defaults(kind);
-    if (o.lr_set) op.lr = o.lr;
-    if (o.momentum_set) op.momentum = o.momentum;
-    if (o.dampening_set) op.dampening = o.dampening;
-    if (o.beta1_set) op.beta1 = o.beta1;
-    if (o.beta2_set) op.beta2 = o.beta2;
-    if (o.rho_set) op.rho = o.rho;
-    if (o.eps_set) op.eps = o.eps;
-    if (o.wd_set) op.weight_decay = o.weight_decay;
-    op.clip_norm = o.clip_norm;
-    if (kind == CT_OPT_NESTEROV && op.dampening != 0) {
-        cli_error("option --dampening must be 0 with nesterov (got %g)", (double)op.dampening);
-        return CLI_USAGE;
-    }
+    /* optimizer, schedule and model first: cheap checks before any loading */
+    if (cli_netspec_optimizer(&spec, &o.net) != CLI_OK) return CLI_USAGE;
+    ct_optim kind = spec.kind;
+    ct_optim_params op = spec.optim;
+    if (!isnan(o.lr)) op.lr = o.lr;
     ct_schedule sched;
-    if (ct_schedule_parse(o.schedule_s, &sched, msg) != CT_OK) {
+    if (ct_schedule_parse(o.schedule, &sched, msg) != CT_OK) {
         cli_error("%s", msg);
         return CLI_USAGE;
     }
     sched.warmup_epochs = o.warmup;
-    ct_init init;
-    if (!ct_init_parse(o.init_s, &init)) {
-        cli_error("option --init expects auto, he, he_uniform, xavier, xavier_normal, lecun, lecun_uniform, "
-                  "normal:STD, uniform:A, zeros or ones, got '%s'", o.init_s);
-        return CLI_USAGE;
-    }
-    int hidden_sizes[CT_MAX_LAYERS], n_hidden = 0;
-    if (strcmp(o.layers_s, "0") && strcmp(o.layers_s, "")) {
-        n_hidden = cli_int_list("--layers", o.layers_s, hidden_sizes, CT_MAX_LAYERS - 1, 1, 1 << 20);
-        if (!n_hidden) return CLI_USAGE;
-    }
-    char acts[CT_MAX_LAYERS + 1][32], drops[CT_MAX_LAYERS + 1][32];
-    if (n_hidden > 0 && per_layer("--activation", o.activation, n_hidden, acts) < 0) return CLI_USAGE;
-    for (int i = 0; i < n_hidden; i++) {
-        if (!ct_act_parse(acts[i], &arch.act[i])) {
-            cli_error("option --activation: unknown activation '%s' (relu, leaky_relu, elu, sigmoid, tanh, gelu, "
-                      "identity)", acts[i]);
-            return CLI_USAGE;
-        }
-        arch.alpha[i] = o.alpha_set ? o.alpha : arch.act[i] == CT_ACT_ELU ? 1.0f : 0.01f;
-    }
-    if (o.dropout_s && n_hidden > 0) {
-        if (per_layer("--dropout", o.dropout_s, n_hidden, drops) < 0) return CLI_USAGE;
-        for (int i = 0; i < n_hidden; i++)
-            if (!cli_float("--dropout", drops[i], 0, 0.99, 0, &arch.dropout[i])) return CLI_USAGE;
-    } else if (o.dropout_s) {
-        float p;
-        if (!cli_float("--dropout", o.dropout_s, 0, 0.99, 0, &p)) return CLI_USAGE;
-    }
-    int loss_given = 0;
-    ct_loss loss = CT_LOSS_SOFTMAX_CE;
-    if (o.loss_s) {
-        if (!ct_loss_parse(o.loss_s, &loss)) {
-            cli_error("option --loss expects ce, bce, mse or huber, got '%s'", o.loss_s);
-            return CLI_USAGE;
-        }
-        loss_given = 1;
-    }
+    if (cli_netspec_model(&spec, &o.net) != CLI_OK) return CLI_USAGE;
 
     /* data */
-    if (load(o.data, &o, NULL, &all, msg) != CT_OK) goto fail_msg;
-    describe_data("data", all);
+    if (cli_netopts_load(&o.net, o.net.data, NULL, &all, msg) != CT_OK) goto fail_msg;
+    cli_describe_data("data", all);
     float val_frac = o.val;
     if (o.patience > 0 && !o.val_data && val_frac == 0) val_frac = 0.1f;
     if (o.val_data) {
         train = all;
         all = NULL;
-        if (load(o.val_data, &o, train, &val, msg) != CT_OK) goto fail_msg;
+        if (cli_netopts_load(&o.net, o.val_data, train, &val, msg) != CT_OK) goto fail_msg;
     } else if (val_frac > 0) {
-        if (ct_data_split(all, val_frac, o.seed, &train, &val, msg) != CT_OK) goto fail_msg;
+        if (ct_data_split(all, val_frac, o.net.seed, &train, &val, msg) != CT_OK) goto fail_msg;
     } else {
         train = all;
         all = NULL;
     }
-    if (o.test_data && load(o.test_data, &o, train, &test, msg) != CT_OK) goto fail_msg;
-    if (o.standardize) {
-        if (ct_scaler_fit(&scaler, train, msg) != CT_OK || ct_scaler_apply(&scaler, train, msg) != CT_OK ||
-            (val && ct_scaler_apply(&scaler, val, msg) != CT_OK) || (test && ct_scaler_apply(&scaler, test, msg) != CT_OK))
-            goto fail_msg;
-    }
-    if (val) printf("split: %d rows for training, %d for validation%s\n", train->n, val->n,
-                    o.val_data ? " (--val-data)" : "");
+    if (o.test_data && cli_netopts_load(&o.net, o.test_data, train, &test, msg) != CT_OK)
+        goto fail_msg;
+    if (cli_netopts_standardize(&o.net, &scaler, train, val, test, msg) != CT_OK) goto fail_msg;
+    if (val)
+        printf("split: %d rows for training, %d for validation%s\n", train->n, val->n,
+               o.val_data ? " (--val-data)" : "");
 
     /* architecture */
-    arch.n_layers = n_hidden + 1;
-    arch.sizes[0] = train->features;
-    for (int i = 0; i < n_hidden; i++) arch.sizes[i + 1] = hidden_sizes[i];
-    arch.huber_delta = o.huber_delta;
-    if (train->task == CT_TASK_CLASSIFICATION) {
-        if (!loss_given) loss = train->n_classes == 2 ? CT_LOSS_SIGMOID_BCE : CT_LOSS_SOFTMAX_CE;
-        if (loss == CT_LOSS_SIGMOID_BCE && train->n_classes != 2) {
-            snprintf(msg, sizeof msg, "--loss bce needs 2 classes; the data has %d (use --loss ce)", train->n_classes);
-            goto fail_msg;
-        }
-        if (loss == CT_LOSS_MSE || loss == CT_LOSS_HUBER) {
-            snprintf(msg, sizeof msg, "--loss %s needs a regression target; the data has class labels (use --task "
-                     "regression for numeric labels)", ct_loss_name(loss));
-            goto fail_msg;
-        }
-        arch.sizes[n_hidden + 1] = loss == CT_LOSS_SIGMOID_BCE ? 1 : train->n_classes;
-    } else {
-        if (!loss_given) loss = CT_LOSS_MSE;
-        if (loss == CT_LOSS_SOFTMAX_CE || loss == CT_LOSS_SIGMOID_BCE) {
-            snprintf(msg, sizeof msg, "--loss %s needs class labels; the data has a regression target", ct_loss_name(loss));
-            goto fail_msg;
-        }
-        arch.sizes[n_hidden + 1] = train->outputs;
-    }
-    arch.loss = loss;
+    if (cli_netspec_arch(&spec, &o.net, train, msg) != CT_OK) goto fail_msg;
     ct_layout lay;
-    if (ct_arch_validate(&arch, msg) != CT_OK) goto fail_msg;
-    ct_arch_layout(&arch, &lay);
-    int batch = o.batch < train->n ? o.batch : train->n;
+    ct_arch_layout(arch, &lay);
+    int batch = o.net.batch < train->n ? o.net.batch : train->n;
     char desc[512], init_s[64];
-    ct_arch_describe(&arch, desc, sizeof desc);
-    ct_init_format(&init, init_s, sizeof init_s);
+    ct_arch_describe(arch, desc, sizeof desc);
+    ct_init_format(&spec.init, init_s, sizeof init_s);
     printf("model: %s, %zu parameters, init %s\n", desc, lay.n_params, init_s);
-    printf("cost: %.3g MFLOP per training step (batch %d)\n", ct_arch_train_flops(&arch, batch) / 1e6, batch);
+    printf("cost: %.3g MFLOP per training step (batch %d)\n",
+           ct_arch_train_flops(arch, batch) / 1e6, batch);
 
     /* device */
     if (!o.reference) {
@@ -650,26 +421,28 @@ int cmd_train(int argc, char **argv, const char *device) {
     } else {
         printf("device: none (--backend reference: the scalar C reference in double precision)\n");
     }
-    printf("optimizer: %s, lr %g%s%s, batch %d, %d epochs, seed %llu\n", ct_optim_name(kind), (double)op.lr,
-           sched.kind != CT_SCHED_CONSTANT ? ", schedule " : "", sched.kind != CT_SCHED_CONSTANT ? o.schedule_s : "",
-           batch, o.epochs, o.seed);
+    printf("optimizer: %s, lr %g%s%s, batch %d, %d epochs, seed %llu\n", ct_optim_name(kind),
+           (double)op.lr, sched.kind != CT_SCHED_CONSTANT ? ", schedule " : "",
+           sched.kind != CT_SCHED_CONSTANT ? o.schedule : "", batch, o.epochs, o.net.seed);
     fflush(stdout);
-    if (ct_net_create(&net, dev, &arch, batch, &op, msg) != CT_OK) goto fail_msg;
+    if (ct_net_create(&net, dev, arch, batch, &op, msg) != CT_OK) goto fail_msg;
 
     /* parameters: fresh or from the checkpoint */
-    sm.arch = arch;
+    sm.arch = *arch;
     sm.params = malloc(lay.n_params * sizeof(float));
     if (!sm.params) {
         snprintf(msg, sizeof msg, "out of host memory");
         goto fail_msg;
     }
-    if (ct_saved_model_describe(&sm, train, o.standardize ? &scaler : NULL, msg) != CT_OK) goto fail_msg;
-    ct_arch_init_params(&arch, &init, o.bias_init, o.seed, sm.params);
+    if (ct_saved_model_describe(&sm, train, o.net.standardize ? &scaler : NULL, msg) != CT_OK)
+        goto fail_msg;
+    ct_arch_init_params(arch, &spec.init, o.net.bias_init, o.net.seed, sm.params);
     ct_train_state state;
     ct_train_state_init(&state);
-    snprintf(ctx.config, sizeof ctx.config, "%s|data=%s|val=%g|val_data=%s|std=%d|optimizer=%s|lr=%g|batch=%d|seed=%llu",
-             desc, o.data, (double)val_frac, o.val_data ? o.val_data : "", o.standardize, ct_optim_name(kind),
-             (double)op.lr, batch, o.seed);
+    snprintf(ctx.config, sizeof ctx.config,
+             "%s|data=%s|val=%g|val_data=%s|std=%d|optimizer=%s|lr=%g|batch=%d|seed=%llu", desc,
+             o.net.data, (double)val_frac, o.val_data ? o.val_data : "", o.net.standardize,
+             ct_optim_name(kind), (double)op.lr, batch, o.net.seed);
     if (o.checkpoint) {
         if (mkdir(o.checkpoint, 0777) != 0 && errno != EEXIST) {
             snprintf(msg, sizeof msg, "cannot create the checkpoint folder %s: %s", o.checkpoint, strerror(errno));
@@ -708,7 +481,7 @@ int cmd_train(int argc, char **argv, const char *device) {
     }
 
     if (o.verify && !o.reference) {
-        if (ct_net_create(&vref, NULL, &arch, batch, &op, msg) != CT_OK) goto fail_msg;
+        if (ct_net_create(&vref, NULL, arch, batch, &op, msg) != CT_OK) goto fail_msg;
         if (ct_net_upload(vref, CT_SLOT_TRAIN, train) != CT_OK) {
             snprintf(msg, sizeof msg, "%s", ct_net_error(vref));
             goto fail_msg;
@@ -725,9 +498,9 @@ int cmd_train(int argc, char **argv, const char *device) {
     memset(&to, 0, sizeof to);
     to.epochs = o.epochs;
     to.batch = batch;
-    to.seed = o.seed;
+    to.seed = o.net.seed;
     to.lr = op.lr;
-    to.l2 = o.l2;
+    to.l2 = o.net.l2;
     to.schedule = sched;
     to.patience = o.patience;
     to.min_delta = o.min_delta;

@@ -1,0 +1,236 @@
+/* The options that train and lr-find share, and the network they describe. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netopts.h"
+
+void cli_netopts_init(cli_netopts *o) {
+    memset(o, 0, sizeof *o);
+    o->task = CT_TASK_AUTO;
+    o->layers = "64,32";
+    o->activation = "relu";
+    o->init = "auto";
+    o->alpha = NAN;
+    o->huber_delta = 1.0f;
+    o->seed = 42;
+    o->optimizer = "adam";
+    o->momentum = o->dampening = o->beta1 = o->beta2 = o->rho = o->eps = o->weight_decay = NAN;
+    o->batch = 32;
+}
+
+static int task_option(int argc, char **argv, int *i, ct_task *task) {
+    const char *v;
+    int r = cli_opt(argc, argv, i, "--task", &v);
+    if (r <= 0) return r;
+    if (!strcmp(v, "classification"))
+        *task = CT_TASK_CLASSIFICATION;
+    else if (!strcmp(v, "regression"))
+        *task = CT_TASK_REGRESSION;
+    else
+        return cli_error("option --task expects classification or regression, got '%s'", v), -1;
+    return 1;
+}
+
+int cli_netopts_option(int argc, char **argv, int *i, cli_netopts *o) {
+    int r;
+    if (cli_flag(argv[*i], "--standardize", &o->standardize)) return 1;
+    /* data */
+    if ((r = cli_opt(argc, argv, i, "--data", &o->data))) return r;
+    if ((r = cli_opt(argc, argv, i, "--labels", &o->labels))) return r;
+    if ((r = cli_opt(argc, argv, i, "--label", &o->label))) return r;
+    if ((r = task_option(argc, argv, i, &o->task))) return r;
+    /* model */
+    if ((r = cli_opt(argc, argv, i, "--layers", &o->layers))) return r;
+    if ((r = cli_opt(argc, argv, i, "--activation", &o->activation))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--alpha", 0, 1e6, 0, &o->alpha))) return r;
+    if ((r = cli_opt(argc, argv, i, "--loss", &o->loss))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--huber-delta", 0, 1e30, 1, &o->huber_delta))) return r;
+    if ((r = cli_opt(argc, argv, i, "--init", &o->init))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--bias-init", -1e6, 1e6, 0, &o->bias_init))) return r;
+    if ((r = cli_opt(argc, argv, i, "--dropout", &o->dropout))) return r;
+    if ((r = cli_opt_u64(argc, argv, i, "--seed", &o->seed))) return r;
+    /* optimizer */
+    if ((r = cli_opt(argc, argv, i, "--optimizer", &o->optimizer))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--momentum", 0, 1, 0, &o->momentum))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--dampening", 0, 1, 0, &o->dampening))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--beta1", 0, 0.999999, 0, &o->beta1))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--beta2", 0, 0.99999999, 0, &o->beta2))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--rho", 0, 0.999999, 0, &o->rho))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--eps", 0, 1, 1, &o->eps))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--weight-decay", 0, 1e3, 0, &o->weight_decay))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--l2", 0, 1e3, 0, &o->l2))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--clip-norm", 0, 1e30, 1, &o->clip_norm))) return r;
+    return cli_opt_int(argc, argv, i, "--batch", 1, 1 << 20, &o->batch);
+}
+
+ct_status cli_netopts_load(const cli_netopts *o, const char *source, const ct_dataset *like,
+                           ct_dataset **out, char msg[CT_MSG_LEN]) {
+    ct_data_opts d;
+    memset(&d, 0, sizeof d);
+    d.label = o->label;
+    d.labels_path = source == o->data ? o->labels : NULL;
+    d.task = like ? like->task : o->task;
+    d.seed = o->seed;
+    d.require_labels = 1;
+    if (like && like->task == CT_TASK_CLASSIFICATION) {
+        d.class_names = like->class_names;
+        d.n_classes = like->n_classes;
+    }
+    return ct_data_load(out, source, &d, msg);
+}
+
+ct_status cli_netopts_standardize(const cli_netopts *o, ct_scaler *s, ct_dataset *train,
+                                  ct_dataset *val, ct_dataset *test, char msg[CT_MSG_LEN]) {
+    ct_status st = CT_OK;
+    if (o->standardize && ((st = ct_scaler_fit(s, train, msg)) != CT_OK ||
+                           (st = ct_scaler_apply(s, train, msg)) != CT_OK ||
+                           (val && (st = ct_scaler_apply(s, val, msg)) != CT_OK) ||
+                           (test && (st = ct_scaler_apply(s, test, msg)) != CT_OK)))
+        return st;
+    return CT_OK;
+}
+
+void cli_describe_data(const char *what, const ct_dataset *d) {
+    printf("%s: %s (%d rows, %d features, ", what, d->source, d->n, d->features);
+    if (d->task == CT_TASK_CLASSIFICATION)
+        printf("%d classes)\n", d->n_classes);
+    else
+        printf("regression, %d target%s)\n", d->outputs, d->outputs == 1 ? "" : "s");
+}
+
+int cli_netspec_optimizer(cli_netspec *n, const cli_netopts *o) {
+    if (!ct_optim_parse(o->optimizer, &n->kind)) {
+        cli_error("option --optimizer expects sgd, momentum, nesterov, rmsprop, adam or adamw, "
+                  "got '%s'",
+                  o->optimizer);
+        return CLI_USAGE;
+    }
+    ct_optim_params *op = &n->optim;
+    *op = ct_optim_defaults(n->kind);
+    if (!isnan(o->momentum)) op->momentum = o->momentum;
+    if (!isnan(o->dampening)) op->dampening = o->dampening;
+    if (!isnan(o->beta1)) op->beta1 = o->beta1;
+    if (!isnan(o->beta2)) op->beta2 = o->beta2;
+    if (!isnan(o->rho)) op->rho = o->rho;
+    if (!isnan(o->eps)) op->eps = o->eps;
+    if (!isnan(o->weight_decay)) op->weight_decay = o->weight_decay;
+    op->clip_norm = o->clip_norm;
+    if (n->kind == CT_OPT_NESTEROV && op->dampening != 0) {
+        cli_error("option --dampening must be 0 with nesterov (got %g)", (double)op->dampening);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* --activation and --dropout lists: "relu" for every hidden layer, or one per layer
+ * "relu,tanh"; -1 after an error. */
+static int per_layer(const char *name, const char *list, int hidden, char out[][32]) {
+    int n = 0;
+    const char *p = list;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == 0 || len >= 32 || n == CT_MAX_LAYERS)
+            return cli_error("option %s: cannot read '%s' (one value, or one per hidden layer)",
+                             name, list),
+                   -1;
+        memcpy(out[n], p, len);
+        out[n][len] = '\0';
+        n++;
+        p = comma ? comma + 1 : p + len;
+        if (comma && !*p) return cli_error("option %s: trailing comma in '%s'", name, list), -1;
+    }
+    if (n == 1)
+        for (int i = 1; i < hidden; i++)
+            memcpy(out[i], out[0], 32);
+    else if (n != hidden)
+        return cli_error("option %s: %d values for %d hidden layers ('%s'); give one or %d", name,
+                         n, hidden, list, hidden),
+               -1;
+    return hidden;
+}
+
+int cli_netspec_model(cli_netspec *n, const cli_netopts *o) {
+    if (!ct_init_parse(o->init, &n->init)) {
+        cli_error("option --init expects auto, he, he_uniform, xavier, xavier_normal, lecun, "
+                  "lecun_uniform, normal:STD, uniform:A, zeros or ones, got '%s'",
+                  o->init);
+        return CLI_USAGE;
+    }
+    n->n_hidden = 0;
+    if (strcmp(o->layers, "0") && strcmp(o->layers, "")) {
+        n->n_hidden = cli_int_list("--layers", o->layers, n->hidden, CT_MAX_LAYERS - 1, 1, 1 << 20);
+        if (!n->n_hidden) return CLI_USAGE;
+    }
+    int nh = n->n_hidden;
+    ct_arch *a = &n->arch;
+    char acts[CT_MAX_LAYERS][32], drops[CT_MAX_LAYERS][32];
+    if (nh > 0 && per_layer("--activation", o->activation, nh, acts) < 0) return CLI_USAGE;
+    for (int i = 0; i < nh; i++) {
+        if (!ct_act_parse(acts[i], &a->act[i])) {
+            cli_error("option --activation: unknown activation '%s' (relu, leaky_relu, elu, "
+                      "sigmoid, tanh, gelu, identity)",
+                      acts[i]);
+            return CLI_USAGE;
+        }
+        a->alpha[i] = !isnan(o->alpha) ? o->alpha : a->act[i] == CT_ACT_ELU ? 1.0f : 0.01f;
+    }
+    if (o->dropout && nh > 0) {
+        if (per_layer("--dropout", o->dropout, nh, drops) < 0) return CLI_USAGE;
+        for (int i = 0; i < nh; i++)
+            if (!cli_float("--dropout", drops[i], 0, 0.99, 0, &a->dropout[i])) return CLI_USAGE;
+    } else if (o->dropout) {
+        float p;
+        if (!cli_float("--dropout", o->dropout, 0, 0.99, 0, &p)) return CLI_USAGE;
+    }
+    n->loss_given = 0;
+    n->loss = CT_LOSS_SOFTMAX_CE;
+    if (o->loss) {
+        if (!ct_loss_parse(o->loss, &n->loss)) {
+            cli_error("option --loss expects ce, bce, mse or huber, got '%s'", o->loss);
+            return CLI_USAGE;
+        }
+        n->loss_given = 1;
+    }
+    return CLI_OK;
+}
+
+ct_status cli_netspec_arch(cli_netspec *n, const cli_netopts *o, const ct_dataset *train,
+                           char msg[CT_MSG_LEN]) {
+    ct_arch *a = &n->arch;
+    int nh = n->n_hidden;
+    ct_loss loss = n->loss;
+    a->n_layers = nh + 1;
+    a->sizes[0] = train->features;
+    for (int i = 0; i < nh; i++)
+        a->sizes[i + 1] = n->hidden[i];
+    a->huber_delta = o->huber_delta;
+    if (train->task == CT_TASK_CLASSIFICATION) {
+        if (!n->loss_given) loss = train->n_classes == 2 ? CT_LOSS_SIGMOID_BCE : CT_LOSS_SOFTMAX_CE;
+        if (loss == CT_LOSS_SIGMOID_BCE && train->n_classes != 2) {
+            snprintf(msg, CT_MSG_LEN, "--loss bce needs 2 classes; the data has %d (use --loss ce)",
+                     train->n_classes);
+            return CT_ERR_ARG;
+        }
+        if (loss == CT_LOSS_MSE || loss == CT_LOSS_HUBER) {
+            snprintf(msg, CT_MSG_LEN,
+                     "--loss %s needs a regression target; the data has class labels (use --task "
+                     "regression for numeric labels)",
+                     ct_loss_name(loss));
+            return CT_ERR_ARG;
+        }
+        a->sizes[nh + 1] = loss == CT_LOSS_SIGMOID_BCE ? 1 : train->n_classes;
+    } else {
+        if (!n->loss_given) loss = CT_LOSS_MSE;
+        if (loss == CT_LOSS_SOFTMAX_CE || loss == CT_LOSS_SIGMOID_BCE) {
+            snprintf(msg, CT_MSG_LEN,
+                     "--loss %s needs class labels; the data has a regression target",
+                     ct_loss_name(loss));
+            return CT_ERR_ARG;
+        }
+        a->sizes[nh + 1] = train->outputs;
+    }
+    a->loss = loss;
+    return ct_arch_validate(a, msg);
+}

@@ -1,0 +1,65 @@
+/* The options that train and lr-find share: the data, the model and the optimizer, and the
+ * network they describe for the training data. */
+#ifndef CT_CLI_NETOPTS_H
+#define CT_CLI_NETOPTS_H
+
+#include "cli.h"
+#include "model.h"
+
+/* The options as given; NAN for a number that takes its default later (the optimizer's, the
+ * activation's). */
+typedef struct {
+    /* data */
+    const char *data, *labels, *label;
+    ct_task task;
+    int standardize;
+    /* model */
+    const char *layers, *activation, *loss, *init, *dropout;
+    float alpha, huber_delta, bias_init;
+    unsigned long long seed;
+    /* optimizer */
+    const char *optimizer;
+    float momentum, dampening, beta1, beta2, rho, eps, weight_decay, l2, clip_norm;
+    int batch;
+} cli_netopts;
+
+/* The defaults (as `cltrain train --help` states them). */
+void cli_netopts_init(cli_netopts *o);
+/* Consumes argv[*i] when it is one of these options: as cli_opt, 1 when it was read, 0 when it is
+ * another option, -1 after printing an error. */
+int cli_netopts_option(int argc, char **argv, int *i, cli_netopts *o);
+/* Loads SOURCE with the options' label column, task and seed; `like` (the training data, or NULL)
+ * fixes the task and the class names of validation and test data. */
+ct_status cli_netopts_load(const cli_netopts *o, const char *source, const ct_dataset *like,
+                           ct_dataset **out, char msg[CT_MSG_LEN]);
+/* With --standardize: fits the scaler on train and applies it to train, val and test (either may
+ * be NULL). */
+ct_status cli_netopts_standardize(const cli_netopts *o, ct_scaler *s, ct_dataset *train,
+                                  ct_dataset *val, ct_dataset *test, char msg[CT_MSG_LEN]);
+/* "data: SOURCE (N rows, F features, K classes)" and the like, on stdout. */
+void cli_describe_data(const char *what, const ct_dataset *d);
+
+/* The network the options describe. Start from {0}; cli_netspec_optimizer and cli_netspec_model
+ * check the options before any loading, cli_netspec_arch completes it for the training data. */
+typedef struct {
+    ct_optim kind;
+    ct_optim_params optim; /* lr: the optimizer's default */
+    ct_init init;
+    int hidden[CT_MAX_LAYERS], n_hidden;
+    ct_loss loss;
+    int loss_given;
+    ct_arch arch; /* hidden activations, alphas, dropout; all of it after cli_netspec_arch */
+} cli_netspec;
+
+/* --optimizer and its settings; CLI_OK, or CLI_USAGE after printing the error. */
+int cli_netspec_optimizer(cli_netspec *n, const cli_netopts *o);
+/* --init, --layers, --activation, --alpha, --dropout, --loss; CLI_OK, or CLI_USAGE after printing
+ * the error. */
+int cli_netspec_model(cli_netspec *n, const cli_netopts *o);
+/* The input size, the output size and the loss from the training data (several classes:
+ * softmax + cross-entropy, two: one sigmoid unit + BCE, a regression target: linear + MSE, unless
+ * --loss says otherwise), then validates the architecture. */
+ct_status cli_netspec_arch(cli_netspec *n, const cli_netopts *o, const ct_dataset *train,
+                           char msg[CT_MSG_LEN]);
+
+#endif

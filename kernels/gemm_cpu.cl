@@ -1,0 +1,111 @@
+/* A matrix product shaped for CPU OpenCL (PoCL): register tiles of float16 accumulators, no
+ * local memory, no barriers, one work-item per work-group.
+ *
+ *   C = alpha * op(A) . B' + beta * C, row-major; op(A) is (M, K); C is (M, N).
+ *
+ * Work-item (p, t) computes rows t*CT_PK_RM .. +CT_PK_RM of C and the columns of panel p,
+ * CT_PK_W = 16 * CT_PK_NV wide, held in CT_PK_RM x CT_PK_NV float16 accumulators. Per k it
+ * loads CT_PK_NV float16 vectors of B' and one scalar of A per row, and updates with fma.
+ * B' is read at Bp + p * pstride + k * kstride + c: either B packed into zero-padded panels
+ * (pstride = K * W, kstride = W; see pack_b) or, when B is (K, N) with N a multiple of W, B
+ * itself (pstride = W, kstride = ldb). transA: A stored (K, M), so the rows of one k are
+ * contiguous. Edge rows: loads clamp the row index, stores are guarded. The sum over k runs
+ * 0..K-1 in order. beta == 0 never reads C. */
+
+#ifndef CT_PK_RM
+#define CT_PK_RM 8
+#endif
+#ifndef CT_PK_NV
+#define CT_PK_NV 2
+#endif
+#define CT_PK_W (16 * CT_PK_NV)
+
+/* Bp[p][k][c] = B'(k, p*W + c), zero beyond column N: B' = B (K, N) or, transB, B^T with B
+ * stored (N, K). One work-item per packed element, k fastest (contiguous reads of B^T rows). */
+__kernel void pack_b(__global float *Bp, uint offBp, __global const float *B, uint offB, int ldb,
+                     int transB, int K, int N, int panels) {
+    uint g = (uint)get_global_id(0);
+    uint total = (uint)panels * CT_PK_W * (uint)K;
+    if (g >= total) {
+        return;
+    }
+    Bp += offBp;
+    B += offB;
+    /* g = (p * W + c) * K + k */
+    uint k = g % (uint)K;
+    uint col = g / (uint)K; /* p * W + c */
+    uint p = col / CT_PK_W, c = col % CT_PK_W;
+    float v = 0.0f;
+    if (col < (uint)N) {
+        v = transB ? B[col * (uint)ldb + k] : B[k * (uint)ldb + col];
+    }
+    Bp[(p * (uint)K + k) * CT_PK_W + c] = v;
+}
+
+__kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
+gemm_cpu(__global float *C, uint offC, int ldc, __global const float *A, uint offA, int lda,
+         int transA, __global const float *Bp, uint offBp, uint pstride, uint kstride, int M,
+         int N, int K, float alpha, float beta) {
+    const int p = (int)get_global_id(0);
+    const int i0 = (int)get_global_id(1) * CT_PK_RM;
+    C += offC;
+    A += offA;
+    __global const float *bp = Bp + offBp + (uint)p * pstride;
+
+    /* clamped rows for the loads */
+    int row[CT_PK_RM];
+#pragma unroll
+    for (int m = 0; m < CT_PK_RM; ++m) {
+        row[m] = min(i0 + m, M - 1);
+    }
+    float16 acc[CT_PK_RM][CT_PK_NV];
+#pragma unroll
+    for (int m = 0; m < CT_PK_RM; ++m) {
+#pragma unroll
+        for (int v = 0; v < CT_PK_NV; ++v) {
+            acc[m][v] = (float16)(0.0f);
+        }
+    }
+    for (int k = 0; k < K; ++k) {
+        float16 b[CT_PK_NV];
+        __global const float *bk = bp + (uint)k * kstride;
+#pragma unroll
+        for (int v = 0; v < CT_PK_NV; ++v) {
+            b[v] = vload16(v, bk);
+        }
+#pragma unroll
+        for (int m = 0; m < CT_PK_RM; ++m) {
+            float a = transA ? A[(uint)k * (uint)lda + (uint)row[m]] : A[(uint)row[m] * (uint)lda + (uint)k];
+#pragma unroll
+            for (int v = 0; v < CT_PK_NV; ++v) {
+                acc[m][v] = fma((float16)(a), b[v], acc[m][v]);
+            }
+        }
+    }
+    const int col0 = p * CT_PK_W;
+#pragma unroll
+    for (int m = 0; m < CT_PK_RM; ++m) {
+        int i = i0 + m;
+        if (i >= M) {
+            break;
+        }
+        __global float *c = C + (uint)i * (uint)ldc;
+#pragma unroll
+        for (int v = 0; v < CT_PK_NV; ++v) {
+            int j0 = col0 + 16 * v;
+            float16 r = alpha * acc[m][v];
+            if (j0 + 16 <= N) {
+                if (beta != 0.0f) {
+                    r += beta * vload16(0, c + j0);
+                }
+                vstore16(r, 0, c + j0);
+            } else if (j0 < N) {
+                float t[16];
+                vstore16(r, 0, t);
+                for (int j = 0; j < 16 && j0 + j < N; ++j) {
+                    c[j0 + j] = beta != 0.0f ? t[j] + beta * c[j0 + j] : t[j];
+                }
+            }
+        }
+    }
+}
