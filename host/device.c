@@ -617,6 +617,7 @@ const char *ct_kernel_name(ct_kernel_id id) {
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
 static void load_tuned(ct_device *dev);
+static void prof_clear(ct_device *dev);
 
 static int parse_gemm_env(ct_gemm_backend *out) {
     const char *g = getenv("CLTRAIN_GEMM");
@@ -698,6 +699,9 @@ void ct_device_destroy(ct_device *dev) {
     if (dev->queue) clFinish(dev->queue);
     if (dev->pack) clReleaseMemObject(dev->pack);
     free(dev->tuned);
+    prof_clear(dev);
+    free(dev->prof_ev);
+    free(dev->prof_kid);
     for (int k = 0; k < CT_K_COUNT; k++)
         if (dev->kernels[k]) clReleaseKernel(dev->kernels[k]);
     if (dev->program) clReleaseProgram(dev->program);
@@ -864,8 +868,25 @@ static ct_status launch(ct_args *a, cl_uint dims, const size_t *global, const si
     char where[96];
     snprintf(where, sizeof where, "kernel %s", ct_kernel_name(a->id));
     if (a->err != CL_SUCCESS) return ct_cl_fail(a->dev, a->err, "clSetKernelArg", where);
-    cl_int e = clEnqueueNDRangeKernel(a->dev->queue, a->k, dims, NULL, global, local, 0, NULL, NULL);
-    if (e != CL_SUCCESS) return ct_cl_fail(a->dev, e, "clEnqueueNDRangeKernel", where);
+    ct_device *dev = a->dev;
+    cl_event ev = NULL;
+    int keep = dev->prof_on;
+    if (keep && dev->prof_n == dev->prof_cap) {
+        size_t cap = dev->prof_cap ? 2 * dev->prof_cap : 1024;
+        cl_event *e2 = realloc(dev->prof_ev, cap * sizeof *e2);
+        if (e2) dev->prof_ev = e2;
+        int *k2 = e2 ? realloc(dev->prof_kid, cap * sizeof *k2) : NULL;
+        if (k2) dev->prof_kid = k2;
+        if (!e2 || !k2) return ct_fail(dev, CT_ERR_ALLOC, "%s: out of host memory for profiling", where);
+        dev->prof_cap = cap;
+    }
+    cl_int e = clEnqueueNDRangeKernel(dev->queue, a->k, dims, NULL, global, local, 0, NULL, keep ? &ev : NULL);
+    if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clEnqueueNDRangeKernel", where);
+    dev->launches++;
+    if (keep) {
+        dev->prof_ev[dev->prof_n] = ev;
+        dev->prof_kid[dev->prof_n++] = (int)a->id;
+    }
     return CT_OK;
 }
 
@@ -881,6 +902,37 @@ ct_status ct_args_launch1_local(ct_args *a, size_t global, size_t local) {
 
 ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *local) {
     return launch(a, 2, global, local);
+}
+
+/* ---- profiling --------------------------------------------------------------------------- */
+
+static void prof_clear(ct_device *dev) {
+    for (size_t i = 0; i < dev->prof_n; i++) clReleaseEvent(dev->prof_ev[i]);
+    dev->prof_n = 0;
+}
+
+ct_status ct_device_profile(ct_device *dev, int on) {
+    prof_clear(dev);
+    dev->prof_on = on;
+    return CT_OK;
+}
+
+ct_status ct_device_profile_read(ct_device *dev, ct_kernel_prof out[CT_K_COUNT]) {
+    memset(out, 0, CT_K_COUNT * sizeof *out);
+    ct_status st = ct_device_finish(dev);
+    for (size_t i = 0; st == CT_OK && i < dev->prof_n; i++) {
+        cl_ulong t0 = 0, t1 = 0;
+        cl_int e = clGetEventProfilingInfo(dev->prof_ev[i], CL_PROFILING_COMMAND_START, sizeof t0, &t0, NULL);
+        if (e == CL_SUCCESS) e = clGetEventProfilingInfo(dev->prof_ev[i], CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL);
+        if (e != CL_SUCCESS) {
+            st = ct_cl_fail(dev, e, "clGetEventProfilingInfo", "reading kernel times");
+            break;
+        }
+        out[dev->prof_kid[i]].launches++;
+        out[dev->prof_kid[i]].seconds += 1e-9 * (double)(t1 - t0);
+    }
+    prof_clear(dev);
+    return st;
 }
 
 /* ---- buffers ----------------------------------------------------------------------------- */

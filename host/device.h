@@ -41,6 +41,11 @@ struct ct_device {
     struct ct_gemm_tuned *tuned; /* tuned choices per shape class (see ct_device_gemm_for) */
     int n_tuned;
     cl_mem pack;          /* scratch of the CPU GEMM's packed B panels (grown on demand) */
+    unsigned long long launches; /* kernels enqueued since the device was opened */
+    int prof_on;          /* keep an event per launch (ct_device_profile) */
+    cl_event *prof_ev;
+    int *prof_kid;
+    size_t prof_n, prof_cap;
     size_t pack_floats;
     char err[CT_MSG_LEN];
 };
@@ -100,6 +105,15 @@ unsigned ct_gemm_class(int M, int N, int K, int transA, int transB);
 void ct_gemm_tune_path(const ct_device *dev, char *dst, size_t n);
 /* Replaces the tuned table (and writes the tuning file when path is not NULL). */
 ct_status ct_gemm_set_tuned(ct_device *dev, const ct_gemm_tuned *t, int n, int save);
+
+/* Kernel profiling from OpenCL events (for benchmarks): on / off, and a report of the launches
+ * since it was turned on: per kernel, launches and device time (finishes the queue). */
+typedef struct ct_kernel_prof {
+    unsigned long long launches;
+    double seconds;
+} ct_kernel_prof;
+ct_status ct_device_profile(ct_device *dev, int on);
+ct_status ct_device_profile_read(ct_device *dev, ct_kernel_prof out[CT_K_COUNT]);
 
 /* Buffer helpers for tests and tools (blocking). */
 ct_status ct_buffer_create(ct_device *dev, cl_mem *out, size_t bytes, const char *what);

@@ -177,12 +177,14 @@ static ct_status need_matrix(ct_device *dev, const char *op, const char *name, c
 }
 
 /* The CPU-shaped product (kernels/gemm_cpu.cl): B packed into zero-padded panels unless it can
- * be read in place (not transposed, width a multiple of the panel, small enough to stay in
- * cache), then one work-item per (panel, row tile). */
+ * be read in place (not transposed, small enough to stay in cache), then one work-item per
+ * (panel, row tile). */
 static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb,
                           int M, int N, int K, int transA, int transB, float alpha, float beta) {
     size_t panels = ((size_t)N + CT_PK_W - 1) / CT_PK_W;
-    int direct = !transB && N % CT_PK_W == 0 && (size_t)K * (size_t)ldb <= ((size_t)1 << 18);
+    /* read B in place when it is not transposed and small enough to stay in cache (large,
+     * power-of-two widths thrash the cache without packing); ldb == W would look packed */
+    int direct = !transB && ldb != CT_PK_W && (size_t)K * (size_t)ldb <= ((size_t)1 << 18);
     cl_mem bp = B.mem;
     size_t bp_off = B.off, pstride = CT_PK_W, kstride = (size_t)ldb;
     if (!direct) {
@@ -207,7 +209,9 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
         ct_arg_int(&p, K);
         ct_arg_int(&p, N);
         ct_arg_int(&p, (int)panels);
-        TRY(ct_args_launch1(&p, need));
+        size_t cols = panels * CT_PK_W;
+        size_t pg[2] = {transB ? (size_t)K : cols, transB ? cols : (size_t)K};
+        TRY(ct_args_launch2(&p, pg, NULL));
         bp = dev->pack;
         bp_off = 0;
         pstride = (size_t)K * CT_PK_W;
@@ -716,7 +720,8 @@ ct_status ct_gather_perm(ct_device *dev, ct_buf out, ct_buf src, int B, int F, i
     ct_arg_uint(&a, ct_perm_bits((uint32_t)n));
     ct_arg_uint(&a, k0);
     ct_arg_uint(&a, k1);
-    return ct_args_launch1(&a, (size_t)B * (size_t)F);
+    size_t global[2] = {((size_t)F + 31) / 32, (size_t)B}; /* CT_GATHER_CHUNK columns per item */
+    return ct_args_launch2(&a, global, NULL);
 }
 
 ct_status ct_axpy(ct_device *dev, ct_buf y, ct_buf x, float a_, int n) {

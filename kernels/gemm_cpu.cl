@@ -7,8 +7,8 @@
  * CT_PK_W = 16 * CT_PK_NV wide, held in CT_PK_RM x CT_PK_NV float16 accumulators. Per k it
  * loads CT_PK_NV float16 vectors of B' and one scalar of A per row, and updates with fma.
  * B' is read at Bp + p * pstride + k * kstride + c: either B packed into zero-padded panels
- * (pstride = K * W, kstride = W; see pack_b) or, when B is (K, N) with N a multiple of W, B
- * itself (pstride = W, kstride = ldb). transA: A stored (K, M), so the rows of one k are
+ * (pstride = K * W, kstride = W; see pack_b) or B (K, N) itself (pstride = W, kstride = ldb),
+ * where the last panel, when N is not a multiple of W, is read element by element with bounds. transA: A stored (K, M), so the rows of one k are
  * contiguous. Edge rows: loads clamp the row index, stores are guarded. The sum over k runs
  * 0..K-1 in order. beta == 0 never reads C. */
 
@@ -21,24 +21,22 @@
 #define CT_PK_W (16 * CT_PK_NV)
 
 /* Bp[p][k][c] = B'(k, p*W + c), zero beyond column N: B' = B (K, N) or, transB, B^T with B
- * stored (N, K). One work-item per packed element, k fastest (contiguous reads of B^T rows). */
+ * stored (N, K). A 2-D range over (the fast index, the slow one): for B (K, N) (col, k), so
+ * reads and writes run along a row; for B^T (k, col), so the reads run along B's rows. */
 __kernel void pack_b(__global float *Bp, uint offBp, __global const float *B, uint offB, int ldb,
                      int transB, int K, int N, int panels) {
-    uint g = (uint)get_global_id(0);
-    uint total = (uint)panels * CT_PK_W * (uint)K;
-    if (g >= total) {
+    uint g0 = (uint)get_global_id(0), g1 = (uint)get_global_id(1);
+    uint k = transB ? g0 : g1, col = transB ? g1 : g0;
+    if (k >= (uint)K || col >= (uint)panels * CT_PK_W) {
         return;
     }
     Bp += offBp;
     B += offB;
-    /* g = (p * W + c) * K + k */
-    uint k = g % (uint)K;
-    uint col = g / (uint)K; /* p * W + c */
-    uint p = col / CT_PK_W, c = col % CT_PK_W;
     float v = 0.0f;
     if (col < (uint)N) {
         v = transB ? B[col * (uint)ldb + k] : B[k * (uint)ldb + col];
     }
+    uint p = col / CT_PK_W, c = col % CT_PK_W;
     Bp[(p * (uint)K + k) * CT_PK_W + c] = v;
 }
 
@@ -51,6 +49,9 @@ gemm_cpu(__global float *C, uint offC, int ldc, __global const float *A, uint of
     C += offC;
     A += offA;
     __global const float *bp = Bp + offBp + (uint)p * pstride;
+    const int col0 = p * CT_PK_W;
+    /* unpacked B (kstride != W) and a panel reaching past N */
+    const int edge = kstride != CT_PK_W && col0 + CT_PK_W > N;
 
     /* clamped rows for the loads */
     int row[CT_PK_RM];
@@ -69,9 +70,21 @@ gemm_cpu(__global float *C, uint offC, int ldc, __global const float *A, uint of
     for (int k = 0; k < K; ++k) {
         float16 b[CT_PK_NV];
         __global const float *bk = bp + (uint)k * kstride;
+        if (edge) {
+            /* the partial last panel of an unpacked B: guarded loads, zeros beyond N */
+            float t[CT_PK_W];
+            for (int c = 0; c < CT_PK_W; ++c) {
+                t[c] = col0 + c < N ? bk[c] : 0.0f;
+            }
 #pragma unroll
-        for (int v = 0; v < CT_PK_NV; ++v) {
-            b[v] = vload16(v, bk);
+            for (int v = 0; v < CT_PK_NV; ++v) {
+                b[v] = vload16(v, t);
+            }
+        } else {
+#pragma unroll
+            for (int v = 0; v < CT_PK_NV; ++v) {
+                b[v] = vload16(v, bk);
+            }
         }
 #pragma unroll
         for (int m = 0; m < CT_PK_RM; ++m) {
@@ -82,7 +95,6 @@ gemm_cpu(__global float *C, uint offC, int ldc, __global const float *A, uint of
             }
         }
     }
-    const int col0 = p * CT_PK_W;
 #pragma unroll
     for (int m = 0; m < CT_PK_RM; ++m) {
         int i = i0 + m;

@@ -18,20 +18,30 @@ __kernel void gather_rows(__global float *out, uint offOut, __global const float
 
 /* out[i][:] = src[row(start + i)][:] for i < B, the rows of an epoch in shuffled order:
  * row(j) = ct_perm_index(j, n, h, k0, k1) when shuffle is set, else j. Copies 32-bit words
- * unchanged, so it moves float features and int labels alike. */
+ * unchanged, so it moves float features and int labels alike. A 2-D range: dimension 1 over the
+ * rows, dimension 0 over chunks of CT_GATHER_CHUNK columns, so the permutation is computed once
+ * per chunk rather than once per element. */
+#define CT_GATHER_CHUNK 32
 __kernel void gather_perm(__global uint *out, uint offOut, __global const uint *src, uint offSrc,
                           uint B, uint F, uint start, uint n, int shuffle, uint h, uint k0,
                           uint k1) {
-    uint i = (uint)get_global_id(0);
-    if (i >= B * F) {
+    uint r = (uint)get_global_id(1);
+    uint c0 = (uint)get_global_id(0) * CT_GATHER_CHUNK;
+    if (r >= B || c0 >= F) {
         return;
     }
-    out += offOut;
-    src += offSrc;
-    uint r = i / F, c = i - r * F;
+    out += offOut + r * F;
     uint j = start + r;
     uint s = shuffle ? ct_perm_index(j, n, h, k0, k1) : j;
-    out[i] = src[s * F + c];
+    src += offSrc + s * F;
+    if (c0 + CT_GATHER_CHUNK <= F) {
+        vstore16(vload16(0, src + c0), 0, out + c0);
+        vstore16(vload16(0, src + c0 + 16), 0, out + c0 + 16);
+    } else {
+        for (uint c = c0; c < F; ++c) {
+            out[c] = src[c];
+        }
+    }
 }
 
 /* y[0..n) += a * x[0..n) */

@@ -41,10 +41,8 @@ static int option(int argc, char **argv, int *i, void *opts) {
 int cmd_eval(int argc, char **argv, const char *device) {
     options opt;
     memset(&opt, 0, sizeof opt);
-    cli_model_opts_init(&opt.m);
-    int rc = cli_parse(argc, argv, "eval", usage, option, &opt);
+    int rc = cli_model_parse(argc, argv, "eval", usage, option, &opt, &opt.m);
     if (rc != CLI_RUN) return rc;
-    if (!cli_model_opts_check("eval", &opt.m)) return CLI_USAGE;
     const char *model = opt.m.model;
     int json = opt.json, batch = opt.m.batch;
     cli_model_run m;

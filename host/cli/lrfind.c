@@ -102,18 +102,12 @@ static int option(int argc, char **argv, int *i, void *opts) {
 /* CLI_RUN, or the exit code after the help or an error. */
 static int parse(int argc, char **argv, options *o) {
     memset(o, 0, sizeof *o);
-    cli_netopts_init(&o->net);
     o->start_lr = 1e-7f;
     o->end_lr = 10.0f;
     o->smooth = 0.98f;
     o->diverge = 4.0f;
-    int rc = cli_parse(argc, argv, "lr-find", usage, option, o);
+    int rc = cli_netopts_parse(argc, argv, "lr-find", usage, option, o, &o->net);
     if (rc != CLI_RUN) return rc;
-    if (!o->net.data) {
-        cli_error("lr-find: --data is required (a generator such as moons, or a file; see "
-                  "cltrain lr-find --help)");
-        return CLI_USAGE;
-    }
     if (!(o->end_lr > o->start_lr)) {
         cli_error("lr-find: --end-lr (%g) must be larger than --start-lr (%g)", (double)o->end_lr,
                   (double)o->start_lr);

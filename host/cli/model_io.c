@@ -6,11 +6,6 @@
 #include "jsonmodel.h"
 #include "model_io.h"
 
-void cli_model_opts_init(cli_model_opts *o) {
-    memset(o, 0, sizeof *o);
-    o->batch = 256;
-}
-
 int cli_model_option(int argc, char **argv, int *i, cli_model_opts *o) {
     int r;
     if ((r = cli_opt(argc, argv, i, "--model", &o->model))) return r;
@@ -19,10 +14,16 @@ int cli_model_option(int argc, char **argv, int *i, cli_model_opts *o) {
     return cli_opt_backend(argc, argv, i, &o->reference);
 }
 
-int cli_model_opts_check(const char *cmd, const cli_model_opts *o) {
-    if (o->model && o->data) return 1;
-    cli_error("%s: --model and --data are required (see cltrain %s --help)", cmd, cmd);
-    return 0;
+int cli_model_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+                    cli_option_fn *option, void *opts, cli_model_opts *m) {
+    memset(m, 0, sizeof *m);
+    m->batch = 256;
+    int rc = cli_parse(argc, argv, cmd, usage, option, opts);
+    if (rc == CLI_RUN && !(m->model && m->data)) {
+        cli_error("%s: --model and --data are required (see cltrain %s --help)", cmd, cmd);
+        return CLI_USAGE;
+    }
+    return rc;
 }
 
 static int model_net(const char *path, const char *device, int reference, int batch,

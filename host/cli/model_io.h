@@ -11,12 +11,13 @@ typedef struct {
     int batch, reference;
 } cli_model_opts;
 
-/* The defaults: batch 256, the OpenCL device. */
-void cli_model_opts_init(cli_model_opts *o);
 /* One of those options at argv[*i], as cli_opt. */
 int cli_model_option(int argc, char **argv, int *i, cli_model_opts *o);
-/* "CMD: --model and --data are required" unless both are given; 0 after that error. */
-int cli_model_opts_check(const char *cmd, const cli_model_opts *o);
+/* cli_parse for eval and predict: m (inside opts) starts with the defaults (batch 256, the OpenCL
+ * device), `option` reads the command's options (cli_model_option among them), and --model and
+ * --data are required. Returns CLI_RUN or the exit code, as cli_parse. */
+int cli_model_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+                    cli_option_fn *option, void *opts, cli_model_opts *m);
 
 /* The saved model on the device (or the reference) with batches of up to --batch rows, and the
  * data shaped for it (as cli_model_data); out: the (n, outputs) predictions. */

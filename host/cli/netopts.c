@@ -5,7 +5,7 @@
 
 #include "netopts.h"
 
-void cli_netopts_init(cli_netopts *o) {
+static void defaults(cli_netopts *o) {
     memset(o, 0, sizeof *o);
     o->task = CT_TASK_AUTO;
     o->layers = "64,32";
@@ -62,6 +62,19 @@ int cli_netopts_option(int argc, char **argv, int *i, cli_netopts *o) {
     if ((r = cli_opt_float(argc, argv, i, "--l2", 0, 1e3, 0, &o->l2))) return r;
     if ((r = cli_opt_float(argc, argv, i, "--clip-norm", 0, 1e30, 1, &o->clip_norm))) return r;
     return cli_opt_int(argc, argv, i, "--batch", 1, 1 << 20, &o->batch);
+}
+
+int cli_netopts_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+                      cli_option_fn *option, void *opts, cli_netopts *o) {
+    defaults(o);
+    int rc = cli_parse(argc, argv, cmd, usage, option, opts);
+    if (rc == CLI_RUN && !o->data) {
+        cli_error("%s: --data is required (a generator such as moons, or a file; see cltrain %s "
+                  "--help)",
+                  cmd, cmd);
+        return CLI_USAGE;
+    }
+    return rc;
 }
 
 ct_status cli_netopts_load(const cli_netopts *o, const char *source, const ct_dataset *like,

@@ -23,11 +23,14 @@ typedef struct {
     int batch;
 } cli_netopts;
 
-/* The defaults (as `cltrain train --help` states them). */
-void cli_netopts_init(cli_netopts *o);
 /* Consumes argv[*i] when it is one of these options: as cli_opt, 1 when it was read, 0 when it is
  * another option, -1 after printing an error. */
 int cli_netopts_option(int argc, char **argv, int *i, cli_netopts *o);
+/* cli_parse for train and lr-find: o (inside opts) starts with the defaults (as `cltrain train
+ * --help` states them), `option` reads the command's options (cli_netopts_option among them),
+ * and --data is required. Returns CLI_RUN or the exit code, as cli_parse. */
+int cli_netopts_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+                      cli_option_fn *option, void *opts, cli_netopts *o);
 /* Loads SOURCE with the options' label column, task and seed; `like` (the training data, or NULL)
  * fixes the task and the class names of validation and test data. */
 ct_status cli_netopts_load(const cli_netopts *o, const char *source, const ct_dataset *like,

@@ -52,10 +52,8 @@ static int option(int argc, char **argv, int *i, void *opts) {
 int cmd_predict(int argc, char **argv, const char *device) {
     options opt;
     memset(&opt, 0, sizeof opt);
-    cli_model_opts_init(&opt.m);
-    int rc = cli_parse(argc, argv, "predict", usage, option, &opt);
+    int rc = cli_model_parse(argc, argv, "predict", usage, option, &opt, &opt.m);
     if (rc != CLI_RUN) return rc;
-    if (!cli_model_opts_check("predict", &opt.m)) return CLI_USAGE;
     const char *output = opt.output;
     cli_model_run m;
     rc = CLI_FAIL;

@@ -322,19 +322,13 @@ static int option(int argc, char **argv, int *i, void *opts) {
 /* CLI_RUN, or the exit code after the help or an error. */
 static int parse(int argc, char **argv, options *o) {
     memset(o, 0, sizeof *o);
-    cli_netopts_init(&o->net);
     o->epochs = 20;
     o->lr = NAN;
     o->checkpoint_every = 1;
     o->schedule = "constant";
     o->verify_tol = 1e-3f;
-    int rc = cli_parse(argc, argv, "train", usage, option, o);
+    int rc = cli_netopts_parse(argc, argv, "train", usage, option, o, &o->net);
     if (rc != CLI_RUN) return rc;
-    if (!o->net.data) {
-        cli_error("train: --data is required (a generator such as moons, or a file; see cltrain "
-                  "train --help)");
-        return CLI_USAGE;
-    }
     if (o->resume && !o->checkpoint) {
         cli_error("train: --resume needs --checkpoint DIR");
         return CLI_USAGE;
