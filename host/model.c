@@ -11,6 +11,18 @@
 #include "ref.h"
 #include "rng.h"
 
+#ifdef CT_HAVE_CBLAS
+#include <cblas.h>
+#endif
+
+int ct_have_cblas(void) {
+#ifdef CT_HAVE_CBLAS
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 /* ---- initialisers ------------------------------------------------------------------------ */
 
 static const char *const init_names[CT_INIT_COUNT] = {
@@ -211,6 +223,7 @@ typedef struct {
 
 struct ct_net {
     ct_device *dev; /* NULL: reference */
+    int blas;       /* reference path with CBLAS products (CT_BACKEND_CPU) */
     ct_arch arch;
     ct_layout lay;
     ct_optim_params optim;
@@ -266,7 +279,46 @@ static ct_status dev_fail(ct_net *net, ct_status s) {
 const char *ct_net_error(const ct_net *net) { return net ? net->err : ""; }
 const ct_arch *ct_net_arch(const ct_net *net) { return &net->arch; }
 const ct_layout *ct_net_layout(const ct_net *net) { return &net->lay; }
-ct_backend ct_net_backend(const ct_net *net) { return net->dev ? CT_BACKEND_OPENCL : CT_BACKEND_REFERENCE; }
+ct_backend ct_net_backend(const ct_net *net) {
+    return net->dev ? CT_BACKEND_OPENCL : net->blas ? CT_BACKEND_CPU : CT_BACKEND_REFERENCE;
+}
+
+/* The three products of a dense layer on the host: the reference, or CBLAS for the CPU
+ * comparator. Y = X W^T; dW = dY^T X; dX = dY W. */
+static void host_forward(const ct_net *net, double *Y, const double *X, const double *W, int B, int in, int out) {
+#ifdef CT_HAVE_CBLAS
+    if (net->blas) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in, 1.0, X, in, W, in, 0.0, Y, out);
+        return;
+    }
+#endif
+    (void)net;
+    ref_dense_forward(Y, X, W, B, in, out);
+}
+
+static void host_backward_weight(const ct_net *net, double *dW, const double *dY, const double *X, int B, int in,
+                                 int out) {
+#ifdef CT_HAVE_CBLAS
+    if (net->blas) {
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0, dY, out, X, in, 0.0, dW, in);
+        return;
+    }
+#endif
+    (void)net;
+    ref_dense_backward_weight(dW, dY, X, B, in, out, 0);
+}
+
+static void host_backward_input(const ct_net *net, double *dX, const double *dY, const double *W, int B, int in,
+                                int out) {
+#ifdef CT_HAVE_CBLAS
+    if (net->blas) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, in, out, 1.0, dY, out, W, in, 0.0, dX, in);
+        return;
+    }
+#endif
+    (void)net;
+    ref_dense_backward_input(dX, dY, W, B, in, out);
+}
 
 static ct_buf B(cl_mem m, size_t off) { return ct_at(m, off); }
 
@@ -318,7 +370,22 @@ static double *alloc_host(ct_net *net, size_t n, ct_status *st) {
 
 ct_status ct_net_create(ct_net **out, ct_device *dev, const ct_arch *a, int max_batch,
                         const ct_optim_params *o, char msg[CT_MSG_LEN]) {
+    return ct_net_create_backend(out, dev ? CT_BACKEND_OPENCL : CT_BACKEND_REFERENCE, dev, a, max_batch, o, msg);
+}
+
+ct_status ct_net_create_backend(ct_net **out, ct_backend backend, ct_device *dev, const ct_arch *a,
+                                int max_batch, const ct_optim_params *o, char msg[CT_MSG_LEN]) {
     *out = NULL;
+    if (backend == CT_BACKEND_OPENCL && !dev) {
+        snprintf(msg, CT_MSG_LEN, "the OpenCL backend needs a device");
+        return CT_ERR_ARG;
+    }
+    if (backend == CT_BACKEND_CPU && !ct_have_cblas()) {
+        snprintf(msg, CT_MSG_LEN, "the CPU comparator needs CBLAS (OpenBLAS), which was not found at build time "
+                 "(apt-get install libopenblas-dev)");
+        return CT_ERR_ARG;
+    }
+    if (backend != CT_BACKEND_OPENCL) dev = NULL;
     ct_status st = ct_arch_validate(a, msg);
     if (st != CT_OK) return st;
     if (max_batch < 1) {
@@ -331,6 +398,7 @@ ct_status ct_net_create(ct_net **out, ct_device *dev, const ct_arch *a, int max_
         return CT_ERR_ALLOC;
     }
     net->dev = dev;
+    net->blas = backend == CT_BACKEND_CPU;
     net->arch = *a;
     ct_arch_layout(a, &net->lay);
     net->optim = *o;
@@ -573,7 +641,7 @@ static ct_status forward(ct_net *net, cl_mem xmem, size_t xoff, const double *hx
         } else {
             const double *x = l == 0 ? hx : net->hacts + input_off(net, l, training);
             double *z = net->hacts + net->off_z[l], *av = net->hacts + net->off_a[l];
-            ref_dense_forward(z, x, net->hp + net->lay.w_off[l], Bn, in, out);
+            host_forward(net, z, x, net->hp + net->lay.w_off[l], Bn, in, out);
             ref_bias_act_forward(last ? z : av, z, z, net->hp + net->lay.b_off[l], act, alpha, Bn, out);
             if (!last && training && a->dropout[l] > 0)
                 ref_dropout_forward(net->hacts + net->off_d[l], av, a->dropout[l], seed, (uint64_t)t,
@@ -632,11 +700,11 @@ static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
                                  a->alpha[l - 1], Bn * in));
         } else {
             double *dZ = net->hdeltas + dz, *X = net->hacts + xin;
-            ref_dense_backward_weight(net->hg + net->lay.w_off[l], dZ, X, Bn, in, out, 0);
+            host_backward_weight(net, net->hg + net->lay.w_off[l], dZ, X, Bn, in, out);
             ref_bias_backward(net->hg + net->lay.b_off[l], dZ, Bn, out, 0);
             if (l == 0) break;
             double *dX = net->hdeltas + dx;
-            ref_dense_backward_input(dX, dZ, net->hp + net->lay.w_off[l], Bn, in, out);
+            host_backward_input(net, dX, dZ, net->hp + net->lay.w_off[l], Bn, in, out);
             if (a->dropout[l - 1] > 0)
                 ref_dropout_backward(dX, dX, a->dropout[l - 1], seed, (uint64_t)t, (uint32_t)(l - 1), Bn * in);
             ref_act_backward(dX, dX, net->hacts + net->off_z[l - 1], a->act[l - 1], a->alpha[l - 1], Bn * in);

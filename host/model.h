@@ -71,7 +71,15 @@ void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value
 
 /* ---- the training engine ----------------------------------------------------------------- */
 
-typedef enum ct_backend { CT_BACKEND_OPENCL = 0, CT_BACKEND_REFERENCE } ct_backend;
+typedef enum ct_backend {
+    CT_BACKEND_OPENCL = 0, /* the device */
+    CT_BACKEND_REFERENCE,  /* host/ref.c, double precision */
+    CT_BACKEND_CPU         /* the reference with its matrix products by CBLAS (OpenBLAS) in
+                            * double precision: the CPU comparator of the benchmarks */
+} ct_backend;
+
+/* 1 when the CPU comparator (CBLAS) was built in. */
+int ct_have_cblas(void);
 
 typedef struct ct_net ct_net;
 
@@ -81,6 +89,9 @@ enum { CT_SLOT_TRAIN = 0, CT_SLOT_VAL, CT_SLOT_TEST, CT_SLOT_COUNT };
 /* dev NULL: the reference backend. max_batch: the largest batch any call will use. */
 ct_status ct_net_create(ct_net **out, ct_device *dev, const ct_arch *a, int max_batch,
                         const ct_optim_params *o, char msg[CT_MSG_LEN]);
+/* The same with an explicit backend (CT_BACKEND_CPU needs CBLAS; dev is used for OPENCL only). */
+ct_status ct_net_create_backend(ct_net **out, ct_backend backend, ct_device *dev, const ct_arch *a,
+                                int max_batch, const ct_optim_params *o, char msg[CT_MSG_LEN]);
 void ct_net_destroy(ct_net *net);
 const char *ct_net_error(const ct_net *net);
 const ct_arch *ct_net_arch(const ct_net *net);

@@ -249,6 +249,41 @@ int main(void) {
         free_data(&data);
     }
 
+    /* 3b. the CPU comparator (CBLAS products) computes what the reference computes */
+    if (ct_have_cblas()) {
+        owned data;
+        make_data(&data, 150, 6, 3, 0, seed + 5);
+        ct_arch a = arch_of(6, 20, 9, 3, CT_ACT_TANH, CT_LOSS_SOFTMAX_CE, 0.1f);
+        ct_optim_params o = ct_optim_defaults(CT_OPT_ADAM);
+        ct_layout lay;
+        ct_arch_layout(&a, &lay);
+        ct_net *nr = NULL, *nc = NULL;
+        float *p = malloc(lay.n_params * 4), *pr = malloc(lay.n_params * 4), *pc = malloc(lay.n_params * 4);
+        ct_init init = {CT_INIT_AUTO, 0};
+        ct_arch_init_params(&a, &init, 0, 9, p);
+        st = ct_net_create_backend(&nr, CT_BACKEND_REFERENCE, NULL, &a, 32, &o, msg);
+        if (!st) st = ct_net_create_backend(&nc, CT_BACKEND_CPU, NULL, &a, 32, &o, msg);
+        for (int k = 0; !st && k < 2; k++) {
+            ct_net *n = k ? nc : nr;
+            st = ct_net_set_params(n, p) || ct_net_upload(n, CT_SLOT_TRAIN, &data.d);
+            for (int s = 0; !st && s < 4; s++) st = ct_net_train_step(n, CT_SLOT_TRAIN, 32 * s, 32, 3, 1, s + 1, 0.01f, 0, s);
+            if (!st) st = ct_net_get_params(n, k ? pc : pr);
+        }
+        EXPECT(st == CT_OK, "CPU comparator: %s", msg);
+        if (!st) {
+            double d = max_rel_diff(pc, pr, lay.n_params, 1e-3);
+            EXPECT(d < 1e-6, "the CPU comparator and the reference differ by %.3g after 4 steps", d);
+            printf("CPU comparator vs reference after 4 steps: max rel diff %.3g\n", d);
+        }
+        EXPECT(ct_net_backend(nc) == CT_BACKEND_CPU, "backend of the CPU comparator");
+        ct_net_destroy(nr);
+        ct_net_destroy(nc);
+        free(p);
+        free(pr);
+        free(pc);
+        free_data(&data);
+    }
+
     /* 4. XOR with a 2-8-1 network reaches 100% */
     {
         float X[8] = {0, 0, 0, 1, 1, 0, 1, 1};
