@@ -75,5 +75,6 @@ int cmd_predict(int argc, char **argv, const char *device);
 int cmd_convert(int argc, char **argv, const char *device);
 
 int cmd_lrfind(int argc, char **argv, const char *device);
+int cmd_bench(int argc, char **argv, const char *device);
 
 #endif

@@ -195,6 +195,8 @@ static void usage(FILE *f) {
           "  predict     write a CSV of predictions of a saved model\n"
           "  lr-find     the learning-rate range test: suggests a --lr for train\n"
           "  convert     a JSON model (typed by hand) to safetensors, or back\n"
+          "  bench       the benchmark suite: step times on the device, the CPU comparator and the\n"
+          "              reference, GEMM GFLOP/s per backend (--tune keeps the fastest per shape)\n"
           "  explain     one forward and backward pass of a small model, layer by layer, device\n"
           "              and reference side by side\n"
           "  gradcheck   gradients of the device and the reference against finite differences\n"
@@ -235,7 +237,7 @@ int main(int argc, char **argv) {
         }
     }
     if (i >= argc) {
-        cli_error("no command given (commands: train, eval, predict, devices, selftest; see cltrain --help)");
+        cli_error("no command given (commands: train, eval, predict, explain, gradcheck, lr-find, convert, bench, devices, selftest; see cltrain --help)");
         return CLI_USAGE;
     }
     const char *cmd = argv[i];
@@ -256,10 +258,11 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "convert")) return cmd_convert(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "explain")) return cmd_explain(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "gradcheck")) return cmd_gradcheck(sub_argc, sub_argv, device);
+    if (!strcmp(cmd, "bench")) return cmd_bench(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "help")) {
         usage(stdout);
         return CLI_OK;
     }
-    cli_error("unknown command '%s' (commands: train, eval, predict, devices, selftest; see cltrain --help)", cmd);
+    cli_error("unknown command '%s' (commands: train, eval, predict, explain, gradcheck, lr-find, convert, bench, devices, selftest; see cltrain --help)", cmd);
     return CLI_USAGE;
 }
