@@ -559,16 +559,118 @@ static size_t pow2_at_most(size_t v, size_t cap) {
     return p;
 }
 
+static ct_status create_kernels(ct_device *dev) {
+    for (int k = 0; k < CT_K_COUNT; k++) {
+        cl_int e;
+        dev->kernels[k] = clCreateKernel(dev->program, ct_kernel_name((ct_kernel_id)k), &e);
+        if (e != CL_SUCCESS) {
+            char where[96];
+            snprintf(where, sizeof where, "creating kernel %s", ct_kernel_name((ct_kernel_id)k));
+            return ct_cl_fail(dev, e, "clCreateKernel", where);
+        }
+    }
+    return CT_OK;
+}
+
+/* The cache folder of this user: $XDG_CACHE_HOME/cltrain, else ~/.cache/cltrain. */
+static void cache_dir(char *dst, size_t n) {
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(dst, n, "%s/cltrain", xdg);
+    else
+        snprintf(dst, n, "%s/.cache/cltrain", home && *home ? home : "/tmp");
+}
+
+static void mkdirs(const char *path) {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    for (char *p = dir + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(dir, 0777);
+            *p = '/';
+        }
+    mkdir(dir, 0777);
+}
+
+/* The file of the built program for this device, driver, source and options: programs are
+ * built once per device and kept (CLTRAIN_NO_PROGRAM_CACHE=1 turns that off). */
+static int program_cache_path(const ct_device *dev, const char *src, size_t len, const char *opts, char *dst,
+                              size_t n) {
+    const char *off = getenv("CLTRAIN_NO_PROGRAM_CACHE");
+    if (off && *off && strcmp(off, "0")) return 0;
+    char driver[128] = "";
+    clGetDeviceInfo(dev->id, CL_DRIVER_VERSION, sizeof driver, driver, NULL);
+    driver[sizeof driver - 1] = '\0';
+    unsigned long long h = 0xcbf29ce484222325ULL;
+    const char *parts[] = {dev->info.platform, dev->info.name, driver, opts};
+    for (int i = 0; i < 4; i++)
+        for (const char *c = parts[i]; *c; c++) h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)src[i]) * 0x100000001b3ULL;
+    char dir[900];
+    cache_dir(dir, sizeof dir);
+    snprintf(dst, n, "%s/programs/%016llx.bin", dir, h);
+    return 1;
+}
+
+/* Builds from the cached binary; 0 (and nothing kept) when there is none or it does not build. */
+static int build_from_cache(ct_device *dev, const char *path, const char *opts) {
+    char *bin = NULL;
+    size_t len = 0;
+    char msg[CT_MSG_LEN];
+    if (ct_read_file(path, &bin, &len, (size_t)1 << 30, msg) != CT_OK || len == 0) {
+        free(bin);
+        return 0;
+    }
+    const unsigned char *bins[1] = {(const unsigned char *)bin};
+    cl_int status = CL_SUCCESS, e;
+    cl_program p = clCreateProgramWithBinary(dev->ctx, 1, &dev->id, &len, bins, &status, &e);
+    free(bin);
+    if (e != CL_SUCCESS || status != CL_SUCCESS) {
+        if (p) clReleaseProgram(p);
+        return 0;
+    }
+    if (clBuildProgram(p, 1, &dev->id, opts, NULL, NULL) != CL_SUCCESS) {
+        clReleaseProgram(p);
+        return 0;
+    }
+    dev->program = p;
+    return 1;
+}
+
+/* Keeps the built program's binary (best effort: a cache that cannot be written is no error). */
+static void save_to_cache(ct_device *dev, const char *path) {
+    size_t size = 0;
+    if (clGetProgramInfo(dev->program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS ||
+        size == 0)
+        return;
+    unsigned char *bin = malloc(size);
+    if (!bin) return;
+    unsigned char *bins[1] = {bin};
+    if (clGetProgramInfo(dev->program, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) == CL_SUCCESS) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = '\0';
+            mkdirs(dir);
+        }
+        ct_atomic_file a = {0};
+        char msg[CT_MSG_LEN];
+        if (ct_atomic_begin(&a, path, msg) == CT_OK) {
+            fwrite(bin, 1, size, a.f);
+            ct_atomic_commit(&a, msg);
+        }
+    }
+    free(bin);
+}
+
 static ct_status build_program(ct_device *dev) {
     char *src = NULL;
     size_t len = 0;
     ct_status st = load_sources(dev, &src, &len);
     if (st != CT_OK) return st;
     cl_int e;
-    const char *srcs[1] = {src};
-    dev->program = clCreateProgramWithSource(dev->ctx, 1, srcs, &len, &e);
-    free(src);
-    if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clCreateProgramWithSource", "building kernels");
     dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
     dev->gemm_ts = dev->info.max_work_group >= 256 ? 16 : dev->info.max_work_group >= 64 ? 8 : 4;
     char opts[512];
@@ -580,10 +682,22 @@ static ct_status build_program(ct_device *dev) {
      * tests can show that gradcheck and --verify catch it. */
     const char *fault = getenv("CLTRAIN_FAULT");
     if (fault && *fault) {
-        if (strcmp(fault, "act_backward"))
+        if (strcmp(fault, "act_backward")) {
+            free(src);
             return ct_fail(dev, CT_ERR_ARG, "CLTRAIN_FAULT='%s' is not a known test fault (act_backward)", fault);
+        }
         snprintf(opts + used, sizeof opts - (size_t)used, " -DCT_FAULT_ACT_BACKWARD");
     }
+    char cache[1024];
+    int cached = program_cache_path(dev, src, len, opts, cache, sizeof cache);
+    if (cached && build_from_cache(dev, cache, opts)) {
+        free(src);
+        return create_kernels(dev);
+    }
+    const char *srcs[1] = {src};
+    dev->program = clCreateProgramWithSource(dev->ctx, 1, srcs, &len, &e);
+    free(src);
+    if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clCreateProgramWithSource", "building kernels");
     e = clBuildProgram(dev->program, 1, &dev->id, opts, NULL, NULL);
     if (e != CL_SUCCESS) {
         size_t log_len = 0;
@@ -594,15 +708,8 @@ static ct_status build_program(ct_device *dev) {
         return ct_fail(dev, CT_ERR_BUILD, "building kernels for %s: clBuildProgram failed: %s; build log:\n%s",
                        dev->info.name, ct_cl_error_name(e), log[0] ? log : "(empty)");
     }
-    for (int k = 0; k < CT_K_COUNT; k++) {
-        dev->kernels[k] = clCreateKernel(dev->program, ct_kernel_name((ct_kernel_id)k), &e);
-        if (e != CL_SUCCESS) {
-            char where[96];
-            snprintf(where, sizeof where, "creating kernel %s", ct_kernel_name((ct_kernel_id)k));
-            return ct_cl_fail(dev, e, "clCreateKernel", where);
-        }
-    }
-    return CT_OK;
+    if (cached) save_to_cache(dev, cache);
+    return create_kernels(dev);
 }
 
 const char *ct_kernel_name(ct_kernel_id id) {
@@ -772,11 +879,9 @@ void ct_gemm_tune_path(const ct_device *dev, char *dst, size_t n) {
     const char *parts[] = {dev->info.platform, dev->info.name, driver};
     for (int i = 0; i < 3; i++)
         for (const char *c = parts[i]; *c; c++) h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (xdg && *xdg)
-        snprintf(dst, n, "%s/cltrain/gemm-%016llx.txt", xdg, h);
-    else
-        snprintf(dst, n, "%s/.cache/cltrain/gemm-%016llx.txt", home && *home ? home : "/tmp", h);
+    char dir[900];
+    cache_dir(dir, sizeof dir);
+    snprintf(dst, n, "%s/gemm-%016llx.txt", dir, h);
 }
 
 /* Reads the tuning file if there is one; a missing or unreadable file means no tuning. */
@@ -821,13 +926,11 @@ ct_status ct_gemm_set_tuned(ct_device *dev, const ct_gemm_tuned *t, int n, int s
     char path[1024], dir[1024];
     ct_gemm_tune_path(dev, path, sizeof path);
     snprintf(dir, sizeof dir, "%s", path);
-    /* create the folders of the path */
-    for (char *p = dir + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(dir, 0777);
-            *p = '/';
-        }
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        mkdirs(dir);
+    }
     ct_atomic_file a = {0};
     char msg[CT_MSG_LEN];
     if (ct_atomic_begin(&a, path, msg) != CT_OK) return ct_fail(dev, CT_ERR_IO, "%s", msg);

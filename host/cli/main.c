@@ -1,4 +1,5 @@
 /* cltrain: the command line. `cltrain <command> [options]`. */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -222,6 +223,9 @@ static void usage(FILE *f) {
 int main(int argc, char **argv) {
     const char *device = NULL;
     int i = 1, r;
+    /* PoCL: pin its worker threads unless the user chose otherwise (measured 10-50% faster
+     * on medium products, and a shorter synchronous call); other drivers ignore it */
+    if (!getenv("POCL_AFFINITY")) setenv("POCL_AFFINITY", "1", 0);
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
