@@ -57,7 +57,8 @@ run "no command" 2 "no command given" --
 run "--device without a value" 2 "option --device needs a value" -- --device
 run "selftest --seed not a number" 2 "--seed expects a non-negative integer, got 'abc'" -- selftest --seed abc
 run "selftest unknown option" 2 "unknown option '--fast'" -- selftest --fast
-run "selftest --gemm bad" 2 "--gemm expects auto, clblast or own" -- selftest --gemm blas
+run "selftest --gemm bad" 2 "--gemm expects auto, clblast, own or cpu" -- selftest --gemm blas
+run "selftest with the CPU GEMM" 0 "^selftest: [0-9]+ passed, 0 failed$" -- selftest --quiet --gemm cpu
 run "devices --device" 2 "--device does not apply" -- --device 0 devices
 run "device index out of range" 1 "no OpenCL device with index 99" -- --device 99 selftest
 run "device name matches nothing" 1 "no OpenCL device matches 'nosuchgpu'" -- --device nosuchgpu selftest

@@ -38,6 +38,8 @@ int main(void) {
         if (product) {
             c.gemm = CT_GEMM_OWN;
             run_twice(dev, &c, seed + (unsigned long long)i, &s);
+            c.gemm = CT_GEMM_CPU;
+            run_twice(dev, &c, seed + (unsigned long long)i, &s);
             if (!clblast) continue;
             c.gemm = CT_GEMM_CLBLAST;
         }

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 static void usage(FILE *f) {
-    fputs("usage: cltrain [--device SEL] selftest [--seed N] [--gemm auto|clblast|own] [--quiet]\n"
+    fputs("usage: cltrain [--device SEL] selftest [--seed N] [--gemm auto|clblast|own|cpu] [--quiet]\n"
           "\n"
           "Runs every kernel on fresh random inputs of odd sizes and compares it with the scalar\n"
           "reference in double precision. Prints, per case, the largest absolute and relative\n"
@@ -53,8 +53,10 @@ int cmd_selftest(int argc, char **argv, const char *device) {
                 only = CT_GEMM_CLBLAST;
             else if (!strcmp(v, "own"))
                 only = CT_GEMM_OWN;
+            else if (!strcmp(v, "cpu"))
+                only = CT_GEMM_CPU;
             else {
-                cli_error("selftest: --gemm expects auto, clblast or own, got '%s'", v);
+                cli_error("selftest: --gemm expects auto, clblast, own or cpu, got '%s'", v);
                 return CLI_USAGE;
             }
         } else {
@@ -70,13 +72,14 @@ int cmd_selftest(int argc, char **argv, const char *device) {
     printf("selftest on [%d] %s (%s), seed %llu\n", info->index, info->name, info->platform, seed);
     printf("CLBlast: %s%s\n", clblast ? "works" : "not used: ", clblast ? "" : why);
 
-    ct_gemm_backend backends[2];
+    ct_gemm_backend backends[3];
     int nb = 0;
     if (only >= 0) {
         backends[nb++] = (ct_gemm_backend)only;
     } else {
         if (clblast) backends[nb++] = CT_GEMM_CLBLAST;
         backends[nb++] = CT_GEMM_OWN;
+        backends[nb++] = CT_GEMM_CPU;
     }
     const ct_check_case *cases;
     int ncases = ct_check_selftest_cases(&cases);
