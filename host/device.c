@@ -581,7 +581,8 @@ static void cache_dir(char *dst, size_t n) {
         snprintf(dst, n, "%s/.cache/cltrain", home && *home ? home : "/tmp");
 }
 
-static void mkdirs(const char *path) {
+/* Creates the folders above path (best effort; the write that follows reports failures). */
+static void mkdirs_for(const char *path) {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s", path);
     for (char *p = dir + 1; *p; p++)
@@ -590,7 +591,6 @@ static void mkdirs(const char *path) {
             mkdir(dir, 0777);
             *p = '/';
         }
-    mkdir(dir, 0777);
 }
 
 /* The file of the built program for this device, driver, source and options: programs are
@@ -648,13 +648,7 @@ static void save_to_cache(ct_device *dev, const char *path) {
     if (!bin) return;
     unsigned char *bins[1] = {bin};
     if (clGetProgramInfo(dev->program, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) == CL_SUCCESS) {
-        char dir[1024];
-        snprintf(dir, sizeof dir, "%s", path);
-        char *slash = strrchr(dir, '/');
-        if (slash) {
-            *slash = '\0';
-            mkdirs(dir);
-        }
+        mkdirs_for(path);
         ct_atomic_file a = {0};
         char msg[CT_MSG_LEN];
         if (ct_atomic_begin(&a, path, msg) == CT_OK) {
@@ -923,14 +917,9 @@ ct_status ct_gemm_set_tuned(ct_device *dev, const ct_gemm_tuned *t, int n, int s
     dev->tuned = copy;
     dev->n_tuned = n;
     if (!save) return CT_OK;
-    char path[1024], dir[1024];
+    char path[1024];
     ct_gemm_tune_path(dev, path, sizeof path);
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash) {
-        *slash = '\0';
-        mkdirs(dir);
-    }
+    mkdirs_for(path);
     ct_atomic_file a = {0};
     char msg[CT_MSG_LEN];
     if (ct_atomic_begin(&a, path, msg) != CT_OK) return ct_fail(dev, CT_ERR_IO, "%s", msg);
