@@ -6,7 +6,7 @@ set -euo pipefail
 build="${1:-build}"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-for t in gemm activations loss dropout optim helpers; do
+for t in gemm activations loss dropout optim helpers stats; do
     "$build/tests/test_$t" >>"$out"
 done
 echo "| op | cases | largest relative error | largest absolute error | worst error / tolerance |"
