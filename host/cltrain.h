@@ -50,6 +50,7 @@ typedef struct ct_device_info {
     unsigned compute_units;
     unsigned long long global_mem; /* bytes */
     unsigned long long local_mem;  /* bytes */
+    unsigned long long max_alloc;  /* bytes: the largest single buffer */
     size_t max_work_group;
     char opencl_c_version[64];
     int fp64;               /* 1 when cl_khr_fp64 (or OpenCL C fp64) is supported */

@@ -292,6 +292,9 @@ static void fill_info(ct_device_info *info, int index, cl_platform_id p, cl_devi
     clGetDeviceInfo(d, CL_DEVICE_LOCAL_MEM_SIZE, sizeof lm, &lm, NULL);
     info->global_mem = gm;
     info->local_mem = lm;
+    cl_ulong ma = 0;
+    clGetDeviceInfo(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof ma, &ma, NULL);
+    info->max_alloc = ma;
     size_t wg = 0;
     clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
     info->max_work_group = wg;
@@ -1038,6 +1041,7 @@ ct_status ct_buffer_create(ct_device *dev, cl_mem *out, size_t bytes, const char
                        "allocating %s (%zu bytes) on %s: clCreateBuffer failed: %s (%d)", what,
                        bytes, dev->info.name, ct_cl_error_name(e), (int)e);
     }
+    dev->buffers_created++;
     return CT_OK;
 }
 

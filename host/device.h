@@ -42,6 +42,7 @@ struct ct_device {
     int n_tuned;
     cl_mem pack;          /* scratch of the CPU GEMM's packed B panels (grown on demand) */
     unsigned long long launches; /* kernels enqueued since the device was opened */
+    unsigned long long buffers_created; /* ct_buffer_create calls that succeeded */
     int prof_on;          /* keep an event per launch (ct_device_profile) */
     cl_event *prof_ev;
     int *prof_kid;

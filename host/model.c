@@ -352,7 +352,16 @@ void ct_net_destroy(ct_net *net) {
     free(net);
 }
 
+static double mib(double bytes) { return bytes / (1024.0 * 1024.0); }
+
 static ct_status alloc_dev(ct_net *net, cl_mem *m, size_t floats, const char *what) {
+    const ct_device_info *di = ct_device_get_info(net->dev);
+    if (di->max_alloc && floats * sizeof(float) > di->max_alloc)
+        return net_fail(net, CT_ERR_ALLOC,
+                        "%s need %.1f MiB in one buffer, but %s allows at most %.1f MiB per buffer (%.1f MiB "
+                        "of global memory)",
+                        what, mib((double)floats * sizeof(float)), di->name, mib((double)di->max_alloc),
+                        mib((double)di->global_mem));
     ct_status st = ct_buffer_create(net->dev, m, floats * sizeof(float), what);
     if (st != CT_OK) {
         const ct_device_info *i = ct_device_get_info(net->dev);
@@ -432,6 +441,17 @@ ct_status ct_net_create_backend(ct_net **out, ct_backend backend, ct_device *dev
     net->n_loss_slots = 1;
     size_t np = net->lay.n_params;
     if (dev) {
+        /* everything the engine keeps on the device, checked before the first allocation */
+        const ct_device_info *di = ct_device_get_info(dev);
+        double need = 4.0 * ((double)np * 4 + (double)acts_n + (double)delta_n + (double)scratch_n);
+        if (di->global_mem && need > (double)di->global_mem) {
+            st = net_fail(net, CT_ERR_ALLOC,
+                          "the network needs %.1f MiB on %s (%zu parameters with their gradients and optimizer "
+                          "state: %.1f MiB; activations for batch %d: %.1f MiB), but the device has %.1f MiB",
+                          mib(need), di->name, np, mib(16.0 * (double)np), max_batch,
+                          mib(4.0 * ((double)acts_n + (double)delta_n)), mib((double)di->global_mem));
+            goto fail;
+        }
         if ((st = alloc_dev(net, &net->params, np, "the parameters")) ||
             (st = alloc_dev(net, &net->grads, np, "the gradients")) ||
             (st = alloc_dev(net, &net->m, np, "the optimizer's first moments")) ||

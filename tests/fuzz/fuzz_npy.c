@@ -1,0 +1,7 @@
+/* libFuzzer harness: the NPY reader (ct_data_load on features .npy + labels), input layout in
+ * fuzz_binary.h. */
+#include "fuzz_binary.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    return fz_binary_input(data, size, ".npy");
+}
