@@ -417,6 +417,7 @@ ct_status ct_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LE
     if ((st = parse_names(path, f, "classes", &sm->class_names, &nc, msg)) != CT_OK) goto fail;
     sm->n_classes = nc;
     if ((st = parse_names(path, f, "features", &sm->feature_names, &nf, msg)) != CT_OK) goto fail;
+    sm->features = nf; /* until the architecture's count below, so that a failure frees them */
     if ((st = parse_names(path, f, "targets", &sm->target_names, &nt, msg)) != CT_OK) goto fail;
     sm->features = sm->arch.sizes[0];
     sm->outputs = sm->arch.sizes[sm->arch.n_layers];

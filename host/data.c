@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <zlib.h>
 
@@ -1606,6 +1607,31 @@ done:
     return st;
 }
 
+/* Refuses, before anything is allocated for it, an array of count elements that the file
+ * cannot hold: a plain file needs header + count * size bytes, and a gzip stream inflates at
+ * most 1032 times (deflate's limit). So a 16-byte file cannot make a reader ask for gigabytes;
+ * read_elems still checks what actually arrives. */
+static ct_status check_room(gzFile f, const char *path, uint64_t count, elem_type t,
+                            size_t header, char *msg) {
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0) return CT_OK;
+    uint64_t have = (uint64_t)sb.st_size;
+    uint64_t need = count > UINT64_MAX / (uint64_t)t.size ? UINT64_MAX : count * (uint64_t)t.size;
+    if (gzdirect(f)) {
+        if (have >= header && need <= have - header) return CT_OK;
+        return ct_fail_msg(msg, CT_ERR_FORMAT,
+                           "%s: truncated: expected %llu bytes of data after the %zu-byte header, "
+                           "found %llu",
+                           path, (unsigned long long)need, header,
+                           (unsigned long long)(have > header ? have - header : 0));
+    }
+    if (have <= UINT64_MAX / 1032 && need <= have * 1032) return CT_OK;
+    return ct_fail_msg(msg, CT_ERR_FORMAT,
+                       "%s: truncated: expected %llu bytes of data after the %zu-byte header, "
+                       "more than a gzip file of %llu bytes can hold",
+                       path, (unsigned long long)need, header, (unsigned long long)have);
+}
+
 #define MAX_DIMS 8
 
 typedef struct {
@@ -1872,6 +1898,7 @@ static ct_status read_label_file(const char *path, double **vals, uint64_t *coun
                   (unsigned long long)h.dims[0]);
         goto done;
     }
+    if ((st = check_room(f, path, h.dims[0], h.t, h.header, msg)) != CT_OK) goto done;
     *count = h.dims[0];
     *is_int = h.t.kind != 'f';
     if (!(*vals = malloc((size_t)(*count ? *count : 1) * sizeof(double)))) {
@@ -1923,6 +1950,7 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
         goto fail;
     }
     int n = (int)h.dims[0], nf = (int)feat;
+    if ((st = check_room(f, path, (uint64_t)n * feat, h.t, h.header, msg)) != CT_OK) goto fail;
     if (!(d = calloc(1, sizeof *d))) {
         st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
         goto fail;

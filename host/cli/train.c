@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -228,6 +229,23 @@ static ct_status save_checkpoint(run_ctx *c, char msg[CT_MSG_LEN]) {
     return ct_model_save(c->ckpt_path, sm, msg);
 }
 
+/* Removes what a killed run's interrupted saves left in the checkpoint folder: temporaries
+ * named PREFIX... (a save in progress in another process would lose its temporary and fail
+ * cleanly; two runs must not share a checkpoint folder anyway). */
+static void remove_stale_temporaries(const char *dir, const char *prefix) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    size_t n = strlen(prefix);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, n)) continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
 /* --stats: one line per layer, computed on the device. */
 static ct_status print_stats(run_ctx *c) {
     const ct_arch *a = ct_net_arch(c->net);
@@ -443,6 +461,7 @@ int cmd_train(int argc, char **argv, const char *device) {
             goto fail_msg;
         }
         snprintf(ctx.ckpt_path, sizeof ctx.ckpt_path, "%s/checkpoint.safetensors", o.checkpoint);
+        remove_stale_temporaries(o.checkpoint, "checkpoint.safetensors.tmp-");
     }
     if (o.resume) {
         if (access(ctx.ckpt_path, F_OK) != 0) {

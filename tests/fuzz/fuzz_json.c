@@ -56,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[512];
     err[0] = '\0';
     ct_json *j = ct_json_parse((const char *)data, size, err, sizeof err);
+    fz_report("ct_json_parse", j ? CT_OK : CT_ERR_FORMAT, err);
     if (j)
         walk(j, 0);
     else

@@ -56,7 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fz_write(path, data, size);
     char msg[CT_MSG_LEN];
     ct_saved_model sm;
-    if (ct_json_model_load(path, &sm, msg) == CT_OK) {
+    ct_status st = ct_json_model_load(path, &sm, msg);
+    fz_report("ct_json_model_load", st, msg);
+    if (st == CT_OK) {
         fz_check_model(&sm);
         round_trip(&sm);
     } else {

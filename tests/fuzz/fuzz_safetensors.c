@@ -70,7 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fz_write(path, data, size);
     char msg[CT_MSG_LEN];
     ct_st_file *f = NULL;
-    if (ct_st_read(path, &f, msg) == CT_OK) {
+    ct_status st = ct_st_read(path, &f, msg);
+    fz_report("ct_st_read", st, msg);
+    if (st == CT_OK) {
         FZ_CHECK(f != NULL);
         check_file(f);
         round_trip(f);
@@ -80,7 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ct_st_free(f);
 
     ct_saved_model sm;
-    if (ct_model_load(path, &sm, msg) == CT_OK)
+    st = ct_model_load(path, &sm, msg);
+    fz_report("ct_model_load", st, msg);
+    if (st == CT_OK)
         fz_check_model(&sm);
     else
         FZ_CHECK(msg[0] != '\0');

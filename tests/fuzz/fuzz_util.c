@@ -17,6 +17,7 @@
 /* libFuzzer calls a plain function with no context, so the scratch paths are file-scope: one
  * set per process, made on first use and removed at exit. */
 static char *fz_paths[FZ_SLOTS];
+static int fz_verbose = -1; /* CLTRAIN_FUZZ_VERBOSE, read once */
 
 static void fz_cleanup(void) {
     for (int i = 0; i < FZ_SLOTS; i++) {
@@ -35,6 +36,14 @@ void fz_fail(const char *fmt, ...) {
     fputc('\n', stderr);
     va_end(ap);
     abort();
+}
+
+void fz_report(const char *what, ct_status st, const char *msg) {
+    if (fz_verbose < 0) {
+        const char *v = getenv("CLTRAIN_FUZZ_VERBOSE");
+        fz_verbose = v && *v && strcmp(v, "0") != 0;
+    }
+    if (fz_verbose) fprintf(stderr, "%s: %s\n", what, st == CT_OK ? "OK" : msg);
 }
 
 const char *fz_path(int slot, const char *ext) {
@@ -125,6 +134,7 @@ void fz_load_dataset(const char *path, const ct_data_opts *o) {
     ct_dataset *d = NULL;
     char msg[CT_MSG_LEN];
     ct_status st = ct_data_load(&d, path, o, msg);
+    fz_report("ct_data_load", st, msg);
     if (st == CT_OK) {
         fz_check_dataset(d, o);
     } else {

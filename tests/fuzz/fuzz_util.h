@@ -30,6 +30,10 @@ void fz_data_opts(ct_data_opts *o, unsigned bits);
 /* Loads a dataset from path with o, checks and frees it. */
 void fz_load_dataset(const char *path, const ct_data_opts *o);
 
+/* With CLTRAIN_FUZZ_VERBOSE=1 in the environment, prints "what: OK" or "what: <msg>" to stderr
+ * (to see what each input of a corpus does: ./fuzz_csv -runs=0 corpus/fuzz_csv). */
+void fz_report(const char *what, ct_status st, const char *msg);
+
 /* Aborts with "fuzz: <what>" on stderr. */
 void fz_fail(const char *fmt, ...)
 #if defined(__GNUC__)
