@@ -596,6 +596,26 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
             file->n_meta = (int)i + 1;
             if (!file->meta_keys[i] || !file->meta_values[i]) goto oom;
         }
+        /* every metadata key once too: a reader keeping the first and one keeping the last
+         * would see two different models */
+        if (n_meta > 1) {
+            const char **mk = malloc(n_meta * sizeof *mk);
+            if (!mk) goto oom;
+            for (size_t i = 0; i < n_meta; i++)
+                mk[i] = file->meta_keys[i];
+            qsort(mk, n_meta, sizeof *mk, cmp_key);
+            int twice = 0;
+            for (size_t i = 1; i < n_meta && !twice; i++)
+                if (strcmp(mk[i - 1], mk[i]) == 0) {
+                    twice = 1;
+                    show_name(mk[i], nm);
+                }
+            free(mk);
+            if (twice) {
+                ct_set_msg(msg, "%s: __metadata__ names '%s' twice", path, nm);
+                goto fail;
+            }
+        }
     }
 
     /* validate every entry before reading any data */

@@ -179,7 +179,8 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
         goto fail_msg;
     ct_layout lay;
     ct_arch_layout(arch, &lay);
-    int batch = o.net.batch < train->n ? o.net.batch : train->n;
+    int batch;
+    if (cli_netopts_batch(&o.net, train, &batch, msg) != CT_OK) goto fail_msg;
     int steps = o.steps > 0 ? o.steps : (train->n + batch - 1) / batch;
     if (steps < 2) steps = 2;
     char desc[512];

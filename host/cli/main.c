@@ -247,6 +247,22 @@ int main(int argc, char **argv) {
     const char *cmd = argv[i];
     int sub_argc = argc - i;
     char **sub_argv = argv + i;
+    /* --device may also follow the command (cltrain train --device 1 ...): take it out here */
+    for (int k = 1; k < sub_argc; k++) {
+        const char *v = NULL;
+        int at = k;
+        if ((r = cli_opt(sub_argc, sub_argv, &k, "--device", &v)) == 0) continue;
+        if (r < 0) return CLI_USAGE;
+        if (device && strcmp(device, v)) {
+            cli_error("--device is given twice ('%s' and '%s')", device, v);
+            return CLI_USAGE;
+        }
+        device = v;
+        int used = k - at + 1; /* "--device X" or "--device=X" */
+        for (int m = at; m + used < sub_argc; m++) sub_argv[m] = sub_argv[m + used];
+        sub_argc -= used;
+        k = at - 1;
+    }
     if (!strcmp(cmd, "devices")) {
         if (device) {
             cli_error("devices lists every device; --device does not apply");

@@ -65,4 +65,7 @@ int cli_netspec_model(cli_netspec *n, const cli_netopts *o);
 ct_status cli_netspec_arch(cli_netspec *n, const cli_netopts *o, const ct_dataset *train,
                            char msg[CT_MSG_LEN]);
 
+/* The batch size for the training data: --batch, which must not exceed its rows. */
+ct_status cli_netopts_batch(const cli_netopts *o, const ct_dataset *train, int *batch, char msg[CT_MSG_LEN]);
+
 #endif

@@ -416,7 +416,8 @@ int cmd_train(int argc, char **argv, const char *device) {
     if (cli_netspec_arch(&spec, &o.net, train, msg) != CT_OK) goto fail_msg;
     ct_layout lay;
     ct_arch_layout(arch, &lay);
-    int batch = o.net.batch < train->n ? o.net.batch : train->n;
+    int batch;
+    if (cli_netopts_batch(&o.net, train, &batch, msg) != CT_OK) goto fail_msg;
     char desc[512], init_s[64];
     ct_arch_describe(arch, desc, sizeof desc);
     ct_init_format(&spec.init, init_s, sizeof init_s);

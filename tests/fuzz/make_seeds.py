@@ -273,6 +273,10 @@ def safetensors_seeds():
     hdr = b'{"a":{"dtype":"F32","shape":[1,-2],"data_offsets":[8,0]}}'
     s("bad_shape_offsets", struct.pack("<Q", len(hdr)) + hdr + b"\x00" * 8)
     s("not_json_header", struct.pack("<Q", 6) + b"{\"a\":[" + b"\x00" * 8)
+    # regression: a repeated __metadata__ key was accepted (ct_st_meta gave the first)
+    hdr = b'{"__metadata__":{"format":"x","format":"cltrain-1"},' \
+          b'"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'
+    s("regress_duplicate_metadata_key", struct.pack("<Q", len(hdr)) + hdr + b"\x00" * 4)
     # regression: ct_model_load leaked the feature names when 'targets' did not parse
     s("regress_leak_bad_targets",
       st(layers([2, 2, 1]), dict(model_meta([2, 2, 1], ["relu"], "sigmoid_bce", "classification",
