@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "check.h"
@@ -17,6 +18,18 @@ static inline unsigned long long fresh_seed(void) {
     return seed;
 }
 
+/* $CLTRAIN_TEST_SMALL=1 (scripts/oclgrind.sh): small cases only, for a slow device such as
+ * oclgrind's simulator. The odd sizes (1, 3, 17, 255, 1000+) stay; a case is skipped, and
+ * counted, when it touches more than TEST_SMALL_ELEMS elements or, for a matrix product, does
+ * more than TEST_SMALL_MACS multiply-adds. */
+#define TEST_SMALL_ELEMS 20000LL
+#define TEST_SMALL_MACS 250000LL
+
+static inline int test_small(void) {
+    const char *s = getenv("CLTRAIN_TEST_SMALL");
+    return s && *s && strcmp(s, "0") != 0;
+}
+
 /* Opens the default device ($CLTRAIN_DEVICE applies). No device is a failure, not a skip:
  * CI always has PoCL. */
 static inline ct_device *test_device(void) {
@@ -28,13 +41,32 @@ static inline ct_device *test_device(void) {
     }
     const ct_device_info *i = ct_device_get_info(dev);
     printf("device [%d] %s (%s)\n", i->index, i->name, i->platform);
+    if (test_small())
+        printf("small mode (CLTRAIN_TEST_SMALL=1): cases over %lld elements or %lld multiply-adds "
+               "are skipped\n", TEST_SMALL_ELEMS, TEST_SMALL_MACS);
     return dev;
 }
 
 typedef struct {
     int ran, failed;
     double max_rel, max_abs;
+    int skipped; /* by small mode */
 } case_stats;
+
+/* In small mode, 1 (the case is counted as skipped) when a case touches more than
+ * TEST_SMALL_ELEMS elements (its largest tensor) or does more than TEST_SMALL_MACS
+ * multiply-adds (0 for an op that is not a product); else 0. */
+static inline int skip_large(case_stats *s, long long elems, long long macs) {
+    if (!test_small() || (elems <= TEST_SMALL_ELEMS && macs <= TEST_SMALL_MACS)) return 0;
+    s->skipped++;
+    return 1;
+}
+
+/* The same for a product of (M, K) by (K, N): its largest matrix and M * N * K. */
+static inline int skip_large_product(case_stats *s, long long M, long long N, long long K) {
+    long long e = M * K > K * N ? M * K : K * N;
+    return skip_large(s, e > M * N ? e : M * N, M * N * K);
+}
 
 /* Runs one case and reports it; returns 1 when it passed. */
 static inline int run_case(ct_device *dev, const ct_check_case *c, unsigned long long seed, case_stats *s) {
@@ -63,6 +95,8 @@ static inline int case_summary(const char *name, const case_stats *s) {
     printf("%s: %d cases, largest relative error %.3g, largest absolute error %.3g\n", name, s->ran,
            s->max_rel, s->max_abs);
     printf("%s: %d passed, %d failed\n", name, s->ran - s->failed, s->failed);
+    if (s->skipped)
+        printf("%s: %d large cases skipped (CLTRAIN_TEST_SMALL=1)\n", name, s->skipped);
     return s->failed ? 1 : 0;
 }
 
