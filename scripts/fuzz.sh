@@ -56,9 +56,10 @@ fi
 cc="${CC:-clang}"
 probe="$(mktemp -d)"
 trap 'rm -rf "$probe"' EXIT
-printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
-    >"$probe/probe.c"
-if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe/probe.c" -o "$probe/probe" 2>"$probe/err"; then
+printf '%s\n' 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) {' \
+    '    (void)d; (void)n; return 0; }' >"$probe/probe.c"
+if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe/probe.c" -o "$probe/probe" \
+    2>"$probe/err"; then
     echo "fuzz: error: $cc cannot link a libFuzzer program (install clang and libclang-rt-dev):" >&2
     cat "$probe/err" >&2
     exit 1
@@ -126,7 +127,8 @@ for i in "${!pids[@]}"; do
     cat "$run_root/${names[$i]}/result"
 done
 if [ "$status" -ne 0 ]; then
-    echo "fuzz: at least one harness crashed; reproduce with $build/tests/fuzz/<harness> <crash file>" >&2
+    echo "fuzz: at least one harness crashed; reproduce with" \
+        "$build/tests/fuzz/<harness> <crash file>" >&2
     for h in "${harnesses[@]}"; do
         for f in "$run_root/$h"/crash-* "$run_root/$h"/leak-* "$run_root/$h"/oom-* \
                  "$run_root/$h"/timeout-*; do

@@ -19,10 +19,12 @@ static inline unsigned long long fresh_seed(void) {
 }
 
 /* $CLTRAIN_TEST_SMALL=1 (scripts/oclgrind.sh): small cases only, for a slow device such as
- * oclgrind's simulator. The odd sizes (1, 3, 17, 255, 1000+) stay; a case is skipped, and
- * counted, when it touches more than TEST_SMALL_ELEMS elements or, for a matrix product, does
- * more than TEST_SMALL_MACS multiply-adds. */
+ * oclgrind's simulator. The odd sizes (1, 3, 17, 255, 1001) stay; a case is skipped, and
+ * counted, when it touches more than TEST_SMALL_ELEMS elements or, for a matrix product, has a
+ * dimension of TEST_SMALL_DIM or more or does more than TEST_SMALL_MACS multiply-adds (the
+ * tiled product pads every dimension to its tile, and simulating a multiply-add costs ~5 us). */
 #define TEST_SMALL_ELEMS 20000LL
+#define TEST_SMALL_DIM 1000LL
 #define TEST_SMALL_MACS 250000LL
 
 static inline int test_small(void) {
@@ -42,8 +44,9 @@ static inline ct_device *test_device(void) {
     const ct_device_info *i = ct_device_get_info(dev);
     printf("device [%d] %s (%s)\n", i->index, i->name, i->platform);
     if (test_small())
-        printf("small mode (CLTRAIN_TEST_SMALL=1): cases over %lld elements or %lld multiply-adds "
-               "are skipped\n", TEST_SMALL_ELEMS, TEST_SMALL_MACS);
+        printf("small mode (CLTRAIN_TEST_SMALL=1): skipping cases over %lld elements, and "
+               "products with a dimension of %lld or more or over %lld multiply-adds\n",
+               TEST_SMALL_ELEMS, TEST_SMALL_DIM, TEST_SMALL_MACS);
     return dev;
 }
 
@@ -54,18 +57,22 @@ typedef struct {
 } case_stats;
 
 /* In small mode, 1 (the case is counted as skipped) when a case touches more than
- * TEST_SMALL_ELEMS elements (its largest tensor) or does more than TEST_SMALL_MACS
- * multiply-adds (0 for an op that is not a product); else 0. */
-static inline int skip_large(case_stats *s, long long elems, long long macs) {
-    if (!test_small() || (elems <= TEST_SMALL_ELEMS && macs <= TEST_SMALL_MACS)) return 0;
+ * TEST_SMALL_ELEMS elements (its largest tensor); else 0. */
+static inline int skip_large(case_stats *s, long long elems) {
+    if (!test_small() || elems <= TEST_SMALL_ELEMS) return 0;
     s->skipped++;
     return 1;
 }
 
-/* The same for a product of (M, K) by (K, N): its largest matrix and M * N * K. */
+/* The same for a product of (M, K) by (K, N): its dimensions, largest matrix and M * N * K. */
 static inline int skip_large_product(case_stats *s, long long M, long long N, long long K) {
     long long e = M * K > K * N ? M * K : K * N;
-    return skip_large(s, e > M * N ? e : M * N, M * N * K);
+    if (e < M * N) e = M * N;
+    if (!test_small() || (M < TEST_SMALL_DIM && N < TEST_SMALL_DIM && K < TEST_SMALL_DIM &&
+                          e <= TEST_SMALL_ELEMS && M * N * K <= TEST_SMALL_MACS))
+        return 0;
+    s->skipped++;
+    return 1;
 }
 
 /* Runs one case and reports it; returns 1 when it passed. */

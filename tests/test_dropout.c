@@ -24,7 +24,7 @@ int main(void) {
     for (int a = 0; a < 4; a++)
         for (int i = 0; i < 5; i++)
             for (int o = 0; o < 2; o++) {
-                if (skip_large(&s, ns[i], 0)) {
+                if (skip_large(&s, ns[i])) {
                     k++;
                     continue;
                 }

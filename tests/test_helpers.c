@@ -63,7 +63,7 @@ int main(void) {
     unsigned long long k = 0;
     const int ns[] = {1, 3, 17, 255, 256, 257, 1000, 100003};
     for (int i = 0; i < 8; i++) {
-        if (skip_large(&s, ns[i], 0)) {
+        if (skip_large(&s, ns[i])) {
             k += 4; /* four cases: reduce_sum, fill, scale, binary_correct */
             s.skipped += 3;
             continue;
@@ -80,7 +80,7 @@ int main(void) {
     }
     const int g[][3] = {{1, 1, 1}, {1, 17, 3}, {17, 3, 1}, {64, 784, 1000}, {255, 2, 17}, {1000, 33, 1025}};
     for (int i = 0; i < 6; i++) {
-        if (skip_large(&s, (long long)g[i][0] * g[i][1], 0)) {
+        if (skip_large(&s, (long long)g[i][0] * g[i][1])) {
             k++;
             continue;
         }
@@ -89,7 +89,7 @@ int main(void) {
     }
     const int a[][2] = {{1, 2}, {3, 3}, {17, 10}, {255, 2}, {1025, 17}, {7, 1000}};
     for (int i = 0; i < 6; i++) {
-        if (skip_large(&s, (long long)a[i][0] * a[i][1], 0)) {
+        if (skip_large(&s, (long long)a[i][0] * a[i][1])) {
             k++;
             continue;
         }
@@ -102,7 +102,7 @@ int main(void) {
     const int gp[][5] = {{1, 1, 1, 0, 1},     {3, 2, 3, 0, 1},      {17, 5, 100, 83, 1},
                          {40, 784, 1000, 960, 1}, {255, 1, 60000, 1234, 1}, {17, 3, 100, 50, 0}};
     for (int i = 0; i < 6; i++) {
-        if (skip_large(&s, (long long)gp[i][0] * gp[i][1], 0)) {
+        if (skip_large(&s, (long long)gp[i][0] * gp[i][1])) {
             k++;
             continue;
         }
@@ -112,7 +112,7 @@ int main(void) {
     }
     const int ax[] = {1, 3, 17, 1001, 100003};
     for (int i = 0; i < 5; i++) {
-        if (skip_large(&s, ax[i], 0)) {
+        if (skip_large(&s, ax[i])) {
             k++;
             continue;
         }

@@ -80,7 +80,7 @@ int main(void) {
     for (int l = 0; l < CT_LOSS_COUNT; l++)
         for (int i = 0; i < (int)(sizeof shapes / sizeof shapes[0]); i++) {
             if (l == CT_LOSS_SOFTMAX_CE && shapes[i][1] == 1) continue; /* one class: nothing to learn */
-            if (skip_large(&s, (long long)shapes[i][0] * shapes[i][1], 0)) {
+            if (skip_large(&s, (long long)shapes[i][0] * shapes[i][1])) {
                 k++;
                 continue;
             }

@@ -72,7 +72,7 @@ int main(void) {
     for (int o = 0; o < CT_OPT_COUNT; o++)
         for (int i = 0; i < 5; i++)
             for (long long t = 1; t <= 3; t += 2) {
-                if (skip_large(&s, ns[i], 0)) {
+                if (skip_large(&s, ns[i])) {
                     k++;
                     continue;
                 }
@@ -90,7 +90,7 @@ int main(void) {
     /* the squared global norm (fixed-order reduction) */
     const int sn[] = {1, 3, 17, 255, 1000, 65, 100003, 1 << 20};
     for (int i = 0; i < (int)(sizeof sn / sizeof sn[0]); i++) {
-        if (skip_large(&s, sn[i], 0)) {
+        if (skip_large(&s, sn[i])) {
             k++;
             continue;
         }

@@ -98,7 +98,7 @@ static void dead_units_cases(ct_device *dev, unsigned long long seed, case_stats
     for (int i = 0; i < 6; i++)
         for (int j = 0; j < 5; j++) {
             if ((size_t)Bs[i] * Ns[j] > 300000) continue;
-            if (skip_large(s, (long long)Bs[i] * Ns[j], 0)) continue;
+            if (skip_large(s, (long long)Bs[i] * Ns[j])) continue;
             ct_check_case c = {.op = CT_CHECK_DEAD_UNITS, .M = Bs[i], .N = Ns[j]};
             EXPECT(run_case(dev, &c, seed + k++, s), "dead_units B=%d N=%d", Bs[i], Ns[j]);
         }

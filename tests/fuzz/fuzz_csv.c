@@ -12,7 +12,7 @@
 #include "fuzz_util.h"
 
 static const char *label_option(unsigned mode, unsigned arg, char buf[32]) {
-    static const char *const names[] = {"label", "species", "y", "class", "target",
+    static const char *const names[] = {"label", "species", "y",   "class", "target",
                                         "x0",    "0",       "a b", "\"q\""};
     static const char *const odd[] = {"99999999999999999999", "-1", "+1", "1e3", " 1", "007"};
     switch (mode) {

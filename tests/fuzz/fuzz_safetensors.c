@@ -55,8 +55,8 @@ static int same_file(const ct_st_file *a, const ct_st_file *b) {
 static void round_trip(const ct_st_file *f) {
     const char *path = fz_path(1, ".safetensors");
     char msg[CT_MSG_LEN];
-    if (ct_st_write(path, f->tensors, f->n_tensors, f->meta_keys, f->meta_values, f->n_meta,
-                    msg) != CT_OK)
+    if (ct_st_write(path, f->tensors, f->n_tensors, f->meta_keys, f->meta_values, f->n_meta, msg) !=
+        CT_OK)
         fz_fail("a file that was read cannot be written again: %s", msg);
     ct_st_file *g = NULL;
     if (ct_st_read(path, &g, msg) != CT_OK) fz_fail("a written file does not read back: %s", msg);

@@ -50,7 +50,8 @@ const char *fz_path(int slot, const char *ext) {
     if (slot < 0 || slot >= FZ_SLOTS) fz_fail("scratch slot %d out of range", slot);
     if (fz_paths[slot]) return fz_paths[slot];
     const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir || access(dir, W_OK) != 0) dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    if (!dir || !*dir || access(dir, W_OK) != 0)
+        dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     int n = snprintf(NULL, 0, "%s/cltrain-fuzz-%ld-%d%s", dir, (long)getpid(), slot, ext);
     char *p = malloc((size_t)n + 1);
     if (!p) fz_fail("out of memory for a path");
@@ -100,8 +101,7 @@ void fz_check_dataset(const ct_dataset *d, const ct_data_opts *o) {
                 FZ_CHECK(d->n_classes >= 2);
             for (int i = 0; i < d->n; i++)
                 if (d->labels[i] < 0 || d->labels[i] >= d->n_classes)
-                    fz_fail("label %d is %d, outside [0, %d)", i, (int)d->labels[i],
-                            d->n_classes);
+                    fz_fail("label %d is %d, outside [0, %d)", i, (int)d->labels[i], d->n_classes);
         }
     } else {
         FZ_CHECK(d->labels == NULL);

@@ -43,7 +43,7 @@ void fz_fail(const char *fmt, ...)
 
 #define FZ_CHECK(cond)                                                                             \
     do {                                                                                           \
-        if (!(cond)) fz_fail("%s:%d: check failed: %s", __FILE__, __LINE__, #cond);               \
+        if (!(cond)) fz_fail("%s:%d: check failed: %s", __FILE__, __LINE__, #cond);                \
     } while (0)
 
 #endif

@@ -95,7 +95,8 @@ def bin_input(b0, labels, features):
 
 
 def idx(type_code, dims, payload):
-    return bytes([0, 0, type_code, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims) + payload
+    head = bytes([0, 0, type_code, len(dims)])
+    return head + b"".join(struct.pack(">I", d) for d in dims) + payload
 
 
 def idx_seeds():
@@ -167,15 +168,16 @@ def npy_seeds():
     s("no_labels", bin_opts(require=0, nolabels=1), b"", x4)
     s("structured_dtype", bin_opts(labels_npy=1), y4,
       npy(None, None, b"\x00" * 8,
-          header="{'descr': [('a', '<f4'), ('b', '<f4')], 'fortran_order': False, 'shape': (1,), }"))
+          header="{'descr': [('a', '<f4'), ('b', '<f4')], 'fortran_order': False, "
+                 "'shape': (1,), }"))
     s("unsupported_dtype", bin_opts(labels_npy=1), y4, npy("<c8", (1, 1), b"\x00" * 8))
     s("scalar_shape", bin_opts(labels_npy=1), y4, npy("<f4", (), b"\x00" * 4))
     s("long_suffix_shape", bin_opts(labels_npy=1), y4,
       npy(None, None, struct.pack("<12f", *range(12)),
           header="{'descr': '<f4', 'fortran_order': False, 'shape': (4L, 3L), }"))
     s("bad_version", bin_opts(labels_npy=1), y4, b"\x93NUMPY\x09\x00" + x4[8:])
-    s("labels_wrong_shape", bin_opts(labels_npy=1), npy("<i4", (2, 2), struct.pack("<4i", 0, 1, 0, 1)),
-      x4)
+    s("labels_wrong_shape", bin_opts(labels_npy=1),
+      npy("<i4", (2, 2), struct.pack("<4i", 0, 1, 0, 1)), x4)
     s("sniffed_noext", bin_opts(noext=1, labels_npy=1), y4, x4)
     s("gzip_features", bin_opts(labels_npy=1), y4, gz(x4))
 
