@@ -3,7 +3,8 @@
 # Without root (and without sudo), prints the exact command to run instead and fails.
 set -euo pipefail
 
-packages=(cmake make gcc libc6-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev zlib1g-dev libopenblas-dev pkg-config clinfo)
+packages=(cmake make gcc libc6-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev zlib1g-dev libopenblas-dev pkg-config clinfo
+          clang libclang-rt-dev oclgrind)
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
