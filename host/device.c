@@ -801,6 +801,10 @@ fail:
 void ct_device_destroy(ct_device *dev) {
     if (!dev) return;
     if (dev->queue) clFinish(dev->queue);
+#ifdef CT_HAVE_CLBLAST
+    /* CLBlast keeps compiled programs per context: drop them while the context still exists */
+    if (dev->info.clblast == 1) CLBlastClearCache();
+#endif
     if (dev->pack) clReleaseMemObject(dev->pack);
     free(dev->tuned);
     prof_clear(dev);

@@ -20,37 +20,42 @@ fi
 out="$build/oclgrind"
 mkdir -p "$out"
 
-# oclgrind 21.10 keeps the shadow (initialised-or-not) memory of a released buffer and hands
-# it to the next buffer that gets the same slot: a larger buffer then reads as uninitialised
-# beyond the old size, however completely a kernel wrote it (e.g. the CPU product's packed
-# panels when they grow, or the buffers of a second network). Keeping every buffer alive gives
-# each new one a fresh slot and a fresh shadow; the leak is small at these sizes. The shim must
-# come before oclgrind's runtime in LD_PRELOAD, which the oclgrind launcher puts first.
-keep="$out/keep_buffers.so"
-echo 'int clReleaseMemObject(void *m) { (void)m; return 0; }' >"$out/keep_buffers.c"
-if ! "${CC:-cc}" -shared -fPIC -o "$keep" "$out/keep_buffers.c"; then
+# Two faults of oclgrind 21.10, avoided by a shim that makes two release calls do nothing:
+# - it keeps the shadow (initialised-or-not) memory of a released buffer and hands it to the
+#   next buffer that gets the same slot, so a larger buffer reads as uninitialised beyond the
+#   old size however completely a kernel wrote it (the CPU product's packed panels when they
+#   grow, the buffers of a second network). Kept buffers give each new one a fresh slot and
+#   shadow; the leak is small at these sizes.
+# - its runtime frees a thread-local stack at exit before CLBlast's static program cache
+#   releases its programs, and clReleaseProgram then writes to the freed stack (valgrind:
+#   invalid write; the heap corruption aborts the process now and then).
+# The shim must come before oclgrind's runtime in LD_PRELOAD, where the launcher puts its own.
+keep="$out/keep_objects.so"
+printf '%s\n' 'int clReleaseMemObject(void *m) { (void)m; return 0; }' \
+    'int clReleaseProgram(void *p) { (void)p; return 0; }' >"$out/keep_objects.c"
+if ! "${CC:-cc}" -shared -fPIC -o "$keep" "$out/keep_objects.c"; then
     echo "oclgrind.sh: cannot build $keep" >&2
     exit 1
 fi
 
 # Under oclgrind only its own platform is visible ("Oclgrind Simulator", a GPU); selecting it
 # by name makes a run on any other device fail instead of passing unchecked. Programs are
-# built from source so that reports name the .cl file and line. Products not forced to a
-# backend (the networks of test_stats) use the CPU-shaped kernel, the cheapest to simulate;
-# test_gemm, determinism and selftest force each backend (own, CPU-shaped, CLBlast) in turn.
+# built from source so that reports name the .cl file and line (the right line; the source
+# text oclgrind quotes under it is the same line of all the kernels joined: ignore it).
+# Products not forced to a backend (the networks of test_stats) use the CPU-shaped kernel, the
+# cheapest to simulate; test_gemm, determinism and selftest force each backend (own,
+# CPU-shaped, CLBlast) in turn.
 export CLTRAIN_DEVICE=oclgrind CLTRAIN_TEST_SMALL=1 CLTRAIN_NO_PROGRAM_CACHE=1 CLTRAIN_GEMM=cpu
 unset CLTRAIN_KERNELS_DIR
 flags=(--data-races --uninitialized --check-api)
 
+# the longest first
 tests=(gemm determinism stats selftest activations optim loss dropout helpers)
-cmd_of() {
-    if [ "$1" = selftest ]; then echo "$build/cltrain selftest --quiet"; else echo "$build/tests/test_$1"; fi
-}
 
 # Runs one test; prints its line; leaves 0 or 1 in NAME.status.
 run_one() {
     local name=$1 log="$out/$1.log" res="$out/$1.out" cmd rc t0 secs reports=0 why=""
-    read -r -a cmd <<<"$(cmd_of "$name")"
+    if [ "$name" = selftest ]; then cmd=("$build/cltrain" selftest --quiet); else cmd=("$build/tests/test_$name"); fi
     rm -f "$log" "$res"
     if [ ! -x "${cmd[0]}" ]; then
         printf 'FAIL %-12s %s is not built\n' "$name" "${cmd[0]}"
@@ -58,6 +63,7 @@ run_one() {
         return
     fi
     t0=$(date +%s.%N)
+    # shellcheck disable=SC2016 # the inner sh expands LD_PRELOAD, as oclgrind set it
     oclgrind "${flags[@]}" --log "$log" \
         sh -c 'LD_PRELOAD="$0${LD_PRELOAD:+:$LD_PRELOAD}" exec "$@"' "$keep" "${cmd[@]}" >"$res" 2>&1
     rc=$?
@@ -78,6 +84,7 @@ run_one() {
 }
 
 jobs="${OCLGRIND_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+case "$jobs" in '' | *[!0-9]*) jobs=2 ;; esac
 [ "$jobs" -gt 4 ] && jobs=4
 [ "$jobs" -lt 1 ] && jobs=1
 t_all=$(date +%s.%N)

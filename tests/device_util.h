@@ -102,8 +102,7 @@ static inline int case_summary(const char *name, const case_stats *s) {
     printf("%s: %d cases, largest relative error %.3g, largest absolute error %.3g\n", name, s->ran,
            s->max_rel, s->max_abs);
     printf("%s: %d passed, %d failed\n", name, s->ran - s->failed, s->failed);
-    if (s->skipped)
-        printf("%s: %d large cases skipped (CLTRAIN_TEST_SMALL=1)\n", name, s->skipped);
+    if (s->skipped) printf("%s: %d large cases skipped (CLTRAIN_TEST_SMALL=1)\n", name, s->skipped);
     return s->failed ? 1 : 0;
 }
 
