@@ -53,7 +53,8 @@ ct_status ct_bench_step_time(ct_backend backend, ct_device *dev, const ct_bench_
     memset(&a, 0, sizeof a);
     a.n_layers = n->n_layers;
     memcpy(a.sizes, n->sizes, sizeof a.sizes);
-    for (int l = 0; l + 1 < a.n_layers; l++) a.act[l] = CT_ACT_RELU;
+    for (int l = 0; l + 1 < a.n_layers; l++)
+        a.act[l] = CT_ACT_RELU;
     a.loss = n->loss;
     a.huber_delta = 1;
     int C = a.sizes[a.n_layers], F = a.sizes[0], B = n->batch;
@@ -73,8 +74,10 @@ ct_status ct_bench_step_time(ct_backend backend, ct_device *dev, const ct_bench_
     ct_init init = {CT_INIT_AUTO, 0};
     ct_arch_init_params(&a, &init, 0, 1, p);
     ct_rng r = {7};
-    for (size_t i = 0; i < (size_t)rows * F; i++) X[i] = (float)(2 * ct_rng_uniform(&r) - 1);
-    for (int i = 0; i < rows; i++) labels[i] = (int32_t)(ct_rng_next(&r) % (uint64_t)(C > 1 ? C : 2));
+    for (size_t i = 0; i < (size_t)rows * F; i++)
+        X[i] = (float)(2 * ct_rng_uniform(&r) - 1);
+    for (int i = 0; i < rows; i++)
+        labels[i] = (int32_t)(ct_rng_next(&r) % (uint64_t)(C > 1 ? C : 2));
     ct_dataset d;
     memset(&d, 0, sizeof d);
     d.n = rows;
@@ -114,13 +117,15 @@ ct_status ct_bench_step_time(ct_backend backend, ct_device *dev, const ct_bench_
                 snprintf(msg, CT_MSG_LEN, "%s", ct_device_error(dev));
                 goto done;
             }
-            for (int k = 0; k < CT_K_COUNT; k++) prof[k].seconds /= (double)steps * repeats;
+            for (int k = 0; k < CT_K_COUNT; k++)
+                prof[k].seconds /= (double)steps * repeats;
             ct_device_profile(dev, 0);
         }
     }
     out->repeats = repeats;
     double lo = times[0], hi = times[0];
-    for (int i = 1; i < repeats; i++) lo = fmin(lo, times[i]), hi = fmax(hi, times[i]);
+    for (int i = 1; i < repeats; i++)
+        lo = fmin(lo, times[i]), hi = fmax(hi, times[i]);
     out->seconds = median(times, repeats);
     out->spread = out->seconds > 0 ? (hi - lo) / out->seconds : 0;
 done:
@@ -144,7 +149,8 @@ ct_status ct_bench_gemm(ct_device *dev, ct_gemm_backend b, int M, int N, int K, 
         free(h);
         return ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory");
     }
-    for (size_t i = 0; i < (na > nb ? na : nb); i++) h[i] = (float)((i * 7) % 13) * 0.01f;
+    for (size_t i = 0; i < (na > nb ? na : nb); i++)
+        h[i] = (float)((i * 7) % 13) * 0.01f;
     int lda = transA ? M : K, ldb = transB ? K : N;
     /* enough calls per timing for about 20 ms of work at 100 GFLOP/s, at least 3 */
     int calls = (int)fmax(3, fmin(200, 2e9 / flops));
@@ -157,8 +163,9 @@ ct_status ct_bench_gemm(ct_device *dev, ct_gemm_backend b, int M, int N, int K, 
             for (int rep = 0; rep < repeats; rep++) {
                 double t0 = now();
                 for (int i = 0; i < calls; i++)
-                    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                                M, N, K, 1.0f, h, lda, h, ldb, 0.0f, c, N);
+                    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+                                transB ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, h, lda, h, ldb,
+                                0.0f, c, N);
                 times[rep] = (now() - t0) / calls;
             }
             *gflops = flops / median(times, repeats) / 1e9;
@@ -175,14 +182,17 @@ ct_status ct_bench_gemm(ct_device *dev, ct_gemm_backend b, int M, int N, int K, 
         (st = ct_buffer_create(dev, &Bm, nb * sizeof(float), "B")) ||
         (st = ct_buffer_create(dev, &Cm, nc * sizeof(float), "C")) ||
         (st = ct_buffer_write(dev, A, 0, na * sizeof(float), h)) ||
-        (st = ct_buffer_write(dev, Bm, 0, nb * sizeof(float), h)) || (st = ct_device_set_gemm(dev, b)))
+        (st = ct_buffer_write(dev, Bm, 0, nb * sizeof(float), h)) ||
+        (st = ct_device_set_gemm(dev, b)))
         goto done;
-    st = ct_gemm(dev, ct_at(Cm, 0), N, ct_at(A, 0), lda, ct_at(Bm, 0), ldb, M, N, K, transA, transB, 1, 0);
+    st = ct_gemm(dev, ct_at(Cm, 0), N, ct_at(A, 0), lda, ct_at(Bm, 0), ldb, M, N, K, transA, transB,
+                 1, 0);
     if (st == CT_OK) st = ct_device_finish(dev);
     for (int rep = 0; rep < repeats && st == CT_OK; rep++) {
         double t0 = now();
         for (int i = 0; i < calls && st == CT_OK; i++)
-            st = ct_gemm(dev, ct_at(Cm, 0), N, ct_at(A, 0), lda, ct_at(Bm, 0), ldb, M, N, K, transA, transB, 1, 0);
+            st = ct_gemm(dev, ct_at(Cm, 0), N, ct_at(A, 0), lda, ct_at(Bm, 0), ldb, M, N, K, transA,
+                         transB, 1, 0);
         if (st == CT_OK) st = ct_device_finish(dev);
         times[rep] = (now() - t0) / calls;
     }
@@ -207,7 +217,8 @@ double ct_bench_gemm_floor(const ct_bench_net *n, int repeats) {
         /* forward (B, out) = X (B, in) W^T; weight gradient (out, in) = dY^T X; input gradient */
         if (ct_bench_gemm(NULL, CT_GEMM_AUTO, B, out, in, 0, 1, repeats, &g[0], msg) != CT_OK ||
             ct_bench_gemm(NULL, CT_GEMM_AUTO, out, in, B, 1, 0, repeats, &g[1], msg) != CT_OK ||
-            (l > 0 && ct_bench_gemm(NULL, CT_GEMM_AUTO, B, in, out, 0, 0, repeats, &g[2], msg) != CT_OK))
+            (l > 0 &&
+             ct_bench_gemm(NULL, CT_GEMM_AUTO, B, in, out, 0, 0, repeats, &g[2], msg) != CT_OK))
             return NAN;
         double f = 2.0 * B * in * out;
         total += f / (g[0] * 1e9) + f / (g[1] * 1e9) + (l > 0 ? f / (g[2] * 1e9) : 0);

@@ -8,7 +8,7 @@
 #include "model.h"
 
 typedef struct ct_bench_net {
-    const char *name;   /* "a64" */
+    const char *name; /* "a64" */
     int n_layers;
     int sizes[CT_MAX_LAYERS + 1];
     int batch;
@@ -20,10 +20,10 @@ typedef struct ct_bench_net {
 int ct_bench_suite(const ct_bench_net **nets);
 
 typedef struct ct_bench_step {
-    double seconds;        /* median time of one training step (NaN: skipped) */
-    double spread;         /* (max - min) / median over the repeats */
+    double seconds; /* median time of one training step (NaN: skipped) */
+    double spread;  /* (max - min) / median over the repeats */
     int repeats;
-    double launches;       /* kernels per step (device) */
+    double launches; /* kernels per step (device) */
 } ct_bench_step;
 
 /* Times training steps of net n on a backend (dev for OpenCL): warm-up, then `repeats` timed

@@ -17,13 +17,28 @@
 #define MAX_BUFS 8
 
 const char *ct_check_op_name(ct_check_op op) {
-    static const char *const names[CT_CHECK_COUNT] = {
-        "gemm",          "dense_forward",    "dense_backward_weight", "dense_backward_input",
-        "bias_act_forward", "act_forward",   "act_backward",          "bias_backward",
-        "loss",          "dropout_forward",  "dropout_backward",      "optim_step",
-        "sum_squares",   "reduce_sum",       "gather_rows",           "argmax_correct",
-        "binary_correct", "fill",            "scale",                 "gather_perm",
-        "axpy",          "dead_units"};
+    static const char *const names[CT_CHECK_COUNT] = {"gemm",
+                                                      "dense_forward",
+                                                      "dense_backward_weight",
+                                                      "dense_backward_input",
+                                                      "bias_act_forward",
+                                                      "act_forward",
+                                                      "act_backward",
+                                                      "bias_backward",
+                                                      "loss",
+                                                      "dropout_forward",
+                                                      "dropout_backward",
+                                                      "optim_step",
+                                                      "sum_squares",
+                                                      "reduce_sum",
+                                                      "gather_rows",
+                                                      "argmax_correct",
+                                                      "binary_correct",
+                                                      "fill",
+                                                      "scale",
+                                                      "gather_perm",
+                                                      "axpy",
+                                                      "dead_units"};
     return (op >= 0 && op < CT_CHECK_COUNT) ? names[op] : "?";
 }
 
@@ -90,7 +105,8 @@ static int pool_add(pool *p, size_t n, const void *src, int is_int) {
     if (src)
         memcpy(h + GUARD_BEFORE, src, n * 4);
     else
-        for (size_t i = 0; i < n; i++) h[GUARD_BEFORE + i] = NAN; /* poison */
+        for (size_t i = 0; i < n; i++)
+            h[GUARD_BEFORE + i] = NAN; /* poison */
     gbuf *g = &p->b[p->count];
     p->st = ct_buffer_create(p->dev, &g->mem, total * sizeof(float), "a check tensor");
     if (p->st == CT_OK) p->st = ct_buffer_write(p->dev, g->mem, 0, total * sizeof(float), h);
@@ -101,9 +117,7 @@ static int pool_add(pool *p, size_t n, const void *src, int is_int) {
     return p->count++;
 }
 
-static ct_buf at(const pool *p, int i) {
-    return ct_at(i >= 0 ? p->b[i].mem : NULL, GUARD_BEFORE);
-}
+static ct_buf at(const pool *p, int i) { return ct_at(i >= 0 ? p->b[i].mem : NULL, GUARD_BEFORE); }
 
 /* Reads tensor i into dst (n values) and checks its guards. */
 static int pool_read(pool *p, int i, void *dst) {
@@ -125,8 +139,8 @@ static int pool_read(pool *p, int i, void *dst) {
             int ok = g->is_int ? got == want : h[k] == GUARD_FLOAT;
             if (!ok && !p->guard_msg[0])
                 snprintf(p->guard_msg, sizeof p->guard_msg,
-                         "tensor %d: guard cell %ld (relative to the tensor start) was overwritten", i,
-                         (long)k - GUARD_BEFORE);
+                         "tensor %d: guard cell %ld (relative to the tensor start) was overwritten",
+                         i, (long)k - GUARD_BEFORE);
         }
     }
     free(h);
@@ -144,7 +158,8 @@ static void pool_free(pool *p) {
 static void hash_bytes(ct_check_result *r, const void *p, size_t n) {
     const unsigned char *b = p;
     if (!r->out_hash) r->out_hash = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) r->out_hash = (r->out_hash ^ b[i]) * 0x100000001b3ULL;
+    for (size_t i = 0; i < n; i++)
+        r->out_hash = (r->out_hash ^ b[i]) * 0x100000001b3ULL;
 }
 
 /* Compares got (float) with want (double): |got - want| <= atol + rtol * scale, where scale is
@@ -153,7 +168,8 @@ static void compare(ct_check_result *r, const char *name, const float *got, cons
                     size_t n, double atol, double rtol, const double *mag) {
     double wmax = 0;
     hash_bytes(r, got, n * sizeof *got);
-    for (size_t i = 0; i < n; i++) wmax = fmax(wmax, fabs(want[i]));
+    for (size_t i = 0; i < n; i++)
+        wmax = fmax(wmax, fabs(want[i]));
     for (size_t i = 0; i < n; i++) {
         double g = got[i], w = want[i];
         double err = fabs(g - w);
@@ -168,8 +184,8 @@ static void compare(ct_check_result *r, const char *name, const float *got, cons
         if (bad) {
             if (!r->n_bad)
                 snprintf(r->first_bad, sizeof r->first_bad,
-                         "%s[%zu]: device %.9g, reference %.9g (|diff| %.3g > tol %.3g)", name, i, g,
-                         w, err, tol);
+                         "%s[%zu]: device %.9g, reference %.9g (|diff| %.3g > tol %.3g)", name, i,
+                         g, w, err, tol);
             r->n_bad++;
         }
     }
@@ -223,12 +239,14 @@ static void arrays_free(arrays *a) {
     }
 }
 static void to_double(double *d, const float *f, size_t n) {
-    for (size_t i = 0; i < n; i++) d[i] = f[i];
+    for (size_t i = 0; i < n; i++)
+        d[i] = f[i];
 }
 static float *rand_fill(arrays *a, rng *r, size_t n, float range) {
     float *f = fa(a, n);
     if (!f) return NULL;
-    for (size_t i = 0; i < n; i++) f[i] = uniform(r, range);
+    for (size_t i = 0; i < n; i++)
+        f[i] = uniform(r, range);
     to_double(da(a, f), f, n);
     return f;
 }
@@ -245,7 +263,7 @@ static void run_gemm_like(pool *p, arrays *a, rng *rg, const ct_check_case *c, c
     if (c->op == CT_CHECK_GEMM && c->alpha != 0) alpha = c->alpha;
     /* For dense ops, map (B, in, out) onto the product they compute. */
     int pm = M, pn = N, pk = K;
-    if (c->op == CT_CHECK_DENSE_FORWARD) pm = M, pn = N, pk = K;        /* Y(B,out) = X(B,in) W^T */
+    if (c->op == CT_CHECK_DENSE_FORWARD) pm = M, pn = N, pk = K; /* Y(B,out) = X(B,in) W^T */
     if (c->op == CT_CHECK_DENSE_BACKWARD_WEIGHT) pm = N, pn = K, pk = M; /* dW(out,in) = dY^T X */
     if (c->op == CT_CHECK_DENSE_BACKWARD_INPUT) pm = M, pn = K, pk = N;  /* dX(B,in) = dY W */
     size_t na = (size_t)pm * pk, nb = (size_t)pk * pn, nc = (size_t)pm * pn;
@@ -260,7 +278,9 @@ static void run_gemm_like(pool *p, arrays *a, rng *rg, const ct_check_case *c, c
     if (p->st != CT_OK) return;
     if (c->gemm != CT_GEMM_AUTO && (p->st = ct_device_set_gemm(dev, c->gemm)) != CT_OK) return;
     switch (c->op) {
-    case CT_CHECK_DENSE_FORWARD: p->st = ct_dense_forward(dev, at(p, ic), at(p, ia), at(p, ib), M, K, N); break;
+    case CT_CHECK_DENSE_FORWARD:
+        p->st = ct_dense_forward(dev, at(p, ic), at(p, ia), at(p, ib), M, K, N);
+        break;
     case CT_CHECK_DENSE_BACKWARD_WEIGHT:
         p->st = ct_dense_backward_weight(dev, at(p, ic), at(p, ia), at(p, ib), M, K, N, beta);
         break;
@@ -273,17 +293,21 @@ static void run_gemm_like(pool *p, arrays *a, rng *rg, const ct_check_case *c, c
     }
     ct_gemm_backend used = ct_device_gemm_for(dev, pm, pn, pk, ta, tb);
     if (c->gemm != CT_GEMM_AUTO) ct_device_set_gemm(dev, CT_GEMM_AUTO);
-    snprintf(r->what, sizeof r->what, "%s %s%s M=%d N=%d K=%d beta=%g [%s]", ct_check_op_name(c->op),
-             c->op == CT_CHECK_GEMM ? (ta ? "T" : "N") : "", c->op == CT_CHECK_GEMM ? (tb ? "T" : "N") : "",
-             pm, pn, pk, beta, ct_gemm_backend_name(used));
+    snprintf(r->what, sizeof r->what, "%s %s%s M=%d N=%d K=%d beta=%g [%s]",
+             ct_check_op_name(c->op), c->op == CT_CHECK_GEMM ? (ta ? "T" : "N") : "",
+             c->op == CT_CHECK_GEMM ? (tb ? "T" : "N") : "", pm, pn, pk, beta,
+             ct_gemm_backend_name(used));
     if (!pool_read(p, ic, Cg)) return;
     /* reference and magnitude: the same product on absolute values bounds the rounding error */
     double *Cw = da(a, C0), *Am = malloc(na * sizeof(double)), *Bm = malloc(nb * sizeof(double)),
            *Cm = malloc(nc * sizeof(double));
     if (Am && Bm && Cm) {
-        for (size_t i = 0; i < na; i++) Am[i] = fabs(da(a, A)[i]);
-        for (size_t i = 0; i < nb; i++) Bm[i] = fabs(da(a, B)[i]);
-        for (size_t i = 0; i < nc; i++) Cm[i] = fabs(Cw[i]);
+        for (size_t i = 0; i < na; i++)
+            Am[i] = fabs(da(a, A)[i]);
+        for (size_t i = 0; i < nb; i++)
+            Bm[i] = fabs(da(a, B)[i]);
+        for (size_t i = 0; i < nc; i++)
+            Cm[i] = fabs(Cw[i]);
         if (c->op == CT_CHECK_DENSE_FORWARD) {
             ref_dense_forward(Cw, da(a, A), da(a, B), M, K, N);
             ref_dense_forward(Cm, Am, Bm, M, K, N);
@@ -320,12 +344,14 @@ static void run_act(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_chec
         int iy = pool_add(p, n, Y, 0), ib = pool_add(p, (size_t)N, b, 0);
         int iA = pool_add(p, n, NULL, 0), iZ = pool_add(p, n, NULL, 0);
         if (p->st != CT_OK) return;
-        p->st = ct_bias_act_forward(dev, at(p, iA), at(p, iZ), at(p, iy), at(p, ib), c->act, c->alpha, B, N);
+        p->st = ct_bias_act_forward(dev, at(p, iA), at(p, iZ), at(p, iy), at(p, ib), c->act,
+                                    c->alpha, B, N);
         if (!pool_read(p, iA, Ag) || !pool_read(p, iZ, Zg)) return;
         ref_bias_act_forward(da(a, Aw), da(a, Zw), da(a, Y), da(a, b), c->act, c->alpha, B, N);
         compare(r, "Z", Zg, da(a, Zw), n, atol, rtol, NULL);
         compare(r, "A", Ag, da(a, Aw), n, atol, rtol, NULL);
-        snprintf(r->what, sizeof r->what, "bias_act_forward %s B=%d N=%d", ct_act_name(c->act), B, N);
+        snprintf(r->what, sizeof r->what, "bias_act_forward %s B=%d N=%d", ct_act_name(c->act), B,
+                 N);
     } else if (c->op == CT_CHECK_ACT_FORWARD) {
         float *Z = rand_fill(a, rg, n, range), *Ag = fa(a, n), *Aw = fa(a, n);
         if (a->fail) return;
@@ -341,7 +367,8 @@ static void run_act(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_chec
         float *dZg = fa(a, n), *dZw = fa(a, n);
         if (a->fail) return;
         /* ReLU-like kinks: put some exact zeros into Z to pin the derivative at 0 */
-        for (size_t i = 0; i < n; i += 7) Z[i] = 0.0f, da(a, Z)[i] = 0.0;
+        for (size_t i = 0; i < n; i += 7)
+            Z[i] = 0.0f, da(a, Z)[i] = 0.0;
         int iz = pool_add(p, n, Z, 0), ida = pool_add(p, n, dA, 0), idz = pool_add(p, n, NULL, 0);
         if (p->st != CT_OK) return;
         p->st = ct_act_backward(dev, at(p, idz), at(p, ida), at(p, iz), c->act, c->alpha, (int)n);
@@ -352,7 +379,8 @@ static void run_act(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_chec
     }
 }
 
-static void run_bias_backward(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+static void run_bias_backward(pool *p, arrays *a, rng *rg, const ct_check_case *c,
+                              ct_check_result *r) {
     int B = c->M, N = c->N;
     size_t n = (size_t)B * N;
     float *dZ = rand_fill(a, rg, n, 1.0f), *db0 = rand_fill(a, rg, (size_t)N, 1.0f);
@@ -366,9 +394,11 @@ static void run_bias_backward(pool *p, arrays *a, rng *rg, const ct_check_case *
     if (p->st == CT_OK) p->st = ct_bias_backward(p->dev, at(p, ib), at(p, iz), B, N, c->beta);
     if (pool_read(p, ib, dbg)) {
         double *dbw = da(a, db0);
-        for (int j = 0; j < N; j++) mag[j] = fabs(c->beta * dbw[j]);
+        for (int j = 0; j < N; j++)
+            mag[j] = fabs(c->beta * dbw[j]);
         for (int i = 0; i < B; i++)
-            for (int j = 0; j < N; j++) mag[j] += fabs(da(a, dZ)[(size_t)i * N + j]);
+            for (int j = 0; j < N; j++)
+                mag[j] += fabs(da(a, dZ)[(size_t)i * N + j]);
         ref_bias_backward(dbw, da(a, dZ), B, N, c->beta);
         compare(r, "db", dbg, dbw, (size_t)N, 1e-6, 2.0 * (B + 2) * EPS_F, mag);
     }
@@ -387,13 +417,15 @@ static void run_loss(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_che
         free(labels);
         return;
     }
-    for (int i = 0; i < B; i++) labels[i] = below(rg, C);
+    for (int i = 0; i < B; i++)
+        labels[i] = below(rg, C);
     for (size_t i = 0; i < n; i++)
         T[i] = c->loss == CT_LOSS_SIGMOID_BCE ? (float)below(rg, 2) : uniform(rg, range);
     to_double(da(a, T), T, n);
     int want_grad = c->K == 0; /* K = 1: loss only */
     int iz = pool_add(p, n, Z, 0);
-    int it = c->loss == CT_LOSS_SOFTMAX_CE ? pool_add(p, (size_t)B, labels, 1) : pool_add(p, n, T, 0);
+    int it =
+        c->loss == CT_LOSS_SOFTMAX_CE ? pool_add(p, (size_t)B, labels, 1) : pool_add(p, n, T, 0);
     int il = pool_add(p, 1, c->beta != 0 ? loss0 : NULL, 0), irl = pool_add(p, (size_t)B, NULL, 0);
     int idz = want_grad ? pool_add(p, n, NULL, 0) : -1;
     if (p->st == CT_OK)
@@ -405,7 +437,8 @@ static void run_loss(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_che
         double want = c->beta * da(a, loss0)[0] + mean;
         /* reduction of B row losses in float, plus the transcendental functions */
         double mag = fabs(c->beta * da(a, loss0)[0]);
-        for (int i = 0; i < B; i++) mag += fabs(da(a, rl)[i]) / (c->loss == CT_LOSS_SOFTMAX_CE ? B : (double)n);
+        for (int i = 0; i < B; i++)
+            mag += fabs(da(a, rl)[i]) / (c->loss == CT_LOSS_SOFTMAX_CE ? B : (double)n);
         compare(r, "loss", lossg, &want, 1, 1e-6, 2.0 * (B + C + 8) * EPS_F, &mag);
         if (want_grad) {
             double count = c->loss == CT_LOSS_SOFTMAX_CE ? B : (double)n;
@@ -425,15 +458,18 @@ static void run_dropout(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_
     int ix = pool_add(p, n, X, 0), iy = pool_add(p, n, NULL, 0);
     if (p->st != CT_OK) return;
     if (c->op == CT_CHECK_DROPOUT_FORWARD) {
-        p->st = ct_dropout_forward(p->dev, at(p, iy), at(p, ix), c->p, seed, c->step, c->layer, (int)n);
+        p->st =
+            ct_dropout_forward(p->dev, at(p, iy), at(p, ix), c->p, seed, c->step, c->layer, (int)n);
         if (!pool_read(p, iy, Yg)) return;
         ref_dropout_forward(da(a, Yw), da(a, X), c->p, seed, c->step, c->layer, (int)n);
     } else {
-        p->st = ct_dropout_backward(p->dev, at(p, iy), at(p, ix), c->p, seed, c->step, c->layer, (int)n);
+        p->st = ct_dropout_backward(p->dev, at(p, iy), at(p, ix), c->p, seed, c->step, c->layer,
+                                    (int)n);
         if (!pool_read(p, iy, Yg)) return;
         ref_dropout_backward(da(a, Yw), da(a, X), c->p, seed, c->step, c->layer, (int)n);
     }
-    compare(r, c->op == CT_CHECK_DROPOUT_FORWARD ? "Y" : "dX", Yg, da(a, Yw), n, 0, 4 * EPS_F, NULL);
+    compare(r, c->op == CT_CHECK_DROPOUT_FORWARD ? "Y" : "dX", Yg, da(a, Yw), n, 0, 4 * EPS_F,
+            NULL);
     snprintf(r->what, sizeof r->what, "%s p=%g n=%zu step=%llu layer=%u", ct_check_op_name(c->op),
              c->p, n, (unsigned long long)c->step, c->layer);
 }
@@ -446,11 +482,12 @@ static void run_optim(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_ch
     float *M = rand_fill(a, rg, n, 0.5f), *V = fa(a, n), *gn = fa(a, 1);
     float *Pg = fa(a, n), *Mg = fa(a, n), *Vg = fa(a, n);
     if (a->fail) return;
-    for (size_t i = 0; i < n; i++) V[i] = fabsf(uniform(rg, 0.5f));
+    for (size_t i = 0; i < n; i++)
+        V[i] = fabsf(uniform(rg, 0.5f));
     to_double(da(a, V), V, n);
     gn[0] = (float)ref_sum_squares(da(a, G), (int)n);
-    int usesM = o->kind == CT_OPT_MOMENTUM || o->kind == CT_OPT_NESTEROV || o->kind == CT_OPT_ADAM ||
-                o->kind == CT_OPT_ADAMW;
+    int usesM = o->kind == CT_OPT_MOMENTUM || o->kind == CT_OPT_NESTEROV ||
+                o->kind == CT_OPT_ADAM || o->kind == CT_OPT_ADAMW;
     int usesV = o->kind == CT_OPT_RMSPROP || o->kind == CT_OPT_ADAM || o->kind == CT_OPT_ADAMW;
     /* momentum's first step must not read its buffer: poison it */
     int readsM = usesM && !(t == 1 && (o->kind == CT_OPT_MOMENTUM || o->kind == CT_OPT_NESTEROV));
@@ -459,8 +496,10 @@ static void run_optim(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_ch
     int iv = usesV ? pool_add(p, n, V, 0) : -1;
     int in = pool_add(p, 1, gn, 0);
     if (p->st == CT_OK)
-        p->st = ct_optim_step(p->dev, o, at(p, ip), at(p, im), at(p, iv), at(p, ig), at(p, in), t, (int)n);
-    if (!pool_read(p, ip, Pg) || (usesM && !pool_read(p, im, Mg)) || (usesV && !pool_read(p, iv, Vg)))
+        p->st = ct_optim_step(p->dev, o, at(p, ip), at(p, im), at(p, iv), at(p, ig), at(p, in), t,
+                              (int)n);
+    if (!pool_read(p, ip, Pg) || (usesM && !pool_read(p, im, Mg)) ||
+        (usesV && !pool_read(p, iv, Vg)))
         return;
     ref_optim_step(o, da(a, P), usesM ? da(a, M) : NULL, usesV ? da(a, V) : NULL, da(a, G),
                    (double)gn[0], t, (int)n);
@@ -473,7 +512,8 @@ static void run_optim(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_ch
 
 static void run_reduce(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
     size_t n = (size_t)c->N;
-    float *x = rand_fill(a, rg, n, c->range > 0 ? c->range : 1.0f), *out0 = rand_fill(a, rg, 1, 1.0f);
+    float *x = rand_fill(a, rg, n, c->range > 0 ? c->range : 1.0f),
+          *out0 = rand_fill(a, rg, 1, 1.0f);
     float *outg = fa(a, 1);
     if (a->fail) return;
     float scale = c->alpha != 0 ? c->alpha : 1.0f;
@@ -489,7 +529,8 @@ static void run_reduce(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_c
         p->st = ct_reduce_sum(p->dev, at(p, io), at(p, ix), (int)n, scale, c->beta);
         want = c->beta * da(a, out0)[0] + scale * ref_sum(da(a, x), (int)n);
         mag = fabs(c->beta * da(a, out0)[0]);
-        for (size_t i = 0; i < n; i++) mag += fabs(scale * da(a, x)[i]);
+        for (size_t i = 0; i < n; i++)
+            mag += fabs(scale * da(a, x)[i]);
     }
     if (!pool_read(p, io, outg)) return;
     compare(r, "sum", outg, &want, 1, 1e-6, 2.0 * ((double)n + 2) * EPS_F, &mag);
@@ -507,7 +548,8 @@ static void run_helpers(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_
             free(idx);
             return;
         }
-        for (int i = 0; i < B; i++) idx[i] = below(rg, Nrows);
+        for (int i = 0; i < B; i++)
+            idx[i] = below(rg, Nrows);
         int is = pool_add(p, (size_t)Nrows * F, src, 0), ii = pool_add(p, (size_t)B, idx, 1);
         int io = pool_add(p, (size_t)B * F, NULL, 0);
         if (p->st == CT_OK) p->st = ct_gather_rows(dev, at(p, io), at(p, is), at(p, ii), B, F);
@@ -550,7 +592,8 @@ static void run_helpers(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_
             p->st = ct_fail(dev, CT_ERR_ALLOC, "check: out of host memory");
             return;
         }
-        for (size_t i = 0; i < n; i++) mag[i] = fabs(da(a, y)[i]) + fabs(c->alpha * da(a, x)[i]);
+        for (size_t i = 0; i < n; i++)
+            mag[i] = fabs(da(a, y)[i]) + fabs(c->alpha * da(a, x)[i]);
         ref_axpy(da(a, y), da(a, x), c->alpha, (int)n);
         compare(r, "y", yg, da(a, y), n, 0, 2 * EPS_F, mag);
         free(mag);
@@ -559,7 +602,8 @@ static void run_helpers(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_
         int B = c->M, C = c->N;
         size_t n = (size_t)B * C;
         float *Z = rand_fill(a, rg, n, 2.0f), *T = fa(a, n);
-        int32_t *labels = calloc((size_t)B, sizeof(int32_t)), start = below(rg, 1000), got = 0, want;
+        int32_t *labels = calloc((size_t)B, sizeof(int32_t)), start = below(rg, 1000), got = 0,
+                want;
         if (a->fail || !labels) {
             free(labels);
             return;
@@ -572,18 +616,21 @@ static void run_helpers(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_
                 labels[i] = below(rg, 2) ? best : below(rg, C); /* about half right */
             }
         } else {
-            for (size_t i = 0; i < n; i++) T[i] = (float)below(rg, 2);
+            for (size_t i = 0; i < n; i++)
+                T[i] = (float)below(rg, 2);
             to_double(da(a, T), T, n);
         }
         int iz = pool_add(p, n, Z, 0), ic = pool_add(p, 1, &start, 1);
-        int il = c->op == CT_CHECK_ARGMAX_CORRECT ? pool_add(p, (size_t)B, labels, 1) : pool_add(p, n, T, 0);
+        int il = c->op == CT_CHECK_ARGMAX_CORRECT ? pool_add(p, (size_t)B, labels, 1)
+                                                  : pool_add(p, n, T, 0);
         if (p->st == CT_OK)
             p->st = c->op == CT_CHECK_ARGMAX_CORRECT
                         ? ct_argmax_correct(dev, at(p, ic), at(p, iz), at(p, il), B, C)
                         : ct_binary_correct(dev, at(p, ic), at(p, iz), at(p, il), (int)n);
         if (pool_read(p, ic, &got)) {
-            want = start + (c->op == CT_CHECK_ARGMAX_CORRECT ? ref_argmax_correct(da(a, Z), labels, B, C)
-                                                             : ref_binary_correct(da(a, Z), da(a, T), (int)n));
+            want = start + (c->op == CT_CHECK_ARGMAX_CORRECT
+                                ? ref_argmax_correct(da(a, Z), labels, B, C)
+                                : ref_binary_correct(da(a, Z), da(a, T), (int)n));
             compare_int(r, "count", &got, &want, 1);
         }
         free(labels);
@@ -624,7 +671,8 @@ static void run_helpers(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_
         p->st = c->op == CT_CHECK_FILL ? ct_fill(dev, at(p, ix), value, (int)n)
                                        : ct_scale(dev, at(p, ix), value, (int)n);
         if (!pool_read(p, ix, xg)) return;
-        for (size_t i = 0; i < n; i++) da(a, xw)[i] = c->op == CT_CHECK_FILL ? value : value * da(a, x)[i];
+        for (size_t i = 0; i < n; i++)
+            da(a, xw)[i] = c->op == CT_CHECK_FILL ? value : value * da(a, x)[i];
         compare(r, "x", xg, da(a, xw), n, 0, EPS_F, NULL);
         snprintf(r->what, sizeof r->what, "%s n=%zu value=%g", ct_check_op_name(c->op), n, value);
     }
@@ -669,40 +717,67 @@ ct_status ct_check_run(ct_device *dev, const ct_check_case *c, uint64_t seed, ct
 
 /* ---- the selftest's cases ---------------------------------------------------------------- */
 
-#define GEMM(m, n, k, ta, tb, be) {.op = CT_CHECK_GEMM, .M = m, .N = n, .K = k, .transA = ta, .transB = tb, .beta = be}
-#define DENSE(o, b, i, out) {.op = o, .M = b, .K = i, .N = out}
-#define ACT(o, a, al, b, n) {.op = o, .act = a, .alpha = al, .M = b, .N = n}
+#define GEMM(m, n, k, ta, tb, be)                                                                  \
+    { .op = CT_CHECK_GEMM, .M = m, .N = n, .K = k, .transA = ta, .transB = tb, .beta = be }
+#define DENSE(o, b, i, out)                                                                        \
+    { .op = o, .M = b, .K = i, .N = out }
+#define ACT(o, a, al, b, n)                                                                        \
+    { .op = o, .act = a, .alpha = al, .M = b, .N = n }
 #define ACTS(o, b, n)                                                                              \
     ACT(o, CT_ACT_IDENTITY, 0, b, n), ACT(o, CT_ACT_RELU, 0, b, n),                                \
         ACT(o, CT_ACT_LEAKY_RELU, 0.01f, b, n), ACT(o, CT_ACT_ELU, 1.0f, b, n),                    \
-        ACT(o, CT_ACT_SIGMOID, 0, b, n), ACT(o, CT_ACT_TANH, 0, b, n), ACT(o, CT_ACT_GELU, 0, b, n)
-#define LOSS(l, b, c) {.op = CT_CHECK_LOSS, .loss = l, .M = b, .N = c, .delta = 1.0f}
+        ACT(o, CT_ACT_SIGMOID, 0, b, n), ACT(o, CT_ACT_TANH, 0, b, n),                             \
+        ACT(o, CT_ACT_GELU, 0, b, n)
+#define LOSS(l, b, c)                                                                              \
+    { .op = CT_CHECK_LOSS, .loss = l, .M = b, .N = c, .delta = 1.0f }
 #define OPT(k, lr_, wd, clip, t)                                                                   \
-    {.op = CT_CHECK_OPTIM, .N = 1001, .step = t,                                                   \
-     .optim = {.kind = k, .lr = lr_, .momentum = 0.9f, .dampening = 0.1f * (k == CT_OPT_MOMENTUM), \
-               .beta1 = 0.9f, .beta2 = 0.999f, .rho = 0.99f, .eps = 1e-8f, .weight_decay = wd,     \
-               .clip_norm = clip}}
+    {                                                                                              \
+        .op = CT_CHECK_OPTIM, .N = 1001, .step = t, .optim = {                                     \
+            .kind = k,                                                                             \
+            .lr = lr_,                                                                             \
+            .momentum = 0.9f,                                                                      \
+            .dampening = 0.1f * (k == CT_OPT_MOMENTUM),                                            \
+            .beta1 = 0.9f,                                                                         \
+            .beta2 = 0.999f,                                                                       \
+            .rho = 0.99f,                                                                          \
+            .eps = 1e-8f,                                                                          \
+            .weight_decay = wd,                                                                    \
+            .clip_norm = clip                                                                      \
+        }                                                                                          \
+    }
 
 static const ct_check_case selftest_cases[] = {
-    GEMM(17, 13, 9, 0, 0, 0), GEMM(33, 255, 17, 1, 0, 0.5f), GEMM(64, 10, 129, 0, 1, 0),
+    GEMM(17, 13, 9, 0, 0, 0),
+    GEMM(33, 255, 17, 1, 0, 0.5f),
+    GEMM(64, 10, 129, 0, 1, 0),
     GEMM(3, 1, 1000, 1, 1, 0),
-    DENSE(CT_CHECK_DENSE_FORWARD, 17, 255, 33), DENSE(CT_CHECK_DENSE_BACKWARD_WEIGHT, 17, 255, 33),
+    DENSE(CT_CHECK_DENSE_FORWARD, 17, 255, 33),
+    DENSE(CT_CHECK_DENSE_BACKWARD_WEIGHT, 17, 255, 33),
     DENSE(CT_CHECK_DENSE_BACKWARD_INPUT, 17, 255, 33),
-    ACTS(CT_CHECK_BIAS_ACT_FORWARD, 17, 33), ACTS(CT_CHECK_ACT_BACKWARD, 1, 1001),
+    ACTS(CT_CHECK_BIAS_ACT_FORWARD, 17, 33),
+    ACTS(CT_CHECK_ACT_BACKWARD, 1, 1001),
     ACT(CT_CHECK_ACT_FORWARD, CT_ACT_GELU, 0, 1, 255),
     {.op = CT_CHECK_BIAS_BACKWARD, .M = 255, .N = 17},
-    LOSS(CT_LOSS_SOFTMAX_CE, 255, 10), LOSS(CT_LOSS_SIGMOID_BCE, 17, 1), LOSS(CT_LOSS_MSE, 33, 3),
+    LOSS(CT_LOSS_SOFTMAX_CE, 255, 10),
+    LOSS(CT_LOSS_SIGMOID_BCE, 17, 1),
+    LOSS(CT_LOSS_MSE, 33, 3),
     LOSS(CT_LOSS_HUBER, 33, 3),
     {.op = CT_CHECK_DROPOUT_FORWARD, .N = 1001, .p = 0.3f, .step = 7, .layer = 1},
     {.op = CT_CHECK_DROPOUT_BACKWARD, .N = 1001, .p = 0.3f, .step = 7, .layer = 1},
-    OPT(CT_OPT_SGD, 0.1f, 0.01f, 0, 1), OPT(CT_OPT_MOMENTUM, 0.1f, 0, 0, 1),
-    OPT(CT_OPT_MOMENTUM, 0.1f, 0, 0, 2), OPT(CT_OPT_NESTEROV, 0.1f, 0.01f, 0, 3),
-    OPT(CT_OPT_RMSPROP, 0.01f, 0, 0, 2), OPT(CT_OPT_ADAM, 0.001f, 0, 0, 1),
+    OPT(CT_OPT_SGD, 0.1f, 0.01f, 0, 1),
+    OPT(CT_OPT_MOMENTUM, 0.1f, 0, 0, 1),
+    OPT(CT_OPT_MOMENTUM, 0.1f, 0, 0, 2),
+    OPT(CT_OPT_NESTEROV, 0.1f, 0.01f, 0, 3),
+    OPT(CT_OPT_RMSPROP, 0.01f, 0, 0, 2),
+    OPT(CT_OPT_ADAM, 0.001f, 0, 0, 1),
     OPT(CT_OPT_ADAMW, 0.001f, 0.01f, 1.0f, 5),
-    {.op = CT_CHECK_SUM_SQUARES, .N = 1001}, {.op = CT_CHECK_REDUCE_SUM, .N = 1001, .beta = 0},
+    {.op = CT_CHECK_SUM_SQUARES, .N = 1001},
+    {.op = CT_CHECK_REDUCE_SUM, .N = 1001, .beta = 0},
     {.op = CT_CHECK_GATHER_ROWS, .M = 17, .N = 33, .K = 100},
-    {.op = CT_CHECK_ARGMAX_CORRECT, .M = 255, .N = 10}, {.op = CT_CHECK_BINARY_CORRECT, .M = 255, .N = 1},
-    {.op = CT_CHECK_FILL, .N = 1001}, {.op = CT_CHECK_SCALE, .N = 1001, .alpha = -1.5f},
+    {.op = CT_CHECK_ARGMAX_CORRECT, .M = 255, .N = 10},
+    {.op = CT_CHECK_BINARY_CORRECT, .M = 255, .N = 1},
+    {.op = CT_CHECK_FILL, .N = 1001},
+    {.op = CT_CHECK_SCALE, .N = 1001, .alpha = -1.5f},
     {.op = CT_CHECK_GATHER_PERM, .M = 64, .N = 17, .K = 1001, .step = 937, .layer = 1},
     {.op = CT_CHECK_AXPY, .N = 1001, .alpha = -0.01f},
     {.op = CT_CHECK_DEAD_UNITS, .M = 255, .N = 17},

@@ -38,33 +38,34 @@ typedef enum ct_check_op {
 /* One case. Fields an op does not use are ignored. */
 typedef struct ct_check_case {
     ct_check_op op;
-    int M, N, K;         /* gemm: sizes; dense: B = M, in = K, out = N; 2-D ops: B = M, N;
-                          * 1-D ops: n = N; loss: B = M, C = N, K = 1 for the loss alone;
-                          * gather_rows: B = M, F = N, rows = K;
-                          * gather_perm: B = M, F = N, n = K, start = step, shuffle = layer */
-    int transA, transB;  /* gemm */
-    float beta;          /* gemm, dense_backward_weight, bias_backward, loss, reduce_sum */
+    int M, N, K;          /* gemm: sizes; dense: B = M, in = K, out = N; 2-D ops: B = M, N;
+                           * 1-D ops: n = N; loss: B = M, C = N, K = 1 for the loss alone;
+                           * gather_rows: B = M, F = N, rows = K;
+                           * gather_perm: B = M, F = N, n = K, start = step, shuffle = layer */
+    int transA, transB;   /* gemm */
+    float beta;           /* gemm, dense_backward_weight, bias_backward, loss, reduce_sum */
     ct_gemm_backend gemm; /* products: the backend to force (AUTO: the device's choice) */
     ct_act act;
-    float alpha;          /* activation parameter; gemm and reduce_sum alpha/scale; fill/scale value */
+    float alpha; /* activation parameter; gemm and reduce_sum alpha/scale; fill/scale value */
     ct_loss loss;
-    float delta;          /* huber */
-    float p;              /* dropout */
-    uint64_t step;        /* dropout step; optimizer step t (>= 1) */
-    uint32_t layer;       /* dropout */
+    float delta;    /* huber */
+    float p;        /* dropout */
+    uint64_t step;  /* dropout step; optimizer step t (>= 1) */
+    uint32_t layer; /* dropout */
     ct_optim_params optim;
-    float range;          /* inputs uniform in [-range, range] (0: 1) */
+    float range; /* inputs uniform in [-range, range] (0: 1) */
 } ct_check_case;
 
 typedef struct ct_check_result {
-    char what[160];     /* "relu act_backward n=255" */
-    double max_abs;     /* largest |device - reference| */
-    double max_rel;     /* largest |device - reference| / |reference| where |reference| >= 1e-3 of its max */
-    double worst;       /* largest error / tolerance (<= 1 passes) */
-    long n_checked;     /* elements compared */
-    long n_bad;         /* elements out of tolerance, NaN or unwritten */
+    char what[160]; /* "relu act_backward n=255" */
+    double max_abs; /* largest |device - reference| */
+    double max_rel; /* largest |device - reference| / |reference| where |reference| >= 1e-3 of its
+                       max */
+    double worst;   /* largest error / tolerance (<= 1 passes) */
+    long n_checked; /* elements compared */
+    long n_bad;     /* elements out of tolerance, NaN or unwritten */
     char first_bad[192]; /* where and what, for the first bad element */
-    uint64_t out_hash;  /* FNV-1a of the bits of every device output compared (determinism) */
+    uint64_t out_hash;   /* FNV-1a of the bits of every device output compared (determinism) */
     int pass;
 } ct_check_result;
 

@@ -23,7 +23,8 @@ static void sb_put(sbuf *b, const char *text, size_t n) {
     if (b->oom) return;
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
+        while (cap < b->len + n + 1)
+            cap *= 2;
         char *s = realloc(b->s, cap);
         if (!s) {
             b->oom = 1;
@@ -93,7 +94,8 @@ static char **dup_names(char *const *src, int n) {
         const char *s = src[i] ? src[i] : "";
         d[i] = malloc(strlen(s) + 1);
         if (!d[i]) {
-            for (int k = 0; k < i; k++) free(d[k]);
+            for (int k = 0; k < i; k++)
+                free(d[k]);
             free(d);
             return NULL;
         }
@@ -152,9 +154,11 @@ ct_status ct_saved_model_describe(ct_saved_model *sm, const ct_dataset *d, const
 static char *architecture_json(const ct_arch *a) {
     sbuf b = {0};
     sb_put(&b, "{\"sizes\":[", 10);
-    for (int i = 0; i <= a->n_layers; i++) sb_printf(&b, "%s%d", i ? "," : "", a->sizes[i]);
+    for (int i = 0; i <= a->n_layers; i++)
+        sb_printf(&b, "%s%d", i ? "," : "", a->sizes[i]);
     sb_put(&b, "],\"activations\":[", 17);
-    for (int i = 0; i + 1 < a->n_layers; i++) sb_printf(&b, "%s\"%s\"", i ? "," : "", ct_act_name(a->act[i]));
+    for (int i = 0; i + 1 < a->n_layers; i++)
+        sb_printf(&b, "%s\"%s\"", i ? "," : "", ct_act_name(a->act[i]));
     sb_put(&b, "],\"alpha\":[", 11);
     for (int i = 0; i + 1 < a->n_layers; i++) {
         if (i) sb_put(&b, ",", 1);
@@ -184,7 +188,8 @@ static char *state_json(const ct_train_state *s, const char *config) {
         sb_put(&b, "null", 4);
     else
         sb_printf(&b, "%.17g", s->best_val);
-    sb_printf(&b, ",\"bad_epochs\":%d,\"plateau_bad\":%d,\"config\":", s->bad_epochs, s->plateau_bad);
+    sb_printf(&b, ",\"bad_epochs\":%d,\"plateau_bad\":%d,\"config\":", s->bad_epochs,
+              s->plateau_bad);
     sb_string(&b, config ? config : "");
     sb_put(&b, "}", 1);
     if (b.oom) {
@@ -204,16 +209,24 @@ ct_status ct_model_save(const char *path, const ct_saved_model *sm, char msg[CT_
     for (int i = 0; i < a->n_layers; i++) {
         snprintf(names[2 * i], sizeof names[0], "layers.%d.weight", i);
         snprintf(names[2 * i + 1], sizeof names[0], "layers.%d.bias", i);
-        t[nt] = (ct_st_tensor){names[2 * i], 2, {a->sizes[i + 1], a->sizes[i]},
-                               (size_t)a->sizes[i + 1] * a->sizes[i], sm->params + lay.w_off[i]};
+        t[nt] = (ct_st_tensor){names[2 * i],
+                               2,
+                               {a->sizes[i + 1], a->sizes[i]},
+                               (size_t)a->sizes[i + 1] * a->sizes[i],
+                               sm->params + lay.w_off[i]};
         nt++;
-        t[nt] = (ct_st_tensor){names[2 * i + 1], 1, {a->sizes[i + 1]}, (size_t)a->sizes[i + 1],
+        t[nt] = (ct_st_tensor){names[2 * i + 1],
+                               1,
+                               {a->sizes[i + 1]},
+                               (size_t)a->sizes[i + 1],
                                sm->params + lay.b_off[i]};
         nt++;
     }
     if (sm->has_scaler) {
-        t[nt++] = (ct_st_tensor){"scaler.mean", 1, {sm->scaler.features}, (size_t)sm->scaler.features, sm->scaler.mean};
-        t[nt++] = (ct_st_tensor){"scaler.std", 1, {sm->scaler.features}, (size_t)sm->scaler.features, sm->scaler.std};
+        t[nt++] = (ct_st_tensor){
+            "scaler.mean", 1, {sm->scaler.features}, (size_t)sm->scaler.features, sm->scaler.mean};
+        t[nt++] = (ct_st_tensor){
+            "scaler.std", 1, {sm->scaler.features}, (size_t)sm->scaler.features, sm->scaler.std};
     }
     if (sm->has_state && sm->m && sm->v) {
         t[nt++] = (ct_st_tensor){"optim.m", 1, {(int64_t)lay.n_params}, lay.n_params, sm->m};
@@ -230,9 +243,16 @@ ct_status ct_model_save(const char *path, const ct_saved_model *sm, char msg[CT_
         snprintf(msg, CT_MSG_LEN, "out of host memory");
         st = CT_ERR_ALLOC;
     } else {
-        char *keys[] = {"format", "architecture", "task", "label", "classes", "features", "targets", "train_state"};
-        char *vals[] = {"cltrain-1", arch, sm->task == CT_TASK_CLASSIFICATION ? "classification" : "regression",
-                        (char *)sm->label_name, cls.s, feat.s, targ.s, state};
+        char *keys[] = {"format",  "architecture", "task",    "label",
+                        "classes", "features",     "targets", "train_state"};
+        char *vals[] = {"cltrain-1",
+                        arch,
+                        sm->task == CT_TASK_CLASSIFICATION ? "classification" : "regression",
+                        (char *)sm->label_name,
+                        cls.s,
+                        feat.s,
+                        targ.s,
+                        state};
         st = ct_st_write(path, t, nt, keys, vals, sm->has_state ? 8 : 7, msg);
     }
     free(arch);
@@ -251,7 +271,8 @@ static ct_status bad(char *msg, const char *path, const char *what) {
 }
 
 static int json_int(const ct_json *j, int *out) {
-    if (!j || j->type != CT_JSON_NUMBER || j->number != floor(j->number) || fabs(j->number) > 1e9) return 0;
+    if (!j || j->type != CT_JSON_NUMBER || j->number != floor(j->number) || fabs(j->number) > 1e9)
+        return 0;
     *out = (int)j->number;
     return 1;
 }
@@ -276,7 +297,8 @@ static ct_status parse_names(const char *path, const ct_st_file *f, const char *
         return CT_ERR_ALLOC;
     }
     for (size_t i = 0; i < j->count; i++) {
-        if (j->items[i].type != CT_JSON_STRING || !(names[i] = malloc(strlen(j->items[i].string) + 1))) {
+        if (j->items[i].type != CT_JSON_STRING ||
+            !(names[i] = malloc(strlen(j->items[i].string) + 1))) {
             ct_free_strings(names, (int)i);
             ct_json_free(j);
             snprintf(msg, CT_MSG_LEN, "%s: metadata '%s' item %zu is not a string", path, key, i);
@@ -296,35 +318,44 @@ static ct_status parse_arch(const char *path, const char *text, ct_arch *a, char
     ct_status st = CT_ERR_FORMAT;
     memset(a, 0, sizeof *a);
     if (!j || j->type != CT_JSON_OBJECT) {
-        snprintf(msg, CT_MSG_LEN, "%s: metadata 'architecture' is not a JSON object%s%s", path, j ? "" : ": ", j ? "" : err);
+        snprintf(msg, CT_MSG_LEN, "%s: metadata 'architecture' is not a JSON object%s%s", path,
+                 j ? "" : ": ", j ? "" : err);
         goto done;
     }
     const ct_json *sizes = ct_json_get(j, "sizes"), *acts = ct_json_get(j, "activations");
     const ct_json *alpha = ct_json_get(j, "alpha"), *drop = ct_json_get(j, "dropout");
     const ct_json *loss = ct_json_get(j, "loss"), *delta = ct_json_get(j, "huber_delta");
-    if (!sizes || sizes->type != CT_JSON_ARRAY || sizes->count < 2 || sizes->count > CT_MAX_LAYERS + 1) {
-        snprintf(msg, CT_MSG_LEN, "%s: architecture 'sizes' must list 2 to %d layer sizes", path, CT_MAX_LAYERS + 1);
+    if (!sizes || sizes->type != CT_JSON_ARRAY || sizes->count < 2 ||
+        sizes->count > CT_MAX_LAYERS + 1) {
+        snprintf(msg, CT_MSG_LEN, "%s: architecture 'sizes' must list 2 to %d layer sizes", path,
+                 CT_MAX_LAYERS + 1);
         goto done;
     }
     a->n_layers = (int)sizes->count - 1;
     for (int i = 0; i <= a->n_layers; i++)
         if (!json_int(&sizes->items[i], &a->sizes[i]) || a->sizes[i] < 1) {
-            snprintf(msg, CT_MSG_LEN, "%s: architecture size %d is not a positive integer", path, i);
+            snprintf(msg, CT_MSG_LEN, "%s: architecture size %d is not a positive integer", path,
+                     i);
             goto done;
         }
     size_t hidden = (size_t)a->n_layers - 1;
     if (!acts || acts->type != CT_JSON_ARRAY || acts->count != hidden) {
-        snprintf(msg, CT_MSG_LEN, "%s: architecture 'activations' must list %zu names", path, hidden);
+        snprintf(msg, CT_MSG_LEN, "%s: architecture 'activations' must list %zu names", path,
+                 hidden);
         goto done;
     }
     for (size_t i = 0; i < hidden; i++) {
-        if (acts->items[i].type != CT_JSON_STRING || !ct_act_parse(acts->items[i].string, &a->act[i])) {
-            snprintf(msg, CT_MSG_LEN, "%s: architecture activation %zu is not a known activation", path, i);
+        if (acts->items[i].type != CT_JSON_STRING ||
+            !ct_act_parse(acts->items[i].string, &a->act[i])) {
+            snprintf(msg, CT_MSG_LEN, "%s: architecture activation %zu is not a known activation",
+                     path, i);
             goto done;
         }
-        if (alpha && alpha->type == CT_JSON_ARRAY && i < alpha->count && alpha->items[i].type == CT_JSON_NUMBER)
+        if (alpha && alpha->type == CT_JSON_ARRAY && i < alpha->count &&
+            alpha->items[i].type == CT_JSON_NUMBER)
             a->alpha[i] = (float)alpha->items[i].number;
-        if (drop && drop->type == CT_JSON_ARRAY && i < drop->count && drop->items[i].type == CT_JSON_NUMBER)
+        if (drop && drop->type == CT_JSON_ARRAY && i < drop->count &&
+            drop->items[i].type == CT_JSON_NUMBER)
             a->dropout[i] = (float)drop->items[i].number;
     }
     if (!loss || loss->type != CT_JSON_STRING || !ct_loss_parse(loss->string, &a->loss)) {
@@ -349,10 +380,13 @@ static ct_status parse_state(const char *path, const char *text, ct_saved_model 
     ct_train_state *s = &sm->state;
     ct_train_state_init(s);
     const ct_json *e = j ? ct_json_get(j, "epoch") : NULL, *st = j ? ct_json_get(j, "step") : NULL;
-    const ct_json *lr = j ? ct_json_get(j, "lr_scale") : NULL, *bv = j ? ct_json_get(j, "best_val") : NULL;
-    const ct_json *be = j ? ct_json_get(j, "bad_epochs") : NULL, *pb = j ? ct_json_get(j, "plateau_bad") : NULL;
+    const ct_json *lr = j ? ct_json_get(j, "lr_scale") : NULL,
+                  *bv = j ? ct_json_get(j, "best_val") : NULL;
+    const ct_json *be = j ? ct_json_get(j, "bad_epochs") : NULL,
+                  *pb = j ? ct_json_get(j, "plateau_bad") : NULL;
     const ct_json *cf = j ? ct_json_get(j, "config") : NULL;
-    if (!j || !json_int(e, &s->epoch) || !st || st->type != CT_JSON_NUMBER || !lr || lr->type != CT_JSON_NUMBER) {
+    if (!j || !json_int(e, &s->epoch) || !st || st->type != CT_JSON_NUMBER || !lr ||
+        lr->type != CT_JSON_NUMBER) {
         ct_json_free(j);
         return bad(msg, path, "metadata 'train_state' is not a valid training state");
     }
@@ -361,7 +395,8 @@ static ct_status parse_state(const char *path, const char *text, ct_saved_model 
     s->best_val = bv && bv->type == CT_JSON_NUMBER ? bv->number : INFINITY;
     if (be) json_int(be, &s->bad_epochs);
     if (pb) json_int(pb, &s->plateau_bad);
-    if (cf && cf->type == CT_JSON_STRING) snprintf(sm->state_config, sizeof sm->state_config, "%s", cf->string);
+    if (cf && cf->type == CT_JSON_STRING)
+        snprintf(sm->state_config, sizeof sm->state_config, "%s", cf->string);
     ct_json_free(j);
     return CT_OK;
 }
@@ -382,17 +417,20 @@ static ct_status take(const char *path, const ct_st_file *f, const char *name, i
         return CT_ERR_FORMAT;
     }
     int same = t->ndim == ndim;
-    for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
+    for (int i = 0; same && i < ndim; i++)
+        same = t->shape[i] == shape[i];
     if (!same) {
         char got[96], want[96];
         shape_str(got, sizeof got, t->ndim, t->shape);
         shape_str(want, sizeof want, ndim, shape);
-        snprintf(msg, CT_MSG_LEN, "%s: tensor '%s' has shape %s, the architecture needs %s", path, name, got, want);
+        snprintf(msg, CT_MSG_LEN, "%s: tensor '%s' has shape %s, the architecture needs %s", path,
+                 name, got, want);
         return CT_ERR_FORMAT;
     }
     for (size_t i = 0; i < t->count; i++)
         if (!isfinite(t->data[i])) {
-            snprintf(msg, CT_MSG_LEN, "%s: tensor '%s' holds a non-finite value at element %zu", path, name, i);
+            snprintf(msg, CT_MSG_LEN, "%s: tensor '%s' holds a non-finite value at element %zu",
+                     path, name, i);
             return CT_ERR_FORMAT;
         }
     memcpy(dst, t->data, t->count * sizeof(float));
@@ -406,7 +444,9 @@ ct_status ct_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LE
     if (st != CT_OK) return st;
     const char *fmt = ct_st_meta(f, "format"), *arch = ct_st_meta(f, "architecture");
     if (!fmt || strcmp(fmt, "cltrain-1") || !arch) {
-        st = bad(msg, path, "not a cltrain model (metadata 'format' = 'cltrain-1' and 'architecture' expected)");
+        st = bad(
+            msg, path,
+            "not a cltrain model (metadata 'format' = 'cltrain-1' and 'architecture' expected)");
         goto fail;
     }
     if ((st = parse_arch(path, arch, &sm->arch, msg)) != CT_OK) goto fail;
@@ -434,7 +474,9 @@ ct_status ct_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LE
         int need = sm->arch.loss == CT_LOSS_SIGMOID_BCE ? 2 : sm->outputs;
         if (nc < 2 || nc > need) {
             char w[160];
-            snprintf(w, sizeof w, "metadata 'classes' names %d classes; the output layer needs 2 to %d", nc, need);
+            snprintf(w, sizeof w,
+                     "metadata 'classes' names %d classes; the output layer needs 2 to %d", nc,
+                     need);
             st = bad(msg, path, w);
             goto fail;
         }

@@ -3,8 +3,9 @@
  *   scaler.mean, scaler.std (features)                    when the inputs are standardized
  *   optim.m, optim.v (n_params)                           checkpoints only
  * and "__metadata__" strings: "format" = "cltrain-1", "architecture" (JSON: sizes, activations,
- * alpha, dropout, loss, huber_delta), "task", "label" (the CSV's label column), "classes", "features",
- * "targets" (JSON arrays of strings), and for checkpoints "train_state" (JSON). Every write is atomic. */
+ * alpha, dropout, loss, huber_delta), "task", "label" (the CSV's label column), "classes",
+ * "features", "targets" (JSON arrays of strings), and for checkpoints "train_state" (JSON). Every
+ * write is atomic. */
 #ifndef CT_CHECKPOINT_H
 #define CT_CHECKPOINT_H
 
@@ -14,10 +15,10 @@
 
 typedef struct ct_saved_model {
     ct_arch arch;
-    float *params;        /* n_params, in the flat layout of ct_arch_layout */
+    float *params; /* n_params, in the flat layout of ct_arch_layout */
     ct_task task;
     int n_classes;
-    char **class_names;   /* n_classes */
+    char **class_names; /* n_classes */
     int features;
     char **feature_names; /* features (may be NULL) */
     int outputs;
@@ -28,7 +29,7 @@ typedef struct ct_saved_model {
     /* checkpoints */
     int has_state;
     ct_train_state state;
-    float *m, *v;         /* n_params each, or NULL */
+    float *m, *v;           /* n_params each, or NULL */
     char state_config[512]; /* the training options that must agree on resume */
 } ct_saved_model;
 

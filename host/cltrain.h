@@ -42,11 +42,11 @@ typedef struct ct_device ct_device;
 
 /* What `cltrain devices` prints about one device. */
 typedef struct ct_device_info {
-    int index;              /* global index over all platforms, in enumeration order */
-    char platform[128];     /* platform name */
-    char name[128];         /* device name */
+    int index;          /* global index over all platforms, in enumeration order */
+    char platform[128]; /* platform name */
+    char name[128];     /* device name */
     char vendor[128];
-    char type[16];          /* "gpu", "cpu", "accelerator", "other" */
+    char type[16]; /* "gpu", "cpu", "accelerator", "other" */
     unsigned compute_units;
     unsigned long long global_mem; /* bytes */
     unsigned long long local_mem;  /* bytes */
@@ -61,8 +61,7 @@ typedef struct ct_device_info {
 /* Lists every device of every platform. *out is malloc'ed (free with free()); *count may be 0
  * only when a platform exists without devices. No platform at all: CT_ERR_NO_PLATFORM.
  * probe_clblast: also run a small CLBlast product on each device and fill info.clblast. */
-ct_status ct_device_list(ct_device_info **out, int *count, int probe_clblast,
-                         char msg[CT_MSG_LEN]);
+ct_status ct_device_list(ct_device_info **out, int *count, int probe_clblast, char msg[CT_MSG_LEN]);
 
 /* The index the default choice takes among infos: the first GPU, else the first CPU, else 0;
  * -1 when n == 0. */
@@ -81,10 +80,11 @@ const char *ct_device_error(const ct_device *dev);
 
 /* Which matrix-product implementation the dense ops use. */
 typedef enum ct_gemm_backend {
-    CT_GEMM_AUTO = 0, /* CLBlast when it is built in and passes its probe on this device, else own */
-    CT_GEMM_CLBLAST,  /* CLBlast only (error when unavailable) */
-    CT_GEMM_OWN,      /* the project's own tiled kernel (local memory; suits GPUs) */
-    CT_GEMM_CPU       /* the project's own register-tiled kernel shaped for CPU OpenCL (PoCL) */
+    CT_GEMM_AUTO =
+        0,           /* CLBlast when it is built in and passes its probe on this device, else own */
+    CT_GEMM_CLBLAST, /* CLBlast only (error when unavailable) */
+    CT_GEMM_OWN,     /* the project's own tiled kernel (local memory; suits GPUs) */
+    CT_GEMM_CPU      /* the project's own register-tiled kernel shaped for CPU OpenCL (PoCL) */
 } ct_gemm_backend;
 
 /* Forces or resets the GEMM choice. $CLTRAIN_GEMM (auto|clblast|own|cpu) sets the initial value. */

@@ -391,13 +391,13 @@ static ct_status parse_gen_opts(const char *src, const gen_spec *g, double *vals
         char *eq = strchr(item, '=');
         char sk[48], sv[48];
         if (!*item) {
-            st = ct_fail_msg(msg, CT_ERR_ARG, "%s: empty option (expected key=value after '%s:')", src,
-                      g->name);
+            st = ct_fail_msg(msg, CT_ERR_ARG, "%s: empty option (expected key=value after '%s:')",
+                             src, g->name);
             goto done;
         }
         if (!eq) {
-            st = ct_fail_msg(msg, CT_ERR_ARG, "%s: option '%s' has no value (expected key=value)", src,
-                      shown(sk, item));
+            st = ct_fail_msg(msg, CT_ERR_ARG, "%s: option '%s' has no value (expected key=value)",
+                             src, shown(sk, item));
             goto done;
         }
         *eq = '\0';
@@ -407,10 +407,11 @@ static ct_status parse_gen_opts(const char *src, const gen_spec *g, double *vals
             errno = 0;
             unsigned long long v = strtoull(val, &end, 0);
             if (!*val || *end || errno == ERANGE || val[0] == '-' || val[0] == '+') {
-                st = ct_fail_msg(msg, CT_ERR_ARG,
-                          "%s: option seed expects a non-negative integer (decimal or 0x hex), "
-                          "got '%s'",
-                          src, shown(sv, val));
+                st = ct_fail_msg(
+                    msg, CT_ERR_ARG,
+                    "%s: option seed expects a non-negative integer (decimal or 0x hex), "
+                    "got '%s'",
+                    src, shown(sv, val));
                 goto done;
             }
             if (seed_seen) {
@@ -428,18 +429,20 @@ static ct_status parse_gen_opts(const char *src, const gen_spec *g, double *vals
                 size_t len = 0;
                 for (int j = 0; j < nopts; j++)
                     len += (size_t)snprintf(list + len, sizeof list - len, "%s, ", g->opts[j].key);
-                st = ct_fail_msg(msg, CT_ERR_ARG, "%s: unknown option '%s' for %s (options: %sseed)", src,
-                          shown(sk, key), g->name, list);
+                st =
+                    ct_fail_msg(msg, CT_ERR_ARG, "%s: unknown option '%s' for %s (options: %sseed)",
+                                src, shown(sk, key), g->name, list);
                 goto done;
             }
             if (seen[i]) {
-                st = ct_fail_msg(msg, CT_ERR_ARG, "%s: option %s is given twice", src, g->opts[i].key);
+                st = ct_fail_msg(msg, CT_ERR_ARG, "%s: option %s is given twice", src,
+                                 g->opts[i].key);
                 goto done;
             }
             seen[i] = 1;
             if (!parse_opt_value(val, g->opts[i].kind, &vals[i])) {
                 st = ct_fail_msg(msg, CT_ERR_ARG, "%s: option %s expects %s, got '%s'", src,
-                          g->opts[i].key, kind_text(g->opts[i].kind), shown(sv, val));
+                                 g->opts[i].key, kind_text(g->opts[i].kind), shown(sv, val));
                 goto done;
             }
         }
@@ -737,7 +740,8 @@ static ct_status load_generator(ct_dataset **out, const char *src, const gen_spe
     case G_CIRCLES:
         if (n < 2)
             return ct_fail_msg(msg, CT_ERR_ARG,
-                        "%s: option n expects at least 2 (one row per class), got %d", src, n);
+                               "%s: option n expects at least 2 (one row per class), got %d", src,
+                               n);
         break;
     case G_BLOBS:
         k = (int)v[1];
@@ -755,19 +759,21 @@ static ct_status load_generator(ct_dataset **out, const char *src, const gen_spe
         cp.class_sep = v[8];
         cp.shuffle = (int)v[9];
         if ((long long)cp.informative + cp.redundant + cp.repeated > f)
-            return ct_fail_msg(msg, CT_ERR_ARG,
-                        "%s: informative + redundant + repeated (%lld) must not exceed features "
-                        "(%d)",
-                        src, (long long)cp.informative + cp.redundant + cp.repeated, f);
+            return ct_fail_msg(
+                msg, CT_ERR_ARG,
+                "%s: informative + redundant + repeated (%lld) must not exceed features "
+                "(%d)",
+                src, (long long)cp.informative + cp.redundant + cp.repeated, f);
         if (cp.informative < 31 && (long long)cp.classes * cp.clusters > (1LL << cp.informative))
-            return ct_fail_msg(msg, CT_ERR_ARG,
-                        "%s: classes * clusters_per_class (%lld) must not exceed 2^informative "
-                        "(%lld)",
-                        src, (long long)cp.classes * cp.clusters, 1LL << cp.informative);
+            return ct_fail_msg(
+                msg, CT_ERR_ARG,
+                "%s: classes * clusters_per_class (%lld) must not exceed 2^informative "
+                "(%lld)",
+                src, (long long)cp.classes * cp.clusters, 1LL << cp.informative);
         if ((long long)cp.classes * cp.clusters > 1000000)
             return ct_fail_msg(msg, CT_ERR_ARG,
-                        "%s: classes * clusters_per_class (%lld) must be at most 1000000", src,
-                        (long long)cp.classes * cp.clusters);
+                               "%s: classes * clusters_per_class (%lld) must be at most 1000000",
+                               src, (long long)cp.classes * cp.clusters);
         break;
     case G_SINE:
         f = 1;
@@ -776,11 +782,13 @@ static ct_status load_generator(ct_dataset **out, const char *src, const gen_spe
         break;
     }
     if (k > 0 && n < k)
-        return ct_fail_msg(msg, CT_ERR_ARG, "%s: option n expects at least %d (one row per class), got %d",
-                    src, k, n);
+        return ct_fail_msg(msg, CT_ERR_ARG,
+                           "%s: option n expects at least %d (one row per class), got %d", src, k,
+                           n);
     ct_dataset *d = ds_new(n, f, k, outputs);
     if (!d)
-        return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory for %d rows of %d features", src, n, f);
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory for %d rows of %d features", src,
+                           n, f);
     snprintf(d->source, sizeof d->source, "%s", src);
     rng r;
     rng_seed(&r, seed);
@@ -915,8 +923,8 @@ static ct_status map_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx *c
             char where[640], txt[48], list[1024] = "";
             lab_where(where, sizeof where, c, &it[i]);
             join_names(list, sizeof list, o->class_names, k);
-            st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: unknown label '%s' (the classes are: %s)", where,
-                      lab_text(txt, &it[i]), list);
+            st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: unknown label '%s' (the classes are: %s)",
+                             where, lab_text(txt, &it[i]), list);
             goto done;
         }
         d->labels[i] = cls;
@@ -956,12 +964,13 @@ static ct_status build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx 
     if (nonfinite && (!c->csv || (!mapped && o->task != CT_TASK_CLASSIFICATION && !nonnum))) {
         lab_where(where, sizeof where, c, nonfinite);
         return ct_fail_msg(msg, CT_ERR_NUMERIC, "%s: expected a finite number, found '%s'", where,
-                    lab_text(txt, nonfinite));
+                           lab_text(txt, nonfinite));
     }
     if (o->task == CT_TASK_REGRESSION && nonnum) {
         lab_where(where, sizeof where, c, nonnum);
-        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: expected a number (a regression target), found '%s'",
-                    where, lab_text(txt, nonnum));
+        return ct_fail_msg(msg, CT_ERR_FORMAT,
+                           "%s: expected a number (a regression target), found '%s'", where,
+                           lab_text(txt, nonnum));
     }
     if (mapped) {
         d->task = CT_TASK_CLASSIFICATION;
@@ -1002,8 +1011,8 @@ static ct_status build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx 
             if (!isfinite(d->Y[i])) {
                 lab_where(where, sizeof where, c, &it[i]);
                 st = ct_fail_msg(msg, CT_ERR_NUMERIC,
-                          "%s: expected a finite number, found '%s' (out of float range)", where,
-                          lab_text(txt, &it[i]));
+                                 "%s: expected a finite number, found '%s' (out of float range)",
+                                 where, lab_text(txt, &it[i]));
                 goto done;
             }
         }
@@ -1021,9 +1030,10 @@ static ct_status build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx 
             snprintf(col, sizeof col, " in column %d ('%s')", c->col, shown(txt, c->colname));
         else if (c->csv)
             snprintf(col, sizeof col, " in column %d", c->col);
-        st = ct_fail_msg(msg, CT_ERR_FORMAT,
-                  "%s: only one class ('%s')%s among %d rows; classification needs at least 2",
-                  c->file, lab_text(where, ptr[0]), col, n);
+        st = ct_fail_msg(
+            msg, CT_ERR_FORMAT,
+            "%s: only one class ('%s')%s among %d rows; classification needs at least 2", c->file,
+            lab_text(where, ptr[0]), col, n);
         goto done;
     }
     if (!(d->labels = malloc((size_t)n * sizeof(int32_t))) ||
@@ -1135,14 +1145,15 @@ static int csv_read(csv_in *in, csv_rec *r, ct_status *st, char *msg) {
             gzerror(in->f, &err);
             if (err != Z_OK) {
                 *st = ct_fail_msg(msg, CT_ERR_IO, "%s:%ld: read error: %s", in->path, in->line,
-                           gz_text(in->f));
+                                  gz_text(in->f));
                 return -1;
             }
             if (state == S_Q) {
-                *st = ct_fail_msg(msg, CT_ERR_FORMAT,
-                           "%s:%ld, column %d: unterminated quoted field (no closing '\"' before "
-                           "the end of the file)",
-                           in->path, qline, r->nf + 1);
+                *st = ct_fail_msg(
+                    msg, CT_ERR_FORMAT,
+                    "%s:%ld, column %d: unterminated quoted field (no closing '\"' before "
+                    "the end of the file)",
+                    in->path, qline, r->nf + 1);
                 return -1;
             }
             if (state == S_START && r->nf == 0) return 0;
@@ -1209,18 +1220,19 @@ static int csv_read(csv_in *in, csv_rec *r, ct_status *st, char *msg) {
                 }
             } else if (!blank) {
                 char s[2] = {c, '\0'}, t[48];
-                *st = ct_fail_msg(msg, CT_ERR_FORMAT,
-                           "%s:%ld, column %d: unexpected character '%s' after a closing quote "
-                           "(expected a separator or the end of the line)",
-                           in->path, in->line, r->nf + 1, shown(t, s));
+                *st = ct_fail_msg(
+                    msg, CT_ERR_FORMAT,
+                    "%s:%ld, column %d: unexpected character '%s' after a closing quote "
+                    "(expected a separator or the end of the line)",
+                    in->path, in->line, r->nf + 1, shown(t, s));
                 return -1;
             }
             break;
         }
     }
 oom:
-    *st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory reading a record of %zu bytes", in->path,
-               r->line, r->len);
+    *st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory reading a record of %zu bytes",
+                      in->path, r->line, r->len);
     return -1;
 }
 
@@ -1245,18 +1257,19 @@ static const char *csv_col_name(const csv_state *s, int j) {
 static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
     char val[48], name[48];
     if (r->nf != s->ncol)
-        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: expected %d fields, found %d", s->path, r->line,
-                    s->ncol, r->nf);
+        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: expected %d fields, found %d", s->path,
+                           r->line, s->ncol, r->nf);
     if (s->n == INT_MAX)
-        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: too many rows (at most %d)", s->path, r->line,
-                    INT_MAX);
+        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: too many rows (at most %d)", s->path,
+                           r->line, INT_MAX);
     if ((size_t)s->n == s->rows_cap) {
         size_t nc = s->rows_cap ? s->rows_cap * 2 : 256;
         size_t bytes = cells_bytes(nc, (size_t)s->f, sizeof(float));
         float *nx = bytes ? realloc(s->X, bytes) : NULL;
         if (!nx)
-            return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory for %zu rows of %d features",
-                        s->path, r->line, nc, s->f);
+            return ct_fail_msg(msg, CT_ERR_ALLOC,
+                               "%s:%ld: out of memory for %zu rows of %d features", s->path,
+                               r->line, nc, s->f);
         s->X = nx;
         s->rows_cap = nc;
     }
@@ -1277,13 +1290,13 @@ static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
             else
                 snprintf(where, sizeof where, "%s:%ld, column %d", s->path, r->line, j + 1);
             if (!ok && !*cell)
-                return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: expected a number, found an empty field",
-                            where);
+                return ct_fail_msg(msg, CT_ERR_FORMAT,
+                                   "%s: expected a number, found an empty field", where);
             if (!ok)
                 return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: expected a number, found '%s'", where,
-                            shown(val, cell));
-            return ct_fail_msg(msg, CT_ERR_NUMERIC, "%s: expected a finite number, found '%s'%s", where,
-                        shown(val, cell), isfinite(v) ? " (out of float range)" : "");
+                                   shown(val, cell));
+            return ct_fail_msg(msg, CT_ERR_NUMERIC, "%s: expected a finite number, found '%s'%s",
+                               where, shown(val, cell), isfinite(v) ? " (out of float range)" : "");
         }
         k++;
     }
@@ -1291,7 +1304,8 @@ static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
         if ((size_t)s->n == s->items_cap) {
             size_t nc = s->items_cap ? s->items_cap * 2 : 256;
             lab_item *ni = realloc(s->items, nc * sizeof *ni);
-            if (!ni) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
+            if (!ni)
+                return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
             s->items = ni;
             s->items_cap = nc;
         }
@@ -1301,11 +1315,13 @@ static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
             size_t nc = s->lab_cap ? s->lab_cap : 4096;
             while (nc < s->lab_len + len) {
                 if (nc > SIZE_MAX / 2)
-                    return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
+                    return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path,
+                                       r->line);
                 nc *= 2;
             }
             char *nl = realloc(s->lab, nc);
-            if (!nl) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
+            if (!nl)
+                return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
             s->lab = nl;
             s->lab_cap = nc;
         }
@@ -1388,7 +1404,8 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
     int k1 = csv_read(&in, &r1, &st, msg);
     if (k1 < 0) goto fail;
     if (k1 == 0) {
-        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: empty file (expected a header or data rows)", path);
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: empty file (expected a header or data rows)",
+                         path);
         goto fail;
     }
     int k2 = csv_read(&in, &r2, &st, msg);
@@ -1407,10 +1424,11 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
             if (errno == 0 && idx < s.ncol) {
                 s.label_col = (int)idx;
             } else if (o->require_labels) {
-                st = ct_fail_msg(msg, CT_ERR_FORMAT,
-                          "%s: label column index %s is out of range (the file has %d columns, "
-                          "0..%d)",
-                          path, o->label, s.ncol, s.ncol - 1);
+                st = ct_fail_msg(
+                    msg, CT_ERR_FORMAT,
+                    "%s: label column index %s is out of range (the file has %d columns, "
+                    "0..%d)",
+                    path, o->label, s.ncol, s.ncol - 1);
                 goto fail;
             }
         } else if (s.label_col < 0 && o->require_labels) {
@@ -1427,12 +1445,13 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
                 join_names(list, sizeof list, names, s.ncol);
                 free(names);
                 st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: no column named '%s' (columns: %s)", path,
-                          shown(lab, o->label), list);
+                                 shown(lab, o->label), list);
             } else {
-                st = ct_fail_msg(msg, CT_ERR_FORMAT,
-                          "%s: no column named '%s' (the file has no header row; give the label "
-                          "column by its 0-based index, 0..%d)",
-                          path, shown(lab, o->label), s.ncol - 1);
+                st = ct_fail_msg(
+                    msg, CT_ERR_FORMAT,
+                    "%s: no column named '%s' (the file has no header row; give the label "
+                    "column by its 0-based index, 0..%d)",
+                    path, shown(lab, o->label), s.ncol - 1);
             }
             goto fail;
         }
@@ -1442,8 +1461,8 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
     s.f = s.ncol - (s.label_col >= 0);
     if (s.f < 1) {
         st = ct_fail_msg(msg, CT_ERR_FORMAT,
-                  "%s:%ld: only one column, the labels; expected feature columns before it", path,
-                  r1.line);
+                         "%s:%ld: only one column, the labels; expected feature columns before it",
+                         path, r1.line);
         goto fail;
     }
 
@@ -1487,7 +1506,8 @@ static ct_status load_csv(ct_dataset **out, const char *path, const ct_data_opts
         for (int i = 0; i < s.n; i++)
             s.items[i].s = s.lab + s.items[i].off;
         const char *cn = csv_col_name(&s, s.label_col);
-        if (header) snprintf(d->label_name, sizeof d->label_name, "%s", rec_field(&r1, s.label_col));
+        if (header)
+            snprintf(d->label_name, sizeof d->label_name, "%s", rec_field(&r1, s.label_col));
         lab_ctx c = {path, 1, s.label_col + 1, cn, 0, cn && *cn ? cn : "y"};
         if ((st = build_labels(d, s.items, s.n, &c, o, msg)) != CT_OK) goto fail;
     } else if ((st = no_labels(d, o, path, msg)) != CT_OK) {
@@ -1578,11 +1598,12 @@ static ct_status read_elems(gzFile f, const char *path, size_t count, elem_type 
             break;
         }
         if ((size_t)got < ask) {
-            st = ct_fail_msg(msg, CT_ERR_FORMAT,
-                      "%s: truncated: expected %zu bytes of data after the %zu-byte header, found "
-                      "%zu%s",
-                      path, want, header, done + (size_t)got,
-                      gzdirect(f) ? "" : " (after decompression)");
+            st = ct_fail_msg(
+                msg, CT_ERR_FORMAT,
+                "%s: truncated: expected %zu bytes of data after the %zu-byte header, found "
+                "%zu%s",
+                path, want, header, done + (size_t)got,
+                gzdirect(f) ? "" : " (after decompression)");
             break;
         }
         for (size_t b = 0; b < ask; b += (size_t)t.size, e++) {
@@ -1594,9 +1615,9 @@ static ct_status read_elems(gzFile f, const char *path, size_t count, elem_type 
             out_f[e] = (float)(v * scale);
             if (!isfinite(out_f[e])) {
                 st = ct_fail_msg(msg, CT_ERR_NUMERIC,
-                          "%s: row %zu, column %zu: expected a finite number, found %g%s", path,
-                          e / (size_t)cols, e % (size_t)cols + 1, v,
-                          isfinite(v) ? " (out of float range)" : "");
+                                 "%s: row %zu, column %zu: expected a finite number, found %g%s",
+                                 path, e / (size_t)cols, e % (size_t)cols + 1, v,
+                                 isfinite(v) ? " (out of float range)" : "");
                 goto done;
             }
         }
@@ -1611,8 +1632,8 @@ done:
  * cannot hold: a plain file needs header + count * size bytes, and a gzip stream inflates at
  * most 1032 times (deflate's limit). So a 16-byte file cannot make a reader ask for gigabytes;
  * read_elems still checks what actually arrives. */
-static ct_status check_room(gzFile f, const char *path, uint64_t count, elem_type t,
-                            size_t header, char *msg) {
+static ct_status check_room(gzFile f, const char *path, uint64_t count, elem_type t, size_t header,
+                            char *msg) {
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0) return CT_OK;
     uint64_t have = (uint64_t)sb.st_size;
@@ -1663,26 +1684,28 @@ static ct_status idx_header(gzFile f, const char *path, int labels, array_hdr *h
     if (got < 0) return CT_ERR_IO;
     if (got < 4)
         return ct_fail_msg(msg, CT_ERR_FORMAT,
-                    "%s: truncated IDX header: expected at least 4 bytes, found %lld", path, got);
+                           "%s: truncated IDX header: expected at least 4 bytes, found %lld", path,
+                           got);
     uint32_t magic = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
     if (m[0] != 0 || m[1] != 0 || !idx_type(m[2], &h->t) || m[3] < 1 || m[3] > MAX_DIMS)
-        return ct_fail_msg(msg, CT_ERR_FORMAT,
-                    "%s: not an IDX file: magic 0x%08X, expected %s (or another IDX type 0x08, "
-                    "0x09, 0x0B, 0x0C, 0x0D, 0x0E in the third byte)",
-                    path, magic, expect);
+        return ct_fail_msg(
+            msg, CT_ERR_FORMAT,
+            "%s: not an IDX file: magic 0x%08X, expected %s (or another IDX type 0x08, "
+            "0x09, 0x0B, 0x0C, 0x0D, 0x0E in the third byte)",
+            path, magic, expect);
     h->ndim = m[3];
     if (labels ? h->ndim != 1 : h->ndim < 2)
         return ct_fail_msg(msg, CT_ERR_FORMAT,
-                    "%s: IDX magic 0x%08X is an array of %d dimension%s; expected %s", path, magic,
-                    h->ndim, h->ndim == 1 ? "" : "s", expect);
+                           "%s: IDX magic 0x%08X is an array of %d dimension%s; expected %s", path,
+                           magic, h->ndim, h->ndim == 1 ? "" : "s", expect);
     unsigned char dm[4 * MAX_DIMS];
     size_t need = 4 * (size_t)h->ndim;
     got = read_full(f, dm, need, path, msg);
     if (got < 0) return CT_ERR_IO;
     if ((size_t)got < need)
         return ct_fail_msg(msg, CT_ERR_FORMAT,
-                    "%s: truncated IDX header: expected %zu bytes of dimensions, found %lld", path,
-                    need, got);
+                           "%s: truncated IDX header: expected %zu bytes of dimensions, found %lld",
+                           path, need, got);
     for (int i = 0; i < h->ndim; i++) {
         const unsigned char *p = dm + 4 * i;
         h->dims[i] = (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
@@ -1745,20 +1768,22 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
         size_t len = 0;
         for (long long i = 0; i < got && i < 6; i++)
             len += (size_t)snprintf(found + len, sizeof found - len, "%s%02X", i ? " " : "", m[i]);
-        return ct_fail_msg(msg, CT_ERR_FORMAT,
-                    "%s: not an NPY file: expected the magic \\x93NUMPY (93 4E 55 4D 50 59), found "
-                    "%s",
-                    path, got ? found : "an empty file");
+        return ct_fail_msg(
+            msg, CT_ERR_FORMAT,
+            "%s: not an NPY file: expected the magic \\x93NUMPY (93 4E 55 4D 50 59), found "
+            "%s",
+            path, got ? found : "an empty file");
     }
     int major = m[6], minor = m[7];
     size_t lenbytes = major == 1 ? 2 : (major == 2 || major == 3) ? 4 : 0;
     if (!lenbytes)
         return ct_fail_msg(msg, CT_ERR_FORMAT,
-                    "%s: unsupported NPY version %d.%d (expected 1.0, 2.0 or 3.0)", path, major,
-                    minor);
+                           "%s: unsupported NPY version %d.%d (expected 1.0, 2.0 or 3.0)", path,
+                           major, minor);
     got = read_full(f, m + 8, lenbytes, path, msg);
     if (got < 0) return CT_ERR_IO;
-    if ((size_t)got < lenbytes) return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: truncated NPY header", path);
+    if ((size_t)got < lenbytes)
+        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: truncated NPY header", path);
     size_t hl = (size_t)m[8] | (size_t)m[9] << 8;
     if (lenbytes == 4) hl |= (size_t)m[10] << 16 | (size_t)m[11] << 24;
     if (hl > (1u << 24))
@@ -1772,8 +1797,8 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
         goto done;
     }
     if ((size_t)got < hl) {
-        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: truncated NPY header: expected %zu bytes, found %lld",
-                  path, hl, got);
+        st = ct_fail_msg(msg, CT_ERR_FORMAT,
+                         "%s: truncated NPY header: expected %zu bytes, found %lld", path, hl, got);
         goto done;
     }
     hdr[hl] = '\0';
@@ -1783,14 +1808,14 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
     char shdr[48];
     const char *v = dict_value(hdr, "descr");
     if (!v) {
-        st =
-            ct_fail_msg(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'descr'): %s", path, shown(shdr, hdr));
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'descr'): %s", path,
+                         shown(shdr, hdr));
         goto done;
     }
     if (*v != '\'' && *v != '"') {
-        st = ct_fail_msg(msg, CT_ERR_FORMAT,
-                  "%s: unsupported dtype (a structured array); expected a plain numeric dtype",
-                  path);
+        st = ct_fail_msg(
+            msg, CT_ERR_FORMAT,
+            "%s: unsupported dtype (a structured array); expected a plain numeric dtype", path);
         goto done;
     }
     size_t i = 0;
@@ -1798,29 +1823,30 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
         h->descr[i++] = *p;
     h->descr[i] = '\0';
     if (!npy_type(h->descr, &h->t)) {
-        st = ct_fail_msg(msg, CT_ERR_FORMAT,
-                  "%s: unsupported dtype '%s' (expected a float type <f4 or <f8, an integer type "
-                  "such as <i4, <i8 or |u1, or |b1)",
-                  path, h->descr);
+        st = ct_fail_msg(
+            msg, CT_ERR_FORMAT,
+            "%s: unsupported dtype '%s' (expected a float type <f4 or <f8, an integer type "
+            "such as <i4, <i8 or |u1, or |b1)",
+            path, h->descr);
         goto done;
     }
     v = dict_value(hdr, "fortran_order");
     if (!v || (strncmp(v, "True", 4) != 0 && strncmp(v, "False", 5) != 0)) {
         st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'fortran_order'): %s", path,
-                  shown(shdr, hdr));
+                         shown(shdr, hdr));
         goto done;
     }
     if (v[0] == 'T') {
         st = ct_fail_msg(msg, CT_ERR_FORMAT,
-                  "%s: fortran_order True is not supported; save a C-ordered array "
-                  "(numpy.ascontiguousarray)",
-                  path);
+                         "%s: fortran_order True is not supported; save a C-ordered array "
+                         "(numpy.ascontiguousarray)",
+                         path);
         goto done;
     }
     v = dict_value(hdr, "shape");
     if (!v || *v != '(') {
-        st =
-            ct_fail_msg(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'shape'): %s", path, shown(shdr, hdr));
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: bad NPY header (no 'shape'): %s", path,
+                         shown(shdr, hdr));
         goto done;
     }
     h->ndim = 0;
@@ -1832,8 +1858,8 @@ static ct_status npy_header(gzFile f, const char *path, array_hdr *h, char *msg)
         errno = 0;
         unsigned long long dim = strtoull(v, &end, 10);
         if (end == v || errno == ERANGE || *v == '-' || h->ndim == MAX_DIMS) {
-            st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: bad NPY shape (at most %d dimensions): %s", path,
-                      MAX_DIMS, shown(shdr, hdr));
+            st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: bad NPY shape (at most %d dimensions): %s",
+                             path, MAX_DIMS, shown(shdr, hdr));
             goto done;
         }
         h->dims[h->ndim++] = dim;
@@ -1889,13 +1915,13 @@ static ct_status read_label_file(const char *path, double **vals, uint64_t *coun
     char shape[160];
     shape_text(shape, sizeof shape, &h);
     if (npy && !(h.ndim == 1 || (h.ndim == 2 && h.dims[1] == 1))) {
-        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: labels must have shape (n,) or (n, 1), found %s", path,
-                  shape);
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: labels must have shape (n,) or (n, 1), found %s",
+                         path, shape);
         goto done;
     }
     if (h.dims[0] > INT_MAX) {
         st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: too many labels (%llu)", path,
-                  (unsigned long long)h.dims[0]);
+                         (unsigned long long)h.dims[0]);
         goto done;
     }
     if ((st = check_room(f, path, h.dims[0], h.t, h.header, msg)) != CT_OK) goto done;
@@ -1931,7 +1957,8 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
     char shape[160];
     shape_text(shape, sizeof shape, &h);
     if (h.ndim < 1) {
-        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: a scalar array %s; expected (n, features)", path, shape);
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: a scalar array %s; expected (n, features)", path,
+                         shape);
         goto fail;
     }
     uint64_t feat = 1;
@@ -1940,13 +1967,14 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
         feat *= h.dims[i];
     }
     if (h.dims[0] == 0 || feat == 0) {
-        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: an empty array %s; expected rows and features", path,
-                  shape);
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: an empty array %s; expected rows and features",
+                         path, shape);
         goto fail;
     }
     if (h.dims[0] > INT_MAX || feat > INT_MAX) {
-        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: array %s too large (at most %d rows and features)", path,
-                  shape, INT_MAX);
+        st =
+            ct_fail_msg(msg, CT_ERR_FORMAT, "%s: array %s too large (at most %d rows and features)",
+                        path, shape, INT_MAX);
         goto fail;
     }
     int n = (int)h.dims[0], nf = (int)feat;
@@ -1971,8 +1999,8 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
     if (!o->labels_path) {
         if (o->require_labels) {
             st = ct_fail_msg(msg, CT_ERR_ARG,
-                      "%s: %s files hold no labels; give the labels file too (--labels)", path,
-                      npy ? "NPY feature" : "IDX image");
+                             "%s: %s files hold no labels; give the labels file too (--labels)",
+                             path, npy ? "NPY feature" : "IDX image");
             goto fail;
         }
         if ((st = no_labels(d, o, path, msg)) != CT_OK) goto fail;
@@ -1981,8 +2009,8 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
         int is_int = 0;
         if ((st = read_label_file(o->labels_path, &lv, &count, &is_int, msg)) != CT_OK) goto fail;
         if (count != (uint64_t)n) {
-            st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: %llu labels for %d rows in %s", o->labels_path,
-                      (unsigned long long)count, n, path);
+            st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: %llu labels for %d rows in %s",
+                             o->labels_path, (unsigned long long)count, n, path);
             goto fail;
         }
         if (!(items = malloc((size_t)n * sizeof *items))) {
@@ -2047,7 +2075,7 @@ ct_status ct_data_load(ct_dataset **out, const char *source, const ct_data_opts 
         return ct_fail_msg(msg, CT_ERR_ARG, "%s: unknown task %d", source, (int)o->task);
     if (o->n_classes < 0 || (o->n_classes > 0 && !o->class_names))
         return ct_fail_msg(msg, CT_ERR_ARG, "%s: %d class names given without names", source,
-                    o->n_classes);
+                           o->n_classes);
     for (int i = 0; i < o->n_classes; i++)
         if (!o->class_names[i])
             return ct_fail_msg(msg, CT_ERR_ARG, "%s: class name %d is NULL", source, i);
@@ -2071,9 +2099,9 @@ ct_status ct_data_load(ct_dataset **out, const char *source, const ct_data_opts 
             char *nm = ct_strdup(source);
             if (!nm) return ct_fail_msg(msg, CT_ERR_ALLOC, "out of memory");
             nm[nlen] = '\0';
-            ct_status st = ct_fail_msg(msg, CT_ERR_ARG,
-                                "%s: unknown generator '%s' and no such file (generators: %s)",
-                                source, shown(name, nm), list);
+            ct_status st = ct_fail_msg(
+                msg, CT_ERR_ARG, "%s: unknown generator '%s' and no such file (generators: %s)",
+                source, shown(name, nm), list);
             free(nm);
             return st;
         }
@@ -2134,17 +2162,18 @@ ct_status ct_data_split(const ct_dataset *d, double frac, uint64_t seed, ct_data
     if (msg) msg[0] = '\0';
     if (!train || !val) return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_split: train or val is NULL");
     *train = *val = NULL;
-    if (!d || d->n < 1 || !d->X) return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_split: an empty dataset");
+    if (!d || d->n < 1 || !d->X)
+        return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_split: an empty dataset");
     if (!(frac >= 0.0 && frac < 1.0))
         return ct_fail_msg(msg, CT_ERR_ARG, "%s: the validation fraction must be in [0, 1), got %g",
-                    d->source, frac);
+                           d->source, frac);
     int n = d->n;
     long nv = lround(frac * n);
     if (frac > 0.0 && nv < 1) nv = 1;
     if (nv >= n)
         return ct_fail_msg(msg, CT_ERR_ARG,
-                    "%s: a validation fraction of %g leaves no rows for training (%d rows)",
-                    d->source, frac, n);
+                           "%s: a validation fraction of %g leaves no rows for training (%d rows)",
+                           d->source, frac, n);
     ct_status st = CT_OK;
     int *perm = malloc((size_t)n * sizeof(int));
     int *ti = malloc((size_t)n * sizeof(int));
@@ -2225,10 +2254,11 @@ ct_status ct_scaler_fit(ct_scaler *s, const ct_dataset *d, char msg[CT_MSG_LEN])
 ct_status ct_scaler_apply(const ct_scaler *s, ct_dataset *d, char msg[CT_MSG_LEN]) {
     if (msg) msg[0] = '\0';
     if (!s || !s->mean || !s->std || !d)
-        return ct_fail_msg(msg, CT_ERR_ARG, "ct_scaler_apply: the scaler or the dataset is missing");
+        return ct_fail_msg(msg, CT_ERR_ARG,
+                           "ct_scaler_apply: the scaler or the dataset is missing");
     if (s->features != d->features)
-        return ct_fail_msg(msg, CT_ERR_ARG, "%s: the scaler has %d features, the data %d", d->source,
-                    s->features, d->features);
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: the scaler has %d features, the data %d",
+                           d->source, s->features, d->features);
     int f = d->features;
     for (size_t i = 0; i < (size_t)d->n; i++)
         for (int j = 0; j < f; j++)

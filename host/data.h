@@ -9,20 +9,20 @@
 #include "cltrain.h"
 
 typedef enum ct_task {
-    CT_TASK_AUTO = -1,      /* decide from the labels (only as a request) */
+    CT_TASK_AUTO = -1, /* decide from the labels (only as a request) */
     CT_TASK_CLASSIFICATION = 0,
     CT_TASK_REGRESSION = 1
 } ct_task;
 
 typedef struct ct_dataset {
-    int n;                /* rows */
-    int features;         /* columns of X */
-    float *X;             /* (n, features), row-major */
+    int n;        /* rows */
+    int features; /* columns of X */
+    float *X;     /* (n, features), row-major */
     ct_task task;
     /* classification */
-    int n_classes;        /* >= 2 */
-    int32_t *labels;      /* (n), each in [0, n_classes) */
-    char **class_names;   /* n_classes strings: the labels as written in the source */
+    int n_classes;      /* >= 2 */
+    int32_t *labels;    /* (n), each in [0, n_classes) */
+    char **class_names; /* n_classes strings: the labels as written in the source */
     /* regression */
     int outputs;          /* target columns (>= 1) */
     float *Y;             /* (n, outputs) */
@@ -33,16 +33,16 @@ typedef struct ct_dataset {
 } ct_dataset;
 
 typedef struct ct_data_opts {
-    const char *label;         /* CSV: label column by NAME or 0-based INDEX; NULL = last column */
-    const char *labels_path;   /* IDX / NPY: the labels file (--labels) */
-    ct_task task;              /* CT_TASK_AUTO: numeric labels with many distinct values (> 20
-                                * and > 5% of rows) or non-integers make a regression */
-    uint64_t seed;             /* generators: the default seed when SOURCE has no seed= */
+    const char *label;       /* CSV: label column by NAME or 0-based INDEX; NULL = last column */
+    const char *labels_path; /* IDX / NPY: the labels file (--labels) */
+    ct_task task;            /* CT_TASK_AUTO: numeric labels with many distinct values (> 20
+                              * and > 5% of rows) or non-integers make a regression */
+    uint64_t seed;           /* generators: the default seed when SOURCE has no seed= */
     /* When given (eval/predict on a trained model): map labels onto these classes; a label not
      * among them is an error naming it. */
     char *const *class_names;
     int n_classes;
-    int require_labels;        /* 0: a CSV may lack the label column (predict) */
+    int require_labels; /* 0: a CSV may lack the label column (predict) */
 } ct_data_opts;
 
 /* SOURCE is a generator "name[:key=value,...]" or a file path (.csv, .idx/.idx*-ubyte[.gz],

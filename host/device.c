@@ -47,7 +47,7 @@ const char *ct_status_name(ct_status s) {
 
 const char *ct_cl_error_name(cl_int code) {
     switch (code) {
-#define N(x) \
+#define N(x)                                                                                       \
     case x: return #x;
         N(CL_SUCCESS)
         N(CL_DEVICE_NOT_FOUND)
@@ -184,8 +184,8 @@ const ct_device_info *ct_device_get_info(const ct_device *dev) { return &dev->in
 
 /* ---- enumeration ------------------------------------------------------------------------- */
 
-#define NO_PLATFORM_HINT                                                                        \
-    "install an OpenCL driver: for the CPU, apt-get install pocl-opencl-icd (or set "          \
+#define NO_PLATFORM_HINT                                                                           \
+    "install an OpenCL driver: for the CPU, apt-get install pocl-opencl-icd (or set "              \
     "OCL_ICD_VENDORS to the folder holding its .icd file)"
 
 typedef struct {
@@ -200,11 +200,13 @@ static ct_status enumerate(dev_ref **out, int *count, char *msg) {
     cl_uint np = 0;
     cl_int e = clGetPlatformIDs(0, NULL, &np);
     if (e == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (e == CL_SUCCESS && np == 0))
-        return ct_fail_msg(msg, CT_ERR_NO_PLATFORM, "no OpenCL platform found (clGetPlatformIDs: %s); %s",
-                        e == CL_SUCCESS ? "0 platforms" : ct_cl_error_name(e), NO_PLATFORM_HINT);
+        return ct_fail_msg(msg, CT_ERR_NO_PLATFORM,
+                           "no OpenCL platform found (clGetPlatformIDs: %s); %s",
+                           e == CL_SUCCESS ? "0 platforms" : ct_cl_error_name(e), NO_PLATFORM_HINT);
     if (e != CL_SUCCESS)
-        return ct_fail_msg(msg, CT_ERR_OPENCL, "listing OpenCL platforms: clGetPlatformIDs failed: %s (%d)",
-                        ct_cl_error_name(e), (int)e);
+        return ct_fail_msg(msg, CT_ERR_OPENCL,
+                           "listing OpenCL platforms: clGetPlatformIDs failed: %s (%d)",
+                           ct_cl_error_name(e), (int)e);
     cl_platform_id *plats = calloc(np, sizeof *plats);
     dev_ref *refs = NULL;
     int n = 0;
@@ -215,8 +217,9 @@ static ct_status enumerate(dev_ref **out, int *count, char *msg) {
     }
     e = clGetPlatformIDs(np, plats, NULL);
     if (e != CL_SUCCESS) {
-        st = ct_fail_msg(msg, CT_ERR_OPENCL, "listing OpenCL platforms: clGetPlatformIDs failed: %s (%d)",
-                      ct_cl_error_name(e), (int)e);
+        st = ct_fail_msg(msg, CT_ERR_OPENCL,
+                         "listing OpenCL platforms: clGetPlatformIDs failed: %s (%d)",
+                         ct_cl_error_name(e), (int)e);
         goto fail;
     }
     for (cl_uint p = 0; p < np; p++) {
@@ -224,8 +227,9 @@ static ct_status enumerate(dev_ref **out, int *count, char *msg) {
         e = clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd);
         if (e == CL_DEVICE_NOT_FOUND || nd == 0) continue; /* a platform without devices */
         if (e != CL_SUCCESS) {
-            st = ct_fail_msg(msg, CT_ERR_OPENCL, "listing devices of platform %u: clGetDeviceIDs failed: %s (%d)",
-                          p, ct_cl_error_name(e), (int)e);
+            st = ct_fail_msg(msg, CT_ERR_OPENCL,
+                             "listing devices of platform %u: clGetDeviceIDs failed: %s (%d)", p,
+                             ct_cl_error_name(e), (int)e);
             goto fail;
         }
         dev_ref *grown = realloc(refs, (size_t)(n + (int)nd) * sizeof *refs);
@@ -240,8 +244,9 @@ static ct_status enumerate(dev_ref **out, int *count, char *msg) {
         e = clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, nd, ids, NULL);
         if (e != CL_SUCCESS) {
             free(ids);
-            st = ct_fail_msg(msg, CT_ERR_OPENCL, "listing devices of platform %u: clGetDeviceIDs failed: %s (%d)",
-                          p, ct_cl_error_name(e), (int)e);
+            st = ct_fail_msg(msg, CT_ERR_OPENCL,
+                             "listing devices of platform %u: clGetDeviceIDs failed: %s (%d)", p,
+                             ct_cl_error_name(e), (int)e);
             goto fail;
         }
         for (cl_uint d = 0; d < nd; d++) {
@@ -326,9 +331,12 @@ static int clblast_probe(cl_context ctx, cl_command_queue q, char *why, size_t n
 #else
     enum { M = 17, N = 13, K = 9 };
     float a[M * K], b[K * N], c[M * N];
-    for (int i = 0; i < M * K; i++) a[i] = (float)((i * 7 % 11) - 5) * 0.25f;
-    for (int i = 0; i < K * N; i++) b[i] = (float)((i * 5 % 13) - 6) * 0.125f;
-    for (int i = 0; i < M * N; i++) c[i] = NAN;
+    for (int i = 0; i < M * K; i++)
+        a[i] = (float)((i * 7 % 11) - 5) * 0.25f;
+    for (int i = 0; i < K * N; i++)
+        b[i] = (float)((i * 5 % 13) - 6) * 0.125f;
+    for (int i = 0; i < M * N; i++)
+        c[i] = NAN;
     cl_int e = CL_SUCCESS;
     int ok = 0;
     cl_mem A = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof a, a, &e);
@@ -342,8 +350,9 @@ static int clblast_probe(cl_context ctx, cl_command_queue q, char *why, size_t n
         snprintf(why, n, "clCreateBuffer failed: %s", ct_cl_error_name(e));
         goto done;
     }
-    CLBlastStatusCode s = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo,
-                                       M, N, K, 1.0f, A, 0, K, B, 0, N, 0.0f, C, 0, N, &q, NULL);
+    CLBlastStatusCode s =
+        CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, M, N, K, 1.0f,
+                     A, 0, K, B, 0, N, 0.0f, C, 0, N, &q, NULL);
     if (s != CLBlastSuccess) {
         snprintf(why, n, "CLBlastSgemm failed: %s", ct_clblast_error_name(s));
         goto done;
@@ -356,7 +365,8 @@ static int clblast_probe(cl_context ctx, cl_command_queue q, char *why, size_t n
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {
             double s2 = 0;
-            for (int k = 0; k < K; k++) s2 += (double)a[i * K + k] * b[k * N + j];
+            for (int k = 0; k < K; k++)
+                s2 += (double)a[i * K + k] * b[k * N + j];
             if (!(fabs(c[i * N + j] - s2) <= 1e-4 * (1 + fabs(s2)))) {
                 snprintf(why, n, "CLBlastSgemm gave a wrong product (C[%d][%d] = %g, expected %g)",
                          i, j, (double)c[i * N + j], s2);
@@ -395,14 +405,15 @@ static ct_status list_all(dev_ref **refs_out, ct_device_info **out, int *count, 
         cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
                                          (cl_context_properties)refs[i].platform, 0};
         cl_context ctx = clCreateContext(props, 1, &refs[i].device, NULL, NULL, &e);
-        cl_command_queue q = e == CL_SUCCESS ? clCreateCommandQueue(ctx, refs[i].device, 0, &e) : NULL;
+        cl_command_queue q =
+            e == CL_SUCCESS ? clCreateCommandQueue(ctx, refs[i].device, 0, &e) : NULL;
         if (e != CL_SUCCESS) {
             infos[i].clblast = 0;
             snprintf(infos[i].clblast_note, sizeof infos[i].clblast_note,
                      "could not open the device: %s", ct_cl_error_name(e));
         } else {
-            infos[i].clblast = clblast_probe(ctx, q, infos[i].clblast_note,
-                                             sizeof infos[i].clblast_note);
+            infos[i].clblast =
+                clblast_probe(ctx, q, infos[i].clblast_note, sizeof infos[i].clblast_note);
         }
         if (q) clReleaseCommandQueue(q);
         if (ctx) clReleaseContext(ctx);
@@ -416,7 +427,8 @@ static ct_status list_all(dev_ref **refs_out, ct_device_info **out, int *count, 
     return CT_OK;
 }
 
-ct_status ct_device_list(ct_device_info **out, int *count, int probe_clblast, char msg[CT_MSG_LEN]) {
+ct_status ct_device_list(ct_device_info **out, int *count, int probe_clblast,
+                         char msg[CT_MSG_LEN]) {
     return list_all(NULL, out, count, probe_clblast, msg);
 }
 
@@ -427,7 +439,8 @@ static int ci_contains(const char *hay, const char *needle) {
     if (nn == 0) return 0;
     for (size_t i = 0; i + nn <= hn; i++) {
         size_t k = 0;
-        while (k < nn && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k])) k++;
+        while (k < nn && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k]))
+            k++;
         if (k == nn) return 1;
     }
     return 0;
@@ -473,34 +486,35 @@ static ct_status pick(const ct_device_info *infos, int n, const char *sel, const
     char all[1024];
     describe_all(infos, n, all, sizeof all);
     if (n == 0)
-        return ct_fail_msg(msg, CT_ERR_NO_DEVICE,
-                        "no OpenCL device found on any platform; %s", NO_PLATFORM_HINT);
+        return ct_fail_msg(msg, CT_ERR_NO_DEVICE, "no OpenCL device found on any platform; %s",
+                           NO_PLATFORM_HINT);
     if (!sel || !*sel) return *chosen = ct_device_default(infos, n), CT_OK;
     if (all_digits(sel)) {
         errno = 0;
         long v = strtol(sel, NULL, 10);
         if (errno == 0 && v >= 0 && v < n) return *chosen = (int)v, CT_OK;
         return ct_fail_msg(msg, CT_ERR_NO_DEVICE,
-                        "no OpenCL device with index %s (%s); there %s %d: %s", sel, origin,
-                        n == 1 ? "is" : "are", n, all);
+                           "no OpenCL device with index %s (%s); there %s %d: %s", sel, origin,
+                           n == 1 ? "is" : "are", n, all);
     }
     const char *types[] = {"gpu", "cpu", "accelerator"};
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
         if (!ci_equal(sel, types[t])) continue;
         for (int i = 0; i < n; i++)
             if (!strcmp(infos[i].type, types[t])) return *chosen = i, CT_OK;
-        return ct_fail_msg(msg, CT_ERR_NO_DEVICE,
-                        "no OpenCL %s device (%s); devices: %s%s", types[t], origin, all,
-                        t == 1 ? "; for a CPU device, apt-get install pocl-opencl-icd" : "");
+        return ct_fail_msg(msg, CT_ERR_NO_DEVICE, "no OpenCL %s device (%s); devices: %s%s",
+                           types[t], origin, all,
+                           t == 1 ? "; for a CPU device, apt-get install pocl-opencl-icd" : "");
     }
     for (int i = 0; i < n; i++)
         if (ci_contains(infos[i].name, sel)) return *chosen = i, CT_OK;
     for (int i = 0; i < n; i++)
         if (ci_contains(infos[i].platform, sel)) return *chosen = i, CT_OK;
-    return ct_fail_msg(msg, CT_ERR_NO_DEVICE,
-                    "no OpenCL device matches '%s' (%s: an index, gpu, cpu, accelerator or part of "
-                    "a device name); devices: %s",
-                    sel, origin, all);
+    return ct_fail_msg(
+        msg, CT_ERR_NO_DEVICE,
+        "no OpenCL device matches '%s' (%s: an index, gpu, cpu, accelerator or part of "
+        "a device name); devices: %s",
+        sel, origin, all);
 }
 
 /* ---- program ----------------------------------------------------------------------------- */
@@ -521,8 +535,9 @@ static ct_status load_sources(ct_device *dev, char **out, size_t *len) {
             FILE *f = fopen(path, "rb");
             if (!f) {
                 free(buf);
-                return ct_fail(dev, CT_ERR_IO, "loading kernels from CLTRAIN_KERNELS_DIR: cannot open %s: %s",
-                               path, strerror(errno));
+                return ct_fail(dev, CT_ERR_IO,
+                               "loading kernels from CLTRAIN_KERNELS_DIR: cannot open %s: %s", path,
+                               strerror(errno));
             }
             long sz = -1;
             if (fseek(f, 0, SEEK_END) == 0) sz = ftell(f);
@@ -558,7 +573,8 @@ static ct_status load_sources(ct_device *dev, char **out, size_t *len) {
 
 static size_t pow2_at_most(size_t v, size_t cap) {
     size_t p = 1;
-    while (p * 2 <= v && p * 2 <= cap) p *= 2;
+    while (p * 2 <= v && p * 2 <= cap)
+        p *= 2;
     return p;
 }
 
@@ -598,8 +614,8 @@ static void mkdirs_for(const char *path) {
 
 /* The file of the built program for this device, driver, source and options: programs are
  * built once per device and kept (CLTRAIN_NO_PROGRAM_CACHE=1 turns that off). */
-static int program_cache_path(const ct_device *dev, const char *src, size_t len, const char *opts, char *dst,
-                              size_t n) {
+static int program_cache_path(const ct_device *dev, const char *src, size_t len, const char *opts,
+                              char *dst, size_t n) {
     const char *off = getenv("CLTRAIN_NO_PROGRAM_CACHE");
     if (off && *off && strcmp(off, "0")) return 0;
     char driver[128] = "";
@@ -608,8 +624,10 @@ static int program_cache_path(const ct_device *dev, const char *src, size_t len,
     unsigned long long h = 0xcbf29ce484222325ULL;
     const char *parts[] = {dev->info.platform, dev->info.name, driver, opts};
     for (int i = 0; i < 4; i++)
-        for (const char *c = parts[i]; *c; c++) h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)src[i]) * 0x100000001b3ULL;
+        for (const char *c = parts[i]; *c; c++)
+            h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)src[i]) * 0x100000001b3ULL;
     char dir[900];
     cache_dir(dir, sizeof dir);
     snprintf(dst, n, "%s/programs/%016llx.bin", dir, h);
@@ -644,13 +662,15 @@ static int build_from_cache(ct_device *dev, const char *path, const char *opts) 
 /* Keeps the built program's binary (best effort: a cache that cannot be written is no error). */
 static void save_to_cache(ct_device *dev, const char *path) {
     size_t size = 0;
-    if (clGetProgramInfo(dev->program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS ||
+    if (clGetProgramInfo(dev->program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) !=
+            CL_SUCCESS ||
         size == 0)
         return;
     unsigned char *bin = malloc(size);
     if (!bin) return;
     unsigned char *bins[1] = {bin};
-    if (clGetProgramInfo(dev->program, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) == CL_SUCCESS) {
+    if (clGetProgramInfo(dev->program, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) ==
+        CL_SUCCESS) {
         mkdirs_for(path);
         ct_atomic_file a = {0};
         char msg[CT_MSG_LEN];
@@ -671,17 +691,19 @@ static ct_status build_program(ct_device *dev) {
     dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
     dev->gemm_ts = dev->info.max_work_group >= 256 ? 16 : dev->info.max_work_group >= 64 ? 8 : 4;
     char opts[512];
-    int used = snprintf(opts, sizeof opts,
-                        "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_GEMM_TS=%zu -DCT_PK_RM=%d "
-                        "-DCT_PK_NV=%d",
-                        dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts, CT_PK_RM, CT_PK_NV);
+    int used = snprintf(
+        opts, sizeof opts,
+        "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_GEMM_TS=%zu -DCT_PK_RM=%d "
+        "-DCT_PK_NV=%d",
+        dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts, CT_PK_RM, CT_PK_NV);
     /* Test-only faults: CLTRAIN_FAULT=act_backward builds a deliberately wrong kernel, so the
      * tests can show that gradcheck and --verify catch it. */
     const char *fault = getenv("CLTRAIN_FAULT");
     if (fault && *fault) {
         if (strcmp(fault, "act_backward")) {
             free(src);
-            return ct_fail(dev, CT_ERR_ARG, "CLTRAIN_FAULT='%s' is not a known test fault (act_backward)", fault);
+            return ct_fail(dev, CT_ERR_ARG,
+                           "CLTRAIN_FAULT='%s' is not a known test fault (act_backward)", fault);
         }
         snprintf(opts + used, sizeof opts - (size_t)used, " -DCT_FAULT_ACT_BACKWARD");
     }
@@ -700,9 +722,11 @@ static ct_status build_program(ct_device *dev) {
         size_t log_len = 0;
         char log[CT_MSG_LEN - 256];
         log[0] = '\0';
-        clGetProgramBuildInfo(dev->program, dev->id, CL_PROGRAM_BUILD_LOG, sizeof log, log, &log_len);
+        clGetProgramBuildInfo(dev->program, dev->id, CL_PROGRAM_BUILD_LOG, sizeof log, log,
+                              &log_len);
         log[sizeof log - 1] = '\0';
-        return ct_fail(dev, CT_ERR_BUILD, "building kernels for %s: clBuildProgram failed: %s; build log:\n%s",
+        return ct_fail(dev, CT_ERR_BUILD,
+                       "building kernels for %s: clBuildProgram failed: %s; build log:\n%s",
                        dev->info.name, ct_cl_error_name(e), log[0] ? log : "(empty)");
     }
     if (cached) save_to_cache(dev, cache);
@@ -744,8 +768,9 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
     }
     ct_gemm_backend gemm;
     if (!parse_gemm_env(&gemm))
-        return ct_fail_msg(msg, CT_ERR_ARG, "CLTRAIN_GEMM='%s' is not one of auto, clblast, own, cpu",
-                        getenv("CLTRAIN_GEMM"));
+        return ct_fail_msg(msg, CT_ERR_ARG,
+                           "CLTRAIN_GEMM='%s' is not one of auto, clblast, own, cpu",
+                           getenv("CLTRAIN_GEMM"));
 
     dev_ref *refs = NULL;
     ct_device_info *infos = NULL;
@@ -836,7 +861,8 @@ ct_status ct_device_set_gemm(ct_device *dev, ct_gemm_backend b) {
         return ct_fail(dev, CT_ERR_ARG, "ct_device_set_gemm: unknown backend %d", (int)b);
     const char *why = NULL;
     if (b == CT_GEMM_CLBLAST && !ct_device_clblast_works(dev, &why))
-        return ct_fail(dev, CT_ERR_CLBLAST, "CLBlast cannot be used on %s: %s", dev->info.name, why);
+        return ct_fail(dev, CT_ERR_CLBLAST, "CLBlast cannot be used on %s: %s", dev->info.name,
+                       why);
     dev->gemm = b;
     return CT_OK;
 }
@@ -849,13 +875,14 @@ ct_gemm_backend ct_device_gemm(ct_device *dev) {
 
 static unsigned log2_bucket(int v) {
     unsigned b = 0;
-    while (b < 31 && (1 << (b + 1)) <= v) b++;
+    while (b < 31 && (1 << (b + 1)) <= v)
+        b++;
     return b;
 }
 
 unsigned ct_gemm_class(int M, int N, int K, int transA, int transB) {
-    return (unsigned)transA << 17 | (unsigned)transB << 16 | log2_bucket(M) << 10 | log2_bucket(N) << 5 |
-           log2_bucket(K);
+    return (unsigned)transA << 17 | (unsigned)transB << 16 | log2_bucket(M) << 10 |
+           log2_bucket(N) << 5 | log2_bucket(K);
 }
 
 ct_gemm_backend ct_device_gemm_for(ct_device *dev, int M, int N, int K, int transA, int transB) {
@@ -879,7 +906,8 @@ void ct_gemm_tune_path(const ct_device *dev, char *dst, size_t n) {
     unsigned long long h = 0xcbf29ce484222325ULL;
     const char *parts[] = {dev->info.platform, dev->info.name, driver};
     for (int i = 0; i < 3; i++)
-        for (const char *c = parts[i]; *c; c++) h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+        for (const char *c = parts[i]; *c; c++)
+            h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
     char dir[900];
     cache_dir(dir, sizeof dir);
     snprintf(dst, n, "%s/gemm-%016llx.txt", dir, h);
@@ -932,7 +960,8 @@ ct_status ct_gemm_set_tuned(ct_device *dev, const ct_gemm_tuned *t, int n, int s
     if (ct_atomic_begin(&a, path, msg) != CT_OK) return ct_fail(dev, CT_ERR_IO, "%s", msg);
     fprintf(a.f, "# cltrain matrix-product choices for %s (%s), by shape class\n", dev->info.name,
             dev->info.platform);
-    for (int i = 0; i < n; i++) fprintf(a.f, "%05x %s\n", t[i].key, ct_gemm_backend_name(t[i].backend));
+    for (int i = 0; i < n; i++)
+        fprintf(a.f, "%05x %s\n", t[i].key, ct_gemm_backend_name(t[i].backend));
     if (ct_atomic_commit(&a, msg) != CT_OK) return ct_fail(dev, CT_ERR_IO, "%s", msg);
     return CT_OK;
 }
@@ -976,10 +1005,12 @@ static ct_status launch(ct_args *a, cl_uint dims, const size_t *global, const si
         if (e2) dev->prof_ev = e2;
         int *k2 = e2 ? realloc(dev->prof_kid, cap * sizeof *k2) : NULL;
         if (k2) dev->prof_kid = k2;
-        if (!e2 || !k2) return ct_fail(dev, CT_ERR_ALLOC, "%s: out of host memory for profiling", where);
+        if (!e2 || !k2)
+            return ct_fail(dev, CT_ERR_ALLOC, "%s: out of host memory for profiling", where);
         dev->prof_cap = cap;
     }
-    cl_int e = clEnqueueNDRangeKernel(dev->queue, a->k, dims, NULL, global, local, 0, NULL, keep ? &ev : NULL);
+    cl_int e = clEnqueueNDRangeKernel(dev->queue, a->k, dims, NULL, global, local, 0, NULL,
+                                      keep ? &ev : NULL);
     if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clEnqueueNDRangeKernel", where);
     dev->launches++;
     if (keep) {
@@ -1006,7 +1037,8 @@ ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *loca
 /* ---- profiling --------------------------------------------------------------------------- */
 
 static void prof_clear(ct_device *dev) {
-    for (size_t i = 0; i < dev->prof_n; i++) clReleaseEvent(dev->prof_ev[i]);
+    for (size_t i = 0; i < dev->prof_n; i++)
+        clReleaseEvent(dev->prof_ev[i]);
     dev->prof_n = 0;
 }
 
@@ -1021,8 +1053,11 @@ ct_status ct_device_profile_read(ct_device *dev, ct_kernel_prof out[CT_K_COUNT])
     ct_status st = ct_device_finish(dev);
     for (size_t i = 0; st == CT_OK && i < dev->prof_n; i++) {
         cl_ulong t0 = 0, t1 = 0;
-        cl_int e = clGetEventProfilingInfo(dev->prof_ev[i], CL_PROFILING_COMMAND_START, sizeof t0, &t0, NULL);
-        if (e == CL_SUCCESS) e = clGetEventProfilingInfo(dev->prof_ev[i], CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL);
+        cl_int e = clGetEventProfilingInfo(dev->prof_ev[i], CL_PROFILING_COMMAND_START, sizeof t0,
+                                           &t0, NULL);
+        if (e == CL_SUCCESS)
+            e = clGetEventProfilingInfo(dev->prof_ev[i], CL_PROFILING_COMMAND_END, sizeof t1, &t1,
+                                        NULL);
         if (e != CL_SUCCESS) {
             st = ct_cl_fail(dev, e, "clGetEventProfilingInfo", "reading kernel times");
             break;
@@ -1049,9 +1084,11 @@ ct_status ct_buffer_create(ct_device *dev, cl_mem *out, size_t bytes, const char
     return CT_OK;
 }
 
-ct_status ct_buffer_write(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes, const void *src) {
+ct_status ct_buffer_write(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes,
+                          const void *src) {
     cl_int e = clEnqueueWriteBuffer(dev->queue, m, CL_TRUE, byte_off, bytes, src, 0, NULL, NULL);
-    return e == CL_SUCCESS ? CT_OK : ct_cl_fail(dev, e, "clEnqueueWriteBuffer", "uploading a buffer");
+    return e == CL_SUCCESS ? CT_OK
+                           : ct_cl_fail(dev, e, "clEnqueueWriteBuffer", "uploading a buffer");
 }
 
 ct_status ct_buffer_read(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes, void *dst) {

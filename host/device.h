@@ -40,10 +40,10 @@ struct ct_device {
                           /* info.clblast / info.clblast_note: the CLBlast probe, run once */
     struct ct_gemm_tuned *tuned; /* tuned choices per shape class (see ct_device_gemm_for) */
     int n_tuned;
-    cl_mem pack;          /* scratch of the CPU GEMM's packed B panels (grown on demand) */
+    cl_mem pack;                 /* scratch of the CPU GEMM's packed B panels (grown on demand) */
     unsigned long long launches; /* kernels enqueued since the device was opened */
     unsigned long long buffers_created; /* ct_buffer_create calls that succeeded */
-    int prof_on;          /* keep an event per launch (ct_device_profile) */
+    int prof_on;                        /* keep an event per launch (ct_device_profile) */
     cl_event *prof_ev;
     int *prof_kid;
     size_t prof_n, prof_cap;
@@ -95,7 +95,7 @@ ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *loca
 
 /* Tuning of the matrix-product choice: one entry per shape class of a device. */
 typedef struct ct_gemm_tuned {
-    unsigned key;            /* ct_gemm_class() */
+    unsigned key; /* ct_gemm_class() */
     ct_gemm_backend backend;
 } ct_gemm_tuned;
 

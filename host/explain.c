@@ -30,8 +30,8 @@ static double loss_count(const ct_arch *a, int B) {
 
 /* The output activation from the logits gradient the loss kernel gives:
  * ce: p = dZ B + onehot; bce: p = dZ B C + t; mse, huber: the logits themselves. */
-static void output_from_delta(const ct_arch *a, const double *z, const double *dz, const int *labels,
-                              const float *T, int B, double *out) {
+static void output_from_delta(const ct_arch *a, const double *z, const double *dz,
+                              const int *labels, const float *T, int B, double *out) {
     int C = a->sizes[a->n_layers];
     double count = loss_count(a, B);
     for (int i = 0; i < B; i++)
@@ -48,34 +48,38 @@ static void output_from_delta(const ct_arch *a, const double *z, const double *d
 
 /* ---- reference ----------------------------------------------------------------------------- */
 
-static void ref_pass(const ct_arch *a, const ct_layout *lay, const double *P, const double *X, const int *labels,
-                     const double *T, const float *Tf, int B, ct_pass *o) {
+static void ref_pass(const ct_arch *a, const ct_layout *lay, const double *P, const double *X,
+                     const int *labels, const double *T, const float *Tf, int B, ct_pass *o) {
     const double *in = X;
     int L = a->n_layers;
     for (int l = 0; l < L; l++) {
         int nin = a->sizes[l], nout = a->sizes[l + 1];
         int last = l + 1 == L;
         ref_dense_forward(o->z[l], in, P + lay->w_off[l], B, nin, nout);
-        ref_bias_act_forward(o->a[l], o->z[l], o->z[l], P + lay->b_off[l], last ? CT_ACT_IDENTITY : a->act[l],
-                             last ? 0 : a->alpha[l], B, nout);
+        ref_bias_act_forward(o->a[l], o->z[l], o->z[l], P + lay->b_off[l],
+                             last ? CT_ACT_IDENTITY : a->act[l], last ? 0 : a->alpha[l], B, nout);
         in = o->a[l];
     }
-    o->loss = ref_loss(a->loss, o->delta[L - 1], NULL, o->z[L - 1], labels, T, B, a->sizes[L], a->huber_delta);
+    o->loss = ref_loss(a->loss, o->delta[L - 1], NULL, o->z[L - 1], labels, T, B, a->sizes[L],
+                       a->huber_delta);
     output_from_delta(a, o->z[L - 1], o->delta[L - 1], labels, Tf, B, o->a[L - 1]);
     for (int l = L - 1; l >= 0; l--) {
         int nin = a->sizes[l], nout = a->sizes[l + 1];
-        ref_dense_backward_weight(o->grad + lay->w_off[l], o->delta[l], l ? o->a[l - 1] : X, B, nin, nout, 0);
+        ref_dense_backward_weight(o->grad + lay->w_off[l], o->delta[l], l ? o->a[l - 1] : X, B, nin,
+                                  nout, 0);
         ref_bias_backward(o->grad + lay->b_off[l], o->delta[l], B, nout, 0);
         if (l == 0) break;
         ref_dense_backward_input(o->delta[l - 1], o->delta[l], P + lay->w_off[l], B, nin, nout);
-        ref_act_backward(o->delta[l - 1], o->delta[l - 1], o->z[l - 1], a->act[l - 1], a->alpha[l - 1], B * nin);
+        ref_act_backward(o->delta[l - 1], o->delta[l - 1], o->z[l - 1], a->act[l - 1],
+                         a->alpha[l - 1], B * nin);
     }
 }
 
 double ct_ref_loss_at(const ct_arch *a, const double *params, const float *X, const int *labels,
                       const float *targets, int B) {
     int L = a->n_layers, width = 0;
-    for (int l = 0; l <= L; l++) width = a->sizes[l] > width ? a->sizes[l] : width;
+    for (int l = 0; l <= L; l++)
+        width = a->sizes[l] > width ? a->sizes[l] : width;
     ct_layout lay;
     ct_arch_layout(a, &lay);
     size_t nb = (size_t)B * width;
@@ -85,8 +89,10 @@ double ct_ref_loss_at(const ct_arch *a, const double *params, const float *X, co
     size_t nt = (size_t)B * a->sizes[L];
     if (a->loss != CT_LOSS_SOFTMAX_CE) t = malloc(nt * sizeof(double));
     if (!x || !u || !w || (a->loss != CT_LOSS_SOFTMAX_CE && !t)) goto done;
-    for (size_t i = 0; i < (size_t)B * a->sizes[0]; i++) x[i] = X[i];
-    for (size_t i = 0; t && i < nt; i++) t[i] = targets[i];
+    for (size_t i = 0; i < (size_t)B * a->sizes[0]; i++)
+        x[i] = X[i];
+    for (size_t i = 0; t && i < nt; i++)
+        t[i] = targets[i];
     const double *in = x;
     for (int l = 0; l < L; l++) {
         int last = l + 1 == L;
@@ -117,7 +123,8 @@ typedef struct {
 static cl_mem mk(mems *s, size_t floats, const float *src) {
     if (s->st != CT_OK) return NULL;
     cl_mem m = NULL;
-    s->st = ct_buffer_create(s->dev, &m, (floats ? floats : 1) * sizeof(float), "an explain tensor");
+    s->st =
+        ct_buffer_create(s->dev, &m, (floats ? floats : 1) * sizeof(float), "an explain tensor");
     if (s->st == CT_OK && src) s->st = ct_buffer_write(s->dev, m, 0, floats * sizeof(float), src);
     if (m) s->m[s->n++] = m;
     return m;
@@ -131,7 +138,8 @@ static void rd(mems *s, cl_mem m, size_t floats, double *dst) {
         return;
     }
     s->st = ct_buffer_read(s->dev, m, 0, floats * sizeof(float), tmp);
-    for (size_t i = 0; s->st == CT_OK && i < floats; i++) dst[i] = tmp[i];
+    for (size_t i = 0; s->st == CT_OK && i < floats; i++)
+        dst[i] = tmp[i];
     free(tmp);
 }
 
@@ -140,16 +148,17 @@ static void rd(mems *s, cl_mem m, size_t floats, double *dst) {
         if (s.st == CT_OK) s.st = (expr);                                                          \
     } while (0)
 
-static ct_status device_pass(ct_device *dev, const ct_arch *a, const ct_layout *lay, const float *params,
-                             const float *X, const int *labels, const float *T, int B,
-                             const ct_optim_params *step, ct_pass *o, char *msg) {
+static ct_status device_pass(ct_device *dev, const ct_arch *a, const ct_layout *lay,
+                             const float *params, const float *X, const int *labels, const float *T,
+                             int B, const ct_optim_params *step, ct_pass *o, char *msg) {
     mems s;
     memset(&s, 0, sizeof s);
     s.dev = dev;
     int L = a->n_layers, C = a->sizes[L];
     size_t np = lay->n_params;
     cl_mem P = mk(&s, np, params), G = mk(&s, np, NULL), x = mk(&s, (size_t)B * a->sizes[0], X);
-    cl_mem t = a->loss == CT_LOSS_SOFTMAX_CE ? mk(&s, (size_t)B, (const float *)labels) : mk(&s, (size_t)B * C, T);
+    cl_mem t = a->loss == CT_LOSS_SOFTMAX_CE ? mk(&s, (size_t)B, (const float *)labels)
+                                             : mk(&s, (size_t)B * C, T);
     cl_mem loss = mk(&s, 1, NULL), rowloss = mk(&s, (size_t)B, NULL);
     cl_mem z[CT_MAX_LAYERS], av[CT_MAX_LAYERS], d[CT_MAX_LAYERS];
     for (int l = 0; l < L; l++) {
@@ -162,20 +171,23 @@ static ct_status device_pass(ct_device *dev, const ct_arch *a, const ct_layout *
         int nin = a->sizes[l], nout = a->sizes[l + 1], last = l + 1 == L;
         ct_buf in = ct_at(l ? av[l - 1] : x, 0);
         ST(ct_dense_forward(dev, ct_at(z[l], 0), in, ct_at(P, lay->w_off[l]), B, nin, nout));
-        ST(ct_bias_act_forward(dev, ct_at(av[l], 0), ct_at(z[l], 0), ct_at(z[l], 0), ct_at(P, lay->b_off[l]),
-                               last ? CT_ACT_IDENTITY : a->act[l], last ? 0 : a->alpha[l], B, nout));
+        ST(ct_bias_act_forward(dev, ct_at(av[l], 0), ct_at(z[l], 0), ct_at(z[l], 0),
+                               ct_at(P, lay->b_off[l]), last ? CT_ACT_IDENTITY : a->act[l],
+                               last ? 0 : a->alpha[l], B, nout));
     }
     ST(ct_loss_forward_backward(dev, a->loss, ct_at(loss, 0), ct_at(d[L - 1], 0), ct_at(rowloss, 0),
                                 ct_at(z[L - 1], 0), ct_at(t, 0), B, C, a->huber_delta, 0));
     for (int l = L - 1; l >= 0 && s.st == CT_OK; l--) {
         int nin = a->sizes[l], nout = a->sizes[l + 1];
         ct_buf in = ct_at(l ? av[l - 1] : x, 0);
-        ST(ct_dense_backward_weight(dev, ct_at(G, lay->w_off[l]), ct_at(d[l], 0), in, B, nin, nout, 0));
+        ST(ct_dense_backward_weight(dev, ct_at(G, lay->w_off[l]), ct_at(d[l], 0), in, B, nin, nout,
+                                    0));
         ST(ct_bias_backward(dev, ct_at(G, lay->b_off[l]), ct_at(d[l], 0), B, nout, 0));
         if (l == 0) break;
-        ST(ct_dense_backward_input(dev, ct_at(d[l - 1], 0), ct_at(d[l], 0), ct_at(P, lay->w_off[l]), B, nin, nout));
-        ST(ct_act_backward(dev, ct_at(d[l - 1], 0), ct_at(d[l - 1], 0), ct_at(z[l - 1], 0), a->act[l - 1],
-                           a->alpha[l - 1], B * nin));
+        ST(ct_dense_backward_input(dev, ct_at(d[l - 1], 0), ct_at(d[l], 0), ct_at(P, lay->w_off[l]),
+                                   B, nin, nout));
+        ST(ct_act_backward(dev, ct_at(d[l - 1], 0), ct_at(d[l - 1], 0), ct_at(z[l - 1], 0),
+                           a->act[l - 1], a->alpha[l - 1], B * nin));
     }
     for (int l = 0; l < L; l++) {
         size_t n = (size_t)B * a->sizes[l + 1];
@@ -187,7 +199,8 @@ static ct_status device_pass(ct_device *dev, const ct_arch *a, const ct_layout *
     double lossd = 0;
     rd(&s, loss, 1, &lossd);
     o->loss = lossd;
-    if (s.st == CT_OK) output_from_delta(a, o->z[L - 1], o->delta[L - 1], labels, T, B, o->a[L - 1]);
+    if (s.st == CT_OK)
+        output_from_delta(a, o->z[L - 1], o->delta[L - 1], labels, T, B, o->a[L - 1]);
     if (step && s.st == CT_OK) {
         cl_mem M = mk(&s, np, NULL), V = mk(&s, np, NULL), gn = mk(&s, 1, NULL);
         ST(ct_fill(dev, ct_at(M, 0), 0, (int)np));
@@ -196,13 +209,15 @@ static ct_status device_pass(ct_device *dev, const ct_arch *a, const ct_layout *
             cl_mem part = mk(&s, CT_RED_PARTIALS, NULL);
             ST(ct_sum_squares(dev, ct_at(gn, 0), ct_at(part, 0), ct_at(G, 0), (int)np));
         }
-        ST(ct_optim_step(dev, step, ct_at(P, 0), ct_at(M, 0), ct_at(V, 0), ct_at(G, 0), ct_at(gn, 0), 1, (int)np));
+        ST(ct_optim_step(dev, step, ct_at(P, 0), ct_at(M, 0), ct_at(V, 0), ct_at(G, 0),
+                         ct_at(gn, 0), 1, (int)np));
         rd(&s, P, np, o->params);
         rd(&s, M, np, o->m);
         rd(&s, V, np, o->v);
     }
     if (s.st != CT_OK) snprintf(msg, CT_MSG_LEN, "%s", ct_device_error(dev));
-    for (int i = 0; i < s.n; i++) clReleaseMemObject(s.m[i]);
+    for (int i = 0; i < s.n; i++)
+        clReleaseMemObject(s.m[i]);
     return s.st;
 }
 
@@ -218,7 +233,8 @@ ct_status ct_pass_run(ct_device *dev, const ct_arch *a, const float *params, con
     int L = a->n_layers, C = a->sizes[L];
     for (int i = 0; a->loss == CT_LOSS_SOFTMAX_CE && i < B; i++)
         if (labels[i] < 0 || labels[i] >= C)
-            return ct_fail_msg(msg, CT_ERR_ARG, "row %d: class %d is outside 0..%d", i + 1, labels[i], C - 1);
+            return ct_fail_msg(msg, CT_ERR_ARG, "row %d: class %d is outside 0..%d", i + 1,
+                               labels[i], C - 1);
     o->arch = *a;
     o->B = B;
     ct_arch_layout(a, &o->lay);
@@ -235,7 +251,8 @@ ct_status ct_pass_run(ct_device *dev, const ct_arch *a, const float *params, con
         ct_pass_free(o);
         return ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory");
     }
-    for (size_t i = 0; i < np; i++) o->params[i] = params[i];
+    for (size_t i = 0; i < np; i++)
+        o->params[i] = params[i];
     if (step) {
         o->stepped = 1;
         o->bc1 = 1 - (double)step->beta1;
@@ -252,8 +269,10 @@ ct_status ct_pass_run(ct_device *dev, const ct_arch *a, const float *params, con
             ct_pass_free(o);
             return ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory");
         }
-        for (size_t i = 0; i < nx; i++) x[i] = X[i];
-        for (size_t i = 0; targets && i < nt; i++) t[i] = targets[i];
+        for (size_t i = 0; i < nx; i++)
+            x[i] = X[i];
+        for (size_t i = 0; targets && i < nt; i++)
+            t[i] = targets[i];
         ref_pass(a, &o->lay, o->params, x, labels, t, targets, B, o);
         if (step) {
             double gn = step->clip_norm > 0 ? ref_sum_squares(o->grad, (int)np) : 0;

@@ -10,16 +10,16 @@ typedef struct ct_pass {
     ct_arch arch;
     ct_layout lay;
     int B;
-    double *z[CT_MAX_LAYERS];     /* (B, out_l) pre-activation */
-    double *a[CT_MAX_LAYERS];     /* (B, out_l) activation; output layer: probabilities (ce: softmax,
-                                   * bce: sigmoid) or values (mse, huber) */
+    double *z[CT_MAX_LAYERS]; /* (B, out_l) pre-activation */
+    double *a[CT_MAX_LAYERS]; /* (B, out_l) activation; output layer: probabilities (ce: softmax,
+                               * bce: sigmoid) or values (mse, huber) */
     double *delta[CT_MAX_LAYERS]; /* (B, out_l) dL/dz_l */
     double *grad;                 /* (n_params) dL/dparams in the flat layout */
     double loss;                  /* mean loss of the batch */
     int stepped;
-    double *params;               /* (n_params) after the step */
-    double *m, *v;                /* (n_params) optimizer state after the step (zero before it) */
-    double bc1, bc2;              /* Adam's bias corrections 1 - b1^t, 1 - b2^t (t = 1) */
+    double *params;  /* (n_params) after the step */
+    double *m, *v;   /* (n_params) optimizer state after the step (zero before it) */
+    double bc1, bc2; /* Adam's bias corrections 1 - b1^t, 1 - b2^t (t = 1) */
 } ct_pass;
 
 /* params: n_params floats; X: (B, in); labels (B) for ce, targets (B, outputs) otherwise.

@@ -75,7 +75,7 @@ ct_status ct_atomic_begin(ct_atomic_file *a, const char *path, char msg[CT_MSG_L
     }
     if (exists && !S_ISREG(st.st_mode)) {
         ct_set_msg(msg, "cannot write %s: it exists and is not a regular file (a device or pipe?)",
-                path);
+                   path);
         return CT_ERR_IO;
     }
     ct_status st_out = CT_ERR_ALLOC;
@@ -106,7 +106,7 @@ ct_status ct_atomic_begin(ct_atomic_file *a, const char *path, char msg[CT_MSG_L
             ct_set_msg(msg, "cannot write %s: %s is not a folder", path, dir);
         else if (err == EEXIST)
             ct_set_msg(msg, "cannot write %s: no unused temporary name after %d attempts", path,
-                    TMP_ATTEMPTS);
+                       TMP_ATTEMPTS);
         else
             ct_set_msg(msg, "cannot write %s: %s", path, strerror(err));
         goto fail;
@@ -209,7 +209,7 @@ ct_status ct_read_file(const char *path, char **data, size_t *len, size_t max_le
     if (max_len > SIZE_MAX / 2) max_len = SIZE_MAX / 2;
     if (S_ISREG(sb.st_mode) && sb.st_size > 0 && (uintmax_t)sb.st_size > (uintmax_t)max_len) {
         ct_set_msg(msg, "%s is %jd bytes, more than the limit of %zu bytes", path,
-                (intmax_t)sb.st_size, max_len);
+                   (intmax_t)sb.st_size, max_len);
         goto fail;
     }
     /* read up to max_len + 1 bytes, so that a file growing past the limit (or a pipe) is seen */

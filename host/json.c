@@ -96,7 +96,6 @@ static int peek(const parser *p) { return p->pos < p->len ? (unsigned char)p->s[
 
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
 
-
 static size_t utf8_encode(unsigned long cp, char out[4]) {
     if (cp < 0x80) {
         out[0] = (char)cp;

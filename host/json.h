@@ -6,7 +6,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum { CT_JSON_NULL, CT_JSON_BOOL, CT_JSON_NUMBER, CT_JSON_STRING, CT_JSON_ARRAY, CT_JSON_OBJECT } ct_json_type;
+typedef enum {
+    CT_JSON_NULL,
+    CT_JSON_BOOL,
+    CT_JSON_NUMBER,
+    CT_JSON_STRING,
+    CT_JSON_ARRAY,
+    CT_JSON_OBJECT
+} ct_json_type;
 
 typedef struct ct_json {
     ct_json_type type;

@@ -26,9 +26,9 @@ int ct_have_cblas(void) {
 /* ---- initialisers ------------------------------------------------------------------------ */
 
 static const char *const init_names[CT_INIT_COUNT] = {
-    "auto",        "he_normal",    "he_uniform", "xavier_normal", "xavier_uniform",
-    "lecun_normal", "lecun_uniform", "normal",   "uniform",       "zeros",
-    "ones"};
+    "auto",           "he_normal",    "he_uniform",    "xavier_normal",
+    "xavier_uniform", "lecun_normal", "lecun_uniform", "normal",
+    "uniform",        "zeros",        "ones"};
 
 int ct_init_parse(const char *s, ct_init *out) {
     ct_init r = {CT_INIT_AUTO, 0};
@@ -37,15 +37,19 @@ int ct_init_parse(const char *s, ct_init *out) {
     struct {
         const char *name;
         ct_init_kind kind;
-    } alias[] = {{"he", CT_INIT_HE_NORMAL},         {"kaiming", CT_INIT_HE_NORMAL},
-                 {"xavier", CT_INIT_XAVIER_UNIFORM}, {"glorot", CT_INIT_XAVIER_UNIFORM},
+    } alias[] = {{"he", CT_INIT_HE_NORMAL},
+                 {"kaiming", CT_INIT_HE_NORMAL},
+                 {"xavier", CT_INIT_XAVIER_UNIFORM},
+                 {"glorot", CT_INIT_XAVIER_UNIFORM},
                  {"glorot_uniform", CT_INIT_XAVIER_UNIFORM},
-                 {"glorot_normal", CT_INIT_XAVIER_NORMAL}, {"lecun", CT_INIT_LECUN_NORMAL}};
+                 {"glorot_normal", CT_INIT_XAVIER_NORMAL},
+                 {"lecun", CT_INIT_LECUN_NORMAL}};
     int found = 0;
     for (int k = 0; k < CT_INIT_COUNT && !found; k++)
         if (strlen(init_names[k]) == n && !strncmp(s, init_names[k], n)) r.kind = k, found = 1;
     for (size_t k = 0; k < sizeof alias / sizeof alias[0] && !found; k++)
-        if (strlen(alias[k].name) == n && !strncmp(s, alias[k].name, n)) r.kind = alias[k].kind, found = 1;
+        if (strlen(alias[k].name) == n && !strncmp(s, alias[k].name, n))
+            r.kind = alias[k].kind, found = 1;
     if (!found) return 0;
     if (r.kind == CT_INIT_NORMAL || r.kind == CT_INIT_UNIFORM) {
         if (!colon) return 0;
@@ -88,7 +92,8 @@ double ct_arch_train_flops(const ct_arch *a, int B) {
     double macs = 0;
     for (int i = 0; i < a->n_layers; i++) {
         double w = (double)a->sizes[i] * a->sizes[i + 1] * B;
-        macs += w * (i == 0 ? 2 : 3); /* forward, weight gradient, input gradient (not for layer 0) */
+        macs +=
+            w * (i == 0 ? 2 : 3); /* forward, weight gradient, input gradient (not for layer 0) */
     }
     return 2 * macs;
 }
@@ -109,28 +114,33 @@ void ct_arch_describe(const ct_arch *a, char *dst, size_t n) {
         u += (size_t)snprintf(dst + u, n - u, "%s%d", i ? "-" : "", a->sizes[i]);
     for (int i = 0; i + 1 < a->n_layers && u < n; i++) {
         u += (size_t)snprintf(dst + u, n - u, "%s%s", i ? "," : " ", ct_act_name(a->act[i]));
-        if (a->dropout[i] > 0 && u < n) u += (size_t)snprintf(dst + u, n - u, "+dropout(%g)", (double)a->dropout[i]);
+        if (a->dropout[i] > 0 && u < n)
+            u += (size_t)snprintf(dst + u, n - u, "+dropout(%g)", (double)a->dropout[i]);
     }
     if (u < n) snprintf(dst + u, n - u, " %s", output_name(a->loss));
 }
 
 ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]) {
     if (a->n_layers < 1 || a->n_layers > CT_MAX_LAYERS) {
-        snprintf(msg, CT_MSG_LEN, "the network needs 1 to %d layers, got %d", CT_MAX_LAYERS, a->n_layers);
+        snprintf(msg, CT_MSG_LEN, "the network needs 1 to %d layers, got %d", CT_MAX_LAYERS,
+                 a->n_layers);
         return CT_ERR_ARG;
     }
     for (int i = 0; i <= a->n_layers; i++)
         if (a->sizes[i] < 1 || a->sizes[i] > (1 << 24)) {
-            snprintf(msg, CT_MSG_LEN, "layer size %d is %d; sizes must be between 1 and %d", i, a->sizes[i], 1 << 24);
+            snprintf(msg, CT_MSG_LEN, "layer size %d is %d; sizes must be between 1 and %d", i,
+                     a->sizes[i], 1 << 24);
             return CT_ERR_ARG;
         }
     for (int i = 0; i + 1 < a->n_layers; i++) {
         if ((int)a->act[i] < 0 || a->act[i] >= CT_ACT_COUNT) {
-            snprintf(msg, CT_MSG_LEN, "hidden layer %d: unknown activation %d", i + 1, (int)a->act[i]);
+            snprintf(msg, CT_MSG_LEN, "hidden layer %d: unknown activation %d", i + 1,
+                     (int)a->act[i]);
             return CT_ERR_ARG;
         }
         if (!(a->dropout[i] >= 0 && a->dropout[i] < 1)) {
-            snprintf(msg, CT_MSG_LEN, "hidden layer %d: dropout must be in [0, 1), got %g", i + 1, (double)a->dropout[i]);
+            snprintf(msg, CT_MSG_LEN, "hidden layer %d: dropout must be in [0, 1), got %g", i + 1,
+                     (double)a->dropout[i]);
             return CT_ERR_ARG;
         }
     }
@@ -139,7 +149,8 @@ ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]) {
         return CT_ERR_ARG;
     }
     if (a->loss == CT_LOSS_SOFTMAX_CE && a->sizes[a->n_layers] < 2) {
-        snprintf(msg, CT_MSG_LEN, "softmax cross-entropy needs at least 2 outputs, got %d", a->sizes[a->n_layers]);
+        snprintf(msg, CT_MSG_LEN, "softmax cross-entropy needs at least 2 outputs, got %d",
+                 a->sizes[a->n_layers]);
         return CT_ERR_ARG;
     }
     if (a->loss == CT_LOSS_HUBER && !(a->huber_delta > 0)) {
@@ -149,7 +160,8 @@ ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]) {
     ct_layout l;
     ct_arch_layout(a, &l);
     if (l.n_params > (size_t)0x7fffffff) {
-        snprintf(msg, CT_MSG_LEN, "the network has %zu parameters; at most %d are supported", l.n_params, 0x7fffffff);
+        snprintf(msg, CT_MSG_LEN, "the network has %zu parameters; at most %d are supported",
+                 l.n_params, 0x7fffffff);
         return CT_ERR_ARG;
     }
     return CT_OK;
@@ -198,7 +210,8 @@ void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value
             else
                 w[j] = (float)(lim * (2 * ct_rng_uniform(&r) - 1));
         }
-        for (int j = 0; j < a->sizes[i + 1]; j++) params[l.b_off[i] + (size_t)j] = bias_value;
+        for (int j = 0; j < a->sizes[i + 1]; j++)
+            params[l.b_off[i] + (size_t)j] = bias_value;
     }
 }
 
@@ -212,13 +225,13 @@ typedef struct {
 } tref;
 
 typedef struct {
-    int n;         /* rows */
-    int tcols;     /* target values per row (1 for class labels) */
+    int n;     /* rows */
+    int tcols; /* target values per row (1 for class labels) */
     int int_labels;
-    cl_mem X, T;   /* device */
-    double *hX;    /* reference: (n, features) */
-    double *hT;    /* reference: (n, tcols) float targets */
-    int *hL;       /* reference: (n) int labels */
+    cl_mem X, T; /* device */
+    double *hX;  /* reference: (n, features) */
+    double *hT;  /* reference: (n, tcols) float targets */
+    int *hL;     /* reference: (n) int labels */
 } slot_data;
 
 struct ct_net {
@@ -228,7 +241,7 @@ struct ct_net {
     ct_layout lay;
     ct_optim_params optim;
     int max_batch;
-    int width;      /* widest layer (inputs included) */
+    int width; /* widest layer (inputs included) */
     int outputs;
     size_t n_loss_slots;
     /* device buffers */
@@ -285,10 +298,12 @@ ct_backend ct_net_backend(const ct_net *net) {
 
 /* The three products of a dense layer on the host: the reference, or CBLAS for the CPU
  * comparator. Y = X W^T; dW = dY^T X; dX = dY W. */
-static void host_forward(const ct_net *net, double *Y, const double *X, const double *W, int B, int in, int out) {
+static void host_forward(const ct_net *net, double *Y, const double *X, const double *W, int B,
+                         int in, int out) {
 #ifdef CT_HAVE_CBLAS
     if (net->blas) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in, 1.0, X, in, W, in, 0.0, Y, out);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in, 1.0, X, in, W, in, 0.0, Y,
+                    out);
         return;
     }
 #endif
@@ -296,11 +311,12 @@ static void host_forward(const ct_net *net, double *Y, const double *X, const do
     ref_dense_forward(Y, X, W, B, in, out);
 }
 
-static void host_backward_weight(const ct_net *net, double *dW, const double *dY, const double *X, int B, int in,
-                                 int out) {
+static void host_backward_weight(const ct_net *net, double *dW, const double *dY, const double *X,
+                                 int B, int in, int out) {
 #ifdef CT_HAVE_CBLAS
     if (net->blas) {
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0, dY, out, X, in, 0.0, dW, in);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0, dY, out, X, in, 0.0,
+                    dW, in);
         return;
     }
 #endif
@@ -308,11 +324,12 @@ static void host_backward_weight(const ct_net *net, double *dW, const double *dY
     ref_dense_backward_weight(dW, dY, X, B, in, out, 0);
 }
 
-static void host_backward_input(const ct_net *net, double *dX, const double *dY, const double *W, int B, int in,
-                                int out) {
+static void host_backward_input(const ct_net *net, double *dX, const double *dY, const double *W,
+                                int B, int in, int out) {
 #ifdef CT_HAVE_CBLAS
     if (net->blas) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, in, out, 1.0, dY, out, W, in, 0.0, dX, in);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, in, out, 1.0, dY, out, W, in, 0.0,
+                    dX, in);
         return;
     }
 #endif
@@ -334,8 +351,10 @@ static void slot_free(ct_net *net, slot_data *s) {
 
 void ct_net_destroy(ct_net *net) {
     if (!net) return;
-    for (int i = 0; i < CT_SLOT_COUNT; i++) slot_free(net, &net->slots[i]);
-    cl_mem mems[] = {net->params, net->grads, net->m, net->v, net->best, net->acts, net->deltas, net->scratch, net->losses};
+    for (int i = 0; i < CT_SLOT_COUNT; i++)
+        slot_free(net, &net->slots[i]);
+    cl_mem mems[] = {net->params, net->grads,  net->m,       net->v,     net->best,
+                     net->acts,   net->deltas, net->scratch, net->losses};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         if (mems[i]) clReleaseMemObject(mems[i]);
     if (net->stats) clReleaseMemObject(net->stats);
@@ -357,29 +376,33 @@ static double mib(double bytes) { return bytes / (1024.0 * 1024.0); }
 static ct_status alloc_dev(ct_net *net, cl_mem *m, size_t floats, const char *what) {
     const ct_device_info *di = ct_device_get_info(net->dev);
     if (di->max_alloc && floats * sizeof(float) > di->max_alloc)
-        return net_fail(net, CT_ERR_ALLOC,
-                        "%s need %.1f MiB in one buffer, but %s allows at most %.1f MiB per buffer (%.1f MiB "
-                        "of global memory)",
-                        what, mib((double)floats * sizeof(float)), di->name, mib((double)di->max_alloc),
-                        mib((double)di->global_mem));
+        return net_fail(
+            net, CT_ERR_ALLOC,
+            "%s need %.1f MiB in one buffer, but %s allows at most %.1f MiB per buffer (%.1f MiB "
+            "of global memory)",
+            what, mib((double)floats * sizeof(float)), di->name, mib((double)di->max_alloc),
+            mib((double)di->global_mem));
     ct_status st = ct_buffer_create(net->dev, m, floats * sizeof(float), what);
     if (st != CT_OK) {
         const ct_device_info *i = ct_device_get_info(net->dev);
-        return net_fail(net, st, "allocating %s (%zu bytes) on %s (%llu bytes of global memory): %s",
-                        what, floats * sizeof(float), i->name, i->global_mem, ct_device_error(net->dev));
+        return net_fail(net, st,
+                        "allocating %s (%zu bytes) on %s (%llu bytes of global memory): %s", what,
+                        floats * sizeof(float), i->name, i->global_mem, ct_device_error(net->dev));
     }
     return CT_OK;
 }
 
 static double *alloc_host(ct_net *net, size_t n, ct_status *st) {
     double *p = calloc(n ? n : 1, sizeof(double));
-    if (!p && *st == CT_OK) *st = net_fail(net, CT_ERR_ALLOC, "out of host memory (%zu doubles)", n);
+    if (!p && *st == CT_OK)
+        *st = net_fail(net, CT_ERR_ALLOC, "out of host memory (%zu doubles)", n);
     return p;
 }
 
 ct_status ct_net_create(ct_net **out, ct_device *dev, const ct_arch *a, int max_batch,
                         const ct_optim_params *o, char msg[CT_MSG_LEN]) {
-    return ct_net_create_backend(out, dev ? CT_BACKEND_OPENCL : CT_BACKEND_REFERENCE, dev, a, max_batch, o, msg);
+    return ct_net_create_backend(out, dev ? CT_BACKEND_OPENCL : CT_BACKEND_REFERENCE, dev, a,
+                                 max_batch, o, msg);
 }
 
 ct_status ct_net_create_backend(ct_net **out, ct_backend backend, ct_device *dev, const ct_arch *a,
@@ -390,7 +413,8 @@ ct_status ct_net_create_backend(ct_net **out, ct_backend backend, ct_device *dev
         return CT_ERR_ARG;
     }
     if (backend == CT_BACKEND_CPU && !ct_have_cblas()) {
-        snprintf(msg, CT_MSG_LEN, "the CPU comparator needs CBLAS (OpenBLAS), which was not found at build time "
+        snprintf(msg, CT_MSG_LEN,
+                 "the CPU comparator needs CBLAS (OpenBLAS), which was not found at build time "
                  "(apt-get install libopenblas-dev)");
         return CT_ERR_ARG;
     }
@@ -445,11 +469,13 @@ ct_status ct_net_create_backend(ct_net **out, ct_backend backend, ct_device *dev
         const ct_device_info *di = ct_device_get_info(dev);
         double need = 4.0 * ((double)np * 4 + (double)acts_n + (double)delta_n + (double)scratch_n);
         if (di->global_mem && need > (double)di->global_mem) {
-            st = net_fail(net, CT_ERR_ALLOC,
-                          "the network needs %.1f MiB on %s (%zu parameters with their gradients and optimizer "
-                          "state: %.1f MiB; activations for batch %d: %.1f MiB), but the device has %.1f MiB",
-                          mib(need), di->name, np, mib(16.0 * (double)np), max_batch,
-                          mib(4.0 * ((double)acts_n + (double)delta_n)), mib((double)di->global_mem));
+            st = net_fail(
+                net, CT_ERR_ALLOC,
+                "the network needs %.1f MiB on %s (%zu parameters with their gradients and "
+                "optimizer "
+                "state: %.1f MiB; activations for batch %d: %.1f MiB), but the device has %.1f MiB",
+                mib(need), di->name, np, mib(16.0 * (double)np), max_batch,
+                mib(4.0 * ((double)acts_n + (double)delta_n)), mib((double)di->global_mem));
             goto fail;
         }
         if ((st = alloc_dev(net, &net->params, np, "the parameters")) ||
@@ -510,7 +536,8 @@ static ct_status put(ct_net *net, cl_mem m, double *h, const float *src, size_t 
     if (net->dev) {
         DTRY(ct_buffer_write(net->dev, m, 0, n * sizeof(float), src));
     } else {
-        for (size_t i = 0; i < n; i++) h[i] = src[i];
+        for (size_t i = 0; i < n; i++)
+            h[i] = src[i];
     }
     return CT_OK;
 }
@@ -519,7 +546,8 @@ static ct_status get(ct_net *net, cl_mem m, const double *h, float *dst, size_t 
     if (net->dev) {
         DTRY(ct_buffer_read(net->dev, m, 0, n * sizeof(float), dst));
     } else {
-        for (size_t i = 0; i < n; i++) dst[i] = (float)h[i];
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (float)h[i];
     }
     return CT_OK;
 }
@@ -540,27 +568,33 @@ ct_status ct_net_get_state(ct_net *net, int which, float *s) {
 /* ---- data slots -------------------------------------------------------------------------- */
 
 ct_status ct_net_upload(ct_net *net, int slot, const ct_dataset *d) {
-    if (slot < 0 || slot >= CT_SLOT_COUNT) return net_fail(net, CT_ERR_ARG, "unknown data slot %d", slot);
+    if (slot < 0 || slot >= CT_SLOT_COUNT)
+        return net_fail(net, CT_ERR_ARG, "unknown data slot %d", slot);
     const ct_arch *a = &net->arch;
     if (d->features != a->sizes[0])
-        return net_fail(net, CT_ERR_ARG, "%s has %d features but the network takes %d inputs", d->source,
-                        d->features, a->sizes[0]);
+        return net_fail(net, CT_ERR_ARG, "%s has %d features but the network takes %d inputs",
+                        d->source, d->features, a->sizes[0]);
     if (d->n < 1) return net_fail(net, CT_ERR_ARG, "%s has no rows", d->source);
     int ce = a->loss == CT_LOSS_SOFTMAX_CE, bce = a->loss == CT_LOSS_SIGMOID_BCE;
     int classes = d->task == CT_TASK_CLASSIFICATION;
     if ((ce || bce) && !classes)
-        return net_fail(net, CT_ERR_ARG, "%s holds a regression target but the loss %s needs class labels",
+        return net_fail(net, CT_ERR_ARG,
+                        "%s holds a regression target but the loss %s needs class labels",
                         d->source, ct_loss_name(a->loss));
     if (ce && d->n_classes > net->outputs)
-        return net_fail(net, CT_ERR_ARG, "%s has %d classes but the network has %d outputs", d->source,
-                        d->n_classes, net->outputs);
+        return net_fail(net, CT_ERR_ARG, "%s has %d classes but the network has %d outputs",
+                        d->source, d->n_classes, net->outputs);
     if (bce && net->outputs != 1)
-        return net_fail(net, CT_ERR_ARG, "binary cross-entropy with %d outputs needs multi-label targets; "
-                        "use 1 output for 2 classes", net->outputs);
+        return net_fail(net, CT_ERR_ARG,
+                        "binary cross-entropy with %d outputs needs multi-label targets; "
+                        "use 1 output for 2 classes",
+                        net->outputs);
     if (bce && d->n_classes > 2)
-        return net_fail(net, CT_ERR_ARG, "%s has %d classes; one sigmoid output takes 2", d->source, d->n_classes);
+        return net_fail(net, CT_ERR_ARG, "%s has %d classes; one sigmoid output takes 2", d->source,
+                        d->n_classes);
     if (!ce && !bce && classes)
-        return net_fail(net, CT_ERR_ARG, "%s holds class labels but the loss %s needs a regression target",
+        return net_fail(net, CT_ERR_ARG,
+                        "%s holds class labels but the loss %s needs a regression target",
                         d->source, ct_loss_name(a->loss));
     if (!ce && !bce && d->outputs != net->outputs)
         return net_fail(net, CT_ERR_ARG, "%s has %d target columns but the network has %d outputs",
@@ -599,10 +633,13 @@ ct_status ct_net_upload(ct_net *net, int slot, const ct_dataset *d) {
         s->hL = calloc((size_t)d->n, sizeof(int));
         if (!s->hL && st == CT_OK) st = net_fail(net, CT_ERR_ALLOC, "out of host memory");
         if (st != CT_OK) goto done;
-        for (size_t i = 0; i < nx; i++) s->hX[i] = d->X[i];
-        for (size_t i = 0; i < nt; i++) s->hT[i] = ce ? 0 : t[i];
+        for (size_t i = 0; i < nx; i++)
+            s->hX[i] = d->X[i];
+        for (size_t i = 0; i < nt; i++)
+            s->hT[i] = ce ? 0 : t[i];
         if (ce)
-            for (int i = 0; i < d->n; i++) s->hL[i] = d->labels[i];
+            for (int i = 0; i < d->n; i++)
+                s->hL[i] = d->labels[i];
     }
     /* enough loss slots for one epoch of this slot at the smallest batch size (1 row) */
     size_t need = (size_t)d->n + 1;
@@ -653,19 +690,20 @@ static ct_status forward(ct_net *net, cl_mem xmem, size_t xoff, const double *hx
             ct_buf x = l == 0 ? B(xmem, xoff) : B(net->acts, input_off(net, l, training));
             ct_buf z = B(net->acts, net->off_z[l]), av = B(net->acts, net->off_a[l]);
             DTRY(ct_dense_forward(net->dev, z, x, B(net->params, net->lay.w_off[l]), Bn, in, out));
-            DTRY(ct_bias_act_forward(net->dev, last ? z : av, z, z, B(net->params, net->lay.b_off[l]),
-                                     act, alpha, Bn, out));
+            DTRY(ct_bias_act_forward(net->dev, last ? z : av, z, z,
+                                     B(net->params, net->lay.b_off[l]), act, alpha, Bn, out));
             if (!last && training && a->dropout[l] > 0)
-                DTRY(ct_dropout_forward(net->dev, B(net->acts, net->off_d[l]), av, a->dropout[l], seed,
-                                        (unsigned long long)t, (unsigned)l, Bn * out));
+                DTRY(ct_dropout_forward(net->dev, B(net->acts, net->off_d[l]), av, a->dropout[l],
+                                        seed, (unsigned long long)t, (unsigned)l, Bn * out));
         } else {
             const double *x = l == 0 ? hx : net->hacts + input_off(net, l, training);
             double *z = net->hacts + net->off_z[l], *av = net->hacts + net->off_a[l];
             host_forward(net, z, x, net->hp + net->lay.w_off[l], Bn, in, out);
-            ref_bias_act_forward(last ? z : av, z, z, net->hp + net->lay.b_off[l], act, alpha, Bn, out);
+            ref_bias_act_forward(last ? z : av, z, z, net->hp + net->lay.b_off[l], act, alpha, Bn,
+                                 out);
             if (!last && training && a->dropout[l] > 0)
-                ref_dropout_forward(net->hacts + net->off_d[l], av, a->dropout[l], seed, (uint64_t)t,
-                                    (uint32_t)l, Bn * out);
+                ref_dropout_forward(net->hacts + net->off_d[l], av, a->dropout[l], seed,
+                                    (uint64_t)t, (uint32_t)l, Bn * out);
         }
     }
     return CT_OK;
@@ -679,17 +717,17 @@ static ct_status loss_and_count(ct_net *net, cl_mem tmem, size_t toff, const dou
     int C = net->outputs, L = a->n_layers;
     if (net->dev) {
         ct_buf z = B(net->acts, net->off_z[L - 1]), t = B(tmem, toff);
-        DTRY(ct_loss_forward_backward(net->dev, a->loss, B(net->losses, (size_t)at),
-                                      grad ? B(net->deltas, 0) : B(NULL, 0),
-                                      B(net->scratch, net->off_rowloss), z, t, Bn, C, a->huber_delta, 0));
+        DTRY(ct_loss_forward_backward(
+            net->dev, a->loss, B(net->losses, (size_t)at), grad ? B(net->deltas, 0) : B(NULL, 0),
+            B(net->scratch, net->off_rowloss), z, t, Bn, C, a->huber_delta, 0));
         if (a->loss == CT_LOSS_SOFTMAX_CE)
             DTRY(ct_argmax_correct(net->dev, B(net->scratch, net->off_count), z, t, Bn, C));
         else if (a->loss == CT_LOSS_SIGMOID_BCE)
             DTRY(ct_binary_correct(net->dev, B(net->scratch, net->off_count), z, t, Bn * C));
     } else {
         const double *z = net->hacts + net->off_z[L - 1];
-        net->hlosses[at] = ref_loss(a->loss, grad ? net->hdeltas : NULL, net->hrowloss, z, hL, hT, Bn, C,
-                                    a->huber_delta);
+        net->hlosses[at] = ref_loss(a->loss, grad ? net->hdeltas : NULL, net->hrowloss, z, hL, hT,
+                                    Bn, C, a->huber_delta);
         if (a->loss == CT_LOSS_SOFTMAX_CE)
             net->hcount += ref_argmax_correct(z, hL, Bn, C);
         else if (a->loss == CT_LOSS_SIGMOID_BCE)
@@ -708,14 +746,16 @@ static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
         size_t xin = input_off(net, l, 1);
         if (net->dev) {
             ct_buf dZ = B(net->deltas, dz), X = B(net->acts, xin);
-            DTRY(ct_dense_backward_weight(net->dev, B(net->grads, net->lay.w_off[l]), dZ, X, Bn, in, out, 0));
+            DTRY(ct_dense_backward_weight(net->dev, B(net->grads, net->lay.w_off[l]), dZ, X, Bn, in,
+                                          out, 0));
             DTRY(ct_bias_backward(net->dev, B(net->grads, net->lay.b_off[l]), dZ, Bn, out, 0));
             if (l == 0) break;
             ct_buf dX = B(net->deltas, dx);
-            DTRY(ct_dense_backward_input(net->dev, dX, dZ, B(net->params, net->lay.w_off[l]), Bn, in, out));
+            DTRY(ct_dense_backward_input(net->dev, dX, dZ, B(net->params, net->lay.w_off[l]), Bn,
+                                         in, out));
             if (a->dropout[l - 1] > 0)
-                DTRY(ct_dropout_backward(net->dev, dX, dX, a->dropout[l - 1], seed, (unsigned long long)t,
-                                         (unsigned)(l - 1), Bn * in));
+                DTRY(ct_dropout_backward(net->dev, dX, dX, a->dropout[l - 1], seed,
+                                         (unsigned long long)t, (unsigned)(l - 1), Bn * in));
             DTRY(ct_act_backward(net->dev, dX, dX, B(net->acts, net->off_z[l - 1]), a->act[l - 1],
                                  a->alpha[l - 1], Bn * in));
         } else {
@@ -726,8 +766,10 @@ static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
             double *dX = net->hdeltas + dx;
             host_backward_input(net, dX, dZ, net->hp + net->lay.w_off[l], Bn, in, out);
             if (a->dropout[l - 1] > 0)
-                ref_dropout_backward(dX, dX, a->dropout[l - 1], seed, (uint64_t)t, (uint32_t)(l - 1), Bn * in);
-            ref_act_backward(dX, dX, net->hacts + net->off_z[l - 1], a->act[l - 1], a->alpha[l - 1], Bn * in);
+                ref_dropout_backward(dX, dX, a->dropout[l - 1], seed, (uint64_t)t,
+                                     (uint32_t)(l - 1), Bn * in);
+            ref_act_backward(dX, dX, net->hacts + net->off_z[l - 1], a->act[l - 1], a->alpha[l - 1],
+                             Bn * in);
         }
         cur ^= 1;
     }
@@ -741,8 +783,9 @@ ct_status ct_net_train_step(ct_net *net, int slot, int start, int Bn, uint64_t s
     int F = a->sizes[0];
     if (!s->n) return net_fail(net, CT_ERR_ARG, "no data uploaded to slot %d", slot);
     if (Bn < 1 || Bn > net->max_batch || start < 0 || start + Bn > s->n)
-        return net_fail(net, CT_ERR_ARG, "batch of %d rows at %d does not fit (max batch %d, %d rows)", Bn,
-                        start, net->max_batch, s->n);
+        return net_fail(net, CT_ERR_ARG,
+                        "batch of %d rows at %d does not fit (max batch %d, %d rows)", Bn, start,
+                        net->max_batch, s->n);
     if (loss_at < 0 || (size_t)loss_at >= net->n_loss_slots)
         return net_fail(net, CT_ERR_ARG, "loss slot %d out of range", loss_at);
     int np = (int)net->lay.n_params;
@@ -750,26 +793,31 @@ ct_status ct_net_train_step(ct_net *net, int slot, int start, int Bn, uint64_t s
     o.lr = lr;
     if (net->dev) {
         /* the shuffled batch: features and targets by the same permutation */
-        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_xb), B(s->X, 0), Bn, F, start, s->n, 1, seed, epoch));
-        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_tb), B(s->T, 0), Bn, s->tcols, start, s->n, 1, seed,
-                            epoch));
+        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_xb), B(s->X, 0), Bn, F, start, s->n, 1,
+                            seed, epoch));
+        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_tb), B(s->T, 0), Bn, s->tcols, start,
+                            s->n, 1, seed, epoch));
         ct_status st = forward(net, net->acts, net->off_xb, NULL, Bn, 1, seed, t);
         if (st != CT_OK) return st;
-        if ((st = loss_and_count(net, net->acts, net->off_tb, NULL, NULL, Bn, 1, loss_at)) != CT_OK) return st;
+        if ((st = loss_and_count(net, net->acts, net->off_tb, NULL, NULL, Bn, 1, loss_at)) != CT_OK)
+            return st;
         if ((st = backward(net, Bn, seed, t)) != CT_OK) return st;
-        if (l2 > 0) DTRY(ct_axpy(net->dev, B(net->grads, 0), B(net->params, 0), l2, (int)net->lay.n_weights));
+        if (l2 > 0)
+            DTRY(ct_axpy(net->dev, B(net->grads, 0), B(net->params, 0), l2,
+                         (int)net->lay.n_weights));
         if (o.clip_norm > 0)
-            DTRY(ct_sum_squares(net->dev, B(net->scratch, net->off_gnorm), B(net->scratch, net->off_partials),
-                                B(net->grads, 0), np));
-        DTRY(ct_optim_step(net->dev, &o, B(net->params, 0), B(net->m, 0), B(net->v, 0), B(net->grads, 0),
-                           B(net->scratch, net->off_gnorm), t, np));
+            DTRY(ct_sum_squares(net->dev, B(net->scratch, net->off_gnorm),
+                                B(net->scratch, net->off_partials), B(net->grads, 0), np));
+        DTRY(ct_optim_step(net->dev, &o, B(net->params, 0), B(net->m, 0), B(net->v, 0),
+                           B(net->grads, 0), B(net->scratch, net->off_gnorm), t, np));
     } else {
         int *rows = net->hlabels_b; /* reused: the batch's source rows, then its labels */
         ref_epoch_rows(rows, Bn, start, s->n, 1, seed, epoch);
         double *xb = net->hacts + net->off_xb, *tb = net->hacts + net->off_tb;
         ref_gather_rows(xb, s->hX, rows, Bn, F);
         ref_gather_rows(tb, s->hT, rows, Bn, s->tcols);
-        for (int i = 0; i < Bn; i++) rows[i] = s->hL ? s->hL[rows[i]] : 0;
+        for (int i = 0; i < Bn; i++)
+            rows[i] = s->hL ? s->hL[rows[i]] : 0;
         ct_status st = forward(net, NULL, 0, xb, Bn, 1, seed, t);
         if (st != CT_OK) return st;
         if ((st = loss_and_count(net, NULL, 0, tb, rows, Bn, 1, loss_at)) != CT_OK) return st;
@@ -786,8 +834,9 @@ ct_status ct_net_eval_batch(ct_net *net, int slot, int start, int Bn, int loss_a
     int F = net->arch.sizes[0];
     if (!s->n) return net_fail(net, CT_ERR_ARG, "no data uploaded to slot %d", slot);
     if (Bn < 1 || Bn > net->max_batch || start < 0 || start + Bn > s->n)
-        return net_fail(net, CT_ERR_ARG, "batch of %d rows at %d does not fit (max batch %d, %d rows)", Bn,
-                        start, net->max_batch, s->n);
+        return net_fail(net, CT_ERR_ARG,
+                        "batch of %d rows at %d does not fit (max batch %d, %d rows)", Bn, start,
+                        net->max_batch, s->n);
     if (loss_at < 0 || (size_t)loss_at >= net->n_loss_slots)
         return net_fail(net, CT_ERR_ARG, "loss slot %d out of range", loss_at);
     ct_status st;
@@ -796,26 +845,33 @@ ct_status ct_net_eval_batch(ct_net *net, int slot, int start, int Bn, int loss_a
         return loss_and_count(net, s->T, (size_t)start * s->tcols, NULL, NULL, Bn, 0, loss_at);
     }
     if ((st = forward(net, NULL, 0, s->hX + (size_t)start * F, Bn, 0, 0, 0)) != CT_OK) return st;
-    return loss_and_count(net, NULL, 0, s->hT + (size_t)start * s->tcols, s->hL ? s->hL + start : NULL, Bn, 0,
-                          loss_at);
+    return loss_and_count(net, NULL, 0, s->hT + (size_t)start * s->tcols,
+                          s->hL ? s->hL + start : NULL, Bn, 0, loss_at);
 }
 
 ct_status ct_net_read_metrics(ct_net *net, float *losses, int n, long long *correct, double *wsq) {
-    if (n < 0 || (size_t)n > net->n_loss_slots) return net_fail(net, CT_ERR_ARG, "reading %d loss slots", n);
+    if (n < 0 || (size_t)n > net->n_loss_slots)
+        return net_fail(net, CT_ERR_ARG, "reading %d loss slots", n);
     if (net->dev) {
         int32_t count = 0;
         float w = 0;
         if (wsq)
-            DTRY(ct_sum_squares(net->dev, B(net->scratch, net->off_wsq), B(net->scratch, net->off_partials),
-                                B(net->params, 0), (int)net->lay.n_weights));
-        if (n > 0) DTRY(ct_buffer_read(net->dev, net->losses, 0, (size_t)n * sizeof(float), losses));
-        DTRY(ct_buffer_read(net->dev, net->scratch, net->off_count * sizeof(float), sizeof count, &count));
-        if (wsq) DTRY(ct_buffer_read(net->dev, net->scratch, net->off_wsq * sizeof(float), sizeof w, &w));
+            DTRY(ct_sum_squares(net->dev, B(net->scratch, net->off_wsq),
+                                B(net->scratch, net->off_partials), B(net->params, 0),
+                                (int)net->lay.n_weights));
+        if (n > 0)
+            DTRY(ct_buffer_read(net->dev, net->losses, 0, (size_t)n * sizeof(float), losses));
+        DTRY(ct_buffer_read(net->dev, net->scratch, net->off_count * sizeof(float), sizeof count,
+                            &count));
+        if (wsq)
+            DTRY(
+                ct_buffer_read(net->dev, net->scratch, net->off_wsq * sizeof(float), sizeof w, &w));
         DTRY(ct_fill(net->dev, B(net->scratch, net->off_count), 0.0f, 1));
         if (correct) *correct = count;
         if (wsq) *wsq = w;
     } else {
-        for (int i = 0; i < n; i++) losses[i] = (float)net->hlosses[i];
+        for (int i = 0; i < n; i++)
+            losses[i] = (float)net->hlosses[i];
         if (correct) *correct = net->hcount;
         if (wsq) *wsq = ref_sum_squares(net->hp, (int)net->lay.n_weights);
         net->hcount = 0;
@@ -828,9 +884,11 @@ ct_status ct_net_read_losses(ct_net *net, int from, int n, float *losses) {
         return net_fail(net, CT_ERR_ARG, "reading loss slots [%d, %d)", from, from + n);
     if (net->dev) {
         if (n > 0)
-            DTRY(ct_buffer_read(net->dev, net->losses, (size_t)from * sizeof(float), (size_t)n * sizeof(float), losses));
+            DTRY(ct_buffer_read(net->dev, net->losses, (size_t)from * sizeof(float),
+                                (size_t)n * sizeof(float), losses));
     } else {
-        for (int i = 0; i < n; i++) losses[i] = (float)net->hlosses[from + i];
+        for (int i = 0; i < n; i++)
+            losses[i] = (float)net->hlosses[from + i];
     }
     return CT_OK;
 }
@@ -849,16 +907,19 @@ ct_status ct_net_read_tensor(ct_net *net, ct_tensor_kind kind, int layer, int Bn
     case CT_T_Z:
     case CT_T_A:
         if (kind == CT_T_A && layer + 1 == a->n_layers)
-            return net_fail(net, CT_ERR_ARG, "the output layer's activation is fused into the loss");
+            return net_fail(net, CT_ERR_ARG,
+                            "the output layer's activation is fused into the loss");
         m = net->acts, h = net->hacts, off = kind == CT_T_Z ? net->off_z[layer] : net->off_a[layer];
         n = (size_t)Bn * a->sizes[layer + 1];
         break;
     case CT_T_LOSS:
-        if (layer < 0 || (size_t)layer >= net->n_loss_slots) return net_fail(net, CT_ERR_ARG, "no loss slot %d", layer);
+        if (layer < 0 || (size_t)layer >= net->n_loss_slots)
+            return net_fail(net, CT_ERR_ARG, "no loss slot %d", layer);
         m = net->losses, h = net->hlosses, off = (size_t)layer, n = 1;
         break;
     case CT_T_GRAD_W:
-        m = net->grads, h = net->hg, off = net->lay.w_off[layer], n = (size_t)a->sizes[layer] * a->sizes[layer + 1];
+        m = net->grads, h = net->hg, off = net->lay.w_off[layer],
+        n = (size_t)a->sizes[layer] * a->sizes[layer + 1];
         break;
     case CT_T_GRAD_B:
         m = net->grads, h = net->hg, off = net->lay.b_off[layer], n = (size_t)a->sizes[layer + 1];
@@ -870,7 +931,8 @@ ct_status ct_net_read_tensor(ct_net *net, ct_tensor_kind kind, int layer, int Bn
     if (net->dev) {
         DTRY(ct_buffer_read(net->dev, m, off * sizeof(float), n * sizeof(float), out));
     } else {
-        for (size_t i = 0; i < n; i++) out[i] = (float)h[off + i];
+        for (size_t i = 0; i < n; i++)
+            out[i] = (float)h[off + i];
     }
     *count = n;
     return CT_OK;
@@ -883,12 +945,16 @@ static void output_activation(const ct_arch *a, float *z, int n) {
         for (int i = 0; i < n; i++) {
             float *r = z + (size_t)i * C;
             double mx = r[0], sum = 0;
-            for (int j = 1; j < C; j++) mx = r[j] > mx ? r[j] : mx;
-            for (int j = 0; j < C; j++) sum += exp(r[j] - mx);
-            for (int j = 0; j < C; j++) r[j] = (float)(exp(r[j] - mx) / sum);
+            for (int j = 1; j < C; j++)
+                mx = r[j] > mx ? r[j] : mx;
+            for (int j = 0; j < C; j++)
+                sum += exp(r[j] - mx);
+            for (int j = 0; j < C; j++)
+                r[j] = (float)(exp(r[j] - mx) / sum);
         }
     } else if (a->loss == CT_LOSS_SIGMOID_BCE) {
-        for (size_t i = 0; i < (size_t)n * C; i++) z[i] = (float)(1 / (1 + exp(-(double)z[i])));
+        for (size_t i = 0; i < (size_t)n * C; i++)
+            z[i] = (float)(1 / (1 + exp(-(double)z[i])));
     }
 }
 
@@ -901,15 +967,19 @@ ct_status ct_net_predict(ct_net *net, const float *X, int n, float *out) {
         float *o = out + (size_t)start * C;
         ct_status st;
         if (net->dev) {
-            DTRY(ct_buffer_write(net->dev, net->acts, net->off_xb * sizeof(float), (size_t)Bn * F * sizeof(float), x));
+            DTRY(ct_buffer_write(net->dev, net->acts, net->off_xb * sizeof(float),
+                                 (size_t)Bn * F * sizeof(float), x));
             if ((st = forward(net, net->acts, net->off_xb, NULL, Bn, 0, 0, 0)) != CT_OK) return st;
-            DTRY(ct_buffer_read(net->dev, net->acts, net->off_z[L - 1] * sizeof(float), (size_t)Bn * C * sizeof(float), o));
+            DTRY(ct_buffer_read(net->dev, net->acts, net->off_z[L - 1] * sizeof(float),
+                                (size_t)Bn * C * sizeof(float), o));
         } else {
             double *xb = net->hacts + net->off_xb;
-            for (size_t i = 0; i < (size_t)Bn * F; i++) xb[i] = x[i];
+            for (size_t i = 0; i < (size_t)Bn * F; i++)
+                xb[i] = x[i];
             if ((st = forward(net, NULL, 0, xb, Bn, 0, 0, 0)) != CT_OK) return st;
             const double *z = net->hacts + net->off_z[L - 1];
-            for (size_t i = 0; i < (size_t)Bn * C; i++) o[i] = (float)z[i];
+            for (size_t i = 0; i < (size_t)Bn * C; i++)
+                o[i] = (float)z[i];
         }
         output_activation(a, o, Bn);
     }
@@ -919,10 +989,13 @@ ct_status ct_net_predict(ct_net *net, const float *X, int n, float *out) {
 ct_status ct_net_snapshot(ct_net *net) {
     size_t n = net->lay.n_params;
     if (net->dev) {
-        if (!net->best && alloc_dev(net, &net->best, n, "the best parameters") != CT_OK) return CT_ERR_OPENCL;
-        cl_int e = clEnqueueCopyBuffer(net->dev->queue, net->params, net->best, 0, 0, n * sizeof(float), 0, NULL, NULL);
+        if (!net->best && alloc_dev(net, &net->best, n, "the best parameters") != CT_OK)
+            return CT_ERR_OPENCL;
+        cl_int e = clEnqueueCopyBuffer(net->dev->queue, net->params, net->best, 0, 0,
+                                       n * sizeof(float), 0, NULL, NULL);
         if (e != CL_SUCCESS)
-            return net_fail(net, CT_ERR_OPENCL, "keeping the best parameters: clEnqueueCopyBuffer failed: %s",
+            return net_fail(net, CT_ERR_OPENCL,
+                            "keeping the best parameters: clEnqueueCopyBuffer failed: %s",
                             ct_cl_error_name(e));
     } else {
         ct_status st = CT_OK;
@@ -934,12 +1007,15 @@ ct_status ct_net_snapshot(ct_net *net) {
 }
 
 ct_status ct_net_restore(ct_net *net) {
-    if (!net->has_best) return net_fail(net, CT_ERR_ARG, "no snapshot of the parameters to restore");
+    if (!net->has_best)
+        return net_fail(net, CT_ERR_ARG, "no snapshot of the parameters to restore");
     size_t n = net->lay.n_params;
     if (net->dev) {
-        cl_int e = clEnqueueCopyBuffer(net->dev->queue, net->best, net->params, 0, 0, n * sizeof(float), 0, NULL, NULL);
+        cl_int e = clEnqueueCopyBuffer(net->dev->queue, net->best, net->params, 0, 0,
+                                       n * sizeof(float), 0, NULL, NULL);
         if (e != CL_SUCCESS)
-            return net_fail(net, CT_ERR_OPENCL, "restoring the best parameters: clEnqueueCopyBuffer failed: %s",
+            return net_fail(net, CT_ERR_OPENCL,
+                            "restoring the best parameters: clEnqueueCopyBuffer failed: %s",
                             ct_cl_error_name(e));
     } else {
         memcpy(net->hp, net->hbest, n * sizeof(double));
@@ -972,7 +1048,8 @@ ct_status ct_net_layer_stats(ct_net *net, int slot, int Bn, ct_layer_stats *out)
     if (Bn < 1 || Bn > net->max_batch || Bn > s->n)
         return net_fail(net, CT_ERR_ARG,
                         "layer statistics on %d rows: need 1 to %d (the batch size), at most the "
-                        "slot's %d rows", Bn, net->max_batch, s->n);
+                        "slot's %d rows",
+                        Bn, net->max_batch, s->n);
     ct_status st;
     if (net->dev) {
         if (!net->stats && (st = alloc_dev(net, &net->stats, STATS_PER_LAYER * CT_MAX_LAYERS,

@@ -196,7 +196,8 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
             if (dev->pack) clReleaseMemObject(dev->pack);
             dev->pack = NULL;
             dev->pack_floats = 0;
-            TRY(ct_buffer_create(dev, &dev->pack, need * sizeof(float), "the packed panels of a product"));
+            TRY(ct_buffer_create(dev, &dev->pack, need * sizeof(float),
+                                 "the packed panels of a product"));
             dev->pack_floats = need;
         }
         ct_args p = ct_args_begin(dev, CT_K_pack_b);
@@ -271,7 +272,8 @@ ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B
 #endif
     }
 
-    if (backend == CT_GEMM_CPU) return gemm_cpu(dev, C, ldc, A, lda, B, ldb, M, N, K, transA, transB, alpha, beta);
+    if (backend == CT_GEMM_CPU)
+        return gemm_cpu(dev, C, ldc, A, lda, B, ldb, M, N, K, transA, transB, alpha, beta);
 
     size_t ts = dev->gemm_ts;
     size_t global[2] = {((size_t)N + ts - 1) / ts * ts, ((size_t)M + ts - 1) / ts * ts};

@@ -47,9 +47,9 @@ typedef enum ct_optim {
     CT_OPT_COUNT
 } ct_optim;
 
-const char *ct_act_name(ct_act a);     /* "relu" */
-const char *ct_loss_name(ct_loss l);   /* "softmax_ce" */
-const char *ct_optim_name(ct_optim o); /* "adam" */
+const char *ct_act_name(ct_act a);                /* "relu" */
+const char *ct_loss_name(ct_loss l);              /* "softmax_ce" */
+const char *ct_optim_name(ct_optim o);            /* "adam" */
 int ct_act_parse(const char *s, ct_act *out);     /* 1 on success */
 int ct_loss_parse(const char *s, ct_loss *out);   /* accepts "ce", "bce", "mse", "huber" too */
 int ct_optim_parse(const char *s, ct_optim *out); /* 1 on success */

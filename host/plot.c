@@ -495,9 +495,9 @@ static ct_status check_args(const char *path, const ct_plot_panel *panels, int n
         const char *pt = p->title ? p->title : "";
         if (p->n < 0 || (p->n > 0 && !p->x) || p->n_series < 0 || (p->n_series > 0 && !p->series)) {
             ct_set_msg(msg,
-                    "plot %s: panel %d '%s' has %d x values and %d series, and a missing "
-                    "array",
-                    path, i + 1, pt, p->n, p->n_series);
+                       "plot %s: panel %d '%s' has %d x values and %d series, and a missing "
+                       "array",
+                       path, i + 1, pt, p->n, p->n_series);
             return CT_ERR_ARG;
         }
         for (int s = 0; s < p->n_series; s++) {
@@ -505,9 +505,9 @@ static ct_status check_args(const char *path, const ct_plot_panel *panels, int n
             const char *sn = se->name ? se->name : "";
             if (se->n < 0 || (se->n > 0 && !se->y) || se->n > p->n) {
                 ct_set_msg(msg,
-                        "plot %s: panel '%s', series '%s' has %d values%s, the panel has %d "
-                        "x values",
-                        path, pt, sn, se->n, se->n > 0 && !se->y ? " but no array" : "", p->n);
+                           "plot %s: panel '%s', series '%s' has %d values%s, the panel has %d "
+                           "x values",
+                           path, pt, sn, se->n, se->n > 0 && !se->y ? " but no array" : "", p->n);
                 return CT_ERR_ARG;
             }
         }

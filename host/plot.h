@@ -6,19 +6,19 @@
 #include "cltrain.h"
 
 typedef struct ct_series {
-    const char *name;    /* legend text, e.g. "train loss" */
-    const double *y;     /* n values; NaN = no point (e.g. no validation) */
+    const char *name; /* legend text, e.g. "train loss" */
+    const double *y;  /* n values; NaN = no point (e.g. no validation) */
     int n;
-    int dashed;          /* draw dashed (validation) */
+    int dashed; /* draw dashed (validation) */
 } ct_series;
 
 typedef struct ct_plot_panel {
-    const char *title;   /* "loss" */
+    const char *title; /* "loss" */
     const char *ylabel;
-    const char *xlabel;  /* "epoch" */
-    const double *x;     /* n x values shared by the series (epochs, or learning rates) */
+    const char *xlabel; /* "epoch" */
+    const double *x;    /* n x values shared by the series (epochs, or learning rates) */
     int n;
-    int log_x, log_y;    /* logarithmic axes */
+    int log_x, log_y; /* logarithmic axes */
     const ct_series *series;
     int n_series;
 } ct_plot_panel;

@@ -31,7 +31,8 @@ void ref_dense_forward(double *Y, const double *X, const double *W, int B, int i
     for (int b = 0; b < B; b++) {
         for (int o = 0; o < out; o++) {
             double sum = 0.0;
-            for (int i = 0; i < in; i++) sum += X[(size_t)b * in + i] * W[(size_t)o * in + i];
+            for (int i = 0; i < in; i++)
+                sum += X[(size_t)b * in + i] * W[(size_t)o * in + i];
             Y[(size_t)b * out + o] = sum;
         }
     }
@@ -43,7 +44,8 @@ void ref_dense_backward_weight(double *dW, const double *dY, const double *X, in
     for (int o = 0; o < out; o++) {
         for (int i = 0; i < in; i++) {
             double sum = 0.0;
-            for (int b = 0; b < B; b++) sum += dY[(size_t)b * out + o] * X[(size_t)b * in + i];
+            for (int b = 0; b < B; b++)
+                sum += dY[(size_t)b * out + o] * X[(size_t)b * in + i];
             double *w = &dW[(size_t)o * in + i];
             *w = sum + (beta == 0.0 ? 0.0 : beta * *w);
         }
@@ -56,7 +58,8 @@ void ref_dense_backward_input(double *dX, const double *dY, const double *W, int
     for (int b = 0; b < B; b++) {
         for (int i = 0; i < in; i++) {
             double sum = 0.0;
-            for (int o = 0; o < out; o++) sum += dY[(size_t)b * out + o] * W[(size_t)o * in + i];
+            for (int o = 0; o < out; o++)
+                sum += dY[(size_t)b * out + o] * W[(size_t)o * in + i];
             dX[(size_t)b * in + i] = sum;
         }
     }
@@ -133,20 +136,23 @@ void ref_bias_act_forward(double *A, double *Z, const double *Y, const double *b
 
 /* A[e] = f(Z[e]) */
 void ref_act_forward(double *A, const double *Z, ct_act act, double alpha, int n) {
-    for (int e = 0; e < n; e++) A[e] = ref_act(act, alpha, Z[e]);
+    for (int e = 0; e < n; e++)
+        A[e] = ref_act(act, alpha, Z[e]);
 }
 
 /* dZ[e] = dA[e] * f'(Z[e]); dZ may be dA */
 void ref_act_backward(double *dZ, const double *dA, const double *Z, ct_act act, double alpha,
                       int n) {
-    for (int e = 0; e < n; e++) dZ[e] = dA[e] * ref_act_grad(act, alpha, Z[e]);
+    for (int e = 0; e < n; e++)
+        dZ[e] = dA[e] * ref_act_grad(act, alpha, Z[e]);
 }
 
 /* db[j] = beta * db[j] + sum_b dZ[b][j], rows in order; beta == 0 ignores db. */
 void ref_bias_backward(double *db, const double *dZ, int B, int N, double beta) {
     for (int j = 0; j < N; j++) {
         double sum = 0.0;
-        for (int r = 0; r < B; r++) sum += dZ[(size_t)r * N + j];
+        for (int r = 0; r < B; r++)
+            sum += dZ[(size_t)r * N + j];
         db[j] = sum + (beta == 0.0 ? 0.0 : beta * db[j]);
     }
 }
@@ -157,9 +163,11 @@ void ref_bias_backward(double *db, const double *dZ, int B, int N, double beta) 
  * dz = (softmax(z) - onehot(y)) * scale when dz is not NULL. */
 static double ref_softmax_ce_row(double *dz, const double *z, int y, int C, double scale) {
     double zmax = z[0];
-    for (int c = 1; c < C; c++) zmax = z[c] > zmax ? z[c] : zmax;
+    for (int c = 1; c < C; c++)
+        zmax = z[c] > zmax ? z[c] : zmax;
     double sum = 0.0;
-    for (int c = 0; c < C; c++) sum += exp(z[c] - zmax);
+    for (int c = 0; c < C; c++)
+        sum += exp(z[c] - zmax);
     double lse = zmax + log(sum);
     if (dz) {
         for (int c = 0; c < C; c++) {
@@ -303,21 +311,24 @@ void ref_optim_step(const ct_optim_params *o, double *P, double *M, double *V, c
 /* sum_i x[i]^2, in order */
 double ref_sum_squares(const double *x, int n) {
     double sum = 0.0;
-    for (int i = 0; i < n; i++) sum += x[i] * x[i];
+    for (int i = 0; i < n; i++)
+        sum += x[i] * x[i];
     return sum;
 }
 
 /* sum_i x[i], in order */
 double ref_sum(const double *x, int n) {
     double sum = 0.0;
-    for (int i = 0; i < n; i++) sum += x[i];
+    for (int i = 0; i < n; i++)
+        sum += x[i];
     return sum;
 }
 
 /* out[i][f] = src[idx[i]][f] */
 void ref_gather_rows(double *out, const double *src, const int *idx, int B, int F) {
     for (int i = 0; i < B; i++)
-        for (int f = 0; f < F; f++) out[(size_t)i * F + f] = src[(size_t)idx[i] * F + f];
+        for (int f = 0; f < F; f++)
+            out[(size_t)i * F + f] = src[(size_t)idx[i] * F + f];
 }
 
 /* count of rows i with argmax_c Z[i][c] == labels[i]; the first maximum wins ties */
@@ -336,12 +347,14 @@ int ref_argmax_correct(const double *Z, const int *labels, int B, int C) {
 /* count of elements with (Z > 0) == (T > 0.5) */
 int ref_binary_correct(const double *Z, const double *T, int n) {
     int count = 0;
-    for (int i = 0; i < n; i++) count += (Z[i] > 0.0) == (T[i] > 0.5);
+    for (int i = 0; i < n; i++)
+        count += (Z[i] > 0.0) == (T[i] > 0.5);
     return count;
 }
 
 /* rows[i] = perm(start + i): the Feistel permutation of rng.h, or the identity */
-void ref_epoch_rows(int *rows, int B, int start, int n, int shuffle, uint64_t seed, uint64_t epoch) {
+void ref_epoch_rows(int *rows, int B, int start, int n, int shuffle, uint64_t seed,
+                    uint64_t epoch) {
     uint32_t k0, k1;
     ct_perm_keys(seed, epoch, &k0, &k1);
     uint32_t h = ct_perm_bits((uint32_t)n);
@@ -353,7 +366,8 @@ void ref_epoch_rows(int *rows, int B, int start, int n, int shuffle, uint64_t se
 
 /* y = y + a x */
 void ref_axpy(double *y, const double *x, double a, int n) {
-    for (int i = 0; i < n; i++) y[i] += a * x[i];
+    for (int i = 0; i < n; i++)
+        y[i] += a * x[i];
 }
 
 /* count of columns j with A[i][j] <= 0 for every row i: units that never fire */
@@ -361,7 +375,8 @@ int ref_dead_units(const double *A, int B, int N) {
     int count = 0;
     for (int j = 0; j < N; j++) {
         int dead = 1;
-        for (int i = 0; i < B && dead; i++) dead = A[(size_t)i * N + j] <= 0.0;
+        for (int i = 0; i < B && dead; i++)
+            dead = A[(size_t)i * N + j] <= 0.0;
         count += dead;
     }
     return count;

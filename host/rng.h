@@ -40,7 +40,8 @@ static inline void ct_perm_keys(uint64_t seed, uint64_t epoch, uint32_t *k0, uin
 /* Half the bit width of the Feistel domain: the smallest h with 4^h >= n (h >= 1). */
 static inline uint32_t ct_perm_bits(uint32_t n) {
     uint32_t h = 1;
-    while (h < 16 && ((uint64_t)1 << (2 * h)) < n) h++;
+    while (h < 16 && ((uint64_t)1 << (2 * h)) < n)
+        h++;
     return h;
 }
 

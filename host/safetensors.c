@@ -121,7 +121,7 @@ static ct_status check_write_args(const char *path, const ct_st_tensor *tensors,
     if (n_tensors < 0 || n_meta < 0 || (n_tensors > 0 && !tensors) ||
         (n_meta > 0 && (!meta_keys || !meta_values))) {
         ct_set_msg(msg, "%s: bad arguments (%d tensors, %d metadata entries)", path, n_tensors,
-                n_meta);
+                   n_meta);
         return CT_ERR_ARG;
     }
     for (int i = 0; i < n_tensors; i++) {
@@ -141,16 +141,16 @@ static ct_status check_write_args(const char *path, const ct_st_tensor *tensors,
                 return CT_ERR_ARG;
             }
         if (t->ndim < 0 || t->ndim > CT_ST_MAX_DIMS) {
-            ct_set_msg(msg, "%s: tensor '%s' has %d dimensions, expected 0 to %d", path, nm, t->ndim,
-                    CT_ST_MAX_DIMS);
+            ct_set_msg(msg, "%s: tensor '%s' has %d dimensions, expected 0 to %d", path, nm,
+                       t->ndim, CT_ST_MAX_DIMS);
             return CT_ERR_ARG;
         }
         size_t count = 1;
         for (int d = 0; d < t->ndim; d++) {
             size_t dim = t->shape[d] > 0 ? (size_t)t->shape[d] : 1;
             if (t->shape[d] < 0 || count > SIZE_MAX / 8 / dim) {
-                ct_set_msg(msg, "%s: tensor '%s' has a bad shape: dimension %d is %lld", path, nm, d,
-                        (long long)t->shape[d]);
+                ct_set_msg(msg, "%s: tensor '%s' has a bad shape: dimension %d is %lld", path, nm,
+                           d, (long long)t->shape[d]);
                 return CT_ERR_ARG;
             }
             count *= (size_t)t->shape[d];
@@ -159,7 +159,7 @@ static ct_status check_write_args(const char *path, const ct_st_tensor *tensors,
             char sh[128];
             show_shape(t->shape, t->ndim, sh);
             ct_set_msg(msg, "%s: tensor '%s' has count %zu but its shape %s holds %zu", path, nm,
-                    t->count, sh, count);
+                       t->count, sh, count);
             return CT_ERR_ARG;
         }
         if (count > 0 && !t->data) {
@@ -170,7 +170,7 @@ static ct_status check_write_args(const char *path, const ct_st_tensor *tensors,
     for (int i = 0; i < n_meta; i++) {
         if (!meta_keys[i] || !meta_values[i]) {
             ct_set_msg(msg, "%s: metadata entry %d has no %s", path, i,
-                    meta_keys[i] ? "value" : "key");
+                       meta_keys[i] ? "value" : "key");
             return CT_ERR_ARG;
         }
         for (int j = 0; j < i; j++)
@@ -325,9 +325,9 @@ static ct_status check_entry(const char *path, const char *key, const ct_json *v
     e->key = key;
     if (val->type != CT_JSON_OBJECT) {
         ct_set_msg(msg,
-                "%s: tensor '%s': expected an object with dtype, shape and data_offsets, "
-                "found %s",
-                path, nm, type_name(val));
+                   "%s: tensor '%s': expected an object with dtype, shape and data_offsets, "
+                   "found %s",
+                   path, nm, type_name(val));
         return CT_ERR_FORMAT;
     }
     const ct_json *dtype = ct_json_get(val, "dtype");
@@ -340,7 +340,7 @@ static ct_status check_entry(const char *path, const char *key, const ct_json *v
     }
     if (dtype->type != CT_JSON_STRING) {
         ct_set_msg(msg, "%s: tensor '%s': dtype is %s, expected a string such as \"F32\"", path, nm,
-                type_name(dtype));
+                   type_name(dtype));
         return CT_ERR_FORMAT;
     }
     if (strcmp(dtype->string, "F32") == 0) {
@@ -351,17 +351,17 @@ static ct_status check_entry(const char *path, const char *key, const ct_json *v
         char dt[ST_NAME_SHOW + 4];
         show_name(dtype->string, dt);
         ct_set_msg(msg, "%s: tensor '%s': dtype '%s' is not supported (F32 and F64 are)", path, nm,
-                dt);
+                   dt);
         return CT_ERR_FORMAT;
     }
     if (shape->type != CT_JSON_ARRAY) {
         ct_set_msg(msg, "%s: tensor '%s': shape is %s, expected an array of sizes", path, nm,
-                type_name(shape));
+                   type_name(shape));
         return CT_ERR_FORMAT;
     }
     if (shape->count > CT_ST_MAX_DIMS) {
         ct_set_msg(msg, "%s: tensor '%s': shape has %zu dimensions, at most %d are supported", path,
-                nm, shape->count, CT_ST_MAX_DIMS);
+                   nm, shape->count, CT_ST_MAX_DIMS);
         return CT_ERR_FORMAT;
     }
     e->ndim = (int)shape->count;
@@ -372,10 +372,10 @@ static ct_status check_entry(const char *path, const char *key, const ct_json *v
         if (!is_count(s)) {
             if (s->type == CT_JSON_NUMBER)
                 ct_set_msg(msg, "%s: tensor '%s': shape[%d] is %.17g, expected a whole number >= 0",
-                        path, nm, d, s->number);
+                           path, nm, d, s->number);
             else
-                ct_set_msg(msg, "%s: tensor '%s': shape[%d] is %s, expected a whole number >= 0", path,
-                        nm, d, type_name(s));
+                ct_set_msg(msg, "%s: tensor '%s': shape[%d] is %s, expected a whole number >= 0",
+                           path, nm, d, type_name(s));
             return CT_ERR_FORMAT;
         }
         e->shape[d] = (int64_t)s->number;
@@ -388,37 +388,38 @@ static ct_status check_entry(const char *path, const char *key, const ct_json *v
     char sh[128];
     show_shape(e->shape, e->ndim, sh);
     if (overflow) {
-        ct_set_msg(msg, "%s: tensor '%s': shape %s has more elements than memory can hold", path, nm,
-                sh);
+        ct_set_msg(msg, "%s: tensor '%s': shape %s has more elements than memory can hold", path,
+                   nm, sh);
         return CT_ERR_FORMAT;
     }
     e->count = (size_t)count;
     if (offs->type != CT_JSON_ARRAY || offs->count != 2 || !is_count(&offs->items[0]) ||
         !is_count(&offs->items[1])) {
-        ct_set_msg(msg, "%s: tensor '%s': data_offsets must be [begin, end] with whole numbers >= 0",
-                path, nm);
+        ct_set_msg(msg,
+                   "%s: tensor '%s': data_offsets must be [begin, end] with whole numbers >= 0",
+                   path, nm);
         return CT_ERR_FORMAT;
     }
     e->begin = (unsigned long long)offs->items[0].number;
     e->end = (unsigned long long)offs->items[1].number;
     if (e->begin > e->end) {
         ct_set_msg(msg, "%s: tensor '%s': data_offsets [%llu, %llu] are reversed (begin after end)",
-                path, nm, e->begin, e->end);
+                   path, nm, e->begin, e->end);
         return CT_ERR_FORMAT;
     }
     if (e->end > data_size) {
         ct_set_msg(msg,
-                "%s: tensor '%s': data_offsets [%llu, %llu] reach past the end of the data "
-                "section (%llu bytes); the file is truncated or the header is wrong",
-                path, nm, e->begin, e->end, data_size);
+                   "%s: tensor '%s': data_offsets [%llu, %llu] reach past the end of the data "
+                   "section (%llu bytes); the file is truncated or the header is wrong",
+                   path, nm, e->begin, e->end, data_size);
         return CT_ERR_FORMAT;
     }
     unsigned long long need = count * (unsigned long long)e->elem;
     if (e->end - e->begin != need) {
         ct_set_msg(msg,
-                "%s: tensor '%s': data_offsets [%llu, %llu] need %llu bytes but the shape %s of "
-                "%s needs %llu",
-                path, nm, e->begin, e->end, e->end - e->begin, sh, dtype->string, need);
+                   "%s: tensor '%s': data_offsets [%llu, %llu] need %llu bytes but the shape %s of "
+                   "%s needs %llu",
+                   path, nm, e->begin, e->end, e->end - e->begin, sh, dtype->string, need);
         return CT_ERR_FORMAT;
     }
     return CT_OK;
@@ -462,7 +463,7 @@ short_read:
         ct_set_msg(msg, "cannot read %s: %s", path, strerror(errno));
     else
         ct_set_msg(msg, "%s: tensor '%s': the file ended while reading its data (did it change?)",
-                path, nm);
+                   path, nm);
     return ferror(f) ? CT_ERR_IO : CT_ERR_FORMAT;
 }
 
@@ -493,17 +494,18 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
     }
     if (S_ISDIR(sb.st_mode) || !S_ISREG(sb.st_mode)) {
         ct_set_msg(msg, "cannot read %s: it is %s, not a regular file", path,
-                S_ISDIR(sb.st_mode) ? "a folder" : "a device or pipe");
+                   S_ISDIR(sb.st_mode) ? "a folder" : "a device or pipe");
         st = CT_ERR_IO;
         goto fail;
     }
     unsigned long long size = (unsigned long long)sb.st_size;
     unsigned char len8[8];
     if (size < 8) {
-        ct_set_msg(msg,
-                "%s: the file is %llu bytes, too short for a safetensors file (it starts with an "
-                "8-byte header length)",
-                path, size);
+        ct_set_msg(
+            msg,
+            "%s: the file is %llu bytes, too short for a safetensors file (it starts with an "
+            "8-byte header length)",
+            path, size);
         goto fail;
     }
     if (fread(len8, 1, 8, f) != 8) {
@@ -516,16 +518,16 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
         hlen = (hlen << 8) | len8[k];
     if (hlen > ST_MAX_HEADER) {
         ct_set_msg(msg,
-                "%s: the header length %llu is absurd (more than 100 MB); is this a safetensors "
-                "file?",
-                path, hlen);
+                   "%s: the header length %llu is absurd (more than 100 MB); is this a safetensors "
+                   "file?",
+                   path, hlen);
         goto fail;
     }
     if (hlen > size - 8) {
         ct_set_msg(msg,
-                "%s: the header length %llu is larger than the rest of the file (%llu bytes); "
-                "the file is truncated or not a safetensors file",
-                path, hlen, size - 8);
+                   "%s: the header length %llu is larger than the rest of the file (%llu bytes); "
+                   "the file is truncated or not a safetensors file",
+                   path, hlen, size - 8);
         goto fail;
     }
     header = malloc((size_t)hlen + 1);
@@ -578,7 +580,7 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
     if (meta) {
         if (meta->type != CT_JSON_OBJECT) {
             ct_set_msg(msg, "%s: __metadata__ is %s, expected an object of strings", path,
-                    type_name(meta));
+                       type_name(meta));
             goto fail;
         }
         file->meta_keys = calloc(n_meta ? n_meta : 1, sizeof(char *));
@@ -588,7 +590,7 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
             if (meta->items[i].type != CT_JSON_STRING) {
                 show_name(meta->keys[i], nm);
                 ct_set_msg(msg, "%s: __metadata__ '%s' is %s, expected a string", path, nm,
-                        type_name(&meta->items[i]));
+                           type_name(&meta->items[i]));
                 goto fail;
             }
             file->meta_keys[i] = ct_strdup(meta->keys[i]);
@@ -635,9 +637,9 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
      * tensors could make a small file ask for terabytes. */
     if (total > 4 * data_size + (1ull << 20)) {
         ct_set_msg(msg,
-                "%s: the tensors overlap so much that they need %llu bytes from a data section "
-                "of %llu; refusing",
-                path, total, data_size);
+                   "%s: the tensors overlap so much that they need %llu bytes from a data section "
+                   "of %llu; refusing",
+                   path, total, data_size);
         goto fail;
     }
 

@@ -33,7 +33,8 @@ char *ct_strdup(const char *s) {
 
 void ct_free_strings(char **v, int n) {
     if (!v) return;
-    for (int i = 0; i < n; i++) free(v[i]);
+    for (int i = 0; i < n; i++)
+        free(v[i]);
     free(v);
 }
 

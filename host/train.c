@@ -29,7 +29,8 @@ static int parse_kv(const char *src, const char *text, const char *key, double *
     char *end;
     *v = strtod(text, &end);
     if (end == text || *end || !isfinite(*v)) {
-        snprintf(msg, CT_MSG_LEN, "--schedule %s: option %s expects a number, got '%s'", src, key, text);
+        snprintf(msg, CT_MSG_LEN, "--schedule %s: option %s expects a number, got '%s'", src, key,
+                 text);
         return 0;
     }
     return 1;
@@ -50,7 +51,8 @@ ct_status ct_schedule_parse(const char *s, ct_schedule *out, char msg[CT_MSG_LEN
     else if (!strcmp(buf, "plateau"))
         r.kind = CT_SCHED_PLATEAU;
     else {
-        snprintf(msg, CT_MSG_LEN, "--schedule: unknown schedule '%s' (constant, step, cosine, plateau)", buf);
+        snprintf(msg, CT_MSG_LEN,
+                 "--schedule: unknown schedule '%s' (constant, step, cosine, plateau)", buf);
         return CT_ERR_ARG;
     }
     for (char *item = colon ? colon + 1 : NULL; item && *item;) {
@@ -122,11 +124,13 @@ static ct_status sync_ref(ct_net *net, ct_net *ref, float *buf, char *msg) {
 }
 
 /* Compares one tensor of both engines into a report row. */
-static ct_status compare_tensor(ct_net *net, ct_net *ref, ct_tensor_kind k, int layer, int B, float *bd,
-                                float *br, ct_verify_report *rep, const char *op, char *msg) {
+static ct_status compare_tensor(ct_net *net, ct_net *ref, ct_tensor_kind k, int layer, int B,
+                                float *bd, float *br, ct_verify_report *rep, const char *op,
+                                char *msg) {
     size_t nd = 0, nr = 0;
     ct_status st;
-    if ((st = ct_net_read_tensor(net, k, layer, B, bd, &nd)) || (st = ct_net_read_tensor(ref, k, layer, B, br, &nr))) {
+    if ((st = ct_net_read_tensor(net, k, layer, B, bd, &nd)) ||
+        (st = ct_net_read_tensor(ref, k, layer, B, br, &nr))) {
         snprintf(msg, CT_MSG_LEN, "verify: %s%s", ct_net_error(net), ct_net_error(ref));
         return st;
     }
@@ -134,23 +138,27 @@ static ct_status compare_tensor(ct_net *net, ct_net *ref, ct_tensor_kind k, int 
     memset(r, 0, sizeof *r);
     snprintf(r->op, sizeof r->op, "%s", op);
     double rmax = 0;
-    for (size_t i = 0; i < nr; i++) rmax = fmax(rmax, fabs((double)br[i]));
+    for (size_t i = 0; i < nr; i++)
+        rmax = fmax(rmax, fabs((double)br[i]));
     for (size_t i = 0; i < nd; i++) {
         double e = fabs((double)bd[i] - br[i]);
         if (isnan(e)) e = INFINITY;
         r->max_abs = fmax(r->max_abs, e);
-        if (fabs((double)br[i]) >= 1e-3 * rmax && br[i] != 0) r->max_rel = fmax(r->max_rel, e / fabs((double)br[i]));
+        if (fabs((double)br[i]) >= 1e-3 * rmax && br[i] != 0)
+            r->max_rel = fmax(r->max_rel, e / fabs((double)br[i]));
     }
     r->scaled = rmax > 0 ? r->max_abs / rmax : r->max_abs;
     return CT_OK;
 }
 
 /* Runs step t on the reference too and compares forward, loss, gradients and the update. */
-static ct_status verify_step(ct_net *net, const ct_train_opts *o, int start, int rows, int epoch, long long t,
-                             float lr, int b, ct_verify_report *rep, float *bd, float *br, char *msg) {
+static ct_status verify_step(ct_net *net, const ct_train_opts *o, int start, int rows, int epoch,
+                             long long t, float lr, int b, ct_verify_report *rep, float *bd,
+                             float *br, char *msg) {
     ct_net *ref = o->verify_ref;
     const ct_arch *a = ct_net_arch(net);
-    ct_status st = ct_net_train_step(ref, CT_SLOT_TRAIN, start, rows, o->seed, (uint64_t)epoch, t, lr, o->l2, b);
+    ct_status st = ct_net_train_step(ref, CT_SLOT_TRAIN, start, rows, o->seed, (uint64_t)epoch, t,
+                                     lr, o->l2, b);
     if (st) {
         snprintf(msg, CT_MSG_LEN, "verify: the reference step failed: %s", ct_net_error(ref));
         return st;
@@ -174,23 +182,30 @@ static ct_status verify_step(ct_net *net, const ct_train_opts *o, int start, int
     }
     for (int l = L - 1; l >= 0 && !st; l--) {
         if (l + 1 < L)
-            snprintf(op, sizeof op, "layer %d backward: dense input grad + %s backward -> weight grad", l,
+            snprintf(op, sizeof op,
+                     "layer %d backward: dense input grad + %s backward -> weight grad", l,
                      ct_act_name(a->act[l]));
         else
-            snprintf(op, sizeof op, "layer %d backward: %s gradient -> weight grad", l, ct_loss_name(a->loss));
+            snprintf(op, sizeof op, "layer %d backward: %s gradient -> weight grad", l,
+                     ct_loss_name(a->loss));
         st = compare_tensor(net, ref, CT_T_GRAD_W, l, rows, bd, br, rep, op, msg);
         snprintf(op, sizeof op, "layer %d backward: bias grad", l);
         if (!st) st = compare_tensor(net, ref, CT_T_GRAD_B, l, rows, bd, br, rep, op, msg);
     }
-    if (!st) st = compare_tensor(net, ref, CT_T_PARAMS, 0, rows, bd, br, rep, "optimizer step: parameters", msg);
-    if (!st) st = compare_tensor(net, ref, CT_T_M, 0, rows, bd, br, rep, "optimizer step: state m", msg);
-    if (!st) st = compare_tensor(net, ref, CT_T_V, 0, rows, bd, br, rep, "optimizer step: state v", msg);
+    if (!st)
+        st = compare_tensor(net, ref, CT_T_PARAMS, 0, rows, bd, br, rep,
+                            "optimizer step: parameters", msg);
+    if (!st)
+        st = compare_tensor(net, ref, CT_T_M, 0, rows, bd, br, rep, "optimizer step: state m", msg);
+    if (!st)
+        st = compare_tensor(net, ref, CT_T_V, 0, rows, bd, br, rep, "optimizer step: state v", msg);
     if (st) return st;
     if (o->on_verify) o->on_verify(rep, o->user);
     for (int i = 0; i < rep->n; i++)
         if (!(rep->rows[i].scaled <= o->verify_tol)) {
             snprintf(msg, CT_MSG_LEN,
-                     "verify: step %lld: %s differs from the reference: max |diff| %.3g is %.3g of the tensor's "
+                     "verify: step %lld: %s differs from the reference: max |diff| %.3g is %.3g of "
+                     "the tensor's "
                      "largest value (tolerance %g)",
                      t, rep->rows[i].op, rep->rows[i].max_abs, rep->rows[i].scaled, o->verify_tol);
             return CT_ERR_NUMERIC;
@@ -238,7 +253,7 @@ ct_status ct_evaluate(ct_net *net, int slot, int batch, double *loss, double *ac
         *loss = weighted_mean(losses, nb, n, batch, &bad);
         ct_loss l = ct_net_arch(net)->loss;
         int outs = ct_net_arch(net)->sizes[ct_net_arch(net)->n_layers];
-        *acc = l == CT_LOSS_SOFTMAX_CE     ? (double)correct / n
+        *acc = l == CT_LOSS_SOFTMAX_CE    ? (double)correct / n
                : l == CT_LOSS_SIGMOID_BCE ? (double)correct / ((double)n * outs)
                                           : NAN;
     }
@@ -256,7 +271,8 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
         return CT_ERR_ARG;
     }
     if (o->batch < 1 || o->epochs < 1) {
-        snprintf(msg, CT_MSG_LEN, "epochs and batch must be >= 1 (got %d and %d)", o->epochs, o->batch);
+        snprintf(msg, CT_MSG_LEN, "epochs and batch must be >= 1 (got %d and %d)", o->epochs,
+                 o->batch);
         return CT_ERR_ARG;
     }
     int batch = o->batch < n ? o->batch : n;
@@ -281,7 +297,8 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
         vr = malloc(big * sizeof(float));
         rep = malloc(sizeof *rep);
         if (!o->verify_ref || !vd || !vr || !rep) {
-            snprintf(msg, CT_MSG_LEN, o->verify_ref ? "out of host memory" : "verify: no reference engine");
+            snprintf(msg, CT_MSG_LEN,
+                     o->verify_ref ? "out of host memory" : "verify: no reference engine");
             st = o->verify_ref ? CT_ERR_ALLOC : CT_ERR_ARG;
             goto done;
         }
@@ -297,11 +314,12 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
             st = ct_net_train_step(net, CT_SLOT_TRAIN, start, rows, o->seed, (uint64_t)epoch,
                                    state->step + 1, (float)lr, o->l2, b);
             if (st != CT_OK) {
-                snprintf(msg, CT_MSG_LEN, "epoch %d, step %lld: %s", epoch, state->step + 1, ct_net_error(net));
+                snprintf(msg, CT_MSG_LEN, "epoch %d, step %lld: %s", epoch, state->step + 1,
+                         ct_net_error(net));
                 goto done;
             }
-            if (verify && (st = verify_step(net, o, start, rows, epoch, state->step + 1, (float)lr, b, rep, vd, vr,
-                                            msg)) != CT_OK)
+            if (verify && (st = verify_step(net, o, start, rows, epoch, state->step + 1, (float)lr,
+                                            b, rep, vd, vr, msg)) != CT_OK)
                 goto done;
             state->step++;
             if (o->on_batch) o->on_batch(epoch, b + 1, nb, o->user);
@@ -313,13 +331,15 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
                     goto done;
                 }
                 double sum = 0;
-                for (int k = 0; k < cnt; k++) sum += losses[k];
+                for (int k = 0; k < cnt; k++)
+                    sum += losses[k];
                 o->on_log(epoch, state->step, sum / cnt, lr, o->user);
             }
         }
         long long correct = 0;
         double wsq = 0;
-        if ((st = ct_net_read_metrics(net, losses, nb, &correct, o->l2 > 0 ? &wsq : NULL)) != CT_OK) {
+        if ((st = ct_net_read_metrics(net, losses, nb, &correct, o->l2 > 0 ? &wsq : NULL)) !=
+            CT_OK) {
             snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
             goto done;
         }
@@ -331,19 +351,21 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
         s.train_loss = weighted_mean(losses, nb, n, batch, &bad) + 0.5 * o->l2 * wsq;
         if (bad >= 0 || !isfinite(s.train_loss)) {
             long long first = state->step - nb + 1 + (bad >= 0 ? bad : 0);
-            snprintf(msg, CT_MSG_LEN,
-                     "training diverged: the loss became %s at epoch %d, step %lld (batch %d of %d); "
-                     "try a smaller learning rate (--lr %g now) or --clip-norm",
-                     bad >= 0 && isnan(losses[bad]) ? "NaN" : "infinite", epoch, first,
-                     (bad >= 0 ? bad : 0) + 1, nb, o->lr);
+            snprintf(
+                msg, CT_MSG_LEN,
+                "training diverged: the loss became %s at epoch %d, step %lld (batch %d of %d); "
+                "try a smaller learning rate (--lr %g now) or --clip-norm",
+                bad >= 0 && isnan(losses[bad]) ? "NaN" : "infinite", epoch, first,
+                (bad >= 0 ? bad : 0) + 1, nb, o->lr);
             st = CT_ERR_NUMERIC;
             goto done;
         }
-        s.train_acc = a->loss == CT_LOSS_SOFTMAX_CE     ? (double)correct / n
+        s.train_acc = a->loss == CT_LOSS_SOFTMAX_CE    ? (double)correct / n
                       : a->loss == CT_LOSS_SIGMOID_BCE ? (double)correct / ((double)n * outs)
                                                        : NAN;
         s.val_loss = s.val_acc = NAN;
-        if (has_val && (st = ct_evaluate(net, CT_SLOT_VAL, batch, &s.val_loss, &s.val_acc, msg)) != CT_OK)
+        if (has_val &&
+            (st = ct_evaluate(net, CT_SLOT_VAL, batch, &s.val_loss, &s.val_acc, msg)) != CT_OK)
             goto done;
         double watch = has_val ? s.val_loss : s.train_loss;
         s.improved = watch < state->best_val - o->min_delta;
@@ -361,7 +383,8 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
             }
         } else {
             state->bad_epochs++;
-            if (o->schedule.kind == CT_SCHED_PLATEAU && ++state->plateau_bad >= o->schedule.plateau_patience) {
+            if (o->schedule.kind == CT_SCHED_PLATEAU &&
+                ++state->plateau_bad >= o->schedule.plateau_patience) {
                 state->lr_scale *= o->schedule.factor;
                 state->plateau_bad = 0;
             }
@@ -374,13 +397,15 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
         res->last = s;
         res->best_val_loss = state->best_val;
         if (o->on_epoch && o->on_epoch(&s, o->user)) {
-            snprintf(res->stop_reason, sizeof res->stop_reason, "stopped by the caller after epoch %d", epoch);
+            snprintf(res->stop_reason, sizeof res->stop_reason,
+                     "stopped by the caller after epoch %d", epoch);
             break;
         }
         if (o->patience > 0 && state->bad_epochs >= o->patience) {
             res->stopped_early = 1;
             snprintf(res->stop_reason, sizeof res->stop_reason,
-                     "early stopping after epoch %d: no %s loss gain of more than %g for %d epochs (best %.6g at epoch %d)",
+                     "early stopping after epoch %d: no %s loss gain of more than %g for %d epochs "
+                     "(best %.6g at epoch %d)",
                      epoch, has_val ? "validation" : "training", (double)o->min_delta, o->patience,
                      state->best_val, res->best_epoch);
             break;

@@ -7,9 +7,9 @@
 
 typedef enum ct_sched_kind {
     CT_SCHED_CONSTANT = 0,
-    CT_SCHED_STEP,    /* lr * gamma^(epoch / step_size) */
-    CT_SCHED_COSINE,  /* min_lr + (lr - min_lr) (1 + cos(pi e / epochs)) / 2, per step */
-    CT_SCHED_PLATEAU  /* lr * factor after `plateau_patience` epochs without validation gain */
+    CT_SCHED_STEP,   /* lr * gamma^(epoch / step_size) */
+    CT_SCHED_COSINE, /* min_lr + (lr - min_lr) (1 + cos(pi e / epochs)) / 2, per step */
+    CT_SCHED_PLATEAU /* lr * factor after `plateau_patience` epochs without validation gain */
 } ct_sched_kind;
 
 typedef struct ct_schedule {
@@ -27,16 +27,16 @@ typedef struct ct_schedule {
 ct_status ct_schedule_parse(const char *s, ct_schedule *out, char msg[CT_MSG_LEN]);
 
 typedef struct ct_epoch_stats {
-    int epoch;            /* 1-based */
-    long long step;       /* optimizer steps so far */
-    double train_loss;    /* mean over the epoch's rows (+ 0.5 l2 ||W||^2 at the end of the epoch) */
-    double train_acc;     /* NaN for regression */
-    double val_loss;      /* NaN without validation data */
+    int epoch;         /* 1-based */
+    long long step;    /* optimizer steps so far */
+    double train_loss; /* mean over the epoch's rows (+ 0.5 l2 ||W||^2 at the end of the epoch) */
+    double train_acc;  /* NaN for regression */
+    double val_loss;   /* NaN without validation data */
     double val_acc;
-    double lr;            /* at the end of the epoch */
-    double seconds;       /* wall time of the epoch (training + validation) */
+    double lr;      /* at the end of the epoch */
+    double seconds; /* wall time of the epoch (training + validation) */
     double samples_per_sec;
-    int improved;         /* validation loss improved by more than min_delta */
+    int improved; /* validation loss improved by more than min_delta */
 } ct_epoch_stats;
 
 /* Called after each epoch; return non-zero to stop training. */
@@ -49,10 +49,10 @@ typedef void (*ct_log_fn)(int epoch, long long step, double mean_loss, double lr
 
 /* Live verification: one op's comparison at a verified step. */
 typedef struct ct_verify_row {
-    char op[96];      /* "layer 1 forward: dense + bias (z)" */
-    double max_abs;   /* largest |device - reference| */
-    double max_rel;   /* largest relative error over elements >= 1e-3 of the tensor's largest */
-    double scaled;    /* largest |device - reference| / max |reference| (what the tolerance bounds) */
+    char op[96];    /* "layer 1 forward: dense + bias (z)" */
+    double max_abs; /* largest |device - reference| */
+    double max_rel; /* largest relative error over elements >= 1e-3 of the tensor's largest */
+    double scaled;  /* largest |device - reference| / max |reference| (what the tolerance bounds) */
 } ct_verify_row;
 
 typedef struct ct_verify_report {
@@ -65,33 +65,33 @@ typedef void (*ct_verify_fn)(const ct_verify_report *r, void *user);
 
 /* What a resumed run needs besides parameters and optimizer state. */
 typedef struct ct_train_state {
-    int epoch;            /* epochs completed */
-    long long step;       /* optimizer steps completed */
-    double lr_scale;      /* plateau's accumulated factor */
-    double best_val;      /* best validation loss so far (inf) */
-    int bad_epochs;       /* epochs without improvement (early stopping) */
-    int plateau_bad;      /* epochs without improvement (plateau schedule) */
-    int has_best;         /* a snapshot of the best parameters exists */
+    int epoch;       /* epochs completed */
+    long long step;  /* optimizer steps completed */
+    double lr_scale; /* plateau's accumulated factor */
+    double best_val; /* best validation loss so far (inf) */
+    int bad_epochs;  /* epochs without improvement (early stopping) */
+    int plateau_bad; /* epochs without improvement (plateau schedule) */
+    int has_best;    /* a snapshot of the best parameters exists */
 } ct_train_state;
 
 void ct_train_state_init(ct_train_state *s);
 
 typedef struct ct_train_opts {
-    int epochs;           /* total epochs (a resumed run continues up to this) */
+    int epochs; /* total epochs (a resumed run continues up to this) */
     int batch;
-    uint64_t seed;        /* shuffling and dropout */
+    uint64_t seed; /* shuffling and dropout */
     float lr;
-    float l2;             /* penalty 0.5 l2 ||W||^2 added to the loss (weights only) */
+    float l2; /* penalty 0.5 l2 ||W||^2 added to the loss (weights only) */
     ct_schedule schedule;
-    int patience;         /* early stopping on the validation loss (0: off) */
+    int patience; /* early stopping on the validation loss (0: off) */
     float min_delta;
-    int restore_best;     /* restore the best weights at the end when early stopping is on */
-    int log_every;        /* > 0: read the losses back every this many steps (on_log) */
-    int verify_every;     /* > 0: every this many steps, run the step on verify_ref too and
-                           * compare every op's tensors (on_verify); stop above verify_tol */
-    ct_net *verify_ref;   /* a reference engine of the same architecture with the same training
-                           * data uploaded */
-    double verify_tol;    /* bound on |device - reference| / max |reference| per tensor (1e-3) */
+    int restore_best;   /* restore the best weights at the end when early stopping is on */
+    int log_every;      /* > 0: read the losses back every this many steps (on_log) */
+    int verify_every;   /* > 0: every this many steps, run the step on verify_ref too and
+                         * compare every op's tensors (on_verify); stop above verify_tol */
+    ct_net *verify_ref; /* a reference engine of the same architecture with the same training
+                         * data uploaded */
+    double verify_tol;  /* bound on |device - reference| / max |reference| per tensor (1e-3) */
     ct_verify_fn on_verify;
     ct_log_fn on_log;
     ct_epoch_fn on_epoch;
@@ -100,9 +100,9 @@ typedef struct ct_train_opts {
 } ct_train_opts;
 
 typedef struct ct_train_result {
-    int epochs_run;       /* epochs completed in total */
+    int epochs_run; /* epochs completed in total */
     int stopped_early;
-    int best_epoch;       /* epoch of the best validation loss (0 without validation) */
+    int best_epoch; /* epoch of the best validation loss (0 without validation) */
     double best_val_loss;
     ct_epoch_stats last;
     char stop_reason[160];

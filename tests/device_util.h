@@ -76,7 +76,8 @@ static inline int skip_large_product(case_stats *s, long long M, long long N, lo
 }
 
 /* Runs one case and reports it; returns 1 when it passed. */
-static inline int run_case(ct_device *dev, const ct_check_case *c, unsigned long long seed, case_stats *s) {
+static inline int run_case(ct_device *dev, const ct_check_case *c, unsigned long long seed,
+                           case_stats *s) {
     ct_check_result r;
     ct_status st = ct_check_run(dev, c, seed, &r);
     s->ran++;

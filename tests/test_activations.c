@@ -11,14 +11,18 @@ int main(void) {
     unsigned long long k = 0;
     for (int a = 0; a < CT_ACT_COUNT; a++)
         for (int i = 0; i < (int)(sizeof shapes / sizeof shapes[0]); i++) {
-            ct_check_op ops[3] = {CT_CHECK_BIAS_ACT_FORWARD, CT_CHECK_ACT_FORWARD, CT_CHECK_ACT_BACKWARD};
+            ct_check_op ops[3] = {CT_CHECK_BIAS_ACT_FORWARD, CT_CHECK_ACT_FORWARD,
+                                  CT_CHECK_ACT_BACKWARD};
             for (int o = 0; o < 3; o++) {
                 if (skip_large(&s, (long long)shapes[i][0] * shapes[i][1])) {
                     k++;
                     continue;
                 }
-                ct_check_case c = {.op = ops[o], .act = (ct_act)a, .alpha = alpha[a],
-                                   .M = shapes[i][0], .N = shapes[i][1]};
+                ct_check_case c = {.op = ops[o],
+                                   .act = (ct_act)a,
+                                   .alpha = alpha[a],
+                                   .M = shapes[i][0],
+                                   .N = shapes[i][1]};
                 c.range = (i == 5) ? 20.0f : 4.0f; /* wide inputs reach saturation */
                 run_case(dev, &c, seed + k++, &s);
             }
@@ -29,7 +33,8 @@ int main(void) {
         {.op = CT_CHECK_ACT_BACKWARD, .act = CT_ACT_ELU, .alpha = 0.5f, .M = 1, .N = 255},
         {.op = CT_CHECK_BIAS_ACT_FORWARD, .act = CT_ACT_ELU, .alpha = 2.0f, .M = 3, .N = 17},
     };
-    for (int i = 0; i < (int)(sizeof extra / sizeof extra[0]); i++) run_case(dev, &extra[i], seed + k++, &s);
+    for (int i = 0; i < (int)(sizeof extra / sizeof extra[0]); i++)
+        run_case(dev, &extra[i], seed + k++, &s);
     /* bias gradient: column sums, with and without accumulation */
     const int bshapes[][2] = {{1, 1}, {1, 17}, {17, 1}, {255, 3}, {1025, 33}, {64, 1000}};
     for (int i = 0; i < (int)(sizeof bshapes / sizeof bshapes[0]); i++) {
@@ -37,7 +42,9 @@ int main(void) {
             k++;
             continue;
         }
-        ct_check_case c = {.op = CT_CHECK_BIAS_BACKWARD, .M = bshapes[i][0], .N = bshapes[i][1],
+        ct_check_case c = {.op = CT_CHECK_BIAS_BACKWARD,
+                           .M = bshapes[i][0],
+                           .N = bshapes[i][1],
                            .beta = (i & 1) ? 1.0f : 0.0f};
         run_case(dev, &c, seed + k++, &s);
     }

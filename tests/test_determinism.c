@@ -4,14 +4,16 @@
 
 #include "device_util.h"
 
-static int run_twice(ct_device *dev, const ct_check_case *c, unsigned long long seed, case_stats *s) {
+static int run_twice(ct_device *dev, const ct_check_case *c, unsigned long long seed,
+                     case_stats *s) {
     ct_check_result a, b;
     ct_status sa = ct_check_run(dev, c, seed, &a);
     ct_status sb = ct_check_run(dev, c, seed, &b);
     s->ran++;
     if (sa != CT_OK || sb != CT_OK || !a.pass || !b.pass) {
         s->failed++;
-        printf("FAIL %s: did not run or not correct: %s %s\n", a.what, ct_device_error(dev), a.first_bad);
+        printf("FAIL %s: did not run or not correct: %s %s\n", a.what, ct_device_error(dev),
+               a.first_bad);
         return 0;
     }
     if (a.out_hash != b.out_hash || a.out_hash == 0) {
@@ -34,7 +36,8 @@ int main(void) {
     for (int i = 0; i < n; i++) {
         ct_check_case c = cases[i];
         int product = c.op == CT_CHECK_GEMM || c.op == CT_CHECK_DENSE_FORWARD ||
-                      c.op == CT_CHECK_DENSE_BACKWARD_WEIGHT || c.op == CT_CHECK_DENSE_BACKWARD_INPUT;
+                      c.op == CT_CHECK_DENSE_BACKWARD_WEIGHT ||
+                      c.op == CT_CHECK_DENSE_BACKWARD_INPUT;
         if (product && skip_large_product(&s, c.M, c.N, c.K)) continue;
         if (product) {
             c.gemm = CT_GEMM_OWN;

@@ -76,12 +76,14 @@ int main(void) {
                d->clblast_note);
         EXPECT(d->index == i, "device %d has index %d", i, d->index);
         EXPECT(d->name[0] && d->platform[0], "device %d has no name or platform", i);
-        EXPECT(d->compute_units > 0 && d->global_mem > 0 && d->local_mem > 0 && d->max_work_group > 0,
+        EXPECT(d->compute_units > 0 && d->global_mem > 0 && d->local_mem > 0 &&
+                   d->max_work_group > 0,
                "device %d: implausible limits", i);
         EXPECT(!strncmp(d->opencl_c_version, "OpenCL C ", 9), "device %d: OpenCL C version '%s'", i,
                d->opencl_c_version);
         EXPECT(d->clblast == 0 || d->clblast == 1, "device %d: CLBlast not probed", i);
-        EXPECT(d->clblast == 1 || d->clblast_note[0], "device %d: CLBlast fails without a reason", i);
+        EXPECT(d->clblast == 1 || d->clblast_note[0], "device %d: CLBlast fails without a reason",
+               i);
     }
     int def = ct_device_default(infos, n);
     EXPECT(def >= 0 && def < n, "default index %d", def);
@@ -97,13 +99,15 @@ int main(void) {
     snprintf(idx, sizeof idx, "%d", n - 1);
     dev = open_expect(idx, CT_OK, NULL, NULL);
     if (dev) {
-        EXPECT(ct_device_get_info(dev)->index == n - 1, "index %s opened %d", idx, ct_device_get_info(dev)->index);
+        EXPECT(ct_device_get_info(dev)->index == n - 1, "index %s opened %d", idx,
+               ct_device_get_info(dev)->index);
         ct_device_destroy(dev);
     }
     const char *type = infos[def].type;
     dev = open_expect(type, CT_OK, NULL, NULL);
     if (dev) {
-        EXPECT(!strcmp(ct_device_get_info(dev)->type, type), "'%s' opened a %s", type, ct_device_get_info(dev)->type);
+        EXPECT(!strcmp(ct_device_get_info(dev)->type, type), "'%s' opened a %s", type,
+               ct_device_get_info(dev)->type);
         ct_device_destroy(dev);
     }
     char part[8] = "";
@@ -112,7 +116,9 @@ int main(void) {
         /* four characters from the middle of the name, with their case swapped */
         for (int k = 0; k < 4; k++) {
             char ch = infos[0].name[len / 2 - 2 + k];
-            part[k] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+            part[k] = (ch >= 'a' && ch <= 'z')   ? (char)(ch - 32)
+                      : (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32)
+                                                 : ch;
         }
         dev = open_expect(part, CT_OK, NULL, NULL);
         if (dev) ct_device_destroy(dev);
@@ -122,10 +128,13 @@ int main(void) {
     char big[16];
     snprintf(big, sizeof big, "%d", n + 98);
     ct_device_destroy(open_expect(big, CT_ERR_NO_DEVICE, big, infos[0].name));
-    ct_device_destroy(open_expect("no-such-device-xyz", CT_ERR_NO_DEVICE, "no-such-device-xyz", infos[0].name));
+    ct_device_destroy(
+        open_expect("no-such-device-xyz", CT_ERR_NO_DEVICE, "no-such-device-xyz", infos[0].name));
     int has_acc = 0;
-    for (int i = 0; i < n; i++) has_acc |= !strcmp(infos[i].type, "accelerator");
-    if (!has_acc) ct_device_destroy(open_expect("accelerator", CT_ERR_NO_DEVICE, "accelerator", NULL));
+    for (int i = 0; i < n; i++)
+        has_acc |= !strcmp(infos[i].type, "accelerator");
+    if (!has_acc)
+        ct_device_destroy(open_expect("accelerator", CT_ERR_NO_DEVICE, "accelerator", NULL));
 
     /* the environment: CLTRAIN_DEVICE when no selector, an explicit selector wins */
     setenv("CLTRAIN_DEVICE", big, 1);
@@ -146,7 +155,8 @@ int main(void) {
 
     /* errors by name */
     EXPECT(!strcmp(ct_cl_error_name(CL_OUT_OF_RESOURCES), "CL_OUT_OF_RESOURCES"), "name of -5");
-    EXPECT(!strcmp(ct_cl_error_name(CL_INVALID_WORK_GROUP_SIZE), "CL_INVALID_WORK_GROUP_SIZE"), "name of -54");
+    EXPECT(!strcmp(ct_cl_error_name(CL_INVALID_WORK_GROUP_SIZE), "CL_INVALID_WORK_GROUP_SIZE"),
+           "name of -54");
     EXPECT(!strcmp(ct_cl_error_name(-1001), "CL_PLATFORM_NOT_FOUND_KHR"), "name of -1001");
     EXPECT(!strcmp(ct_cl_error_name(-12345), "unknown OpenCL error"), "unknown code");
     EXPECT(!strcmp(ct_clblast_error_name(-2046), "CLBlastInvalidLocalMemUsage"), "CLBlast -2046");
@@ -159,7 +169,8 @@ int main(void) {
         cl_mem m = NULL;
         st = ct_buffer_create(dev, &m, (size_t)1 << 62, "a tensor far too large");
         EXPECT(st == CT_ERR_OPENCL && m == NULL, "a 2^62-byte buffer: %s", ct_status_name(st));
-        EXPECT(contains(ct_device_error(dev), "clCreateBuffer") && contains(ct_device_error(dev), "CL_"),
+        EXPECT(contains(ct_device_error(dev), "clCreateBuffer") &&
+                   contains(ct_device_error(dev), "CL_"),
                "message lacks the call or the error name: %s", ct_device_error(dev));
         printf("error as expected: %s\n", ct_device_error(dev));
         /* a bad argument to an op names the op */
@@ -172,11 +183,14 @@ int main(void) {
 
     /* kernels from a folder: a missing folder, and a kernel that does not compile */
     setenv("CLTRAIN_KERNELS_DIR", "/nonexistent/cltrain-kernels", 1);
-    ct_device_destroy(open_expect(NULL, CT_ERR_IO, "/nonexistent/cltrain-kernels", "CLTRAIN_KERNELS_DIR"));
+    ct_device_destroy(
+        open_expect(NULL, CT_ERR_IO, "/nonexistent/cltrain-kernels", "CLTRAIN_KERNELS_DIR"));
     char dir[256];
     snprintf(dir, sizeof dir, "/tmp/cltrain-test-kernels-%d", (int)getpid());
     remove_kernels(dir);
-    EXPECT(copy_kernels(dir, "util.cl", "\n__kernel void broken_kernel(__global float *x) { x[0] = undefined_name; }\n"),
+    EXPECT(copy_kernels(
+               dir, "util.cl",
+               "\n__kernel void broken_kernel(__global float *x) { x[0] = undefined_name; }\n"),
            "copying kernels to %s", dir);
     setenv("CLTRAIN_KERNELS_DIR", dir, 1);
     {

@@ -29,7 +29,9 @@ int main(void) {
                     continue;
                 }
                 ct_check_case c = {.op = o ? CT_CHECK_DROPOUT_BACKWARD : CT_CHECK_DROPOUT_FORWARD,
-                                   .p = ps[a], .N = ns[i], .step = 1000003ULL * i + a,
+                                   .p = ps[a],
+                                   .N = ns[i],
+                                   .step = 1000003ULL * i + a,
                                    .layer = (uint32_t)i};
                 run_case(dev, &c, seed + k++, &s);
             }
@@ -38,11 +40,13 @@ int main(void) {
      * between steps and layers, and are identical for the same key (small mode: fewer elements,
      * the same 5-sigma bounds) */
     const int N = test_small() ? 20011 : 200003;
-    float *ones = malloc(N * sizeof(float)), *m1 = malloc(N * sizeof(float)), *m2 = malloc(N * sizeof(float));
+    float *ones = malloc(N * sizeof(float)), *m1 = malloc(N * sizeof(float)),
+          *m2 = malloc(N * sizeof(float));
     cl_mem x = NULL, y = NULL;
     ct_status st = ones && m1 && m2 ? CT_OK : CT_ERR_ALLOC;
     if (!st) {
-        for (int i = 0; i < N; i++) ones[i] = 1.0f;
+        for (int i = 0; i < N; i++)
+            ones[i] = 1.0f;
         st = ct_buffer_create(dev, &x, N * sizeof(float), "x");
     }
     if (!st) st = ct_buffer_create(dev, &y, N * sizeof(float), "y");
@@ -60,10 +64,12 @@ int main(void) {
         s.ran++;
         if (fabs(rate - (1 - p)) > 5 * sigma || bad_value) {
             s.failed++;
-            printf("FAIL keep rate %.5f, expected %.5f +- %.5f (5 sigma); kept values scaled by 1/(1-p): %s\n",
+            printf("FAIL keep rate %.5f, expected %.5f +- %.5f (5 sigma); kept values scaled by "
+                   "1/(1-p): %s\n",
                    rate, 1 - p, 5 * sigma, bad_value ? "no" : "yes");
         } else {
-            printf("ok   keep rate %.5f for p = %.2f over %d elements (expected %.5f)\n", rate, p, N, 1 - p);
+            printf("ok   keep rate %.5f for p = %.2f over %d elements (expected %.5f)\n", rate, p,
+                   N, 1 - p);
         }
     }
     const struct {
@@ -80,7 +86,8 @@ int main(void) {
         st = mask_of(dev, x, y, p, other[t].seed, other[t].step, other[t].layer, N, m2);
         if (st) break;
         long differ = 0;
-        for (int i = 0; i < N; i++) differ += (m1[i] != 0) != (m2[i] != 0);
+        for (int i = 0; i < N; i++)
+            differ += (m1[i] != 0) != (m2[i] != 0);
         /* two independent masks differ in 2 p (1 - p) of the elements */
         double want = other[t].same ? 0 : 2 * p * (1 - p) * N;
         int ok = other[t].same ? differ == 0 : fabs(differ - want) < 0.05 * want;

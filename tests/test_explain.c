@@ -23,11 +23,12 @@ typedef struct {
     double params_after[64];
 } expected;
 
-static void check_pass(const char *name, const ct_pass *p, const expected *e, int stepped, double tol) {
+static void check_pass(const char *name, const ct_pass *p, const expected *e, int stepped,
+                       double tol) {
     const ct_arch *a = &p->arch;
     char what[128];
-    EXPECT(fabs(p->loss - e->loss) <= tol * fmax(1, fabs(e->loss)), "%s: loss %.9g, expected %.9g", name, p->loss,
-           e->loss);
+    EXPECT(fabs(p->loss - e->loss) <= tol * fmax(1, fabs(e->loss)), "%s: loss %.9g, expected %.9g",
+           name, p->loss, e->loss);
     for (int l = 0; l < a->n_layers; l++) {
         int n = p->B * a->sizes[l + 1];
         snprintf(what, sizeof what, "%s layer %d z", name, l);
@@ -46,8 +47,9 @@ static void check_pass(const char *name, const ct_pass *p, const expected *e, in
 }
 
 /* Runs the pass on the reference (tight) and the device (float) and checks both. */
-static void run_both(ct_device *dev, const char *name, const ct_arch *a, const float *params, const float *X,
-                     const int *labels, const float *T, int B, const ct_optim_params *step, const expected *e) {
+static void run_both(ct_device *dev, const char *name, const ct_arch *a, const float *params,
+                     const float *X, const int *labels, const float *T, int B,
+                     const ct_optim_params *step, const expected *e) {
     char msg[CT_MSG_LEN];
     ct_pass p;
     ct_status st = ct_pass_run(NULL, a, params, X, labels, T, B, step, &p, msg);
@@ -84,7 +86,8 @@ static ct_arch arch2(int in, int hidden, int out, ct_act act, ct_loss loss) {
 
 /* Case 1: 2-2-1, ReLU then sigmoid + BCE, one row. Layout: W1 (2x2), W2 (1x2), b1 (2), b2 (1). */
 static void case_221(ct_device *dev) {
-    const float P[9] = {0.5f, -0.3f, 0.2f, 0.8f, /* W1 */ 0.7f, -0.5f, /* W2 */ 0.15f, -0.1f, /* b1 */ 0.2f};
+    const float P[9] = {0.5f,  -0.3f,          0.2f,  0.8f,         /* W1 */ 0.7f,
+                        -0.5f, /* W2 */ 0.15f, -0.1f, /* b1 */ 0.2f};
     const float X[2] = {1, 2};
     const float T[1] = {1};
     ct_arch a = arch2(2, 2, 1, CT_ACT_RELU, CT_LOSS_SIGMOID_BCE);
@@ -137,7 +140,8 @@ static void case_111(ct_device *dev) {
     e.grad[1] = e.delta[1][0] * e.a[0][0];
     e.grad[2] = e.delta[0][0];
     e.grad[3] = e.delta[1][0];
-    for (int i = 0; i < 4; i++) e.params_after[i] = (double)P[i] - (double)sgd.lr * e.grad[i];
+    for (int i = 0; i < 4; i++)
+        e.params_after[i] = (double)P[i] - (double)sgd.lr * e.grad[i];
     run_both(dev, "1-1-1 sigmoid/linear mse + sgd step", &a, P, X, NULL, T, 1, &sgd, &e);
 }
 
@@ -157,8 +161,10 @@ static void case_231(ct_device *dev) {
     double loss = 0;
     /* the worked answer in double (float * float would round in float) */
     double W1[6], b1[3], W2[3], b2[1];
-    for (int k = 0; k < 6; k++) W1[k] = W1f[k];
-    for (int k = 0; k < 3; k++) b1[k] = b1f[k], W2[k] = W2f[k];
+    for (int k = 0; k < 6; k++)
+        W1[k] = W1f[k];
+    for (int k = 0; k < 3; k++)
+        b1[k] = b1f[k], W2[k] = W2f[k];
     b2[0] = b2f[0];
     for (int r = 0; r < 2; r++) {
         double x0 = X[2 * r], x1 = X[2 * r + 1], t = T[r];
@@ -177,9 +183,9 @@ static void case_231(ct_device *dev) {
         for (int j = 0; j < 3; j++) {
             double d = e.delta[1][r] * W2[j] * (e.z[0][3 * r + j] > 0);
             e.delta[0][3 * r + j] = d;
-            e.grad[2 * j] += d * x0;                     /* W1 */
+            e.grad[2 * j] += d * x0; /* W1 */
             e.grad[2 * j + 1] += d * x1;
-            e.grad[9 + j] += d;                          /* b1 */
+            e.grad[9 + j] += d;                                 /* b1 */
             e.grad[6 + j] += e.delta[1][r] * e.a[0][3 * r + j]; /* W2 */
         }
         e.grad[12] += e.delta[1][r]; /* b2 */
@@ -199,10 +205,14 @@ static void case_softmax(ct_device *dev) {
     memcpy(P + 12, b2f, sizeof b2f);
     const float Xf[2] = {0.8f, -1.2f};
     double W1[4], b1[2], W2[6], b2[3], X[2] = {Xf[0], Xf[1]};
-    for (int k = 0; k < 4; k++) W1[k] = W1f[k];
-    for (int k = 0; k < 6; k++) W2[k] = W2f[k];
-    for (int k = 0; k < 2; k++) b1[k] = b1f[k];
-    for (int k = 0; k < 3; k++) b2[k] = b2f[k];
+    for (int k = 0; k < 4; k++)
+        W1[k] = W1f[k];
+    for (int k = 0; k < 6; k++)
+        W2[k] = W2f[k];
+    for (int k = 0; k < 2; k++)
+        b1[k] = b1f[k];
+    for (int k = 0; k < 3; k++)
+        b2[k] = b2f[k];
     const int label[1] = {2};
     ct_arch a = arch2(2, 2, 3, CT_ACT_TANH, CT_LOSS_SOFTMAX_CE);
     ct_optim_params adam = ct_optim_defaults(CT_OPT_ADAM);
@@ -218,7 +228,8 @@ static void case_softmax(ct_device *dev) {
         e.z[1][k] = W2[2 * k] * e.a[0][0] + W2[2 * k + 1] * e.a[0][1] + b2[k];
         mx = fmax(mx, e.z[1][k]);
     }
-    for (int k = 0; k < 3; k++) sum += exp(e.z[1][k] - mx);
+    for (int k = 0; k < 3; k++)
+        sum += exp(e.z[1][k] - mx);
     for (int k = 0; k < 3; k++) {
         e.a[1][k] = exp(e.z[1][k] - mx) / sum;
         e.delta[1][k] = e.a[1][k] - (k == label[0]);
@@ -226,7 +237,8 @@ static void case_softmax(ct_device *dev) {
     e.loss = -log(e.a[1][label[0]]);
     for (int j = 0; j < 2; j++) {
         double da = 0;
-        for (int k = 0; k < 3; k++) da += e.delta[1][k] * W2[2 * k + j];
+        for (int k = 0; k < 3; k++)
+            da += e.delta[1][k] * W2[2 * k + j];
         e.delta[0][j] = da * (1 - e.a[0][j] * e.a[0][j]);
         e.grad[2 * j] = e.delta[0][j] * X[0];
         e.grad[2 * j + 1] = e.delta[0][j] * X[1];
@@ -241,7 +253,8 @@ static void case_softmax(ct_device *dev) {
     for (int i = 0; i < 15; i++) {
         double g = e.grad[i], b1c = 1 - (double)adam.beta1, b2c = 1 - (double)adam.beta2;
         double m = b1c * g, v = b2c * g * g; /* (1 - beta) g and (1 - beta) g^2 */
-        e.params_after[i] = (double)P[i] - (double)adam.lr * (m / b1c) / (sqrt(v / b2c) + (double)adam.eps);
+        e.params_after[i] =
+            (double)P[i] - (double)adam.lr * (m / b1c) / (sqrt(v / b2c) + (double)adam.eps);
     }
     run_both(dev, "2-2-3 tanh/softmax ce + adam step", &a, P, Xf, label, NULL, 1, &adam, &e);
 }
@@ -263,7 +276,8 @@ static void cli_json(const char *bin) {
           " \"loss\": \"mse\"}\n",
           f);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "'%s' explain --model '%s' --input 2 --target 0.5 --step sgd:0.1 --json", bin, model);
+    snprintf(cmd, sizeof cmd,
+             "'%s' explain --model '%s' --input 2 --target 0.5 --step sgd:0.1 --json", bin, model);
     FILE *p = popen(cmd, "r");
     char *out = calloc(1 << 20, 1);
     size_t n = p && out ? fread(out, 1, (1 << 20) - 1, p) : 0;
@@ -274,7 +288,8 @@ static void cli_json(const char *bin) {
     EXPECT(j != NULL, "explain --json is not JSON: %s", j ? "" : err);
     if (j) {
         double w1 = 0.5, w2 = -0.3, b1 = 0.1, b2 = 0.2, x = 2, t = 0.5;
-        double a1 = sig(w1 * x + b1), z2 = w2 * a1 + b2, d2 = 2 * (z2 - t), d1 = d2 * w2 * a1 * (1 - a1);
+        double a1 = sig(w1 * x + b1), z2 = w2 * a1 + b2, d2 = 2 * (z2 - t),
+               d1 = d2 * w2 * a1 * (1 - a1);
         const ct_json *loss = ct_json_get(j, "loss"), *layers = ct_json_get(j, "layers");
         EXPECT(loss && fabs(loss->number - (z2 - t) * (z2 - t)) < 1e-6, "--json loss");
         EXPECT(layers && layers->type == CT_JSON_ARRAY && layers->count == 2, "--json layers");
@@ -282,11 +297,14 @@ static void cli_json(const char *bin) {
             const ct_json *l0 = &layers->items[0], *l1 = &layers->items[1];
             const char *keys[] = {"z", "a", "delta", "grad_weight", "grad_bias", "weight", "bias"};
             for (int k = 0; k < 7; k++)
-                EXPECT(ct_json_get(l0, keys[k]) && ct_json_get(l1, keys[k]), "--json layer lacks '%s'", keys[k]);
+                EXPECT(ct_json_get(l0, keys[k]) && ct_json_get(l1, keys[k]),
+                       "--json layer lacks '%s'", keys[k]);
             const ct_json *gw = ct_json_get(l0, "grad_weight"), *w = ct_json_get(l1, "weight");
-            EXPECT(gw && gw->count == 1 && gw->items[0].count == 1 && fabs(gw->items[0].items[0].number - d1 * x) < 1e-6,
+            EXPECT(gw && gw->count == 1 && gw->items[0].count == 1 &&
+                       fabs(gw->items[0].items[0].number - d1 * x) < 1e-6,
                    "--json layer 0 grad_weight");
-            EXPECT(w && w->count == 1 && fabs(w->items[0].items[0].number - (w2 - 0.1 * d2 * a1)) < 1e-6,
+            EXPECT(w && w->count == 1 &&
+                       fabs(w->items[0].items[0].number - (w2 - 0.1 * d2 * a1)) < 1e-6,
                    "--json layer 1 weight after the step");
         }
         EXPECT(ct_json_get(j, "reference") != NULL, "--json lacks the reference's values");

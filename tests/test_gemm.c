@@ -13,8 +13,8 @@ int main(void) {
     int nb = clblast ? 3 : 2;
 
     /* (M, N, K): ones, primes, tile edges plus one, 255 and 1000+ */
-    const int shapes[][3] = {{1, 1, 1},     {3, 1, 17},    {1, 17, 3},   {17, 13, 9},
-                             {16, 16, 16},  {17, 33, 65},  {255, 3, 17}, {3, 255, 1000},
+    const int shapes[][3] = {{1, 1, 1},     {3, 1, 17},     {1, 17, 3},      {17, 13, 9},
+                             {16, 16, 16},  {17, 33, 65},   {255, 3, 17},    {3, 255, 1000},
                              {1025, 17, 5}, {64, 100, 129}, {385, 391, 397}, {33, 64, 100},
                              {9, 256, 31}};
     const int nshapes = (int)(sizeof shapes / sizeof shapes[0]);
@@ -26,8 +26,12 @@ int main(void) {
                     k++;
                     continue;
                 }
-                ct_check_case c = {.op = CT_CHECK_GEMM, .M = shapes[i][0], .N = shapes[i][1],
-                                   .K = shapes[i][2], .transA = t & 1, .transB = t >> 1,
+                ct_check_case c = {.op = CT_CHECK_GEMM,
+                                   .M = shapes[i][0],
+                                   .N = shapes[i][1],
+                                   .K = shapes[i][2],
+                                   .transA = t & 1,
+                                   .transB = t >> 1,
                                    .gemm = backends[b]};
                 c.beta = (i % 3 == 1) ? 0.5f : 0.0f; /* beta 0 must ignore a NaN-poisoned C */
                 c.alpha = (i % 4 == 3) ? -1.5f : 1.0f;
@@ -44,8 +48,11 @@ int main(void) {
                     k++;
                     continue;
                 }
-                ct_check_case c = {.op = ops[o], .M = dense[i][0], .K = dense[i][1],
-                                   .N = dense[i][2], .gemm = backends[b]};
+                ct_check_case c = {.op = ops[o],
+                                   .M = dense[i][0],
+                                   .K = dense[i][1],
+                                   .N = dense[i][2],
+                                   .gemm = backends[b]};
                 if (o == 1 && (i & 1)) c.beta = 1.0f; /* accumulate into dW */
                 run_case(dev, &c, seed + k++, &s);
             }

@@ -9,11 +9,13 @@ static void epoch_is_permutation(ct_device *dev, unsigned long long seed, case_s
     const int ns[] = {1, 2, 3, 17, 1000, 4097};
     for (int t = 0; t < 6; t++) {
         int n = ns[t];
-        int32_t *rows = malloc((size_t)n * 4), *got = malloc((size_t)n * 4), *got2 = malloc((size_t)n * 4);
+        int32_t *rows = malloc((size_t)n * 4), *got = malloc((size_t)n * 4),
+                *got2 = malloc((size_t)n * 4);
         char *seen = calloc((size_t)n, 1);
         cl_mem src = NULL, out = NULL;
         ct_status st = rows && got && got2 && seen ? CT_OK : CT_ERR_ALLOC;
-        for (int i = 0; !st && i < n; i++) rows[i] = i;
+        for (int i = 0; !st && i < n; i++)
+            rows[i] = i;
         if (!st) st = ct_buffer_create(dev, &src, (size_t)n * 4, "rows");
         if (!st) st = ct_buffer_create(dev, &out, (size_t)n * 4, "out");
         if (!st) st = ct_buffer_write(dev, src, 0, (size_t)n * 4, rows);
@@ -40,11 +42,13 @@ static void epoch_is_permutation(ct_device *dev, unsigned long long seed, case_s
             int weak = n >= 17 && (moved < n / 2 || differ < n / 2);
             if (bad || weak) {
                 s->failed++;
-                printf("FAIL epoch permutation n=%d: %s (moved %d, differs from the next epoch in %d)\n", n,
-                       bad ? "not a permutation" : "barely shuffled", moved, differ);
+                printf("FAIL epoch permutation n=%d: %s (moved %d, differs from the next epoch in "
+                       "%d)\n",
+                       n, bad ? "not a permutation" : "barely shuffled", moved, differ);
             } else {
-                printf("ok   epoch of %d rows is a permutation (moved %d, differs from the next epoch in %d)\n", n,
-                       moved, differ);
+                printf("ok   epoch of %d rows is a permutation (moved %d, differs from the next "
+                       "epoch in %d)\n",
+                       n, moved, differ);
             }
         }
         if (src) clReleaseMemObject(src);
@@ -68,7 +72,9 @@ int main(void) {
             s.skipped += 3;
             continue;
         }
-        ct_check_case r = {.op = CT_CHECK_REDUCE_SUM, .N = ns[i], .beta = (i & 1) ? 1.0f : 0.0f,
+        ct_check_case r = {.op = CT_CHECK_REDUCE_SUM,
+                           .N = ns[i],
+                           .beta = (i & 1) ? 1.0f : 0.0f,
                            .alpha = (i % 3 == 0) ? 1.0f / ns[i] : 1.0f};
         run_case(dev, &r, seed + k++, &s);
         ct_check_case f = {.op = CT_CHECK_FILL, .N = ns[i], .alpha = -0.125f * (i + 1)};
@@ -78,7 +84,8 @@ int main(void) {
         ct_check_case b = {.op = CT_CHECK_BINARY_CORRECT, .M = ns[i], .N = 1};
         run_case(dev, &b, seed + k++, &s);
     }
-    const int g[][3] = {{1, 1, 1}, {1, 17, 3}, {17, 3, 1}, {64, 784, 1000}, {255, 2, 17}, {1000, 33, 1025}};
+    const int g[][3] = {{1, 1, 1},       {1, 17, 3},   {17, 3, 1},
+                        {64, 784, 1000}, {255, 2, 17}, {1000, 33, 1025}};
     for (int i = 0; i < 6; i++) {
         if (skip_large(&s, (long long)g[i][0] * g[i][1])) {
             k++;
@@ -99,15 +106,19 @@ int main(void) {
     ct_check_case bc = {.op = CT_CHECK_BINARY_CORRECT, .M = 17, .N = 3};
     run_case(dev, &bc, seed + k++, &s);
     /* epoch gathers: (B, F, n, start, shuffle), the last partial batch included */
-    const int gp[][5] = {{1, 1, 1, 0, 1},     {3, 2, 3, 0, 1},      {17, 5, 100, 83, 1},
+    const int gp[][5] = {{1, 1, 1, 0, 1},         {3, 2, 3, 0, 1},          {17, 5, 100, 83, 1},
                          {40, 784, 1000, 960, 1}, {255, 1, 60000, 1234, 1}, {17, 3, 100, 50, 0}};
     for (int i = 0; i < 6; i++) {
         if (skip_large(&s, (long long)gp[i][0] * gp[i][1])) {
             k++;
             continue;
         }
-        ct_check_case c = {.op = CT_CHECK_GATHER_PERM, .M = gp[i][0], .N = gp[i][1], .K = gp[i][2],
-                           .step = (uint64_t)gp[i][3], .layer = (uint32_t)gp[i][4]};
+        ct_check_case c = {.op = CT_CHECK_GATHER_PERM,
+                           .M = gp[i][0],
+                           .N = gp[i][1],
+                           .K = gp[i][2],
+                           .step = (uint64_t)gp[i][3],
+                           .layer = (uint32_t)gp[i][4]};
         run_case(dev, &c, seed + k++, &s);
     }
     const int ax[] = {1, 3, 17, 1001, 100003};

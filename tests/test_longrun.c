@@ -81,10 +81,13 @@ int main(void) {
     unsigned long long buf_mark = 0;
     float losses[4];
     for (long t = 1; t <= steps && st == CT_OK; t++) {
-        st = ct_net_train_step(net, CT_SLOT_TRAIN, 0, 4, 1, (uint64_t)(t / 1000), t, 0.01f, 0.001f, (int)(t % 4));
-        if (t % 1000 == 0 && st == CT_OK) st = ct_net_read_metrics(net, losses, 4, NULL, NULL); /* a log interval */
+        st = ct_net_train_step(net, CT_SLOT_TRAIN, 0, 4, 1, (uint64_t)(t / 1000), t, 0.01f, 0.001f,
+                               (int)(t % 4));
+        if (t % 1000 == 0 && st == CT_OK)
+            st = ct_net_read_metrics(net, losses, 4, NULL, NULL); /* a log interval */
         if (t % 10000 == 0) {
-            printf("step %ld: VmRSS %ld KiB, heap in use %zu KiB\n", t, rss_kib(), heap_in_use() / 1024);
+            printf("step %ld: VmRSS %ld KiB, heap in use %zu KiB\n", t, rss_kib(),
+                   heap_in_use() / 1024);
         }
         if (t == mark) {
             heap_mark = heap_in_use();
@@ -95,21 +98,24 @@ int main(void) {
     EXPECT(st == CT_OK, "the run failed: %s", ct_net_error(net));
     rss_end = rss_kib();
     size_t heap_end = heap_in_use();
-    printf("after %ld steps: VmRSS %ld KiB; after %ld steps: %ld KiB; device buffers created %llu then %llu; "
+    printf("after %ld steps: VmRSS %ld KiB; after %ld steps: %ld KiB; device buffers created %llu "
+           "then %llu; "
            "kernel launches %llu\n",
            mark, rss_mark, steps, rss_end, buf_mark, dev->buffers_created, dev->launches);
-    EXPECT(dev->buffers_created == buf_mark, "device buffers were created during the run (%llu -> %llu)", buf_mark,
+    EXPECT(dev->buffers_created == buf_mark,
+           "device buffers were created during the run (%llu -> %llu)", buf_mark,
            dev->buffers_created);
     if (UNDER_ASAN)
-        printf("built with AddressSanitizer: its quarantine keeps freed memory, so VmRSS is not compared; the "
+        printf("built with AddressSanitizer: its quarantine keeps freed memory, so VmRSS is not "
+               "compared; the "
                "heap in use is\n");
     else
         /* the heap check above is the leak check; RSS also moves with the driver's own mappings
          * (seen: 0.1 to 2.5 MB over the run, not growing with the step count) */
-        EXPECT(rss_mark > 0 && rss_end - rss_mark < 8192, "host memory grew by %ld KiB over %ld steps",
-               rss_end - rss_mark, steps - mark);
-    EXPECT(heap_end < heap_mark + 64 * 1024, "malloc'ed bytes grew from %zu to %zu over %ld steps", heap_mark,
-           heap_end, steps - mark);
+        EXPECT(rss_mark > 0 && rss_end - rss_mark < 8192,
+               "host memory grew by %ld KiB over %ld steps", rss_end - rss_mark, steps - mark);
+    EXPECT(heap_end < heap_mark + 64 * 1024, "malloc'ed bytes grew from %zu to %zu over %ld steps",
+           heap_mark, heap_end, steps - mark);
     ct_net_destroy(net);
     ct_device_destroy(dev);
     return test_summary("test_longrun");

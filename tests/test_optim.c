@@ -32,12 +32,17 @@ static void adam_first_step(ct_device *dev, unsigned long long seed, case_stats 
     o.lr = 0.01f;
     cl_mem p = NULL, g = NULL, m = NULL, v = NULL, gn = NULL;
     ct_status st = CT_OK;
-    if ((st = ct_buffer_create(dev, &p, sizeof P, "P")) || (st = ct_buffer_create(dev, &g, sizeof G, "G")) ||
-        (st = ct_buffer_create(dev, &m, sizeof P, "m")) || (st = ct_buffer_create(dev, &v, sizeof P, "v")) ||
-        (st = ct_buffer_create(dev, &gn, sizeof(float), "gnorm")) || (st = ct_buffer_write(dev, p, 0, sizeof P, P)) ||
-        (st = ct_buffer_write(dev, g, 0, sizeof G, G)) || (st = ct_buffer_write(dev, m, 0, sizeof zero, zero)) ||
+    if ((st = ct_buffer_create(dev, &p, sizeof P, "P")) ||
+        (st = ct_buffer_create(dev, &g, sizeof G, "G")) ||
+        (st = ct_buffer_create(dev, &m, sizeof P, "m")) ||
+        (st = ct_buffer_create(dev, &v, sizeof P, "v")) ||
+        (st = ct_buffer_create(dev, &gn, sizeof(float), "gnorm")) ||
+        (st = ct_buffer_write(dev, p, 0, sizeof P, P)) ||
+        (st = ct_buffer_write(dev, g, 0, sizeof G, G)) ||
+        (st = ct_buffer_write(dev, m, 0, sizeof zero, zero)) ||
         (st = ct_buffer_write(dev, v, 0, sizeof zero, zero)) ||
-        (st = ct_optim_step(dev, &o, ct_at(p, 0), ct_at(m, 0), ct_at(v, 0), ct_at(g, 0), ct_at(gn, 0), 1, N)) ||
+        (st = ct_optim_step(dev, &o, ct_at(p, 0), ct_at(m, 0), ct_at(v, 0), ct_at(g, 0),
+                            ct_at(gn, 0), 1, N)) ||
         (st = ct_buffer_read(dev, p, 0, sizeof P1, P1))) {
         s->ran++;
         s->failed++;
@@ -53,9 +58,11 @@ static void adam_first_step(ct_device *dev, unsigned long long seed, case_stats 
         /* float rounding of p - step with |p| < 0.5: up to ~3e-8 absolute, i.e. 3e-6 of lr */
         if (worst > 1e-5) {
             s->failed++;
-            printf("FAIL adam first step: |dp - lr sign(g)| / lr up to %.3g (want <= 1e-5)\n", worst);
+            printf("FAIL adam first step: |dp - lr sign(g)| / lr up to %.3g (want <= 1e-5)\n",
+                   worst);
         } else {
-            printf("ok   adam first step moves each parameter by lr * sign(g) (worst %.3g of lr)\n", worst);
+            printf("ok   adam first step moves each parameter by lr * sign(g) (worst %.3g of lr)\n",
+                   worst);
         }
     }
     cl_mem all[] = {p, g, m, v, gn};
@@ -77,7 +84,8 @@ int main(void) {
                     continue;
                 }
                 float wd = (i & 1) ? 0.01f : 0.0f;
-                float clip = (i == 3) ? 0.5f : (i == 2 ? 100.0f : 0.0f); /* clipping on and not binding */
+                float clip =
+                    (i == 3) ? 0.5f : (i == 2 ? 100.0f : 0.0f); /* clipping on and not binding */
                 ct_check_case c = opt_case((ct_optim)o, ns[i], t, wd, clip);
                 run_case(dev, &c, seed + k++, &s);
             }

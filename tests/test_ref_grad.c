@@ -24,8 +24,8 @@
 
 /* The largest FD error of each group of checks, printed at the end. */
 enum { G_ACT, G_LOSS, G_DENSE, G_BIAS, G_DROPOUT, G_CHAIN, G_COUNT };
-static const char *const group_name[G_COUNT] = {"activations", "losses", "dense", "bias",
-                                                "dropout", "2-layer chain"};
+static const char *const group_name[G_COUNT] = {"activations", "losses",  "dense",
+                                                "bias",        "dropout", "2-layer chain"};
 static double group_err[G_COUNT];
 
 typedef double (*scalar_fn)(void *ctx);
@@ -51,7 +51,8 @@ static void fd_gradient(double *grad, double *x, int n, scalar_fn f, void *ctx) 
 static int check_grad(int group, const char *name, const double *analytic, const double *fd,
                       int n) {
     double scale = 0.0;
-    for (int i = 0; i < n; i++) scale = fmax(scale, fabs(fd[i]));
+    for (int i = 0; i < n; i++)
+        scale = fmax(scale, fabs(fd[i]));
     for (int i = 0; i < n; i++) {
         double err = fabs(analytic[i] - fd[i]) / fmax(fmax(fabs(fd[i]), 0.01 * scale), 1e-300);
         if (scale > 0.0 && err > group_err[group]) group_err[group] = err;
@@ -61,14 +62,16 @@ static int check_grad(int group, const char *name, const double *analytic, const
 
 static double sum_prod(const double *a, const double *b, int n) {
     double s = 0.0;
-    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    for (int i = 0; i < n; i++)
+        s += a[i] * b[i];
     return s;
 }
 
 static double *dalloc(size_t n) { return test_alloc(n, sizeof(double)); }
 
 static void fill_nan(double *x, int n) {
-    for (int i = 0; i < n; i++) x[i] = NAN;
+    for (int i = 0; i < n; i++)
+        x[i] = NAN;
 }
 
 /* ---- activations ---------------------------------------------------------------------- */
@@ -123,7 +126,8 @@ static void test_activations(test_rng *r) {
         for (int ai = 0; ai < 2; ai++) {
             double alpha = alphas[ai];
             for (int i = 0; i < N; i++) {
-                do Z[i] = test_rng_uniform(r, -5.0, 5.0);
+                do
+                    Z[i] = test_rng_uniform(r, -5.0, 5.0);
                 while (has_kink(act) && fabs(Z[i]) < 1e-3);
             }
             test_fill(r, R, N, -1.0, 1.0);
@@ -133,8 +137,8 @@ static void test_activations(test_rng *r) {
             for (int i = 0; i < N; i++) {
                 double z = Z[i], h = FD_STEP * fmax(1.0, fabs(z));
                 g[i] = ref_act_grad(act, alpha, z);
-                gfd[i] = (ref_act(act, alpha, z + h) - ref_act(act, alpha, z - h)) /
-                         ((z + h) - (z - h));
+                gfd[i] =
+                    (ref_act(act, alpha, z + h) - ref_act(act, alpha, z - h)) / ((z + h) - (z - h));
             }
             snprintf(name, sizeof name, "act_grad %s alpha %.1f vs FD", names[a], alpha);
             check_grad(G_ACT, name, g, gfd, N);
@@ -157,7 +161,8 @@ static void test_activations(test_rng *r) {
             /* forward values against formulas written here (GELU: the exact erf form, which
              * the tanh approximation follows within 4.8e-4) */
             double *want = dalloc(N);
-            for (int i = 0; i < N; i++) want[i] = naive_act(act, alpha, Z[i]);
+            for (int i = 0; i < N; i++)
+                want[i] = naive_act(act, alpha, Z[i]);
             ref_act_forward(A, Z, act, alpha, N);
             snprintf(name, sizeof name, "act_forward %s values", names[a]);
             expect_close(name, A, want, N, act == CT_ACT_GELU ? 5e-4 : 1e-14, 1e-13);
@@ -168,8 +173,8 @@ static void test_activations(test_rng *r) {
         for (int s = -1; s <= 1; s += 2) {
             double z = 1000.0 * s, alpha = 0.7;
             double f = ref_act(act, alpha, z), fp = ref_act_grad(act, alpha, z);
-            EXPECT(isfinite(f) && isfinite(fp), "%s(%g) = %g, f' = %g: not finite", names[a], z,
-                   f, fp);
+            EXPECT(isfinite(f) && isfinite(fp), "%s(%g) = %g, f' = %g: not finite", names[a], z, f,
+                   fp);
             double want = naive_act(act, alpha, z);
             if (act == CT_ACT_SIGMOID) want = s > 0 ? 1.0 : 0.0;
             if (act == CT_ACT_TANH) want = s;
@@ -184,12 +189,14 @@ static void test_activations(test_rng *r) {
     struct {
         ct_act act;
         double alpha, want;
-    } kinks[] = {{CT_ACT_RELU, 0.3, 0.0}, {CT_ACT_LEAKY_RELU, 0.01, 0.01},
-                 {CT_ACT_LEAKY_RELU, 0.2, 0.2}, {CT_ACT_ELU, 0.5, 0.5}};
+    } kinks[] = {{CT_ACT_RELU, 0.3, 0.0},
+                 {CT_ACT_LEAKY_RELU, 0.01, 0.01},
+                 {CT_ACT_LEAKY_RELU, 0.2, 0.2},
+                 {CT_ACT_ELU, 0.5, 0.5}};
     for (size_t k = 0; k < sizeof kinks / sizeof kinks[0]; k++) {
         double got = ref_act_grad(kinks[k].act, kinks[k].alpha, 0.0);
-        EXPECT(got == kinks[k].want, "%s'(0) with alpha %g = %.17g, want %g",
-               names[kinks[k].act], kinks[k].alpha, got, kinks[k].want);
+        EXPECT(got == kinks[k].want, "%s'(0) with alpha %g = %.17g, want %g", names[kinks[k].act],
+               kinks[k].alpha, got, kinks[k].want);
         double h = 1e-7;
         double left = (ref_act(kinks[k].act, kinks[k].alpha, 0.0) -
                        ref_act(kinks[k].act, kinks[k].alpha, -h)) /
@@ -230,7 +237,8 @@ static double naive_rowloss(ct_loss kind, const double *z, int y, const double *
     double l = 0.0;
     if (kind == CT_LOSS_SOFTMAX_CE) {
         double s = 0.0;
-        for (int c = 0; c < C; c++) s += exp(z[c]);
+        for (int c = 0; c < C; c++)
+            s += exp(z[c]);
         return -log(exp(z[y]) / s);
     }
     for (int c = 0; c < C; c++) {
@@ -288,8 +296,8 @@ static void test_losses(test_rng *r) {
             double sum = 0.0, *want = dalloc(B);
             for (int i = 0; i < B; i++) {
                 sum += rowloss[i];
-                want[i] = naive_rowloss(kind, Z + (size_t)i * C, labels[i], T + (size_t)i * C, C,
-                                        delta);
+                want[i] =
+                    naive_rowloss(kind, Z + (size_t)i * C, labels[i], T + (size_t)i * C, C, delta);
             }
             snprintf(name, sizeof name, "loss %s B=%d C=%d mean", loss_names[k], B, C);
             expect_near(name, mean, sum / count, 0.0, 1e-14);
@@ -312,8 +320,8 @@ static void test_losses(test_rng *r) {
      * row 3: z = (1000, -1000, 0), y = 0: loss = 0 (exp(-1000) underflows), p = (1, 0, 0) */
     {
         enum { B = 4, C = 3 };
-        double Z[B * C] = {1000, -1000, 0, 1000, 1000, -1000, -1000, -1001, -1000.5,
-                           1000, -1000, 0};
+        double Z[B * C] = {1000,  -1000, 0,       1000, 1000,  -1000,
+                           -1000, -1001, -1000.5, 1000, -1000, 0};
         int y[B] = {1, 2, 0, 0};
         double e = exp(-0.5), s = 1.0 + e + e * e;
         double P[B * C] = {1, 0, 0, 0.5, 0.5, 0, 1 / s, e * e / s, e / s, 1, 0, 0};
@@ -336,7 +344,8 @@ static void test_losses(test_rng *r) {
         int y[B];
         test_fill(r, Z, B * C, -4.0, 4.0);
         test_fill_int(r, y, B, 0, C - 1);
-        for (int i = 0; i < B * C; i++) Zs[i] = Z[i] + 1000.0;
+        for (int i = 0; i < B * C; i++)
+            Zs[i] = Z[i] + 1000.0;
         double l = ref_loss(CT_LOSS_SOFTMAX_CE, dZ, NULL, Z, y, NULL, B, C, 1.0);
         double ls = ref_loss(CT_LOSS_SOFTMAX_CE, dZs, NULL, Zs, y, NULL, B, C, 1.0);
         expect_near("softmax_ce shift by 1000: loss", ls, l, 0.0, 1e-10);
@@ -427,8 +436,8 @@ static void test_gemm(test_rng *r) {
                     }
                 }
                 ref_gemm(C, ldc, A, lda, Bm, ldb, M, N, K, ta, tb, 2.0, 0.0);
-                snprintf(name, sizeof name, "gemm beta=0 over NaN M=%d N=%d K=%d tA=%d tB=%d", M,
-                         N, K, ta, tb);
+                snprintf(name, sizeof name, "gemm beta=0 over NaN M=%d N=%d K=%d tA=%d tB=%d", M, N,
+                         K, ta, tb);
                 expect_close(name, C, want, (size_t)M * ldc, 1e-14, 1e-13);
                 free(A), free(Bm), free(C), free(want);
             }
@@ -477,7 +486,8 @@ static void test_dense(test_rng *r) {
 
         /* beta = 1 accumulates */
         test_fill(r, acc, nw, -1.0, 1.0);
-        for (int i = 0; i < nw; i++) want[i] = acc[i] + dW[i];
+        for (int i = 0; i < nw; i++)
+            want[i] = acc[i] + dW[i];
         ref_dense_backward_weight(acc, R, X, B, in, out, 1.0);
         snprintf(name, sizeof name, "dense %dx%dx%d dW beta=1", B, in, out);
         expect_close(name, acc, want, nw, 1e-15, 1e-14);
@@ -546,7 +556,8 @@ static void test_bias(test_rng *r) {
         /* beta = 1 accumulates */
         double *acc = dalloc(N);
         test_fill(r, acc, N, -1.0, 1.0);
-        for (int j = 0; j < N; j++) want[j] = acc[j] + db[j];
+        for (int j = 0; j < N; j++)
+            want[j] = acc[j] + db[j];
         ref_bias_backward(acc, dZ, B, N, 1.0);
         snprintf(name, sizeof name, "bias_backward B=%d N=%d beta=1", B, N);
         expect_close(name, acc, want, N, 1e-15, 1e-14);
@@ -593,7 +604,8 @@ static double drop_loss(void *pv) {
 
 static long count_keep(float p, uint64_t seed, uint64_t step, uint32_t layer, int n) {
     long k = 0;
-    for (int e = 0; e < n; e++) k += ref_dropout_keep(p, seed, step, layer, (uint32_t)e);
+    for (int e = 0; e < n; e++)
+        k += ref_dropout_keep(p, seed, step, layer, (uint32_t)e);
     return k;
 }
 
@@ -681,12 +693,9 @@ static void test_dropout(test_rng *r) {
             const char *what;
             uint64_t s, t;
             uint32_t l;
-        } other[] = {{"seed+1", s + 1, t, l},
-                     {"seed+2^32", s + (1ULL << 32), t, l},
-                     {"step+1", s, t + 1, l},
-                     {"step+2^32", s, t + (1ULL << 32), l},
-                     {"layer+1", s, t, l + 1},
-                     {"seed<->step", t, s, l}};
+        } other[] = {{"seed+1", s + 1, t, l},  {"seed+2^32", s + (1ULL << 32), t, l},
+                     {"step+1", s, t + 1, l},  {"step+2^32", s, t + (1ULL << 32), l},
+                     {"layer+1", s, t, l + 1}, {"seed<->step", t, s, l}};
         double q = (double)p * p + (1.0 - p) * (1.0 - p);
         double sigma = sqrt(n * q * (1.0 - q));
         for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
@@ -781,7 +790,8 @@ static void test_chain(test_rng *r) {
         m.Y2 = dalloc(no), m.Z2 = dalloc(no), m.O2 = dalloc(no);
         test_fill_int(r, labels, B, 0, m.C - 1);
         if (m.loss == CT_LOSS_SIGMOID_BCE)
-            for (int i = 0; i < no; i++) T[i] = test_rng_int(r, 0, 1);
+            for (int i = 0; i < no; i++)
+                T[i] = test_rng_int(r, 0, 1);
         else
             test_fill(r, T, no, -1.0, 1.0);
 
@@ -792,22 +802,23 @@ static void test_chain(test_rng *r) {
             test_fill(r, m.P, np, -0.8, 0.8);
             net_forward(&m);
             on_kink = 0;
-            for (int i = 0; i < nh; i++) on_kink |= fabs(m.Z1[i]) < 1e-3;
+            for (int i = 0; i < nh; i++)
+                on_kink |= fabs(m.Z1[i]) < 1e-3;
         } while (on_kink && has_kink(m.act) && ++tries < 100);
 
         double *grad = dalloc(np), *fd = dalloc(np);
         net_backward(&m, grad);
         fd_gradient(fd, m.P, np, net_forward, &m);
         snprintf(name, sizeof name, "2-layer %s/%s p=%.2f B=%d %d-%d-%d: all parameters",
-                 loss_names[m.loss], act_names[m.act], m.p, B, m.in, m.H,
-                 m.C);
+                 loss_names[m.loss], act_names[m.act], m.p, B, m.in, m.H, m.C);
         check_grad(G_CHAIN, name, grad, fd, np);
         /* and per block, so that a failure says which */
         const char *blk[4] = {"W1", "b1", "W2", "b2"};
         size_t off[5] = {net_w1(&m), net_b1(&m), net_w2(&m), net_b2(&m), net_size(&m)};
         for (int b = 0; b < 4; b++) {
             double gmax = 0.0;
-            for (size_t i = off[b]; i < off[b + 1]; i++) gmax = fmax(gmax, fabs(grad[i]));
+            for (size_t i = off[b]; i < off[b + 1]; i++)
+                gmax = fmax(gmax, fabs(grad[i]));
             EXPECT(gmax > 0.0, "2-layer case %zu: gradient block d%s is all zero", k, blk[b]);
         }
 
@@ -834,11 +845,12 @@ static ct_optim_params params(ct_optim kind, float lr) {
 enum { NO = 9 };
 
 /* Runs two ref steps from P0 with G1, G2 (M, V zero, or NaN where t = 1 must ignore them). */
-static void run_two(const ct_optim_params *o, const double *P0, const double *G1,
-                    const double *G2, double *P1, double *P2, int nan_m) {
+static void run_two(const ct_optim_params *o, const double *P0, const double *G1, const double *G2,
+                    double *P1, double *P2, int nan_m) {
     double P[NO], M[NO], V[NO];
     memcpy(P, P0, sizeof P);
-    for (int i = 0; i < NO; i++) M[i] = nan_m ? NAN : 0.0, V[i] = 0.0;
+    for (int i = 0; i < NO; i++)
+        M[i] = nan_m ? NAN : 0.0, V[i] = 0.0;
     ref_optim_step(o, P, M, V, G1, ref_sum_squares(G1, NO), 1, NO);
     memcpy(P1, P, sizeof P);
     ref_optim_step(o, P, M, V, G2, ref_sum_squares(G2, NO), 2, NO);
@@ -891,7 +903,8 @@ static void test_optim(test_rng *r) {
         }
         check_two("momentum dampening 0.25", P1, P2, W1, W2);
         double dmax = 0.0;
-        for (int i = 0; i < NO; i++) dmax = fmax(dmax, fabs((P0[i] - P1[i]) - lr * G1[i]));
+        for (int i = 0; i < NO; i++)
+            dmax = fmax(dmax, fabs((P0[i] - P1[i]) - lr * G1[i]));
         EXPECT(dmax < 1e-15, "momentum first step is not P -= lr g (off by %g)", dmax);
     }
 
@@ -945,8 +958,10 @@ static void test_optim(test_rng *r) {
             mhat = m / (1.0 - b1 * b1), vhat = v / (1.0 - b2 * b2);
             W2[i] = p - lr * mhat / (sqrt(vhat) + eps);
         }
-        check_two(variant == 0 ? "adam" : variant == 1 ? "adam coupled wd" : "adamw", P1, P2,
-                  W1, W2);
+        check_two(variant == 0   ? "adam"
+                  : variant == 1 ? "adam coupled wd"
+                                 : "adamw",
+                  P1, P2, W1, W2);
     }
 
     /* Adam's first step moves each parameter by lr against the sign of g */
@@ -976,7 +991,8 @@ static void test_optim(test_rng *r) {
             double P[NO], M[NO], V[NO];
             memcpy(P, P0, sizeof P);
             ref_optim_step(&o, P, M, V, G1, norm * norm, 1, NO);
-            for (int i = 0; i < NO; i++) W1[i] = P0[i] - lr * (s * G1[i] + wd * P0[i]);
+            for (int i = 0; i < NO; i++)
+                W1[i] = P0[i] - lr * (s * G1[i] + wd * P0[i]);
             expect_close(ci == 0   ? "clip active"
                          : ci == 1 ? "clip inactive (norm below clip_norm)"
                                    : "clip active, then coupled wd",
@@ -1007,7 +1023,8 @@ static void test_helpers(test_rng *r) {
     double x[N];
     test_fill(r, x, N, -2.0, 2.0);
     double s = 0.0, s2 = 0.0;
-    for (int i = N - 1; i >= 0; i--) s += x[i], s2 += x[i] * x[i];
+    for (int i = N - 1; i >= 0; i--)
+        s += x[i], s2 += x[i] * x[i];
     expect_near("ref_sum", ref_sum(x, N), s, 1e-14, 1e-14);
     expect_near("ref_sum_squares", ref_sum_squares(x, N), s2, 1e-14, 1e-14);
 
@@ -1015,7 +1032,8 @@ static void test_helpers(test_rng *r) {
     int idx[B] = {10, 0, 3, 3, 7, 1};
     test_fill(r, src, N * F, -1.0, 1.0);
     for (int i = 0; i < B; i++)
-        for (int f = 0; f < F; f++) want[i * F + f] = src[idx[i] * F + f];
+        for (int f = 0; f < F; f++)
+            want[i * F + f] = src[idx[i] * F + f];
     ref_gather_rows(out, src, idx, B, F);
     expect_close("ref_gather_rows", out, want, B * F, 0.0, 0.0);
 
@@ -1045,6 +1063,7 @@ int main(void) {
     test_optim(&r);
     test_helpers(&r);
     printf("largest FD error (relative; entries under 1%% of the largest measured against 1%%):\n");
-    for (int g = 0; g < G_COUNT; g++) printf("  %-14s %.2e\n", group_name[g], group_err[g]);
+    for (int g = 0; g < G_COUNT; g++)
+        printf("  %-14s %.2e\n", group_name[g], group_err[g]);
     return test_summary("test_ref_grad");
 }

@@ -35,7 +35,8 @@ static void make_data(owned *o, int n, int F, int classes, int regression, uint6
         o->labels[i] = c < 0 ? 0 : c >= classes ? classes - 1 : c;
         o->Y[i] = (float)sin(s);
     }
-    for (int c = 0; c < classes && c < n; c++) o->labels[c] = c; /* every class present */
+    for (int c = 0; c < classes && c < n; c++)
+        o->labels[c] = c; /* every class present */
     o->d.n = n;
     o->d.features = F;
     o->d.X = o->X;
@@ -70,8 +71,9 @@ static ct_arch arch_of(int in, int h1, int h2, int out, ct_act act, ct_loss loss
 }
 
 /* Trains `epochs` on a fresh engine; returns the parameters (malloc'ed) or NULL. */
-static float *train_run(ct_device *dev, const ct_arch *a, const ct_optim_params *op, const owned *data,
-                        int epochs, int batch, float l2, float clip, ct_status *st_out, char *msg) {
+static float *train_run(ct_device *dev, const ct_arch *a, const ct_optim_params *op,
+                        const owned *data, int epochs, int batch, float l2, float clip,
+                        ct_status *st_out, char *msg) {
     ct_net *net = NULL;
     ct_layout lay;
     ct_arch_layout(a, &lay);
@@ -144,8 +146,10 @@ int main(void) {
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         owned data;
-        make_data(&data, 97, 5, cases[k].regression ? 2 : cases[k].classes, cases[k].regression, seed + k);
-        int out = cases[k].loss == CT_LOSS_SIGMOID_BCE || cases[k].regression ? 1 : cases[k].classes;
+        make_data(&data, 97, 5, cases[k].regression ? 2 : cases[k].classes, cases[k].regression,
+                  seed + k);
+        int out =
+            cases[k].loss == CT_LOSS_SIGMOID_BCE || cases[k].regression ? 1 : cases[k].classes;
         ct_arch a = arch_of(5, 17, 9, out, cases[k].act, cases[k].loss, cases[k].dropout);
         ct_optim_params o = ct_optim_defaults(cases[k].opt);
         o.lr = cases[k].opt == CT_OPT_ADAM || cases[k].opt == CT_OPT_ADAMW ? 0.01f : 0.05f;
@@ -165,10 +169,13 @@ int main(void) {
         if (pd && pr) {
             double d = max_rel_diff(pd, pr, lay.n_params, 1e-2);
             /* 14 steps of float rounding (seen up to 1e-5 over 25 seeds) */
-            EXPECT(d < 2e-4, "case %zu (%s, %s, %s): device and reference weights differ by %.3g (rel)", k,
-                   ct_act_name(cases[k].act), ct_loss_name(cases[k].loss), ct_optim_name(cases[k].opt), d);
-            printf("device vs reference after 14 steps, %s/%s/%s%s: max rel diff %.3g\n", ct_act_name(cases[k].act),
-                   ct_loss_name(cases[k].loss), ct_optim_name(cases[k].opt), cases[k].dropout > 0 ? "/dropout" : "", d);
+            EXPECT(d < 2e-4,
+                   "case %zu (%s, %s, %s): device and reference weights differ by %.3g (rel)", k,
+                   ct_act_name(cases[k].act), ct_loss_name(cases[k].loss),
+                   ct_optim_name(cases[k].opt), d);
+            printf("device vs reference after 14 steps, %s/%s/%s%s: max rel diff %.3g\n",
+                   ct_act_name(cases[k].act), ct_loss_name(cases[k].loss),
+                   ct_optim_name(cases[k].opt), cases[k].dropout > 0 ? "/dropout" : "", d);
         }
         free(pd);
         free(pr);
@@ -186,7 +193,8 @@ int main(void) {
         ct_status s1, s2;
         float *p1 = train_run(dev, &a, &o, &data, 3, 32, 0.001f, 1.0f, &s1, msg);
         float *p2 = train_run(dev, &a, &o, &data, 3, 32, 0.001f, 1.0f, &s2, msg);
-        EXPECT(p1 && p2 && !memcmp(p1, p2, lay.n_params * sizeof(float)), "two runs with one seed differ");
+        EXPECT(p1 && p2 && !memcmp(p1, p2, lay.n_params * sizeof(float)),
+               "two runs with one seed differ");
         free(p1);
         free(p2);
         free_data(&data);
@@ -203,7 +211,8 @@ int main(void) {
         ct_layout lay;
         ct_arch_layout(&a, &lay);
         size_t np = lay.n_params;
-        float *p0 = malloc(np * 4), *pa = malloc(np * 4), *pb = malloc(np * 4), *m = malloc(np * 4), *v = malloc(np * 4);
+        float *p0 = malloc(np * 4), *pa = malloc(np * 4), *pb = malloc(np * 4), *m = malloc(np * 4),
+              *v = malloc(np * 4);
         ct_init init = {CT_INIT_AUTO, 0};
         ct_arch_init_params(&a, &init, 0, 3, p0);
         ct_train_opts to;
@@ -226,17 +235,20 @@ int main(void) {
         if (!st) st = ct_net_create(&n2, dev, &a, 20, &o, msg);
         if (!st) st = ct_net_set_params(n2, p0) || ct_net_upload(n2, CT_SLOT_TRAIN, &data.d);
         if (!st) st = ct_train(n2, 0, &to, &s_half, &res, msg);
-        if (!st) st = ct_net_get_params(n2, pb) || ct_net_get_state(n2, 0, m) || ct_net_get_state(n2, 1, v);
+        if (!st)
+            st = ct_net_get_params(n2, pb) || ct_net_get_state(n2, 0, m) ||
+                 ct_net_get_state(n2, 1, v);
         to.on_epoch = NULL;
         if (!st) st = ct_net_create(&n3, dev, &a, 20, &o, msg);
         if (!st)
-            st = ct_net_set_params(n3, pb) || ct_net_set_state(n3, 0, m) || ct_net_set_state(n3, 1, v) ||
-                 ct_net_upload(n3, CT_SLOT_TRAIN, &data.d);
+            st = ct_net_set_params(n3, pb) || ct_net_set_state(n3, 0, m) ||
+                 ct_net_set_state(n3, 1, v) || ct_net_upload(n3, CT_SLOT_TRAIN, &data.d);
         if (!st) st = ct_train(n3, 0, &to, &s_half, &res, msg);
         if (!st) st = ct_net_get_params(n3, pb);
         EXPECT(st == CT_OK, "resume runs failed: %s", msg);
         EXPECT(st == CT_OK && s_half.step == s_full.step && !memcmp(pa, pb, np * 4),
-               "5 epochs and 2 + 3 epochs with a resume differ (steps %lld vs %lld, max rel diff %.3g)",
+               "5 epochs and 2 + 3 epochs with a resume differ (steps %lld vs %lld, max rel diff "
+               "%.3g)",
                s_full.step, s_half.step, max_rel_diff(pa, pb, np, 1e-6));
         ct_net_destroy(n1);
         ct_net_destroy(n2);
@@ -258,7 +270,8 @@ int main(void) {
         ct_layout lay;
         ct_arch_layout(&a, &lay);
         ct_net *nr = NULL, *nc = NULL;
-        float *p = malloc(lay.n_params * 4), *pr = malloc(lay.n_params * 4), *pc = malloc(lay.n_params * 4);
+        float *p = malloc(lay.n_params * 4), *pr = malloc(lay.n_params * 4),
+              *pc = malloc(lay.n_params * 4);
         ct_init init = {CT_INIT_AUTO, 0};
         ct_arch_init_params(&a, &init, 0, 9, p);
         st = ct_net_create_backend(&nr, CT_BACKEND_REFERENCE, NULL, &a, 32, &o, msg);
@@ -266,13 +279,15 @@ int main(void) {
         for (int k = 0; !st && k < 2; k++) {
             ct_net *n = k ? nc : nr;
             st = ct_net_set_params(n, p) || ct_net_upload(n, CT_SLOT_TRAIN, &data.d);
-            for (int s = 0; !st && s < 4; s++) st = ct_net_train_step(n, CT_SLOT_TRAIN, 32 * s, 32, 3, 1, s + 1, 0.01f, 0, s);
+            for (int s = 0; !st && s < 4; s++)
+                st = ct_net_train_step(n, CT_SLOT_TRAIN, 32 * s, 32, 3, 1, s + 1, 0.01f, 0, s);
             if (!st) st = ct_net_get_params(n, k ? pc : pr);
         }
         EXPECT(st == CT_OK, "CPU comparator: %s", msg);
         if (!st) {
             double d = max_rel_diff(pc, pr, lay.n_params, 1e-3);
-            EXPECT(d < 1e-6, "the CPU comparator and the reference differ by %.3g after 4 steps", d);
+            EXPECT(d < 1e-6, "the CPU comparator and the reference differ by %.3g after 4 steps",
+                   d);
             printf("CPU comparator vs reference after 4 steps: max rel diff %.3g\n", d);
         }
         EXPECT(ct_net_backend(nc) == CT_BACKEND_CPU, "backend of the CPU comparator");
@@ -321,7 +336,8 @@ int main(void) {
         if (!st) st = ct_train(net, 0, &to, &s, &res, msg);
         if (!st) st = ct_evaluate(net, CT_SLOT_TRAIN, 4, &loss, &acc, msg);
         EXPECT(st == CT_OK && acc == 1.0, "XOR: accuracy %g, loss %g (%s)", acc, loss, msg);
-        printf("XOR 2-8-1 tanh, adam: accuracy %g, loss %.4g after %d epochs\n", acc, loss, res.epochs_run);
+        printf("XOR 2-8-1 tanh, adam: accuracy %g, loss %.4g after %d epochs\n", acc, loss,
+               res.epochs_run);
         ct_net_destroy(net);
     }
 
@@ -329,7 +345,8 @@ int main(void) {
     {
         owned data;
         make_data(&data, 64, 3, 0, 1, seed);
-        for (int i = 0; i < 64; i++) data.Y[i] *= 1e18f;
+        for (int i = 0; i < 64; i++)
+            data.Y[i] *= 1e18f;
         ct_arch a = arch_of(3, 8, 0, 1, CT_ACT_RELU, CT_LOSS_MSE, 0);
         ct_optim_params o = ct_optim_defaults(CT_OPT_SGD);
         o.lr = 1e6f;

@@ -28,13 +28,13 @@
 
 /* The counters of one test executable (one translation unit). */
 typedef struct test_state {
-    long checks;          /* expectations evaluated */
-    long failed;          /* expectations that failed */
-    int verbose;          /* -1 not read yet, else CT_TEST_VERBOSE != 0 */
+    long checks;             /* expectations evaluated */
+    long failed;             /* expectations that failed */
+    int verbose;             /* -1 not read yet, else CT_TEST_VERBOSE != 0 */
     unsigned long long seed; /* the seed test_seed() returned last (printed on failure) */
     int seed_set;
-    double last_max_abs;  /* of the last expect_close */
-    double last_max_rel;  /* of the last expect_close (elements with want != 0) */
+    double last_max_abs; /* of the last expect_close */
+    double last_max_rel; /* of the last expect_close (elements with want != 0) */
 } test_state;
 
 static test_state test_state_g = {0, 0, -1, 0, 0, 0.0, 0.0};
@@ -126,16 +126,19 @@ static inline void test_fillf(test_rng *r, float *x, size_t n, float lo, float h
 
 /* x[0..n) integers uniform in [lo, hi] (labels, indices). */
 static inline void test_fill_int(test_rng *r, int *x, size_t n, int lo, int hi) {
-    for (size_t i = 0; i < n; i++) x[i] = test_rng_int(r, lo, hi);
+    for (size_t i = 0; i < n; i++)
+        x[i] = test_rng_int(r, lo, hi);
 }
 
 /* Conversions between the float arrays of a device and the double arrays of the reference. */
 static inline void test_to_double(double *out, const float *in, size_t n) {
-    for (size_t i = 0; i < n; i++) out[i] = (double)in[i];
+    for (size_t i = 0; i < n; i++)
+        out[i] = (double)in[i];
 }
 
 static inline void test_to_float(float *out, const double *in, size_t n) {
-    for (size_t i = 0; i < n; i++) out[i] = (float)in[i];
+    for (size_t i = 0; i < n; i++)
+        out[i] = (float)in[i];
 }
 
 /* calloc that ends the test (exit 1) when memory is exhausted; n == 0 allocates one element. */
@@ -241,8 +244,7 @@ static inline int expect_close_f(const char *name, const float *got, const doubl
 }
 
 /* One scalar. */
-static inline int expect_near(const char *name, double got, double want, double atol,
-                              double rtol) {
+static inline int expect_near(const char *name, double got, double want, double atol, double rtol) {
     return test_close_impl(name, &got, NULL, &want, 1, atol, rtol);
 }
 

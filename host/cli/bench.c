@@ -9,23 +9,24 @@
 #include "cli.h"
 
 static void usage(FILE *f) {
-    fputs("usage: cltrain [--device SEL] bench [--nets a64,a256,b,c,d,e] [--repeats N] [--tune]\n"
-          "\n"
-          "Times the suite of networks (a: 784-256-128-10 at batch 64 and 256, b: 100-50-10 b32,\n"
-          "c: 1000-500-200-100-10 b256, d: 10000-5000-1000-100 b1024, e: 2-64-32-1 b64): one\n"
-          "training step (forward, loss, backward, Adam) on the device, on the CPU comparator (the\n"
-          "reference with its products by OpenBLAS, double precision) and on the scalar reference,\n"
-          "warm, repeated, medians, with the ratios; the GEMM floor (the step's products at\n"
-          "OpenBLAS sgemm speed) and the step as a multiple of it; kernels per step; per-kernel\n"
-          "times from OpenCL profiling events; GFLOP/s of every matrix-product backend on the\n"
-          "suite's shapes. These machines are shared: read ratios measured in one run.\n"
-          "\n"
-          "  --nets LIST   a subset of the suite (default: all)\n"
-          "  --repeats N   timed repeats per measurement (default 5; medians)\n"
-          "  --no-gemm     skip the GEMM table\n"
-          "  --tune        measure every backend on the suite's product shapes and keep the fastest\n"
-          "                per shape class in the device's tuning file (used by later runs)\n",
-          f);
+    fputs(
+        "usage: cltrain [--device SEL] bench [--nets a64,a256,b,c,d,e] [--repeats N] [--tune]\n"
+        "\n"
+        "Times the suite of networks (a: 784-256-128-10 at batch 64 and 256, b: 100-50-10 b32,\n"
+        "c: 1000-500-200-100-10 b256, d: 10000-5000-1000-100 b1024, e: 2-64-32-1 b64): one\n"
+        "training step (forward, loss, backward, Adam) on the device, on the CPU comparator (the\n"
+        "reference with its products by OpenBLAS, double precision) and on the scalar reference,\n"
+        "warm, repeated, medians, with the ratios; the GEMM floor (the step's products at\n"
+        "OpenBLAS sgemm speed) and the step as a multiple of it; kernels per step; per-kernel\n"
+        "times from OpenCL profiling events; GFLOP/s of every matrix-product backend on the\n"
+        "suite's shapes. These machines are shared: read ratios measured in one run.\n"
+        "\n"
+        "  --nets LIST   a subset of the suite (default: all)\n"
+        "  --repeats N   timed repeats per measurement (default 5; medians)\n"
+        "  --no-gemm     skip the GEMM table\n"
+        "  --tune        measure every backend on the suite's product shapes and keep the fastest\n"
+        "                per shape class in the device's tuning file (used by later runs)\n",
+        f);
 }
 
 static int wanted(const char *list, const char *name) {
@@ -51,7 +52,8 @@ static double step_flops(const ct_bench_net *n) {
 /* Bytes the elementwise kernels move per step (for GB/s): kernel -> bytes. */
 static double kernel_bytes(const ct_bench_net *n, ct_kernel_id k) {
     double b = 0, B = n->batch, params = 0;
-    for (int l = 0; l < n->n_layers; l++) params += (double)n->sizes[l] * n->sizes[l + 1] + n->sizes[l + 1];
+    for (int l = 0; l < n->n_layers; l++)
+        params += (double)n->sizes[l] * n->sizes[l + 1] + n->sizes[l + 1];
     for (int l = 0; l < n->n_layers; l++) {
         double out = n->sizes[l + 1];
         if (k == CT_K_bias_act_forward) b += 3 * B * out * 4;
@@ -101,7 +103,8 @@ int cmd_bench(int argc, char **argv, const char *device) {
             char *e = strchr(p, ',');
             if (e) *e = '\0';
             int found = 0;
-            for (int k = 0; k < ns; k++) found |= !strcmp(suite[k].name, p);
+            for (int k = 0; k < ns; k++)
+                found |= !strcmp(suite[k].name, p);
             if (!found) {
                 cli_error("option --nets: unknown net '%s' (a64, a256, b, c, d, e)", p);
                 return CLI_USAGE;
@@ -127,24 +130,27 @@ int cmd_bench(int argc, char **argv, const char *device) {
     int n_tuned = 0;
     if (gemm_table || tune) {
         printf("\nGEMM GFLOP/s (median of %d), C (M, N) = op(A) op(B), K inner\n", repeats);
-        printf("%-5s %-22s %8s %8s %8s %8s %9s\n", "net", "product (M x N x K)", "cpu", "own", "clblast", "openblas",
-               "best/obl");
+        printf("%-5s %-22s %8s %8s %8s %8s %9s\n", "net", "product (M x N x K)", "cpu", "own",
+               "clblast", "openblas", "best/obl");
         for (int k = 0; k < ns && rc == CLI_OK; k++) {
             const ct_bench_net *n = &suite[k];
-            if (!wanted(nets_s, n->name) || !strcmp(n->name, "a64")) continue; /* a64: same layers as a256 */
+            if (!wanted(nets_s, n->name) || !strcmp(n->name, "a64"))
+                continue; /* a64: same layers as a256 */
             for (int l = 0; l < n->n_layers && rc == CLI_OK; l++) {
                 int in = n->sizes[l], out = n->sizes[l + 1], B = n->batch;
                 int shapes[3][5] = {{B, out, in, 0, 1}, {out, in, B, 1, 0}, {B, in, out, 0, 0}};
                 const char *what[3] = {"fwd", "dW", "dX"};
                 for (int s = 0; s < (l ? 3 : 2); s++) {
-                    int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2], ta = shapes[s][3], tb = shapes[s][4];
+                    int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2], ta = shapes[s][3],
+                        tb = shapes[s][4];
                     double flops = 2.0 * M * N * K, g[4] = {NAN, NAN, NAN, NAN};
                     ct_gemm_backend be[3] = {CT_GEMM_CPU, CT_GEMM_OWN, CT_GEMM_CLBLAST};
                     for (int b = 0; b < 3; b++) {
                         if (b == 2 && !clblast) continue;
                         /* the slow generic kernels only where a call stays short */
                         if (b > 0 && !strcmp(di->type, "cpu") && flops > 2e9) continue;
-                        if (ct_bench_gemm(dev, be[b], M, N, K, ta, tb, repeats, &g[b], msg) != CT_OK) {
+                        if (ct_bench_gemm(dev, be[b], M, N, K, ta, tb, repeats, &g[b], msg) !=
+                            CT_OK) {
                             rc = cli_fail(msg);
                             break;
                         }
@@ -155,7 +161,8 @@ int cmd_bench(int argc, char **argv, const char *device) {
                     for (int b = 1; b < 3; b++)
                         if (!isnan(g[b]) && (isnan(g[best]) || g[b] > g[best])) best = b;
                     char desc[48];
-                    snprintf(desc, sizeof desc, "%s%d %dx%dx%d %s%s", what[s], l, M, N, K, ta ? "T" : "N", tb ? "T" : "N");
+                    snprintf(desc, sizeof desc, "%s%d %dx%dx%d %s%s", what[s], l, M, N, K,
+                             ta ? "T" : "N", tb ? "T" : "N");
                     printf("%-5s %-22s", n->name, desc);
                     for (int b = 0; b < 4; b++) {
                         if (isnan(g[b]))
@@ -170,7 +177,8 @@ int cmd_bench(int argc, char **argv, const char *device) {
                     if (n_tuned < 64 && !isnan(g[best])) {
                         unsigned key = ct_gemm_class(M, N, K, ta, tb);
                         int seen = 0;
-                        for (int t = 0; t < n_tuned; t++) seen |= tuned[t].key == key;
+                        for (int t = 0; t < n_tuned; t++)
+                            seen |= tuned[t].key == key;
                         if (!seen) tuned[n_tuned++] = (ct_gemm_tuned){key, be[best]};
                     }
                 }
@@ -189,8 +197,9 @@ int cmd_bench(int argc, char **argv, const char *device) {
     /* ---- training steps ---- */
     if (rc == CLI_OK) {
         printf("\ntraining step (forward, loss, backward, Adam), ms, median of %d\n", repeats);
-        printf("%-5s %-24s %10s %10s %10s %10s %8s %9s %9s %8s %9s\n", "net", "layers", "device", "cpu", "reference",
-               "floor", "x floor", "cpu/dev", "ref/dev", "kernels", "samples/s");
+        printf("%-5s %-24s %10s %10s %10s %10s %8s %9s %9s %8s %9s\n", "net", "layers", "device",
+               "cpu", "reference", "floor", "x floor", "cpu/dev", "ref/dev", "kernels",
+               "samples/s");
     }
     ct_kernel_prof prof[CT_K_COUNT];
     for (int k = 0; k < ns && rc == CLI_OK; k++) {
@@ -199,20 +208,22 @@ int cmd_bench(int argc, char **argv, const char *device) {
         double flops = step_flops(n);
         int steps = flops > 1e10 ? 1 : flops > 1e8 ? 5 : 40;
         ct_bench_step sd, sc, sr;
-        if (ct_bench_step_time(CT_BACKEND_OPENCL, dev, n, steps, repeats, &sd, prof, msg) != CT_OK) {
+        if (ct_bench_step_time(CT_BACKEND_OPENCL, dev, n, steps, repeats, &sd, prof, msg) !=
+            CT_OK) {
             rc = cli_fail(msg);
             break;
         }
         sc.seconds = sr.seconds = NAN;
         if (ct_have_cblas() &&
-            ct_bench_step_time(CT_BACKEND_CPU, NULL, n, steps, flops > 1e10 ? 2 : repeats, &sc, NULL, msg) != CT_OK) {
+            ct_bench_step_time(CT_BACKEND_CPU, NULL, n, steps, flops > 1e10 ? 2 : repeats, &sc,
+                               NULL, msg) != CT_OK) {
             rc = cli_fail(msg);
             break;
         }
         /* the scalar reference runs at about 1 GFLOP/s: only where a step stays short */
         if (flops < 5e8 &&
-            ct_bench_step_time(CT_BACKEND_REFERENCE, NULL, n, flops > 1e7 ? 1 : steps, flops > 1e7 ? 2 : repeats,
-                               &sr, NULL, msg) != CT_OK) {
+            ct_bench_step_time(CT_BACKEND_REFERENCE, NULL, n, flops > 1e7 ? 1 : steps,
+                               flops > 1e7 ? 2 : repeats, &sr, NULL, msg) != CT_OK) {
             rc = cli_fail(msg);
             break;
         }
@@ -240,9 +251,10 @@ int cmd_bench(int argc, char **argv, const char *device) {
         for (int kk = 0; kk < CT_K_COUNT; kk++) {
             if (!prof[kk].launches) continue;
             double bytes = kernel_bytes(n, (ct_kernel_id)kk);
-            printf("%s %s %.3f ms", col++ % 4 == 0 ? "\n        " : ",", ct_kernel_name((ct_kernel_id)kk),
-                   1e3 * prof[kk].seconds);
-            if (bytes > 0 && prof[kk].seconds > 0) printf(" (%.1f GB/s)", bytes / prof[kk].seconds / 1e9);
+            printf("%s %s %.3f ms", col++ % 4 == 0 ? "\n        " : ",",
+                   ct_kernel_name((ct_kernel_id)kk), 1e3 * prof[kk].seconds);
+            if (bytes > 0 && prof[kk].seconds > 0)
+                printf(" (%.1f GB/s)", bytes / prof[kk].seconds / 1e9);
             if (kk == CT_K_gemm_cpu || kk == CT_K_gemm)
                 printf(" (%.1f GFLOP/s by the events)", flops / prof[kk].seconds / 1e9);
         }
@@ -250,7 +262,8 @@ int cmd_bench(int argc, char **argv, const char *device) {
         fflush(stdout);
     }
     if (rc == CLI_OK)
-        printf("\ncpu: the reference with OpenBLAS products (double); reference: host/ref.c (double); floor: the "
+        printf("\ncpu: the reference with OpenBLAS products (double); reference: host/ref.c "
+               "(double); floor: the "
                "step's products at OpenBLAS sgemm speed; kernels: launches per step\n");
     ct_device_destroy(dev);
     return rc;

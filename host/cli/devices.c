@@ -9,7 +9,8 @@ static void human_bytes(char *dst, size_t n, unsigned long long b) {
     const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double v = (double)b;
     int u = 0;
-    while (v >= 1024 && u < 4) v /= 1024, u++;
+    while (v >= 1024 && u < 4)
+        v /= 1024, u++;
     snprintf(dst, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 }
 
@@ -79,7 +80,9 @@ int cmd_devices(int argc, char **argv) {
                    d->type, d->compute_units, d->global_mem, d->local_mem, d->max_work_group);
             json_str(d->opencl_c_version);
             printf(", \"fp64\": %s, \"clblast\": %s", d->fp64 ? "true" : "false",
-                   d->clblast < 0 ? "null" : d->clblast ? "true" : "false");
+                   d->clblast < 0 ? "null"
+                   : d->clblast   ? "true"
+                                  : "false");
             if (d->clblast == 0) {
                 printf(", \"clblast_note\": ");
                 json_str(d->clblast_note);

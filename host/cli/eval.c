@@ -90,13 +90,15 @@ int cmd_eval(int argc, char **argv, const char *device) {
             printf("], \"confusion\": [");
             for (int r = 0; r < K; r++) {
                 printf("%s[", r ? ", " : "");
-                for (int c = 0; c < K; c++) printf("%s%lld", c ? ", " : "", conf[(size_t)r * K + c]);
+                for (int c = 0; c < K; c++)
+                    printf("%s%lld", c ? ", " : "", conf[(size_t)r * K + c]);
                 printf("]");
             }
             printf("]}\n");
         } else {
             printf("%s on %s: %d rows\n", model, d->source, n);
-            printf("loss      %.6g\naccuracy  %.4f\n\nconfusion matrix (rows: true class, columns: predicted)\n",
+            printf("loss      %.6g\naccuracy  %.4f\n\nconfusion matrix (rows: true class, columns: "
+                   "predicted)\n",
                    loss, acc);
             int w = 6;
             for (int k = 0; k < K; k++) {
@@ -109,14 +111,16 @@ int cmd_eval(int argc, char **argv, const char *device) {
             printf("\n");
             for (int r = 0; r < K; r++) {
                 printf("%*.*s  ", w, w, sm->class_names[r]);
-                for (int c = 0; c < K; c++) printf(" %*lld", w, conf[(size_t)r * K + c]);
+                for (int c = 0; c < K; c++)
+                    printf(" %*lld", w, conf[(size_t)r * K + c]);
                 printf("\n");
             }
         }
     } else {
         double se = 0, ae = 0, mean = 0, ss = 0;
         size_t m = (size_t)n * C;
-        for (size_t i = 0; i < m; i++) mean += d->Y[i];
+        for (size_t i = 0; i < m; i++)
+            mean += d->Y[i];
         mean /= (double)m;
         for (size_t i = 0; i < m; i++) {
             double e = (double)out[i] - d->Y[i];
@@ -126,10 +130,11 @@ int cmd_eval(int argc, char **argv, const char *device) {
         }
         double mse = se / m, mae = ae / m, r2 = ss > 0 ? 1 - se / ss : NAN;
         if (json)
-            printf("{\"loss\": %.9g, \"mse\": %.9g, \"mae\": %.9g, \"r2\": %.9g, \"n\": %d}\n", loss, mse, mae, r2, n);
+            printf("{\"loss\": %.9g, \"mse\": %.9g, \"mae\": %.9g, \"r2\": %.9g, \"n\": %d}\n",
+                   loss, mse, mae, r2, n);
         else
-            printf("%s on %s: %d rows\nloss  %.6g\nmse   %.6g\nmae   %.6g\nr2    %.6f\n", model, d->source, n,
-                   loss, mse, mae, r2);
+            printf("%s on %s: %d rows\nloss  %.6g\nmse   %.6g\nmae   %.6g\nr2    %.6f\n", model,
+                   d->source, n, loss, mse, mae, r2);
     }
     rc = CLI_OK;
 done:

@@ -14,31 +14,34 @@
 #include "jsonmodel.h"
 
 static void usage(FILE *f) {
-    fputs("usage: cltrain [--device SEL] explain --model M.json (--input 1,2 | --inputs FILE.csv) [options]\n"
-          "\n"
-          "Runs one forward and backward pass and prints, layer by layer, the pre-activation z, the\n"
-          "activation a, the output, the loss, the error signal delta = dL/dz, the gradients of\n"
-          "weight and bias and, with --step, the weights after one optimizer step (for Adam also m,\n"
-          "v and the bias-corrected values). Each number is computed on the device and by the\n"
-          "reference, side by side with their difference.\n"
-          "\n"
-          "  --model FILE       a JSON model (see examples/) or a safetensors model\n"
-          "  --input X          one input row: 1,2\n"
-          "  --target T         its target: a class index or name (ce, bce), or values (mse, huber)\n"
-          "  --inputs FILE.csv  a small batch: the model's features, then the target column\n"
-          "  --step OPT:LR      one step of sgd, momentum, nesterov, rmsprop, adam or adamw from\n"
-          "                     zero state, e.g. sgd:0.1 or adam:0.001\n"
-          "  --json             one JSON object (loss, output, layers[z, a, delta, grad_weight,\n"
-          "                     grad_bias, weight, bias]) with the reference's values beside\n"
-          "  --backend B        both (default), opencl, or reference\n",
-          f);
+    fputs(
+        "usage: cltrain [--device SEL] explain --model M.json (--input 1,2 | --inputs FILE.csv) "
+        "[options]\n"
+        "\n"
+        "Runs one forward and backward pass and prints, layer by layer, the pre-activation z, the\n"
+        "activation a, the output, the loss, the error signal delta = dL/dz, the gradients of\n"
+        "weight and bias and, with --step, the weights after one optimizer step (for Adam also m,\n"
+        "v and the bias-corrected values). Each number is computed on the device and by the\n"
+        "reference, side by side with their difference.\n"
+        "\n"
+        "  --model FILE       a JSON model (see examples/) or a safetensors model\n"
+        "  --input X          one input row: 1,2\n"
+        "  --target T         its target: a class index or name (ce, bce), or values (mse, huber)\n"
+        "  --inputs FILE.csv  a small batch: the model's features, then the target column\n"
+        "  --step OPT:LR      one step of sgd, momentum, nesterov, rmsprop, adam or adamw from\n"
+        "                     zero state, e.g. sgd:0.1 or adam:0.001\n"
+        "  --json             one JSON object (loss, output, layers[z, a, delta, grad_weight,\n"
+        "                     grad_bias, weight, bias]) with the reference's values beside\n"
+        "  --backend B        both (default), opencl, or reference\n",
+        f);
 }
 
 /* ---- text ---------------------------------------------------------------------------------- */
 
 static double g_maxdiff;
 
-static void row_values(const char *name, const double *d, const double *r, int rows, int cols, int both) {
+static void row_values(const char *name, const double *d, const double *r, int rows, int cols,
+                       int both) {
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++) {
             size_t k = (size_t)i * cols + j;
@@ -65,7 +68,8 @@ static void jarr(const double *v, int rows, int cols) {
     printf("[");
     for (int i = 0; i < (rows ? rows : 1); i++) {
         if (rows) printf("%s[", i ? ", " : "");
-        for (int j = 0; j < cols; j++) printf("%s%.9g", j ? ", " : "", v[(size_t)i * cols + j]);
+        for (int j = 0; j < cols; j++)
+            printf("%s%.9g", j ? ", " : "", v[(size_t)i * cols + j]);
         if (rows) printf("]");
     }
     printf("]");
@@ -107,15 +111,18 @@ static void jpass(const ct_pass *p, const char *opt) {
                     jarr(p->m + off, rows, cols);
                     printf(", \"v_%s\": ", nm[k]);
                     jarr(p->v + off, rows, cols);
-                    for (size_t i = 0; i < n; i++) hat[i] = p->m[off + i] / p->bc1;
+                    for (size_t i = 0; i < n; i++)
+                        hat[i] = p->m[off + i] / p->bc1;
                     printf(", \"m_hat_%s\": ", nm[k]);
                     jarr(hat, rows, cols);
-                    for (size_t i = 0; i < n; i++) hat[i] = p->v[off + i] / p->bc2;
+                    for (size_t i = 0; i < n; i++)
+                        hat[i] = p->v[off + i] / p->bc2;
                     printf(", \"v_hat_%s\": ", nm[k]);
                     jarr(hat, rows, cols);
                     free(hat);
                 }
-            } else if (!strcmp(opt, "momentum") || !strcmp(opt, "nesterov") || !strcmp(opt, "rmsprop")) {
+            } else if (!strcmp(opt, "momentum") || !strcmp(opt, "nesterov") ||
+                       !strcmp(opt, "rmsprop")) {
                 const char *key = !strcmp(opt, "rmsprop") ? "v" : "m";
                 const double *st = !strcmp(opt, "rmsprop") ? p->v : p->m;
                 printf(", \"%s_weight\": ", key);
@@ -185,7 +192,8 @@ int cmd_explain(int argc, char **argv, const char *device) {
     const char *step_s = o.step;
     int json = o.json, use_dev = o.use_dev, use_ref = o.use_ref;
     if (!model || (!input && !inputs) || (input && inputs)) {
-        cli_error("explain: --model and one of --input or --inputs are required (see cltrain explain --help)");
+        cli_error("explain: --model and one of --input or --inputs are required (see cltrain "
+                  "explain --help)");
         return CLI_USAGE;
     }
     ct_optim_params op;
@@ -197,7 +205,9 @@ int cmd_explain(int argc, char **argv, const char *device) {
         ct_optim kind;
         snprintf(opt_name, sizeof opt_name, "%.*s", (int)(n < 31 ? n : 31), step_s);
         if (!ct_optim_parse(opt_name, &kind)) {
-            cli_error("option --step: unknown optimizer '%s' (sgd, momentum, nesterov, rmsprop, adam, adamw)", opt_name);
+            cli_error("option --step: unknown optimizer '%s' (sgd, momentum, nesterov, rmsprop, "
+                      "adam, adamw)",
+                      opt_name);
             return CLI_USAGE;
         }
         op = ct_optim_defaults(kind);
@@ -234,14 +244,16 @@ int cmd_explain(int argc, char **argv, const char *device) {
             goto usage;
         }
         if (!target) {
-            cli_error("explain: --input needs --target (the class or value the loss compares with)");
+            cli_error(
+                "explain: --input needs --target (the class or value the loss compares with)");
             goto usage;
         }
         if (classes) {
             int c = class_of(&sm, target);
             if (c < 0) {
-                cli_error("option --target: '%s' is not a class of the model (0..%d or a class name)", target,
-                          sm.n_classes - 1);
+                cli_error(
+                    "option --target: '%s' is not a class of the model (0..%d or a class name)",
+                    target, sm.n_classes - 1);
                 goto usage;
             }
             labels[0] = c;
@@ -264,7 +276,8 @@ int cmd_explain(int argc, char **argv, const char *device) {
             cli_fail("out of host memory");
             goto done;
         }
-        for (int i = 0; i < B * C; i++) T[i] = classes ? (float)(labels ? labels[i / C] : 0) : d->Y[i];
+        for (int i = 0; i < B * C; i++)
+            T[i] = classes ? (float)(labels ? labels[i / C] : 0) : d->Y[i];
     }
     if (use_dev && cli_open_device(device, &dev) != CLI_OK) goto done;
     const ct_optim_params *stp = stepping ? &op : NULL;
@@ -296,10 +309,11 @@ int cmd_explain(int argc, char **argv, const char *device) {
             const ct_device_info *di = ct_device_get_info(dev);
             printf("device [%d] %s beside the reference (double precision)\n", di->index, di->name);
         }
-        const char *hdr = both ? "                          device       reference     |diff|\n" : "";
+        const char *hdr =
+            both ? "                          device       reference     |diff|\n" : "";
         for (int l = 0; l < a->n_layers; l++) {
             int ni = a->sizes[l], no = a->sizes[l + 1], last = l + 1 == a->n_layers;
-            const char *act = last ? (a->loss == CT_LOSS_SOFTMAX_CE   ? "softmax"
+            const char *act = last ? (a->loss == CT_LOSS_SOFTMAX_CE    ? "softmax"
                                       : a->loss == CT_LOSS_SIGMOID_BCE ? "sigmoid"
                                                                        : "linear")
                                    : ct_act_name(a->act[l]);
@@ -317,11 +331,11 @@ int cmd_explain(int argc, char **argv, const char *device) {
             printf("  delta = dL/dz\n");
             row_values("delta", pd.delta[l], pr.delta[l], B, no, both);
             printf("  dL/dW = delta^T . a_prev\n");
-            row_values("grad_weight", use_dev ? pd.grad + pd.lay.w_off[l] : NULL, pr.grad ? pr.grad + pr.lay.w_off[l] : NULL,
-                       no, ni, both);
+            row_values("grad_weight", use_dev ? pd.grad + pd.lay.w_off[l] : NULL,
+                       pr.grad ? pr.grad + pr.lay.w_off[l] : NULL, no, ni, both);
             printf("  dL/db = sum of delta over the batch\n");
-            row_values("grad_bias", use_dev ? pd.grad + pd.lay.b_off[l] : NULL, pr.grad ? pr.grad + pr.lay.b_off[l] : NULL, 1,
-                       no, both);
+            row_values("grad_bias", use_dev ? pd.grad + pd.lay.b_off[l] : NULL,
+                       pr.grad ? pr.grad + pr.lay.b_off[l] : NULL, 1, no, both);
         }
         if (stepping) {
             printf("\none %s step, lr %g, from zero optimizer state\n", opt_name, (double)op.lr);
@@ -330,20 +344,28 @@ int cmd_explain(int argc, char **argv, const char *device) {
                 const ct_pass *q = main;
                 size_t wo = q->lay.w_off[l], bo = q->lay.b_off[l];
                 printf("\nlayer %d after the step\n%s", l, hdr);
-                row_values("weight", use_dev ? pd.params + wo : NULL, use_ref ? pr.params + wo : NULL, no, ni, both);
-                row_values("bias", use_dev ? pd.params + bo : NULL, use_ref ? pr.params + bo : NULL, 1, no, both);
+                row_values("weight", use_dev ? pd.params + wo : NULL,
+                           use_ref ? pr.params + wo : NULL, no, ni, both);
+                row_values("bias", use_dev ? pd.params + bo : NULL, use_ref ? pr.params + bo : NULL,
+                           1, no, both);
                 if (!strcmp(opt_name, "adam") || !strcmp(opt_name, "adamw")) {
-                    printf("  m = (1 - beta1) g, v = (1 - beta2) g^2; m_hat = m / %.6g, v_hat = v / %.6g\n", q->bc1,
-                           q->bc2);
-                    row_values("m_weight", use_dev ? pd.m + wo : NULL, use_ref ? pr.m + wo : NULL, no, ni, both);
-                    row_values("v_weight", use_dev ? pd.v + wo : NULL, use_ref ? pr.v + wo : NULL, no, ni, both);
-                    row_values("m_bias", use_dev ? pd.m + bo : NULL, use_ref ? pr.m + bo : NULL, 1, no, both);
-                    row_values("v_bias", use_dev ? pd.v + bo : NULL, use_ref ? pr.v + bo : NULL, 1, no, both);
+                    printf("  m = (1 - beta1) g, v = (1 - beta2) g^2; m_hat = m / %.6g, v_hat = v "
+                           "/ %.6g\n",
+                           q->bc1, q->bc2);
+                    row_values("m_weight", use_dev ? pd.m + wo : NULL, use_ref ? pr.m + wo : NULL,
+                               no, ni, both);
+                    row_values("v_weight", use_dev ? pd.v + wo : NULL, use_ref ? pr.v + wo : NULL,
+                               no, ni, both);
+                    row_values("m_bias", use_dev ? pd.m + bo : NULL, use_ref ? pr.m + bo : NULL, 1,
+                               no, both);
+                    row_values("v_bias", use_dev ? pd.v + bo : NULL, use_ref ? pr.v + bo : NULL, 1,
+                               no, both);
                     /* the bias-corrected moments that the update divides */
                     size_t nw = (size_t)no * ni, nt = nw + (size_t)no;
                     double *hd = malloc(4 * nt * sizeof(double));
                     if (hd) {
-                        double *mh_d = hd, *vh_d = hd + nt, *mh_r = hd + 2 * nt, *vh_r = hd + 3 * nt;
+                        double *mh_d = hd, *vh_d = hd + nt, *mh_r = hd + 2 * nt,
+                               *vh_r = hd + 3 * nt;
                         for (size_t k = 0; k < nt; k++) {
                             size_t src = k < nw ? wo + k : bo + (k - nw);
                             mh_d[k] = use_dev ? pd.m[src] / pd.bc1 : 0;
@@ -351,19 +373,25 @@ int cmd_explain(int argc, char **argv, const char *device) {
                             mh_r[k] = use_ref ? pr.m[src] / pr.bc1 : 0;
                             vh_r[k] = use_ref ? pr.v[src] / pr.bc2 : 0;
                         }
-                        row_values("m_hat_weight", use_dev ? mh_d : NULL, use_ref ? mh_r : NULL, no, ni, both);
-                        row_values("v_hat_weight", use_dev ? vh_d : NULL, use_ref ? vh_r : NULL, no, ni, both);
-                        row_values("m_hat_bias", use_dev ? mh_d + nw : NULL, use_ref ? mh_r + nw : NULL, 1, no, both);
-                        row_values("v_hat_bias", use_dev ? vh_d + nw : NULL, use_ref ? vh_r + nw : NULL, 1, no, both);
+                        row_values("m_hat_weight", use_dev ? mh_d : NULL, use_ref ? mh_r : NULL, no,
+                                   ni, both);
+                        row_values("v_hat_weight", use_dev ? vh_d : NULL, use_ref ? vh_r : NULL, no,
+                                   ni, both);
+                        row_values("m_hat_bias", use_dev ? mh_d + nw : NULL,
+                                   use_ref ? mh_r + nw : NULL, 1, no, both);
+                        row_values("v_hat_bias", use_dev ? vh_d + nw : NULL,
+                                   use_ref ? vh_r + nw : NULL, 1, no, both);
                         free(hd);
                     }
                 } else if (strcmp(opt_name, "sgd")) {
                     const char *k = !strcmp(opt_name, "rmsprop") ? "v" : "m";
-                    const double *sd = !strcmp(opt_name, "rmsprop") ? pd.v : pd.m, *sr = !strcmp(opt_name, "rmsprop") ? pr.v : pr.m;
+                    const double *sd = !strcmp(opt_name, "rmsprop") ? pd.v : pd.m,
+                                 *sr = !strcmp(opt_name, "rmsprop") ? pr.v : pr.m;
                     char nw[16], nb[16];
                     snprintf(nw, sizeof nw, "%s_weight", k);
                     snprintf(nb, sizeof nb, "%s_bias", k);
-                    row_values(nw, use_dev ? sd + wo : NULL, use_ref ? sr + wo : NULL, no, ni, both);
+                    row_values(nw, use_dev ? sd + wo : NULL, use_ref ? sr + wo : NULL, no, ni,
+                               both);
                     row_values(nb, use_dev ? sd + bo : NULL, use_ref ? sr + bo : NULL, 1, no, both);
                 }
             }

@@ -19,7 +19,8 @@ static void usage(FILE *f) {
           "Compares the gradients of one forward and backward pass, computed on the device and by\n"
           "the reference, with central finite differences of the reference loss in double\n"
           "precision, on random weights and data (seeded). Prints the largest relative error per\n"
-          "tensor, |g - fd| / max(|g|, |fd|, 1e-3 max|fd of the tensor|); exits 1 above the tolerance.\n"
+          "tensor, |g - fd| / max(|g|, |fd|, 1e-3 max|fd of the tensor|); exits 1 above the "
+          "tolerance.\n"
           "\n"
           "  --activation A   all (default), or a list: relu,tanh\n"
           "  --loss L         all (default), or a list of ce, bce, mse, huber\n"
@@ -45,14 +46,16 @@ typedef struct {
 } gc_opts;
 
 /* Checks one architecture with given params and data; prints a row per tensor. */
-static int check_one(ct_device *dev, const ct_arch *a, const float *params, const float *X, const int *labels,
-                     const float *T, int B, const char *title, gc_opts *g) {
+static int check_one(ct_device *dev, const ct_arch *a, const float *params, const float *X,
+                     const int *labels, const float *T, int B, const char *title, gc_opts *g) {
     char msg[CT_MSG_LEN];
     ct_pass pd, pr;
     memset(&pd, 0, sizeof pd);
     memset(&pr, 0, sizeof pr);
-    if (g->use_ref && ct_pass_run(NULL, a, params, X, labels, T, B, NULL, &pr, msg) != CT_OK) return cli_fail(msg);
-    if (g->use_dev && dev && ct_pass_run(dev, a, params, X, labels, T, B, NULL, &pd, msg) != CT_OK) {
+    if (g->use_ref && ct_pass_run(NULL, a, params, X, labels, T, B, NULL, &pr, msg) != CT_OK)
+        return cli_fail(msg);
+    if (g->use_dev && dev &&
+        ct_pass_run(dev, a, params, X, labels, T, B, NULL, &pd, msg) != CT_OK) {
         ct_pass_free(&pr);
         return cli_fail(msg);
     }
@@ -64,7 +67,8 @@ static int check_one(ct_device *dev, const ct_arch *a, const float *params, cons
         ct_pass_free(&pd);
         return cli_fail("out of host memory");
     }
-    for (size_t i = 0; i < lay.n_params; i++) p[i] = params[i];
+    for (size_t i = 0; i < lay.n_params; i++)
+        p[i] = params[i];
     printf("%s\n", title);
     for (int l = 0; l < a->n_layers; l++)
         for (int kind = 0; kind < 2; kind++) {
@@ -107,7 +111,8 @@ static int check_one(ct_device *dev, const ct_arch *a, const float *params, cons
             free(fd);
             char name[48];
             snprintf(name, sizeof name, "layers.%d.%s", l, kind ? "bias" : "weight");
-            int bad_ref = g->use_ref && !(er <= g->ref_tol), bad_dev = g->use_dev && dev && !(ed <= g->tol);
+            int bad_ref = g->use_ref && !(er <= g->ref_tol),
+                bad_dev = g->use_dev && dev && !(ed <= g->tol);
             g->checked++;
             if (bad_ref || bad_dev) g->failed++;
             g->worst_ref = fmax(g->worst_ref, er);
@@ -130,10 +135,13 @@ static int random_data(const ct_arch *a, int B, ct_rng *r, float **X, int **labe
     *labels = malloc((size_t)B * sizeof(int));
     *T = malloc((size_t)B * C * sizeof(float));
     if (!*X || !*labels || !*T) return 0;
-    for (int i = 0; i < B * in; i++) (*X)[i] = (float)(2 * ct_rng_uniform(r) - 1);
-    for (int i = 0; i < B; i++) (*labels)[i] = (int)(ct_rng_next(r) % (uint64_t)C);
+    for (int i = 0; i < B * in; i++)
+        (*X)[i] = (float)(2 * ct_rng_uniform(r) - 1);
+    for (int i = 0; i < B; i++)
+        (*labels)[i] = (int)(ct_rng_next(r) % (uint64_t)C);
     for (int i = 0; i < B * C; i++)
-        (*T)[i] = a->loss == CT_LOSS_SIGMOID_BCE ? (float)(ct_rng_next(r) & 1) : (float)(2 * ct_rng_uniform(r) - 1);
+        (*T)[i] = a->loss == CT_LOSS_SIGMOID_BCE ? (float)(ct_rng_next(r) & 1)
+                                                 : (float)(2 * ct_rng_uniform(r) - 1);
     return 1;
 }
 
@@ -195,7 +203,8 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
     int na = 0, nl = 0;
     char buf[256], *save = NULL;
     if (!strcmp(acts_s, "all")) {
-        for (int k = 0; k < CT_ACT_COUNT; k++) acts[na++] = (ct_act)k;
+        for (int k = 0; k < CT_ACT_COUNT; k++)
+            acts[na++] = (ct_act)k;
     } else {
         snprintf(buf, sizeof buf, "%s", acts_s);
         for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -207,7 +216,8 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
         }
     }
     if (!strcmp(losses_s, "all")) {
-        for (int k = 0; k < CT_LOSS_COUNT; k++) losses[nl++] = (ct_loss)k;
+        for (int k = 0; k < CT_LOSS_COUNT; k++)
+            losses[nl++] = (ct_loss)k;
     } else {
         snprintf(buf, sizeof buf, "%s", losses_s);
         for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -218,15 +228,17 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
             nl++;
         }
     }
-    int hidden[CT_MAX_LAYERS], nh = cli_int_list("--layers", layers_s, hidden, CT_MAX_LAYERS - 1, 1, 4096);
+    int hidden[CT_MAX_LAYERS],
+        nh = cli_int_list("--layers", layers_s, hidden, CT_MAX_LAYERS - 1, 1, 4096);
     if (!nh) return CLI_USAGE;
 
     ct_device *dev = NULL;
     if (g.use_dev && cli_open_device(device, &dev) != CLI_OK) return CLI_FAIL;
     if (dev) {
         const ct_device_info *di = ct_device_get_info(dev);
-        printf("gradcheck on [%d] %s, matrix products: %s; finite differences: central, step %g, double\n", di->index,
-               di->name, ct_gemm_backend_name(ct_device_gemm(dev)), (double)h);
+        printf("gradcheck on [%d] %s, matrix products: %s; finite differences: central, step %g, "
+               "double\n",
+               di->index, di->name, ct_gemm_backend_name(ct_device_gemm(dev)), (double)h);
     }
     ct_rng r = {seed};
     rc = CLI_OK;
@@ -261,7 +273,9 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
                 }
                 a.loss = losses[il];
                 a.huber_delta = 0.5f;
-                a.sizes[nh + 1] = a.loss == CT_LOSS_SIGMOID_BCE ? 1 : a.loss == CT_LOSS_SOFTMAX_CE && outputs < 2 ? 2 : outputs;
+                a.sizes[nh + 1] = a.loss == CT_LOSS_SIGMOID_BCE                 ? 1
+                                  : a.loss == CT_LOSS_SOFTMAX_CE && outputs < 2 ? 2
+                                                                                : outputs;
                 ct_layout lay;
                 ct_arch_layout(&a, &lay);
                 float *params = malloc(lay.n_params * sizeof(float)), *X = NULL, *T = NULL;
@@ -275,8 +289,8 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
                         params[k] = (float)(0.2 * ct_rng_uniform(&r) - 0.1); /* non-zero biases */
                     char title[160], desc[256];
                     ct_arch_describe(&a, desc, sizeof desc);
-                    snprintf(title, sizeof title, "%s x %s: %s, batch %d", ct_act_name(acts[ia]), ct_loss_name(losses[il]),
-                             desc, B);
+                    snprintf(title, sizeof title, "%s x %s: %s, batch %d", ct_act_name(acts[ia]),
+                             ct_loss_name(losses[il]), desc, B);
                     rc = check_one(dev, &a, params, X, labels, T, B, title, &g);
                 }
                 free(params);
@@ -289,7 +303,8 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
     if (rc != CLI_OK) return rc;
     printf("largest relative error:%s", g.use_ref ? "" : "");
     if (g.use_ref) printf(" reference %.2e (tolerance %g)", g.worst_ref, (double)ref_tol);
-    if (g.use_dev) printf("%s device %.2e (tolerance %g)", g.use_ref ? "," : "", g.worst_dev, (double)tol);
+    if (g.use_dev)
+        printf("%s device %.2e (tolerance %g)", g.use_ref ? "," : "", g.worst_dev, (double)tol);
     printf("\ngradcheck: %d passed, %d failed\n", g.checked - g.failed, g.failed);
     return g.failed ? CLI_FAIL : CLI_OK;
 }

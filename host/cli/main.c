@@ -62,7 +62,8 @@ int cli_float(const char *name, const char *v, double lo, double hi, int lo_open
     char *end;
     double x = strtod(v, &end);
     if (!*v || *end || !isfinite(x) || (lo_open ? !(x > lo) : !(x >= lo)) || !(x <= hi)) {
-        cli_error("option %s expects a number in %s%g, %g], got '%s'", name, lo_open ? "(" : "[", lo, hi, v);
+        cli_error("option %s expects a number in %s%g, %g], got '%s'", name, lo_open ? "(" : "[",
+                  lo, hi, v);
         return 0;
     }
     *out = (float)x;
@@ -77,8 +78,8 @@ int cli_int_list(const char *name, const char *v, int *out, int max, int lo, int
         errno = 0;
         long x = strtol(p, &end, 10);
         if (end == p || errno || x < lo || x > hi || (*end && *end != ',') || n == max) {
-            cli_error("option %s expects up to %d comma-separated integers from %d to %d, got '%s'", name, max,
-                      lo, hi, v);
+            cli_error("option %s expects up to %d comma-separated integers from %d to %d, got '%s'",
+                      name, max, lo, hi, v);
             return 0;
         }
         out[n++] = (int)x;
@@ -186,38 +187,39 @@ int cli_open_device(const char *selector, ct_device **dev) {
 }
 
 static void usage(FILE *f) {
-    fputs("usage: cltrain [--device SEL] <command> [options]\n"
-          "\n"
-          "Trains multilayer perceptrons on any OpenCL device (a GPU, or PoCL on the CPU).\n"
-          "\n"
-          "commands:\n"
-          "  train       train a network (cltrain train --help for every option)\n"
-          "  eval        loss, accuracy and confusion matrix (or MSE, MAE, R^2) of a saved model\n"
-          "  predict     write a CSV of predictions of a saved model\n"
-          "  lr-find     the learning-rate range test: suggests a --lr for train\n"
-          "  convert     a JSON model (typed by hand) to safetensors, or back\n"
-          "  bench       the benchmark suite: step times on the device, the CPU comparator and the\n"
-          "              reference, GEMM GFLOP/s per backend (--tune keeps the fastest per shape)\n"
-          "  explain     one forward and backward pass of a small model, layer by layer, device\n"
-          "              and reference side by side\n"
-          "  gradcheck   gradients of the device and the reference against finite differences\n"
-          "  devices     list every OpenCL platform and device, and whether CLBlast works on it\n"
-          "  selftest    run every kernel on fresh random inputs and compare it with the scalar\n"
-          "              reference (host/ref.c); exit 1 when any op is out of tolerance\n"
-          "\n"
-          "options:\n"
-          "  --device SEL   the device: an index from `cltrain devices`, gpu, cpu, accelerator, or\n"
-          "                 part of a device name (default: $CLTRAIN_DEVICE, else the first GPU,\n"
-          "                 else the first CPU device)\n"
-          "  -h, --help     this help (`cltrain <command> --help` for a command's options)\n"
-          "  --version      the version\n"
-          "\n"
-          "environment:\n"
-          "  CLTRAIN_DEVICE        default device selector (as --device)\n"
-          "  CLTRAIN_GEMM          matrix products: auto (default: CLBlast when it works on the\n"
-          "                        device, else the own kernel), clblast, own\n"
-          "  CLTRAIN_KERNELS_DIR   load kernels/*.cl from this folder instead of the built-in copy\n",
-          f);
+    fputs(
+        "usage: cltrain [--device SEL] <command> [options]\n"
+        "\n"
+        "Trains multilayer perceptrons on any OpenCL device (a GPU, or PoCL on the CPU).\n"
+        "\n"
+        "commands:\n"
+        "  train       train a network (cltrain train --help for every option)\n"
+        "  eval        loss, accuracy and confusion matrix (or MSE, MAE, R^2) of a saved model\n"
+        "  predict     write a CSV of predictions of a saved model\n"
+        "  lr-find     the learning-rate range test: suggests a --lr for train\n"
+        "  convert     a JSON model (typed by hand) to safetensors, or back\n"
+        "  bench       the benchmark suite: step times on the device, the CPU comparator and the\n"
+        "              reference, GEMM GFLOP/s per backend (--tune keeps the fastest per shape)\n"
+        "  explain     one forward and backward pass of a small model, layer by layer, device\n"
+        "              and reference side by side\n"
+        "  gradcheck   gradients of the device and the reference against finite differences\n"
+        "  devices     list every OpenCL platform and device, and whether CLBlast works on it\n"
+        "  selftest    run every kernel on fresh random inputs and compare it with the scalar\n"
+        "              reference (host/ref.c); exit 1 when any op is out of tolerance\n"
+        "\n"
+        "options:\n"
+        "  --device SEL   the device: an index from `cltrain devices`, gpu, cpu, accelerator, or\n"
+        "                 part of a device name (default: $CLTRAIN_DEVICE, else the first GPU,\n"
+        "                 else the first CPU device)\n"
+        "  -h, --help     this help (`cltrain <command> --help` for a command's options)\n"
+        "  --version      the version\n"
+        "\n"
+        "environment:\n"
+        "  CLTRAIN_DEVICE        default device selector (as --device)\n"
+        "  CLTRAIN_GEMM          matrix products: auto (default: CLBlast when it works on the\n"
+        "                        device, else the own kernel), clblast, own\n"
+        "  CLTRAIN_KERNELS_DIR   load kernels/*.cl from this folder instead of the built-in copy\n",
+        f);
 }
 
 int main(int argc, char **argv) {
@@ -241,7 +243,8 @@ int main(int argc, char **argv) {
         }
     }
     if (i >= argc) {
-        cli_error("no command given (commands: train, eval, predict, explain, gradcheck, lr-find, convert, bench, devices, selftest; see cltrain --help)");
+        cli_error("no command given (commands: train, eval, predict, explain, gradcheck, lr-find, "
+                  "convert, bench, devices, selftest; see cltrain --help)");
         return CLI_USAGE;
     }
     const char *cmd = argv[i];
@@ -259,7 +262,8 @@ int main(int argc, char **argv) {
         }
         device = v;
         int used = k - at + 1; /* "--device X" or "--device=X" */
-        for (int m = at; m + used < sub_argc; m++) sub_argv[m] = sub_argv[m + used];
+        for (int m = at; m + used < sub_argc; m++)
+            sub_argv[m] = sub_argv[m + used];
         sub_argc -= used;
         k = at - 1;
     }
@@ -283,6 +287,8 @@ int main(int argc, char **argv) {
         usage(stdout);
         return CLI_OK;
     }
-    cli_error("unknown command '%s' (commands: train, eval, predict, explain, gradcheck, lr-find, convert, bench, devices, selftest; see cltrain --help)", cmd);
+    cli_error("unknown command '%s' (commands: train, eval, predict, explain, gradcheck, lr-find, "
+              "convert, bench, devices, selftest; see cltrain --help)",
+              cmd);
     return CLI_USAGE;
 }

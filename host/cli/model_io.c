@@ -71,7 +71,8 @@ static int drop_column(ct_dataset *d, int c) {
             if (j != c) d->X[(size_t)i * (F - 1) + k++] = d->X[(size_t)i * F + j];
     if (d->feature_names) {
         free(d->feature_names[c]);
-        memmove(d->feature_names + c, d->feature_names + c + 1, (size_t)(F - 1 - c) * sizeof(char *));
+        memmove(d->feature_names + c, d->feature_names + c + 1,
+                (size_t)(F - 1 - c) * sizeof(char *));
     }
     d->features = F - 1;
     return 1;
@@ -108,8 +109,8 @@ int cli_model_data(const char *source, const char *labels, const char *label, in
         drop_column(d, drop);
     }
     if (d->features != sm->features) {
-        snprintf(msg, sizeof msg, "%s has %d feature columns; the model takes %d%s", d->source, d->features,
-                 sm->features, require_labels ? " (plus the label column)" : "");
+        snprintf(msg, sizeof msg, "%s has %d feature columns; the model takes %d%s", d->source,
+                 d->features, sm->features, require_labels ? " (plus the label column)" : "");
         return cli_fail(msg);
     }
     if (sm->has_scaler && ct_scaler_apply(&sm->scaler, d, msg) != CT_OK) return cli_fail(msg);

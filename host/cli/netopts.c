@@ -248,10 +248,13 @@ ct_status cli_netspec_arch(cli_netspec *n, const cli_netopts *o, const ct_datase
     return ct_arch_validate(a, msg);
 }
 
-ct_status cli_netopts_batch(const cli_netopts *o, const ct_dataset *train, int *batch, char msg[CT_MSG_LEN]) {
+ct_status cli_netopts_batch(const cli_netopts *o, const ct_dataset *train, int *batch,
+                            char msg[CT_MSG_LEN]) {
     if (o->batch > train->n) {
-        snprintf(msg, CT_MSG_LEN, "--batch %d is larger than the %d training rows of %s (use --batch %d for the "
-                 "whole data in each step)", o->batch, train->n, train->source, train->n);
+        snprintf(msg, CT_MSG_LEN,
+                 "--batch %d is larger than the %d training rows of %s (use --batch %d for the "
+                 "whole data in each step)",
+                 o->batch, train->n, train->source, train->n);
         return CT_ERR_ARG;
     }
     *batch = o->batch;

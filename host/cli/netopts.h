@@ -66,6 +66,7 @@ ct_status cli_netspec_arch(cli_netspec *n, const cli_netopts *o, const ct_datase
                            char msg[CT_MSG_LEN]);
 
 /* The batch size for the training data: --batch, which must not exceed its rows. */
-ct_status cli_netopts_batch(const cli_netopts *o, const ct_dataset *train, int *batch, char msg[CT_MSG_LEN]);
+ct_status cli_netopts_batch(const cli_netopts *o, const ct_dataset *train, int *batch,
+                            char msg[CT_MSG_LEN]);
 
 #endif

@@ -90,7 +90,8 @@ int cmd_predict(int argc, char **argv, const char *device) {
             for (int k = 1; k < K; k++)
                 if (o[k] > o[best]) best = k;
             csv_field(f, sm->class_names[best]);
-            for (int k = 0; k < K; k++) fprintf(f, ",%.6g", o[k]);
+            for (int k = 0; k < K; k++)
+                fprintf(f, ",%.6g", o[k]);
             fputc('\n', f);
         }
     } else {
@@ -106,7 +107,8 @@ int cmd_predict(int argc, char **argv, const char *device) {
         }
         fputc('\n', f);
         for (int i = 0; i < n; i++) {
-            for (int j = 0; j < C; j++) fprintf(f, "%s%.9g", j ? "," : "", out[(size_t)i * C + j]);
+            for (int j = 0; j < C; j++)
+                fprintf(f, "%s%.9g", j ? "," : "", out[(size_t)i * C + j]);
             fputc('\n', f);
         }
     }

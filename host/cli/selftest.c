@@ -8,7 +8,8 @@
 #include "cli.h"
 
 static void usage(FILE *f) {
-    fputs("usage: cltrain [--device SEL] selftest [--seed N] [--gemm auto|clblast|own|cpu] [--quiet]\n"
+    fputs("usage: cltrain [--device SEL] selftest [--seed N] [--gemm auto|clblast|own|cpu] "
+          "[--quiet]\n"
           "\n"
           "Runs every kernel on fresh random inputs of odd sizes and compares it with the scalar\n"
           "reference in double precision. Prints, per case, the largest absolute and relative\n"
@@ -103,7 +104,9 @@ int cmd_selftest(int argc, char **argv, const char *device) {
             if (!quiet || !r.pass)
                 printf("%-58s %11.3g %11.3g %9.3f  %s\n", r.what, r.max_abs, r.max_rel, r.worst,
                        r.pass ? "ok" : "FAIL");
-            if (!r.pass) printf("    %ld of %ld elements bad; first: %s\n", r.n_bad, r.n_checked, r.first_bad);
+            if (!r.pass)
+                printf("    %ld of %ld elements bad; first: %s\n", r.n_bad, r.n_checked,
+                       r.first_bad);
         }
     }
     printf("largest relative error over all cases: %.3g\n", worst_rel);

@@ -1,12 +1,12 @@
 /* cltrain train: build a network for the data, train it on the device (or the reference),
  * print a line per epoch, and optionally log, plot, checkpoint and save. */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,7 +30,8 @@ static void usage(FILE *f) {
         "data:\n"
         "  --data SOURCE        a generator (xor, moons, circles, blobs, spirals, classification,\n"
         "                       sine; options after a colon: moons:n=1000,noise=0.2,seed=1) or a\n"
-        "                       file: .csv, .npy (with --labels), MNIST-style .idx[.gz] (with --labels)\n"
+        "                       file: .csv, .npy (with --labels), MNIST-style .idx[.gz] (with "
+        "--labels)\n"
         "  --labels FILE        the labels of an .npy or .idx data file\n"
         "  --label NAME|INDEX   CSV label column (default: the last column)\n"
         "  --task T             classification or regression (default: from the labels)\n"
@@ -48,7 +49,8 @@ static void usage(FILE *f) {
         "  --alpha X            leaky_relu slope / elu alpha (default 0.01 / 1.0)\n"
         "  --loss L             ce, bce, mse, huber (default: from the data)\n"
         "  --huber-delta D      (default 1.0)\n"
-        "  --init I             auto, he, he_uniform, xavier, xavier_normal, lecun, lecun_uniform,\n"
+        "  --init I             auto, he, he_uniform, xavier, xavier_normal, lecun, "
+        "lecun_uniform,\n"
         "                       normal:STD, uniform:A, zeros, ones (default auto: he before\n"
         "                       relu-like activations, xavier otherwise)\n"
         "  --bias-init X        initial bias (default 0)\n"
@@ -76,9 +78,11 @@ static void usage(FILE *f) {
         "                       the best weights are restored at the end (default 0: off)\n"
         "  --min-delta D        the gain that counts (default 0)\n"
         "  --backend B          opencl (default) or reference (the scalar C reference, double)\n"
-        "  --verify N           every N steps, run that step through the reference too and print the\n"
+        "  --verify N           every N steps, run that step through the reference too and print "
+        "the\n"
         "                       largest error of every op; stop naming the op above --verify-tol\n"
-        "  --verify-tol X       max |device - reference| / max |reference| per tensor (default 1e-3)\n"
+        "  --verify-tol X       max |device - reference| / max |reference| per tensor (default "
+        "1e-3)\n"
         "\n"
         "output:\n"
         "  --save FILE          the trained model (safetensors, readable by PyTorch and NumPy)\n"
@@ -89,7 +93,8 @@ static void usage(FILE *f) {
         "  --checkpoint DIR     keep DIR/checkpoint.safetensors (weights, optimizer state, step)\n"
         "  --checkpoint-every N epochs between checkpoints (default 1)\n"
         "  --resume             continue from DIR/checkpoint.safetensors\n"
-        "  --stats              per epoch and layer: mean and std of the activations, the fraction\n"
+        "  --stats              per epoch and layer: mean and std of the activations, the "
+        "fraction\n"
         "                       of dead ReLU units (on the first batch of the training data) and\n"
         "                       the weight-gradient norm of the last step, computed on the device\n"
         "  --quiet              no progress bar and no epoch lines\n",
@@ -139,7 +144,8 @@ static void on_batch(int epoch, int batch, int n_batches, void *user) {
     c->last_bar = t;
     int width = 30, filled = (int)((double)batch / n_batches * width);
     char bar[64];
-    for (int i = 0; i < width; i++) bar[i] = i < filled ? '=' : (i == filled ? '>' : ' ');
+    for (int i = 0; i < width; i++)
+        bar[i] = i < filled ? '=' : (i == filled ? '>' : ' ');
     bar[width] = '\0';
     fprintf(stderr, "\repoch %d/%d [%s] %d/%d", epoch, c->o->epochs, bar, batch, n_batches);
     fflush(stderr);
@@ -149,8 +155,8 @@ static void on_log(int epoch, long long step, double mean_loss, double lr, void 
     run_ctx *c = user;
     if (c->o->quiet) return;
     if (c->tty) fprintf(stderr, "\r\033[K");
-    printf("  epoch %d step %lld  loss %.4f (mean of the last %d steps)  lr %.3g\n", epoch, step, mean_loss,
-           c->o->log_every, lr);
+    printf("  epoch %d step %lld  loss %.4f (mean of the last %d steps)  lr %.3g\n", epoch, step,
+           mean_loss, c->o->log_every, lr);
     fflush(stdout);
 }
 
@@ -158,13 +164,14 @@ static void on_verify(const ct_verify_report *r, void *user) {
     run_ctx *c = user;
     if (c->tty && !c->o->quiet) fprintf(stderr, "\r\033[K");
     double worst = 0;
-    for (int i = 0; i < r->n; i++) worst = r->rows[i].scaled > worst ? r->rows[i].scaled : worst;
-    printf("verify step %lld against the reference (largest error %.3g of tolerance %g):\n", r->step, worst,
-           (double)c->o->verify_tol);
+    for (int i = 0; i < r->n; i++)
+        worst = r->rows[i].scaled > worst ? r->rows[i].scaled : worst;
+    printf("verify step %lld against the reference (largest error %.3g of tolerance %g):\n",
+           r->step, worst, (double)c->o->verify_tol);
     printf("    %-62s %10s %10s %10s\n", "op", "max|diff|", "max rel", "scaled");
     for (int i = 0; i < r->n; i++)
-        printf("    %-62s %10.3g %10.3g %10.3g\n", r->rows[i].op, r->rows[i].max_abs, r->rows[i].max_rel,
-               r->rows[i].scaled);
+        printf("    %-62s %10.3g %10.3g %10.3g\n", r->rows[i].op, r->rows[i].max_abs,
+               r->rows[i].max_rel, r->rows[i].scaled);
     fflush(stdout);
 }
 
@@ -176,9 +183,18 @@ static ct_status write_log(const run_ctx *c, char msg[CT_MSG_LEN]) {
     for (int i = 0; i < c->n_hist; i++) {
         const ct_epoch_stats *s = &c->hist[i];
         fprintf(a.f, "%d,%lld,%.9g,", s->epoch, s->step, s->train_loss);
-        if (isnan(s->train_acc)) fputs(",", a.f); else fprintf(a.f, "%.6f,", s->train_acc);
-        if (isnan(s->val_loss)) fputs(",", a.f); else fprintf(a.f, "%.9g,", s->val_loss);
-        if (isnan(s->val_acc)) fputs(",", a.f); else fprintf(a.f, "%.6f,", s->val_acc);
+        if (isnan(s->train_acc))
+            fputs(",", a.f);
+        else
+            fprintf(a.f, "%.6f,", s->train_acc);
+        if (isnan(s->val_loss))
+            fputs(",", a.f);
+        else
+            fprintf(a.f, "%.9g,", s->val_loss);
+        if (isnan(s->val_acc))
+            fputs(",", a.f);
+        else
+            fprintf(a.f, "%.6f,", s->val_acc);
         fprintf(a.f, "%.9g,%.4f,%.1f\n", s->lr, s->seconds, s->samples_per_sec);
     }
     return ct_atomic_commit(&a, msg);
@@ -256,11 +272,13 @@ static ct_status print_stats(run_ctx *c) {
         snprintf(c->msg, sizeof c->msg, "--stats: %s", ct_net_error(c->net));
         return CT_ERR_OPENCL;
     }
-    printf("    %-6s %-11s %11s %11s %8s %11s\n", "layer", "activation", "mean", "std", "dead", "|dL/dW|");
+    printf("    %-6s %-11s %11s %11s %8s %11s\n", "layer", "activation", "mean", "std", "dead",
+           "|dL/dW|");
     for (int l = 0; l < a->n_layers; l++) {
         int last = l + 1 == a->n_layers;
-        printf("    %-6d %-11s %11.4g %11.4g %7.1f%% %11.4g\n", l, last ? "(logits)" : ct_act_name(a->act[l]),
-               st[l].act_mean, st[l].act_std, 100 * st[l].dead_frac, st[l].grad_norm);
+        printf("    %-6d %-11s %11.4g %11.4g %7.1f%% %11.4g\n", l,
+               last ? "(logits)" : ct_act_name(a->act[l]), st[l].act_mean, st[l].act_std,
+               100 * st[l].dead_frac, st[l].grad_norm);
     }
     return CT_OK;
 }
@@ -458,7 +476,8 @@ int cmd_train(int argc, char **argv, const char *device) {
              ct_optim_name(kind), (double)op.lr, batch, o.net.seed);
     if (o.checkpoint) {
         if (mkdir(o.checkpoint, 0777) != 0 && errno != EEXIST) {
-            snprintf(msg, sizeof msg, "cannot create the checkpoint folder %s: %s", o.checkpoint, strerror(errno));
+            snprintf(msg, sizeof msg, "cannot create the checkpoint folder %s: %s", o.checkpoint,
+                     strerror(errno));
             goto fail_msg;
         }
         snprintf(ctx.ckpt_path, sizeof ctx.ckpt_path, "%s/checkpoint.safetensors", o.checkpoint);
@@ -471,11 +490,13 @@ int cmd_train(int argc, char **argv, const char *device) {
         }
         if (ct_model_load(ctx.ckpt_path, &ck, msg) != CT_OK) goto fail_msg;
         if (!ck.has_state) {
-            snprintf(msg, sizeof msg, "--resume: %s is a model without training state", ctx.ckpt_path);
+            snprintf(msg, sizeof msg, "--resume: %s is a model without training state",
+                     ctx.ckpt_path);
             goto fail_msg;
         }
         if (strcmp(ck.state_config, ctx.config)) {
-            snprintf(msg, sizeof msg, "--resume: %s was made with other settings (%s); this run has (%s)",
+            snprintf(msg, sizeof msg,
+                     "--resume: %s was made with other settings (%s); this run has (%s)",
                      ctx.ckpt_path, ck.state_config, ctx.config);
             goto fail_msg;
         }
@@ -486,10 +507,13 @@ int cmd_train(int argc, char **argv, const char *device) {
             snprintf(msg, sizeof msg, "%s", ct_net_error(net));
             goto fail_msg;
         }
-        printf("resumed from %s after epoch %d (step %lld)\n", ctx.ckpt_path, state.epoch, state.step);
+        printf("resumed from %s after epoch %d (step %lld)\n", ctx.ckpt_path, state.epoch,
+               state.step);
     }
-    if (ct_net_set_params(net, sm.params) != CT_OK || ct_net_upload(net, CT_SLOT_TRAIN, train) != CT_OK ||
-        (val && ct_net_upload(net, CT_SLOT_VAL, val) != CT_OK) || (test && ct_net_upload(net, CT_SLOT_TEST, test) != CT_OK)) {
+    if (ct_net_set_params(net, sm.params) != CT_OK ||
+        ct_net_upload(net, CT_SLOT_TRAIN, train) != CT_OK ||
+        (val && ct_net_upload(net, CT_SLOT_VAL, val) != CT_OK) ||
+        (test && ct_net_upload(net, CT_SLOT_TEST, test) != CT_OK)) {
         snprintf(msg, sizeof msg, "%s", ct_net_error(net));
         goto fail_msg;
     }
@@ -539,8 +563,10 @@ int cmd_train(int argc, char **argv, const char *device) {
     if (st != CT_OK) goto fail_msg;
     double secs = wall() - t0;
     if (res.stop_reason[0]) printf("%s\n", res.stop_reason);
-    if (res.stopped_early && state.has_best) printf("restored the weights of epoch %d\n", res.best_epoch);
-    printf("trained %d epochs (%lld steps) in %.2f s\n", res.epochs_run - (o.resume ? ck.state.epoch : 0),
+    if (res.stopped_early && state.has_best)
+        printf("restored the weights of epoch %d\n", res.best_epoch);
+    printf("trained %d epochs (%lld steps) in %.2f s\n",
+           res.epochs_run - (o.resume ? ck.state.epoch : 0),
            state.step - (o.resume ? ck.state.step : 0), secs);
     double final_loss = NAN, final_acc = NAN;
     if (val && ct_evaluate(net, CT_SLOT_VAL, batch, &final_loss, &final_acc, msg) == CT_OK) {
