@@ -161,6 +161,12 @@ static ct_status need_act(ct_device *dev, const char *op, ct_act act) {
 
 static cl_uint u32(size_t v) { return (cl_uint)v; }
 
+/* A (buffer, offset) kernel argument pair: the kernels take (__global T *x, uint off). */
+static void ct_arg_buf(ct_args *a, ct_buf b) {
+    ct_arg_mem(a, b.mem);
+    ct_arg_uint(a, u32(b.off));
+}
+
 /* ---- matrix products -------------------------------------------------------------------- */
 
 /* Checks one stored operand: rows x cols with row stride ld >= cols, indexable in 32 bits. */
@@ -203,8 +209,7 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
         ct_args p = ct_args_begin(dev, CT_K_pack_b);
         ct_arg_mem(&p, dev->pack);
         ct_arg_uint(&p, 0);
-        ct_arg_mem(&p, B.mem);
-        ct_arg_uint(&p, u32(B.off));
+        ct_arg_buf(&p, B);
         ct_arg_int(&p, ldb);
         ct_arg_int(&p, transB);
         ct_arg_int(&p, K);
@@ -221,11 +226,9 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
     size_t global[2] = {panels, ((size_t)M + CT_PK_RM - 1) / CT_PK_RM};
     size_t local[2] = {1, 1};
     ct_args a = ct_args_begin(dev, CT_K_gemm_cpu);
-    ct_arg_mem(&a, C.mem);
-    ct_arg_uint(&a, u32(C.off));
+    ct_arg_buf(&a, C);
     ct_arg_int(&a, ldc);
-    ct_arg_mem(&a, A.mem);
-    ct_arg_uint(&a, u32(A.off));
+    ct_arg_buf(&a, A);
     ct_arg_int(&a, lda);
     ct_arg_int(&a, transA);
     ct_arg_mem(&a, bp);
@@ -279,14 +282,11 @@ ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B
     size_t global[2] = {((size_t)N + ts - 1) / ts * ts, ((size_t)M + ts - 1) / ts * ts};
     size_t local[2] = {ts, ts};
     ct_args a = ct_args_begin(dev, CT_K_gemm);
-    ct_arg_mem(&a, C.mem);
-    ct_arg_uint(&a, u32(C.off));
+    ct_arg_buf(&a, C);
     ct_arg_int(&a, ldc);
-    ct_arg_mem(&a, A.mem);
-    ct_arg_uint(&a, u32(A.off));
+    ct_arg_buf(&a, A);
     ct_arg_int(&a, lda);
-    ct_arg_mem(&a, B.mem);
-    ct_arg_uint(&a, u32(B.off));
+    ct_arg_buf(&a, B);
     ct_arg_int(&a, ldb);
     ct_arg_int(&a, M);
     ct_arg_int(&a, N);
@@ -344,14 +344,10 @@ ct_status ct_bias_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_buf Y, ct_b
     TRY(need_buf(dev, op, "Y", Y));
     TRY(need_buf(dev, op, "b", b));
     ct_args a = ct_args_begin(dev, CT_K_bias_act_forward);
-    ct_arg_mem(&a, A.mem);
-    ct_arg_uint(&a, u32(A.off));
-    ct_arg_mem(&a, Z.mem);
-    ct_arg_uint(&a, u32(Z.off));
-    ct_arg_mem(&a, Y.mem);
-    ct_arg_uint(&a, u32(Y.off));
-    ct_arg_mem(&a, b.mem);
-    ct_arg_uint(&a, u32(b.off));
+    ct_arg_buf(&a, A);
+    ct_arg_buf(&a, Z);
+    ct_arg_buf(&a, Y);
+    ct_arg_buf(&a, b);
     ct_arg_int(&a, (int)act);
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)B);
@@ -367,10 +363,8 @@ ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float a
     TRY(need_buf(dev, op, "A", A));
     TRY(need_buf(dev, op, "Z", Z));
     ct_args a = ct_args_begin(dev, CT_K_act_forward);
-    ct_arg_mem(&a, A.mem);
-    ct_arg_uint(&a, u32(A.off));
-    ct_arg_mem(&a, Z.mem);
-    ct_arg_uint(&a, u32(Z.off));
+    ct_arg_buf(&a, A);
+    ct_arg_buf(&a, Z);
     ct_arg_int(&a, (int)act);
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)n);
@@ -387,12 +381,9 @@ ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act
     TRY(need_buf(dev, op, "dA", dA));
     TRY(need_buf(dev, op, "Z", Z));
     ct_args a = ct_args_begin(dev, CT_K_act_backward);
-    ct_arg_mem(&a, dZ.mem);
-    ct_arg_uint(&a, u32(dZ.off));
-    ct_arg_mem(&a, dA.mem);
-    ct_arg_uint(&a, u32(dA.off));
-    ct_arg_mem(&a, Z.mem);
-    ct_arg_uint(&a, u32(Z.off));
+    ct_arg_buf(&a, dZ);
+    ct_arg_buf(&a, dA);
+    ct_arg_buf(&a, Z);
     ct_arg_int(&a, (int)act);
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)n);
@@ -408,10 +399,8 @@ ct_status ct_bias_backward(ct_device *dev, ct_buf db, ct_buf dZ, int B, int N, f
     TRY(need_buf(dev, op, "db", db));
     TRY(need_buf(dev, op, "dZ", dZ));
     ct_args a = ct_args_begin(dev, CT_K_bias_backward);
-    ct_arg_mem(&a, db.mem);
-    ct_arg_uint(&a, u32(db.off));
-    ct_arg_mem(&a, dZ.mem);
-    ct_arg_uint(&a, u32(dZ.off));
+    ct_arg_buf(&a, db);
+    ct_arg_buf(&a, dZ);
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)N);
     ct_arg_float(&a, beta);
@@ -427,10 +416,8 @@ ct_status ct_reduce_sum(ct_device *dev, ct_buf out, ct_buf x, int n, float scale
     TRY(need_buf(dev, op, "out", out));
     TRY(need_buf(dev, op, "x", x));
     ct_args a = ct_args_begin(dev, CT_K_reduce_sum);
-    ct_arg_mem(&a, out.mem);
-    ct_arg_uint(&a, u32(out.off));
-    ct_arg_mem(&a, x.mem);
-    ct_arg_uint(&a, u32(x.off));
+    ct_arg_buf(&a, out);
+    ct_arg_buf(&a, x);
     ct_arg_uint(&a, (cl_uint)n);
     ct_arg_float(&a, scale);
     ct_arg_float(&a, beta);
@@ -445,10 +432,8 @@ ct_status ct_sum_squares(ct_device *dev, ct_buf out, ct_buf partials, ct_buf x, 
     TRY(need_buf(dev, op, "partials", partials));
     TRY(need_buf(dev, op, "x", x));
     ct_args a = ct_args_begin(dev, CT_K_sum_squares_partial);
-    ct_arg_mem(&a, partials.mem);
-    ct_arg_uint(&a, u32(partials.off));
-    ct_arg_mem(&a, x.mem);
-    ct_arg_uint(&a, u32(x.off));
+    ct_arg_buf(&a, partials);
+    ct_arg_buf(&a, x);
     ct_arg_uint(&a, (cl_uint)n);
     TRY(ct_args_launch1_local(&a, (size_t)CT_RED_PARTIALS * dev->red_wg, dev->red_wg));
     return ct_reduce_sum(dev, out, partials, CT_RED_PARTIALS, 1.0f, 0.0f);
@@ -484,14 +469,10 @@ ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, ct
     static const ct_kernel_id ids[CT_LOSS_COUNT] = {CT_K_softmax_ce, CT_K_sigmoid_bce,
                                                     CT_K_mse_loss, CT_K_huber_loss};
     ct_args a = ct_args_begin(dev, ids[kind]);
-    ct_arg_mem(&a, rowloss.mem);
-    ct_arg_uint(&a, u32(rowloss.off));
-    ct_arg_mem(&a, d.mem);
-    ct_arg_uint(&a, u32(d.off));
-    ct_arg_mem(&a, Z.mem);
-    ct_arg_uint(&a, u32(Z.off));
-    ct_arg_mem(&a, target.mem);
-    ct_arg_uint(&a, u32(target.off));
+    ct_arg_buf(&a, rowloss);
+    ct_arg_buf(&a, d);
+    ct_arg_buf(&a, Z);
+    ct_arg_buf(&a, target);
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)C);
     if (kind == CT_LOSS_HUBER) ct_arg_float(&a, delta);
@@ -516,10 +497,8 @@ static ct_status dropout(ct_device *dev, const char *op, ct_kernel_id id, ct_buf
     ct_dropout_keys((uint64_t)seed, (uint64_t)step, (uint32_t)layer, &k0, &k1);
     float keep_scale = (float)(1.0 / (1.0 - (double)p));
     ct_args a = ct_args_begin(dev, id);
-    ct_arg_mem(&a, out.mem);
-    ct_arg_uint(&a, u32(out.off));
-    ct_arg_mem(&a, in.mem);
-    ct_arg_uint(&a, u32(in.off));
+    ct_arg_buf(&a, out);
+    ct_arg_buf(&a, in);
     ct_arg_uint(&a, k0);
     ct_arg_uint(&a, k1);
     ct_arg_float(&a, p);
@@ -587,8 +566,7 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
     switch (kind) {
     case CT_OPT_SGD:
         a = ct_args_begin(dev, CT_K_sgd_step);
-        ct_arg_mem(&a, P.mem);
-        ct_arg_uint(&a, u32(P.off));
+        ct_arg_buf(&a, P);
         break;
     case CT_OPT_MOMENTUM:
     case CT_OPT_NESTEROV:
@@ -599,37 +577,28 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
                            "%s: nesterov needs momentum > 0 and dampening 0 (got %g and %g)", op,
                            (double)o->momentum, (double)o->dampening);
         a = ct_args_begin(dev, CT_K_momentum_step);
-        ct_arg_mem(&a, P.mem);
-        ct_arg_uint(&a, u32(P.off));
-        ct_arg_mem(&a, M.mem);
-        ct_arg_uint(&a, u32(M.off));
+        ct_arg_buf(&a, P);
+        ct_arg_buf(&a, M);
         break;
     case CT_OPT_RMSPROP:
         TRY(need_range(dev, "rho", o->rho, 0.0, 1.0, 1));
         TRY(need_range(dev, "eps", o->eps, 0.0, HUGE_VAL, 0));
         a = ct_args_begin(dev, CT_K_rmsprop_step);
-        ct_arg_mem(&a, P.mem);
-        ct_arg_uint(&a, u32(P.off));
-        ct_arg_mem(&a, V.mem);
-        ct_arg_uint(&a, u32(V.off));
+        ct_arg_buf(&a, P);
+        ct_arg_buf(&a, V);
         break;
     default: /* CT_OPT_ADAM, CT_OPT_ADAMW */
         TRY(need_range(dev, "beta1", o->beta1, 0.0, 1.0, 1));
         TRY(need_range(dev, "beta2", o->beta2, 0.0, 1.0, 1));
         TRY(need_range(dev, "eps", o->eps, 0.0, HUGE_VAL, 0));
         a = ct_args_begin(dev, CT_K_adam_step);
-        ct_arg_mem(&a, P.mem);
-        ct_arg_uint(&a, u32(P.off));
-        ct_arg_mem(&a, M.mem);
-        ct_arg_uint(&a, u32(M.off));
-        ct_arg_mem(&a, V.mem);
-        ct_arg_uint(&a, u32(V.off));
+        ct_arg_buf(&a, P);
+        ct_arg_buf(&a, M);
+        ct_arg_buf(&a, V);
         break;
     }
-    ct_arg_mem(&a, G.mem);
-    ct_arg_uint(&a, u32(G.off));
-    ct_arg_mem(&a, gn.mem);
-    ct_arg_uint(&a, u32(gn.off));
+    ct_arg_buf(&a, G);
+    ct_arg_buf(&a, gn);
     ct_arg_uint(&a, (cl_uint)n);
     ct_arg_float(&a, o->lr);
     switch (kind) {
@@ -682,12 +651,9 @@ ct_status ct_gather_rows(ct_device *dev, ct_buf out, ct_buf src, ct_buf idx, int
     TRY(need_buf(dev, op, "src", src));
     TRY(need_buf(dev, op, "idx", idx));
     ct_args a = ct_args_begin(dev, CT_K_gather_rows);
-    ct_arg_mem(&a, out.mem);
-    ct_arg_uint(&a, u32(out.off));
-    ct_arg_mem(&a, src.mem);
-    ct_arg_uint(&a, u32(src.off));
-    ct_arg_mem(&a, idx.mem);
-    ct_arg_uint(&a, u32(idx.off));
+    ct_arg_buf(&a, out);
+    ct_arg_buf(&a, src);
+    ct_arg_buf(&a, idx);
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)F);
     return ct_args_launch1(&a, (size_t)B * (size_t)F);
@@ -710,10 +676,8 @@ ct_status ct_gather_perm(ct_device *dev, ct_buf out, ct_buf src, int B, int F, i
     uint32_t k0, k1;
     ct_perm_keys(seed, epoch, &k0, &k1);
     ct_args a = ct_args_begin(dev, CT_K_gather_perm);
-    ct_arg_mem(&a, out.mem);
-    ct_arg_uint(&a, u32(out.off));
-    ct_arg_mem(&a, src.mem);
-    ct_arg_uint(&a, u32(src.off));
+    ct_arg_buf(&a, out);
+    ct_arg_buf(&a, src);
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)F);
     ct_arg_uint(&a, (cl_uint)start);
@@ -733,10 +697,8 @@ ct_status ct_axpy(ct_device *dev, ct_buf y, ct_buf x, float a_, int n) {
     TRY(need_buf(dev, op, "y", y));
     TRY(need_buf(dev, op, "x", x));
     ct_args a = ct_args_begin(dev, CT_K_axpy);
-    ct_arg_mem(&a, y.mem);
-    ct_arg_uint(&a, u32(y.off));
-    ct_arg_mem(&a, x.mem);
-    ct_arg_uint(&a, u32(x.off));
+    ct_arg_buf(&a, y);
+    ct_arg_buf(&a, x);
     ct_arg_float(&a, a_);
     ct_arg_uint(&a, (cl_uint)n);
     return ct_args_launch1(&a, (size_t)n);
@@ -752,12 +714,9 @@ ct_status ct_argmax_correct(ct_device *dev, ct_buf count, ct_buf Z, ct_buf label
     TRY(need_buf(dev, op, "Z", Z));
     TRY(need_buf(dev, op, "labels", labels));
     ct_args a = ct_args_begin(dev, CT_K_argmax_correct);
-    ct_arg_mem(&a, count.mem);
-    ct_arg_uint(&a, u32(count.off));
-    ct_arg_mem(&a, Z.mem);
-    ct_arg_uint(&a, u32(Z.off));
-    ct_arg_mem(&a, labels.mem);
-    ct_arg_uint(&a, u32(labels.off));
+    ct_arg_buf(&a, count);
+    ct_arg_buf(&a, Z);
+    ct_arg_buf(&a, labels);
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)C);
     return ct_args_launch1(&a, (size_t)B);
@@ -771,12 +730,9 @@ ct_status ct_binary_correct(ct_device *dev, ct_buf count, ct_buf Z, ct_buf T, in
     TRY(need_buf(dev, op, "Z", Z));
     TRY(need_buf(dev, op, "T", T));
     ct_args a = ct_args_begin(dev, CT_K_binary_correct);
-    ct_arg_mem(&a, count.mem);
-    ct_arg_uint(&a, u32(count.off));
-    ct_arg_mem(&a, Z.mem);
-    ct_arg_uint(&a, u32(Z.off));
-    ct_arg_mem(&a, T.mem);
-    ct_arg_uint(&a, u32(T.off));
+    ct_arg_buf(&a, count);
+    ct_arg_buf(&a, Z);
+    ct_arg_buf(&a, T);
     ct_arg_uint(&a, (cl_uint)n);
     return ct_args_launch1(&a, (size_t)n);
 }
@@ -787,8 +743,7 @@ ct_status ct_fill(ct_device *dev, ct_buf x, float value, int n) {
     TRY(need_pos(dev, op, "n", n));
     TRY(need_buf(dev, op, "x", x));
     ct_args a = ct_args_begin(dev, CT_K_fill);
-    ct_arg_mem(&a, x.mem);
-    ct_arg_uint(&a, u32(x.off));
+    ct_arg_buf(&a, x);
     ct_arg_float(&a, value);
     ct_arg_uint(&a, (cl_uint)n);
     return ct_args_launch1(&a, (size_t)n);
@@ -800,8 +755,7 @@ ct_status ct_scale(ct_device *dev, ct_buf x, float alpha, int n) {
     TRY(need_pos(dev, op, "n", n));
     TRY(need_buf(dev, op, "x", x));
     ct_args a = ct_args_begin(dev, CT_K_scale);
-    ct_arg_mem(&a, x.mem);
-    ct_arg_uint(&a, u32(x.off));
+    ct_arg_buf(&a, x);
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)n);
     return ct_args_launch1(&a, (size_t)n);
@@ -816,10 +770,8 @@ ct_status ct_dead_units(ct_device *dev, ct_buf count, ct_buf A, int B, int N) {
     TRY(need_buf(dev, op, "count", count));
     TRY(need_buf(dev, op, "A", A));
     ct_args a = ct_args_begin(dev, CT_K_dead_units);
-    ct_arg_mem(&a, count.mem);
-    ct_arg_uint(&a, u32(count.off));
-    ct_arg_mem(&a, A.mem);
-    ct_arg_uint(&a, u32(A.off));
+    ct_arg_buf(&a, count);
+    ct_arg_buf(&a, A);
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)N);
     return ct_args_launch1(&a, (size_t)N);
