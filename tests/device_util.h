@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "cltrain.h"
+#include "data.h"
 
 /* A fresh seed per run (printed), or $CLTRAIN_TEST_SEED to repeat a run. */
 static inline unsigned long long fresh_seed(void) {
@@ -105,6 +106,24 @@ static inline int case_summary(const char *name, const case_stats *s) {
     printf("%s: %d passed, %d failed\n", name, s->ran - s->failed, s->failed);
     if (s->skipped) printf("%s: %d large cases skipped (CLTRAIN_TEST_SMALL=1)\n", name, s->skipped);
     return s->failed ? 1 : 0;
+}
+
+/* The XOR truth table as a dataset over the caller's arrays (X: 8 floats, labels: 4). */
+static inline ct_dataset test_xor_dataset(float X[8], int32_t labels[4]) {
+    const float x[8] = {0, 0, 0, 1, 1, 0, 1, 1};
+    const int32_t y[4] = {0, 1, 1, 0};
+    ct_dataset d;
+    memset(&d, 0, sizeof d);
+    memcpy(X, x, sizeof x);
+    memcpy(labels, y, sizeof y);
+    d.n = 4;
+    d.features = 2;
+    d.X = X;
+    d.task = CT_TASK_CLASSIFICATION;
+    d.n_classes = 2;
+    d.labels = labels;
+    snprintf(d.source, sizeof d.source, "xor");
+    return d;
 }
 
 #endif

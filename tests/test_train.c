@@ -301,17 +301,9 @@ int main(void) {
 
     /* 4. XOR with a 2-8-1 network reaches 100% */
     {
-        float X[8] = {0, 0, 0, 1, 1, 0, 1, 1};
-        int32_t L[4] = {0, 1, 1, 0};
-        ct_dataset d;
-        memset(&d, 0, sizeof d);
-        d.n = 4;
-        d.features = 2;
-        d.X = X;
-        d.task = CT_TASK_CLASSIFICATION;
-        d.n_classes = 2;
-        d.labels = L;
-        snprintf(d.source, sizeof d.source, "xor");
+        float X[8];
+        int32_t L[4];
+        ct_dataset d = test_xor_dataset(X, L);
         ct_arch a = arch_of(2, 8, 0, 1, CT_ACT_TANH, CT_LOSS_SIGMOID_BCE, 0);
         ct_optim_params o = ct_optim_defaults(CT_OPT_ADAM);
         o.lr = 0.05f;
