@@ -71,7 +71,7 @@ ct_status ct_bench_step_time(ct_backend backend, ct_device *dev, const ct_bench_
         st = ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory");
         goto done;
     }
-    ct_init init = {CT_INIT_AUTO, 0};
+    ct_init init = {CT_INIT_AUTO, 0, 0};
     ct_arch_init_params(&a, &init, 0, 1, p);
     ct_rng r = {7};
     for (size_t i = 0; i < (size_t)rows * F; i++)

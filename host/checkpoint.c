@@ -199,7 +199,7 @@ static char *state_json(const ct_train_state *s, const char *config) {
     return b.s;
 }
 
-ct_status ct_model_save(const char *path, const ct_saved_model *sm, char msg[CT_MSG_LEN]) {
+ct_status ct_saved_model_save(const char *path, const ct_saved_model *sm, char msg[CT_MSG_LEN]) {
     const ct_arch *a = &sm->arch;
     ct_layout lay;
     ct_arch_layout(a, &lay);
@@ -437,7 +437,7 @@ static ct_status take(const char *path, const ct_st_file *f, const char *name, i
     return CT_OK;
 }
 
-ct_status ct_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]) {
+ct_status ct_saved_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]) {
     memset(sm, 0, sizeof *sm);
     ct_st_file *f = NULL;
     ct_status st = ct_st_read(path, &f, msg);

@@ -38,10 +38,10 @@ ct_status ct_saved_model_describe(ct_saved_model *sm, const ct_dataset *d, const
                                   char msg[CT_MSG_LEN]);
 
 /* Writes sm (params, and m, v, state when has_state) to path atomically. */
-ct_status ct_model_save(const char *path, const ct_saved_model *sm, char msg[CT_MSG_LEN]);
+ct_status ct_saved_model_save(const char *path, const ct_saved_model *sm, char msg[CT_MSG_LEN]);
 /* Reads and validates a model or checkpoint: every tensor's shape must agree with the
  * architecture; messages name the file and the tensor. */
-ct_status ct_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]);
+ct_status ct_saved_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]);
 void ct_saved_model_free(ct_saved_model *sm); /* the struct itself is the caller's */
 
 #endif

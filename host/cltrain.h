@@ -1,9 +1,35 @@
 /* cltrain: train multilayer perceptrons on any OpenCL device.
- * The one public header. Everything under host/ besides this file is internal. */
+ *
+ * The one public header of libcltrain. A program picks a device, builds or loads a model,
+ * loads or generates data, trains with options and a per-epoch callback, evaluates, predicts,
+ * and saves:
+ *
+ *     ct_device *dev;  ct_model *m;  ct_dataset *d;  char msg[CT_MSG_LEN];
+ *     ct_device_create(&dev, NULL, msg);                      // the first GPU, else the CPU
+ *     ct_data_load(&d, "moons:n=1000", NULL, msg);            // a generator or a file
+ *     ct_arch a = ct_arch_mlp(2, (int[]){16, 16}, CT_ACT_RELU);
+ *     ct_arch_fit_data(&a, d, msg);                           // inputs, outputs, loss
+ *     ct_model_create(&m, dev, &a, NULL, 42, msg);
+ *     ct_train_options o;  ct_train_defaults(&o);
+ *     ct_model_train(m, d, NULL, &o, NULL);
+ *     ct_model_save(m, "moons.safetensors");
+ *
+ * Conventions:
+ * - Every function that can fail returns a ct_status (CT_OK = 0). A function on an object
+ *   leaves the one-line message of its last failure in the object: ct_model_error(model),
+ *   ct_device_error(device). Functions that create an object write the message into the
+ *   caller's buffer `msg` (CT_MSG_LEN bytes) instead, since there is no object yet.
+ * - No global state: objects are independent, so two models on two devices in one process (in
+ *   one thread or in two) work. One object is not to be used from two threads at once.
+ * - The library never prints and never exits. Every _destroy accepts NULL.
+ * - Determinism: the same seed, device and options give bit-identical weights.
+ *
+ * Everything under host/ besides this file is internal. */
 #ifndef CLTRAIN_H
 #define CLTRAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -14,12 +40,24 @@ extern "C" {
 #define CT_VERSION_PATCH 0
 #define CT_VERSION_STRING "0.1.0"
 
-/* Every library function returns a status; CT_OK is success. On failure the object
- * (or the caller's buffer) holds a message naming what failed and where. */
+/* Marks the functions the shared library exports; everything else in it is hidden. */
+#if defined(_WIN32)
+#define CT_API
+#elif defined(__GNUC__)
+#define CT_API __attribute__((visibility("default")))
+#else
+#define CT_API
+#endif
+
+/* The version of the library linked at run time ("0.1.0"); compare with CT_VERSION_STRING. */
+CT_API const char *ct_version(void);
+
+/* ---- status ----------------------------------------------------------------------------- */
+
 typedef enum ct_status {
     CT_OK = 0,
     CT_ERR_ARG,         /* a bad argument: shape, size, option value */
-    CT_ERR_ALLOC,       /* host memory exhausted */
+    CT_ERR_ALLOC,       /* host or device memory exhausted */
     CT_ERR_NO_PLATFORM, /* no OpenCL platform installed */
     CT_ERR_NO_DEVICE,   /* no device matches the request */
     CT_ERR_OPENCL,      /* an OpenCL call failed */
@@ -31,14 +69,14 @@ typedef enum ct_status {
 } ct_status;
 
 /* A short fixed name for a status ("CT_ERR_OPENCL"). */
-const char *ct_status_name(ct_status s);
+CT_API const char *ct_status_name(ct_status s);
+
+/* Size of a message buffer that is always large enough for a one-line error. */
+#define CT_MSG_LEN 4096
 
 /* ---- devices ---------------------------------------------------------------------------- */
 
 typedef struct ct_device ct_device;
-
-/* Size of a message buffer that is always large enough for a one-line error. */
-#define CT_MSG_LEN 4096
 
 /* What `cltrain devices` prints about one device. */
 typedef struct ct_device_info {
@@ -61,49 +99,461 @@ typedef struct ct_device_info {
 /* Lists every device of every platform. *out is malloc'ed (free with free()); *count may be 0
  * only when a platform exists without devices. No platform at all: CT_ERR_NO_PLATFORM.
  * probe_clblast: also run a small CLBlast product on each device and fill info.clblast. */
-ct_status ct_device_list(ct_device_info **out, int *count, int probe_clblast, char msg[CT_MSG_LEN]);
+CT_API ct_status ct_device_list(ct_device_info **out, int *count, int probe_clblast,
+                                char msg[CT_MSG_LEN]);
 
 /* The index the default choice takes among infos: the first GPU, else the first CPU, else 0;
  * -1 when n == 0. */
-int ct_device_default(const ct_device_info *infos, int n);
+CT_API int ct_device_default(const ct_device_info *infos, int n);
 
-/* Opens a device: context, in-order queue, and every kernel built once.
- * selector: NULL or "" -> $CLTRAIN_DEVICE if set, else the first GPU, else the first CPU;
- * otherwise an index ("0"), "gpu", "cpu", "accelerator", or a case-insensitive substring of the
- * device name. On failure *out is NULL and msg holds one line. */
-ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MSG_LEN]);
-void ct_device_destroy(ct_device *dev); /* accepts NULL */
+/* Opens a device: its own context, in-order queue, and every kernel built once (built programs
+ * are cached on disk per device, driver and source). Opening the same device twice gives two
+ * independent objects. selector: NULL or "" -> $CLTRAIN_DEVICE if set, else the first GPU,
+ * else the first CPU; otherwise an index ("0"), "gpu", "cpu", "accelerator", or a
+ * case-insensitive substring of the device name. On failure *out is NULL and msg holds one
+ * line. */
+CT_API ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MSG_LEN]);
+CT_API void ct_device_destroy(ct_device *dev); /* after every model on it is destroyed */
 
-const ct_device_info *ct_device_get_info(const ct_device *dev);
+CT_API const ct_device_info *ct_device_get_info(const ct_device *dev);
 /* The message of the last failed call on this device ("" when none). */
-const char *ct_device_error(const ct_device *dev);
+CT_API const char *ct_device_error(const ct_device *dev);
 
 /* Which matrix-product implementation the dense ops use. */
 typedef enum ct_gemm_backend {
-    CT_GEMM_AUTO =
-        0,           /* CLBlast when it is built in and passes its probe on this device, else own */
-    CT_GEMM_CLBLAST, /* CLBlast only (error when unavailable) */
-    CT_GEMM_OWN,     /* the project's own tiled kernel (local memory; suits GPUs) */
-    CT_GEMM_CPU      /* the project's own register-tiled kernel shaped for CPU OpenCL (PoCL) */
+    CT_GEMM_AUTO = 0, /* CLBlast when built in and passing its probe on this device, else own */
+    CT_GEMM_CLBLAST,  /* CLBlast only (error when unavailable) */
+    CT_GEMM_OWN,      /* the project's own tiled kernel (local memory; suits GPUs) */
+    CT_GEMM_CPU       /* the project's own register-tiled kernel shaped for CPU OpenCL (PoCL) */
 } ct_gemm_backend;
 
 /* Forces or resets the GEMM choice. $CLTRAIN_GEMM (auto|clblast|own|cpu) sets the initial value. */
-ct_status ct_device_set_gemm(ct_device *dev, ct_gemm_backend b);
+CT_API ct_status ct_device_set_gemm(ct_device *dev, ct_gemm_backend b);
 /* The backend of a product of this shape: the forced one, else a tuned choice for its shape
  * class (from `cltrain bench --tune`, kept in the tuning file), else the device's default:
  * the CPU-shaped kernel on CPU devices, CLBlast where it works, the tiled kernel otherwise.
  * A pure function of the device, the tuning file and the shape, so runs are reproducible. */
-ct_gemm_backend ct_device_gemm_for(ct_device *dev, int M, int N, int K, int transA, int transB);
+CT_API ct_gemm_backend ct_device_gemm_for(ct_device *dev, int M, int N, int K, int transA,
+                                          int transB);
 /* The default (untuned) choice after resolving AUTO (may run the CLBlast probe once). */
-ct_gemm_backend ct_device_gemm(ct_device *dev);
-const char *ct_gemm_backend_name(ct_gemm_backend b);
+CT_API ct_gemm_backend ct_device_gemm(ct_device *dev);
+CT_API const char *ct_gemm_backend_name(ct_gemm_backend b);
 
 /* 1 when CLBlast was compiled in and computes a correct product on this device, else 0 and
  * why in *why (may be NULL). Runs a small probe once per device and remembers the answer. */
-int ct_device_clblast_works(ct_device *dev, const char **why);
+CT_API int ct_device_clblast_works(ct_device *dev, const char **why);
 
 /* Blocks until every enqueued command finished. */
-ct_status ct_device_finish(ct_device *dev);
+CT_API ct_status ct_device_finish(ct_device *dev);
+
+/* ---- names ------------------------------------------------------------------------------ */
+
+typedef enum ct_act {
+    CT_ACT_IDENTITY = 0,
+    CT_ACT_RELU,
+    CT_ACT_LEAKY_RELU, /* alpha: negative slope */
+    CT_ACT_ELU,        /* alpha: saturation value */
+    CT_ACT_SIGMOID,
+    CT_ACT_TANH,
+    CT_ACT_GELU, /* tanh approximation */
+    CT_ACT_COUNT
+} ct_act;
+
+/* The loss, fused with the output layer's activation. */
+typedef enum ct_loss {
+    CT_LOSS_AUTO = -1,      /* only for ct_arch_fit_data: follow the data */
+    CT_LOSS_SOFTMAX_CE = 0, /* softmax + cross-entropy over int class labels; mean over rows */
+    CT_LOSS_SIGMOID_BCE,    /* sigmoid + binary cross-entropy on 0/1 targets */
+    CT_LOSS_MSE,            /* identity + mean squared error */
+    CT_LOSS_HUBER,          /* identity + Huber loss with delta */
+    CT_LOSS_COUNT
+} ct_loss;
+
+typedef enum ct_optim {
+    CT_OPT_SGD = 0,
+    CT_OPT_MOMENTUM,
+    CT_OPT_NESTEROV,
+    CT_OPT_RMSPROP,
+    CT_OPT_ADAM,
+    CT_OPT_ADAMW,
+    CT_OPT_COUNT
+} ct_optim;
+
+CT_API const char *ct_act_name(ct_act a);                /* "relu" */
+CT_API const char *ct_loss_name(ct_loss l);              /* "softmax_ce" */
+CT_API const char *ct_optim_name(ct_optim o);            /* "adam" */
+CT_API int ct_act_parse(const char *s, ct_act *out);     /* 1 on success */
+CT_API int ct_loss_parse(const char *s, ct_loss *out);   /* accepts "ce", "bce", "mse", "huber" */
+CT_API int ct_optim_parse(const char *s, ct_optim *out); /* 1 on success */
+
+/* ---- data ------------------------------------------------------------------------------- */
+
+typedef enum ct_task {
+    CT_TASK_AUTO = -1, /* decide from the labels (only as a request) */
+    CT_TASK_CLASSIFICATION = 0,
+    CT_TASK_REGRESSION = 1
+} ct_task;
+
+/* A dataset in host memory: features X (rows, features) and class labels or regression
+ * targets. */
+typedef struct ct_dataset ct_dataset;
+
+typedef struct ct_data_opts {
+    const char *label;       /* CSV: label column by NAME or 0-based INDEX; NULL = last column */
+    const char *labels_path; /* IDX / NPY: the labels file */
+    ct_task task;            /* CT_TASK_AUTO: numeric labels with many distinct values (> 20
+                              * and > 5% of rows) or non-integers make a regression */
+    uint64_t seed;           /* generators: the seed when SOURCE has no seed= */
+    /* When given (data for a trained model): map labels onto these classes; a label not among
+     * them is an error naming it. */
+    char *const *class_names;
+    int n_classes;
+    int require_labels; /* 0: a CSV may lack the label column (for predictions) */
+} ct_data_opts;
+
+/* SOURCE is a generator "name[:key=value,...]" or a file path (.csv, .idx/.idx*-ubyte[.gz],
+ * .npy). Generators: xor, moons, circles, blobs, spirals, classification, sine (see
+ * ct_data_generators_help). opts may be NULL (last CSV column as labels, task from the labels,
+ * seed 42). Bad input gives one line naming the file, line and column. On failure *out is
+ * NULL. */
+CT_API ct_status ct_data_load(ct_dataset **out, const char *source, const ct_data_opts *opts,
+                              char msg[CT_MSG_LEN]);
+/* A dataset from arrays (copied): X (n, features) row-major; for classification labels (n)
+ * in [0, n_classes) and Y NULL; for regression Y (n, outputs) and labels NULL. Non-finite
+ * values are refused. name: for messages (may be NULL). */
+CT_API ct_status ct_data_from_arrays(ct_dataset **out, int n, int features, const float *X,
+                                     const int32_t *labels, int n_classes, const float *Y,
+                                     int outputs, const char *name, char msg[CT_MSG_LEN]);
+/* Splits d into training and validation rows by a seeded shuffle: the validation part gets
+ * round(frac * n) rows (at least 1 when frac > 0). d is left as it was. */
+CT_API ct_status ct_data_split(const ct_dataset *d, double frac, uint64_t seed, ct_dataset **train,
+                               ct_dataset **val, char msg[CT_MSG_LEN]);
+CT_API void ct_data_destroy(ct_dataset *d);
+
+CT_API int ct_data_rows(const ct_dataset *d);
+CT_API int ct_data_features(const ct_dataset *d);
+CT_API ct_task ct_data_task(const ct_dataset *d);
+CT_API int ct_data_classes(const ct_dataset *d); /* 0 for regression */
+CT_API int ct_data_outputs(const ct_dataset *d); /* regression targets; 0 otherwise */
+CT_API const char *ct_data_class_name(const ct_dataset *d, int k); /* as in the source */
+CT_API const char *ct_data_source(const ct_dataset *d);            /* what it was loaded from */
+CT_API const float *ct_data_x(const ct_dataset *d);                /* (rows, features) */
+CT_API const int32_t *ct_data_labels(const ct_dataset *d);         /* (rows), classification */
+CT_API const float *ct_data_targets(const ct_dataset *d);          /* (rows, outputs), regression */
+/* One paragraph per generator with its options and defaults. */
+CT_API const char *ct_data_generators_help(void);
+
+/* ---- architecture ----------------------------------------------------------------------- */
+
+#define CT_MAX_LAYERS 16
+
+typedef struct ct_arch {
+    int n_layers;                 /* dense layers, the output layer included (>= 1) */
+    int sizes[CT_MAX_LAYERS + 1]; /* sizes[0]: inputs ... sizes[n_layers]: outputs */
+    ct_act act[CT_MAX_LAYERS];    /* activation after hidden layer l (the output layer's
+                                   * activation is fused into the loss) */
+    float alpha[CT_MAX_LAYERS];   /* leaky_relu slope / elu alpha of layer l */
+    float dropout[CT_MAX_LAYERS]; /* dropout probability after hidden layer l */
+    ct_loss loss;
+    float huber_delta;
+} ct_arch;
+
+/* A network with n_hidden hidden layers of the given sizes, all with activation act (alpha
+ * 0.01 for leaky_relu, 1 for elu), no dropout, inputs and outputs 0 and loss CT_LOSS_AUTO:
+ * set them, or let ct_arch_fit_data do it. */
+CT_API ct_arch ct_arch_mlp(int n_hidden, const int *hidden, ct_act act);
+/* Fits the ends of a to the data: inputs = features; the loss when CT_LOSS_AUTO (several
+ * classes: softmax + cross-entropy; two: one sigmoid unit + BCE; regression: MSE) and the
+ * outputs to match. An explicit loss that does not suit the data is an error. Validates. */
+CT_API ct_status ct_arch_fit_data(ct_arch *a, const ct_dataset *d, char msg[CT_MSG_LEN]);
+/* Checks sizes, activations, dropout values and the loss; one-line message. */
+CT_API ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]);
+/* "2-64-32-1 relu,relu sigmoid+bce" style one-line summary into dst. */
+CT_API void ct_arch_describe(const ct_arch *a, char *dst, size_t n);
+/* Parameters: every layer's weight (out, in) then every bias (out), in one flat array. */
+CT_API size_t ct_arch_params(const ct_arch *a);
+/* Floating-point operations of one training step on B rows (forward and both backward
+ * products). */
+CT_API double ct_arch_train_flops(const ct_arch *a, int B);
+
+typedef enum ct_init_kind {
+    CT_INIT_AUTO = 0,       /* he_normal before relu-like activations, xavier_uniform otherwise */
+    CT_INIT_HE_NORMAL,      /* N(0, 2 / fan_in) */
+    CT_INIT_HE_UNIFORM,     /* U(-a, a), a = sqrt(6 / fan_in) */
+    CT_INIT_XAVIER_NORMAL,  /* N(0, 2 / (fan_in + fan_out)) */
+    CT_INIT_XAVIER_UNIFORM, /* U(-a, a), a = sqrt(6 / (fan_in + fan_out)) */
+    CT_INIT_LECUN_NORMAL,   /* N(0, 1 / fan_in) */
+    CT_INIT_LECUN_UNIFORM,  /* U(-a, a), a = sqrt(3 / fan_in) */
+    CT_INIT_NORMAL,         /* N(0, param^2) */
+    CT_INIT_UNIFORM,        /* U(-param, param) */
+    CT_INIT_ZEROS,
+    CT_INIT_ONES,
+    CT_INIT_COUNT
+} ct_init_kind;
+
+typedef struct ct_init {
+    ct_init_kind kind;
+    float param;      /* normal: std; uniform: a */
+    float bias_value; /* every bias starts at this (0) */
+} ct_init;
+
+/* Parses "he", "he_normal", "he_uniform", "xavier", "glorot", "lecun", "normal:0.01",
+ * "uniform:0.05", "zeros", "ones", "auto"; 1 on success (bias_value 0). */
+CT_API int ct_init_parse(const char *s, ct_init *out);
+/* "he_normal", "normal:0.01" ... into dst */
+CT_API void ct_init_format(const ct_init *i, char *dst, size_t n);
+
+/* ---- optimizers and schedules ----------------------------------------------------------- */
+
+typedef struct ct_optim_params {
+    ct_optim kind;
+    float lr;
+    float momentum;     /* momentum, nesterov: mu */
+    float dampening;    /* momentum: PyTorch's dampening (nesterov requires 0) */
+    float beta1, beta2; /* adam, adamw */
+    float rho;          /* rmsprop: smoothing of the squared gradient (PyTorch's alpha) */
+    float eps;          /* rmsprop, adam, adamw */
+    float weight_decay; /* coupled L2 (g += wd * p), decoupled for adamw (p -= lr * wd * p) */
+    float clip_norm;    /* > 0: g *= min(1, clip_norm / (||g|| + 1e-6)), ||g|| the global norm */
+} ct_optim_params;
+
+/* Defaults as PyTorch: lr 0.01 (sgd family, rmsprop) / 0.001 (adam, adamw), momentum 0.9,
+ * dampening 0, betas 0.9/0.999, rho 0.99, eps 1e-8, weight_decay 0 (adamw: 0.01), clip off. */
+CT_API ct_optim_params ct_optim_defaults(ct_optim kind);
+
+typedef enum ct_sched_kind {
+    CT_SCHED_CONSTANT = 0,
+    CT_SCHED_STEP,   /* lr * gamma^(epoch / step_size) */
+    CT_SCHED_COSINE, /* min_lr + (lr - min_lr) (1 + cos(pi e / epochs)) / 2, per step */
+    CT_SCHED_PLATEAU /* lr * factor after `plateau_patience` epochs without validation gain */
+} ct_sched_kind;
+
+typedef struct ct_schedule {
+    ct_sched_kind kind;
+    int step_size;        /* step: epochs between decays (default 10) */
+    float gamma;          /* step: factor (default 0.1) */
+    float min_lr;         /* cosine: final value (default 0); plateau: lower bound */
+    float factor;         /* plateau: factor (default 0.1) */
+    int plateau_patience; /* plateau: epochs (default 5) */
+    int warmup_epochs;    /* linear warm-up from lr / (steps) to lr over these epochs (0: none) */
+} ct_schedule;
+
+/* "constant", "step:size=10,gamma=0.5", "cosine:min=1e-5", "plateau:factor=0.5,patience=3";
+ * warm-up is separate. One-line error in msg. */
+CT_API ct_status ct_schedule_parse(const char *s, ct_schedule *out, char msg[CT_MSG_LEN]);
+
+/* ---- training options and callbacks ----------------------------------------------------- */
+
+typedef struct ct_epoch_stats {
+    int epoch;         /* 1-based */
+    long long step;    /* optimizer steps so far */
+    double train_loss; /* mean over the epoch's rows (+ 0.5 l2 ||W||^2 at the end of the epoch) */
+    double train_acc;  /* NaN for regression */
+    double val_loss;   /* NaN without validation data */
+    double val_acc;
+    double lr;      /* at the end of the epoch */
+    double seconds; /* wall time of the epoch (training + validation) */
+    double samples_per_sec;
+    int improved; /* validation loss improved by more than min_delta */
+} ct_epoch_stats;
+
+/* Called after each epoch (after its checkpoint is written); return non-zero to stop. */
+typedef int (*ct_epoch_fn)(const ct_epoch_stats *s, void *user);
+/* Called after each batch is enqueued (no device read): for a progress bar. */
+typedef void (*ct_batch_fn)(int epoch, int batch, int n_batches, void *user);
+/* Called every log_every steps with the mean training loss of those steps (one read). */
+typedef void (*ct_log_fn)(int epoch, long long step, double mean_loss, double lr, void *user);
+
+/* Live verification: one op's comparison at a verified step. */
+typedef struct ct_verify_row {
+    char op[96];    /* "layer 1 forward: dense + bias (z)" */
+    double max_abs; /* largest |device - reference| */
+    double max_rel; /* largest relative error over elements >= 1e-3 of the tensor's largest */
+    double scaled;  /* largest |device - reference| / max |reference| (what the tolerance bounds) */
+} ct_verify_row;
+
+typedef struct ct_verify_report {
+    long long step;
+    int n;
+    ct_verify_row rows[4 * CT_MAX_LAYERS + 4];
+} ct_verify_report;
+
+typedef void (*ct_verify_fn)(const ct_verify_report *r, void *user);
+
+typedef struct ct_train_options {
+    int epochs;             /* total epochs (20); a resumed run continues up to this */
+    int batch;              /* rows per step (32); at most the training rows */
+    uint64_t seed;          /* shuffling and dropout (42) */
+    ct_optim_params optim;  /* ct_optim_defaults(CT_OPT_ADAM) */
+    float l2;               /* penalty 0.5 l2 ||W||^2 added to the loss, weights only (0) */
+    ct_schedule schedule;   /* constant */
+    int patience;           /* early stopping on the validation loss (0: off) */
+    float min_delta;        /* the validation gain that counts (0) */
+    int restore_best;       /* with early stopping, end with the best weights (1) */
+    int standardize;        /* fit a per-feature scaler on the training data when the model
+                             * has none; it is stored in the model and applied to every input
+                             * of train, evaluate and predict (0) */
+    int log_every;          /* > 0: call on_log every this many steps */
+    int verify_every;       /* > 0: every this many steps, run the step through the scalar
+                             * reference too and compare every op (on_verify); stop with
+                             * CT_ERR_NUMERIC naming the op above verify_tol */
+    double verify_tol;      /* max |device - reference| / max |reference| per tensor (1e-3) */
+    const char *checkpoint; /* file to keep the weights, optimizer state and step in (NULL) */
+    int checkpoint_every;   /* epochs between checkpoints (1); the last epoch always writes */
+    int resume;             /* continue from `checkpoint`, which must exist and have been made
+                             * with the same architecture, optimizer, batch, seed and tag */
+    const char *resume_tag; /* caller's settings a resume must agree on (NULL: none) */
+    ct_epoch_fn on_epoch;   /* NULL: none */
+    ct_batch_fn on_batch;
+    ct_log_fn on_log;
+    ct_verify_fn on_verify;
+    void *user; /* passed to the callbacks */
+} ct_train_options;
+
+/* Fills o with the defaults above. */
+CT_API void ct_train_defaults(ct_train_options *o);
+
+typedef struct ct_train_result {
+    int epochs_run;    /* epochs completed in total (a resumed run counts the earlier ones) */
+    long long steps;   /* optimizer steps in total */
+    int resumed_epoch; /* epochs done before this call (resume), else 0 */
+    long long resumed_step;
+    int stopped_early; /* early stopping or the callback asked to stop */
+    int restored_best; /* the weights of best_epoch were restored at the end */
+    int best_epoch;    /* epoch of the best validation loss (0 without validation) */
+    double best_val_loss;
+    double seconds; /* wall time of the training */
+    ct_epoch_stats last;
+    char stop_reason[160]; /* why it stopped before `epochs` ("" when it did not) */
+} ct_train_result;
+
+/* ---- models ----------------------------------------------------------------------------- */
+
+typedef struct ct_model ct_model;
+
+/* A new model of architecture a on dev (NULL: the scalar reference, in double precision),
+ * initialised from seed by init (NULL: CT_INIT_AUTO, biases 0). The device must outlive the
+ * model. A classification model gets the classes "0" .. "k-1" until it is trained on data. */
+CT_API ct_status ct_model_create(ct_model **out, ct_device *dev, const ct_arch *a,
+                                 const ct_init *init, uint64_t seed, char msg[CT_MSG_LEN]);
+/* Loads a model or checkpoint saved by ct_model_save (safetensors), or a JSON model, onto dev
+ * (NULL: the reference). Every tensor's shape is checked; messages name the file and tensor. */
+CT_API ct_status ct_model_load(ct_model **out, ct_device *dev, const char *path,
+                               char msg[CT_MSG_LEN]);
+CT_API void ct_model_destroy(ct_model *m);
+/* The message of the model's last failure ("" when none). */
+CT_API const char *ct_model_error(const ct_model *m);
+
+/* Writes the model atomically: JSON when path ends in ".json", else safetensors (weights as
+ * layers.<i>.weight / .bias, the architecture, classes, features and scaler in the metadata;
+ * readable by the Python safetensors package, PyTorch and plain NumPy). The old file is kept
+ * on failure. */
+CT_API ct_status ct_model_save(ct_model *m, const char *path);
+
+CT_API const ct_arch *ct_model_arch(const ct_model *m);
+CT_API ct_device *ct_model_device(const ct_model *m); /* NULL: the reference */
+CT_API ct_task ct_model_task(const ct_model *m);
+CT_API int ct_model_inputs(const ct_model *m);
+CT_API int ct_model_outputs(const ct_model *m); /* columns of ct_model_predict's output */
+CT_API int ct_model_classes(const ct_model *m); /* 0 for regression */
+CT_API const char *ct_model_class_name(const ct_model *m, int k);
+/* For regression: the name of output j ("y" when unnamed). */
+CT_API const char *ct_model_target_name(const ct_model *m, int j);
+/* The training CSV's label column ("" when none). */
+CT_API const char *ct_model_label_name(const ct_model *m);
+/* Parameters in the flat layout (ct_arch_params floats): copied out / in. */
+CT_API ct_status ct_model_get_params(ct_model *m, float *params);
+CT_API ct_status ct_model_set_params(ct_model *m, const float *params);
+
+/* Loads data shaped for the model: labels mapped onto its classes, its task; with
+ * require_labels 0 a CSV may lack the label column, and one extra column (the label) is
+ * dropped by name. labels_path / label as in ct_data_opts (may be NULL). */
+CT_API ct_status ct_model_load_data(ct_model *m, ct_dataset **out, const char *source,
+                                    const char *labels_path, const char *label, int require_labels);
+
+/* Trains on train (validating on val, may be NULL) with options o (NULL: the defaults) until
+ * o->epochs, early stopping, or on_epoch asking to stop. A new call starts a new run: fresh
+ * optimizer state and schedule, from the current weights (or from the checkpoint with
+ * o->resume). The model takes the data's classes and feature names. A NaN or Inf loss stops
+ * with CT_ERR_NUMERIC naming the epoch and steps. res may be NULL. */
+CT_API ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset *val,
+                                const ct_train_options *o, ct_train_result *res);
+
+/* Mean loss and accuracy (NaN for regression) on d, in batches of `batch` rows (<= 0: 256). */
+CT_API ct_status ct_model_evaluate(ct_model *m, const ct_dataset *d, int batch, double *loss,
+                                   double *accuracy);
+/* Outputs of n rows X (n, inputs): class probabilities (n, classes) for classification (both
+ * classes for a sigmoid output: 1 - p, p), values (n, outputs) for regression. The model's
+ * scaler is applied to (a copy of) X. */
+CT_API ct_status ct_model_predict(ct_model *m, const float *X, int n, float *out);
+/* Columns of ct_model_predict's output: classes, or outputs for regression. */
+CT_API int ct_model_predict_columns(const ct_model *m);
+
+/* Per-layer statistics on the first `batch` rows of the training data of the current (or
+ * last) ct_model_train, computed on the device: for --stats and for watching a run from
+ * on_epoch. */
+typedef struct ct_layer_stats {
+    double act_mean;  /* mean of the layer's activations (the last layer: its logits) */
+    double act_std;   /* their standard deviation (population) */
+    double dead_frac; /* fraction of units whose activation is <= 0 on every row (relu-like
+                       * layers; 0 for others) */
+    double grad_norm; /* ||dL/dW|| of the last training step (0 before any step) */
+} ct_layer_stats;
+
+CT_API ct_status ct_model_layer_stats(ct_model *m, ct_layer_stats *out /* n_layers */);
+
+/* ---- learning-rate range test ----------------------------------------------------------- */
+
+/* Leslie Smith's range test (fastai's lr_find): from the current weights, one step per batch
+ * with a learning rate growing exponentially from start_lr to end_lr; the losses, smoothed,
+ * and the rate where the smoothed loss falls fastest. */
+typedef struct ct_lrfind_opts {
+    double start_lr, end_lr; /* 0 < start < end */
+    int steps;               /* >= 2 */
+    int batch;               /* rows per step (the last batch of an epoch may be shorter) */
+    uint64_t seed;           /* shuffling and dropout */
+    float l2;                /* as ct_train_options.l2 */
+    double smooth;           /* EMA factor beta in [0, 1): 0 keeps the raw losses */
+    double diverge;          /* stop when the smoothed loss exceeds diverge x its best so far
+                              * (> 1; 0: never) */
+    int read_every;          /* read the losses back every this many steps (<= 0: 16) */
+    ct_optim_params optim;   /* the optimizer (its lr is replaced by the range) */
+    int standardize;         /* as ct_train_options.standardize */
+} ct_lrfind_opts;
+
+typedef struct ct_lrfind_result {
+    int n;            /* steps recorded (finite losses) */
+    double *lr;       /* (n) the learning rate of each step */
+    double *loss;     /* (n) the loss of each step's batch, before its update */
+    double *smoothed; /* (n) the bias-corrected EMA of loss */
+    int diverged;     /* stopped early: the smoothed loss exceeded diverge x best, or a NaN */
+    int suggestion;   /* index of the suggested point, -1 when none */
+    double suggested_lr;
+    int min_index; /* index of the smallest smoothed loss (-1 when n == 0) */
+    char stop_reason[200];
+} ct_lrfind_result;
+
+/* Runs the test on train; the model's weights are left as they were. r is filled (free with
+ * ct_lrfind_result_free, also after a failure). */
+CT_API ct_status ct_model_lr_find(ct_model *m, const ct_dataset *train, const ct_lrfind_opts *o,
+                                  ct_lrfind_result *r);
+CT_API void ct_lrfind_result_free(ct_lrfind_result *r);
+/* step,lr,loss,smoothed_loss rows, written atomically. */
+CT_API ct_status ct_lrfind_write_csv(const char *path, const ct_lrfind_result *r,
+                                     char msg[CT_MSG_LEN]);
+/* The smoothed loss against the rate (both log scales) with the suggestion marked, as SVG. */
+CT_API ct_status ct_lrfind_plot_svg(const char *path, const char *title, const char *panel,
+                                    const ct_lrfind_result *r, char msg[CT_MSG_LEN]);
+
+/* ---- training history ------------------------------------------------------------------- */
+
+/* One CSV row per epoch (epoch, step, train_loss, train_acc, val_loss, val_acc, lr, seconds,
+ * samples_per_sec; empty cells for NaN), written atomically. */
+CT_API ct_status ct_history_write_csv(const char *path, const ct_epoch_stats *h, int n,
+                                      char msg[CT_MSG_LEN]);
+/* An SVG of the loss curves (and the accuracy curves when with_accuracy), written atomically. */
+CT_API ct_status ct_history_plot_svg(const char *path, const char *title, const ct_epoch_stats *h,
+                                     int n, int with_accuracy, char msg[CT_MSG_LEN]);
 
 #ifdef __cplusplus
 }

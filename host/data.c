@@ -2068,7 +2068,7 @@ ct_status ct_data_load(ct_dataset **out, const char *source, const ct_data_opts 
     if (!out) return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_load: out is NULL");
     *out = NULL;
     if (!source || !*source) return ct_fail_msg(msg, CT_ERR_ARG, "no data source given");
-    ct_data_opts def = {NULL, NULL, CT_TASK_AUTO, 0, NULL, 0, 1};
+    ct_data_opts def = {NULL, NULL, CT_TASK_AUTO, 42, NULL, 0, 1};
     const ct_data_opts *o = opts ? opts : &def;
     if (o->task != CT_TASK_AUTO && o->task != CT_TASK_CLASSIFICATION &&
         o->task != CT_TASK_REGRESSION)
@@ -2273,3 +2273,73 @@ void ct_scaler_free(ct_scaler *s) {
     s->mean = s->std = NULL;
     s->features = 0;
 }
+
+/* ---- datasets from arrays, and what a program may read of one ----------------------------- */
+
+ct_status ct_data_from_arrays(ct_dataset **out, int n, int features, const float *X,
+                              const int32_t *labels, int n_classes, const float *Y, int outputs,
+                              const char *name, char msg[CT_MSG_LEN]) {
+    if (msg) msg[0] = '\0';
+    if (!out) return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_from_arrays: out is NULL");
+    *out = NULL;
+    const char *what = name && *name ? name : "arrays";
+    if (n < 1 || features < 1 || !X)
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: need at least 1 row and 1 feature (got %d x %d%s)",
+                           what, n, features, X ? "" : ", X is NULL");
+    if ((labels != NULL) == (Y != NULL))
+        return ct_fail_msg(msg, CT_ERR_ARG,
+                           "%s: give either class labels (classification) or targets Y "
+                           "(regression), not %s",
+                           what, labels ? "both" : "neither");
+    if (labels && (n_classes < 2 || n_classes > (1 << 20)))
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: classification needs 2 or more classes, got %d",
+                           what, n_classes);
+    if (Y && (outputs < 1 || outputs > (1 << 20)))
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: regression needs 1 or more outputs, got %d", what,
+                           outputs);
+    if (cells_bytes((size_t)n, (size_t)features, sizeof(float)) == 0 ||
+        (Y && cells_bytes((size_t)n, (size_t)outputs, sizeof(float)) == 0))
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: %d rows x %d columns is too large", what, n,
+                           features);
+    for (size_t i = 0; i < (size_t)n * features; i++)
+        if (!isfinite(X[i]))
+            return ct_fail_msg(msg, CT_ERR_NUMERIC, "%s: X row %zu column %zu is %g", what,
+                               i / (size_t)features, i % (size_t)features, (double)X[i]);
+    for (int i = 0; labels && i < n; i++)
+        if (labels[i] < 0 || labels[i] >= n_classes)
+            return ct_fail_msg(msg, CT_ERR_ARG, "%s: label of row %d is %d, outside [0, %d)", what,
+                               i, (int)labels[i], n_classes);
+    for (size_t i = 0; Y && i < (size_t)n * outputs; i++)
+        if (!isfinite(Y[i]))
+            return ct_fail_msg(msg, CT_ERR_NUMERIC, "%s: Y row %zu column %zu is %g", what,
+                               i / (size_t)outputs, i % (size_t)outputs, (double)Y[i]);
+    ct_dataset *d = ds_new(n, features, labels ? n_classes : 0, outputs);
+    if (!d) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", what);
+    memcpy(d->X, X, (size_t)n * features * sizeof(float));
+    if (labels)
+        memcpy(d->labels, labels, (size_t)n * sizeof(int32_t));
+    else
+        memcpy(d->Y, Y, (size_t)n * outputs * sizeof(float));
+    snprintf(d->source, sizeof d->source, "%s", what);
+    *out = d;
+    return CT_OK;
+}
+
+int ct_data_rows(const ct_dataset *d) { return d ? d->n : 0; }
+int ct_data_features(const ct_dataset *d) { return d ? d->features : 0; }
+ct_task ct_data_task(const ct_dataset *d) { return d ? d->task : CT_TASK_AUTO; }
+int ct_data_classes(const ct_dataset *d) {
+    return d && d->task == CT_TASK_CLASSIFICATION ? d->n_classes : 0;
+}
+int ct_data_outputs(const ct_dataset *d) {
+    return d && d->task == CT_TASK_REGRESSION ? d->outputs : 0;
+}
+const char *ct_data_class_name(const ct_dataset *d, int k) {
+    if (!d || d->task != CT_TASK_CLASSIFICATION || k < 0 || k >= d->n_classes || !d->class_names)
+        return NULL;
+    return d->class_names[k];
+}
+const char *ct_data_source(const ct_dataset *d) { return d ? d->source : ""; }
+const float *ct_data_x(const ct_dataset *d) { return d ? d->X : NULL; }
+const int32_t *ct_data_labels(const ct_dataset *d) { return d ? d->labels : NULL; }
+const float *ct_data_targets(const ct_dataset *d) { return d ? d->Y : NULL; }

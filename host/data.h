@@ -8,12 +8,6 @@
 
 #include "cltrain.h"
 
-typedef enum ct_task {
-    CT_TASK_AUTO = -1, /* decide from the labels (only as a request) */
-    CT_TASK_CLASSIFICATION = 0,
-    CT_TASK_REGRESSION = 1
-} ct_task;
-
 typedef struct ct_dataset {
     int n;        /* rows */
     int features; /* columns of X */
@@ -31,34 +25,6 @@ typedef struct ct_dataset {
     char source[256];     /* what it was loaded from, for messages */
     char label_name[128]; /* header name of a CSV's label column ("" when none) */
 } ct_dataset;
-
-typedef struct ct_data_opts {
-    const char *label;       /* CSV: label column by NAME or 0-based INDEX; NULL = last column */
-    const char *labels_path; /* IDX / NPY: the labels file (--labels) */
-    ct_task task;            /* CT_TASK_AUTO: numeric labels with many distinct values (> 20
-                              * and > 5% of rows) or non-integers make a regression */
-    uint64_t seed;           /* generators: the default seed when SOURCE has no seed= */
-    /* When given (eval/predict on a trained model): map labels onto these classes; a label not
-     * among them is an error naming it. */
-    char *const *class_names;
-    int n_classes;
-    int require_labels; /* 0: a CSV may lack the label column (predict) */
-} ct_data_opts;
-
-/* SOURCE is a generator "name[:key=value,...]" or a file path (.csv, .idx/.idx*-ubyte[.gz],
- * .npy). Generators: xor, moons, circles, blobs, spirals, classification, sine (see
- * ct_data_generators_help). On failure *out is NULL and msg holds one line. */
-ct_status ct_data_load(ct_dataset **out, const char *source, const ct_data_opts *opts,
-                       char msg[CT_MSG_LEN]);
-void ct_data_destroy(ct_dataset *d); /* accepts NULL and half-built datasets */
-
-/* One paragraph per generator with its options and defaults (for --help). */
-const char *ct_data_generators_help(void);
-
-/* Splits d into rows for training and validation by a seeded shuffle: the validation part gets
- * round(frac * n) rows (at least 1 when frac > 0). d is left as it was. */
-ct_status ct_data_split(const ct_dataset *d, double frac, uint64_t seed, ct_dataset **train,
-                        ct_dataset **val, char msg[CT_MSG_LEN]);
 
 /* Per-feature mean and standard deviation (population; a constant feature gets std 1). */
 typedef struct ct_scaler {

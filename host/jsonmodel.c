@@ -591,9 +591,9 @@ int ct_path_has_ext(const char *path, const char *ext) {
     return n > e && name_ieq(path + n - e, ext);
 }
 
-ct_status ct_model_load_any(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]) {
+ct_status ct_saved_model_load_any(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]) {
     if (ct_path_has_ext(path, ".json")) return ct_json_model_load(path, sm, msg);
-    if (ct_path_has_ext(path, ".safetensors")) return ct_model_load(path, sm, msg);
+    if (ct_path_has_ext(path, ".safetensors")) return ct_saved_model_load(path, sm, msg);
     int json = 0;
     FILE *f = fopen(path, "rb");
     if (f) {
@@ -609,5 +609,5 @@ ct_status ct_model_load_any(const char *path, ct_saved_model *sm, char msg[CT_MS
         json = !nul && i < n && head[i] == '{';
     }
     /* an unreadable file gets its message from the safetensors reader */
-    return json ? ct_json_model_load(path, sm, msg) : ct_model_load(path, sm, msg);
+    return json ? ct_json_model_load(path, sm, msg) : ct_saved_model_load(path, sm, msg);
 }

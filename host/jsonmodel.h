@@ -36,7 +36,7 @@ ct_status ct_json_model_save(const char *path, const ct_saved_model *sm, char ms
 /* Loads a model of either format: JSON when the path ends in ".json", safetensors when it ends
  * in ".safetensors", else JSON when the file's first non-space byte is '{' (and its first 8
  * bytes hold no NUL, which a safetensors header length always has). */
-ct_status ct_model_load_any(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]);
+ct_status ct_saved_model_load_any(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]);
 
 /* 1 when path ends in ext (".json"), case-insensitively. */
 int ct_path_has_ext(const char *path, const char *ext);

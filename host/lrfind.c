@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
+#include "plot.h"
+
 #define READ_EVERY_DEFAULT 16
 
 double ct_lrfind_lr(double start, double end, int i, int steps) {
@@ -158,5 +161,36 @@ ct_status ct_lrfind_run(ct_net *net, const ct_lrfind_opts *o, ct_lrfind_result *
 fail:
     free(buf);
     ct_lrfind_result_free(r);
+    return st;
+}
+
+ct_status ct_lrfind_write_csv(const char *path, const ct_lrfind_result *r, char msg[CT_MSG_LEN]) {
+    ct_atomic_file a = {0};
+    ct_status st = ct_atomic_begin(&a, path, msg);
+    if (st != CT_OK) return st;
+    fprintf(a.f, "step,lr,loss,smoothed_loss\n");
+    for (int i = 0; i < r->n; i++)
+        fprintf(a.f, "%d,%.9g,%.9g,%.9g\n", i + 1, r->lr[i], r->loss[i], r->smoothed[i]);
+    return ct_atomic_commit(&a, msg);
+}
+
+ct_status ct_lrfind_plot_svg(const char *path, const char *title, const char *panel,
+                             const ct_lrfind_result *r, char msg[CT_MSG_LEN]) {
+    double *mark = malloc((size_t)(r->n ? r->n : 1) * sizeof(double));
+    if (!mark) {
+        snprintf(msg, CT_MSG_LEN, "out of host memory");
+        return CT_ERR_ALLOC;
+    }
+    for (int i = 0; i < r->n; i++)
+        mark[i] = i == r->suggestion ? r->smoothed[i] : NAN;
+    char sug[64];
+    snprintf(sug, sizeof sug, "suggested lr %.3g", r->suggested_lr);
+    ct_series s[2] = {{"smoothed loss", r->smoothed, r->n, 0},
+                      {r->suggestion >= 0 ? sug : "no suggestion", mark, r->n, 0}};
+    /* both axes logarithmic: the divergence at the end would flatten the rest on a linear one */
+    ct_plot_panel p = {
+        panel, "smoothed loss (log scale)", "learning rate (log scale)", r->lr, r->n, 1, 1, s, 2};
+    ct_status st = ct_plot_svg(path, title, &p, 1, msg);
+    free(mark);
     return st;
 }

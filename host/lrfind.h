@@ -11,30 +11,6 @@
 
 #include "model.h"
 
-typedef struct ct_lrfind_opts {
-    double start_lr, end_lr; /* 0 < start < end */
-    int steps;               /* >= 2 */
-    int batch;               /* rows per step (the last batch of an epoch may be shorter) */
-    uint64_t seed;           /* shuffling and dropout */
-    float l2;                /* as ct_net_train_step */
-    double smooth;           /* EMA factor beta in [0, 1): 0 keeps the raw losses */
-    double diverge;          /* stop when the smoothed loss exceeds diverge x its best so far
-                              * (> 1; 0: never) */
-    int read_every;          /* read the losses back every this many steps (<= 0: 16) */
-} ct_lrfind_opts;
-
-typedef struct ct_lrfind_result {
-    int n;            /* steps recorded (finite losses) */
-    double *lr;       /* (n) the learning rate of each step */
-    double *loss;     /* (n) the loss of each step's batch, before its update */
-    double *smoothed; /* (n) the bias-corrected EMA of loss */
-    int diverged;     /* stopped early: the smoothed loss exceeded diverge x best, or a NaN */
-    int suggestion;   /* index of the suggested point, -1 when none */
-    double suggested_lr;
-    int min_index; /* index of the smallest smoothed loss (-1 when n == 0) */
-    char stop_reason[200];
-} ct_lrfind_result;
-
 /* lr_i = start * (end / start)^(i / (steps - 1)), i = 0 .. steps - 1. */
 double ct_lrfind_lr(double start, double end, int i, int steps);
 
@@ -55,6 +31,5 @@ int ct_lrfind_suggest(const double *x, const double *y, int n);
  * failure). */
 ct_status ct_lrfind_run(ct_net *net, const ct_lrfind_opts *o, ct_lrfind_result *r,
                         char msg[CT_MSG_LEN]);
-void ct_lrfind_result_free(ct_lrfind_result *r);
 
 #endif

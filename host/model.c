@@ -31,7 +31,7 @@ static const char *const init_names[CT_INIT_COUNT] = {
     "uniform",        "zeros",        "ones"};
 
 int ct_init_parse(const char *s, ct_init *out) {
-    ct_init r = {CT_INIT_AUTO, 0};
+    ct_init r = {CT_INIT_AUTO, 0, 0};
     const char *colon = strchr(s, ':');
     size_t n = colon ? (size_t)(colon - s) : strlen(s);
     struct {

@@ -9,45 +9,6 @@
 #include "data.h"
 #include "ops.h"
 
-#define CT_MAX_LAYERS 16
-
-typedef enum ct_init_kind {
-    CT_INIT_AUTO = 0,       /* he_normal before relu-like activations, xavier_uniform otherwise */
-    CT_INIT_HE_NORMAL,      /* N(0, 2 / fan_in) */
-    CT_INIT_HE_UNIFORM,     /* U(-a, a), a = sqrt(6 / fan_in) */
-    CT_INIT_XAVIER_NORMAL,  /* N(0, 2 / (fan_in + fan_out)) */
-    CT_INIT_XAVIER_UNIFORM, /* U(-a, a), a = sqrt(6 / (fan_in + fan_out)) */
-    CT_INIT_LECUN_NORMAL,   /* N(0, 1 / fan_in) */
-    CT_INIT_LECUN_UNIFORM,  /* U(-a, a), a = sqrt(3 / fan_in) */
-    CT_INIT_NORMAL,         /* N(0, param^2) */
-    CT_INIT_UNIFORM,        /* U(-param, param) */
-    CT_INIT_ZEROS,
-    CT_INIT_ONES,
-    CT_INIT_COUNT
-} ct_init_kind;
-
-typedef struct ct_init {
-    ct_init_kind kind;
-    float param; /* normal: std; uniform: a */
-} ct_init;
-
-/* Parses "he", "he_normal", "he_uniform", "xavier", "glorot", "lecun", "normal:0.01",
- * "uniform:0.05", "zeros", "ones", "auto"; 1 on success. */
-int ct_init_parse(const char *s, ct_init *out);
-/* "he_normal", "normal:0.01" ... into dst */
-void ct_init_format(const ct_init *i, char *dst, size_t n);
-
-typedef struct ct_arch {
-    int n_layers;                 /* dense layers, the output layer included (>= 1) */
-    int sizes[CT_MAX_LAYERS + 1]; /* sizes[0]: inputs ... sizes[n_layers]: outputs */
-    ct_act act[CT_MAX_LAYERS];    /* activation after layer l (hidden layers; the output
-                                   * layer's activation is fused into the loss) */
-    float alpha[CT_MAX_LAYERS];   /* leaky_relu slope / elu alpha of layer l */
-    float dropout[CT_MAX_LAYERS]; /* dropout probability after hidden layer l */
-    ct_loss loss;
-    float huber_delta;
-} ct_arch;
-
 /* The flat parameter buffer: every layer's weight (out, in) first, then every bias (out). */
 typedef struct ct_layout {
     size_t w_off[CT_MAX_LAYERS];
@@ -57,13 +18,6 @@ typedef struct ct_layout {
 } ct_layout;
 
 void ct_arch_layout(const ct_arch *a, ct_layout *l);
-/* Multiply-adds of one training step on B rows: forward, both backward products (x 2 flops). */
-double ct_arch_train_flops(const ct_arch *a, int B);
-/* "2-64-32-1 relu,relu sigmoid+bce" style one-line summary. */
-void ct_arch_describe(const ct_arch *a, char *dst, size_t n);
-/* Checks sizes, activations and dropout values; one-line message. */
-ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]);
-
 /* Fills params (n_params floats) from the seed: weights by init (per layer, fan-in and fan-out
  * of that layer), biases with bias_value. */
 void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value, uint64_t seed,
@@ -148,14 +102,6 @@ ct_status ct_net_read_tensor(ct_net *net, ct_tensor_kind kind, int layer, int B,
 /* Per-layer statistics for --stats: activations of the current parameters on rows [0, B) of a
  * slot (no dropout; the output layer's logits for the last layer), and the norm of the weight
  * gradient of the last training step. Computed on the device; one read. */
-typedef struct ct_layer_stats {
-    double act_mean;  /* mean of the layer's activations */
-    double act_std;   /* their standard deviation (population) */
-    double dead_frac; /* fraction of units whose activation is <= 0 on every row (relu-like
-                       * layers; 0 for others) */
-    double grad_norm; /* ||dL/dW|| of the last step (0 before any step) */
-} ct_layer_stats;
-
 ct_status ct_net_layer_stats(ct_net *net, int slot, int B, ct_layer_stats *out /* n_layers */);
 
 /* Keeps a copy of the parameters on the device (for early stopping) / restores it. */

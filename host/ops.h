@@ -18,42 +18,6 @@ static inline ct_buf ct_at(cl_mem mem, size_t off) {
     return b;
 }
 
-typedef enum ct_act {
-    CT_ACT_IDENTITY = 0,
-    CT_ACT_RELU,
-    CT_ACT_LEAKY_RELU, /* alpha: negative slope */
-    CT_ACT_ELU,        /* alpha: saturation value */
-    CT_ACT_SIGMOID,
-    CT_ACT_TANH,
-    CT_ACT_GELU, /* tanh approximation */
-    CT_ACT_COUNT
-} ct_act;
-
-typedef enum ct_loss {
-    CT_LOSS_SOFTMAX_CE = 0, /* targets: int class labels (B); mean over rows */
-    CT_LOSS_SIGMOID_BCE,    /* targets: float 0/1 (B, C); mean over all elements */
-    CT_LOSS_MSE,            /* targets: float (B, C); mean over all elements */
-    CT_LOSS_HUBER,          /* targets: float (B, C); mean over all elements; delta */
-    CT_LOSS_COUNT
-} ct_loss;
-
-typedef enum ct_optim {
-    CT_OPT_SGD = 0,
-    CT_OPT_MOMENTUM,
-    CT_OPT_NESTEROV,
-    CT_OPT_RMSPROP,
-    CT_OPT_ADAM,
-    CT_OPT_ADAMW,
-    CT_OPT_COUNT
-} ct_optim;
-
-const char *ct_act_name(ct_act a);                /* "relu" */
-const char *ct_loss_name(ct_loss l);              /* "softmax_ce" */
-const char *ct_optim_name(ct_optim o);            /* "adam" */
-int ct_act_parse(const char *s, ct_act *out);     /* 1 on success */
-int ct_loss_parse(const char *s, ct_loss *out);   /* accepts "ce", "bce", "mse", "huber" too */
-int ct_optim_parse(const char *s, ct_optim *out); /* 1 on success */
-
 /* ---- matrix products ------------------------------------------------------------------ */
 
 /* C = alpha * op(A) . op(B) + beta * C, row-major; op(A) is (M, K), op(B) is (K, N), C (M, N).
@@ -126,22 +90,6 @@ ct_status ct_dropout_backward(ct_device *dev, ct_buf dX, ct_buf dY, float p,
                               int n);
 
 /* ---- optimizers (one launch over the flat parameter buffer) --------------------------- */
-
-typedef struct ct_optim_params {
-    ct_optim kind;
-    float lr;
-    float momentum;     /* momentum, nesterov: mu */
-    float dampening;    /* momentum: PyTorch's dampening (nesterov requires 0) */
-    float beta1, beta2; /* adam, adamw */
-    float rho;          /* rmsprop: smoothing of the squared gradient (PyTorch's alpha) */
-    float eps;          /* rmsprop, adam, adamw */
-    float weight_decay; /* coupled L2 (g += wd * p), decoupled for adamw (p -= lr * wd * p) */
-    float clip_norm;    /* > 0: g *= min(1, clip_norm / (||g|| + 1e-6)), ||g|| from gnorm_sq */
-} ct_optim_params;
-
-/* Defaults as PyTorch: lr 0.01 (sgd family, rmsprop) / 0.001 (adam, adamw), momentum 0.9,
- * dampening 0, betas 0.9/0.999, rho 0.99, eps 1e-8, weight_decay 0 (adamw: 0.01), clip off. */
-ct_optim_params ct_optim_defaults(ct_optim kind);
 
 /* One step t (1-based) over n parameters P with gradient G:
  *   sgd:      P -= lr g

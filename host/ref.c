@@ -193,6 +193,7 @@ static double ref_elem_loss(ct_loss kind, double *grad, double z, double t, doub
     case CT_LOSS_HUBER:
         *grad = d < -delta ? -delta : (d > delta ? delta : d);
         return fabs(d) <= delta ? 0.5 * d * d : delta * (fabs(d) - 0.5 * delta);
+    case CT_LOSS_AUTO:
     case CT_LOSS_SOFTMAX_CE:
     case CT_LOSS_COUNT: break;
     }

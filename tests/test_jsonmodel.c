@@ -257,9 +257,9 @@ static void test_round_trip(void) {
         if (!EXPECT(st == CT_OK, "%s: load JSON: %s", what, msg)) goto next;
         expect_same_model(what, &orig, &a);
         /* JSON -> safetensors -> JSON -> load */
-        st = ct_model_save(st1, &a, msg);
+        st = ct_saved_model_save(st1, &a, msg);
         if (!EXPECT(st == CT_OK, "%s: save safetensors: %s", what, msg)) goto next;
-        st = ct_model_load(st1, &b, msg);
+        st = ct_saved_model_load(st1, &b, msg);
         if (!EXPECT(st == CT_OK, "%s: load safetensors: %s", what, msg)) goto next;
         expect_same_model(what, &a, &b);
         st = ct_json_model_save(j2, &b, msg);
@@ -280,7 +280,7 @@ static void test_round_trip(void) {
         free(t2);
         /* either loader */
         ct_saved_model_free(&c);
-        st = ct_model_load_any(st1, &c, msg);
+        st = ct_saved_model_load_any(st1, &c, msg);
         EXPECT(st == CT_OK, "%s: load_any safetensors: %s", what, msg);
         expect_same_model("load_any safetensors", &a, &c);
         ct_saved_model_free(&c);
@@ -302,22 +302,22 @@ static void test_load_any(void) {
     write_text(json, EXAMPLE);
     write_text(bin1, "\n  " EXAMPLE);
     ct_saved_model a, b;
-    if (!EXPECT(ct_model_load_any(json, &a, msg) == CT_OK, "load_any .json: %s", msg)) return;
-    EXPECT(ct_model_save(st_path, &a, msg) == CT_OK, "save: %s", msg);
-    EXPECT(ct_model_save(bin2, &a, msg) == CT_OK, "save: %s", msg);
-    if (EXPECT(ct_model_load_any(bin1, &b, msg) == CT_OK, "load_any sniffs JSON: %s", msg)) {
+    if (!EXPECT(ct_saved_model_load_any(json, &a, msg) == CT_OK, "load_any .json: %s", msg)) return;
+    EXPECT(ct_saved_model_save(st_path, &a, msg) == CT_OK, "save: %s", msg);
+    EXPECT(ct_saved_model_save(bin2, &a, msg) == CT_OK, "save: %s", msg);
+    if (EXPECT(ct_saved_model_load_any(bin1, &b, msg) == CT_OK, "load_any sniffs JSON: %s", msg)) {
         expect_same_model("load_any sniffed JSON", &a, &b);
         ct_saved_model_free(&b);
     }
-    if (EXPECT(ct_model_load_any(bin2, &b, msg) == CT_OK, "load_any sniffs safetensors: %s", msg)) {
+    if (EXPECT(ct_saved_model_load_any(bin2, &b, msg) == CT_OK, "load_any sniffs safetensors: %s", msg)) {
         expect_same_model("load_any sniffed safetensors", &a, &b);
         ct_saved_model_free(&b);
     }
     /* a .json name is read as JSON even when it is not */
     char wrong[128];
     path_in(wrong, sizeof wrong, "really_safetensors.json");
-    ct_model_save(wrong, &a, msg);
-    ct_status st = ct_model_load_any(wrong, &b, msg);
+    ct_saved_model_save(wrong, &a, msg);
+    ct_status st = ct_saved_model_load_any(wrong, &b, msg);
     EXPECT(st == CT_ERR_FORMAT && strstr(msg, "really_safetensors.json: line 1"),
            "safetensors named .json: %d %s", (int)st, msg);
     ct_saved_model_free(&a);

@@ -64,7 +64,7 @@ int main(void) {
     float X[8], p[64];
     int32_t L[4];
     ct_dataset d = test_xor_dataset(X, L);
-    ct_init init = {CT_INIT_AUTO, 0};
+    ct_init init = {CT_INIT_AUTO, 0, 0};
     ct_arch_init_params(&a, &init, 0, 1, p);
     st = ct_net_set_params(net, p) || ct_net_upload(net, CT_SLOT_TRAIN, &d);
     EXPECT(st == CT_OK, "setup: %s", ct_net_error(net));

@@ -173,7 +173,7 @@ static void layer_stats_tests(ct_device *dev, unsigned long long seed) {
         owned data;
         make_data(&data, n, F, classes, seed + c);
         float *p = test_alloc(lay.n_params, sizeof(float));
-        ct_init init = {CT_INIT_AUTO, 0};
+        ct_init init = {CT_INIT_AUTO, 0, 0};
         ct_arch_init_params(&a, &init, cases[c].bias, seed + 100 + c, p);
         ct_optim_params op = ct_optim_defaults(CT_OPT_SGD);
         ct_net *nd = make_net(dev, &a, batch, &op, p, &data);
@@ -377,7 +377,7 @@ static void lrfind_run_tests(ct_device *dev, unsigned long long seed) {
     owned data;
     make_data(&data, n, F, 3, seed);
     float *p = test_alloc(lay.n_params, sizeof(float));
-    ct_init init = {CT_INIT_AUTO, 0};
+    ct_init init = {CT_INIT_AUTO, 0, 0};
     ct_arch_init_params(&a, &init, 0, seed, p);
     ct_optim_params op = ct_optim_defaults(CT_OPT_ADAM);
     ct_lrfind_result r[2];

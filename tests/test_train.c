@@ -78,7 +78,7 @@ static float *train_run(ct_device *dev, const ct_arch *a, const ct_optim_params 
     ct_layout lay;
     ct_arch_layout(a, &lay);
     float *p = malloc(lay.n_params * sizeof(float));
-    ct_init init = {CT_INIT_AUTO, 0};
+    ct_init init = {CT_INIT_AUTO, 0, 0};
     ct_arch_init_params(a, &init, 0.0f, 7, p);
     ct_optim_params o = *op;
     o.clip_norm = clip;
@@ -213,7 +213,7 @@ int main(void) {
         size_t np = lay.n_params;
         float *p0 = malloc(np * 4), *pa = malloc(np * 4), *pb = malloc(np * 4), *m = malloc(np * 4),
               *v = malloc(np * 4);
-        ct_init init = {CT_INIT_AUTO, 0};
+        ct_init init = {CT_INIT_AUTO, 0, 0};
         ct_arch_init_params(&a, &init, 0, 3, p0);
         ct_train_opts to;
         memset(&to, 0, sizeof to);
@@ -272,7 +272,7 @@ int main(void) {
         ct_net *nr = NULL, *nc = NULL;
         float *p = malloc(lay.n_params * 4), *pr = malloc(lay.n_params * 4),
               *pc = malloc(lay.n_params * 4);
-        ct_init init = {CT_INIT_AUTO, 0};
+        ct_init init = {CT_INIT_AUTO, 0, 0};
         ct_arch_init_params(&a, &init, 0, 9, p);
         st = ct_net_create_backend(&nr, CT_BACKEND_REFERENCE, NULL, &a, 32, &o, msg);
         if (!st) st = ct_net_create_backend(&nc, CT_BACKEND_CPU, NULL, &a, 32, &o, msg);
@@ -311,7 +311,7 @@ int main(void) {
         ct_layout lay;
         ct_arch_layout(&a, &lay);
         float p[64];
-        ct_init init = {CT_INIT_AUTO, 0};
+        ct_init init = {CT_INIT_AUTO, 0, 0};
         ct_arch_init_params(&a, &init, 0, 1, p);
         ct_train_opts to;
         memset(&to, 0, sizeof to);

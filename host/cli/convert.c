@@ -69,13 +69,13 @@ int cmd_convert(int argc, char **argv, const char *device) {
     memset(&sm, 0, sizeof sm);
     char msg[CT_MSG_LEN];
     int rc = CLI_FAIL;
-    ct_status st = in_json ? ct_json_model_load(in, &sm, msg) : ct_model_load(in, &sm, msg);
+    ct_status st = in_json ? ct_json_model_load(in, &sm, msg) : ct_saved_model_load(in, &sm, msg);
     if (st != CT_OK) {
         cli_fail(msg);
         goto done;
     }
     /* JSON holds no optimizer state: the safetensors file is a plain model */
-    st = out_st ? ct_model_save(out, &sm, msg) : ct_json_model_save(out, &sm, msg);
+    st = out_st ? ct_saved_model_save(out, &sm, msg) : ct_json_model_save(out, &sm, msg);
     if (st != CT_OK) {
         cli_fail(msg);
         goto done;

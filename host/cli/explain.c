@@ -217,7 +217,7 @@ int cmd_explain(int argc, char **argv, const char *device) {
     }
     ct_saved_model sm;
     char msg[CT_MSG_LEN];
-    if (ct_model_load_any(model, &sm, msg) != CT_OK) return cli_fail(msg);
+    if (ct_saved_model_load_any(model, &sm, msg) != CT_OK) return cli_fail(msg);
     const ct_arch *a = &sm.arch;
     int in = a->sizes[0], C = a->sizes[a->n_layers], B = 1;
     rc = CLI_FAIL;

@@ -245,7 +245,7 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
     if (model) {
         ct_saved_model sm;
         char msg[CT_MSG_LEN];
-        if (ct_model_load_any(model, &sm, msg) != CT_OK) {
+        if (ct_saved_model_load_any(model, &sm, msg) != CT_OK) {
             ct_device_destroy(dev);
             return cli_fail(msg);
         }
@@ -283,7 +283,7 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
                 if (!params || !random_data(&a, B, &r, &X, &labels, &T)) {
                     rc = cli_fail("out of host memory");
                 } else {
-                    ct_init init = {CT_INIT_AUTO, 0};
+                    ct_init init = {CT_INIT_AUTO, 0, 0};
                     ct_arch_init_params(&a, &init, 0, ct_rng_next(&r), params);
                     for (size_t k = lay.n_weights; k < lay.n_params; k++)
                         params[k] = (float)(0.2 * ct_rng_uniform(&r) - 0.1); /* non-zero biases */

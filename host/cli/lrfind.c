@@ -8,11 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "data.h"
-#include "fileio.h"
-#include "lrfind.h"
 #include "netopts.h"
-#include "plot.h"
 
 static void usage(FILE *f) {
     fputs(
@@ -116,37 +112,6 @@ static int parse(int argc, char **argv, options *o) {
     return CLI_RUN;
 }
 
-static ct_status write_log(const char *path, const ct_lrfind_result *r, char msg[CT_MSG_LEN]) {
-    ct_atomic_file a = {0};
-    ct_status st = ct_atomic_begin(&a, path, msg);
-    if (st != CT_OK) return st;
-    fprintf(a.f, "step,lr,loss,smoothed_loss\n");
-    for (int i = 0; i < r->n; i++)
-        fprintf(a.f, "%d,%.9g,%.9g,%.9g\n", i + 1, r->lr[i], r->loss[i], r->smoothed[i]);
-    return ct_atomic_commit(&a, msg);
-}
-
-static ct_status write_plot(const char *path, const char *title, const char *panel,
-                            const ct_lrfind_result *r, char msg[CT_MSG_LEN]) {
-    double *mark = malloc((size_t)(r->n ? r->n : 1) * sizeof(double));
-    if (!mark) {
-        snprintf(msg, CT_MSG_LEN, "out of host memory");
-        return CT_ERR_ALLOC;
-    }
-    for (int i = 0; i < r->n; i++)
-        mark[i] = i == r->suggestion ? r->smoothed[i] : NAN;
-    char sug[64];
-    snprintf(sug, sizeof sug, "suggested lr %.3g", r->suggested_lr);
-    ct_series s[2] = {{"smoothed loss", r->smoothed, r->n, 0},
-                      {r->suggestion >= 0 ? sug : "no suggestion", mark, r->n, 0}};
-    /* both axes logarithmic: the divergence at the end would flatten the rest on a linear one */
-    ct_plot_panel p = {
-        panel, "smoothed loss (log scale)", "learning rate (log scale)", r->lr, r->n, 1, 1, s, 2};
-    ct_status st = ct_plot_svg(path, title, &p, 1, msg);
-    free(mark);
-    return st;
-}
-
 int cmd_lrfind(int argc, char **argv, const char *device) {
     options o;
     int rc = parse(argc, argv, &o);
@@ -155,9 +120,7 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     rc = CLI_FAIL;
     ct_dataset *train = NULL;
     ct_device *dev = NULL;
-    ct_net *net = NULL;
-    ct_scaler scaler = {0};
-    float *params = NULL;
+    ct_model *model = NULL;
     ct_lrfind_result res;
     memset(&res, 0, sizeof res);
     cli_netspec spec;
@@ -174,18 +137,14 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     /* data and architecture: as cltrain train */
     if (cli_netopts_load(&o.net, o.net.data, NULL, &train, msg) != CT_OK) goto fail_msg;
     cli_describe_data("data", train);
-    if (cli_netopts_standardize(&o.net, &scaler, train, NULL, NULL, msg) != CT_OK ||
-        cli_netspec_arch(&spec, &o.net, train, msg) != CT_OK)
-        goto fail_msg;
-    ct_layout lay;
-    ct_arch_layout(arch, &lay);
+    if (cli_netspec_arch(&spec, &o.net, train, msg) != CT_OK) goto fail_msg;
     int batch;
     if (cli_netopts_batch(&o.net, train, &batch, msg) != CT_OK) goto fail_msg;
-    int steps = o.steps > 0 ? o.steps : (train->n + batch - 1) / batch;
+    int steps = o.steps > 0 ? o.steps : (ct_data_rows(train) + batch - 1) / batch;
     if (steps < 2) steps = 2;
     char desc[512];
     ct_arch_describe(arch, desc, sizeof desc);
-    printf("model: %s, %zu parameters\n", desc, lay.n_params);
+    printf("model: %s, %zu parameters\n", desc, ct_arch_params(arch));
 
     /* device */
     if (!o.reference) {
@@ -200,19 +159,8 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
            ct_optim_name(kind), (double)o.start_lr, (double)o.end_lr, steps, batch, o.net.seed,
            (double)o.smooth, (double)o.diverge);
     fflush(stdout);
-    op.lr = o.start_lr;
-    if (ct_net_create(&net, dev, arch, batch, &op, msg) != CT_OK) goto fail_msg;
-    params = malloc(lay.n_params * sizeof(float));
-    if (!params) {
-        snprintf(msg, sizeof msg, "out of host memory for %zu parameters", lay.n_params);
-        goto fail_msg;
-    }
-    ct_arch_init_params(arch, &spec.init, o.net.bias_init, o.net.seed, params);
-    if (ct_net_set_params(net, params) != CT_OK ||
-        ct_net_upload(net, CT_SLOT_TRAIN, train) != CT_OK) {
-        snprintf(msg, sizeof msg, "%s", ct_net_error(net));
-        goto fail_msg;
-    }
+    spec.init.bias_value = o.net.bias_init;
+    if (ct_model_create(&model, dev, arch, &spec.init, o.net.seed, msg) != CT_OK) goto fail_msg;
 
     ct_lrfind_opts lo;
     memset(&lo, 0, sizeof lo);
@@ -224,7 +172,12 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     lo.l2 = o.net.l2;
     lo.smooth = o.smooth;
     lo.diverge = o.diverge;
-    if (ct_lrfind_run(net, &lo, &res, msg) != CT_OK) goto fail_msg;
+    lo.optim = op;
+    lo.standardize = o.net.standardize;
+    if (ct_model_lr_find(model, train, &lo, &res) != CT_OK) {
+        snprintf(msg, sizeof msg, "%s", ct_model_error(model));
+        goto fail_msg;
+    }
 
     /* the table: about 30 rows, the suggestion and the last point always among them */
     int every = res.n > 30 ? (res.n + 29) / 30 : 1;
@@ -239,14 +192,14 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     printf("\n");
     if (res.stop_reason[0]) printf("%s\n", res.stop_reason);
     if (o.log) {
-        if (write_log(o.log, &res, msg) != CT_OK) goto fail_msg;
+        if (ct_lrfind_write_csv(o.log, &res, msg) != CT_OK) goto fail_msg;
         printf("wrote the losses to %s\n", o.log);
     }
     if (o.plot) {
         char title[320], panel[640];
-        snprintf(title, sizeof title, "cltrain lr-find on %s", train->source);
+        snprintf(title, sizeof title, "cltrain lr-find on %s", ct_data_source(train));
         snprintf(panel, sizeof panel, "%s, %s, batch %d", desc, ct_optim_name(kind), batch);
-        if (write_plot(o.plot, title, panel, &res, msg) != CT_OK) goto fail_msg;
+        if (ct_lrfind_plot_svg(o.plot, title, panel, &res, msg) != CT_OK) goto fail_msg;
         printf("wrote the plot to %s\n", o.plot);
     }
     if (res.min_index >= 0)
@@ -269,9 +222,7 @@ fail:
     rc = CLI_FAIL;
 done:
     ct_lrfind_result_free(&res);
-    free(params);
-    ct_scaler_free(&scaler);
-    ct_net_destroy(net);
+    ct_model_destroy(model);
     ct_device_destroy(dev);
     ct_data_destroy(train);
     return rc;

@@ -31,7 +31,7 @@ static int model_net(const char *path, const char *device, int reference, int ba
     char msg[CT_MSG_LEN];
     *dev = NULL;
     *net = NULL;
-    if (ct_model_load_any(path, sm, msg) != CT_OK) return cli_fail(msg);
+    if (ct_saved_model_load_any(path, sm, msg) != CT_OK) return cli_fail(msg);
     if (!reference && cli_open_device(device, dev) != CLI_OK) return CLI_FAIL;
     ct_optim_params o = ct_optim_defaults(CT_OPT_SGD);
     if (ct_net_create(net, *dev, &sm->arch, batch, &o, msg) != CT_OK) return cli_fail(msg);

@@ -83,33 +83,28 @@ ct_status cli_netopts_load(const cli_netopts *o, const char *source, const ct_da
     memset(&d, 0, sizeof d);
     d.label = o->label;
     d.labels_path = source == o->data ? o->labels : NULL;
-    d.task = like ? like->task : o->task;
+    d.task = like ? ct_data_task(like) : o->task;
     d.seed = o->seed;
     d.require_labels = 1;
-    if (like && like->task == CT_TASK_CLASSIFICATION) {
-        d.class_names = like->class_names;
-        d.n_classes = like->n_classes;
+    char *names[4096];
+    int k = like ? ct_data_classes(like) : 0;
+    if (k > 0 && k <= (int)(sizeof names / sizeof names[0])) {
+        for (int i = 0; i < k; i++)
+            names[i] = (char *)ct_data_class_name(like, i);
+        d.class_names = names;
+        d.n_classes = k;
     }
     return ct_data_load(out, source, &d, msg);
 }
 
-ct_status cli_netopts_standardize(const cli_netopts *o, ct_scaler *s, ct_dataset *train,
-                                  ct_dataset *val, ct_dataset *test, char msg[CT_MSG_LEN]) {
-    ct_status st = CT_OK;
-    if (o->standardize && ((st = ct_scaler_fit(s, train, msg)) != CT_OK ||
-                           (st = ct_scaler_apply(s, train, msg)) != CT_OK ||
-                           (val && (st = ct_scaler_apply(s, val, msg)) != CT_OK) ||
-                           (test && (st = ct_scaler_apply(s, test, msg)) != CT_OK)))
-        return st;
-    return CT_OK;
-}
-
 void cli_describe_data(const char *what, const ct_dataset *d) {
-    printf("%s: %s (%d rows, %d features, ", what, d->source, d->n, d->features);
-    if (d->task == CT_TASK_CLASSIFICATION)
-        printf("%d classes)\n", d->n_classes);
+    printf("%s: %s (%d rows, %d features, ", what, ct_data_source(d), ct_data_rows(d),
+           ct_data_features(d));
+    if (ct_data_task(d) == CT_TASK_CLASSIFICATION)
+        printf("%d classes)\n", ct_data_classes(d));
     else
-        printf("regression, %d target%s)\n", d->outputs, d->outputs == 1 ? "" : "s");
+        printf("regression, %d target%s)\n", ct_data_outputs(d),
+               ct_data_outputs(d) == 1 ? "" : "s");
 }
 
 int cli_netspec_optimizer(cli_netspec *n, const cli_netopts *o) {
@@ -213,48 +208,22 @@ ct_status cli_netspec_arch(cli_netspec *n, const cli_netopts *o, const ct_datase
                            char msg[CT_MSG_LEN]) {
     ct_arch *a = &n->arch;
     int nh = n->n_hidden;
-    ct_loss loss = n->loss;
     a->n_layers = nh + 1;
-    a->sizes[0] = train->features;
     for (int i = 0; i < nh; i++)
         a->sizes[i + 1] = n->hidden[i];
     a->huber_delta = o->huber_delta;
-    if (train->task == CT_TASK_CLASSIFICATION) {
-        if (!n->loss_given) loss = train->n_classes == 2 ? CT_LOSS_SIGMOID_BCE : CT_LOSS_SOFTMAX_CE;
-        if (loss == CT_LOSS_SIGMOID_BCE && train->n_classes != 2) {
-            snprintf(msg, CT_MSG_LEN, "--loss bce needs 2 classes; the data has %d (use --loss ce)",
-                     train->n_classes);
-            return CT_ERR_ARG;
-        }
-        if (loss == CT_LOSS_MSE || loss == CT_LOSS_HUBER) {
-            snprintf(msg, CT_MSG_LEN,
-                     "--loss %s needs a regression target; the data has class labels (use --task "
-                     "regression for numeric labels)",
-                     ct_loss_name(loss));
-            return CT_ERR_ARG;
-        }
-        a->sizes[nh + 1] = loss == CT_LOSS_SIGMOID_BCE ? 1 : train->n_classes;
-    } else {
-        if (!n->loss_given) loss = CT_LOSS_MSE;
-        if (loss == CT_LOSS_SOFTMAX_CE || loss == CT_LOSS_SIGMOID_BCE) {
-            snprintf(msg, CT_MSG_LEN,
-                     "--loss %s needs class labels; the data has a regression target",
-                     ct_loss_name(loss));
-            return CT_ERR_ARG;
-        }
-        a->sizes[nh + 1] = train->outputs;
-    }
-    a->loss = loss;
-    return ct_arch_validate(a, msg);
+    a->loss = n->loss_given ? n->loss : CT_LOSS_AUTO;
+    return ct_arch_fit_data(a, train, msg);
 }
 
 ct_status cli_netopts_batch(const cli_netopts *o, const ct_dataset *train, int *batch,
                             char msg[CT_MSG_LEN]) {
-    if (o->batch > train->n) {
+    int n = ct_data_rows(train);
+    if (o->batch > n) {
         snprintf(msg, CT_MSG_LEN,
                  "--batch %d is larger than the %d training rows of %s (use --batch %d for the "
                  "whole data in each step)",
-                 o->batch, train->n, train->source, train->n);
+                 o->batch, n, ct_data_source(train), n);
         return CT_ERR_ARG;
     }
     *batch = o->batch;

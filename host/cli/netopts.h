@@ -4,7 +4,6 @@
 #define CT_CLI_NETOPTS_H
 
 #include "cli.h"
-#include "model.h"
 
 /* The options as given; NAN for a number that takes its default later (the optimizer's, the
  * activation's). */
@@ -35,10 +34,6 @@ int cli_netopts_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE
  * fixes the task and the class names of validation and test data. */
 ct_status cli_netopts_load(const cli_netopts *o, const char *source, const ct_dataset *like,
                            ct_dataset **out, char msg[CT_MSG_LEN]);
-/* With --standardize: fits the scaler on train and applies it to train, val and test (either may
- * be NULL). */
-ct_status cli_netopts_standardize(const cli_netopts *o, ct_scaler *s, ct_dataset *train,
-                                  ct_dataset *val, ct_dataset *test, char msg[CT_MSG_LEN]);
 /* "data: SOURCE (N rows, F features, K classes)" and the like, on stdout. */
 void cli_describe_data(const char *what, const ct_dataset *d);
 

@@ -1,7 +1,6 @@
 /* cltrain train: build a network for the data, train it on the device (or the reference),
  * print a line per epoch, and optionally log, plot, checkpoint and save. */
 #define _POSIX_C_SOURCE 200809L
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,13 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
 #include "cli.h"
-#include "data.h"
-#include "fileio.h"
 #include "netopts.h"
-#include "plot.h"
-#include "train.h"
 
 static void usage(FILE *f) {
     fputs(
@@ -113,20 +107,16 @@ typedef struct {
 
 typedef struct {
     const options *o;
+    ct_model *model;
     int tty;
     double last_bar;
     int classification;
+    int announced; /* the "resumed from" line is printed */
     /* history for --log and --plot */
     ct_epoch_stats *hist;
     int n_hist, cap_hist;
-    /* checkpoints */
-    ct_net *net;
-    ct_train_state *state;
-    ct_saved_model *sm;
-    int batch;
-    char ckpt_path[1024];
-    char config[512];
     int failed;
+    char ckpt_path[1024];
     char msg[CT_MSG_LEN];
 } run_ctx;
 
@@ -175,101 +165,12 @@ static void on_verify(const ct_verify_report *r, void *user) {
     fflush(stdout);
 }
 
-static ct_status write_log(const run_ctx *c, char msg[CT_MSG_LEN]) {
-    ct_atomic_file a = {0};
-    ct_status st = ct_atomic_begin(&a, c->o->log, msg);
-    if (st != CT_OK) return st;
-    fprintf(a.f, "epoch,step,train_loss,train_acc,val_loss,val_acc,lr,seconds,samples_per_sec\n");
-    for (int i = 0; i < c->n_hist; i++) {
-        const ct_epoch_stats *s = &c->hist[i];
-        fprintf(a.f, "%d,%lld,%.9g,", s->epoch, s->step, s->train_loss);
-        if (isnan(s->train_acc))
-            fputs(",", a.f);
-        else
-            fprintf(a.f, "%.6f,", s->train_acc);
-        if (isnan(s->val_loss))
-            fputs(",", a.f);
-        else
-            fprintf(a.f, "%.9g,", s->val_loss);
-        if (isnan(s->val_acc))
-            fputs(",", a.f);
-        else
-            fprintf(a.f, "%.6f,", s->val_acc);
-        fprintf(a.f, "%.9g,%.4f,%.1f\n", s->lr, s->seconds, s->samples_per_sec);
-    }
-    return ct_atomic_commit(&a, msg);
-}
-
-static ct_status write_plot(const run_ctx *c, const char *title, char msg[CT_MSG_LEN]) {
-    int n = c->n_hist;
-    double *x = malloc((size_t)(n ? n : 1) * 5 * sizeof(double));
-    if (!x) {
-        snprintf(msg, CT_MSG_LEN, "out of host memory");
-        return CT_ERR_ALLOC;
-    }
-    double *tl = x + n, *vl = x + 2 * n, *ta = x + 3 * n, *va = x + 4 * n;
-    for (int i = 0; i < n; i++) {
-        x[i] = c->hist[i].epoch;
-        tl[i] = c->hist[i].train_loss;
-        vl[i] = c->hist[i].val_loss;
-        ta[i] = c->hist[i].train_acc;
-        va[i] = c->hist[i].val_acc;
-    }
-    ct_series loss[2] = {{"train loss", tl, n, 0}, {"validation loss", vl, n, 1}};
-    ct_series acc[2] = {{"train accuracy", ta, n, 0}, {"validation accuracy", va, n, 1}};
-    ct_plot_panel p[2] = {{"loss", "loss", "epoch", x, n, 0, 0, loss, 2},
-                          {"accuracy", "accuracy", "epoch", x, n, 0, 0, acc, 2}};
-    ct_status st = ct_plot_svg(c->o->plot, title, p, c->classification ? 2 : 1, msg);
-    free(x);
-    return st;
-}
-
-static ct_status save_checkpoint(run_ctx *c, char msg[CT_MSG_LEN]) {
-    const ct_layout *lay = ct_net_layout(c->net);
-    ct_saved_model *sm = c->sm;
-    ct_status st;
-    if (!sm->m) sm->m = malloc(lay->n_params * sizeof(float));
-    if (!sm->v) sm->v = malloc(lay->n_params * sizeof(float));
-    if (!sm->m || !sm->v) {
-        snprintf(msg, CT_MSG_LEN, "out of host memory");
-        return CT_ERR_ALLOC;
-    }
-    if ((st = ct_net_get_params(c->net, sm->params)) || (st = ct_net_get_state(c->net, 0, sm->m)) ||
-        (st = ct_net_get_state(c->net, 1, sm->v))) {
-        snprintf(msg, CT_MSG_LEN, "reading the state for a checkpoint: %s", ct_net_error(c->net));
-        return st;
-    }
-    sm->has_state = 1;
-    sm->state = *c->state;
-    snprintf(sm->state_config, sizeof sm->state_config, "%s", c->config);
-    return ct_model_save(c->ckpt_path, sm, msg);
-}
-
-/* Removes what a killed run's interrupted saves left in the checkpoint folder: temporaries
- * named PREFIX... (a save in progress in another process would lose its temporary and fail
- * cleanly; two runs must not share a checkpoint folder anyway). */
-static void remove_stale_temporaries(const char *dir, const char *prefix) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    size_t n = strlen(prefix);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, n)) continue;
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-}
-
 /* --stats: one line per layer, computed on the device. */
 static ct_status print_stats(run_ctx *c) {
-    const ct_arch *a = ct_net_arch(c->net);
+    const ct_arch *a = ct_model_arch(c->model);
     ct_layer_stats st[CT_MAX_LAYERS];
-    int rows = ct_net_rows(c->net, CT_SLOT_TRAIN);
-    int B = rows < c->batch ? rows : c->batch;
-    if (ct_net_layer_stats(c->net, CT_SLOT_TRAIN, B, st) != CT_OK) {
-        snprintf(c->msg, sizeof c->msg, "--stats: %s", ct_net_error(c->net));
+    if (ct_model_layer_stats(c->model, st) != CT_OK) {
+        snprintf(c->msg, sizeof c->msg, "--stats: %s", ct_model_error(c->model));
         return CT_ERR_OPENCL;
     }
     printf("    %-6s %-11s %11s %11s %8s %11s\n", "layer", "activation", "mean", "std", "dead",
@@ -283,9 +184,20 @@ static ct_status print_stats(run_ctx *c) {
     return CT_OK;
 }
 
+static void announce_resume(run_ctx *c, int epoch, long long step) {
+    if (c->announced || !c->o->resume) return;
+    c->announced = 1;
+    printf("resumed from %s after epoch %d (step %lld)\n", c->ckpt_path, epoch, step);
+}
+
 static int on_epoch(const ct_epoch_stats *s, void *user) {
     run_ctx *c = user;
     if (c->tty && !c->o->quiet) fprintf(stderr, "\r\033[K");
+    if (!c->announced && c->o->resume) {
+        /* the checkpoint's epoch is the one before the first epoch of this run */
+        long long steps_per_epoch = s->epoch > 0 ? s->step / s->epoch : 0;
+        announce_resume(c, s->epoch - 1, s->step - steps_per_epoch);
+    }
     if (c->n_hist == c->cap_hist) {
         int cap = c->cap_hist ? 2 * c->cap_hist : 64;
         ct_epoch_stats *h = realloc(c->hist, (size_t)cap * sizeof *h);
@@ -312,15 +224,9 @@ static int on_epoch(const ct_epoch_stats *s, void *user) {
         c->failed = 1;
         return 1;
     }
-    if (c->o->log && write_log(c, c->msg) != CT_OK) {
+    if (c->o->log && ct_history_write_csv(c->o->log, c->hist, c->n_hist, c->msg) != CT_OK) {
         c->failed = 1;
         return 1;
-    }
-    if (c->o->checkpoint && (s->epoch % c->o->checkpoint_every == 0 || s->epoch == c->o->epochs)) {
-        if (save_checkpoint(c, c->msg) != CT_OK) {
-            c->failed = 1;
-            return 1;
-        }
     }
     return 0;
 }
@@ -384,11 +290,7 @@ int cmd_train(int argc, char **argv, const char *device) {
     rc = CLI_FAIL;
     ct_dataset *all = NULL, *train = NULL, *val = NULL, *test = NULL;
     ct_device *dev = NULL;
-    ct_net *net = NULL, *vref = NULL;
-    ct_scaler scaler = {0};
-    ct_saved_model sm, ck;
-    memset(&sm, 0, sizeof sm);
-    memset(&ck, 0, sizeof ck);
+    ct_model *model = NULL;
     run_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     cli_netspec spec;
@@ -397,15 +299,15 @@ int cmd_train(int argc, char **argv, const char *device) {
 
     /* optimizer, schedule and model first: cheap checks before any loading */
     if (cli_netspec_optimizer(&spec, &o.net) != CLI_OK) return CLI_USAGE;
-    ct_optim kind = spec.kind;
-    ct_optim_params op = spec.optim;
-    if (!isnan(o.lr)) op.lr = o.lr;
-    ct_schedule sched;
-    if (ct_schedule_parse(o.schedule, &sched, msg) != CT_OK) {
+    ct_train_options to;
+    ct_train_defaults(&to);
+    to.optim = spec.optim;
+    if (!isnan(o.lr)) to.optim.lr = o.lr;
+    if (ct_schedule_parse(o.schedule, &to.schedule, msg) != CT_OK) {
         cli_error("%s", msg);
         return CLI_USAGE;
     }
-    sched.warmup_epochs = o.warmup;
+    to.schedule.warmup_epochs = o.warmup;
     if (cli_netspec_model(&spec, &o.net) != CLI_OK) return CLI_USAGE;
 
     /* data */
@@ -425,21 +327,18 @@ int cmd_train(int argc, char **argv, const char *device) {
     }
     if (o.test_data && cli_netopts_load(&o.net, o.test_data, train, &test, msg) != CT_OK)
         goto fail_msg;
-    if (cli_netopts_standardize(&o.net, &scaler, train, val, test, msg) != CT_OK) goto fail_msg;
     if (val)
-        printf("split: %d rows for training, %d for validation%s\n", train->n, val->n,
-               o.val_data ? " (--val-data)" : "");
+        printf("split: %d rows for training, %d for validation%s\n", ct_data_rows(train),
+               ct_data_rows(val), o.val_data ? " (--val-data)" : "");
 
     /* architecture */
     if (cli_netspec_arch(&spec, &o.net, train, msg) != CT_OK) goto fail_msg;
-    ct_layout lay;
-    ct_arch_layout(arch, &lay);
     int batch;
     if (cli_netopts_batch(&o.net, train, &batch, msg) != CT_OK) goto fail_msg;
     char desc[512], init_s[64];
     ct_arch_describe(arch, desc, sizeof desc);
     ct_init_format(&spec.init, init_s, sizeof init_s);
-    printf("model: %s, %zu parameters, init %s\n", desc, lay.n_params, init_s);
+    printf("model: %s, %zu parameters, init %s\n", desc, ct_arch_params(arch), init_s);
     printf("cost: %.3g MFLOP per training step (batch %d)\n",
            ct_arch_train_flops(arch, batch) / 1e6, batch);
 
@@ -452,28 +351,18 @@ int cmd_train(int argc, char **argv, const char *device) {
     } else {
         printf("device: none (--backend reference: the scalar C reference in double precision)\n");
     }
-    printf("optimizer: %s, lr %g%s%s, batch %d, %d epochs, seed %llu\n", ct_optim_name(kind),
-           (double)op.lr, sched.kind != CT_SCHED_CONSTANT ? ", schedule " : "",
-           sched.kind != CT_SCHED_CONSTANT ? o.schedule : "", batch, o.epochs, o.net.seed);
+    printf("optimizer: %s, lr %g%s%s, batch %d, %d epochs, seed %llu\n",
+           ct_optim_name(to.optim.kind), (double)to.optim.lr,
+           to.schedule.kind != CT_SCHED_CONSTANT ? ", schedule " : "",
+           to.schedule.kind != CT_SCHED_CONSTANT ? o.schedule : "", batch, o.epochs, o.net.seed);
     fflush(stdout);
-    if (ct_net_create(&net, dev, arch, batch, &op, msg) != CT_OK) goto fail_msg;
+    spec.init.bias_value = o.net.bias_init;
+    if (ct_model_create(&model, dev, arch, &spec.init, o.net.seed, msg) != CT_OK) goto fail_msg;
 
-    /* parameters: fresh or from the checkpoint */
-    sm.arch = *arch;
-    sm.params = malloc(lay.n_params * sizeof(float));
-    if (!sm.params) {
-        snprintf(msg, sizeof msg, "out of host memory");
-        goto fail_msg;
-    }
-    if (ct_saved_model_describe(&sm, train, o.net.standardize ? &scaler : NULL, msg) != CT_OK)
-        goto fail_msg;
-    ct_arch_init_params(arch, &spec.init, o.net.bias_init, o.net.seed, sm.params);
-    ct_train_state state;
-    ct_train_state_init(&state);
-    snprintf(ctx.config, sizeof ctx.config,
-             "%s|data=%s|val=%g|val_data=%s|std=%d|optimizer=%s|lr=%g|batch=%d|seed=%llu", desc,
-             o.net.data, (double)val_frac, o.val_data ? o.val_data : "", o.net.standardize,
-             ct_optim_name(kind), (double)op.lr, batch, o.net.seed);
+    /* the run */
+    char tag[1200];
+    snprintf(tag, sizeof tag, "data=%s|val=%g|val_data=%s", o.net.data, (double)val_frac,
+             o.val_data ? o.val_data : "");
     if (o.checkpoint) {
         if (mkdir(o.checkpoint, 0777) != 0 && errno != EEXIST) {
             snprintf(msg, sizeof msg, "cannot create the checkpoint folder %s: %s", o.checkpoint,
@@ -481,95 +370,49 @@ int cmd_train(int argc, char **argv, const char *device) {
             goto fail_msg;
         }
         snprintf(ctx.ckpt_path, sizeof ctx.ckpt_path, "%s/checkpoint.safetensors", o.checkpoint);
-        remove_stale_temporaries(o.checkpoint, "checkpoint.safetensors.tmp-");
+        to.checkpoint = ctx.ckpt_path;
+        to.checkpoint_every = o.checkpoint_every;
+        to.resume = o.resume;
+        to.resume_tag = tag;
     }
-    if (o.resume) {
-        if (access(ctx.ckpt_path, F_OK) != 0) {
-            snprintf(msg, sizeof msg, "--resume: no checkpoint at %s", ctx.ckpt_path);
-            goto fail_msg;
-        }
-        if (ct_model_load(ctx.ckpt_path, &ck, msg) != CT_OK) goto fail_msg;
-        if (!ck.has_state) {
-            snprintf(msg, sizeof msg, "--resume: %s is a model without training state",
-                     ctx.ckpt_path);
-            goto fail_msg;
-        }
-        if (strcmp(ck.state_config, ctx.config)) {
-            snprintf(msg, sizeof msg,
-                     "--resume: %s was made with other settings (%s); this run has (%s)",
-                     ctx.ckpt_path, ck.state_config, ctx.config);
-            goto fail_msg;
-        }
-        memcpy(sm.params, ck.params, lay.n_params * sizeof(float));
-        state = ck.state;
-        state.has_best = 0; /* the best-weights snapshot lives on the device, not in checkpoints */
-        if (ct_net_set_state(net, 0, ck.m) != CT_OK || ct_net_set_state(net, 1, ck.v) != CT_OK) {
-            snprintf(msg, sizeof msg, "%s", ct_net_error(net));
-            goto fail_msg;
-        }
-        printf("resumed from %s after epoch %d (step %lld)\n", ctx.ckpt_path, state.epoch,
-               state.step);
-    }
-    if (ct_net_set_params(net, sm.params) != CT_OK ||
-        ct_net_upload(net, CT_SLOT_TRAIN, train) != CT_OK ||
-        (val && ct_net_upload(net, CT_SLOT_VAL, val) != CT_OK) ||
-        (test && ct_net_upload(net, CT_SLOT_TEST, test) != CT_OK)) {
-        snprintf(msg, sizeof msg, "%s", ct_net_error(net));
-        goto fail_msg;
-    }
-
-    if (o.verify && !o.reference) {
-        if (ct_net_create(&vref, NULL, arch, batch, &op, msg) != CT_OK) goto fail_msg;
-        if (ct_net_upload(vref, CT_SLOT_TRAIN, train) != CT_OK) {
-            snprintf(msg, sizeof msg, "%s", ct_net_error(vref));
-            goto fail_msg;
-        }
-    }
-    ctx.o = &o;
-    ctx.tty = isatty(fileno(stderr));
-    ctx.classification = train->task == CT_TASK_CLASSIFICATION;
-    ctx.net = net;
-    ctx.batch = batch;
-    ctx.state = &state;
-    ctx.sm = &sm;
-    ct_train_opts to;
-    memset(&to, 0, sizeof to);
     to.epochs = o.epochs;
     to.batch = batch;
     to.seed = o.net.seed;
-    to.lr = op.lr;
     to.l2 = o.net.l2;
-    to.schedule = sched;
     to.patience = o.patience;
     to.min_delta = o.min_delta;
     to.restore_best = 1;
+    to.standardize = o.net.standardize;
     to.log_every = o.log_every;
-    to.verify_every = vref ? o.verify : 0;
-    to.verify_ref = vref;
+    to.verify_every = o.reference ? 0 : o.verify;
     to.verify_tol = o.verify_tol;
     to.on_verify = on_verify;
     to.on_log = on_log;
     to.on_epoch = on_epoch;
     to.on_batch = on_batch;
     to.user = &ctx;
+    ctx.o = &o;
+    ctx.model = model;
+    ctx.tty = isatty(fileno(stderr));
+    ctx.classification = ct_data_task(train) == CT_TASK_CLASSIFICATION;
     ct_train_result res;
-    double t0 = wall();
-    ct_status st = ct_train(net, val != NULL, &to, &state, &res, msg);
+    ct_status st = ct_model_train(model, train, val, &to, &res);
     if (ctx.tty && !o.quiet) fprintf(stderr, "\r\033[K");
     if (ctx.failed) {
         snprintf(msg, sizeof msg, "%s", ctx.msg);
         goto fail_msg;
     }
-    if (st != CT_OK) goto fail_msg;
-    double secs = wall() - t0;
+    if (st != CT_OK) {
+        snprintf(msg, sizeof msg, "%s", ct_model_error(model));
+        goto fail_msg;
+    }
+    announce_resume(&ctx, res.resumed_epoch, res.resumed_step);
     if (res.stop_reason[0]) printf("%s\n", res.stop_reason);
-    if (res.stopped_early && state.has_best)
-        printf("restored the weights of epoch %d\n", res.best_epoch);
-    printf("trained %d epochs (%lld steps) in %.2f s\n",
-           res.epochs_run - (o.resume ? ck.state.epoch : 0),
-           state.step - (o.resume ? ck.state.step : 0), secs);
+    if (res.restored_best) printf("restored the weights of epoch %d\n", res.best_epoch);
+    printf("trained %d epochs (%lld steps) in %.2f s\n", res.epochs_run - res.resumed_epoch,
+           res.steps - res.resumed_step, res.seconds);
     double final_loss = NAN, final_acc = NAN;
-    if (val && ct_evaluate(net, CT_SLOT_VAL, batch, &final_loss, &final_acc, msg) == CT_OK) {
+    if (val && ct_model_evaluate(model, val, batch, &final_loss, &final_acc) == CT_OK) {
         if (isnan(final_acc))
             printf("validation: loss %.6g\n", final_loss);
         else
@@ -577,41 +420,36 @@ int cmd_train(int argc, char **argv, const char *device) {
     }
     if (test) {
         double tl, ta;
-        if (ct_evaluate(net, CT_SLOT_TEST, batch, &tl, &ta, msg) != CT_OK) goto fail_msg;
+        if (ct_model_evaluate(model, test, batch, &tl, &ta) != CT_OK) goto fail_model;
         if (isnan(ta))
-            printf("test: loss %.6g (%s)\n", tl, test->source);
+            printf("test: loss %.6g (%s)\n", tl, ct_data_source(test));
         else
-            printf("test: loss %.6g, accuracy %.4f (%s)\n", tl, ta, test->source);
+            printf("test: loss %.6g, accuracy %.4f (%s)\n", tl, ta, ct_data_source(test));
     }
     if (o.save) {
-        if (ct_net_get_params(net, sm.params) != CT_OK) {
-            snprintf(msg, sizeof msg, "%s", ct_net_error(net));
-            goto fail_msg;
-        }
-        sm.has_state = 0;
-        if (ct_model_save(o.save, &sm, msg) != CT_OK) goto fail_msg;
+        if (ct_model_save(model, o.save) != CT_OK) goto fail_model;
         printf("saved the model to %s\n", o.save);
     }
     if (o.log) printf("wrote the training log to %s\n", o.log);
     if (o.plot) {
         char title[600];
-        snprintf(title, sizeof title, "cltrain: %s on %s", desc, train->source);
-        if (write_plot(&ctx, title, msg) != CT_OK) goto fail_msg;
+        snprintf(title, sizeof title, "cltrain: %s on %s", desc, ct_data_source(train));
+        if (ct_history_plot_svg(o.plot, title, ctx.hist, ctx.n_hist, ctx.classification, msg) !=
+            CT_OK)
+            goto fail_msg;
         printf("wrote the plot to %s\n", o.plot);
     }
     rc = CLI_OK;
     goto done;
+fail_model:
+    snprintf(msg, sizeof msg, "%s", ct_model_error(model));
 fail_msg:
     cli_error("%s", msg);
 fail:
     rc = CLI_FAIL;
 done:
     free(ctx.hist);
-    ct_saved_model_free(&ck);
-    ct_saved_model_free(&sm);
-    ct_scaler_free(&scaler);
-    ct_net_destroy(net);
-    ct_net_destroy(vref);
+    ct_model_destroy(model);
     ct_device_destroy(dev);
     ct_data_destroy(all);
     ct_data_destroy(train);

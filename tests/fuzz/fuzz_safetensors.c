@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ct_st_free(f);
 
     ct_saved_model sm;
-    st = ct_model_load(path, &sm, msg);
+    st = ct_saved_model_load(path, &sm, msg);
     fz_report("ct_model_load", st, msg);
     if (st == CT_OK)
         fz_check_model(&sm);

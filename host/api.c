@@ -1,0 +1,723 @@
+/* The public model API of cltrain.h: a model is a saved model (architecture, parameters,
+ * names, scaler) plus the engine (ct_net) that trains and runs it on a device or on the
+ * reference. The engine is made when first needed, for the largest batch asked of it. */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "cltrain.h"
+#include "jsonmodel.h"
+#include "lrfind.h"
+#include "strutil.h"
+#include "train.h"
+
+struct ct_model {
+    ct_device *dev;    /* not owned; NULL: the reference backend */
+    ct_saved_model sm; /* architecture, parameters (host copy), names, scaler */
+    ct_net *net;       /* NULL until needed */
+    int net_batch;     /* the engine's largest batch */
+    int params_on_net; /* the engine holds newer parameters than sm.params */
+    int stats_batch;   /* rows of the training slot that ct_model_layer_stats uses */
+    char err[CT_MSG_LEN];
+};
+
+const char *ct_version(void) { return CT_VERSION_STRING; }
+
+/* ---- architecture helpers ----------------------------------------------------------------- */
+
+ct_arch ct_arch_mlp(int n_hidden, const int *hidden, ct_act act) {
+    ct_arch a;
+    memset(&a, 0, sizeof a);
+    if (n_hidden < 0) n_hidden = 0;
+    if (n_hidden > CT_MAX_LAYERS - 1) n_hidden = CT_MAX_LAYERS - 1;
+    a.n_layers = n_hidden + 1;
+    for (int i = 0; i < n_hidden; i++) {
+        a.sizes[i + 1] = hidden ? hidden[i] : 0;
+        a.act[i] = act;
+        a.alpha[i] = act == CT_ACT_ELU ? 1.0f : 0.01f;
+    }
+    a.loss = CT_LOSS_AUTO;
+    a.huber_delta = 1.0f;
+    return a;
+}
+
+ct_status ct_arch_fit_data(ct_arch *a, const ct_dataset *d, char msg[CT_MSG_LEN]) {
+    if (msg) msg[0] = '\0';
+    if (!a || !d) return ct_fail_msg(msg, CT_ERR_ARG, "ct_arch_fit_data: a or d is NULL");
+    if (a->n_layers < 1 || a->n_layers > CT_MAX_LAYERS)
+        return ct_fail_msg(msg, CT_ERR_ARG, "the network needs 1 to %d layers, got %d",
+                           CT_MAX_LAYERS, a->n_layers);
+    int L = a->n_layers;
+    ct_loss loss = a->loss;
+    a->sizes[0] = ct_data_features(d);
+    if (ct_data_task(d) == CT_TASK_CLASSIFICATION) {
+        int k = ct_data_classes(d);
+        if (loss == CT_LOSS_AUTO) loss = k == 2 ? CT_LOSS_SIGMOID_BCE : CT_LOSS_SOFTMAX_CE;
+        if (loss == CT_LOSS_SIGMOID_BCE && k != 2)
+            return ct_fail_msg(msg, CT_ERR_ARG,
+                               "--loss bce needs 2 classes; the data has %d (use --loss ce)", k);
+        if (loss == CT_LOSS_MSE || loss == CT_LOSS_HUBER)
+            return ct_fail_msg(msg, CT_ERR_ARG,
+                               "--loss %s needs a regression target; the data has class labels "
+                               "(use --task regression for numeric labels)",
+                               ct_loss_name(loss));
+        a->sizes[L] = loss == CT_LOSS_SIGMOID_BCE ? 1 : k;
+    } else {
+        if (loss == CT_LOSS_AUTO) loss = CT_LOSS_MSE;
+        if (loss == CT_LOSS_SOFTMAX_CE || loss == CT_LOSS_SIGMOID_BCE)
+            return ct_fail_msg(msg, CT_ERR_ARG,
+                               "--loss %s needs class labels; the data has a regression target",
+                               ct_loss_name(loss));
+        a->sizes[L] = ct_data_outputs(d);
+    }
+    a->loss = loss;
+    return ct_arch_validate(a, msg);
+}
+
+size_t ct_arch_params(const ct_arch *a) {
+    ct_layout l;
+    ct_arch_layout(a, &l);
+    return l.n_params;
+}
+
+void ct_train_defaults(ct_train_options *o) {
+    memset(o, 0, sizeof *o);
+    o->epochs = 20;
+    o->batch = 32;
+    o->seed = 42;
+    o->optim = ct_optim_defaults(CT_OPT_ADAM);
+    o->schedule.kind = CT_SCHED_CONSTANT;
+    o->schedule.step_size = 10;
+    o->schedule.gamma = 0.1f;
+    o->schedule.factor = 0.1f;
+    o->schedule.plateau_patience = 5;
+    o->restore_best = 1;
+    o->verify_tol = 1e-3;
+    o->checkpoint_every = 1;
+}
+
+/* ---- the model ---------------------------------------------------------------------------- */
+
+static ct_status fail(ct_model *m, ct_status st, const char *fmt, ...) CT_PRINTF(3, 4);
+static ct_status fail(ct_model *m, ct_status st, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->err, sizeof m->err, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+/* Fails with the engine's message. */
+static ct_status net_fail(ct_model *m, ct_status st) {
+    snprintf(m->err, sizeof m->err, "%s", ct_net_error(m->net));
+    return st ? st : CT_ERR_OPENCL;
+}
+
+/* n strings "prefix0", "prefix1", ... (prefix alone when n == 1 and single). */
+static char **numbered(int n, const char *prefix, int single) {
+    char **s = calloc((size_t)(n > 0 ? n : 1), sizeof *s);
+    if (!s) return NULL;
+    for (int i = 0; i < n; i++) {
+        char buf[64];
+        if (single && n == 1)
+            snprintf(buf, sizeof buf, "%s", prefix);
+        else
+            snprintf(buf, sizeof buf, "%s%d", prefix, i);
+        if (!(s[i] = ct_strdup(buf))) {
+            ct_free_strings(s, n);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+/* Frees the names of sm (not the parameters or scaler) and zeroes their counts. */
+static void drop_names(ct_saved_model *sm) {
+    ct_free_strings(sm->class_names, sm->n_classes);
+    ct_free_strings(sm->feature_names, sm->features);
+    ct_free_strings(sm->target_names, sm->outputs);
+    sm->class_names = sm->feature_names = sm->target_names = NULL;
+    sm->n_classes = sm->outputs = 0;
+}
+
+ct_status ct_model_create(ct_model **out, ct_device *dev, const ct_arch *a, const ct_init *init,
+                          uint64_t seed, char msg[CT_MSG_LEN]) {
+    if (msg) msg[0] = '\0';
+    if (!out) return ct_fail_msg(msg, CT_ERR_ARG, "ct_model_create: out is NULL");
+    *out = NULL;
+    if (!a) return ct_fail_msg(msg, CT_ERR_ARG, "ct_model_create: no architecture");
+    if (a->loss == CT_LOSS_AUTO)
+        return ct_fail_msg(msg, CT_ERR_ARG,
+                           "ct_model_create: the loss is CT_LOSS_AUTO; fit the architecture to "
+                           "the data first (ct_arch_fit_data) or choose a loss");
+    ct_status st = ct_arch_validate(a, msg);
+    if (st != CT_OK) return st;
+    ct_model *m = calloc(1, sizeof *m);
+    if (!m) return ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory");
+    m->dev = dev;
+    ct_saved_model *sm = &m->sm;
+    sm->arch = *a;
+    size_t np = ct_arch_params(a);
+    int in = a->sizes[0], outs = a->sizes[a->n_layers];
+    sm->params = malloc(np * sizeof(float));
+    sm->features = in;
+    sm->feature_names = numbered(in, "x", 0);
+    if (a->loss == CT_LOSS_SOFTMAX_CE || a->loss == CT_LOSS_SIGMOID_BCE) {
+        sm->task = CT_TASK_CLASSIFICATION;
+        sm->n_classes = a->loss == CT_LOSS_SIGMOID_BCE ? 2 : outs;
+        sm->class_names = numbered(sm->n_classes, "", 0);
+    } else {
+        sm->task = CT_TASK_REGRESSION;
+        sm->outputs = outs;
+        sm->target_names = numbered(outs, "y", 1);
+    }
+    if (!sm->params || !sm->feature_names || (!sm->class_names && !sm->target_names)) {
+        ct_model_destroy(m);
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory");
+    }
+    ct_init def = {CT_INIT_AUTO, 0, 0};
+    const ct_init *i = init ? init : &def;
+    ct_arch_init_params(a, i, i->bias_value, seed, sm->params);
+    *out = m;
+    return CT_OK;
+}
+
+ct_status ct_model_load(ct_model **out, ct_device *dev, const char *path, char msg[CT_MSG_LEN]) {
+    if (msg) msg[0] = '\0';
+    if (!out) return ct_fail_msg(msg, CT_ERR_ARG, "ct_model_load: out is NULL");
+    *out = NULL;
+    if (!path || !*path) return ct_fail_msg(msg, CT_ERR_ARG, "ct_model_load: no path");
+    ct_model *m = calloc(1, sizeof *m);
+    if (!m) return ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory");
+    m->dev = dev;
+    ct_status st = ct_saved_model_load_any(path, &m->sm, msg);
+    if (st != CT_OK) {
+        ct_model_destroy(m);
+        return st;
+    }
+    /* the optimizer state of a checkpoint is read again on resume */
+    free(m->sm.m);
+    free(m->sm.v);
+    m->sm.m = m->sm.v = NULL;
+    m->sm.has_state = 0;
+    *out = m;
+    return CT_OK;
+}
+
+void ct_model_destroy(ct_model *m) {
+    if (!m) return;
+    ct_net_destroy(m->net);
+    ct_saved_model_free(&m->sm);
+    free(m);
+}
+
+const char *ct_model_error(const ct_model *m) { return m ? m->err : "no model"; }
+const ct_arch *ct_model_arch(const ct_model *m) { return &m->sm.arch; }
+ct_device *ct_model_device(const ct_model *m) { return m->dev; }
+ct_task ct_model_task(const ct_model *m) { return m->sm.task; }
+int ct_model_inputs(const ct_model *m) { return m->sm.arch.sizes[0]; }
+int ct_model_outputs(const ct_model *m) { return m->sm.arch.sizes[m->sm.arch.n_layers]; }
+int ct_model_classes(const ct_model *m) {
+    return m->sm.task == CT_TASK_CLASSIFICATION ? m->sm.n_classes : 0;
+}
+const char *ct_model_class_name(const ct_model *m, int k) {
+    if (m->sm.task != CT_TASK_CLASSIFICATION || k < 0 || k >= m->sm.n_classes || !m->sm.class_names)
+        return NULL;
+    return m->sm.class_names[k];
+}
+const char *ct_model_target_name(const ct_model *m, int j) {
+    if (m->sm.task != CT_TASK_REGRESSION || j < 0 || j >= ct_model_outputs(m)) return NULL;
+    return m->sm.target_names && j < m->sm.outputs ? m->sm.target_names[j] : "y";
+}
+const char *ct_model_label_name(const ct_model *m) { return m->sm.label_name; }
+int ct_model_predict_columns(const ct_model *m) {
+    return m->sm.arch.loss == CT_LOSS_SIGMOID_BCE ? 2 : ct_model_outputs(m);
+}
+
+/* Brings sm.params up to date with the engine. */
+static ct_status pull_params(ct_model *m) {
+    if (!m->params_on_net) return CT_OK;
+    ct_status st = ct_net_get_params(m->net, m->sm.params);
+    if (st != CT_OK) return net_fail(m, st);
+    m->params_on_net = 0;
+    return CT_OK;
+}
+
+/* An engine for batches up to `batch` rows with optimizer o (NULL: keep the engine's or SGD);
+ * a smaller engine is replaced, keeping the parameters. */
+static ct_status ensure_net(ct_model *m, int batch, const ct_optim_params *o) {
+    ct_status st;
+    if (m->net && m->net_batch >= batch) {
+        if (o) ct_net_set_optim(m->net, o);
+        return CT_OK;
+    }
+    if ((st = pull_params(m)) != CT_OK) return st;
+    ct_net_destroy(m->net);
+    m->net = NULL;
+    m->net_batch = 0;
+    m->stats_batch = 0;
+    ct_optim_params def = ct_optim_defaults(CT_OPT_SGD);
+    if ((st = ct_net_create(&m->net, m->dev, &m->sm.arch, batch, o ? o : &def, m->err)) != CT_OK)
+        return st;
+    m->net_batch = batch;
+    if ((st = ct_net_set_params(m->net, m->sm.params)) != CT_OK) return net_fail(m, st);
+    return CT_OK;
+}
+
+ct_status ct_model_get_params(ct_model *m, float *params) {
+    ct_status st = pull_params(m);
+    if (st != CT_OK) return st;
+    memcpy(params, m->sm.params, ct_arch_params(&m->sm.arch) * sizeof(float));
+    return CT_OK;
+}
+
+ct_status ct_model_set_params(ct_model *m, const float *params) {
+    size_t np = ct_arch_params(&m->sm.arch);
+    for (size_t i = 0; i < np; i++)
+        if (!isfinite(params[i]))
+            return fail(m, CT_ERR_NUMERIC, "ct_model_set_params: parameter %zu is %g", i,
+                        (double)params[i]);
+    memcpy(m->sm.params, params, np * sizeof(float));
+    m->params_on_net = 0;
+    if (m->net) {
+        ct_status st = ct_net_set_params(m->net, m->sm.params);
+        if (st != CT_OK) return net_fail(m, st);
+    }
+    return CT_OK;
+}
+
+ct_status ct_model_save(ct_model *m, const char *path) {
+    ct_status st = pull_params(m);
+    if (st != CT_OK) return st;
+    if (!path || !*path) return fail(m, CT_ERR_ARG, "ct_model_save: no path");
+    m->sm.has_state = 0;
+    if (ct_path_has_ext(path, ".json")) return ct_json_model_save(path, &m->sm, m->err);
+    return ct_saved_model_save(path, &m->sm, m->err);
+}
+
+/* ---- data for the model ------------------------------------------------------------------- */
+
+/* Removes column c of d's features. */
+static void drop_column(ct_dataset *d, int c) {
+    int F = d->features;
+    for (int i = 0; i < d->n; i++)
+        for (int j = 0, k = 0; j < F; j++)
+            if (j != c) d->X[(size_t)i * (F - 1) + k++] = d->X[(size_t)i * F + j];
+    if (d->feature_names) {
+        free(d->feature_names[c]);
+        memmove(d->feature_names + c, d->feature_names + c + 1,
+                (size_t)(F - 1 - c) * sizeof(char *));
+    }
+    d->features = F - 1;
+}
+
+ct_status ct_model_load_data(ct_model *m, ct_dataset **out, const char *source,
+                             const char *labels_path, const char *label, int require_labels) {
+    const ct_saved_model *sm = &m->sm;
+    ct_data_opts o;
+    memset(&o, 0, sizeof o);
+    /* predictions: drop the training label column by its name when the file has it */
+    o.label = label ? label : (!require_labels && sm->label_name[0] ? sm->label_name : NULL);
+    o.labels_path = labels_path;
+    o.task = sm->task;
+    o.seed = 42;
+    o.require_labels = require_labels;
+    o.class_names = sm->class_names;
+    o.n_classes = sm->task == CT_TASK_CLASSIFICATION ? sm->n_classes : 0;
+    ct_status st = ct_data_load(out, source, &o, m->err);
+    if (st != CT_OK) return st;
+    ct_dataset *d = *out;
+    if (!require_labels && !label && d->features == sm->features + 1) {
+        /* a label column is present: drop the column whose name is not a feature of the model,
+         * else the last one */
+        int drop = d->features - 1;
+        if (d->feature_names && sm->feature_names)
+            for (int j = 0; j < d->features; j++) {
+                int known = 0;
+                for (int k = 0; k < sm->features && !known; k++)
+                    known = !strcmp(d->feature_names[j], sm->feature_names[k]);
+                if (!known) {
+                    drop = j;
+                    break;
+                }
+            }
+        drop_column(d, drop);
+    }
+    if (d->features != ct_model_inputs(m)) {
+        fail(m, CT_ERR_ARG, "%s has %d feature columns; the model takes %d%s", d->source,
+             d->features, ct_model_inputs(m), require_labels ? " (plus the label column)" : "");
+        ct_data_destroy(d);
+        *out = NULL;
+        return CT_ERR_ARG;
+    }
+    return CT_OK;
+}
+
+/* The data as the engine must see it: d itself, or a copy of it with the model's scaler
+ * applied (*copy_x then holds the copy's X, freed by the caller). */
+static ct_status scaled(ct_model *m, const ct_dataset *d, ct_dataset *view, float **copy_x) {
+    *view = *d;
+    *copy_x = NULL;
+    if (d->features != ct_model_inputs(m))
+        return fail(m, CT_ERR_ARG, "%s has %d features; the model takes %d inputs", d->source,
+                    d->features, ct_model_inputs(m));
+    if (!m->sm.has_scaler) return CT_OK;
+    size_t n = (size_t)d->n * d->features;
+    float *x = malloc((n ? n : 1) * sizeof(float));
+    if (!x) return fail(m, CT_ERR_ALLOC, "out of host memory (%zu floats)", n);
+    memcpy(x, d->X, n * sizeof(float));
+    view->X = x;
+    *copy_x = x;
+    return ct_scaler_apply(&m->sm.scaler, view, m->err);
+}
+
+/* Uploads d (scaled) into a slot of the engine. */
+static ct_status upload(ct_model *m, int slot, const ct_dataset *d) {
+    ct_dataset view;
+    float *x;
+    ct_status st = scaled(m, d, &view, &x);
+    if (st == CT_OK && (st = ct_net_upload(m->net, slot, &view)) != CT_OK) net_fail(m, st);
+    free(x);
+    return st;
+}
+
+/* ---- training ----------------------------------------------------------------------------- */
+
+typedef struct {
+    ct_model *m;
+    const ct_train_options *o;
+    ct_train_state *state;
+    char config[640];
+    int failed;
+} train_ctx;
+
+static ct_status write_checkpoint(train_ctx *c) {
+    ct_model *m = c->m;
+    ct_saved_model *sm = &m->sm;
+    size_t np = ct_arch_params(&sm->arch);
+    ct_status st;
+    if (!sm->m) sm->m = malloc(np * sizeof(float));
+    if (!sm->v) sm->v = malloc(np * sizeof(float));
+    if (!sm->m || !sm->v) return fail(m, CT_ERR_ALLOC, "out of host memory");
+    if ((st = ct_net_get_params(m->net, sm->params)) || (st = ct_net_get_state(m->net, 0, sm->m)) ||
+        (st = ct_net_get_state(m->net, 1, sm->v))) {
+        snprintf(m->err, sizeof m->err, "reading the state for a checkpoint: %s",
+                 ct_net_error(m->net));
+        return st;
+    }
+    sm->has_state = 1;
+    sm->state = *c->state;
+    snprintf(sm->state_config, sizeof sm->state_config, "%s", c->config);
+    st = ct_saved_model_save(c->o->checkpoint, sm, m->err);
+    sm->has_state = 0;
+    return st;
+}
+
+static void on_batch(int epoch, int batch, int n_batches, void *user) {
+    train_ctx *c = user;
+    c->o->on_batch(epoch, batch, n_batches, c->o->user);
+}
+
+static void on_log(int epoch, long long step, double mean_loss, double lr, void *user) {
+    train_ctx *c = user;
+    c->o->on_log(epoch, step, mean_loss, lr, c->o->user);
+}
+
+static void on_verify(const ct_verify_report *r, void *user) {
+    train_ctx *c = user;
+    if (c->o->on_verify) c->o->on_verify(r, c->o->user);
+}
+
+static int on_epoch(const ct_epoch_stats *s, void *user) {
+    train_ctx *c = user;
+    const ct_train_options *o = c->o;
+    if (o->checkpoint && (s->epoch % o->checkpoint_every == 0 || s->epoch == o->epochs)) {
+        if (write_checkpoint(c) != CT_OK) {
+            c->failed = 1;
+            return 1;
+        }
+    }
+    return o->on_epoch ? o->on_epoch(s, o->user) : 0;
+}
+
+/* Removes what killed saves left beside the checkpoint: PATH.tmp-* (a save in progress in
+ * another process would lose its temporary and fail cleanly; two runs must not share a
+ * checkpoint anyway). */
+static void remove_stale_temporaries(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char dir[2048];
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) ? (int)(slash - path) : 1, path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    char prefix[1024];
+    snprintf(prefix, sizeof prefix, "%s.tmp-", slash ? slash + 1 : path);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    size_t n = strlen(prefix);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, n)) continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+}
+
+static double wall(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Takes the data's task, classes and feature names. */
+static ct_status describe(ct_model *m, const ct_dataset *d) {
+    ct_saved_model *sm = &m->sm;
+    if (d->task != sm->task)
+        return fail(m, CT_ERR_ARG, "%s is %s data; the model (loss %s) does %s", d->source,
+                    d->task == CT_TASK_CLASSIFICATION ? "classification" : "regression",
+                    ct_loss_name(sm->arch.loss),
+                    sm->task == CT_TASK_CLASSIFICATION ? "classification" : "regression");
+    drop_names(sm);
+    return ct_saved_model_describe(sm, d, NULL, m->err);
+}
+
+ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset *val,
+                         const ct_train_options *opts, ct_train_result *res_out) {
+    ct_train_options defaults;
+    ct_train_defaults(&defaults);
+    const ct_train_options *o = opts ? opts : &defaults;
+    ct_train_result res_local, *res = res_out ? res_out : &res_local;
+    memset(res, 0, sizeof *res);
+    m->err[0] = '\0';
+    ct_status st;
+    ct_saved_model ck;
+    memset(&ck, 0, sizeof ck);
+    ct_net *vref = NULL;
+    if (!train || train->n < 1) return fail(m, CT_ERR_ARG, "ct_model_train: no training data");
+    if (o->epochs < 1) return fail(m, CT_ERR_ARG, "epochs must be >= 1, got %d", o->epochs);
+    if (o->batch < 1 || o->batch > train->n)
+        return fail(m, CT_ERR_ARG, "the batch must be 1 to the %d training rows of %s, got %d",
+                    train->n, train->source, o->batch);
+    if (o->checkpoint_every < 1)
+        return fail(m, CT_ERR_ARG, "checkpoint_every must be >= 1, got %d", o->checkpoint_every);
+    if (o->resume && !o->checkpoint) return fail(m, CT_ERR_ARG, "resume needs a checkpoint path");
+    if (!(o->optim.lr > 0) || !isfinite(o->optim.lr))
+        return fail(m, CT_ERR_ARG, "the learning rate must be positive and finite, got %g",
+                    (double)o->optim.lr);
+    if (val && val->n < 1) val = NULL;
+
+    /* the model takes the data's names and, when asked, a scaler fitted on it */
+    if ((st = describe(m, train)) != CT_OK) return st;
+    if (o->standardize && !m->sm.has_scaler) {
+        if ((st = ct_scaler_fit(&m->sm.scaler, train, m->err)) != CT_OK) return st;
+        m->sm.has_scaler = 1;
+    }
+    char desc[512];
+    ct_arch_describe(&m->sm.arch, desc, sizeof desc);
+    snprintf(m->sm.state_config, sizeof m->sm.state_config, "%s", "");
+
+    /* the engine, fresh optimizer state, the data */
+    if ((st = ensure_net(m, o->batch, &o->optim)) != CT_OK) return st;
+    if ((st = pull_params(m)) != CT_OK) return st;
+    if ((st = ct_net_reset_state(m->net)) != CT_OK) return net_fail(m, st);
+    if ((st = upload(m, CT_SLOT_TRAIN, train)) != CT_OK) return st;
+    if (val && (st = upload(m, CT_SLOT_VAL, val)) != CT_OK) return st;
+    m->stats_batch = o->batch;
+
+    ct_train_state state;
+    ct_train_state_init(&state);
+    train_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.m = m;
+    ctx.o = o;
+    ctx.state = &state;
+    snprintf(ctx.config, sizeof ctx.config, "%s|%s|std=%d|optimizer=%s|lr=%g|batch=%d|seed=%llu",
+             desc, o->resume_tag ? o->resume_tag : "", m->sm.has_scaler,
+             ct_optim_name(o->optim.kind), (double)o->optim.lr, o->batch,
+             (unsigned long long)o->seed);
+    if (o->checkpoint) remove_stale_temporaries(o->checkpoint);
+    if (o->resume) {
+        if (access(o->checkpoint, F_OK) != 0) {
+            fail(m, CT_ERR_IO, "--resume: no checkpoint at %s", o->checkpoint);
+            st = CT_ERR_IO;
+            goto done;
+        }
+        if ((st = ct_saved_model_load(o->checkpoint, &ck, m->err)) != CT_OK) goto done;
+        if (!ck.has_state) {
+            st = fail(m, CT_ERR_FORMAT, "--resume: %s is a model without training state",
+                      o->checkpoint);
+            goto done;
+        }
+        if (strcmp(ck.state_config, ctx.config)) {
+            st = fail(m, CT_ERR_ARG,
+                      "--resume: %s was made with other settings (%s); this run has (%s)",
+                      o->checkpoint, ck.state_config, ctx.config);
+            goto done;
+        }
+        state = ck.state;
+        state.has_best = 0; /* the best-weights snapshot lives on the device, not in checkpoints */
+        if ((st = ct_net_set_params(m->net, ck.params)) != CT_OK ||
+            (st = ct_net_set_state(m->net, 0, ck.m)) != CT_OK ||
+            (st = ct_net_set_state(m->net, 1, ck.v)) != CT_OK) {
+            net_fail(m, st);
+            goto done;
+        }
+        m->params_on_net = 1;
+        res->resumed_epoch = state.epoch;
+        res->resumed_step = state.step;
+    } else {
+        if ((st = ct_net_set_params(m->net, m->sm.params)) != CT_OK) {
+            net_fail(m, st);
+            goto done;
+        }
+    }
+
+    if (o->verify_every > 0 && m->dev) {
+        if ((st = ct_net_create(&vref, NULL, &m->sm.arch, o->batch, &o->optim, m->err)) != CT_OK)
+            goto done;
+        ct_dataset view;
+        float *x;
+        if ((st = scaled(m, train, &view, &x)) == CT_OK &&
+            (st = ct_net_upload(vref, CT_SLOT_TRAIN, &view)) != CT_OK)
+            snprintf(m->err, sizeof m->err, "%s", ct_net_error(vref));
+        free(x);
+        if (st != CT_OK) goto done;
+    }
+
+    ct_train_opts to;
+    memset(&to, 0, sizeof to);
+    to.epochs = o->epochs;
+    to.batch = o->batch;
+    to.seed = o->seed;
+    to.lr = o->optim.lr;
+    to.l2 = o->l2;
+    to.schedule = o->schedule;
+    to.patience = o->patience;
+    to.min_delta = o->min_delta;
+    to.restore_best = o->restore_best;
+    to.log_every = o->log_every;
+    to.verify_every = vref ? o->verify_every : 0;
+    to.verify_ref = vref;
+    to.verify_tol = o->verify_tol > 0 ? o->verify_tol : 1e-3;
+    /* train.c passes to.user to every callback: each is wrapped to pass the caller's */
+    to.on_verify = on_verify;
+    to.on_log = o->on_log ? on_log : NULL;
+    to.on_epoch = on_epoch;
+    to.on_batch = o->on_batch ? on_batch : NULL;
+    to.user = &ctx;
+    double t0 = wall();
+    m->params_on_net = 1;
+    st = ct_train(m->net, val != NULL, &to, &state, res, m->err);
+    res->seconds = wall() - t0;
+    res->steps = state.step;
+    res->resumed_epoch = o->resume ? ck.state.epoch : 0;
+    res->resumed_step = o->resume ? ck.state.step : 0;
+    res->restored_best = res->stopped_early && state.has_best && o->restore_best;
+    if (ctx.failed && st == CT_OK) st = CT_ERR_IO;
+    if (ctx.failed) goto done;
+done:
+    ct_net_destroy(vref);
+    ct_saved_model_free(&ck);
+    return st;
+}
+
+ct_status ct_model_evaluate(ct_model *m, const ct_dataset *d, int batch, double *loss,
+                            double *accuracy) {
+    if (!d || d->n < 1) return fail(m, CT_ERR_ARG, "ct_model_evaluate: no data");
+    if (batch <= 0) batch = 256;
+    if (batch > d->n) batch = d->n;
+    if (m->net && batch > m->net_batch) batch = m->net_batch;
+    ct_status st = ensure_net(m, batch, NULL);
+    if (st == CT_OK) st = upload(m, CT_SLOT_TEST, d);
+    if (st == CT_OK) st = ct_evaluate(m->net, CT_SLOT_TEST, batch, loss, accuracy, m->err);
+    return st;
+}
+
+ct_status ct_model_predict(ct_model *m, const float *X, int n, float *out) {
+    if (n < 0 || (n > 0 && (!X || !out)))
+        return fail(m, CT_ERR_ARG, "ct_model_predict: bad arguments (n %d)", n);
+    if (n == 0) return CT_OK;
+    int F = ct_model_inputs(m), C = ct_model_outputs(m);
+    int bce = m->sm.arch.loss == CT_LOSS_SIGMOID_BCE;
+    ct_status st = ensure_net(m, m->net ? m->net_batch : (n < 256 ? n : 256), NULL);
+    if (st != CT_OK) return st;
+    float *x = NULL, *raw = NULL;
+    const float *in = X;
+    for (size_t i = 0; i < (size_t)n * F; i++)
+        if (!isfinite(X[i]))
+            return fail(m, CT_ERR_NUMERIC, "ct_model_predict: row %zu column %zu is %g",
+                        i / (size_t)F, i % (size_t)F, (double)X[i]);
+    if (m->sm.has_scaler) {
+        if (!(x = malloc((size_t)n * F * sizeof(float))))
+            return fail(m, CT_ERR_ALLOC, "out of host memory");
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < F; j++)
+                x[(size_t)i * F + j] =
+                    (X[(size_t)i * F + j] - m->sm.scaler.mean[j]) / m->sm.scaler.std[j];
+        in = x;
+    }
+    if (bce && !(raw = malloc((size_t)n * C * sizeof(float)))) {
+        free(x);
+        return fail(m, CT_ERR_ALLOC, "out of host memory");
+    }
+    st = ct_net_predict(m->net, in, n, bce ? raw : out);
+    if (st != CT_OK) {
+        net_fail(m, st);
+    } else if (bce) {
+        for (int i = 0; i < n; i++) {
+            out[2 * (size_t)i] = 1.0f - raw[i];
+            out[2 * (size_t)i + 1] = raw[i];
+        }
+    }
+    free(x);
+    free(raw);
+    return st;
+}
+
+ct_status ct_model_layer_stats(ct_model *m, ct_layer_stats *out) {
+    if (!m->net || m->stats_batch < 1 || ct_net_rows(m->net, CT_SLOT_TRAIN) < 1)
+        return fail(m, CT_ERR_ARG, "layer statistics need training data: call ct_model_train");
+    int rows = ct_net_rows(m->net, CT_SLOT_TRAIN);
+    int B = rows < m->stats_batch ? rows : m->stats_batch;
+    ct_status st = ct_net_layer_stats(m->net, CT_SLOT_TRAIN, B, out);
+    if (st != CT_OK) return net_fail(m, st);
+    return CT_OK;
+}
+
+ct_status ct_model_lr_find(ct_model *m, const ct_dataset *train, const ct_lrfind_opts *o,
+                           ct_lrfind_result *r) {
+    memset(r, 0, sizeof *r);
+    if (!train || train->n < 1) return fail(m, CT_ERR_ARG, "lr-find: no training data");
+    if (o->batch < 1 || o->batch > train->n)
+        return fail(m, CT_ERR_ARG, "the batch must be 1 to the %d training rows of %s, got %d",
+                    train->n, train->source, o->batch);
+    ct_status st;
+    if ((st = describe(m, train)) != CT_OK) return st;
+    if (o->standardize && !m->sm.has_scaler) {
+        if ((st = ct_scaler_fit(&m->sm.scaler, train, m->err)) != CT_OK) return st;
+        m->sm.has_scaler = 1;
+    }
+    ct_optim_params op = o->optim;
+    op.lr = (float)o->start_lr;
+    if ((st = ensure_net(m, o->batch, &op)) != CT_OK) return st;
+    if ((st = pull_params(m)) != CT_OK) return st;
+    if ((st = ct_net_reset_state(m->net)) != CT_OK) return net_fail(m, st);
+    if ((st = upload(m, CT_SLOT_TRAIN, train)) != CT_OK) return st;
+    m->stats_batch = o->batch;
+    st = ct_lrfind_run(m->net, o, r, m->err);
+    /* the weights as they were */
+    ct_status st2 = ct_net_set_params(m->net, m->sm.params);
+    if (st == CT_OK && st2 != CT_OK) st = net_fail(m, st2);
+    if (st == CT_OK) st = ct_net_reset_state(m->net);
+    return st;
+}
