@@ -203,6 +203,26 @@ ct_status ct_model_load(ct_model **out, ct_device *dev, const char *path, char m
         ct_model_destroy(m);
         return st;
     }
+    /* names the file did not hold */
+    ct_saved_model *sm = &m->sm;
+    int outs = ct_model_outputs(m);
+    if (!sm->feature_names) {
+        sm->features = ct_model_inputs(m);
+        sm->feature_names = numbered(sm->features, "x", 0);
+    }
+    if (sm->task == CT_TASK_REGRESSION && !sm->target_names) {
+        sm->outputs = outs;
+        sm->target_names = numbered(outs, "y", 1);
+    }
+    if (sm->task == CT_TASK_CLASSIFICATION && !sm->class_names) {
+        sm->n_classes = sm->arch.loss == CT_LOSS_SIGMOID_BCE ? 2 : outs;
+        sm->class_names = numbered(sm->n_classes, "", 0);
+    }
+    if (!sm->feature_names || (sm->task == CT_TASK_REGRESSION && !sm->target_names) ||
+        (sm->task == CT_TASK_CLASSIFICATION && !sm->class_names)) {
+        ct_model_destroy(m);
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory");
+    }
     /* the optimizer state of a checkpoint is read again on resume */
     free(m->sm.m);
     free(m->sm.v);
@@ -235,7 +255,7 @@ const char *ct_model_class_name(const ct_model *m, int k) {
 }
 const char *ct_model_target_name(const ct_model *m, int j) {
     if (m->sm.task != CT_TASK_REGRESSION || j < 0 || j >= ct_model_outputs(m)) return NULL;
-    return m->sm.target_names && j < m->sm.outputs ? m->sm.target_names[j] : "y";
+    return m->sm.target_names && j < m->sm.outputs ? m->sm.target_names[j] : "";
 }
 const char *ct_model_label_name(const ct_model *m) { return m->sm.label_name; }
 int ct_model_predict_columns(const ct_model *m) {
@@ -719,5 +739,23 @@ ct_status ct_model_lr_find(ct_model *m, const ct_dataset *train, const ct_lrfind
     ct_status st2 = ct_net_set_params(m->net, m->sm.params);
     if (st == CT_OK && st2 != CT_OK) st = net_fail(m, st2);
     if (st == CT_OK) st = ct_net_reset_state(m->net);
+    return st;
+}
+
+ct_status ct_model_explain(ct_model *m, ct_device *dev, const float *X, const int *labels,
+                           const float *targets, int B, const ct_optim_params *step, ct_pass *out) {
+    memset(out, 0, sizeof *out);
+    if (B < 1 || !X) return fail(m, CT_ERR_ARG, "explain: no input rows");
+    ct_status st = pull_params(m);
+    if (st != CT_OK) return st;
+    int F = ct_model_inputs(m);
+    float *x = malloc((size_t)B * F * sizeof(float));
+    if (!x) return fail(m, CT_ERR_ALLOC, "out of host memory");
+    for (size_t i = 0; i < (size_t)B * F; i++) {
+        size_t j = i % (size_t)F;
+        x[i] = m->sm.has_scaler ? (X[i] - m->sm.scaler.mean[j]) / m->sm.scaler.std[j] : X[i];
+    }
+    st = ct_pass_run(dev, &m->sm.arch, m->sm.params, x, labels, targets, B, step, out, m->err);
+    free(x);
     return st;
 }

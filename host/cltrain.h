@@ -272,6 +272,14 @@ CT_API ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]);
 CT_API void ct_arch_describe(const ct_arch *a, char *dst, size_t n);
 /* Parameters: every layer's weight (out, in) then every bias (out), in one flat array. */
 CT_API size_t ct_arch_params(const ct_arch *a);
+/* Where each layer's weight and bias sit in that array. */
+typedef struct ct_layout {
+    size_t w_off[CT_MAX_LAYERS];
+    size_t b_off[CT_MAX_LAYERS];
+    size_t n_weights; /* weights occupy [0, n_weights) */
+    size_t n_params;
+} ct_layout;
+CT_API void ct_arch_layout(const ct_arch *a, ct_layout *l);
 /* Floating-point operations of one training step on B rows (forward and both backward
  * products). */
 CT_API double ct_arch_train_flops(const ct_arch *a, int B);
@@ -302,6 +310,10 @@ typedef struct ct_init {
 CT_API int ct_init_parse(const char *s, ct_init *out);
 /* "he_normal", "normal:0.01" ... into dst */
 CT_API void ct_init_format(const ct_init *i, char *dst, size_t n);
+/* Fills params (ct_arch_params floats) from the seed: weights by init (per layer, fan-in and
+ * fan-out of that layer), biases with bias_value (init->bias_value is not read here). */
+CT_API void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value,
+                                uint64_t seed, float *params);
 
 /* ---- optimizers and schedules ----------------------------------------------------------- */
 
@@ -544,6 +556,45 @@ CT_API ct_status ct_lrfind_write_csv(const char *path, const ct_lrfind_result *r
 /* The smoothed loss against the rate (both log scales) with the suggestion marked, as SVG. */
 CT_API ct_status ct_lrfind_plot_svg(const char *path, const char *title, const char *panel,
                                     const ct_lrfind_result *r, char msg[CT_MSG_LEN]);
+
+/* ---- inside one step: explain and gradient checks -------------------------------------- */
+
+/* One forward and backward pass of a small batch with every intermediate tensor kept, computed
+ * on a device or by the scalar reference, and optionally one optimizer step: the material of
+ * `cltrain explain` and `cltrain gradcheck`. */
+typedef struct ct_pass {
+    ct_arch arch;
+    ct_layout lay;
+    int B;
+    double *z[CT_MAX_LAYERS]; /* (B, out_l) pre-activation */
+    double *a[CT_MAX_LAYERS]; /* (B, out_l) activation; output layer: probabilities (ce: softmax,
+                               * bce: sigmoid) or values (mse, huber) */
+    double *delta[CT_MAX_LAYERS]; /* (B, out_l) dL/dz_l */
+    double *grad;                 /* (n_params) dL/dparams in the flat layout */
+    double loss;                  /* mean loss of the batch */
+    int stepped;
+    double *params;  /* (n_params) after the step */
+    double *m, *v;   /* (n_params) optimizer state after the step (zero before it) */
+    double bc1, bc2; /* Adam's bias corrections 1 - b1^t, 1 - b2^t (t = 1) */
+} ct_pass;
+
+/* params: n_params floats; X: (B, in); labels (B) for ce, targets (B, outputs) otherwise.
+ * step: NULL for no optimizer step, else one step t = 1 from zero state. */
+CT_API ct_status ct_pass_run(ct_device *dev, const ct_arch *a, const float *params, const float *X,
+                             const int *labels, const float *targets, int B,
+                             const ct_optim_params *step, ct_pass *out, char msg[CT_MSG_LEN]);
+CT_API void ct_pass_free(ct_pass *p);
+
+/* The mean loss of the batch by the reference with double parameters (for finite
+ * differences); X, labels, targets as above. */
+CT_API double ct_ref_loss_at(const ct_arch *a, const double *params, const float *X,
+                             const int *labels, const float *targets, int B);
+
+/* ct_pass_run on the model's parameters, on dev (NULL: the reference), with the model's scaler
+ * applied to X (in the data's units, as for ct_model_predict). */
+CT_API ct_status ct_model_explain(ct_model *m, ct_device *dev, const float *X, const int *labels,
+                                  const float *targets, int B, const ct_optim_params *step,
+                                  ct_pass *out);
 
 /* ---- training history ------------------------------------------------------------------- */
 

@@ -733,7 +733,7 @@ static ct_status build_program(ct_device *dev) {
     return create_kernels(dev);
 }
 
-const char *ct_kernel_name(ct_kernel_id id) {
+const char *ct_kernel_name(int id) {
     static const char *const names[] = {
 #define CT_KERNEL(name) #name,
 #include "kernels.def"
@@ -1048,7 +1048,7 @@ ct_status ct_device_profile(ct_device *dev, int on) {
     return CT_OK;
 }
 
-ct_status ct_device_profile_read(ct_device *dev, ct_kernel_prof out[CT_K_COUNT]) {
+ct_status ct_device_profile_read(ct_device *dev, ct_kernel_prof *out) {
     memset(out, 0, CT_K_COUNT * sizeof *out);
     ct_status st = ct_device_finish(dev);
     for (size_t i = 0; st == CT_OK && i < dev->prof_n; i++) {
@@ -1095,3 +1095,5 @@ ct_status ct_buffer_read(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes
     cl_int e = clEnqueueReadBuffer(dev->queue, m, CL_TRUE, byte_off, bytes, dst, 0, NULL, NULL);
     return e == CL_SUCCESS ? CT_OK : ct_cl_fail(dev, e, "clEnqueueReadBuffer", "reading a buffer");
 }
+
+int ct_kernel_count(void) { return CT_K_COUNT; }

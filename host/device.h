@@ -6,6 +6,7 @@
 #include <CL/cl.h>
 
 #include "cltrain.h"
+#include "cltrain_tools.h"
 
 typedef enum ct_kernel_id {
 #define CT_KERNEL(name) CT_K_##name,
@@ -80,7 +81,6 @@ typedef struct ct_args {
     cl_int err;
 } ct_args;
 
-const char *ct_kernel_name(ct_kernel_id id);
 ct_args ct_args_begin(ct_device *dev, ct_kernel_id id);
 void ct_arg_mem(ct_args *a, cl_mem m);
 void ct_arg_int(ct_args *a, int v);
@@ -93,28 +93,6 @@ ct_status ct_args_launch1_local(ct_args *a, size_t global, size_t local);
 /* 2-D launch with explicit global and local sizes (local may be NULL for any). */
 ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *local);
 
-/* Tuning of the matrix-product choice: one entry per shape class of a device. */
-typedef struct ct_gemm_tuned {
-    unsigned key; /* ct_gemm_class() */
-    ct_gemm_backend backend;
-} ct_gemm_tuned;
-
-/* The shape class of a product: transposes and the log2 bucket of M, N and K. */
-unsigned ct_gemm_class(int M, int N, int K, int transA, int transB);
-/* The tuning file of this device: $CLTRAIN_TUNE_FILE, else ~/.cache/cltrain/gemm-<hash>.txt
- * (hash of platform, device and driver). */
-void ct_gemm_tune_path(const ct_device *dev, char *dst, size_t n);
-/* Replaces the tuned table (and writes the tuning file when path is not NULL). */
-ct_status ct_gemm_set_tuned(ct_device *dev, const ct_gemm_tuned *t, int n, int save);
-
-/* Kernel profiling from OpenCL events (for benchmarks): on / off, and a report of the launches
- * since it was turned on: per kernel, launches and device time (finishes the queue). */
-typedef struct ct_kernel_prof {
-    unsigned long long launches;
-    double seconds;
-} ct_kernel_prof;
-ct_status ct_device_profile(ct_device *dev, int on);
-ct_status ct_device_profile_read(ct_device *dev, ct_kernel_prof out[CT_K_COUNT]);
 
 /* Buffer helpers for tests and tools (blocking). */
 ct_status ct_buffer_create(ct_device *dev, cl_mem *out, size_t bytes, const char *what);

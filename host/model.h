@@ -9,31 +9,7 @@
 #include "data.h"
 #include "ops.h"
 
-/* The flat parameter buffer: every layer's weight (out, in) first, then every bias (out). */
-typedef struct ct_layout {
-    size_t w_off[CT_MAX_LAYERS];
-    size_t b_off[CT_MAX_LAYERS];
-    size_t n_weights; /* weights occupy [0, n_weights) */
-    size_t n_params;
-} ct_layout;
-
-void ct_arch_layout(const ct_arch *a, ct_layout *l);
-/* Fills params (n_params floats) from the seed: weights by init (per layer, fan-in and fan-out
- * of that layer), biases with bias_value. */
-void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value, uint64_t seed,
-                         float *params);
-
 /* ---- the training engine ----------------------------------------------------------------- */
-
-typedef enum ct_backend {
-    CT_BACKEND_OPENCL = 0, /* the device */
-    CT_BACKEND_REFERENCE,  /* host/ref.c, double precision */
-    CT_BACKEND_CPU         /* the reference with its matrix products by CBLAS (OpenBLAS) in
-                            * double precision: the CPU comparator of the benchmarks */
-} ct_backend;
-
-/* 1 when the CPU comparator (CBLAS) was built in. */
-int ct_have_cblas(void);
 
 typedef struct ct_net ct_net;
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench.h"
 #include "cli.h"
+#include "cltrain_tools.h"
 
 static void usage(FILE *f) {
     fputs(
@@ -50,18 +50,18 @@ static double step_flops(const ct_bench_net *n) {
 }
 
 /* Bytes the elementwise kernels move per step (for GB/s): kernel -> bytes. */
-static double kernel_bytes(const ct_bench_net *n, ct_kernel_id k) {
+static double kernel_bytes(const ct_bench_net *n, const char *k) {
     double b = 0, B = n->batch, params = 0;
     for (int l = 0; l < n->n_layers; l++)
         params += (double)n->sizes[l] * n->sizes[l + 1] + n->sizes[l + 1];
     for (int l = 0; l < n->n_layers; l++) {
         double out = n->sizes[l + 1];
-        if (k == CT_K_bias_act_forward) b += 3 * B * out * 4;
-        if (k == CT_K_act_backward && l + 1 < n->n_layers) b += 3 * B * out * 4;
-        if (k == CT_K_bias_backward) b += B * out * 4;
+        if (!strcmp(k, "bias_act_forward")) b += 3 * B * out * 4;
+        if (!strcmp(k, "act_backward") && l + 1 < n->n_layers) b += 3 * B * out * 4;
+        if (!strcmp(k, "bias_backward")) b += B * out * 4;
     }
-    if (k == CT_K_adam_step) b = 7 * params * 4;
-    if (k == CT_K_gather_perm) b = 2 * B * (n->sizes[0] + 1) * 4;
+    if (!strcmp(k, "adam_step")) b = 7 * params * 4;
+    if (!strcmp(k, "gather_perm")) b = 2 * B * (n->sizes[0] + 1) * 4;
     return b;
 }
 
@@ -201,7 +201,7 @@ int cmd_bench(int argc, char **argv, const char *device) {
                "cpu", "reference", "floor", "x floor", "cpu/dev", "ref/dev", "kernels",
                "samples/s");
     }
-    ct_kernel_prof prof[CT_K_COUNT];
+    ct_kernel_prof prof[256];
     for (int k = 0; k < ns && rc == CLI_OK; k++) {
         const ct_bench_net *n = &suite[k];
         if (!wanted(nets_s, n->name)) continue;
@@ -248,14 +248,14 @@ int cmd_bench(int argc, char **argv, const char *device) {
         printf(" %8.0f %9.0f\n", sd.launches, n->batch / sd.seconds);
         printf("      device kernels per step:");
         int col = 0;
-        for (int kk = 0; kk < CT_K_COUNT; kk++) {
+        for (int kk = 0; kk < ct_kernel_count() && kk < 256; kk++) {
             if (!prof[kk].launches) continue;
-            double bytes = kernel_bytes(n, (ct_kernel_id)kk);
-            printf("%s %s %.3f ms", col++ % 4 == 0 ? "\n        " : ",",
-                   ct_kernel_name((ct_kernel_id)kk), 1e3 * prof[kk].seconds);
+            double bytes = kernel_bytes(n, ct_kernel_name(kk));
+            printf("%s %s %.3f ms", col++ % 4 == 0 ? "\n        " : ",", ct_kernel_name(kk),
+                   1e3 * prof[kk].seconds);
             if (bytes > 0 && prof[kk].seconds > 0)
                 printf(" (%.1f GB/s)", bytes / prof[kk].seconds / 1e9);
-            if (kk == CT_K_gemm_cpu || kk == CT_K_gemm)
+            if (!strcmp(ct_kernel_name(kk), "gemm_cpu") || !strcmp(ct_kernel_name(kk), "gemm"))
                 printf(" (%.1f GFLOP/s by the events)", flops / prof[kk].seconds / 1e9);
         }
         printf("\n");

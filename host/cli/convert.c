@@ -1,10 +1,9 @@
 /* cltrain convert: a JSON model (host/jsonmodel.h) to safetensors, or back. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
-#include "checkpoint.h"
 #include "cli.h"
-#include "jsonmodel.h"
 
 static void usage(FILE *f) {
     fputs(
@@ -28,6 +27,12 @@ static void usage(FILE *f) {
         "\n"
         "  -h, --help   this help\n",
         f);
+}
+
+/* 1 when path ends in ext, case-insensitively. */
+static int has_ext(const char *path, const char *ext) {
+    size_t n = strlen(path), k = strlen(ext);
+    return n >= k && !strcasecmp(path + n - k, ext);
 }
 
 int cmd_convert(int argc, char **argv, const char *device) {
@@ -57,35 +62,31 @@ int cmd_convert(int argc, char **argv, const char *device) {
         cli_error("convert: expected IN OUT, two model files (see cltrain convert --help)");
         return CLI_USAGE;
     }
-    int in_json = ct_path_has_ext(in, ".json"), in_st = ct_path_has_ext(in, ".safetensors");
-    int out_json = ct_path_has_ext(out, ".json"), out_st = ct_path_has_ext(out, ".safetensors");
+    int in_json = has_ext(in, ".json"), in_st = has_ext(in, ".safetensors");
+    int out_json = has_ext(out, ".json"), out_st = has_ext(out, ".safetensors");
     if (!((in_json && out_st) || (in_st && out_json))) {
         cli_error("convert: converts .json to .safetensors or .safetensors to .json, got '%s' -> "
                   "'%s'",
                   in, out);
         return CLI_USAGE;
     }
-    ct_saved_model sm;
-    memset(&sm, 0, sizeof sm);
+    ct_model *m = NULL;
     char msg[CT_MSG_LEN];
     int rc = CLI_FAIL;
-    ct_status st = in_json ? ct_json_model_load(in, &sm, msg) : ct_saved_model_load(in, &sm, msg);
-    if (st != CT_OK) {
+    if (ct_model_load(&m, NULL, in, msg) != CT_OK) {
         cli_fail(msg);
         goto done;
     }
     /* JSON holds no optimizer state: the safetensors file is a plain model */
-    st = out_st ? ct_saved_model_save(out, &sm, msg) : ct_json_model_save(out, &sm, msg);
-    if (st != CT_OK) {
-        cli_fail(msg);
+    if (ct_model_save(m, out) != CT_OK) {
+        cli_fail(ct_model_error(m));
         goto done;
     }
-    ct_layout lay;
-    ct_arch_layout(&sm.arch, &lay);
-    printf("wrote %s (%d layer%s, %zu parameters)\n", out, sm.arch.n_layers,
-           sm.arch.n_layers == 1 ? "" : "s", lay.n_params);
+    const ct_arch *a = ct_model_arch(m);
+    printf("wrote %s (%d layer%s, %zu parameters)\n", out, a->n_layers, a->n_layers == 1 ? "" : "s",
+           ct_arch_params(a));
     rc = CLI_OK;
 done:
-    ct_saved_model_free(&sm);
+    ct_model_destroy(m);
     return rc;
 }

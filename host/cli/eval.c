@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "json.h" /* the JSON writer, compiled into the command too */
 #include "model_io.h"
-#include "train.h"
 
 static void usage(FILE *f) {
     fputs("usage: cltrain [--device SEL] eval --model FILE --data SOURCE [options]\n"
@@ -48,24 +47,19 @@ int cmd_eval(int argc, char **argv, const char *device) {
     cli_model_run m;
     long long *conf = NULL;
     rc = CLI_FAIL;
-    char msg[CT_MSG_LEN];
     if (cli_model_open(&m, &opt.m, device, opt.labels, opt.label, 1) != CLI_OK) goto done;
-    const ct_saved_model *sm = &m.sm;
     const ct_dataset *d = m.d;
-    int C = sm->outputs, n = d->n;
+    int C = ct_model_predict_columns(m.m), n = ct_data_rows(d);
+    int K = ct_model_classes(m.m);
     double loss, acc;
-    if (ct_net_upload(m.net, CT_SLOT_TEST, d) != CT_OK) {
-        cli_fail(ct_net_error(m.net));
-        goto done;
-    }
-    if (ct_evaluate(m.net, CT_SLOT_TEST, batch, &loss, &acc, msg) != CT_OK) {
-        cli_fail(msg);
+    if (ct_model_evaluate(m.m, d, batch, &loss, &acc) != CT_OK) {
+        cli_fail(ct_model_error(m.m));
         goto done;
     }
     if (cli_model_predict(&m) != CLI_OK) goto done;
     const float *out = m.out;
-    if (sm->task == CT_TASK_CLASSIFICATION) {
-        int K = sm->n_classes;
+    if (ct_model_task(m.m) == CT_TASK_CLASSIFICATION) {
+        const int32_t *labels = ct_data_labels(d);
         conf = calloc((size_t)K * K, sizeof *conf);
         if (!conf) {
             cli_fail("out of host memory");
@@ -73,19 +67,19 @@ int cmd_eval(int argc, char **argv, const char *device) {
         }
         for (int i = 0; i < n; i++) {
             int pred = 0;
-            if (sm->arch.loss == CT_LOSS_SIGMOID_BCE) {
-                pred = out[i] > 0.5f;
+            if (ct_model_arch(m.m)->loss == CT_LOSS_SIGMOID_BCE) {
+                pred = out[(size_t)i * C + 1] > 0.5f;
             } else {
                 for (int j = 1; j < C; j++)
                     if (out[(size_t)i * C + j] > out[(size_t)i * C + pred]) pred = j;
             }
-            conf[(size_t)d->labels[i] * K + pred]++;
+            conf[(size_t)labels[i] * K + pred]++;
         }
         if (json) {
             printf("{\"loss\": %.9g, \"accuracy\": %.9g, \"n\": %d, \"classes\": [", loss, acc, n);
             for (int k = 0; k < K; k++) {
                 if (k) printf(", ");
-                ct_json_write_string(stdout, sm->class_names[k]);
+                ct_json_write_string(stdout, ct_model_class_name(m.m, k));
             }
             printf("], \"confusion\": [");
             for (int r = 0; r < K; r++) {
@@ -96,37 +90,38 @@ int cmd_eval(int argc, char **argv, const char *device) {
             }
             printf("]}\n");
         } else {
-            printf("%s on %s: %d rows\n", model, d->source, n);
+            printf("%s on %s: %d rows\n", model, ct_data_source(d), n);
             printf("loss      %.6g\naccuracy  %.4f\n\nconfusion matrix (rows: true class, columns: "
                    "predicted)\n",
                    loss, acc);
             int w = 6;
             for (int k = 0; k < K; k++) {
-                int l = (int)strlen(sm->class_names[k]);
+                int l = (int)strlen(ct_model_class_name(m.m, k));
                 if (l > w) w = l < 20 ? l : 20;
             }
             printf("%*s", w + 2, "");
             for (int k = 0; k < K; k++)
-                printf(" %*.*s", w, w, sm->class_names[k]);
+                printf(" %*.*s", w, w, ct_model_class_name(m.m, k));
             printf("\n");
             for (int r = 0; r < K; r++) {
-                printf("%*.*s  ", w, w, sm->class_names[r]);
+                printf("%*.*s  ", w, w, ct_model_class_name(m.m, r));
                 for (int c = 0; c < K; c++)
                     printf(" %*lld", w, conf[(size_t)r * K + c]);
                 printf("\n");
             }
         }
     } else {
+        const float *Y = ct_data_targets(d);
         double se = 0, ae = 0, mean = 0, ss = 0;
         size_t m = (size_t)n * C;
         for (size_t i = 0; i < m; i++)
-            mean += d->Y[i];
+            mean += Y[i];
         mean /= (double)m;
         for (size_t i = 0; i < m; i++) {
-            double e = (double)out[i] - d->Y[i];
+            double e = (double)out[i] - Y[i];
             se += e * e;
             ae += fabs(e);
-            ss += (d->Y[i] - mean) * (d->Y[i] - mean);
+            ss += (Y[i] - mean) * (Y[i] - mean);
         }
         double mse = se / m, mae = ae / m, r2 = ss > 0 ? 1 - se / ss : NAN;
         if (json)
@@ -134,7 +129,7 @@ int cmd_eval(int argc, char **argv, const char *device) {
                    loss, mse, mae, r2, n);
         else
             printf("%s on %s: %d rows\nloss  %.6g\nmse   %.6g\nmae   %.6g\nr2    %.6f\n", model,
-                   d->source, n, loss, mse, mae, r2);
+                   ct_data_source(d), n, loss, mse, mae, r2);
     }
     rc = CLI_OK;
 done:

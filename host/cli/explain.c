@@ -6,12 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
 #include "cli.h"
-#include "data.h"
-#include "explain.h"
-#include "json.h"
-#include "jsonmodel.h"
 
 static void usage(FILE *f) {
     fputs(
@@ -158,12 +153,13 @@ static int parse_floats(const char *name, const char *s, float *out, int max) {
 }
 
 /* The class index of a target given as an index or a class name. */
-static int class_of(const ct_saved_model *sm, const char *s) {
-    for (int k = 0; k < sm->n_classes; k++)
-        if (sm->class_names && !strcmp(sm->class_names[k], s)) return k;
+static int class_of(const ct_model *m, const char *s) {
+    int n = ct_model_classes(m);
+    for (int k = 0; k < n; k++)
+        if (!strcmp(ct_model_class_name(m, k), s)) return k;
     char *end;
     long v = strtol(s, &end, 10);
-    if (end != s && !*end && v >= 0 && v < sm->n_classes) return (int)v;
+    if (end != s && !*end && v >= 0 && v < n) return (int)v;
     return -1;
 }
 
@@ -215,10 +211,10 @@ int cmd_explain(int argc, char **argv, const char *device) {
         snprintf(opt_name, sizeof opt_name, "%s", ct_optim_name(kind));
         stepping = 1;
     }
-    ct_saved_model sm;
+    ct_model *sm = NULL;
     char msg[CT_MSG_LEN];
-    if (ct_saved_model_load_any(model, &sm, msg) != CT_OK) return cli_fail(msg);
-    const ct_arch *a = &sm.arch;
+    if (ct_model_load(&sm, NULL, model, msg) != CT_OK) return cli_fail(msg);
+    const ct_arch *a = ct_model_arch(sm);
     int in = a->sizes[0], C = a->sizes[a->n_layers], B = 1;
     rc = CLI_FAIL;
     float *X = NULL, *T = NULL;
@@ -249,11 +245,11 @@ int cmd_explain(int argc, char **argv, const char *device) {
             goto usage;
         }
         if (classes) {
-            int c = class_of(&sm, target);
+            int c = class_of(sm, target);
             if (c < 0) {
                 cli_error(
                     "option --target: '%s' is not a class of the model (0..%d or a class name)",
-                    target, sm.n_classes - 1);
+                    target, ct_model_classes(sm) - 1);
                 goto usage;
             }
             labels[0] = c;
@@ -267,26 +263,26 @@ int cmd_explain(int argc, char **argv, const char *device) {
             }
         }
     } else {
-        if (cli_model_data(inputs, NULL, NULL, 1, &sm, &d) != CLI_OK) goto done;
-        B = d->n;
-        X = d->X;
-        labels = d->labels;
+        if (ct_model_load_data(sm, &d, inputs, NULL, NULL, 1) != CT_OK) {
+            cli_fail(ct_model_error(sm));
+            goto done;
+        }
+        B = ct_data_rows(d);
+        X = (float *)ct_data_x(d);
+        labels = (int *)ct_data_labels(d);
         T = malloc((size_t)B * C * sizeof(float));
         if (!T) {
             cli_fail("out of host memory");
             goto done;
         }
         for (int i = 0; i < B * C; i++)
-            T[i] = classes ? (float)(labels ? labels[i / C] : 0) : d->Y[i];
+            T[i] = classes ? (float)(labels ? labels[i / C] : 0) : ct_data_targets(d)[i];
     }
     if (use_dev && cli_open_device(device, &dev) != CLI_OK) goto done;
     const ct_optim_params *stp = stepping ? &op : NULL;
-    if (use_dev && ct_pass_run(dev, a, sm.params, X, labels, T, B, stp, &pd, msg) != CT_OK) {
-        cli_fail(msg);
-        goto done;
-    }
-    if (use_ref && ct_pass_run(NULL, a, sm.params, X, labels, T, B, stp, &pr, msg) != CT_OK) {
-        cli_fail(msg);
+    if ((use_dev && ct_model_explain(sm, dev, X, labels, T, B, stp, &pd) != CT_OK) ||
+        (use_ref && ct_model_explain(sm, NULL, X, labels, T, B, stp, &pr) != CT_OK)) {
+        cli_fail(ct_model_error(sm));
         goto done;
     }
     const ct_pass *main = use_dev ? &pd : &pr;
@@ -414,6 +410,6 @@ done:
     free(X);
     free(T);
     free(labels);
-    ct_saved_model_free(&sm);
+    ct_model_destroy(sm);
     return rc;
 }

@@ -7,11 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
 #include "cli.h"
-#include "explain.h"
-#include "jsonmodel.h"
-#include "rng.h"
+#include "rng.h" /* header-only: the generator of the random inputs */
 
 static void usage(FILE *f) {
     fputs("usage: cltrain [--device SEL] gradcheck [options]\n"
@@ -243,22 +240,26 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
     ct_rng r = {seed};
     rc = CLI_OK;
     if (model) {
-        ct_saved_model sm;
+        ct_model *sm = NULL;
         char msg[CT_MSG_LEN];
-        if (ct_saved_model_load_any(model, &sm, msg) != CT_OK) {
+        if (ct_model_load(&sm, NULL, model, msg) != CT_OK) {
             ct_device_destroy(dev);
             return cli_fail(msg);
         }
-        float *X = NULL, *T = NULL;
+        const ct_arch *a = ct_model_arch(sm);
+        float *X = NULL, *T = NULL, *params = malloc(ct_arch_params(a) * sizeof(float));
         int *labels = NULL;
-        if (!random_data(&sm.arch, B, &r, &X, &labels, &T))
+        if (!params || !random_data(a, B, &r, &X, &labels, &T))
             rc = cli_fail("out of host memory");
+        else if (ct_model_get_params(sm, params) != CT_OK)
+            rc = cli_fail(ct_model_error(sm));
         else
-            rc = check_one(dev, &sm.arch, sm.params, X, labels, T, B, model, &g);
+            rc = check_one(dev, a, params, X, labels, T, B, model, &g);
+        free(params);
         free(X);
         free(labels);
         free(T);
-        ct_saved_model_free(&sm);
+        ct_model_destroy(sm);
     } else {
         for (int ia = 0; ia < na && rc == CLI_OK; ia++)
             for (int il = 0; il < nl && rc == CLI_OK; il++) {

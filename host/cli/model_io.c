@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonmodel.h"
 #include "model_io.h"
 
 int cli_model_option(int argc, char **argv, int *i, cli_model_opts *o) {
@@ -26,93 +25,30 @@ int cli_model_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *
     return rc;
 }
 
-static int model_net(const char *path, const char *device, int reference, int batch,
-                     ct_saved_model *sm, ct_device **dev, ct_net **net) {
+int cli_model_open(cli_model_run *r, const cli_model_opts *o, const char *device,
+                   const char *labels, const char *label, int require_labels) {
     char msg[CT_MSG_LEN];
-    *dev = NULL;
-    *net = NULL;
-    if (ct_saved_model_load_any(path, sm, msg) != CT_OK) return cli_fail(msg);
-    if (!reference && cli_open_device(device, dev) != CLI_OK) return CLI_FAIL;
-    ct_optim_params o = ct_optim_defaults(CT_OPT_SGD);
-    if (ct_net_create(net, *dev, &sm->arch, batch, &o, msg) != CT_OK) return cli_fail(msg);
-    if (ct_net_set_params(*net, sm->params) != CT_OK) return cli_fail(ct_net_error(*net));
+    memset(r, 0, sizeof *r);
+    r->batch = o->batch;
+    if (!o->reference && cli_open_device(device, &r->dev) != CLI_OK) return CLI_FAIL;
+    if (ct_model_load(&r->m, r->dev, o->model, msg) != CT_OK) return cli_fail(msg);
+    if (ct_model_load_data(r->m, &r->d, o->data, labels, label, require_labels) != CT_OK)
+        return cli_fail(ct_model_error(r->m));
     return CLI_OK;
 }
 
-int cli_model_open(cli_model_run *r, const cli_model_opts *o, const char *device,
-                   const char *labels, const char *label, int require_labels) {
-    memset(r, 0, sizeof *r);
-    if (model_net(o->model, device, o->reference, o->batch, &r->sm, &r->dev, &r->net) != CLI_OK)
-        return CLI_FAIL;
-    return cli_model_data(o->data, labels, label, require_labels, &r->sm, &r->d);
-}
-
 int cli_model_predict(cli_model_run *r) {
-    r->out = malloc((size_t)r->d->n * r->sm.outputs * sizeof(float));
+    int n = ct_data_rows(r->d);
+    r->out = malloc((size_t)(n ? n : 1) * ct_model_predict_columns(r->m) * sizeof(float));
     if (!r->out) return cli_fail("out of host memory");
-    if (ct_net_predict(r->net, r->d->X, r->d->n, r->out) != CT_OK)
-        return cli_fail(ct_net_error(r->net));
+    if (ct_model_predict(r->m, ct_data_x(r->d), n, r->out) != CT_OK)
+        return cli_fail(ct_model_error(r->m));
     return CLI_OK;
 }
 
 void cli_model_close(cli_model_run *r) {
     free(r->out);
     ct_data_destroy(r->d);
-    ct_net_destroy(r->net);
+    ct_model_destroy(r->m);
     ct_device_destroy(r->dev);
-    ct_saved_model_free(&r->sm);
-}
-
-/* Removes column c of d's features. */
-static int drop_column(ct_dataset *d, int c) {
-    int F = d->features;
-    for (int i = 0; i < d->n; i++)
-        for (int j = 0, k = 0; j < F; j++)
-            if (j != c) d->X[(size_t)i * (F - 1) + k++] = d->X[(size_t)i * F + j];
-    if (d->feature_names) {
-        free(d->feature_names[c]);
-        memmove(d->feature_names + c, d->feature_names + c + 1,
-                (size_t)(F - 1 - c) * sizeof(char *));
-    }
-    d->features = F - 1;
-    return 1;
-}
-
-int cli_model_data(const char *source, const char *labels, const char *label, int require_labels,
-                   const ct_saved_model *sm, ct_dataset **out) {
-    char msg[CT_MSG_LEN];
-    ct_data_opts o;
-    memset(&o, 0, sizeof o);
-    /* predictions: drop the training label column by its name when the file has it */
-    o.label = label ? label : (!require_labels && sm->label_name[0] ? sm->label_name : NULL);
-    o.labels_path = labels;
-    o.task = sm->task;
-    o.require_labels = require_labels;
-    o.class_names = sm->class_names;
-    o.n_classes = sm->task == CT_TASK_CLASSIFICATION ? sm->n_classes : 0;
-    if (ct_data_load(out, source, &o, msg) != CT_OK) return cli_fail(msg);
-    ct_dataset *d = *out;
-    if (!require_labels && !label && d->features == sm->features + 1) {
-        /* a label column is present: drop the column whose name is not a feature of the model,
-         * else the last one */
-        int drop = d->features - 1;
-        if (d->feature_names && sm->feature_names)
-            for (int j = 0; j < d->features; j++) {
-                int known = 0;
-                for (int k = 0; k < sm->features && !known; k++)
-                    known = !strcmp(d->feature_names[j], sm->feature_names[k]);
-                if (!known) {
-                    drop = j;
-                    break;
-                }
-            }
-        drop_column(d, drop);
-    }
-    if (d->features != sm->features) {
-        snprintf(msg, sizeof msg, "%s has %d feature columns; the model takes %d%s", d->source,
-                 d->features, sm->features, require_labels ? " (plus the label column)" : "");
-        return cli_fail(msg);
-    }
-    if (sm->has_scaler && ct_scaler_apply(&sm->scaler, d, msg) != CT_OK) return cli_fail(msg);
-    return CLI_OK;
 }

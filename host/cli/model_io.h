@@ -2,7 +2,6 @@
 #ifndef CT_CLI_MODEL_IO_H
 #define CT_CLI_MODEL_IO_H
 
-#include "checkpoint.h"
 #include "cli.h"
 
 /* The options --model, --data, --batch and --backend. */
@@ -22,11 +21,11 @@ int cli_model_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *
 /* The saved model on the device (or the reference) with batches of up to --batch rows, and the
  * data shaped for it (as cli_model_data); out: the (n, outputs) predictions. */
 typedef struct {
-    ct_saved_model sm;
     ct_device *dev;
-    ct_net *net;
+    ct_model *m;
     ct_dataset *d;
-    float *out;
+    float *out; /* (rows, ct_model_predict_columns) */
+    int batch;
 } cli_model_run;
 
 /* Loads the model and the data into r (which it clears first); CLI_OK, or CLI_FAIL after

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fileio.h"
+#include "fileio.h" /* atomic writes, compiled into the command too */
 #include "model_io.h"
 
 static void usage(FILE *f) {
@@ -61,9 +61,8 @@ int cmd_predict(int argc, char **argv, const char *device) {
     ct_atomic_file af = {0};
     if (cli_model_open(&m, &opt.m, device, NULL, NULL, 0) != CLI_OK) goto done;
     if (cli_model_predict(&m) != CLI_OK) goto done;
-    const ct_saved_model *sm = &m.sm;
     const float *out = m.out;
-    int C = sm->outputs, n = m.d->n;
+    int C = ct_model_predict_columns(m.m), n = ct_data_rows(m.d);
     FILE *f = stdout;
     if (output) {
         if (ct_atomic_begin(&af, output, msg) != CT_OK) {
@@ -72,24 +71,22 @@ int cmd_predict(int argc, char **argv, const char *device) {
         }
         f = af.f;
     }
-    if (sm->task == CT_TASK_CLASSIFICATION) {
-        int K = sm->n_classes, bce = sm->arch.loss == CT_LOSS_SIGMOID_BCE;
+    if (ct_model_task(m.m) == CT_TASK_CLASSIFICATION) {
+        int K = ct_model_classes(m.m);
         fputs("class", f);
         for (int k = 0; k < K; k++) {
             char name[300];
-            snprintf(name, sizeof name, "p_%s", sm->class_names[k]);
+            snprintf(name, sizeof name, "p_%s", ct_model_class_name(m.m, k));
             fputc(',', f);
             csv_field(f, name);
         }
         fputc('\n', f);
         for (int i = 0; i < n; i++) {
             const float *o = out + (size_t)i * C;
-            float p2[2];
-            if (bce) p2[0] = 1 - o[0], p2[1] = o[0], o = p2;
             int best = 0;
             for (int k = 1; k < K; k++)
                 if (o[k] > o[best]) best = k;
-            csv_field(f, sm->class_names[best]);
+            csv_field(f, ct_model_class_name(m.m, best));
             for (int k = 0; k < K; k++)
                 fprintf(f, ",%.6g", o[k]);
             fputc('\n', f);
@@ -97,11 +94,11 @@ int cmd_predict(int argc, char **argv, const char *device) {
     } else {
         for (int j = 0; j < C; j++) {
             if (j) fputc(',', f);
-            if (C == 1 || !sm->target_names) {
-                fprintf(f, C == 1 ? "value" : "value_%d", j);
+            if (C == 1) {
+                fputs("value", f);
             } else {
                 char name[300];
-                snprintf(name, sizeof name, "value_%s", sm->target_names[j]);
+                snprintf(name, sizeof name, "value_%s", ct_model_target_name(m.m, j));
                 csv_field(f, name);
             }
         }

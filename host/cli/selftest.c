@@ -4,8 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "check.h"
 #include "cli.h"
+#include "cltrain_tools.h"
 
 static void usage(FILE *f) {
     fputs("usage: cltrain [--device SEL] selftest [--seed N] [--gemm auto|clblast|own|cpu] "

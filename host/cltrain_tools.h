@@ -1,0 +1,174 @@
+/* cltrain tools: the benchmark suite, the device self-test and the matrix-product tuning
+ * behind `cltrain bench` and `cltrain selftest`, for programs that want to time or check a
+ * device the same way. Builds on cltrain.h; installed beside it. */
+#ifndef CLTRAIN_TOOLS_H
+#define CLTRAIN_TOOLS_H
+
+#include <stdint.h>
+
+#include "cltrain.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- engines and kernels ---------------------------------------------------------------- */
+
+typedef enum ct_backend {
+    CT_BACKEND_OPENCL = 0, /* the device */
+    CT_BACKEND_REFERENCE,  /* host/ref.c, double precision */
+    CT_BACKEND_CPU         /* the reference with its matrix products by CBLAS (OpenBLAS) in
+                            * double precision: the CPU comparator of the benchmarks */
+} ct_backend;
+
+/* 1 when the CPU comparator (CBLAS) was built in. */
+CT_API int ct_have_cblas(void);
+
+/* Kernels of the device program: ids 0 .. ct_kernel_count() - 1 and their names. */
+CT_API int ct_kernel_count(void);
+CT_API const char *ct_kernel_name(int id);
+
+/* Kernel profiling from OpenCL events (for benchmarks): on / off, and a report of the launches
+ * since it was turned on: per kernel, launches and device time (finishes the queue). */
+typedef struct ct_kernel_prof {
+    unsigned long long launches;
+    double seconds;
+} ct_kernel_prof;
+CT_API ct_status ct_device_profile(ct_device *dev, int on);
+/* out: ct_kernel_count() entries. */
+CT_API ct_status ct_device_profile_read(ct_device *dev, ct_kernel_prof *out);
+
+/* ---- matrix-product tuning ---------------------------------------------------------------- */
+
+/* Tuning of the matrix-product choice: one entry per shape class of a device. */
+typedef struct ct_gemm_tuned {
+    unsigned key; /* ct_gemm_class() */
+    ct_gemm_backend backend;
+} ct_gemm_tuned;
+
+/* The shape class of a product: transposes and the log2 bucket of M, N and K. */
+CT_API unsigned ct_gemm_class(int M, int N, int K, int transA, int transB);
+/* The tuning file of this device: $CLTRAIN_TUNE_FILE, else ~/.cache/cltrain/gemm-<hash>.txt
+ * (hash of platform, device and driver). */
+CT_API void ct_gemm_tune_path(const ct_device *dev, char *dst, size_t n);
+/* Replaces the tuned table (and writes the tuning file when path is not NULL). */
+CT_API ct_status ct_gemm_set_tuned(ct_device *dev, const ct_gemm_tuned *t, int n, int save);
+
+/* ---- benchmarks ------------------------------------------------------------------------- */
+
+typedef struct ct_bench_net {
+    const char *name; /* "a64" */
+    int n_layers;
+    int sizes[CT_MAX_LAYERS + 1];
+    int batch;
+    ct_loss loss;
+} ct_bench_net;
+
+/* The suite: a (784-256-128-10) at batch 64 and 256, b (100-50-10) b32,
+ * c (1000-500-200-100-10) b256, d (10000-5000-1000-100) b1024, e (2-64-32-1) b64. */
+CT_API int ct_bench_suite(const ct_bench_net **nets);
+
+typedef struct ct_bench_step {
+    double seconds; /* median time of one training step (NaN: skipped) */
+    double spread;  /* (max - min) / median over the repeats */
+    int repeats;
+    double launches; /* kernels per step (device) */
+} ct_bench_step;
+
+/* Times training steps of net n on a backend (dev for OpenCL): warm-up, then `repeats` timed
+ * runs of `steps` steps each, the device finished after each run; median per step. Adam, ReLU
+ * hidden layers, random data. prof (CT_K_COUNT entries, may be NULL): kernel times per step. */
+CT_API ct_status ct_bench_step_time(ct_backend backend, ct_device *dev, const ct_bench_net *n,
+                                    int steps, int repeats, ct_bench_step *out,
+                                    struct ct_kernel_prof *prof, char msg[CT_MSG_LEN]);
+
+/* GFLOP/s of C = op(A) op(B) (M, N, K) on one device backend (median of repeats), or with
+ * OpenBLAS sgemm when dev is NULL (NaN when CBLAS is not built in). */
+CT_API ct_status ct_bench_gemm(ct_device *dev, ct_gemm_backend b, int M, int N, int K, int transA,
+                               int transB, int repeats, double *gflops, char msg[CT_MSG_LEN]);
+
+/* Seconds of one step's products (forward, weight and input gradients; no input gradient for
+ * the first layer) at OpenBLAS sgemm speed: the floor a step is measured against. NaN without
+ * CBLAS. */
+CT_API double ct_bench_gemm_floor(const ct_bench_net *n, int repeats);
+
+/* ---- device-versus-reference checks ------------------------------------------------------ */
+
+/* Run a kernel on fresh random inputs, run the scalar reference on the same inputs, compare.
+ * Outputs are poisoned with NaN before each launch so an element the kernel does not write
+ * fails. */
+typedef enum ct_check_op {
+    CT_CHECK_GEMM = 0,
+    CT_CHECK_DENSE_FORWARD,
+    CT_CHECK_DENSE_BACKWARD_WEIGHT,
+    CT_CHECK_DENSE_BACKWARD_INPUT,
+    CT_CHECK_BIAS_ACT_FORWARD,
+    CT_CHECK_ACT_FORWARD,
+    CT_CHECK_ACT_BACKWARD,
+    CT_CHECK_BIAS_BACKWARD,
+    CT_CHECK_LOSS,
+    CT_CHECK_DROPOUT_FORWARD,
+    CT_CHECK_DROPOUT_BACKWARD,
+    CT_CHECK_OPTIM,
+    CT_CHECK_SUM_SQUARES,
+    CT_CHECK_REDUCE_SUM,
+    CT_CHECK_GATHER_ROWS,
+    CT_CHECK_ARGMAX_CORRECT,
+    CT_CHECK_BINARY_CORRECT,
+    CT_CHECK_FILL,
+    CT_CHECK_SCALE,
+    CT_CHECK_GATHER_PERM,
+    CT_CHECK_AXPY,
+    CT_CHECK_DEAD_UNITS, /* B = M, N = N */
+    CT_CHECK_COUNT
+} ct_check_op;
+
+/* One case. Fields an op does not use are ignored. */
+typedef struct ct_check_case {
+    ct_check_op op;
+    int M, N, K;          /* gemm: sizes; dense: B = M, in = K, out = N; 2-D ops: B = M, N;
+                           * 1-D ops: n = N; loss: B = M, C = N, K = 1 for the loss alone;
+                           * gather_rows: B = M, F = N, rows = K;
+                           * gather_perm: B = M, F = N, n = K, start = step, shuffle = layer */
+    int transA, transB;   /* gemm */
+    float beta;           /* gemm, dense_backward_weight, bias_backward, loss, reduce_sum */
+    ct_gemm_backend gemm; /* products: the backend to force (AUTO: the device's choice) */
+    ct_act act;
+    float alpha; /* activation parameter; gemm and reduce_sum alpha/scale; fill/scale value */
+    ct_loss loss;
+    float delta;    /* huber */
+    float p;        /* dropout */
+    uint64_t step;  /* dropout step; optimizer step t (>= 1) */
+    uint32_t layer; /* dropout */
+    ct_optim_params optim;
+    float range; /* inputs uniform in [-range, range] (0: 1) */
+} ct_check_case;
+
+typedef struct ct_check_result {
+    char what[160]; /* "relu act_backward n=255" */
+    double max_abs; /* largest |device - reference| */
+    double max_rel; /* largest |device - reference| / |reference| where |reference| >= 1e-3 of its
+                       max */
+    double worst;   /* largest error / tolerance (<= 1 passes) */
+    long n_checked; /* elements compared */
+    long n_bad;     /* elements out of tolerance, NaN or unwritten */
+    char first_bad[192]; /* where and what, for the first bad element */
+    uint64_t out_hash;   /* FNV-1a of the bits of every device output compared (determinism) */
+    int pass;
+} ct_check_result;
+
+/* Runs one case with inputs drawn from seed. Returns CT_OK when the check ran (pass or not);
+ * another status when the device failed (message in the device). */
+CT_API ct_status ct_check_run(ct_device *dev, const ct_check_case *c, uint64_t seed,
+                              ct_check_result *r);
+
+CT_API const char *ct_check_op_name(ct_check_op op);
+
+/* The selftest's cases: a few odd shapes per op, every activation, loss and optimizer.
+ * Returns the number of cases; fills *cases (static table owned by the library). */
+CT_API int ct_check_selftest_cases(const ct_check_case **cases);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
