@@ -642,7 +642,7 @@ ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset 
     res->steps = state.step;
     res->resumed_epoch = o->resume ? ck.state.epoch : 0;
     res->resumed_step = o->resume ? ck.state.step : 0;
-    res->restored_best = res->stopped_early && state.has_best && o->restore_best;
+    res->restored_best = o->patience > 0 && o->restore_best && state.has_best;
     if (ctx.failed && st == CT_OK) st = CT_ERR_IO;
     if (ctx.failed) goto done;
 done:

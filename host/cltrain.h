@@ -431,7 +431,8 @@ typedef struct ct_train_result {
     int resumed_epoch; /* epochs done before this call (resume), else 0 */
     long long resumed_step;
     int stopped_early; /* early stopping or the callback asked to stop */
-    int restored_best; /* the weights of best_epoch were restored at the end */
+    int restored_best; /* the weights of best_epoch were restored at the end (early stopping
+                        * with restore_best) */
     int best_epoch;    /* epoch of the best validation loss (0 without validation) */
     double best_val_loss;
     double seconds; /* wall time of the training */

@@ -397,6 +397,7 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
         res->last = s;
         res->best_val_loss = state->best_val;
         if (o->on_epoch && o->on_epoch(&s, o->user)) {
+            res->stopped_early = 1;
             snprintf(res->stop_reason, sizeof res->stop_reason,
                      "stopped by the caller after epoch %d", epoch);
             break;

@@ -408,7 +408,8 @@ int cmd_train(int argc, char **argv, const char *device) {
     }
     announce_resume(&ctx, res.resumed_epoch, res.resumed_step);
     if (res.stop_reason[0]) printf("%s\n", res.stop_reason);
-    if (res.restored_best) printf("restored the weights of epoch %d\n", res.best_epoch);
+    if (res.restored_best && res.stopped_early && !ctx.failed)
+        printf("restored the weights of epoch %d\n", res.best_epoch);
     printf("trained %d epochs (%lld steps) in %.2f s\n", res.epochs_run - res.resumed_epoch,
            res.steps - res.resumed_step, res.seconds);
     double final_loss = NAN, final_acc = NAN;

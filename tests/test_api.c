@@ -1,0 +1,271 @@
+/* The public API (cltrain.h) as a program uses it: two models on two devices in one process,
+ * in one thread and in two at once, give exactly what each gives alone (no global state); the
+ * per-epoch callback sees every epoch and can stop; save and load round trips; the reference
+ * backend agrees with the device; every failure returns a status and leaves one message. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cltrain.h"
+#include "util.h"
+
+typedef struct {
+    ct_device *dev;
+    const char *source;
+    uint64_t seed;
+    int epochs;
+    float *params; /* out: the trained parameters (malloc'ed) */
+    size_t n;
+    ct_status st;
+    char msg[CT_MSG_LEN];
+} job;
+
+/* Loads the data, builds a 2-hidden-layer model, trains it, keeps its parameters. */
+static void *run_job(void *arg) {
+    job *j = arg;
+    ct_dataset *d = NULL;
+    ct_model *m = NULL;
+    j->params = NULL;
+    if ((j->st = ct_data_load(&d, j->source, NULL, j->msg)) != CT_OK) goto done;
+    ct_arch a = ct_arch_mlp(2, (const int[]){17, 9}, CT_ACT_TANH);
+    if ((j->st = ct_arch_fit_data(&a, d, j->msg)) != CT_OK) goto done;
+    if ((j->st = ct_model_create(&m, j->dev, &a, NULL, j->seed, j->msg)) != CT_OK) goto done;
+    ct_train_options o;
+    ct_train_defaults(&o);
+    o.epochs = j->epochs;
+    o.batch = 31;
+    o.seed = j->seed;
+    o.standardize = 1;
+    if ((j->st = ct_model_train(m, d, NULL, &o, NULL)) != CT_OK) {
+        snprintf(j->msg, sizeof j->msg, "%s", ct_model_error(m));
+        goto done;
+    }
+    j->n = ct_arch_params(&a);
+    j->params = malloc(j->n * sizeof(float));
+    if (!j->params || (j->st = ct_model_get_params(m, j->params)) != CT_OK) j->st = CT_ERR_ALLOC;
+done:
+    ct_model_destroy(m);
+    ct_data_destroy(d);
+    return NULL;
+}
+
+static int same_params(const job *a, const job *b) {
+    return a->st == CT_OK && b->st == CT_OK && a->n == b->n &&
+           memcmp(a->params, b->params, a->n * sizeof(float)) == 0;
+}
+
+/* Two models on two devices (two device objects: two contexts and queues), trained in two
+ * threads at once, equal the same models trained alone one after the other. */
+static void test_two_devices(void) {
+    char msg[CT_MSG_LEN];
+    ct_device *d1 = NULL, *d2 = NULL;
+    if (ct_device_create(&d1, NULL, msg) != CT_OK || ct_device_create(&d2, NULL, msg) != CT_OK) {
+        EXPECT(0, "opening two devices: %s", msg);
+        ct_device_destroy(d1);
+        return;
+    }
+    job alone[2] = {{d1, "moons:n=600,noise=0.25", 5, 6, NULL, 0, CT_OK, ""},
+                    {d2, "blobs:n=500,centers=4", 9, 5, NULL, 0, CT_OK, ""}};
+    job both[2] = {alone[0], alone[1]};
+    for (int k = 0; k < 2; k++) {
+        run_job(&alone[k]);
+        EXPECT(alone[k].st == CT_OK, "job %d alone: %s", k, alone[k].msg);
+    }
+    pthread_t t[2];
+    for (int k = 0; k < 2; k++)
+        EXPECT(pthread_create(&t[k], NULL, run_job, &both[k]) == 0, "pthread_create %d", k);
+    for (int k = 0; k < 2; k++)
+        pthread_join(t[k], NULL);
+    for (int k = 0; k < 2; k++) {
+        EXPECT(both[k].st == CT_OK, "job %d in a thread: %s", k, both[k].msg);
+        EXPECT(same_params(&alone[k], &both[k]),
+               "model %d trained beside another differs from the same model trained alone", k);
+    }
+    /* and the two models are not the same model */
+    EXPECT(alone[0].n != alone[1].n || memcmp(alone[0].params, alone[1].params, alone[0].n * 4),
+           "the two models came out equal");
+    for (int k = 0; k < 2; k++) {
+        free(alone[k].params);
+        free(both[k].params);
+    }
+    ct_device_destroy(d2);
+    ct_device_destroy(d1);
+}
+
+typedef struct {
+    int calls, stop_at, last_epoch;
+    ct_model *other; /* predicted with inside the callback */
+    const float *X;
+    float *out;
+    ct_status other_st;
+} cb_state;
+
+static int on_epoch(const ct_epoch_stats *s, void *user) {
+    cb_state *c = user;
+    c->calls++;
+    c->last_epoch = s->epoch;
+    if (c->other) c->other_st = ct_model_predict(c->other, c->X, 4, c->out);
+    return s->epoch == c->stop_at;
+}
+
+/* The callback stops training; a second model on another device is used from inside it; save,
+ * load (safetensors and JSON) and the reference give the same predictions. */
+static void test_callback_and_files(void) {
+    char msg[CT_MSG_LEN];
+    ct_device *d1 = NULL, *d2 = NULL;
+    ct_dataset *data = NULL;
+    ct_model *m = NULL, *other = NULL, *back = NULL, *jback = NULL, *ref = NULL;
+    if (ct_device_create(&d1, NULL, msg) != CT_OK || ct_device_create(&d2, NULL, msg) != CT_OK) {
+        EXPECT(0, "devices: %s", msg);
+        goto done;
+    }
+    if (ct_data_load(&data, "circles:n=300", NULL, msg) != CT_OK) {
+        EXPECT(0, "data: %s", msg);
+        goto done;
+    }
+    ct_arch a = ct_arch_mlp(1, (const int[]){13}, CT_ACT_RELU);
+    EXPECT(ct_arch_fit_data(&a, data, msg) == CT_OK, "fit: %s", msg);
+    EXPECT(a.sizes[0] == 2 && a.sizes[2] == 1 && a.loss == CT_LOSS_SIGMOID_BCE,
+           "fit_data: 2 inputs, 1 output, bce expected; got %d, %d, loss %d", a.sizes[0],
+           a.sizes[2], (int)a.loss);
+    if (ct_model_create(&m, d1, &a, NULL, 3, msg) != CT_OK ||
+        ct_model_create(&other, d2, &a, NULL, 4, msg) != CT_OK) {
+        EXPECT(0, "create: %s", msg);
+        goto done;
+    }
+    const float X[8] = {0.1f, 0.2f, -0.9f, 0.3f, 0.5f, -0.5f, 0.0f, 1.0f};
+    float before[8], inside[8], after[8];
+    EXPECT(ct_model_predict(other, X, 4, before) == CT_OK, "predict: %s", ct_model_error(other));
+    cb_state c = {0, 4, 0, other, X, inside, CT_OK};
+    ct_train_options o;
+    ct_train_defaults(&o);
+    o.epochs = 50;
+    o.batch = 16;
+    o.on_epoch = on_epoch;
+    o.user = &c;
+    ct_train_result r;
+    ct_status st = ct_model_train(m, data, NULL, &o, &r);
+    EXPECT(st == CT_OK, "train: %s", ct_model_error(m));
+    EXPECT(c.calls == 4 && c.last_epoch == 4 && r.epochs_run == 4 && r.stopped_early,
+           "the callback stops at epoch 4: %d calls, last %d, epochs_run %d, stopped %d", c.calls,
+           c.last_epoch, r.epochs_run, r.stopped_early);
+    EXPECT(r.steps == 4 * ((300 + 15) / 16), "steps %lld, expected %d", r.steps,
+           4 * ((300 + 15) / 16));
+    EXPECT(c.other_st == CT_OK && !memcmp(before, inside, sizeof before),
+           "the other model predicted differently while this one trained");
+    EXPECT(ct_model_predict(other, X, 4, after) == CT_OK && !memcmp(before, after, sizeof before),
+           "the other model changed");
+    for (int i = 0; i < 4; i++)
+        EXPECT(fabsf(inside[2 * i] + inside[2 * i + 1] - 1) < 1e-6f && inside[2 * i + 1] >= 0,
+               "bce predictions are (1 - p, p): row %d %g %g", i, inside[2 * i], inside[2 * i + 1]);
+
+    /* save and load: the same predictions, on the device and from JSON */
+    char st_path[] = "/tmp/ct_api_XXXXXX";
+    int fd = mkstemp(st_path);
+    if (fd >= 0) close(fd);
+    char json_path[64];
+    snprintf(json_path, sizeof json_path, "%s.json", st_path);
+    float p[8], q[8], pj[8], pr[8];
+    EXPECT(ct_model_predict(m, X, 4, p) == CT_OK, "predict: %s", ct_model_error(m));
+    EXPECT(ct_model_save(m, st_path) == CT_OK, "save: %s", ct_model_error(m));
+    EXPECT(ct_model_save(m, json_path) == CT_OK, "save json: %s", ct_model_error(m));
+    if (ct_model_load(&back, d2, st_path, msg) != CT_OK ||
+        ct_model_load(&jback, d1, json_path, msg) != CT_OK) {
+        EXPECT(0, "load: %s", msg);
+        goto cleanup;
+    }
+    EXPECT(ct_model_predict(back, X, 4, q) == CT_OK && !memcmp(p, q, sizeof p),
+           "the loaded model predicts differently");
+    EXPECT(ct_model_predict(jback, X, 4, pj) == CT_OK && !memcmp(p, pj, sizeof p),
+           "the model loaded from JSON predicts differently");
+    EXPECT(ct_model_classes(back) == 2 &&
+               !strcmp(ct_model_class_name(back, 1), ct_data_class_name(data, 1)),
+           "class names survive the round trip");
+    /* the reference backend computes the same up to float rounding */
+    if (ct_model_load(&ref, NULL, st_path, msg) == CT_OK) {
+        EXPECT(ct_model_predict(ref, X, 4, pr) == CT_OK, "reference predict");
+        for (int i = 0; i < 8; i++)
+            EXPECT(fabsf(pr[i] - p[i]) <= 1e-5f, "reference %g vs device %g at %d", pr[i], p[i], i);
+    } else {
+        EXPECT(0, "load on the reference: %s", msg);
+    }
+    double loss, acc;
+    EXPECT(ct_model_evaluate(back, data, 64, &loss, &acc) == CT_OK && loss > 0 && acc > 0.4,
+           "evaluate: %s (loss %g, accuracy %g)", ct_model_error(back), loss, acc);
+cleanup:
+    unlink(st_path);
+    unlink(json_path);
+done:
+    ct_model_destroy(ref);
+    ct_model_destroy(jback);
+    ct_model_destroy(back);
+    ct_model_destroy(other);
+    ct_model_destroy(m);
+    ct_data_destroy(data);
+    ct_device_destroy(d2);
+    ct_device_destroy(d1);
+}
+
+/* Failures: a status and one message, nothing printed, nothing exits. */
+static void test_errors(void) {
+    char msg[CT_MSG_LEN];
+    ct_dataset *d = NULL;
+    float X[4] = {1, 2, NAN, 4};
+    int32_t y[2] = {0, 1};
+    EXPECT(ct_data_from_arrays(&d, 2, 2, X, y, 2, NULL, 0, "mine", msg) == CT_ERR_NUMERIC && !d &&
+               strstr(msg, "mine") && strstr(msg, "row 1"),
+           "NaN in X: '%s'", msg);
+    X[2] = 3;
+    y[1] = 2;
+    EXPECT(ct_data_from_arrays(&d, 2, 2, X, y, 2, NULL, 0, "mine", msg) == CT_ERR_ARG && !d &&
+               strstr(msg, "label of row 1"),
+           "label out of range: '%s'", msg);
+    y[1] = 1;
+    EXPECT(ct_data_from_arrays(&d, 2, 2, X, y, 2, NULL, 0, "mine", msg) == CT_OK && d,
+           "good arrays: %s", msg);
+    ct_model *m = NULL;
+    ct_arch a = ct_arch_mlp(1, (const int[]){3}, CT_ACT_RELU);
+    EXPECT(ct_model_create(&m, NULL, &a, NULL, 1, msg) == CT_ERR_ARG && !m &&
+               strstr(msg, "CT_LOSS_AUTO"),
+           "a loss still AUTO: '%s'", msg);
+    EXPECT(ct_model_load(&m, NULL, "/nonexistent/model.safetensors", msg) != CT_OK && !m &&
+               strstr(msg, "/nonexistent/model.safetensors"),
+           "missing file: '%s'", msg);
+    a.sizes[0] = 3; /* the data has 2 features */
+    a.sizes[2] = 1;
+    a.loss = CT_LOSS_SIGMOID_BCE;
+    if (ct_model_create(&m, NULL, &a, NULL, 1, msg) == CT_OK) {
+        ct_train_options o;
+        ct_train_defaults(&o);
+        o.batch = 2;
+        o.epochs = 1;
+        EXPECT(ct_model_train(m, d, NULL, &o, NULL) == CT_ERR_ARG &&
+                   strstr(ct_model_error(m), "3 inputs"),
+               "wrong shape: '%s'", ct_model_error(m));
+        o.batch = 3;
+        EXPECT(ct_model_train(m, d, NULL, &o, NULL) == CT_ERR_ARG &&
+                   strstr(ct_model_error(m), "batch"),
+               "batch beyond the rows: '%s'", ct_model_error(m));
+    } else {
+        EXPECT(0, "create: %s", msg);
+    }
+    ct_device *dev = NULL;
+    EXPECT(ct_device_create(&dev, "no-such-device-xyz", msg) == CT_ERR_NO_DEVICE && !dev &&
+               strstr(msg, "no-such-device-xyz"),
+           "absent device: '%s'", msg);
+    EXPECT(!strcmp(ct_version(), CT_VERSION_STRING), "version %s vs %s", ct_version(),
+           CT_VERSION_STRING);
+    ct_model_destroy(m);
+    ct_data_destroy(d);
+}
+
+int main(void) {
+    test_two_devices();
+    test_callback_and_files();
+    test_errors();
+    return test_summary("api");
+}
