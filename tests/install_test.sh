@@ -111,16 +111,7 @@ if [ -z "$extra" ] && [ -z "$missing" ]; then
 fi
 if [ ! -s "$tmp/declared" ]; then fail "the headers declare CT_API functions" "at least one" "none"; fi
 
-# ---- the installed command ----------------------------------------------------------------------
-rc=0
-out=$("$prefix/bin/cltrain" --version 2>&1) || rc=$?
-if [ "$rc" = 0 ] && [ "$out" = "cltrain $version" ]; then ok "installed bin/cltrain --version: $out"; else
-    fail "installed bin/cltrain --version" "'cltrain $version', exit 0" "'$out', exit $rc"
-fi
-missing_libs=$(ldd "$prefix/bin/cltrain" | grep "not found" || true)
-if [ -n "$missing_libs" ]; then fail "bin/cltrain finds its libraries" "none missing" "$missing_libs"; fi
-
-# ---- the example, through the CMake package -----------------------------------------------------
+# ---- helpers for the programs built against the installed tree ----------------------------------
 # run_example NAME BINARY: runs it (in a folder of its own: it saves a model), exit 0 expected;
 # shows its output.
 run_example() {
@@ -137,7 +128,10 @@ check_needed() {
     if [ "$want" = yes ]; then
         local from
         from=$(ldd "$exe" | awk '$1 == "libcltrain.so.'"$major"'" {print $3}')
-        if [ "$from" = "$libdir/libcltrain.so.$major" ]; then ok "$name loads $from"; else
+        # The same file, however the path is spelled ($ORIGIN/../lib gives bin/../lib).
+        if [ -n "$from" ] && [ "$(readlink -f "$from")" = "$(readlink -f "$libdir/libcltrain.so.$major")" ]; then
+            ok "$name loads $from"
+        else
             fail "$name loads the installed libcltrain.so.$major" "$libdir/libcltrain.so.$major" "${from:-not linked (needed: $needed)}"
         fi
     elif [ "$needed" = 0 ]; then
@@ -147,6 +141,20 @@ check_needed() {
     fi
 }
 
+# ---- the installed command ----------------------------------------------------------------------
+rc=0
+out=$("$prefix/bin/cltrain" --version 2>&1) || rc=$?
+if [ "$rc" = 0 ] && [ "$out" = "cltrain $version" ]; then ok "installed bin/cltrain --version: $out"; else
+    fail "installed bin/cltrain --version" "'cltrain $version', exit 0" "'$out', exit $rc"
+fi
+missing_libs=$(ldd "$prefix/bin/cltrain" | grep "not found" || true)
+if [ -n "$missing_libs" ]; then fail "bin/cltrain finds its libraries" "none missing" "$missing_libs"; fi
+# Linked to the shared library (CLTRAIN_CLI_SHARED): it finds the installed one ($ORIGIN/../lib).
+if readelf -d "$prefix/bin/cltrain" | grep -q "(NEEDED).*\[libcltrain\.so"; then
+    check_needed "bin/cltrain" "$prefix/bin/cltrain" yes
+fi
+
+# ---- the example, through the CMake package -----------------------------------------------------
 cmake_example() {
     local name="$1" dir="$tmp/$1"
     shift
