@@ -121,24 +121,6 @@ static ct_status net_fail(ct_model *m, ct_status st) {
     return st ? st : CT_ERR_OPENCL;
 }
 
-/* n strings "prefix0", "prefix1", ... (prefix alone when n == 1 and single). */
-static char **numbered(int n, const char *prefix, int single) {
-    char **s = calloc((size_t)(n > 0 ? n : 1), sizeof *s);
-    if (!s) return NULL;
-    for (int i = 0; i < n; i++) {
-        char buf[64];
-        if (single && n == 1)
-            snprintf(buf, sizeof buf, "%s", prefix);
-        else
-            snprintf(buf, sizeof buf, "%s%d", prefix, i);
-        if (!(s[i] = ct_strdup(buf))) {
-            ct_free_strings(s, n);
-            return NULL;
-        }
-    }
-    return s;
-}
-
 /* Frees the names of sm (not the parameters or scaler) and zeroes their counts. */
 static void drop_names(ct_saved_model *sm) {
     ct_free_strings(sm->class_names, sm->n_classes);
@@ -169,15 +151,15 @@ ct_status ct_model_create(ct_model **out, ct_device *dev, const ct_arch *a, cons
     int in = a->sizes[0], outs = a->sizes[a->n_layers];
     sm->params = malloc(np * sizeof(float));
     sm->features = in;
-    sm->feature_names = numbered(in, "x", 0);
+    sm->feature_names = ct_numbered_names(in, "x", 0);
     if (a->loss == CT_LOSS_SOFTMAX_CE || a->loss == CT_LOSS_SIGMOID_BCE) {
         sm->task = CT_TASK_CLASSIFICATION;
         sm->n_classes = a->loss == CT_LOSS_SIGMOID_BCE ? 2 : outs;
-        sm->class_names = numbered(sm->n_classes, "", 0);
+        sm->class_names = ct_numbered_names(sm->n_classes, "", 0);
     } else {
         sm->task = CT_TASK_REGRESSION;
         sm->outputs = outs;
-        sm->target_names = numbered(outs, "y", 1);
+        sm->target_names = ct_numbered_names(outs, "y", 1);
     }
     if (!sm->params || !sm->feature_names || (!sm->class_names && !sm->target_names)) {
         ct_model_destroy(m);
@@ -208,15 +190,15 @@ ct_status ct_model_load(ct_model **out, ct_device *dev, const char *path, char m
     int outs = ct_model_outputs(m);
     if (!sm->feature_names) {
         sm->features = ct_model_inputs(m);
-        sm->feature_names = numbered(sm->features, "x", 0);
+        sm->feature_names = ct_numbered_names(sm->features, "x", 0);
     }
     if (sm->task == CT_TASK_REGRESSION && !sm->target_names) {
         sm->outputs = outs;
-        sm->target_names = numbered(outs, "y", 1);
+        sm->target_names = ct_numbered_names(outs, "y", 1);
     }
     if (sm->task == CT_TASK_CLASSIFICATION && !sm->class_names) {
         sm->n_classes = sm->arch.loss == CT_LOSS_SIGMOID_BCE ? 2 : outs;
-        sm->class_names = numbered(sm->n_classes, "", 0);
+        sm->class_names = ct_numbered_names(sm->n_classes, "", 0);
     }
     if (!sm->feature_names || (sm->task == CT_TASK_REGRESSION && !sm->target_names) ||
         (sm->task == CT_TASK_CLASSIFICATION && !sm->class_names)) {
@@ -379,6 +361,18 @@ ct_status ct_model_load_data(ct_model *m, ct_dataset **out, const char *source,
         return CT_ERR_ARG;
     }
     return CT_OK;
+}
+
+/* A copy of n rows X scaled by the model's scaler (malloc'ed; NULL when memory runs out). */
+static float *scaled_rows(const ct_model *m, const float *X, int n) {
+    size_t F = (size_t)ct_model_inputs(m), cells = (size_t)n * F;
+    float *x = malloc((cells ? cells : 1) * sizeof(float));
+    if (!x) return NULL;
+    for (size_t i = 0; i < cells; i++) {
+        size_t j = i % F;
+        x[i] = (X[i] - m->sm.scaler.mean[j]) / m->sm.scaler.std[j];
+    }
+    return x;
 }
 
 /* The data as the engine must see it: d itself, or a copy of it with the model's scaler
@@ -544,7 +538,6 @@ ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset 
     }
     char desc[512];
     ct_arch_describe(&m->sm.arch, desc, sizeof desc);
-    snprintf(m->sm.state_config, sizeof m->sm.state_config, "%s", "");
 
     /* the engine, fresh optimizer state, the data */
     if ((st = ensure_net(m, o->batch, &o->optim)) != CT_OK) return st;
@@ -593,8 +586,6 @@ ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset 
             goto done;
         }
         m->params_on_net = 1;
-        res->resumed_epoch = state.epoch;
-        res->resumed_step = state.step;
     } else {
         if ((st = ct_net_set_params(m->net, m->sm.params)) != CT_OK) {
             net_fail(m, st);
@@ -644,7 +635,6 @@ ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset 
     res->resumed_step = o->resume ? ck.state.step : 0;
     res->restored_best = o->patience > 0 && o->restore_best && state.has_best;
     if (ctx.failed && st == CT_OK) st = CT_ERR_IO;
-    if (ctx.failed) goto done;
 done:
     ct_net_destroy(vref);
     ct_saved_model_free(&ck);
@@ -678,12 +668,7 @@ ct_status ct_model_predict(ct_model *m, const float *X, int n, float *out) {
             return fail(m, CT_ERR_NUMERIC, "ct_model_predict: row %zu column %zu is %g",
                         i / (size_t)F, i % (size_t)F, (double)X[i]);
     if (m->sm.has_scaler) {
-        if (!(x = malloc((size_t)n * F * sizeof(float))))
-            return fail(m, CT_ERR_ALLOC, "out of host memory");
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < F; j++)
-                x[(size_t)i * F + j] =
-                    (X[(size_t)i * F + j] - m->sm.scaler.mean[j]) / m->sm.scaler.std[j];
+        if (!(x = scaled_rows(m, X, n))) return fail(m, CT_ERR_ALLOC, "out of host memory");
         in = x;
     }
     if (bce && !(raw = malloc((size_t)n * C * sizeof(float)))) {
@@ -748,14 +733,11 @@ ct_status ct_model_explain(ct_model *m, ct_device *dev, const float *X, const in
     if (B < 1 || !X) return fail(m, CT_ERR_ARG, "explain: no input rows");
     ct_status st = pull_params(m);
     if (st != CT_OK) return st;
-    int F = ct_model_inputs(m);
-    float *x = malloc((size_t)B * F * sizeof(float));
-    if (!x) return fail(m, CT_ERR_ALLOC, "out of host memory");
-    for (size_t i = 0; i < (size_t)B * F; i++) {
-        size_t j = i % (size_t)F;
-        x[i] = m->sm.has_scaler ? (X[i] - m->sm.scaler.mean[j]) / m->sm.scaler.std[j] : X[i];
-    }
-    st = ct_pass_run(dev, &m->sm.arch, m->sm.params, x, labels, targets, B, step, out, m->err);
+    float *x = NULL;
+    if (m->sm.has_scaler && !(x = scaled_rows(m, X, B)))
+        return fail(m, CT_ERR_ALLOC, "out of host memory");
+    st = ct_pass_run(dev, &m->sm.arch, m->sm.params, x ? x : X, labels, targets, B, step, out,
+                     m->err);
     free(x);
     return st;
 }

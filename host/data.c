@@ -76,9 +76,7 @@ void ct_data_destroy(ct_dataset *d) {
     free(d);
 }
 
-/* n names prefix0, prefix1, ... ("prefix" alone when n == 1 and single is set); NULL when
- * memory runs out. */
-static char **numbered_names(int n, const char *prefix, int single) {
+char **ct_numbered_names(int n, const char *prefix, int single) {
     char **names = calloc((size_t)(n > 0 ? n : 1), sizeof(char *));
     if (!names) return NULL;
     for (int i = 0; i < n; i++) {
@@ -126,18 +124,18 @@ static ct_dataset *ds_new(int n, int f, int k, int outputs) {
     d->features = f;
     size_t xb = cells_bytes((size_t)n, (size_t)f, sizeof(float));
     if (xb == 0 || !(d->X = malloc(xb))) goto fail;
-    if (!(d->feature_names = numbered_names(f, "x", 0))) goto fail;
+    if (!(d->feature_names = ct_numbered_names(f, "x", 0))) goto fail;
     if (k > 0) {
         d->task = CT_TASK_CLASSIFICATION;
         d->n_classes = k;
         if (!(d->labels = malloc((size_t)n * sizeof(int32_t)))) goto fail;
-        if (!(d->class_names = numbered_names(k, "", 0))) goto fail;
+        if (!(d->class_names = ct_numbered_names(k, "", 0))) goto fail;
     } else {
         d->task = CT_TASK_REGRESSION;
         d->outputs = outputs;
         size_t yb = cells_bytes((size_t)n, (size_t)outputs, sizeof(float));
         if (yb == 0 || !(d->Y = malloc(yb))) goto fail;
-        if (!(d->target_names = numbered_names(outputs, "y", 1))) goto fail;
+        if (!(d->target_names = ct_numbered_names(outputs, "y", 1))) goto fail;
     }
     return d;
 fail:
@@ -1987,7 +1985,7 @@ static ct_status load_binary(ct_dataset **out, const char *path, int npy, const 
     d->n = n;
     d->features = nf;
     size_t xb = cells_bytes((size_t)n, (size_t)nf, sizeof(float));
-    if (!xb || !(d->X = malloc(xb)) || !(d->feature_names = numbered_names(nf, "x", 0))) {
+    if (!xb || !(d->X = malloc(xb)) || !(d->feature_names = ct_numbered_names(nf, "x", 0))) {
         st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory for an array %s", path, shape);
         goto fail;
     }

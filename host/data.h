@@ -38,4 +38,8 @@ ct_status ct_scaler_fit(ct_scaler *s, const ct_dataset *d, char msg[CT_MSG_LEN])
 ct_status ct_scaler_apply(const ct_scaler *s, ct_dataset *d, char msg[CT_MSG_LEN]);
 void ct_scaler_free(ct_scaler *s);
 
+/* n names prefix0, prefix1, ... ("prefix" alone when n == 1 and single is set); NULL when
+ * memory runs out. Free with ct_free_strings(names, n). */
+char **ct_numbered_names(int n, const char *prefix, int single);
+
 #endif
