@@ -409,8 +409,9 @@ typedef struct {
     ct_model *m;
     const ct_train_options *o;
     ct_train_state *state;
-    char config[640];
+    char config[660];
     int failed;
+    int rank0; /* this process writes the checkpoint */
 } train_ctx;
 
 static ct_status write_checkpoint(train_ctx *c) {
@@ -453,7 +454,8 @@ static void on_verify(const ct_verify_report *r, void *user) {
 static int on_epoch(const ct_epoch_stats *s, void *user) {
     train_ctx *c = user;
     const ct_train_options *o = c->o;
-    if (o->checkpoint && (s->epoch % o->checkpoint_every == 0 || s->epoch == o->epochs)) {
+    if (o->checkpoint && c->rank0 &&
+        (s->epoch % o->checkpoint_every == 0 || s->epoch == o->epochs)) {
         if (write_checkpoint(c) != CT_OK) {
             c->failed = 1;
             return 1;
@@ -505,8 +507,128 @@ static ct_status describe(ct_model *m, const ct_dataset *d) {
     return ct_saved_model_describe(sm, d, NULL, m->err);
 }
 
+/* Broadcasts rank 0's bytes (a no-op alone). */
+static ct_status bcast(ct_model *m, const ct_comm *comm, void *buf, size_t bytes,
+                       const char *what) {
+    if (!comm || comm->size <= 1) return CT_OK;
+    if (comm->broadcast(buf, bytes, 0, comm->ctx) != 0)
+        return fail(m, CT_ERR_IO, "broadcasting %s from rank 0 failed", what);
+    return CT_OK;
+}
+
+/* The number in "|ranks=N" of a run's settings (1 when absent). */
+static int config_ranks(const char *config) {
+    const char *p = strstr(config, "|ranks=");
+    return p ? atoi(p + 7) : 1;
+}
+
+/* Rank 0's checkpoint to every rank: its status first, then the weights, optimizer state and
+ * training state. */
+static ct_status share_resume(ct_model *m, const ct_comm *comm, ct_status st0, ct_saved_model *ck,
+                              const char *path) {
+    int code = (int)st0;
+    ct_status st = bcast(m, comm, &code, sizeof code, "the resume status");
+    if (st != CT_OK) return st;
+    if (code != CT_OK) {
+        if (comm->rank != 0)
+            return fail(m, (ct_status)code,
+                        "rank 0 could not resume from %s (its message says why)", path);
+        return (ct_status)code;
+    }
+    size_t np = ct_arch_params(&m->sm.arch);
+    if (comm->rank != 0) {
+        ck->params = malloc(np * sizeof(float));
+        ck->m = malloc(np * sizeof(float));
+        ck->v = malloc(np * sizeof(float));
+        if (!ck->params || !ck->m || !ck->v) return fail(m, CT_ERR_ALLOC, "out of host memory");
+    }
+    if ((st = bcast(m, comm, ck->params, np * sizeof(float), "the checkpoint's weights")) ||
+        (st = bcast(m, comm, ck->m, np * sizeof(float), "the optimizer state")) ||
+        (st = bcast(m, comm, ck->v, np * sizeof(float), "the optimizer state")) ||
+        (st = bcast(m, comm, &ck->state, sizeof ck->state, "the training state")))
+        return st;
+    return CT_OK;
+}
+
+/* FNV-1a over the bytes of the weights. */
+static uint64_t hash_floats(const float *p, size_t n) {
+    const unsigned char *b = (const unsigned char *)p;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n * sizeof(float); i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+/* After data-parallel training: every rank's weights must equal rank 0's, bit for bit. */
+static ct_status check_same_weights(ct_model *m, const ct_comm *comm) {
+    size_t np = ct_arch_params(&m->sm.arch);
+    float *p = malloc(np * sizeof(float));
+    if (!p) return fail(m, CT_ERR_ALLOC, "out of host memory");
+    ct_status st = ct_net_get_params(m->net, p);
+    uint64_t mine = hash_floats(p, np), h0 = mine;
+    free(p);
+    if (st != CT_OK) return net_fail(m, st);
+    if ((st = bcast(m, comm, &h0, sizeof h0, "a checksum of the weights")) != CT_OK) return st;
+    double differ = mine != h0;
+    if (comm->allreduce_sum_f64(&differ, 1, comm->ctx) != 0)
+        return fail(m, CT_ERR_IO, "comparing the ranks' weights failed");
+    if (differ > 0)
+        return fail(m, CT_ERR_NUMERIC,
+                    "after training, the weights of %.0f of %d ranks differ from rank 0's%s",
+                    differ, comm->size, mine != h0 ? " (this rank's among them)" : "");
+    return CT_OK;
+}
+
+static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_dataset *val,
+                           const ct_train_options *opts, ct_comm *comm, ct_train_result *res_out);
+
+/* Reads the checkpoint to resume from and checks that it was made with this run's settings. */
+static ct_status read_resume(ct_model *m, const ct_train_options *o, const char *config,
+                             const ct_comm *comm, ct_saved_model *ck) {
+    ct_status st;
+    if (access(o->checkpoint, F_OK) != 0)
+        return fail(m, CT_ERR_IO, "--resume: no checkpoint at %s", o->checkpoint);
+    if ((st = ct_saved_model_load(o->checkpoint, ck, m->err)) != CT_OK) return st;
+    if (!ck->has_state)
+        return fail(m, CT_ERR_FORMAT, "--resume: %s is a model without training state",
+                    o->checkpoint);
+    int k = config_ranks(ck->state_config), n = comm ? comm->size : 1;
+    if (k != n)
+        return fail(m, CT_ERR_ARG,
+                    "--resume: %s was written by a run on %d rank%s; this run has %d: resume with "
+                    "the same number (%s%d)",
+                    o->checkpoint, k, k == 1 ? "" : "s", n,
+                    k == 1 ? "without mpirun, or mpirun -np " : "mpirun -np ", k);
+    if (strcmp(ck->state_config, config))
+        return fail(m, CT_ERR_ARG,
+                    "--resume: %s was made with other settings (%s); this run has (%s)",
+                    o->checkpoint, ck->state_config, config);
+    return CT_OK;
+}
+
 ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset *val,
                          const ct_train_options *opts, ct_train_result *res_out) {
+    return train_run(m, train, val, opts, NULL, res_out);
+}
+
+ct_status ct_model_train_parallel(ct_model *m, const ct_dataset *train, const ct_dataset *val,
+                                  const ct_train_options *opts, ct_comm *comm,
+                                  ct_train_result *res_out) {
+    if (comm && comm->size > 1) {
+        if (comm->rank < 0 || comm->rank >= comm->size)
+            return fail(m, CT_ERR_ARG, "rank %d of %d ranks", comm->rank, comm->size);
+        if (!comm->allreduce_sum_f32 || !comm->allreduce_sum_f64 || !comm->broadcast)
+            return fail(m, CT_ERR_ARG, "the communicator lacks a collective function");
+        comm->exchange_seconds = 0;
+        comm->exchanges = 0;
+    } else {
+        comm = NULL;
+    }
+    return train_run(m, train, val, opts, comm, res_out);
+}
+
+static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_dataset *val,
+                           const ct_train_options *opts, ct_comm *comm, ct_train_result *res_out) {
     ct_train_options defaults;
     ct_train_defaults(&defaults);
     const ct_train_options *o = opts ? opts : &defaults;
@@ -525,6 +647,13 @@ ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset 
     if (o->checkpoint_every < 1)
         return fail(m, CT_ERR_ARG, "checkpoint_every must be >= 1, got %d", o->checkpoint_every);
     if (o->resume && !o->checkpoint) return fail(m, CT_ERR_ARG, "resume needs a checkpoint path");
+    if (comm && o->verify_every > 0)
+        return fail(m, CT_ERR_ARG, "live verification does not run data-parallel (%d ranks)",
+                    comm->size);
+    if (comm && o->batch < comm->size)
+        return fail(m, CT_ERR_ARG, "a batch of %d rows cannot be shared by %d ranks", o->batch,
+                    comm->size);
+    int rank0 = !comm || comm->rank == 0;
     if (!(o->optim.lr > 0) || !isfinite(o->optim.lr))
         return fail(m, CT_ERR_ARG, "the learning rate must be positive and finite, got %g",
                     (double)o->optim.lr);
@@ -558,25 +687,16 @@ ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset 
              desc, o->resume_tag ? o->resume_tag : "", m->sm.has_scaler,
              ct_optim_name(o->optim.kind), (double)o->optim.lr, o->batch,
              (unsigned long long)o->seed);
-    if (o->checkpoint) remove_stale_temporaries(o->checkpoint);
+    if (comm) {
+        size_t len = strlen(ctx.config);
+        snprintf(ctx.config + len, sizeof ctx.config - len, "|ranks=%d", comm->size);
+    }
+    ctx.rank0 = rank0;
+    if (o->checkpoint && rank0) remove_stale_temporaries(o->checkpoint);
     if (o->resume) {
-        if (access(o->checkpoint, F_OK) != 0) {
-            fail(m, CT_ERR_IO, "--resume: no checkpoint at %s", o->checkpoint);
-            st = CT_ERR_IO;
-            goto done;
-        }
-        if ((st = ct_saved_model_load(o->checkpoint, &ck, m->err)) != CT_OK) goto done;
-        if (!ck.has_state) {
-            st = fail(m, CT_ERR_FORMAT, "--resume: %s is a model without training state",
-                      o->checkpoint);
-            goto done;
-        }
-        if (strcmp(ck.state_config, ctx.config)) {
-            st = fail(m, CT_ERR_ARG,
-                      "--resume: %s was made with other settings (%s); this run has (%s)",
-                      o->checkpoint, ck.state_config, ctx.config);
-            goto done;
-        }
+        st = rank0 ? read_resume(m, o, ctx.config, comm, &ck) : CT_OK;
+        if (comm) st = share_resume(m, comm, st, &ck, o->checkpoint);
+        if (st != CT_OK) goto done;
         state = ck.state;
         state.has_best = 0; /* the best-weights snapshot lives on the device, not in checkpoints */
         if ((st = ct_net_set_params(m->net, ck.params)) != CT_OK ||
@@ -587,6 +707,10 @@ ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset 
         }
         m->params_on_net = 1;
     } else {
+        /* every rank starts from rank 0's weights */
+        if ((st = bcast(m, comm, m->sm.params, ct_arch_params(&m->sm.arch) * sizeof(float),
+                        "the initial weights")) != CT_OK)
+            goto done;
         if ((st = ct_net_set_params(m->net, m->sm.params)) != CT_OK) {
             net_fail(m, st);
             goto done;
@@ -626,6 +750,9 @@ ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset 
     to.on_epoch = on_epoch;
     to.on_batch = o->on_batch ? on_batch : NULL;
     to.user = &ctx;
+    to.comm = comm;
+    double exchange = 0;
+    to.exchange_seconds = &exchange;
     double t0 = wall();
     m->params_on_net = 1;
     st = ct_train(m->net, val != NULL, &to, &state, res, m->err);
@@ -635,6 +762,11 @@ ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset 
     res->resumed_step = o->resume ? ck.state.step : 0;
     res->restored_best = o->patience > 0 && o->restore_best && state.has_best;
     if (ctx.failed && st == CT_OK) st = CT_ERR_IO;
+    if (comm) {
+        comm->exchange_seconds = exchange;
+        comm->exchanges = state.step - res->resumed_step;
+        if (st == CT_OK) st = check_same_weights(m, comm);
+    }
 done:
     ct_net_destroy(vref);
     ct_saved_model_free(&ck);

@@ -440,6 +440,25 @@ typedef struct ct_train_result {
     char stop_reason[160]; /* why it stopped before `epochs` ("" when it did not) */
 } ct_train_result;
 
+/* ---- data-parallel training ------------------------------------------------------------- */
+
+/* The collectives of a group of `size` processes (ranks) that train one model together, such as
+ * MPI ranks. The library does not depend on MPI: the caller supplies the functions (the cltrain
+ * command does, with MPI_Allreduce and MPI_Bcast, under mpirun). Each returns 0 on success. */
+typedef struct ct_comm {
+    int rank; /* this process: 0 .. size - 1 */
+    int size; /* processes in the group */
+    /* buf[i] = the sum of buf[i] over the ranks, with the same bits on every rank */
+    int (*allreduce_sum_f32)(float *buf, size_t n, void *ctx);
+    int (*allreduce_sum_f64)(double *buf, size_t n, void *ctx);
+    /* the bytes of rank root's buf into buf on every rank */
+    int (*broadcast)(void *buf, size_t bytes, int root, void *ctx);
+    void *ctx;
+    /* out, filled by ct_model_train_parallel */
+    double exchange_seconds; /* wall time of the gradient sums (device read, sum, write) */
+    long long exchanges;     /* gradient sums (one per optimizer step) */
+} ct_comm;
+
 /* ---- models ----------------------------------------------------------------------------- */
 
 typedef struct ct_model ct_model;
@@ -491,6 +510,23 @@ CT_API ct_status ct_model_load_data(ct_model *m, ct_dataset **out, const char *s
  * with CT_ERR_NUMERIC naming the epoch and steps. res may be NULL. */
 CT_API ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset *val,
                                 const ct_train_options *o, ct_train_result *res);
+
+/* ct_model_train on comm's ranks, data-parallel (comm NULL or size 1: ct_model_train). Every rank
+ * calls it with the same model, data and options. Each step, rank r computes the gradient of its
+ * share of the batch (o->batch is the whole batch: rank r takes rows r*b .. of it, b = batch /
+ * size, the first batch % size ranks one more), the gradients are summed with comm, and every
+ * rank takes the same optimizer step, so the ranks hold identical weights, equal up to rounding
+ * to one process training with the same batch (dropout masks included). Rank 0's weights are
+ * broadcast first. Losses and accuracies (epoch statistics, on_log) are the whole batch's on
+ * every rank; validation is shared across ranks too. Only rank 0 writes the checkpoint; a resume
+ * reads it on rank 0 and broadcasts it, and needs the same number of ranks. A stop asked by any
+ * rank's on_epoch stops all. At the end the ranks' weights are compared: CT_ERR_NUMERIC if any
+ * differ from rank 0's. o->verify_every is not supported here (CT_ERR_ARG). A rank that fails
+ * returns its error while the others may wait in a collective: the caller ends the group (with
+ * MPI, MPI_Abort). comm->exchange_seconds and exchanges are filled. */
+CT_API ct_status ct_model_train_parallel(ct_model *m, const ct_dataset *train,
+                                         const ct_dataset *val, const ct_train_options *o,
+                                         ct_comm *comm, ct_train_result *res);
 
 /* Mean loss and accuracy (NaN for regression) on d, in batches of `batch` rows (<= 0: 256). */
 CT_API ct_status ct_model_evaluate(ct_model *m, const ct_dataset *d, int batch, double *loss,

@@ -1,5 +1,6 @@
 /* The network: architecture, parameter layout, initialisation, and the training engine on the
  * device or on the scalar reference. */
+#define _POSIX_C_SOURCE 200809L
 #include "model.h"
 
 #include <math.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ref.h"
 #include "rng.h"
@@ -257,6 +259,9 @@ struct ct_net {
     int *hlabels_b;
     long long hcount;
     int has_best;
+    int row0;         /* the training step's first row in its whole batch (dropout's element
+                       * offset; 0 unless a batch is split across processes) */
+    float *hexchange; /* host copy of the gradient for a cross-process sum (n_params), or NULL */
     slot_data slots[CT_SLOT_COUNT];
     char err[CT_MSG_LEN];
     /* ct_net_layer_stats: per layer {mean, sum of squares, dead count (int), grad sum of
@@ -358,6 +363,7 @@ void ct_net_destroy(ct_net *net) {
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         if (mems[i]) clReleaseMemObject(mems[i]);
     if (net->stats) clReleaseMemObject(net->stats);
+    free(net->hexchange);
     free(net->hp);
     free(net->hg);
     free(net->hm);
@@ -693,8 +699,9 @@ static ct_status forward(ct_net *net, cl_mem xmem, size_t xoff, const double *hx
             DTRY(ct_bias_act_forward(net->dev, last ? z : av, z, z,
                                      B(net->params, net->lay.b_off[l]), act, alpha, Bn, out));
             if (!last && training && a->dropout[l] > 0)
-                DTRY(ct_dropout_forward(net->dev, B(net->acts, net->off_d[l]), av, a->dropout[l],
-                                        seed, (unsigned long long)t, (unsigned)l, Bn * out));
+                DTRY(ct_dropout_forward_at(net->dev, B(net->acts, net->off_d[l]), av, a->dropout[l],
+                                           seed, (unsigned long long)t, (unsigned)l, Bn * out,
+                                           (unsigned)net->row0 * (unsigned)out));
         } else {
             const double *x = l == 0 ? hx : net->hacts + input_off(net, l, training);
             double *z = net->hacts + net->off_z[l], *av = net->hacts + net->off_a[l];
@@ -702,8 +709,9 @@ static ct_status forward(ct_net *net, cl_mem xmem, size_t xoff, const double *hx
             ref_bias_act_forward(last ? z : av, z, z, net->hp + net->lay.b_off[l], act, alpha, Bn,
                                  out);
             if (!last && training && a->dropout[l] > 0)
-                ref_dropout_forward(net->hacts + net->off_d[l], av, a->dropout[l], seed,
-                                    (uint64_t)t, (uint32_t)l, Bn * out);
+                ref_dropout_forward_at(net->hacts + net->off_d[l], av, a->dropout[l], seed,
+                                       (uint64_t)t, (uint32_t)l, Bn * out,
+                                       (uint32_t)net->row0 * (uint32_t)out);
         }
     }
     return CT_OK;
@@ -712,22 +720,22 @@ static ct_status forward(ct_net *net, cl_mem xmem, size_t xoff, const double *hx
 /* The loss of the logits against targets at (tmem, toff) / (hT or hL) into loss slot `at`,
  * with the gradient into delta 0 when grad; accuracy into the counter. */
 static ct_status loss_and_count(ct_net *net, cl_mem tmem, size_t toff, const double *hT,
-                                const int *hL, int Bn, int grad, int at) {
+                                const int *hL, int Bn, int Btotal, int grad, int at) {
     const ct_arch *a = &net->arch;
     int C = net->outputs, L = a->n_layers;
     if (net->dev) {
         ct_buf z = B(net->acts, net->off_z[L - 1]), t = B(tmem, toff);
-        DTRY(ct_loss_forward_backward(
+        DTRY(ct_loss_forward_backward_part(
             net->dev, a->loss, B(net->losses, (size_t)at), grad ? B(net->deltas, 0) : B(NULL, 0),
-            B(net->scratch, net->off_rowloss), z, t, Bn, C, a->huber_delta, 0));
+            B(net->scratch, net->off_rowloss), z, t, Bn, C, a->huber_delta, 0, Btotal));
         if (a->loss == CT_LOSS_SOFTMAX_CE)
             DTRY(ct_argmax_correct(net->dev, B(net->scratch, net->off_count), z, t, Bn, C));
         else if (a->loss == CT_LOSS_SIGMOID_BCE)
             DTRY(ct_binary_correct(net->dev, B(net->scratch, net->off_count), z, t, Bn * C));
     } else {
         const double *z = net->hacts + net->off_z[L - 1];
-        net->hlosses[at] = ref_loss(a->loss, grad ? net->hdeltas : NULL, net->hrowloss, z, hL, hT,
-                                    Bn, C, a->huber_delta);
+        net->hlosses[at] = ref_loss_part(a->loss, grad ? net->hdeltas : NULL, net->hrowloss, z, hL,
+                                         hT, Bn, C, a->huber_delta, Btotal);
         if (a->loss == CT_LOSS_SOFTMAX_CE)
             net->hcount += ref_argmax_correct(z, hL, Bn, C);
         else if (a->loss == CT_LOSS_SIGMOID_BCE)
@@ -754,8 +762,9 @@ static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
             DTRY(ct_dense_backward_input(net->dev, dX, dZ, B(net->params, net->lay.w_off[l]), Bn,
                                          in, out));
             if (a->dropout[l - 1] > 0)
-                DTRY(ct_dropout_backward(net->dev, dX, dX, a->dropout[l - 1], seed,
-                                         (unsigned long long)t, (unsigned)(l - 1), Bn * in));
+                DTRY(ct_dropout_backward_at(net->dev, dX, dX, a->dropout[l - 1], seed,
+                                            (unsigned long long)t, (unsigned)(l - 1), Bn * in,
+                                            (unsigned)net->row0 * (unsigned)in));
             DTRY(ct_act_backward(net->dev, dX, dX, B(net->acts, net->off_z[l - 1]), a->act[l - 1],
                                  a->alpha[l - 1], Bn * in));
         } else {
@@ -766,8 +775,9 @@ static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
             double *dX = net->hdeltas + dx;
             host_backward_input(net, dX, dZ, net->hp + net->lay.w_off[l], Bn, in, out);
             if (a->dropout[l - 1] > 0)
-                ref_dropout_backward(dX, dX, a->dropout[l - 1], seed, (uint64_t)t,
-                                     (uint32_t)(l - 1), Bn * in);
+                ref_dropout_backward_at(dX, dX, a->dropout[l - 1], seed, (uint64_t)t,
+                                        (uint32_t)(l - 1), Bn * in,
+                                        (uint32_t)net->row0 * (uint32_t)in);
             ref_act_backward(dX, dX, net->hacts + net->off_z[l - 1], a->act[l - 1], a->alpha[l - 1],
                              Bn * in);
         }
@@ -776,32 +786,62 @@ static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
     return CT_OK;
 }
 
-ct_status ct_net_train_step(ct_net *net, int slot, int start, int Bn, uint64_t seed, uint64_t epoch,
-                            long long t, float lr, float l2, int loss_at) {
+ct_status ct_net_shard_grad(ct_net *net, int slot, int start, int row0, int Bn, int Btotal,
+                            uint64_t seed, uint64_t epoch, long long t, int loss_at) {
     slot_data *s = &net->slots[slot];
     const ct_arch *a = &net->arch;
     int F = a->sizes[0];
     if (!s->n) return net_fail(net, CT_ERR_ARG, "no data uploaded to slot %d", slot);
-    if (Bn < 1 || Bn > net->max_batch || start < 0 || start + Bn > s->n)
+    if (Btotal < 1 || start < 0 || start + Btotal > s->n || row0 < 0 || Bn < 0 ||
+        row0 + Bn > Btotal || Bn > net->max_batch)
         return net_fail(net, CT_ERR_ARG,
-                        "batch of %d rows at %d does not fit (max batch %d, %d rows)", Bn, start,
-                        net->max_batch, s->n);
+                        "rows %d..%d of a batch of %d rows at %d do not fit (max batch %d, %d "
+                        "rows)",
+                        row0, row0 + Bn - 1, Btotal, start, net->max_batch, s->n);
     if (loss_at < 0 || (size_t)loss_at >= net->n_loss_slots)
         return net_fail(net, CT_ERR_ARG, "loss slot %d out of range", loss_at);
+    int np = (int)net->lay.n_params;
+    ct_status st;
+    net->row0 = row0;
+    if (net->dev) {
+        if (Bn == 0) { /* an empty share: no gradient, no loss */
+            DTRY(ct_fill(net->dev, B(net->grads, 0), 0.0f, np));
+            DTRY(ct_fill(net->dev, B(net->losses, (size_t)loss_at), 0.0f, 1));
+            return CT_OK;
+        }
+        /* the shuffled batch: features and targets by the same permutation */
+        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_xb), B(s->X, 0), Bn, F, start + row0,
+                            s->n, 1, seed, epoch));
+        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_tb), B(s->T, 0), Bn, s->tcols,
+                            start + row0, s->n, 1, seed, epoch));
+        if ((st = forward(net, net->acts, net->off_xb, NULL, Bn, 1, seed, t)) != CT_OK) return st;
+        if ((st = loss_and_count(net, net->acts, net->off_tb, NULL, NULL, Bn, Btotal, 1,
+                                 loss_at)) != CT_OK)
+            return st;
+        return backward(net, Bn, seed, t);
+    }
+    if (Bn == 0) {
+        memset(net->hg, 0, (size_t)np * sizeof(double));
+        net->hlosses[loss_at] = 0;
+        return CT_OK;
+    }
+    int *rows = net->hlabels_b; /* reused: the batch's source rows, then its labels */
+    ref_epoch_rows(rows, Bn, start + row0, s->n, 1, seed, epoch);
+    double *xb = net->hacts + net->off_xb, *tb = net->hacts + net->off_tb;
+    ref_gather_rows(xb, s->hX, rows, Bn, F);
+    ref_gather_rows(tb, s->hT, rows, Bn, s->tcols);
+    for (int i = 0; i < Bn; i++)
+        rows[i] = s->hL ? s->hL[rows[i]] : 0;
+    if ((st = forward(net, NULL, 0, xb, Bn, 1, seed, t)) != CT_OK) return st;
+    if ((st = loss_and_count(net, NULL, 0, tb, rows, Bn, Btotal, 1, loss_at)) != CT_OK) return st;
+    return backward(net, Bn, seed, t);
+}
+
+ct_status ct_net_apply_grads(ct_net *net, long long t, float lr, float l2) {
     int np = (int)net->lay.n_params;
     ct_optim_params o = net->optim;
     o.lr = lr;
     if (net->dev) {
-        /* the shuffled batch: features and targets by the same permutation */
-        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_xb), B(s->X, 0), Bn, F, start, s->n, 1,
-                            seed, epoch));
-        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_tb), B(s->T, 0), Bn, s->tcols, start,
-                            s->n, 1, seed, epoch));
-        ct_status st = forward(net, net->acts, net->off_xb, NULL, Bn, 1, seed, t);
-        if (st != CT_OK) return st;
-        if ((st = loss_and_count(net, net->acts, net->off_tb, NULL, NULL, Bn, 1, loss_at)) != CT_OK)
-            return st;
-        if ((st = backward(net, Bn, seed, t)) != CT_OK) return st;
         if (l2 > 0)
             DTRY(ct_axpy(net->dev, B(net->grads, 0), B(net->params, 0), l2,
                          (int)net->lay.n_weights));
@@ -810,22 +850,50 @@ ct_status ct_net_train_step(ct_net *net, int slot, int start, int Bn, uint64_t s
                                 B(net->scratch, net->off_partials), B(net->grads, 0), np));
         DTRY(ct_optim_step(net->dev, &o, B(net->params, 0), B(net->m, 0), B(net->v, 0),
                            B(net->grads, 0), B(net->scratch, net->off_gnorm), t, np));
-    } else {
-        int *rows = net->hlabels_b; /* reused: the batch's source rows, then its labels */
-        ref_epoch_rows(rows, Bn, start, s->n, 1, seed, epoch);
-        double *xb = net->hacts + net->off_xb, *tb = net->hacts + net->off_tb;
-        ref_gather_rows(xb, s->hX, rows, Bn, F);
-        ref_gather_rows(tb, s->hT, rows, Bn, s->tcols);
-        for (int i = 0; i < Bn; i++)
-            rows[i] = s->hL ? s->hL[rows[i]] : 0;
-        ct_status st = forward(net, NULL, 0, xb, Bn, 1, seed, t);
-        if (st != CT_OK) return st;
-        if ((st = loss_and_count(net, NULL, 0, tb, rows, Bn, 1, loss_at)) != CT_OK) return st;
-        if ((st = backward(net, Bn, seed, t)) != CT_OK) return st;
-        if (l2 > 0) ref_axpy(net->hg, net->hp, l2, (int)net->lay.n_weights);
-        double gn = o.clip_norm > 0 ? ref_sum_squares(net->hg, np) : 0;
-        ref_optim_step(&o, net->hp, net->hm, net->hv, net->hg, gn, t, np);
+        return CT_OK;
     }
+    if (l2 > 0) ref_axpy(net->hg, net->hp, l2, (int)net->lay.n_weights);
+    double gn = o.clip_norm > 0 ? ref_sum_squares(net->hg, np) : 0;
+    ref_optim_step(&o, net->hp, net->hm, net->hv, net->hg, gn, t, np);
+    return CT_OK;
+}
+
+ct_status ct_net_train_step(ct_net *net, int slot, int start, int Bn, uint64_t seed, uint64_t epoch,
+                            long long t, float lr, float l2, int loss_at) {
+    if (Bn < 1)
+        return net_fail(net, CT_ERR_ARG, "a batch of %d rows at %d does not fit (max batch %d)", Bn,
+                        start, net->max_batch);
+    ct_status st = ct_net_shard_grad(net, slot, start, 0, Bn, Bn, seed, epoch, t, loss_at);
+    return st != CT_OK ? st : ct_net_apply_grads(net, t, lr, l2);
+}
+
+static double seconds_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm, double *seconds) {
+    size_t np = net->lay.n_params;
+    if (!comm || comm->size <= 1) return CT_OK;
+    double t0;
+    if (net->dev) {
+        if (!net->hexchange && !(net->hexchange = malloc(np * sizeof(float))))
+            return net_fail(net, CT_ERR_ALLOC, "out of host memory (%zu floats)", np);
+        DTRY(ct_device_finish(net->dev)); /* the backward pass: not part of the exchange */
+        t0 = seconds_now();
+        DTRY(ct_buffer_read(net->dev, net->grads, 0, np * sizeof(float), net->hexchange));
+        if (comm->allreduce_sum_f32(net->hexchange, np, comm->ctx) != 0)
+            return net_fail(net, CT_ERR_IO, "summing the gradient across %d ranks failed",
+                            comm->size);
+        DTRY(ct_buffer_write(net->dev, net->grads, 0, np * sizeof(float), net->hexchange));
+    } else {
+        t0 = seconds_now();
+        if (comm->allreduce_sum_f64(net->hg, np, comm->ctx) != 0)
+            return net_fail(net, CT_ERR_IO, "summing the gradient across %d ranks failed",
+                            comm->size);
+    }
+    if (seconds) *seconds += seconds_now() - t0;
     return CT_OK;
 }
 
@@ -842,11 +910,11 @@ ct_status ct_net_eval_batch(ct_net *net, int slot, int start, int Bn, int loss_a
     ct_status st;
     if (net->dev) {
         if ((st = forward(net, s->X, (size_t)start * F, NULL, Bn, 0, 0, 0)) != CT_OK) return st;
-        return loss_and_count(net, s->T, (size_t)start * s->tcols, NULL, NULL, Bn, 0, loss_at);
+        return loss_and_count(net, s->T, (size_t)start * s->tcols, NULL, NULL, Bn, Bn, 0, loss_at);
     }
     if ((st = forward(net, NULL, 0, s->hX + (size_t)start * F, Bn, 0, 0, 0)) != CT_OK) return st;
     return loss_and_count(net, NULL, 0, s->hT + (size_t)start * s->tcols,
-                          s->hL ? s->hL + start : NULL, Bn, 0, loss_at);
+                          s->hL ? s->hL + start : NULL, Bn, Bn, 0, loss_at);
 }
 
 ct_status ct_net_read_metrics(ct_net *net, float *losses, int n, long long *correct, double *wsq) {

@@ -49,6 +49,18 @@ int ct_net_rows(const ct_net *net, int slot);
  * into the counter, backward, + l2 * W, clipping, the optimizer step t with learning rate lr. */
 ct_status ct_net_train_step(ct_net *net, int slot, int start, int B, uint64_t seed, uint64_t epoch,
                             long long t, float lr, float l2, int loss_at);
+/* The same step split in two, for a batch shared by several processes (data-parallel):
+ * ct_net_shard_grad computes the gradient of rows [start + row0, start + row0 + Bn) of the epoch
+ * permutation, a share of the batch of Btotal rows at start: its loss (into loss slot loss_at)
+ * and gradient are divided by Btotal, so the shares sum to the whole batch's; dropout masks
+ * follow each row's place in the whole batch. Bn may be 0 (zero gradient and loss). Then
+ * ct_net_sum_grads sums the gradient over comm's ranks (one host copy, allocated once; the time
+ * after the device finished, in *seconds when not NULL), and
+ * ct_net_apply_grads adds l2 * W, clips, and takes optimizer step t. */
+ct_status ct_net_shard_grad(ct_net *net, int slot, int start, int row0, int Bn, int Btotal,
+                            uint64_t seed, uint64_t epoch, long long t, int loss_at);
+ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm, double *seconds);
+ct_status ct_net_apply_grads(ct_net *net, long long t, float lr, float l2);
 /* The loss of rows [start, start + B) in order, no dropout, into loss slot `loss_at`; accuracy
  * into the counter. */
 ct_status ct_net_eval_batch(ct_net *net, int slot, int start, int B, int loss_at);

@@ -444,6 +444,13 @@ ct_status ct_sum_squares(ct_device *dev, ct_buf out, ct_buf partials, ct_buf x, 
 ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, ct_buf dZ,
                                    ct_buf rowloss, ct_buf Z, ct_buf target, int B, int C,
                                    float delta, float beta) {
+    return ct_loss_forward_backward_part(dev, kind, loss, dZ, rowloss, Z, target, B, C, delta, beta,
+                                         B);
+}
+
+ct_status ct_loss_forward_backward_part(ct_device *dev, ct_loss kind, ct_buf loss, ct_buf dZ,
+                                        ct_buf rowloss, ct_buf Z, ct_buf target, int B, int C,
+                                        float delta, float beta, int B_total) {
     static const char op[] = "ct_loss_forward_backward";
     if (!dev) return CT_ERR_ARG;
     if ((int)kind < 0 || kind >= CT_LOSS_COUNT)
@@ -452,6 +459,10 @@ ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, ct
     TRY(need_pos(dev, op, "B", B));
     TRY(need_pos(dev, op, "C", C));
     TRY(need_fits(dev, op, "B x C", B, C));
+    if (B_total < B)
+        return ct_fail(dev, CT_ERR_ARG,
+                       "%s: the whole batch (%d rows) is smaller than its part (%d)", op, B_total,
+                       B);
     if (kind == CT_LOSS_HUBER && !(delta > 0.0f && isfinite(delta)))
         return ct_fail(dev, CT_ERR_ARG, "%s: huber delta must be a finite number > 0 (got %g)", op,
                        (double)delta);
@@ -461,7 +472,7 @@ ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, ct
     TRY(need_buf(dev, op, "Z", Z));
     TRY(need_buf(dev, op, kind == CT_LOSS_SOFTMAX_CE ? "labels" : "target", target));
 
-    double count = kind == CT_LOSS_SOFTMAX_CE ? (double)B : (double)B * (double)C;
+    double count = kind == CT_LOSS_SOFTMAX_CE ? (double)B_total : (double)B_total * (double)C;
     float inv = (float)(1.0 / count);
     int want_grad = dZ.mem != NULL;
     /* Without dZ the kernel gets a dummy buffer it never touches. */
@@ -486,7 +497,7 @@ ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, ct
 
 static ct_status dropout(ct_device *dev, const char *op, ct_kernel_id id, ct_buf out, ct_buf in,
                          float p, unsigned long long seed, unsigned long long step, unsigned layer,
-                         int n) {
+                         int n, unsigned e0) {
     if (!dev) return CT_ERR_ARG;
     if (!(p >= 0.0f && p < 1.0f))
         return ct_fail(dev, CT_ERR_ARG, "%s: p must be in [0, 1) (got %g)", op, (double)p);
@@ -504,19 +515,33 @@ static ct_status dropout(ct_device *dev, const char *op, ct_kernel_id id, ct_buf
     ct_arg_float(&a, p);
     ct_arg_float(&a, keep_scale);
     ct_arg_uint(&a, (cl_uint)n);
+    ct_arg_uint(&a, (cl_uint)e0);
     return ct_args_launch1(&a, (size_t)n);
+}
+
+ct_status ct_dropout_forward_at(ct_device *dev, ct_buf Y, ct_buf X, float p,
+                                unsigned long long seed, unsigned long long step, unsigned layer,
+                                int n, unsigned e0) {
+    return dropout(dev, "ct_dropout_forward", CT_K_dropout_forward, Y, X, p, seed, step, layer, n,
+                   e0);
+}
+
+ct_status ct_dropout_backward_at(ct_device *dev, ct_buf dX, ct_buf dY, float p,
+                                 unsigned long long seed, unsigned long long step, unsigned layer,
+                                 int n, unsigned e0) {
+    return dropout(dev, "ct_dropout_backward", CT_K_dropout_backward, dX, dY, p, seed, step, layer,
+                   n, e0);
 }
 
 ct_status ct_dropout_forward(ct_device *dev, ct_buf Y, ct_buf X, float p, unsigned long long seed,
                              unsigned long long step, unsigned layer, int n) {
-    return dropout(dev, "ct_dropout_forward", CT_K_dropout_forward, Y, X, p, seed, step, layer, n);
+    return ct_dropout_forward_at(dev, Y, X, p, seed, step, layer, n, 0);
 }
 
 ct_status ct_dropout_backward(ct_device *dev, ct_buf dX, ct_buf dY, float p,
                               unsigned long long seed, unsigned long long step, unsigned layer,
                               int n) {
-    return dropout(dev, "ct_dropout_backward", CT_K_dropout_backward, dX, dY, p, seed, step, layer,
-                   n);
+    return ct_dropout_backward_at(dev, dX, dY, p, seed, step, layer, n, 0);
 }
 
 /* ---- optimizers ------------------------------------------------------------------------- */

@@ -77,6 +77,12 @@ ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, //
                                    ct_buf rowloss,                            // (B) scratch
                                    ct_buf Z,                                  // (B, C) logits
                                    ct_buf target, int B, int C, float delta, float beta);
+/* The same for B rows that are part of a batch of B_total rows (a shard of a batch split across
+ * processes): count is B_total (B_total * C), so the parts' losses and gradients sum to the
+ * whole batch's. B_total >= B. */
+ct_status ct_loss_forward_backward_part(ct_device *dev, ct_loss kind, ct_buf loss, ct_buf dZ,
+                                        ct_buf rowloss, ct_buf Z, ct_buf target, int B, int C,
+                                        float delta, float beta, int B_total);
 
 /* ---- dropout -------------------------------------------------------------------------- */
 
@@ -88,6 +94,14 @@ ct_status ct_dropout_forward(ct_device *dev, ct_buf Y, ct_buf X, float p, unsign
 ct_status ct_dropout_backward(ct_device *dev, ct_buf dX, ct_buf dY, float p,
                               unsigned long long seed, unsigned long long step, unsigned layer,
                               int n);
+/* The same for elements e0 .. e0 + n - 1 of a larger tensor: element i uses keep(e0 + i), so a
+ * shard of a batch gets the mask of its rows in the whole batch. */
+ct_status ct_dropout_forward_at(ct_device *dev, ct_buf Y, ct_buf X, float p,
+                                unsigned long long seed, unsigned long long step, unsigned layer,
+                                int n, unsigned e0);
+ct_status ct_dropout_backward_at(ct_device *dev, ct_buf dX, ct_buf dY, float p,
+                                 unsigned long long seed, unsigned long long step, unsigned layer,
+                                 int n, unsigned e0);
 
 /* ---- optimizers (one launch over the flat parameter buffer) --------------------------- */
 

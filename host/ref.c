@@ -205,7 +205,13 @@ static double ref_elem_loss(ct_loss kind, double *grad, double z, double t, doub
  * dZ = d(mean loss)/dZ. Rows are summed in order i = 0..B-1. */
 double ref_loss(ct_loss kind, double *dZ, double *rowloss, const double *Z, const int *labels,
                 const double *targets, int B, int C, double delta) {
-    double count = kind == CT_LOSS_SOFTMAX_CE ? (double)B : (double)B * C;
+    return ref_loss_part(kind, dZ, rowloss, Z, labels, targets, B, C, delta, B);
+}
+
+/* B rows of a batch of B_total: count = B_total (B_total * C), so parts sum to the whole. */
+double ref_loss_part(ct_loss kind, double *dZ, double *rowloss, const double *Z, const int *labels,
+                     const double *targets, int B, int C, double delta, int B_total) {
+    double count = kind == CT_LOSS_SOFTMAX_CE ? (double)B_total : (double)B_total * C;
     double total = 0.0;
     for (int r = 0; r < B; r++) {
         const double *z = Z + (size_t)r * C;
@@ -238,22 +244,32 @@ int ref_dropout_keep(float p, uint64_t seed, uint64_t step, uint32_t layer, uint
 
 /* out[e] = keep(e) ? in[e] / (1 - p) : 0. p == 0 keeps every element (u >= 0) and copies. */
 static void ref_dropout_apply(double *out, const double *in, float p, uint64_t seed, uint64_t step,
-                              uint32_t layer, int n) {
+                              uint32_t layer, int n, uint32_t e0) {
     double scale = 1.0 / (1.0 - (double)p);
     for (int e = 0; e < n; e++)
-        out[e] = ref_dropout_keep(p, seed, step, layer, (uint32_t)e) ? in[e] * scale : 0.0;
+        out[e] = ref_dropout_keep(p, seed, step, layer, e0 + (uint32_t)e) ? in[e] * scale : 0.0;
 }
 
 /* Y = X * keep / (1 - p) */
 void ref_dropout_forward(double *Y, const double *X, float p, uint64_t seed, uint64_t step,
                          uint32_t layer, int n) {
-    ref_dropout_apply(Y, X, p, seed, step, layer, n);
+    ref_dropout_apply(Y, X, p, seed, step, layer, n, 0);
 }
 
 /* dX = dY * keep / (1 - p), the same mask as forward */
 void ref_dropout_backward(double *dX, const double *dY, float p, uint64_t seed, uint64_t step,
                           uint32_t layer, int n) {
-    ref_dropout_apply(dX, dY, p, seed, step, layer, n);
+    ref_dropout_apply(dX, dY, p, seed, step, layer, n, 0);
+}
+
+void ref_dropout_forward_at(double *Y, const double *X, float p, uint64_t seed, uint64_t step,
+                            uint32_t layer, int n, uint32_t e0) {
+    ref_dropout_apply(Y, X, p, seed, step, layer, n, e0);
+}
+
+void ref_dropout_backward_at(double *dX, const double *dY, float p, uint64_t seed, uint64_t step,
+                             uint32_t layer, int n, uint32_t e0) {
+    ref_dropout_apply(dX, dY, p, seed, step, layer, n, e0);
 }
 
 /* ---- optimizers ----------------------------------------------------------------------- */

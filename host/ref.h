@@ -38,6 +38,10 @@ void ref_bias_backward(double *db, const double *dZ, int B, int N, double beta);
  * labels: int class labels for softmax_ce (targets unused), else targets (B, C). */
 double ref_loss(ct_loss kind, double *dZ, double *rowloss, const double *Z, const int *labels,
                 const double *targets, int B, int C, double delta);
+/* The same for B rows that are part of a batch of B_total rows: the loss and dZ are divided by
+ * B_total (B_total * C), so the parts sum to the whole batch's. */
+double ref_loss_part(ct_loss kind, double *dZ, double *rowloss, const double *Z, const int *labels,
+                     const double *targets, int B, int C, double delta, int B_total);
 
 /* The keep decision of element e: the same bits as the kernel. */
 int ref_dropout_keep(float p, uint64_t seed, uint64_t step, uint32_t layer, uint32_t e);
@@ -47,6 +51,11 @@ void ref_dropout_forward(double *Y, const double *X, float p, uint64_t seed, uin
 /* dX = dY * keep / (1 - p) */
 void ref_dropout_backward(double *dX, const double *dY, float p, uint64_t seed, uint64_t step,
                           uint32_t layer, int n);
+/* The same for elements e0 .. e0 + n - 1 of a larger tensor (keep(e0 + i)). */
+void ref_dropout_forward_at(double *Y, const double *X, float p, uint64_t seed, uint64_t step,
+                            uint32_t layer, int n, uint32_t e0);
+void ref_dropout_backward_at(double *dX, const double *dY, float p, uint64_t seed, uint64_t step,
+                             uint32_t layer, int n, uint32_t e0);
 
 /* One optimizer step (see ct_optim_step); M, V may be NULL when the optimizer does not use them.
  * gnorm_sq is the squared global gradient norm (used when o->clip_norm > 0). */

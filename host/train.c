@@ -226,22 +226,46 @@ static double weighted_mean(const float *losses, int nb, int n, int batch, int *
     return sum / n;
 }
 
-ct_status ct_evaluate(ct_net *net, int slot, int batch, double *loss, double *acc,
-                      char msg[CT_MSG_LEN]) {
+/* Sums the epoch's metrics over the ranks: the batch losses (each rank's share of each batch's
+ * mean) and the correct count. */
+static ct_status sum_metrics(const ct_comm *comm, float *losses, int nb, long long *correct,
+                             double *buf, char *msg) {
+    if (!comm || comm->size <= 1) return CT_OK;
+    for (int b = 0; b < nb; b++)
+        buf[b] = losses[b];
+    buf[nb] = correct ? (double)*correct : 0;
+    if (comm->allreduce_sum_f64(buf, (size_t)nb + 1, comm->ctx) != 0) {
+        snprintf(msg, CT_MSG_LEN, "summing the losses across %d ranks failed", comm->size);
+        return CT_ERR_IO;
+    }
+    for (int b = 0; b < nb; b++)
+        losses[b] = (float)buf[b];
+    if (correct) *correct = (long long)buf[nb];
+    return CT_OK;
+}
+
+/* ct_evaluate, with the batches dealt round-robin over comm's ranks and the sums combined. */
+static ct_status evaluate_shared(ct_net *net, int slot, int batch, const ct_comm *comm,
+                                 double *loss, double *acc, char msg[CT_MSG_LEN]) {
     int n = ct_net_rows(net, slot);
     if (n < 1) {
         snprintf(msg, CT_MSG_LEN, "no data to evaluate");
         return CT_ERR_ARG;
     }
     int nb = (n + batch - 1) / batch;
+    int rank = comm && comm->size > 1 ? comm->rank : 0,
+        size = comm && comm->size > 1 ? comm->size : 1;
     float *losses = malloc((size_t)nb * sizeof(float));
-    if (!losses) {
+    double *buf = malloc(((size_t)nb + 1) * sizeof(double));
+    if (!losses || !buf) {
+        free(losses);
+        free(buf);
         snprintf(msg, CT_MSG_LEN, "out of host memory");
         return CT_ERR_ALLOC;
     }
     ct_status st = CT_OK;
     long long correct = 0;
-    for (int b = 0; b < nb && st == CT_OK; b++) {
+    for (int b = rank; b < nb && st == CT_OK; b += size) {
         int start = b * batch, rows = n - start < batch ? n - start : batch;
         st = ct_net_eval_batch(net, slot, start, rows, b);
     }
@@ -249,6 +273,11 @@ ct_status ct_evaluate(ct_net *net, int slot, int batch, double *loss, double *ac
     if (st != CT_OK) {
         snprintf(msg, CT_MSG_LEN, "%s", ct_net_error(net));
     } else {
+        for (int b = 0; b < nb; b++) /* slots of other ranks' batches hold stale values */
+            if (b % size != rank) losses[b] = 0;
+        st = sum_metrics(comm, losses, nb, &correct, buf, msg);
+    }
+    if (st == CT_OK) {
         int bad;
         *loss = weighted_mean(losses, nb, n, batch, &bad);
         ct_loss l = ct_net_arch(net)->loss;
@@ -258,6 +287,27 @@ ct_status ct_evaluate(ct_net *net, int slot, int batch, double *loss, double *ac
                                           : NAN;
     }
     free(losses);
+    free(buf);
+    return st;
+}
+
+ct_status ct_evaluate(ct_net *net, int slot, int batch, double *loss, double *acc,
+                      char msg[CT_MSG_LEN]) {
+    return evaluate_shared(net, slot, batch, NULL, loss, acc, msg);
+}
+
+/* One optimizer step on the batch of `rows` rows at start: this rank's share, the sum over the
+ * ranks, the update. */
+static ct_status shared_step(ct_net *net, const ct_train_opts *o, int start, int rows, int epoch,
+                             long long t, float lr, int b) {
+    const ct_comm *c = o->comm;
+    int base = rows / c->size, extra = rows % c->size;
+    int mine = base + (c->rank < extra),
+        row0 = c->rank * base + (c->rank < extra ? c->rank : extra);
+    ct_status st = ct_net_shard_grad(net, CT_SLOT_TRAIN, start, row0, mine, rows, o->seed,
+                                     (uint64_t)epoch, t, b);
+    if (st == CT_OK) st = ct_net_sum_grads(net, c, o->exchange_seconds);
+    if (st == CT_OK) st = ct_net_apply_grads(net, t, lr, o->l2);
     return st;
 }
 
@@ -275,10 +325,19 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
                  o->batch);
         return CT_ERR_ARG;
     }
+    const ct_comm *comm = o->comm && o->comm->size > 1 ? o->comm : NULL;
+    if (comm && o->verify_every > 0) {
+        snprintf(msg, CT_MSG_LEN, "live verification does not run data-parallel (%d ranks)",
+                 comm->size);
+        return CT_ERR_ARG;
+    }
     int batch = o->batch < n ? o->batch : n;
     int nb = (n + batch - 1) / batch;
     float *losses = malloc((size_t)nb * sizeof(float));
-    if (!losses) {
+    double *sumbuf = malloc(((size_t)nb + 1) * sizeof(double));
+    if (!losses || !sumbuf) {
+        free(losses);
+        free(sumbuf);
         snprintf(msg, CT_MSG_LEN, "out of host memory");
         return CT_ERR_ALLOC;
     }
@@ -311,8 +370,9 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
             lr = ct_schedule_lr(&o->schedule, o->lr, state->lr_scale, epoch, o->epochs, b, nb);
             int verify = o->verify_every > 0 && (state->step + 1) % o->verify_every == 0;
             if (verify && (st = sync_ref(net, o->verify_ref, vd, msg)) != CT_OK) goto done;
-            st = ct_net_train_step(net, CT_SLOT_TRAIN, start, rows, o->seed, (uint64_t)epoch,
-                                   state->step + 1, (float)lr, o->l2, b);
+            st = comm ? shared_step(net, o, start, rows, epoch, state->step + 1, (float)lr, b)
+                      : ct_net_train_step(net, CT_SLOT_TRAIN, start, rows, o->seed, (uint64_t)epoch,
+                                          state->step + 1, (float)lr, o->l2, b);
             if (st != CT_OK) {
                 snprintf(msg, CT_MSG_LEN, "epoch %d, step %lld: %s", epoch, state->step + 1,
                          ct_net_error(net));
@@ -330,6 +390,7 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
                     snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
                     goto done;
                 }
+                if ((st = sum_metrics(comm, losses, cnt, NULL, sumbuf, msg)) != CT_OK) goto done;
                 double sum = 0;
                 for (int k = 0; k < cnt; k++)
                     sum += losses[k];
@@ -343,6 +404,7 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
             snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
             goto done;
         }
+        if ((st = sum_metrics(comm, losses, nb, &correct, sumbuf, msg)) != CT_OK) goto done;
         ct_epoch_stats s;
         memset(&s, 0, sizeof s);
         int bad;
@@ -364,8 +426,8 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
                       : a->loss == CT_LOSS_SIGMOID_BCE ? (double)correct / ((double)n * outs)
                                                        : NAN;
         s.val_loss = s.val_acc = NAN;
-        if (has_val &&
-            (st = ct_evaluate(net, CT_SLOT_VAL, batch, &s.val_loss, &s.val_acc, msg)) != CT_OK)
+        if (has_val && (st = evaluate_shared(net, CT_SLOT_VAL, batch, comm, &s.val_loss, &s.val_acc,
+                                             msg)) != CT_OK)
             goto done;
         double watch = has_val ? s.val_loss : s.train_loss;
         s.improved = watch < state->best_val - o->min_delta;
@@ -396,7 +458,17 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
         res->epochs_run = epoch;
         res->last = s;
         res->best_val_loss = state->best_val;
-        if (o->on_epoch && o->on_epoch(&s, o->user)) {
+        int stop = o->on_epoch ? o->on_epoch(&s, o->user) != 0 : 0;
+        if (comm) { /* any rank's stop stops all */
+            double any = stop;
+            if (comm->allreduce_sum_f64(&any, 1, comm->ctx) != 0) {
+                snprintf(msg, CT_MSG_LEN, "combining the ranks' stop requests failed");
+                st = CT_ERR_IO;
+                goto done;
+            }
+            stop = any > 0;
+        }
+        if (stop) {
             res->stopped_early = 1;
             snprintf(res->stop_reason, sizeof res->stop_reason,
                      "stopped by the caller after epoch %d", epoch);
@@ -417,6 +489,7 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
     }
 done:
     free(losses);
+    free(sumbuf);
     free(vd);
     free(vr);
     free(rep);

@@ -39,6 +39,12 @@ typedef struct ct_train_opts {
     ct_epoch_fn on_epoch;
     ct_batch_fn on_batch;
     void *user;
+    /* data-parallel (NULL or size 1: this process alone): each step this rank computes its share
+     * of the batch and the gradients are summed over the ranks; metrics and validation are
+     * summed too, so every rank sees the same numbers and takes the same decisions. Not with
+     * verify_every. exchange_seconds accumulates the time of the gradient sums. */
+    const ct_comm *comm;
+    double *exchange_seconds;
 } ct_train_opts;
 
 /* The learning rate of step t (1-based) of epoch e (1-based) with n_batches per epoch. */
