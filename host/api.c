@@ -651,8 +651,8 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
         return fail(m, CT_ERR_ARG, "live verification does not run data-parallel (%d ranks)",
                     comm->size);
     if (comm && o->batch < comm->size)
-        return fail(m, CT_ERR_ARG, "a batch of %d rows cannot be shared by %d ranks", o->batch,
-                    comm->size);
+        return fail(m, CT_ERR_ARG, "a batch of %d row%s cannot be shared by %d ranks", o->batch,
+                    o->batch == 1 ? "" : "s", comm->size);
     int rank0 = !comm || comm->rank == 0;
     if (!(o->optim.lr > 0) || !isfinite(o->optim.lr))
         return fail(m, CT_ERR_ARG, "the learning rate must be positive and finite, got %g",

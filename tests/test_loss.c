@@ -1,10 +1,15 @@
 /* Fused losses (softmax-CE, sigmoid-BCE, MSE, Huber): mean loss reduced on the device and the
- * gradient with respect to the logits, against the reference; extreme logits. */
+ * gradient with respect to the logits, against the reference; extreme logits. A batch in two
+ * parts (ct_loss_forward_backward_part, ref_loss_part): the parts' losses sum to the whole's, their
+ * dZ rows are the whole's, and a whole batch smaller than its part is refused. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "device_util.h"
 #include "ops.h"
+#include "ref.h"
+#include "util.h"
 
 /* Softmax-CE and BCE with logits of +-1000 on the device: finite loss, exact gradient. */
 static void extreme_logits(ct_device *dev, case_stats *s) {
@@ -81,6 +86,172 @@ done:
         if (all[i]) clReleaseMemObject(all[i]);
 }
 
+/* The largest |a - b| / scale over n floats. */
+static double max_diff_f(const float *a, const float *b, size_t n) {
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs((double)a[i] - (double)b[i]));
+    return m;
+}
+
+/* One batch of B rows (C outputs) split into rows [0, B1) and [B1, B): on the device, the whole
+ * batch through ct_loss_forward_backward and each part through ct_loss_forward_backward_part with
+ * B_total = B, each part's rows at their offsets in the same Z, target and dZ buffers.
+ * - dZ of the parts equals the whole batch's dZ bit for bit (one work-item per row computes a
+ *   row's gradient from that row alone and the same gscale 1 / B_total);
+ * - l1 + l2 equals the whole loss within 1e-7 + 16 float epsilons of sum |rowloss| / count (each
+ *   of the three losses is a fixed-order float reduction of its rows; the measured difference is
+ *   printed);
+ * - each part against ref_loss_part: the loss within 1e-6 + 2 (B + C + 8) float epsilons of its
+ *   magnitude, dZ within 1e-6 / count + 1e-5 relative (the tolerances of the whole-batch check);
+ * - the reference parts sum to ref_loss within 1e-12 relative and their dZ rows are the whole's
+ *   exactly;
+ * - B_total = B equals the plain op bit for bit; B_total < B is CT_ERR_ARG. */
+static void part_case(ct_device *dev, test_rng *r, ct_loss kind, int B, int C, float delta,
+                      double *worst_sum) {
+    size_t n = (size_t)B * C;
+    int B1 = test_rng_int(r, 1, B - 1), B2 = B - B1;
+    int ce = kind == CT_LOSS_SOFTMAX_CE;
+    size_t tn = ce ? (size_t)B : n;               /* target elements */
+    size_t t1 = ce ? (size_t)B1 : (size_t)B1 * C; /* where part 2's targets start */
+    double count = ce ? (double)B : (double)n;
+    float *Z = test_alloc(n, sizeof(float)), *T = test_alloc(n, sizeof(float));
+    float *dZw = test_alloc(n, sizeof(float)), *dZp = test_alloc(n, sizeof(float));
+    float *dZe = test_alloc(n, sizeof(float));
+    int32_t *labels = test_alloc((size_t)B, sizeof(int32_t));
+    int *ilabels = test_alloc((size_t)B, sizeof(int));
+    double *Zd = test_alloc(n, sizeof(double)), *Td = test_alloc(n, sizeof(double));
+    double *rdw = test_alloc(n, sizeof(double)), *rdp = test_alloc(n, sizeof(double));
+    double *rl = test_alloc((size_t)B, sizeof(double));
+    test_fillf(r, Z, n, -4.0f, 4.0f);
+    for (size_t i = 0; i < n; i++)
+        T[i] = kind == CT_LOSS_SIGMOID_BCE ? (float)test_rng_int(r, 0, 1)
+                                           : test_rng_uniformf(r, -3.0f, 3.0f);
+    for (int i = 0; i < B; i++)
+        ilabels[i] = labels[i] = test_rng_int(r, 0, C - 1);
+    test_to_double(Zd, Z, n);
+    test_to_double(Td, T, n);
+    cl_mem z = NULL, t = NULL, loss = NULL, dz = NULL, dzp = NULL, dze = NULL, rowl = NULL;
+    float l[5] = {0};
+    ct_status st;
+    if ((st = ct_buffer_create(dev, &z, n * sizeof(float), "Z")) ||
+        (st = ct_buffer_create(dev, &t, n * sizeof(float), "target")) ||
+        (st = ct_buffer_create(dev, &loss, 5 * sizeof(float), "loss")) ||
+        (st = ct_buffer_create(dev, &dz, n * sizeof(float), "dZ")) ||
+        (st = ct_buffer_create(dev, &dzp, n * sizeof(float), "dZ parts")) ||
+        (st = ct_buffer_create(dev, &dze, n * sizeof(float), "dZ B_total = B")) ||
+        (st = ct_buffer_create(dev, &rowl, (size_t)B * sizeof(float), "rowloss")) ||
+        (st = ct_buffer_write(dev, z, 0, n * sizeof(float), Z)) ||
+        (st = ct_buffer_write(dev, t, 0, tn * sizeof(float), ce ? (const void *)labels : T)) ||
+        (st = ct_loss_forward_backward(dev, kind, ct_at(loss, 0), ct_at(dz, 0), ct_at(rowl, 0),
+                                       ct_at(z, 0), ct_at(t, 0), B, C, delta, 0)) ||
+        (st =
+             ct_loss_forward_backward_part(dev, kind, ct_at(loss, 1), ct_at(dzp, 0), ct_at(rowl, 0),
+                                           ct_at(z, 0), ct_at(t, 0), B1, C, delta, 0, B)) ||
+        (st = ct_loss_forward_backward_part(dev, kind, ct_at(loss, 2), ct_at(dzp, (size_t)B1 * C),
+                                            ct_at(rowl, 0), ct_at(z, (size_t)B1 * C), ct_at(t, t1),
+                                            B2, C, delta, 0, B)) ||
+        (st =
+             ct_loss_forward_backward_part(dev, kind, ct_at(loss, 3), ct_at(dze, 0), ct_at(rowl, 0),
+                                           ct_at(z, 0), ct_at(t, 0), B, C, delta, 0, B)) ||
+        (st = ct_buffer_read(dev, loss, 0, 4 * sizeof(float), l)) ||
+        (st = ct_buffer_read(dev, dz, 0, n * sizeof(float), dZw)) ||
+        (st = ct_buffer_read(dev, dzp, 0, n * sizeof(float), dZp)) ||
+        (st = ct_buffer_read(dev, dze, 0, n * sizeof(float), dZe))) {
+        EXPECT(0, "%s B=%d C=%d: %s", ct_loss_name(kind), B, C, ct_device_error(dev));
+        goto done;
+    }
+    const char *name = ct_loss_name(kind);
+    /* the device: parts against the whole */
+    EXPECT(!memcmp(dZp, dZw, n * sizeof(float)),
+           "%s B=%d (%d + %d) C=%d: the parts' dZ differs from the whole batch's (max |diff| "
+           "%.3g)",
+           name, B, B1, B2, C, max_diff_f(dZp, dZw, n));
+    double whole_ref = ref_loss(kind, rdw, rl, Zd, ilabels, Td, B, C, delta), mag = 0;
+    for (int i = 0; i < B; i++)
+        mag += fabs(rl[i]) / count;
+    double sum_tol = 1e-7 + 16 * FLT_EPSILON * mag, sum_err = fabs((double)l[1] + l[2] - l[0]);
+    if (sum_err / mag > *worst_sum) *worst_sum = sum_err / mag;
+    EXPECT(sum_err <= sum_tol,
+           "%s B=%d (%d + %d) C=%d: the parts' losses %.9g + %.9g = %.9g, the whole batch's %.9g "
+           "(|diff| %.3g > %.3g)",
+           name, B, B1, B2, C, l[1], l[2], (double)l[1] + l[2], l[0], sum_err, sum_tol);
+    EXPECT(!memcmp(&l[3], &l[0], sizeof(float)) && !memcmp(dZe, dZw, n * sizeof(float)),
+           "%s B=%d C=%d: B_total = B gives loss %.9g (plain %.9g) or another dZ", name, B, C, l[3],
+           l[0]);
+    /* the device parts against the reference parts */
+    double rp[2];
+    for (int k = 0; k < 2; k++) {
+        int r0 = k ? B1 : 0, Bk = k ? B2 : B1;
+        size_t zo = (size_t)r0 * C, to = k ? t1 : 0;
+        rp[k] = ref_loss_part(kind, rdp + zo, rl, Zd + zo, ilabels + r0, Td + to, Bk, C, delta, B);
+        double magk = 0;
+        for (int i = 0; i < Bk; i++)
+            magk += fabs(rl[i]) / count;
+        char what[128];
+        snprintf(what, sizeof what, "%s part %d (rows %d..%d of %d, C=%d) loss", name, k + 1, r0,
+                 r0 + Bk - 1, B, C);
+        EXPECT(fabs(l[1 + k] - rp[k]) <= 1e-6 + 2.0 * (B + C + 8) * FLT_EPSILON * magk,
+               "%s: device %.9g, reference %.9g", what, l[1 + k], rp[k]);
+        snprintf(what, sizeof what, "%s part %d (rows %d..%d of %d, C=%d) dZ", name, k + 1, r0,
+                 r0 + Bk - 1, B, C);
+        expect_close_f(what, dZp + zo, rdp + zo, (size_t)Bk * C, 1e-6 / count, 1e-5);
+    }
+    /* the reference: parts against the whole */
+    EXPECT(fabs(rp[0] + rp[1] - whole_ref) <= 1e-12 * fmax(mag, 1e-300),
+           "reference %s B=%d (%d + %d): parts %.17g + %.17g, whole %.17g", name, B, B1, B2, rp[0],
+           rp[1], whole_ref);
+    EXPECT(!memcmp(rdp, rdw, n * sizeof(double)),
+           "reference %s B=%d (%d + %d) C=%d: the parts' dZ differs from the whole batch's", name,
+           B, B1, B2, C);
+    /* a whole batch smaller than its part */
+    st = ct_loss_forward_backward_part(dev, kind, ct_at(loss, 4), ct_at(dzp, 0), ct_at(rowl, 0),
+                                       ct_at(z, 0), ct_at(t, 0), B, C, delta, 0, B - 1);
+    EXPECT(st == CT_ERR_ARG && strstr(ct_device_error(dev), "smaller"),
+           "%s: B_total %d < B %d gave %s ('%s')", name, B - 1, B, ct_status_name(st),
+           ct_device_error(dev));
+    if (test_verbose())
+        printf("ok   %s B=%d = %d + %d C=%d: |l1 + l2 - l| %.3g (tolerance %.3g)\n", name, B, B1,
+               B2, C, sum_err, sum_tol);
+done:;
+    cl_mem all[] = {z, t, loss, dz, dzp, dze, rowl};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i]) clReleaseMemObject(all[i]);
+    free(Z);
+    free(T);
+    free(dZw);
+    free(dZp);
+    free(dZe);
+    free(labels);
+    free(ilabels);
+    free(Zd);
+    free(Td);
+    free(rdw);
+    free(rdp);
+    free(rl);
+}
+
+/* Every loss on batches of odd sizes split at a random row. */
+static void part_cases(ct_device *dev, unsigned long long seed, case_stats *s) {
+    test_rng r = test_rng_make(seed ^ 0x9A27ULL);
+    const int shapes[][2] = {{2, 3}, {3, 1}, {17, 2}, {31, 5}, {255, 10}, {1001, 3}, {3, 1000}};
+    long before = test_state_g.failed;
+    double worst = 0;
+    int cases = 0;
+    for (int l = 0; l < CT_LOSS_COUNT; l++)
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+            int B = shapes[i][0], C = shapes[i][1];
+            if (l == CT_LOSS_SOFTMAX_CE && C == 1) C = 2;
+            if (skip_large(s, (long long)B * C)) continue;
+            float delta = l == CT_LOSS_HUBER ? test_rng_uniformf(&r, 0.25f, 2.0f) : 1.0f;
+            part_case(dev, &r, (ct_loss)l, B, C, delta, &worst);
+            cases++;
+        }
+    printf("%s loss in two parts: %d batches, all four losses; the parts' losses sum to the "
+           "whole's within %.3g x sum|rowloss|/count (tolerance 16 eps = %.3g), dZ equal\n",
+           test_state_g.failed == before ? "ok  " : "FAIL", cases, worst, 16 * FLT_EPSILON);
+}
+
 int main(void) {
     unsigned long long seed = fresh_seed();
     ct_device *dev = test_device();
@@ -108,6 +279,8 @@ int main(void) {
             run_case(dev, &c, seed + k++, &s);
         }
     extreme_logits(dev, &s);
+    part_cases(dev, seed, &s);
     ct_device_destroy(dev);
-    return case_summary("test_loss", &s);
+    int rc = case_summary("test_loss", &s);
+    return test_summary("test_loss (parts of a batch)") || rc;
 }

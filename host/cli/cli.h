@@ -75,6 +75,27 @@ int cmd_predict(int argc, char **argv, const char *device);
 int cmd_convert(int argc, char **argv, const char *device);
 
 int cmd_lrfind(int argc, char **argv, const char *device);
+
+/* ---- under mpirun (host/cli/mpi.c) ---------------------------------------------------------- */
+
+/* Reads the process's rank, the job's size and the rank on this host from the launcher's
+ * environment (Open MPI, PMIx, MPICH Hydra, Slurm); without one: rank 0 of 1. */
+void cli_mpi_detect(void);
+int cli_mpi_rank(void);
+int cli_mpi_size(void);
+int cli_mpi_local_rank(void);
+/* 1 when built with MPI. */
+int cli_mpi_have(void);
+/* On a rank other than 0 of a job: keeps the error line for the end of the process (printed
+ * there, when the rank fails) and returns 1; else 0 (print it now). */
+int cli_mpi_defer(const char *line);
+/* MPI_Init and the library's communicator over MPI_COMM_WORLD. Without MPI: the error. */
+int cli_mpi_start(ct_comm *comm);
+/* Rank 0 gets every rank's line (`each` bytes apiece, in rank order) in all. */
+int cli_mpi_gather(const char *mine, size_t each, char *all);
+/* The process's exit code: MPI_Finalize after success; after a failure, the rank's error and
+ * MPI_Abort of the whole job (the other ranks may be waiting in a collective). */
+int cli_mpi_finish(int rc);
 int cmd_bench(int argc, char **argv, const char *device);
 
 #endif

@@ -10,12 +10,13 @@
 #include "cli.h"
 
 void cli_error(const char *fmt, ...) {
+    char line[CT_MSG_LEN];
     va_list ap;
     va_start(ap, fmt);
-    fputs("cltrain: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    if (cli_mpi_defer(line)) return; /* rank 1.. of a job: printed if this rank fails */
+    fprintf(stderr, "cltrain: error: %s\n", line);
 }
 
 const char *cli_value(int argc, char **argv, int *i, const char *name) {
@@ -222,7 +223,17 @@ static void usage(FILE *f) {
         f);
 }
 
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv) {
+    /* under mpirun: only rank 0 prints results; the others keep their errors for the end */
+    cli_mpi_detect();
+    if (cli_mpi_size() > 1 && cli_mpi_rank() != 0 && !freopen("/dev/null", "w", stdout))
+        return CLI_FAIL;
+    return cli_mpi_finish(run(argc, argv));
+}
+
+static int run(int argc, char **argv) {
     const char *device = NULL;
     int i = 1, r;
     /* PoCL: pin its worker threads unless the user chose otherwise (measured 10-50% faster
@@ -266,6 +277,11 @@ int main(int argc, char **argv) {
             sub_argv[m] = sub_argv[m + used];
         sub_argc -= used;
         k = at - 1;
+    }
+    if (cli_mpi_size() > 1 && strcmp(cmd, "train")) {
+        cli_error("%s does not run as %d processes (mpirun): only train is data-parallel", cmd,
+                  cli_mpi_size());
+        return CLI_USAGE;
     }
     if (!strcmp(cmd, "devices")) {
         if (device) {

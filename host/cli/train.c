@@ -116,6 +116,7 @@ typedef struct {
     ct_epoch_stats *hist;
     int n_hist, cap_hist;
     int failed;
+    int rank0; /* this process writes the log (rank 0 of an mpirun job, or alone) */
     char ckpt_path[1024];
     char msg[CT_MSG_LEN];
 } run_ctx;
@@ -220,6 +221,7 @@ static int on_epoch(const ct_epoch_stats *s, void *user) {
                s->improved && !isnan(s->val_loss) ? "  *" : "");
         fflush(stdout);
     }
+    if (!c->rank0) return 0;
     if (c->o->stats && print_stats(c) != CT_OK) {
         c->failed = 1;
         return 1;
@@ -282,10 +284,59 @@ static int parse(int argc, char **argv, options *o) {
     return CLI_RUN;
 }
 
+/* The device of this rank of an mpirun job: from a list "--device 0,1" the entry of its rank on
+ * this host (modulo the list); without --device, its rank on this host modulo the host's GPUs
+ * (no GPU: the default device, shared). A single selector applies to every rank. */
+static const char *rank_device(const char *device, char *buf, size_t len) {
+    int local = cli_mpi_local_rank();
+    if (device && strchr(device, ',')) {
+        int n = 1;
+        for (const char *p = device; *p; p++)
+            n += *p == ',';
+        const char *p = device;
+        for (int k = local % n; k > 0; k--)
+            p = strchr(p, ',') + 1;
+        size_t w = strcspn(p, ",");
+        snprintf(buf, len, "%.*s", (int)w, p);
+        return buf;
+    }
+    if (device) return device;
+    ct_device_info *infos = NULL;
+    int count = 0, gpus = 0;
+    char msg[CT_MSG_LEN];
+    if (ct_device_list(&infos, &count, 0, msg) != CT_OK) return NULL;
+    for (int i = 0; i < count; i++)
+        gpus += !strcmp(infos[i].type, "gpu");
+    const char *out = NULL;
+    for (int i = 0, g = 0; i < count && gpus > 0; i++)
+        if (!strcmp(infos[i].type, "gpu") && g++ == local % gpus) {
+            snprintf(buf, len, "%d", infos[i].index);
+            out = buf;
+            break;
+        }
+    free(infos);
+    return out;
+}
+
 int cmd_train(int argc, char **argv, const char *device) {
     options o;
     int rc = parse(argc, argv, &o);
     if (rc != CLI_RUN) return rc;
+    /* under mpirun: one model, data-parallel over the ranks */
+    ct_comm comm;
+    memset(&comm, 0, sizeof comm);
+    int ranks = cli_mpi_size(), rank = 0;
+    char rank_sel[64];
+    if (ranks > 1) {
+        if (o.verify) {
+            cli_error("train: --verify does not run data-parallel (%d processes)", ranks);
+            return CLI_USAGE;
+        }
+        if (cli_mpi_start(&comm) != CLI_OK) return CLI_FAIL;
+        rank = comm.rank;
+        ranks = comm.size;
+        device = rank_device(device, rank_sel, sizeof rank_sel);
+    }
     char msg[CT_MSG_LEN];
     rc = CLI_FAIL;
     ct_dataset *all = NULL, *train = NULL, *val = NULL, *test = NULL;
@@ -343,13 +394,36 @@ int cmd_train(int argc, char **argv, const char *device) {
            ct_arch_train_flops(arch, batch) / 1e6, batch);
 
     /* device */
+    char mine[256];
     if (!o.reference) {
         if (cli_open_device(device, &dev) != CLI_OK) goto fail;
         const ct_device_info *di = ct_device_get_info(dev);
         printf("device: [%d] %s (%s), matrix products: %s\n", di->index, di->name, di->platform,
                ct_gemm_backend_name(ct_device_gemm(dev)));
+        snprintf(mine, sizeof mine, "[%d] %s", di->index, di->name);
     } else {
         printf("device: none (--backend reference: the scalar C reference in double precision)\n");
+        snprintf(mine, sizeof mine, "the reference");
+    }
+    if (ranks > 1) {
+        char *all = calloc((size_t)ranks, sizeof mine);
+        if (!all || cli_mpi_gather(mine, sizeof mine, all) != CLI_OK) {
+            free(all);
+            snprintf(msg, sizeof msg, "gathering the ranks' devices failed");
+            goto fail_msg;
+        }
+        if (batch < ranks) {
+            free(all);
+            snprintf(msg, sizeof msg, "a batch of %d row%s cannot be shared by %d ranks", batch,
+                     batch == 1 ? "" : "s", ranks);
+            goto fail_msg;
+        }
+        printf("data-parallel: %d ranks, each step's batch of %d rows shared (%d%s per rank), "
+               "gradients summed with MPI_Allreduce\n",
+               ranks, batch, batch / ranks, batch % ranks ? "-" : "");
+        for (int r = 0; r < ranks && rank == 0; r++)
+            printf("  rank %d: %s\n", r, all + (size_t)r * sizeof mine);
+        free(all);
     }
     printf("optimizer: %s, lr %g%s%s, batch %d, %d epochs, seed %llu\n",
            ct_optim_name(to.optim.kind), (double)to.optim.lr,
@@ -364,7 +438,7 @@ int cmd_train(int argc, char **argv, const char *device) {
     snprintf(tag, sizeof tag, "data=%s|val=%g|val_data=%s", o.net.data, (double)val_frac,
              o.val_data ? o.val_data : "");
     if (o.checkpoint) {
-        if (mkdir(o.checkpoint, 0777) != 0 && errno != EEXIST) {
+        if (rank == 0 && mkdir(o.checkpoint, 0777) != 0 && errno != EEXIST) {
             snprintf(msg, sizeof msg, "cannot create the checkpoint folder %s: %s", o.checkpoint,
                      strerror(errno));
             goto fail_msg;
@@ -393,10 +467,12 @@ int cmd_train(int argc, char **argv, const char *device) {
     to.user = &ctx;
     ctx.o = &o;
     ctx.model = model;
-    ctx.tty = isatty(fileno(stderr));
+    ctx.tty = rank == 0 && isatty(fileno(stderr));
+    ctx.rank0 = rank == 0;
     ctx.classification = ct_data_task(train) == CT_TASK_CLASSIFICATION;
     ct_train_result res;
-    ct_status st = ct_model_train(model, train, val, &to, &res);
+    ct_status st = ranks > 1 ? ct_model_train_parallel(model, train, val, &to, &comm, &res)
+                             : ct_model_train(model, train, val, &to, &res);
     if (ctx.tty && !o.quiet) fprintf(stderr, "\r\033[K");
     if (ctx.failed) {
         snprintf(msg, sizeof msg, "%s", ctx.msg);
@@ -412,6 +488,18 @@ int cmd_train(int argc, char **argv, const char *device) {
         printf("restored the weights of epoch %d\n", res.best_epoch);
     printf("trained %d epochs (%lld steps) in %.2f s\n", res.epochs_run - res.resumed_epoch,
            res.steps - res.resumed_step, res.seconds);
+    if (ranks > 1) {
+        long long steps = res.steps - res.resumed_step;
+        double per = steps > 0 ? res.seconds / steps : 0;
+        double ex = comm.exchanges > 0 ? comm.exchange_seconds / comm.exchanges : 0;
+        printf("data-parallel: %d ranks, %.3f ms per step, of which %.3f ms (%.1f%%) in the "
+               "gradient allreduce (rank 0); weights identical on every rank\n",
+               ranks, 1e3 * per, 1e3 * ex, per > 0 ? 100 * ex / per : 0);
+        if (rank != 0) { /* rank 0 evaluates, saves and plots */
+            rc = CLI_OK;
+            goto done;
+        }
+    }
     double final_loss = NAN, final_acc = NAN;
     if (val && ct_model_evaluate(model, val, batch, &final_loss, &final_acc) == CT_OK) {
         if (isnan(final_acc))

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Data-parallel training under mpirun (2 ranks on the default device: PoCL in CI): two ranks train
+# the same weights as one process with the same batch (within a stated tolerance; bit-identical
+# across repeated runs and with one rank), only rank 0 prints and writes, checkpoints resume with
+# the same number of ranks, and a rank that fails or dies ends the whole job with a clear error
+# instead of a hang.
+# usage: mpi_cli.sh path/to/cltrain path/to/mpirun path/to/compare_weights.py
+set -u
+bin="$1"
+mpirun="$2"
+compare="$3"
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+# What Open MPI needs in a container: running as root, 2 ranks on few cores, no ssh for a local
+# job, and no cross-process memory attach (CMA is often forbidden there).
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 PRTE_MCA_rmaps_default_mapping_policy=:oversubscribe
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+if ! command -v ssh >/dev/null 2>&1 && ! command -v rsh >/dev/null 2>&1; then
+    export OMPI_MCA_plm_rsh_agent=false PRTE_MCA_plm_ssh_agent=false
+fi
+# every run is bounded: a hang fails the test instead of blocking CI
+mpi() { timeout 120 "$mpirun" "$@"; }
+
+# tolerance for 2 ranks vs 1 process: the gradient of a batch is summed in another order (two
+# half sums, then their sum), so weights differ by float rounding that training carries along;
+# measured 2.7e-8 (moons with dropout), see the printed values
+tol=1e-5
+
+# compare NAME A B [--tol X | --identical]
+compare() {
+    local name="$1" a="$2" b="$3"
+    shift 3
+    local out
+    if out=$(python3 "$compare" "$a" "$b" "$@" 2>&1); then ok "$name: $out"; else bad "$name: $out"; fi
+}
+
+# 1. two ranks = one process, on three problems (dropout + validation; momentum + l2 +
+#    clipping + softmax-CE with a batch that 2 ranks share unevenly and a partial last batch;
+#    regression with MSE)
+run_both() { # NAME ARGS...
+    local name="$1"
+    shift
+    if ! "$bin" train "$@" --quiet --save "$tmp/$name.1.safetensors" >"$tmp/$name.1.out" 2>&1; then
+        bad "$name: one process failed"; cat "$tmp/$name.1.out"; return
+    fi
+    if ! mpi -np 2 "$bin" train "$@" --save "$tmp/$name.2.safetensors" >"$tmp/$name.2.out" 2>"$tmp/$name.2.err"; then
+        bad "$name: 2 ranks failed"; cat "$tmp/$name.2.out" "$tmp/$name.2.err"; return
+    fi
+    compare "$name: 2 ranks vs 1 process (tolerance $tol of the largest weight)" \
+        "$tmp/$name.1.safetensors" "$tmp/$name.2.safetensors" --tol "$tol"
+}
+run_both moons --data moons:n=1000 --layers 32,16 --dropout 0.2 --epochs 5 --batch 64 --val 0.2
+run_both blobs --data blobs:n=700,centers=5 --layers 24 --optimizer momentum --l2 1e-3 \
+    --clip-norm 0.5 --epochs 4 --batch 31
+run_both sine --data sine:n=500 --layers 16,16 --activation tanh --epochs 4 --batch 50
+
+# 2. only rank 0 prints: one line per epoch, and the data-parallel summary
+out="$tmp/moons.2.out"
+n=$(grep -c '^epoch ' "$out")
+if [ "$n" = 5 ]; then ok "5 epoch lines from 2 ranks (rank 0 prints)"; else bad "$n epoch lines"; cat "$out"; fi
+if grep -q '^data-parallel: 2 ranks, each step.s batch of 64 rows shared (32 per rank)' "$out" &&
+    grep -q '^  rank 1: ' "$out" &&
+    grep -qE '^data-parallel: 2 ranks, [0-9.]+ ms per step, of which [0-9.]+ ms \([0-9.]+%\) in the gradient allreduce \(rank 0\); weights identical on every rank$' "$out"; then
+    ok "the data-parallel lines: ranks, devices, time per step and allreduce share"
+else
+    bad "data-parallel lines missing"; cat "$out"
+fi
+if [ ! -s "$tmp/moons.2.err" ]; then ok "nothing on stderr"; else bad "stderr:"; cat "$tmp/moons.2.err"; fi
+
+# 3. deterministic: the same 2-rank run twice is bit-identical; one rank under mpirun is the
+#    one-process run, bit for bit
+mpi -np 2 "$bin" train --data moons:n=1000 --layers 32,16 --dropout 0.2 --epochs 5 --batch 64 --val 0.2 \
+    --quiet --save "$tmp/again.safetensors" >/dev/null 2>&1
+compare "2 ranks twice" "$tmp/moons.2.safetensors" "$tmp/again.safetensors" --identical
+mpi -np 1 "$bin" train --data moons:n=1000 --layers 32,16 --dropout 0.2 --epochs 5 --batch 64 --val 0.2 \
+    --quiet --save "$tmp/one.safetensors" >/dev/null 2>&1
+compare "1 rank under mpirun vs no mpirun" "$tmp/moons.1.safetensors" "$tmp/one.safetensors" --identical
+
+# 4. the reference backend (double precision): the summation order matters far less
+args=(--data moons:n=300 --layers 8 --epochs 3 --batch 30 --backend reference --quiet)
+"$bin" train "${args[@]}" --save "$tmp/ref1.safetensors" >/dev/null 2>&1
+mpi -np 2 "$bin" train "${args[@]}" --save "$tmp/ref2.safetensors" >/dev/null 2>&1
+compare "reference backend: 2 ranks vs 1 process (tolerance 1e-6)" "$tmp/ref1.safetensors" \
+    "$tmp/ref2.safetensors" --tol 1e-6
+
+# 5. logs and plots come from rank 0, once
+mpi -np 2 "$bin" train --data moons:n=400 --layers 8 --epochs 3 --batch 40 --quiet \
+    --log "$tmp/log.csv" --plot "$tmp/plot.svg" >/dev/null 2>&1
+if [ "$(wc -l <"$tmp/log.csv")" = 4 ] && grep -q '</svg>' "$tmp/plot.svg"; then
+    ok "--log (3 epochs) and --plot written"
+else
+    bad "--log / --plot"; cat "$tmp/log.csv"
+fi
+
+# 6. checkpoint and resume with 2 ranks: 2 epochs + resume to 4 = 4 epochs, bit for bit
+cargs=(--data moons:n=600 --layers 16 --dropout 0.1 --batch 50 --quiet)
+mpi -np 2 "$bin" train "${cargs[@]}" --epochs 4 --save "$tmp/full.safetensors" >/dev/null 2>&1
+mpi -np 2 "$bin" train "${cargs[@]}" --epochs 2 --checkpoint "$tmp/ck" >/dev/null 2>&1
+if mpi -np 2 "$bin" train "${cargs[@]}" --epochs 4 --checkpoint "$tmp/ck" --resume \
+    --save "$tmp/resumed.safetensors" >"$tmp/resume.out" 2>&1; then
+    compare "2 ranks: 2 epochs, resume to 4 = 4 epochs" "$tmp/full.safetensors" \
+        "$tmp/resumed.safetensors" --identical
+    if grep -q "^resumed from $tmp/ck/checkpoint.safetensors after epoch 2" "$tmp/resume.out"; then
+        ok "the resume line"
+    else bad "no resume line"; cat "$tmp/resume.out"; fi
+else
+    bad "resume with 2 ranks failed"; cat "$tmp/resume.out"
+fi
+ls "$tmp/ck" >"$tmp/ck.ls"
+if [ "$(cat "$tmp/ck.ls")" = checkpoint.safetensors ]; then ok "one checkpoint file, no temporaries"; else
+    bad "checkpoint folder:"; cat "$tmp/ck.ls"; fi
+# ... and a resume with another number of ranks is refused, naming the number
+if "$bin" train "${cargs[@]}" --epochs 4 --checkpoint "$tmp/ck" --resume >"$tmp/r1.out" 2>&1; then
+    bad "resuming a 2-rank checkpoint in one process succeeded"
+elif grep -q "was written by a run on 2 ranks; this run has 1: resume with the same number (mpirun -np 2)" "$tmp/r1.out"; then
+    ok "resume with 1 process refused: $(grep error "$tmp/r1.out" | cut -c1-100)..."
+else
+    bad "resume with 1 process:"; cat "$tmp/r1.out"
+fi
+
+# 7. a rank that fails (an absent device on rank 1 only) ends the job: non-zero, one error line
+#    naming the rank and the device, well before the timeout
+targs=(train --data moons:n=2000 --layers 32 --epochs 50 --batch 32 --quiet)
+start=$(date +%s)
+mpi -np 1 "$bin" --device 0 "${targs[@]}" : -np 1 "$bin" --device 7 "${targs[@]}" >"$tmp/f.out" 2>&1
+rc=$?
+took=$(($(date +%s) - start))
+if [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$took" -lt 60 ] &&
+    grep -q '^cltrain: error: rank 1 of 2: no OpenCL device with index 7' "$tmp/f.out"; then
+    ok "a failing rank ends the job in ${took} s (exit $rc) with: $(grep '^cltrain: error' "$tmp/f.out")"
+else
+    bad "failing rank: exit $rc after ${took} s"; cat "$tmp/f.out"
+fi
+
+# 8. a rank killed while training ends the job (no hang), and the checkpoint stays loadable
+mpi -np 2 "$bin" "${targs[@]}" --epochs 100000 --checkpoint "$tmp/kill" >"$tmp/k.out" 2>&1 &
+job=$!
+for _ in $(seq 100); do [ -s "$tmp/kill/checkpoint.safetensors" ] && break; sleep 0.2; done
+victim=$(pgrep -f -- "--checkpoint $tmp/kill" | while read -r p; do
+    [ "$(cat /proc/"$p"/comm 2>/dev/null)" = cltrain ] && echo "$p"; done | tail -1)
+start=$(date +%s)
+if [ -n "$victim" ]; then kill -9 "$victim"; fi
+wait "$job"
+rc=$?
+took=$(($(date +%s) - start))
+if [ -n "$victim" ] && [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$took" -lt 30 ]; then
+    ok "a killed rank ends the job in ${took} s (exit $rc)"
+else
+    bad "killed rank: victim '$victim', exit $rc after ${took} s"; cat "$tmp/k.out"
+fi
+if "$bin" eval --model "$tmp/kill/checkpoint.safetensors" --data moons:n=200 >"$tmp/ke.out" 2>&1; then
+    ok "the checkpoint of the killed job loads"
+else bad "the killed job's checkpoint"; cat "$tmp/ke.out"; fi
+
+# 9. usage errors: one line from rank 0, exit 2; other commands and options that do not run
+#    data-parallel are refused
+expect_one_error() { # NAME PATTERN ARGS...
+    local name="$1" pattern="$2"
+    shift 2
+    mpi -np 2 "$bin" "$@" >"$tmp/u.out" 2>&1
+    local rc=$? lines
+    lines=$(grep -c '^cltrain: error' "$tmp/u.out")
+    if [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$lines" = 1 ] && grep -q "^cltrain: error: .*$pattern" "$tmp/u.out"; then
+        ok "$name: $(grep '^cltrain: error' "$tmp/u.out")"
+    else
+        bad "$name: exit $rc, $lines error lines"; cat "$tmp/u.out"
+    fi
+}
+expect_one_error "unknown option" "unknown option '--bogus'" train --data moons --bogus
+expect_one_error "eval" "eval does not run as 2 processes (mpirun): only train is data-parallel" \
+    eval --model "$tmp/one.safetensors" --data moons
+expect_one_error "--verify" "--verify does not run data-parallel" train --data moons --verify 5
+expect_one_error "batch of 1 on 2 ranks" "a batch of 1 row cannot be shared by 2 ranks" \
+    train --data moons:n=100 --batch 1 --epochs 1
+
+echo "mpi_cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
