@@ -614,13 +614,15 @@ ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset 
 ct_status ct_model_train_parallel(ct_model *m, const ct_dataset *train, const ct_dataset *val,
                                   const ct_train_options *opts, ct_comm *comm,
                                   ct_train_result *res_out) {
+    if (comm) {
+        comm->exchange_seconds = 0;
+        comm->exchanges = 0;
+    }
     if (comm && comm->size > 1) {
         if (comm->rank < 0 || comm->rank >= comm->size)
             return fail(m, CT_ERR_ARG, "rank %d of %d ranks", comm->rank, comm->size);
         if (!comm->allreduce_sum_f32 || !comm->allreduce_sum_f64 || !comm->broadcast)
             return fail(m, CT_ERR_ARG, "the communicator lacks a collective function");
-        comm->exchange_seconds = 0;
-        comm->exchanges = 0;
     } else {
         comm = NULL;
     }

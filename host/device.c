@@ -1096,4 +1096,18 @@ ct_status ct_buffer_read(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes
     return e == CL_SUCCESS ? CT_OK : ct_cl_fail(dev, e, "clEnqueueReadBuffer", "reading a buffer");
 }
 
+ct_status ct_buffer_map(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes, void **p) {
+    cl_int e = CL_SUCCESS;
+    *p = clEnqueueMapBuffer(dev->queue, m, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, byte_off, bytes, 0,
+                            NULL, NULL, &e);
+    return e == CL_SUCCESS && *p ? CT_OK
+                                 : ct_cl_fail(dev, e, "clEnqueueMapBuffer", "mapping a buffer");
+}
+
+ct_status ct_buffer_unmap(ct_device *dev, cl_mem m, void *p) {
+    cl_int e = clEnqueueUnmapMemObject(dev->queue, m, p, 0, NULL, NULL);
+    return e == CL_SUCCESS ? CT_OK
+                           : ct_cl_fail(dev, e, "clEnqueueUnmapMemObject", "unmapping a buffer");
+}
+
 int ct_kernel_count(void) { return CT_K_COUNT; }

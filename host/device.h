@@ -93,10 +93,13 @@ ct_status ct_args_launch1_local(ct_args *a, size_t global, size_t local);
 /* 2-D launch with explicit global and local sizes (local may be NULL for any). */
 ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *local);
 
-
 /* Buffer helpers for tests and tools (blocking). */
 ct_status ct_buffer_create(ct_device *dev, cl_mem *out, size_t bytes, const char *what);
 ct_status ct_buffer_write(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes, const void *src);
 ct_status ct_buffer_read(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes, void *dst);
+/* Maps bytes of m for reading and writing on the host (blocking; on CPU devices usually the
+ * buffer's own memory, no copy) / unmaps it (enqueued: later commands see the host's writes). */
+ct_status ct_buffer_map(ct_device *dev, cl_mem m, size_t byte_off, size_t bytes, void **p);
+ct_status ct_buffer_unmap(ct_device *dev, cl_mem m, void *p);
 
 #endif

@@ -877,7 +877,18 @@ ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm, double *seconds) {
     size_t np = net->lay.n_params;
     if (!comm || comm->size <= 1) return CT_OK;
     double t0;
-    if (net->dev) {
+    if (net->dev && !strcmp(ct_device_get_info(net->dev)->type, "cpu")) {
+        /* a CPU device's buffer is host memory: sum in place, no copies */
+        void *g = NULL;
+        DTRY(ct_device_finish(net->dev)); /* the backward pass: not part of the exchange */
+        t0 = seconds_now();
+        DTRY(ct_buffer_map(net->dev, net->grads, 0, np * sizeof(float), &g));
+        int bad = comm->allreduce_sum_f32(g, np, comm->ctx) != 0;
+        DTRY(ct_buffer_unmap(net->dev, net->grads, g));
+        if (bad)
+            return net_fail(net, CT_ERR_IO, "summing the gradient across %d ranks failed",
+                            comm->size);
+    } else if (net->dev) {
         if (!net->hexchange && !(net->hexchange = malloc(np * sizeof(float))))
             return net_fail(net, CT_ERR_ALLOC, "out of host memory (%zu floats)", np);
         DTRY(ct_device_finish(net->dev)); /* the backward pass: not part of the exchange */
