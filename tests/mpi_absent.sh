@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# A cltrain built without MPI, started by mpirun as 2 processes, refuses with one clear line
+# (instead of training two separate models into the same files), and one process under mpirun
+# trains as usual.
+# usage: mpi_absent.sh path/to/cltrain path/to/mpirun
+set -u
+bin="$1"
+mpirun="$2"
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 PRTE_MCA_rmaps_default_mapping_policy=:oversubscribe
+if ! command -v ssh >/dev/null 2>&1 && ! command -v rsh >/dev/null 2>&1; then
+    export OMPI_MCA_plm_rsh_agent=false PRTE_MCA_plm_ssh_agent=false
+fi
+
+timeout 120 "$mpirun" -np 2 "$bin" train --data moons:n=200 --epochs 1 --batch 20 \
+    --save "$tmp/m.safetensors" >"$tmp/out" 2>&1
+rc=$?
+lines=$(grep -c '^cltrain: error' "$tmp/out")
+if [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$lines" = 1 ] &&
+    grep -q '^cltrain: error: started as 2 processes (mpirun), but this cltrain was built without MPI' "$tmp/out" &&
+    [ ! -e "$tmp/m.safetensors" ]; then
+    ok "2 processes refused, nothing written: $(grep '^cltrain: error' "$tmp/out" | cut -c1-90)..."
+else
+    bad "exit $rc, $lines error lines"; cat "$tmp/out"
+fi
+if timeout 120 "$mpirun" -np 1 "$bin" train --data moons:n=200 --epochs 1 --batch 20 --quiet \
+    --save "$tmp/m.safetensors" >"$tmp/out1" 2>&1 && [ -s "$tmp/m.safetensors" ]; then
+    ok "one process under mpirun trains"
+else
+    bad "one process under mpirun"; cat "$tmp/out1"
+fi
+echo "mpi_absent: $pass passed, $fail failed"
+[ "$fail" = 0 ]
