@@ -1,6 +1,5 @@
 /* The network: architecture, parameter layout, initialisation, and the training engine on the
  * device or on the scalar reference. */
-#define _POSIX_C_SOURCE 200809L
 #include "model.h"
 
 #include <math.h>
@@ -8,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ref.h"
 #include "rng.h"
@@ -867,44 +865,33 @@ ct_status ct_net_train_step(ct_net *net, int slot, int start, int Bn, uint64_t s
     return st != CT_OK ? st : ct_net_apply_grads(net, t, lr, l2);
 }
 
-static double seconds_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+ct_status ct_net_finish(ct_net *net) {
+    if (net->dev) DTRY(ct_device_finish(net->dev));
+    return CT_OK;
 }
 
-ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm, double *seconds) {
+ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm) {
     size_t np = net->lay.n_params;
     if (!comm || comm->size <= 1) return CT_OK;
-    double t0;
-    if (net->dev && !strcmp(ct_device_get_info(net->dev)->type, "cpu")) {
+    int failed;
+    if (!net->dev) {
+        failed = comm->allreduce_sum_f64(net->hg, np, comm->ctx) != 0;
+    } else if (!strcmp(ct_device_get_info(net->dev)->type, "cpu")) {
         /* a CPU device's buffer is host memory: sum in place, no copies */
         void *g = NULL;
-        DTRY(ct_device_finish(net->dev)); /* the backward pass: not part of the exchange */
-        t0 = seconds_now();
         DTRY(ct_buffer_map(net->dev, net->grads, 0, np * sizeof(float), &g));
-        int bad = comm->allreduce_sum_f32(g, np, comm->ctx) != 0;
+        failed = comm->allreduce_sum_f32(g, np, comm->ctx) != 0;
         DTRY(ct_buffer_unmap(net->dev, net->grads, g));
-        if (bad)
-            return net_fail(net, CT_ERR_IO, "summing the gradient across %d ranks failed",
-                            comm->size);
-    } else if (net->dev) {
+    } else {
         if (!net->hexchange && !(net->hexchange = malloc(np * sizeof(float))))
             return net_fail(net, CT_ERR_ALLOC, "out of host memory (%zu floats)", np);
-        DTRY(ct_device_finish(net->dev)); /* the backward pass: not part of the exchange */
-        t0 = seconds_now();
         DTRY(ct_buffer_read(net->dev, net->grads, 0, np * sizeof(float), net->hexchange));
-        if (comm->allreduce_sum_f32(net->hexchange, np, comm->ctx) != 0)
-            return net_fail(net, CT_ERR_IO, "summing the gradient across %d ranks failed",
-                            comm->size);
-        DTRY(ct_buffer_write(net->dev, net->grads, 0, np * sizeof(float), net->hexchange));
-    } else {
-        t0 = seconds_now();
-        if (comm->allreduce_sum_f64(net->hg, np, comm->ctx) != 0)
-            return net_fail(net, CT_ERR_IO, "summing the gradient across %d ranks failed",
-                            comm->size);
+        failed = comm->allreduce_sum_f32(net->hexchange, np, comm->ctx) != 0;
+        if (!failed)
+            DTRY(ct_buffer_write(net->dev, net->grads, 0, np * sizeof(float), net->hexchange));
     }
-    if (seconds) *seconds += seconds_now() - t0;
+    if (failed)
+        return net_fail(net, CT_ERR_IO, "summing the gradient across %d ranks failed", comm->size);
     return CT_OK;
 }
 

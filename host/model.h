@@ -54,12 +54,14 @@ ct_status ct_net_train_step(ct_net *net, int slot, int start, int B, uint64_t se
  * permutation, a share of the batch of Btotal rows at start: its loss (into loss slot loss_at)
  * and gradient are divided by Btotal, so the shares sum to the whole batch's; dropout masks
  * follow each row's place in the whole batch. Bn may be 0 (zero gradient and loss). Then
- * ct_net_sum_grads sums the gradient over comm's ranks (one host copy, allocated once; the time
- * after the device finished, in *seconds when not NULL), and
+ * ct_net_sum_grads sums the gradient over comm's ranks (in place on a CPU device, else through
+ * one host copy allocated once), and
  * ct_net_apply_grads adds l2 * W, clips, and takes optimizer step t. */
 ct_status ct_net_shard_grad(ct_net *net, int slot, int start, int row0, int Bn, int Btotal,
                             uint64_t seed, uint64_t epoch, long long t, int loss_at);
-ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm, double *seconds);
+ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm);
+/* Waits until the device has done everything enqueued (nothing for the reference). */
+ct_status ct_net_finish(ct_net *net);
 ct_status ct_net_apply_grads(ct_net *net, long long t, float lr, float l2);
 /* The loss of rows [start, start + B) in order, no dropout, into loss slot `loss_at`; accuracy
  * into the counter. */

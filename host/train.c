@@ -226,6 +226,14 @@ static double weighted_mean(const float *losses, int nb, int n, int batch, int *
     return sum / n;
 }
 
+/* The fraction of n rows classified right (bce: of n * outputs labels); NaN for regression. */
+static double accuracy(const ct_arch *a, long long correct, int n) {
+    int outs = a->sizes[a->n_layers];
+    return a->loss == CT_LOSS_SOFTMAX_CE    ? (double)correct / n
+           : a->loss == CT_LOSS_SIGMOID_BCE ? (double)correct / ((double)n * outs)
+                                            : NAN;
+}
+
 /* Sums the epoch's metrics over the ranks: the batch losses (each rank's share of each batch's
  * mean) and the correct count. */
 static ct_status sum_metrics(const ct_comm *comm, float *losses, int nb, long long *correct,
@@ -280,11 +288,7 @@ static ct_status evaluate_shared(ct_net *net, int slot, int batch, const ct_comm
     if (st == CT_OK) {
         int bad;
         *loss = weighted_mean(losses, nb, n, batch, &bad);
-        ct_loss l = ct_net_arch(net)->loss;
-        int outs = ct_net_arch(net)->sizes[ct_net_arch(net)->n_layers];
-        *acc = l == CT_LOSS_SOFTMAX_CE    ? (double)correct / n
-               : l == CT_LOSS_SIGMOID_BCE ? (double)correct / ((double)n * outs)
-                                          : NAN;
+        *acc = accuracy(ct_net_arch(net), correct, n);
     }
     free(losses);
     free(buf);
@@ -306,7 +310,11 @@ static ct_status shared_step(ct_net *net, const ct_train_opts *o, int start, int
         row0 = c->rank * base + (c->rank < extra ? c->rank : extra);
     ct_status st = ct_net_shard_grad(net, CT_SLOT_TRAIN, start, row0, mine, rows, o->seed,
                                      (uint64_t)epoch, t, b);
-    if (st == CT_OK) st = ct_net_sum_grads(net, c, o->exchange_seconds);
+    /* the backward pass finishes first: it is not part of the exchange's time */
+    if (st == CT_OK) st = ct_net_finish(net);
+    double t0 = now_seconds();
+    if (st == CT_OK) st = ct_net_sum_grads(net, c);
+    if (o->exchange_seconds) *o->exchange_seconds += now_seconds() - t0;
     if (st == CT_OK) st = ct_net_apply_grads(net, t, lr, o->l2);
     return st;
 }
@@ -326,11 +334,6 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
         return CT_ERR_ARG;
     }
     const ct_comm *comm = o->comm && o->comm->size > 1 ? o->comm : NULL;
-    if (comm && o->verify_every > 0) {
-        snprintf(msg, CT_MSG_LEN, "live verification does not run data-parallel (%d ranks)",
-                 comm->size);
-        return CT_ERR_ARG;
-    }
     int batch = o->batch < n ? o->batch : n;
     int nb = (n + batch - 1) / batch;
     float *losses = malloc((size_t)nb * sizeof(float));
@@ -342,7 +345,6 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
         return CT_ERR_ALLOC;
     }
     const ct_arch *a = ct_net_arch(net);
-    int outs = a->sizes[a->n_layers];
     ct_status st = CT_OK;
     /* live verification: two host buffers as large as the largest tensor, and a report */
     float *vd = NULL, *vr = NULL;
@@ -422,9 +424,7 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
             st = CT_ERR_NUMERIC;
             goto done;
         }
-        s.train_acc = a->loss == CT_LOSS_SOFTMAX_CE    ? (double)correct / n
-                      : a->loss == CT_LOSS_SIGMOID_BCE ? (double)correct / ((double)n * outs)
-                                                       : NAN;
+        s.train_acc = accuracy(a, correct, n);
         s.val_loss = s.val_acc = NAN;
         if (has_val && (st = evaluate_shared(net, CT_SLOT_VAL, batch, comm, &s.val_loss, &s.val_acc,
                                              msg)) != CT_OK)

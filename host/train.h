@@ -41,8 +41,9 @@ typedef struct ct_train_opts {
     void *user;
     /* data-parallel (NULL or size 1: this process alone): each step this rank computes its share
      * of the batch and the gradients are summed over the ranks; metrics and validation are
-     * summed too, so every rank sees the same numbers and takes the same decisions. Not with
-     * verify_every. exchange_seconds accumulates the time of the gradient sums. */
+     * summed too, so every rank sees the same numbers and takes the same decisions. The caller
+     * does not combine it with verify_every (ct_model_train_parallel refuses that).
+     * exchange_seconds accumulates the time of the gradient sums (after the backward pass). */
     const ct_comm *comm;
     double *exchange_seconds;
 } ct_train_opts;

@@ -12,11 +12,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 PRTE_MCA_rmaps_default_mapping_policy=:oversubscribe
-if ! command -v ssh >/dev/null 2>&1 && ! command -v rsh >/dev/null 2>&1; then
-    export OMPI_MCA_plm_rsh_agent=false PRTE_MCA_plm_ssh_agent=false
-fi
+# shellcheck source=tests/mpi_env.sh
+. "$(dirname "$0")/mpi_env.sh"
 
 timeout 120 "$mpirun" -np 2 "$bin" train --data moons:n=200 --epochs 1 --batch 20 \
     --save "$tmp/m.safetensors" >"$tmp/out" 2>&1

@@ -84,8 +84,6 @@ void cli_mpi_detect(void);
 int cli_mpi_rank(void);
 int cli_mpi_size(void);
 int cli_mpi_local_rank(void);
-/* 1 when built with MPI. */
-int cli_mpi_have(void);
 /* On a rank other than 0 of a job: keeps the error line for the end of the process (printed
  * there, when the rank fails) and returns 1; else 0 (print it now). */
 int cli_mpi_defer(const char *line);

@@ -2,7 +2,6 @@
  * end of a process (finalize, or abort the whole job after a failure). Without MPI at build time
  * the command refuses to run as several ranks rather than train N independent copies. */
 #define _POSIX_C_SOURCE 200809L
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,26 +60,25 @@ int cli_mpi_defer(const char *line) {
 /* MPI counts are ints: large buffers go in pieces. */
 #define PIECE ((size_t)1 << 28)
 
-static int sum_f32(float *buf, size_t n, void *ctx) {
-    (void)ctx;
+/* In-place sum over the ranks of n values of `size` bytes each. */
+static int sum_pieces(void *buf, size_t n, size_t size, MPI_Datatype type) {
     for (size_t i = 0; i < n; i += PIECE) {
         int cnt = (int)(n - i < PIECE ? n - i : PIECE);
-        if (MPI_Allreduce(MPI_IN_PLACE, buf + i, cnt, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) !=
-            MPI_SUCCESS)
+        if (MPI_Allreduce(MPI_IN_PLACE, (char *)buf + i * size, cnt, type, MPI_SUM,
+                          MPI_COMM_WORLD) != MPI_SUCCESS)
             return 1;
     }
     return 0;
 }
 
+static int sum_f32(float *buf, size_t n, void *ctx) {
+    (void)ctx;
+    return sum_pieces(buf, n, sizeof *buf, MPI_FLOAT);
+}
+
 static int sum_f64(double *buf, size_t n, void *ctx) {
     (void)ctx;
-    for (size_t i = 0; i < n; i += PIECE) {
-        int cnt = (int)(n - i < PIECE ? n - i : PIECE);
-        if (MPI_Allreduce(MPI_IN_PLACE, buf + i, cnt, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD) !=
-            MPI_SUCCESS)
-            return 1;
-    }
-    return 0;
+    return sum_pieces(buf, n, sizeof *buf, MPI_DOUBLE);
 }
 
 static int bcast(void *buf, size_t bytes, int root, void *ctx) {
@@ -168,11 +166,3 @@ int cli_mpi_gather(const char *mine, size_t each, char *all) {
 int cli_mpi_finish(int rc) { return rc; }
 
 #endif
-
-int cli_mpi_have(void) {
-#ifdef CLTRAIN_HAVE_MPI
-    return 1;
-#else
-    return 0;
-#endif
-}

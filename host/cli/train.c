@@ -412,12 +412,6 @@ int cmd_train(int argc, char **argv, const char *device) {
             snprintf(msg, sizeof msg, "gathering the ranks' devices failed");
             goto fail_msg;
         }
-        if (batch < ranks) {
-            free(all);
-            snprintf(msg, sizeof msg, "a batch of %d row%s cannot be shared by %d ranks", batch,
-                     batch == 1 ? "" : "s", ranks);
-            goto fail_msg;
-        }
         printf("data-parallel: %d ranks, each step's batch of %d rows shared (%d%s per rank), "
                "gradients summed with MPI_Allreduce\n",
                ranks, batch, batch / ranks, batch % ranks ? "-" : "");
