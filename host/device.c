@@ -612,12 +612,23 @@ static void mkdirs_for(const char *path) {
         }
 }
 
+/* PoCL keeps every kernel it compiles in its own cache (per work-group size, in $POCL_CACHE_DIR
+ * or ~/.cache/pocl) unless POCL_KERNEL_CACHE=0. There a binary of ours adds nothing, and asking
+ * PoCL for one costs the cold start seconds: it compiles every kernel of the program for a
+ * generic work-group size first. */
+static int driver_caches_kernels(const ct_device *dev) {
+    const char *pocl_cache = getenv("POCL_KERNEL_CACHE");
+    return strstr(dev->info.platform, "Portable Computing Language") &&
+           !(pocl_cache && !strcmp(pocl_cache, "0"));
+}
+
 /* The file of the built program for this device, driver, source and options: programs are
  * built once per device and kept (CLTRAIN_NO_PROGRAM_CACHE=1 turns that off). */
 static int program_cache_path(const ct_device *dev, const char *src, size_t len, const char *opts,
                               char *dst, size_t n) {
     const char *off = getenv("CLTRAIN_NO_PROGRAM_CACHE");
     if (off && *off && strcmp(off, "0")) return 0;
+    if (driver_caches_kernels(dev)) return 0;
     char driver[128] = "";
     clGetDeviceInfo(dev->id, CL_DRIVER_VERSION, sizeof driver, driver, NULL);
     driver[sizeof driver - 1] = '\0';
@@ -806,6 +817,13 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
     if (e != CL_SUCCESS) {
         st = ct_cl_fail(dev, e, "clCreateCommandQueue", "opening the device");
         goto fail_dev;
+    }
+    if (!strcmp(dev->info.type, "cpu")) {
+        dev->wg1_small = pow2_at_most(dev->info.max_work_group, 64);
+        dev->wg1_large = pow2_at_most(dev->info.max_work_group, 1024);
+        dev->wg1_split =
+            (size_t)16 * 1024 * (dev->info.compute_units > 0 ? dev->info.compute_units : 1);
+        dev->wg2[0] = dev->wg2[1] = dev->info.max_work_group >= 256 ? 16 : 1;
     }
     st = build_program(dev);
     if (st != CT_OK) goto fail_dev;
@@ -1020,10 +1038,13 @@ static ct_status launch(ct_args *a, cl_uint dims, const size_t *global, const si
     return CT_OK;
 }
 
+static size_t round_up(size_t v, size_t m) { return v == 0 ? m : (v + m - 1) / m * m; }
+
 ct_status ct_args_launch1(ct_args *a, size_t n) {
-    size_t g = (n + 63) / 64 * 64;
-    if (g == 0) g = 64;
-    return launch(a, 1, &g, NULL);
+    const ct_device *dev = a->dev;
+    size_t wg = n < dev->wg1_split ? dev->wg1_small : dev->wg1_large;
+    size_t g = round_up(n, wg ? wg : 64);
+    return launch(a, 1, &g, wg ? &wg : NULL);
 }
 
 ct_status ct_args_launch1_local(ct_args *a, size_t global, size_t local) {
@@ -1031,7 +1052,10 @@ ct_status ct_args_launch1_local(ct_args *a, size_t global, size_t local) {
 }
 
 ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *local) {
-    return launch(a, 2, global, local);
+    const size_t *wg = a->dev->wg2;
+    if (local || !wg[0]) return launch(a, 2, global, local);
+    size_t g[2] = {round_up(global[0], wg[0]), round_up(global[1], wg[1])};
+    return launch(a, 2, g, wg);
 }
 
 /* ---- profiling --------------------------------------------------------------------------- */

@@ -49,6 +49,12 @@ struct ct_device {
     int *prof_kid;
     size_t prof_n, prof_cap;
     size_t pack_floats;
+    /* Work-group sizes of the launches that leave the choice to the driver elsewhere. On CPU
+     * devices fixed, since PoCL compiles a kernel once per work-group size and would pick the
+     * size from the global size: 1-D launches of fewer than wg1_split items take wg1_small
+     * (enough groups to share the cores when each item is a row's work), larger ones
+     * wg1_large; 2-D launches take wg2. Elsewhere 0: the driver chooses. */
+    size_t wg1_small, wg1_large, wg1_split, wg2[2];
     char err[CT_MSG_LEN];
 };
 
@@ -86,11 +92,13 @@ void ct_arg_mem(ct_args *a, cl_mem m);
 void ct_arg_int(ct_args *a, int v);
 void ct_arg_uint(ct_args *a, cl_uint v);
 void ct_arg_float(ct_args *a, float v);
-/* 1-D launch over n items (global rounded up to a multiple of 64; the kernel guards). */
+/* 1-D launch over n items (global rounded up to a multiple of the work-group size, 64 where
+ * the driver chooses it; the kernel guards). */
 ct_status ct_args_launch1(ct_args *a, size_t n);
 /* 1-D launch with an explicit global and local size (global must be a multiple of local). */
 ct_status ct_args_launch1_local(ct_args *a, size_t global, size_t local);
-/* 2-D launch with explicit global and local sizes (local may be NULL for any). */
+/* 2-D launch with explicit global and local sizes. local NULL: the driver chooses, or on CPU
+ * devices dev->wg2, with global rounded up to a multiple of it (the kernel guards). */
 ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *local);
 
 /* Buffer helpers for tests and tools (blocking). */

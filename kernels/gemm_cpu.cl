@@ -8,9 +8,11 @@
  * loads CT_PK_NV float16 vectors of B' and one scalar of A per row, and updates with fma.
  * B' is read at Bp + p * pstride + k * kstride + c: either B packed into zero-padded panels
  * (pstride = K * W, kstride = W; see pack_b) or B (K, N) itself (pstride = W, kstride = ldb),
- * where the last panel, when N is not a multiple of W, is read element by element with bounds. transA: A stored (K, M), so the rows of one k are
- * contiguous. Edge rows: loads clamp the row index, stores are guarded. The sum over k runs
- * 0..K-1 in order. beta == 0 never reads C. */
+ * where the last panel, when N is not a multiple of W, is read element by element with bounds.
+ * transA: A stored (K, M), so the rows of one k are contiguous. Edge rows: loads clamp the row
+ * index; a tile at an edge is stored through private memory, element by element (one small
+ * loop instead of an unrolled one per vector halves PoCL's compile of this kernel). The sum
+ * over k runs 0..K-1 in order. beta == 0 never reads C. */
 
 #ifndef CT_PK_RM
 #define CT_PK_RM 8
@@ -95,28 +97,35 @@ gemm_cpu(__global float *C, uint offC, int ldc, __global const float *A, uint of
             }
         }
     }
+    if (i0 + CT_PK_RM <= M && col0 + CT_PK_W <= N) {
+        /* an interior tile: whole vectors */
 #pragma unroll
-    for (int m = 0; m < CT_PK_RM; ++m) {
-        int i = i0 + m;
-        if (i >= M) {
-            break;
-        }
-        __global float *c = C + (uint)i * (uint)ldc;
+        for (int m = 0; m < CT_PK_RM; ++m) {
+            __global float *c = C + (uint)(i0 + m) * (uint)ldc + col0;
 #pragma unroll
-        for (int v = 0; v < CT_PK_NV; ++v) {
-            int j0 = col0 + 16 * v;
-            float16 r = alpha * acc[m][v];
-            if (j0 + 16 <= N) {
+            for (int v = 0; v < CT_PK_NV; ++v) {
+                float16 r = alpha * acc[m][v];
                 if (beta != 0.0f) {
-                    r += beta * vload16(0, c + j0);
+                    r += beta * vload16(v, c);
                 }
-                vstore16(r, 0, c + j0);
-            } else if (j0 < N) {
-                float t[16];
-                vstore16(r, 0, t);
-                for (int j = 0; j < 16 && j0 + j < N; ++j) {
-                    c[j0 + j] = beta != 0.0f ? t[j] + beta * c[j0 + j] : t[j];
-                }
+                vstore16(r, v, c);
+            }
+        }
+    } else {
+        /* a tile at the bottom or right edge: through private memory, element by element */
+        float t[CT_PK_RM * CT_PK_W];
+#pragma unroll
+        for (int m = 0; m < CT_PK_RM; ++m) {
+#pragma unroll
+            for (int v = 0; v < CT_PK_NV; ++v) {
+                vstore16(alpha * acc[m][v], m * CT_PK_NV + v, t);
+            }
+        }
+        const int rows = min(CT_PK_RM, M - i0), cols = min(CT_PK_W, N - col0);
+        for (int m = 0; m < rows; ++m) {
+            __global float *c = C + (uint)(i0 + m) * (uint)ldc + col0;
+            for (int j = 0; j < cols; ++j) {
+                c[j] = beta != 0.0f ? t[m * CT_PK_W + j] + beta * c[j] : t[m * CT_PK_W + j];
             }
         }
     }
