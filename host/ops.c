@@ -184,7 +184,7 @@ static ct_status need_matrix(ct_device *dev, const char *op, const char *name, c
 
 /* The CPU-shaped product (kernels/gemm_cpu.cl): B packed into zero-padded panels unless it can
  * be read in place (not transposed, small enough to stay in cache), then one work-item per
- * (panel, row tile). */
+ * (row tile, panel), the row tile the fast index. */
 static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb,
                           int M, int N, int K, int transA, int transB, float alpha, float beta) {
     size_t panels = ((size_t)N + CT_PK_W - 1) / CT_PK_W;
@@ -223,7 +223,7 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
         pstride = (size_t)K * CT_PK_W;
         kstride = CT_PK_W;
     }
-    size_t global[2] = {panels, ((size_t)M + CT_PK_RM - 1) / CT_PK_RM};
+    size_t global[2] = {((size_t)M + CT_PK_RM - 1) / CT_PK_RM, panels};
     size_t local[2] = {1, 1};
     ct_args a = ct_args_begin(dev, CT_K_gemm_cpu);
     ct_arg_buf(&a, C);
