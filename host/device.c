@@ -1051,6 +1051,10 @@ ct_status ct_args_launch1_local(ct_args *a, size_t global, size_t local) {
     return launch(a, 1, &global, &local);
 }
 
+ct_status ct_args_launch3(ct_args *a, const size_t global[3], const size_t local[3]) {
+    return launch(a, 3, global, local);
+}
+
 ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *local) {
     const size_t *wg = a->dev->wg2;
     if (local || !wg[0]) return launch(a, 2, global, local);

@@ -26,6 +26,10 @@ typedef enum ct_kernel_id {
 #define CT_PK_RM 8
 #define CT_PK_NV 2
 #define CT_PK_W (16 * CT_PK_NV)
+/* Row tiles per block of the CPU product: a block runs across every panel before the next. */
+#ifndef CT_PK_BLOCK
+#define CT_PK_BLOCK 16
+#endif
 
 struct ct_device {
     cl_platform_id platform;
@@ -100,6 +104,8 @@ ct_status ct_args_launch1_local(ct_args *a, size_t global, size_t local);
 /* 2-D launch with explicit global and local sizes. local NULL: the driver chooses, or on CPU
  * devices dev->wg2, with global rounded up to a multiple of it (the kernel guards). */
 ct_status ct_args_launch2(ct_args *a, const size_t global[2], const size_t *local);
+/* 3-D launch with explicit global and local sizes. */
+ct_status ct_args_launch3(ct_args *a, const size_t global[3], const size_t local[3]);
 
 /* Buffer helpers for tests and tools (blocking). */
 ct_status ct_buffer_create(ct_device *dev, cl_mem *out, size_t bytes, const char *what);

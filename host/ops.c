@@ -184,7 +184,7 @@ static ct_status need_matrix(ct_device *dev, const char *op, const char *name, c
 
 /* The CPU-shaped product (kernels/gemm_cpu.cl): B packed into zero-padded panels unless it can
  * be read in place (not transposed, small enough to stay in cache), then one work-item per
- * (row tile, panel), the row tile the fast index. */
+ * (row tile, panel), in blocks of CT_PK_BLOCK row tiles that each run across every panel. */
 static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb,
                           int M, int N, int K, int transA, int transB, float alpha, float beta) {
     size_t panels = ((size_t)N + CT_PK_W - 1) / CT_PK_W;
@@ -215,16 +215,18 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
         ct_arg_int(&p, K);
         ct_arg_int(&p, N);
         ct_arg_int(&p, (int)panels);
-        size_t cols = panels * CT_PK_W;
-        size_t pg[2] = {transB ? (size_t)K : cols, transB ? cols : (size_t)K};
-        TRY(ct_args_launch2(&p, pg, NULL));
+        /* an item per block of 16 k x 16 columns (see pack_b) */
+        size_t pg[2] = {((size_t)K + 15) / 16, panels * CT_PK_W / 16}, one[2] = {1, 1};
+        TRY(ct_args_launch2(&p, pg, one));
         bp = dev->pack;
         bp_off = 0;
         pstride = (size_t)K * CT_PK_W;
         kstride = CT_PK_W;
     }
-    size_t global[2] = {((size_t)M + CT_PK_RM - 1) / CT_PK_RM, panels};
-    size_t local[2] = {1, 1};
+    size_t tiles = ((size_t)M + CT_PK_RM - 1) / CT_PK_RM,
+           block = tiles < CT_PK_BLOCK ? tiles : CT_PK_BLOCK;
+    size_t global[3] = {block, panels, (tiles + block - 1) / block};
+    size_t local[3] = {1, 1, 1};
     ct_args a = ct_args_begin(dev, CT_K_gemm_cpu);
     ct_arg_buf(&a, C);
     ct_arg_int(&a, ldc);
@@ -240,7 +242,7 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
     ct_arg_int(&a, K);
     ct_arg_float(&a, alpha);
     ct_arg_float(&a, beta);
-    return ct_args_launch2(&a, global, local);
+    return ct_args_launch3(&a, global, local);
 }
 
 ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb, int M,

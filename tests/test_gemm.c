@@ -12,11 +12,12 @@ int main(void) {
     ct_gemm_backend backends[3] = {CT_GEMM_OWN, CT_GEMM_CPU, CT_GEMM_CLBLAST};
     int nb = clblast ? 3 : 2;
 
-    /* (M, N, K): ones, primes, tile edges plus one, 255 and 1000+ */
+    /* (M, N, K): ones, primes, tile edges plus one, 255 and 1000+; 7 x 601 x 459 is large
+     * enough that the CPU kernel packs B even when it is not transposed (K * N > 2^18) */
     const int shapes[][3] = {{1, 1, 1},     {3, 1, 17},     {1, 17, 3},      {17, 13, 9},
                              {16, 16, 16},  {17, 33, 65},   {255, 3, 17},    {3, 255, 1000},
                              {1025, 17, 5}, {64, 100, 129}, {385, 391, 397}, {33, 64, 100},
-                             {9, 256, 31}};
+                             {9, 256, 31},  {7, 601, 459}};
     const int nshapes = (int)(sizeof shapes / sizeof shapes[0]);
     unsigned long long k = 0;
     for (int b = 0; b < nb; b++)
