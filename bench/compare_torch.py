@@ -5,10 +5,13 @@ For each net of `cltrain bench` (a: 784-256-128-10 at batch 64 and 256, b: 100-5
 c: 1000-500-200-100-10 b256, d: 10000-5000-1000-100 b1024, e: 2-64-32-1 b64) it times one
 training step (forward, loss, backward, Adam) in PyTorch on the CPU with the best thread
 setting (and on CUDA when there is a GPU), runs `cltrain bench --no-gemm` on the same nets, and
-prints both with the ratio. It also checks that the first loss agrees: the same weights and the
-same batch go through `cltrain explain --json` (device and reference) and through PyTorch.
+prints both with the ratio. The two are measured in turns, net by net, for --rounds rounds: the
+table gives the median step times and the median (and range) of the rounds' ratios, so load
+that comes and goes on a shared machine shows as spread instead of skewing one side. It also
+checks that the first loss agrees: the same weights and the same batch go through
+`cltrain explain --json` (device and reference) and through PyTorch.
 
-usage: bench/compare_torch.py [--cltrain build/cltrain] [--nets a64,b] [--repeats 5]
+usage: bench/compare_torch.py [--cltrain build/cltrain] [--nets a64,b] [--repeats 5] [--rounds 3]
 needs: python3 with torch and numpy (pip install torch numpy)
 """
 import argparse
@@ -83,6 +86,11 @@ def step_time(name, device, repeats, threads=None):
     return times[len(times) // 2]
 
 
+def median(v):
+    v = sorted(v)
+    return (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2
+
+
 def cltrain_bench(binary, nets, repeats):
     """Device step times (s) from `cltrain bench --no-gemm`."""
     out = subprocess.run([binary, "bench", "--no-gemm", "--nets", ",".join(nets), "--repeats", str(repeats)],
@@ -139,7 +147,10 @@ def main():
     ap.add_argument("--nets", default=",".join(SUITE))
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", default="1,2", help="PyTorch CPU thread counts to try (best is kept)")
+    ap.add_argument("--rounds", type=int, default=3, help="turns of cltrain and PyTorch per net (medians)")
     a = ap.parse_args()
+    if a.rounds < 1 or a.repeats < 1:
+        sys.exit("compare_torch.py: error: --rounds and --repeats must be at least 1")
     nets = a.nets.split(",")
     for n in nets:
         if n not in SUITE:
@@ -149,26 +160,42 @@ def main():
 
     msg, ok = first_loss_check(a.cltrain)
     print(msg)
-    cl, header = cltrain_bench(a.cltrain, nets, a.repeats)
-    print(header)
-    print(f"PyTorch {torch.__version__}, CPU threads tried: {a.threads}; CUDA: {torch.cuda.is_available()}")
     cuda = torch.cuda.is_available()
     if cuda:
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
-    cols = "net    cltrain ms  torch cpu ms (threads)  torch/cltrain"
+    threads = [int(v) for v in a.threads.split(",")]
+    rows, header = {}, ""
+    for n in nets:
+        r = rows[n] = {"dev": [], "cpu": [], "thr": [], "ratio": [], "cuda": []}
+        for _ in range(a.rounds):
+            cl, header = cltrain_bench(a.cltrain, [n], a.repeats)
+            dev = cl.get(n, (float("nan"), None))[0]
+            best, best_t = None, None
+            for t in threads:
+                s = step_time(n, torch.device("cpu"), a.repeats, t)
+                if best is None or s < best:
+                    best, best_t = s, t
+            r["dev"].append(dev)
+            r["cpu"].append(best)
+            r["thr"].append(best_t)
+            r["ratio"].append(best / dev)
+            if cuda:
+                r["cuda"].append(step_time(n, torch.device("cuda"), a.repeats))
+    print(header)
+    print(f"PyTorch {torch.__version__}, CPU threads tried: {a.threads}; CUDA: {cuda}; "
+          f"{a.rounds} rounds, medians")
+    cols = "net    cltrain ms  torch cpu ms (threads)  torch/cltrain (range)"
     print(cols + ("  torch cuda ms  cuda/cltrain" if cuda else ""))
     for n in nets:
-        best, best_t = None, None
-        for t in [int(v) for v in a.threads.split(",")]:
-            s = step_time(n, torch.device("cpu"), a.repeats, t)
-            if best is None or s < best:
-                best, best_t = s, t
-        dev = cl.get(n, (float("nan"), None))[0]
-        line = f"{n:6} {dev * 1e3:10.3f}  {best * 1e3:12.3f} ({best_t})  {best / dev:12.2f}x"
+        r = rows[n]
+        thr = max(set(r["thr"]), key=r["thr"].count)
+        lo, hi = min(r["ratio"]), max(r["ratio"])
+        line = (f"{n:6} {median(r['dev']) * 1e3:10.3f}  {median(r['cpu']) * 1e3:12.3f} ({thr})  "
+                f"{median(r['ratio']):12.2f}x ({lo:.2f}-{hi:.2f})")
         if cuda:
-            g = step_time(n, torch.device("cuda"), a.repeats)
-            line += f"  {g * 1e3:13.3f}  {g / dev:11.2f}x"
+            g = median(r["cuda"])
+            line += f"  {g * 1e3:13.3f}  {g / median(r['dev']):11.2f}x"
         print(line)
     return 0 if ok else 1
 
