@@ -701,12 +701,13 @@ static ct_status build_program(ct_device *dev) {
     cl_int e;
     dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
     dev->gemm_ts = dev->info.max_work_group >= 256 ? 16 : dev->info.max_work_group >= 64 ? 8 : 4;
+    dev->ew = !strcmp(dev->info.type, "cpu") ? 16 : 1;
     char opts[512];
     int used = snprintf(
         opts, sizeof opts,
         "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_GEMM_TS=%zu -DCT_PK_RM=%d "
-        "-DCT_PK_NV=%d",
-        dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts, CT_PK_RM, CT_PK_NV);
+        "-DCT_PK_NV=%d -DCT_EW=%zu",
+        dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts, CT_PK_RM, CT_PK_NV, dev->ew);
     /* Test-only faults: CLTRAIN_FAULT=act_backward builds a deliberately wrong kernel, so the
      * tests can show that gradcheck and --verify catch it. */
     const char *fault = getenv("CLTRAIN_FAULT");

@@ -41,6 +41,7 @@ struct ct_device {
     ct_device_info info;
     size_t red_wg;        /* CT_RED_WG the program was built with */
     size_t gemm_ts;       /* CT_GEMM_TS the program was built with (tile edge of the own GEMM) */
+    size_t ew;            /* CT_EW the program was built with (elements per activation item) */
     ct_gemm_backend gemm; /* requested backend (AUTO until resolved by ct_device_gemm) */
                           /* info.clblast / info.clblast_note: the CLBlast probe, run once */
     struct ct_gemm_tuned *tuned; /* tuned choices per shape class (see ct_device_gemm_for) */

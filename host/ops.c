@@ -354,7 +354,8 @@ ct_status ct_bias_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_buf Y, ct_b
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)N);
-    return ct_args_launch1(&a, (size_t)B * (size_t)N);
+    size_t global[2] = {((size_t)N + dev->ew - 1) / dev->ew, (size_t)B};
+    return ct_args_launch2(&a, global, NULL);
 }
 
 ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float alpha, int n) {
@@ -370,7 +371,7 @@ ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float a
     ct_arg_int(&a, (int)act);
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)n);
-    return ct_args_launch1(&a, (size_t)n);
+    return ct_args_launch1(&a, ((size_t)n + dev->ew - 1) / dev->ew);
 }
 
 ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act act, float alpha,
@@ -389,7 +390,7 @@ ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act
     ct_arg_int(&a, (int)act);
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)n);
-    return ct_args_launch1(&a, (size_t)n);
+    return ct_args_launch1(&a, ((size_t)n + dev->ew - 1) / dev->ew);
 }
 
 ct_status ct_bias_backward(ct_device *dev, ct_buf db, ct_buf dZ, int B, int N, float beta) {
