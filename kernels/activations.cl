@@ -1,11 +1,5 @@
 /* Bias and activations. Activation codes and f / f' live in common.cl. */
 
-/* Elements per work-item of the three kernels below: set by the host, 16 on CPU devices (a
- * work-item's loop over them is vectorized there), 1 elsewhere. */
-#ifndef CT_EW
-#define CT_EW 1
-#endif
-
 /* Runs the statements with ACT a compile-time activation code for the cheap, common
  * activations, so that each case's loop over the elements vectorizes (a switch per element
  * kept PoCL's loops scalar: 4-5x slower for relu); the others share one loop with the code

@@ -19,6 +19,12 @@
 #define CT_GEMM_TS 16
 #endif
 
+/* Elements per work-item of the activation kernels: set by the host, 16 on CPU devices (a
+ * work-item's loop over them is vectorized there), 1 elsewhere. */
+#ifndef CT_EW
+#define CT_EW 1
+#endif
+
 /* Activation codes: the same numbers as enum ct_act in host/ops.h. */
 #define CT_ACT_IDENTITY 0
 #define CT_ACT_RELU 1
