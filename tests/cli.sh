@@ -3,39 +3,8 @@
 # usage: cli.sh path/to/cltrain
 set -u
 bin="$1"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# run NAME WANT_EXIT PATTERN [ENV=VAL ...] -- ARGS...: runs the command, checks the exit code and
-# that PATTERN (grep -E) appears in stdout+stderr; on an error exit, stderr must be one line.
-run() {
-    local name="$1" want="$2" pattern="$3"
-    shift 3
-    local envs=()
-    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
-    shift
-    env "${envs[@]}" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    local ok=1 why=""
-    if [ "$got" != "$want" ]; then ok=0; why="exit $got, expected $want"; fi
-    if ! cat "$tmp/out" "$tmp/err" | grep -Eq -- "$pattern"; then ok=0; why="$why; output lacks /$pattern/"; fi
-    if [ "$want" != 0 ]; then
-        local lines
-        lines=$(wc -l <"$tmp/err")
-        if [ "$lines" != 1 ]; then ok=0; why="$why; stderr has $lines lines, expected 1"; fi
-        if ! grep -q '^cltrain: error: ' "$tmp/err"; then ok=0; why="$why; stderr does not start with 'cltrain: error: '"; fi
-    fi
-    if [ $ok = 1 ]; then
-        pass=$((pass + 1))
-        echo "ok   $name"
-    else
-        fail=$((fail + 1))
-        echo "FAIL $name: $why"
-        echo "---- stdout"; head -c 3000 "$tmp/out"; echo "---- stderr"; head -c 3000 "$tmp/err"
-    fi
-}
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
 
 run "help" 0 "selftest" -- --help
 run "version" 0 "^cltrain [0-9]+\.[0-9]+\.[0-9]+" -- --version
@@ -68,5 +37,4 @@ mkdir -p "$tmp/empty"
 run "no OpenCL platform (devices)" 1 "no OpenCL platform found.*pocl-opencl-icd" OCL_ICD_VENDORS="$tmp/empty" -- devices
 run "no OpenCL platform (selftest)" 1 "no OpenCL platform found.*pocl-opencl-icd" OCL_ICD_VENDORS="$tmp/empty" -- selftest
 
-echo "cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish cli

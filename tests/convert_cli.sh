@@ -6,46 +6,8 @@
 set -u
 bin="$1"
 examples="$2"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# run NAME WANT_EXIT PATTERN -- ARGS...: checks the exit code and that PATTERN (grep -E) is in
-# stdout+stderr; on an error exit, stderr must be one line starting with "cltrain: error: ".
-run() {
-    local name="$1" want="$2" pattern="$3"
-    shift 4
-    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$? ok=1 why=""
-    if [ "$got" != "$want" ]; then ok=0; why="exit $got, expected $want"; fi
-    if ! cat "$tmp/out" "$tmp/err" | grep -Eq -- "$pattern"; then ok=0; why="$why; output lacks /$pattern/"; fi
-    if [ "$want" != 0 ]; then
-        local lines
-        lines=$(wc -l <"$tmp/err")
-        if [ "$lines" != 1 ]; then ok=0; why="$why; stderr has $lines lines, expected 1"; fi
-        if ! grep -q '^cltrain: error: ' "$tmp/err"; then ok=0; why="$why; stderr does not start with 'cltrain: error: '"; fi
-    fi
-    report "$name" "$ok" "$why"
-}
-
-report() {
-    if [ "$2" = 1 ]; then
-        pass=$((pass + 1))
-        echo "ok   $1"
-    else
-        fail=$((fail + 1))
-        echo "FAIL $1: $3"
-        echo "---- stdout"; head -c 3000 "$tmp/out"; echo "---- stderr"; head -c 3000 "$tmp/err"
-    fi
-}
-
-# check NAME COMMAND...: passes when the command succeeds
-check() {
-    local name="$1"
-    shift
-    if "$@" >"$tmp/out" 2>"$tmp/err"; then report "$name" 1 ""; else report "$name" 0 "command failed: $*"; fi
-}
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
 
 run "convert --help" 0 "usage: cltrain convert IN OUT" -- convert --help
 run "convert is in the command list" 0 "convert " -- --help
@@ -105,5 +67,4 @@ run "one argument" 2 "convert: expected IN OUT" -- convert "$examples/xor.json"
 run "three arguments" 2 "too many arguments" -- convert a.json b.safetensors c
 run "unknown option" 2 "unknown option '--fast'" -- convert --fast a.json b.safetensors
 
-echo "convert_cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish convert_cli

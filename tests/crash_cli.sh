@@ -6,12 +6,8 @@
 set -u
 bin="$1"
 tries="${2:-20}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
 
 # One step per epoch and about a million parameters: a checkpoint (weights, m, v: ~13 MB) is
 # written after every epoch, so most of the run's time is spent saving.
@@ -67,5 +63,4 @@ if [ $rc = 1 ] && grep -q "training diverged: the loss became .* at epoch 3, ste
 else
     bad "divergence (exit $rc)"; cat "$tmp/dv.err"
 fi
-echo "crash_cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish crash_cli

@@ -4,7 +4,8 @@
 # usage: disk_cli.sh path/to/cltrain
 set -u
 bin="$1"
-tmp=$(mktemp -d)
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
 mnt="$tmp/mnt"
 mkdir -p "$mnt"
 cleanup() { umount "$mnt" 2>/dev/null; rm -rf "$tmp"; }
@@ -13,10 +14,6 @@ if ! mount -t tmpfs -o size=96k tmpfs "$mnt" 2>"$tmp/mount.err"; then
     echo "SKIP: cannot mount a small tmpfs to fill ($(cat "$tmp/mount.err")); run as root to test a full disk"
     exit 77
 fi
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
 # expect NAME PATTERN FILE ARGS...: exit 1, one error line matching PATTERN, FILE still "keep me",
 # no temporaries beside it
@@ -46,5 +43,4 @@ rm -f "$mnt/filler"
 mount -o remount,ro "$mnt"
 expect "--save on a read-only disk" "Read-only file system" "$mnt/model.safetensors" "${big[@]}" --save "$mnt/model.safetensors"
 expect "--checkpoint on a read-only disk" "Read-only file system" "$mnt/model.safetensors" "${big[@]}" --checkpoint "$mnt/ck"
-echo "disk_cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish disk_cli

@@ -4,12 +4,8 @@
 # usage: inside_cli.sh path/to/cltrain
 set -u
 bin="$1"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
 
 "$bin" gradcheck >"$tmp/gc.out" 2>&1
 rc=$?
@@ -55,5 +51,4 @@ if [ $? = 1 ] && grep -q "not a known test fault" "$tmp/nf.out"; then ok "an unk
 if [ $? = 0 ] && grep -q "largest |device - reference|" "$tmp/e.out" && grep -q "m_hat_weight" "$tmp/e.out"; then ok "explain prints both columns and Adam's corrected moments"; else bad "explain"; cat "$tmp/e.out"; fi
 "$bin" explain --model "$(dirname "$0")/../examples/xor.json" --input 1,2,3 --target 1 >"$tmp/e2.out" 2>&1
 if [ $? = 2 ] && grep -q "takes 2 inputs, got 3" "$tmp/e2.out"; then ok "explain: wrong input size"; else bad "explain wrong input"; cat "$tmp/e2.out"; fi
-echo "inside_cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish inside_cli

@@ -5,13 +5,9 @@
 # usage: lrfind_cli.sh path/to/cltrain
 set -u
 bin="$1"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 # at_least A B: A >= B (decimals)
 at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 
@@ -104,5 +100,4 @@ expect_usage "missing value" "needs a value" --data moons --steps
 expect_usage "bad --backend" "--backend" --data moons --backend cuda
 if "$bin" lr-find --help | grep -q "^usage: cltrain \[--device SEL\] lr-find"; then ok "--help"; else bad "--help"; fi
 
-echo "lrfind_cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish lrfind_cli

@@ -6,12 +6,8 @@
 set -u
 bin="$1"
 mpirun="$2"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
 # shellcheck source=tests/mpi_env.sh
 . "$(dirname "$0")/mpi_env.sh"
 
@@ -32,5 +28,4 @@ if timeout 120 "$mpirun" -np 1 "$bin" train --data moons:n=200 --epochs 1 --batc
 else
     bad "one process under mpirun"; cat "$tmp/out1"
 fi
-echo "mpi_absent: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish mpi_absent

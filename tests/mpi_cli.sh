@@ -9,13 +9,9 @@ set -u
 bin="$1"
 mpirun="$2"
 compare="$3"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
 # shellcheck source=tests/mpi_env.sh
 . "$(dirname "$0")/mpi_env.sh"
@@ -174,5 +170,4 @@ expect_one_error "--verify" "--verify does not run data-parallel" train --data m
 expect_one_error "batch of 1 on 2 ranks" "a batch of 1 row cannot be shared by 2 ranks" \
     train --data moons:n=100 --batch 1 --epochs 1
 
-echo "mpi_cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish mpi_cli

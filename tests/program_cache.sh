@@ -6,20 +6,8 @@
 # usage: program_cache.sh path/to/cltrain
 set -u
 bin="$1"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() { # NAME CONDITION-EXIT-STATUS DETAIL
-    if [ "$2" = 0 ]; then
-        pass=$((pass + 1))
-        echo "ok   $1"
-    else
-        fail=$((fail + 1))
-        echo "FAIL $1: $3"
-    fi
-}
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
 
 # train CACHE_HOME MODEL [ENV=VAL ...]: a short run on its own cltrain and PoCL caches
 train() {
@@ -28,7 +16,7 @@ train() {
     env XDG_CACHE_HOME="$home" POCL_CACHE_DIR="$home/pocl" "$@" "$bin" train --data xor \
         --epochs 3 --seed 7 --quiet --save "$model" >"$tmp/out" 2>"$tmp/err"
     local rc=$?
-    check "train $(basename "$model") ($*)" "$rc" "exit $rc: $(head -c 500 "$tmp/err")"
+    report "train $(basename "$model") ($*)" "$([ "$rc" = 0 ] && echo 1)" "exit $rc"
 }
 binaries() { find "$1/cltrain/programs" -name '*.bin' 2>/dev/null | wc -l; }
 
@@ -41,12 +29,12 @@ echo "default device's platform:$platform"
 train "$tmp/a" "$tmp/m1.safetensors"
 n=$(binaries "$tmp/a")
 if [ "$pocl" = 1 ]; then
-    check "PoCL: no program binary of ours" "$([ "$n" = 0 ] && echo 0 || echo 1)" "$n written"
+    report "PoCL: no program binary of ours" "$([ "$n" = 0 ] && echo 1)" "$n written"
     k=$(find "$tmp/a/pocl" -name '*.so' | wc -l)
-    check "PoCL: its cache holds the compiled kernels" "$([ "$k" -gt 0 ] && echo 0 || echo 1)" \
+    report "PoCL: its cache holds the compiled kernels" "$([ "$k" -gt 0 ] && echo 1)" \
         "no kernel in $tmp/a/pocl"
 else
-    check "one program binary written" "$([ "$n" = 1 ] && echo 0 || echo 1)" "$n written"
+    report "one program binary written" "$([ "$n" = 1 ] && echo 1)" "$n written"
 fi
 
 # 2. our cache in use (PoCL without its kernel cache): written once, then built from
@@ -54,27 +42,26 @@ extra=()
 [ "$pocl" = 1 ] && extra=(POCL_KERNEL_CACHE=0)
 train "$tmp/b" "$tmp/m2.safetensors" "${extra[@]}"
 n=$(binaries "$tmp/b")
-check "program binary written" "$([ "$n" = 1 ] && echo 0 || echo 1)" "$n written"
+report "program binary written" "$([ "$n" = 1 ] && echo 1)" "$n written"
 f=$(find "$tmp/b/cltrain/programs" -name '*.bin' | head -1)
 before=$(stat -c %Y.%s "$f" 2>/dev/null)
 sleep 1
 train "$tmp/b" "$tmp/m3.safetensors" "${extra[@]}"
-check "the second run builds from it (not rewritten)" \
-    "$([ "$(stat -c %Y.%s "$f" 2>/dev/null)" = "$before" ] && echo 0 || echo 1)" "rewritten"
+report "the second run builds from it (not rewritten)" \
+    "$([ "$(stat -c %Y.%s "$f" 2>/dev/null)" = "$before" ] && echo 1)" "rewritten"
 
 # 3. a damaged binary is rebuilt from source and replaced
 printf 'not a program' >"$f"
 train "$tmp/b" "$tmp/m4.safetensors" "${extra[@]}"
 size=$(stat -c %s "$f" 2>/dev/null || echo 0)
-check "a damaged binary is replaced" "$([ "$size" -gt 13 ] && echo 0 || echo 1)" "size $size"
+report "a damaged binary is replaced" "$([ "$size" -gt 13 ] && echo 1)" "size $size"
 left=$(find "$tmp/b/cltrain/programs" -type f ! -name '*.bin' | wc -l)
-check "no temporary files left" "$([ "$left" = 0 ] && echo 0 || echo 1)" "$left left"
+report "no temporary files left" "$([ "$left" = 0 ] && echo 1)" "$left left"
 
 # 4. the same model every time
 for m in m2 m3 m4; do
-    cmp -s "$tmp/m1.safetensors" "$tmp/$m.safetensors"
-    check "$m identical to m1" "$?" "models differ"
+    report "$m identical to m1" "$(cmp -s "$tmp/m1.safetensors" "$tmp/$m.safetensors" && echo 1)" \
+        "models differ"
 done
 
-echo "program_cache: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish program_cache

@@ -20,28 +20,8 @@ if ! "$py" -c 'import numpy' >/dev/null 2>&1; then
     echo "python_cli: skipped: NumPy is not importable by $py (apt-get install python3-numpy)"
     exit 77
 fi
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-report() {
-    if [ "$2" = 1 ]; then
-        pass=$((pass + 1))
-        echo "ok   $1"
-    else
-        fail=$((fail + 1))
-        echo "FAIL $1: $3"
-        echo "---- stdout"; head -c 3000 "$tmp/out"; echo "---- stderr"; head -c 3000 "$tmp/err"
-    fi
-}
-
-# check NAME COMMAND...: passes when the command succeeds
-check() {
-    local name="$1"
-    shift
-    if "$@" >"$tmp/out" 2>"$tmp/err"; then report "$name" 1 ""; else report "$name" 0 "command failed: $*"; fi
-}
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
 
 # reject NAME PATTERN COMMAND...: passes when the command exits 1 and PATTERN (grep -E) is in its
 # stdout+stderr
@@ -196,5 +176,4 @@ reject "a file that is not a cltrain model is refused" "not a cltrain model" \
 echo "measured (tolerance 1e-5):"
 for s in "${summary[@]}"; do echo "  $s"; done
 echo "$loaders"
-echo "python_cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish python_cli

@@ -5,13 +5,9 @@
 set -u
 bin="$1"
 data="$2"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
 # json_num KEY FILE: the number after "KEY": in a one-line JSON object
 json_num() { sed -n "s/.*\"$1\": \([-0-9.eE+]*\).*/\1/p" "$2"; }
@@ -149,5 +145,4 @@ expect_error "save into a missing folder" 1 "cannot write|No such file" train --
 if [ "$(cat "$tmp/keep.safetensors")" = "keep me" ]; then ok "an existing file is untouched by a failed run"; else bad "file changed"; fi
 
 if "$bin" train --help | grep -q -- "--checkpoint-every"; then ok "train --help lists the options"; else bad "train --help"; fi
-echo "train_cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish train_cli
