@@ -701,7 +701,7 @@ static ct_status build_program(ct_device *dev) {
     cl_int e;
     dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
     dev->gemm_ts = dev->info.max_work_group >= 256 ? 16 : dev->info.max_work_group >= 64 ? 8 : 4;
-    dev->ew = !strcmp(dev->info.type, "cpu") ? 16 : 1;
+    dev->ew = dev->cpu ? 16 : 1;
     char opts[512];
     int used = snprintf(
         opts, sizeof opts,
@@ -801,6 +801,7 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
     dev->platform = refs[chosen].platform;
     dev->id = refs[chosen].device;
     dev->info = infos[chosen];
+    dev->cpu = !strcmp(dev->info.type, "cpu");
     dev->gemm = gemm;
     free(refs);
     free(infos);
@@ -819,7 +820,7 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
         st = ct_cl_fail(dev, e, "clCreateCommandQueue", "opening the device");
         goto fail_dev;
     }
-    if (!strcmp(dev->info.type, "cpu")) {
+    if (dev->cpu) {
         dev->wg1_small = pow2_at_most(dev->info.max_work_group, 64);
         dev->wg1_large = pow2_at_most(dev->info.max_work_group, 1024);
         dev->wg1_split =
@@ -888,7 +889,7 @@ ct_status ct_device_set_gemm(ct_device *dev, ct_gemm_backend b) {
 
 ct_gemm_backend ct_device_gemm(ct_device *dev) {
     if (dev->gemm != CT_GEMM_AUTO) return dev->gemm;
-    if (!strcmp(dev->info.type, "cpu")) return CT_GEMM_CPU;
+    if (dev->cpu) return CT_GEMM_CPU;
     return ct_device_clblast_works(dev, NULL) ? CT_GEMM_CLBLAST : CT_GEMM_OWN;
 }
 

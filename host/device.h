@@ -27,9 +27,7 @@ typedef enum ct_kernel_id {
 #define CT_PK_NV 2
 #define CT_PK_W (16 * CT_PK_NV)
 /* Row tiles per block of the CPU product: a block runs across every panel before the next. */
-#ifndef CT_PK_BLOCK
 #define CT_PK_BLOCK 16
-#endif
 
 struct ct_device {
     cl_platform_id platform;
@@ -39,6 +37,7 @@ struct ct_device {
     cl_program program;
     cl_kernel kernels[CT_K_COUNT];
     ct_device_info info;
+    int cpu;              /* a CPU device (info.type "cpu"): the settings below for PoCL apply */
     size_t red_wg;        /* CT_RED_WG the program was built with */
     size_t gemm_ts;       /* CT_GEMM_TS the program was built with (tile edge of the own GEMM) */
     size_t ew;            /* CT_EW the program was built with (elements per activation item) */

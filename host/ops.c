@@ -7,7 +7,6 @@
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
-#include <string.h>
 
 #include "rng.h"
 
@@ -715,8 +714,9 @@ ct_status ct_gather_perm(ct_device *dev, ct_buf out, ct_buf src, int B, int F, i
     ct_arg_uint(&a, ct_perm_bits((uint32_t)n));
     ct_arg_uint(&a, k0);
     ct_arg_uint(&a, k1);
-    if (!strcmp(dev->info.type, "cpu")) { /* an item per row (see gather_perm) */
-        size_t global[2] = {1, ((size_t)B + 63) / 64 * 64}, local[2] = {1, 64};
+    if (dev->cpu) { /* an item per row (see gather_perm) */
+        size_t rows = dev->wg1_small;
+        size_t global[2] = {1, ((size_t)B + rows - 1) / rows * rows}, local[2] = {1, rows};
         return ct_args_launch2(&a, global, local);
     }
     size_t global[2] = {((size_t)F + 31) / 32, (size_t)B}; /* CT_GATHER_CHUNK columns per item */
