@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from statistics import median
 
 try:
     import numpy as np
@@ -84,11 +85,6 @@ def step_time(name, device, repeats, threads=None):
         times.append((time.perf_counter() - t0) / steps)
     times.sort()
     return times[len(times) // 2]
-
-
-def median(v):
-    v = sorted(v)
-    return (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2
 
 
 def cltrain_bench(binary, nets, repeats):
