@@ -266,22 +266,53 @@ fail:
     return st;
 }
 
-static void get_str(cl_device_id d, cl_device_info what, char *dst, size_t n) {
-    dst[0] = '\0';
-    if (clGetDeviceInfo(d, what, n, dst, NULL) != CL_SUCCESS) snprintf(dst, n, "?");
-    dst[n - 1] = '\0';
+/* A string property read whole: its size asked first, then a buffer of that size. A malloc'ed
+ * string (free it), or NULL when the driver does not answer. */
+static char *device_string(cl_device_id d, cl_device_info what) {
+    size_t len = 0;
+    if (clGetDeviceInfo(d, what, 0, NULL, &len) != CL_SUCCESS) return NULL;
+    char *s = malloc(len + 1);
+    if (s && clGetDeviceInfo(d, what, len, s, NULL) != CL_SUCCESS) {
+        free(s);
+        return NULL;
+    }
+    if (s) s[len] = '\0';
+    return s;
+}
+
+static char *platform_string(cl_platform_id p, cl_platform_info what) {
+    size_t len = 0;
+    if (clGetPlatformInfo(p, what, 0, NULL, &len) != CL_SUCCESS) return NULL;
+    char *s = malloc(len + 1);
+    if (s && clGetPlatformInfo(p, what, len, s, NULL) != CL_SUCCESS) {
+        free(s);
+        return NULL;
+    }
+    if (s) s[len] = '\0';
+    return s;
+}
+
+/* Copies a string read whole into a fixed field: "?" when there is none, and a longer one cut
+ * with "..." at its end rather than lost. */
+static void set_field(char *dst, size_t n, char *s) {
+    if (!s) {
+        snprintf(dst, n, "?");
+    } else if (strlen(s) < n) {
+        snprintf(dst, n, "%s", s);
+    } else {
+        snprintf(dst, n, "%.*s...", (int)(n - 4), s);
+    }
+    free(s);
 }
 
 static void fill_info(ct_device_info *info, int index, cl_platform_id p, cl_device_id d) {
     memset(info, 0, sizeof *info);
     info->index = index;
-    if (clGetPlatformInfo(p, CL_PLATFORM_NAME, sizeof info->platform, info->platform, NULL) !=
-        CL_SUCCESS)
-        snprintf(info->platform, sizeof info->platform, "?");
-    info->platform[sizeof info->platform - 1] = '\0';
-    get_str(d, CL_DEVICE_NAME, info->name, sizeof info->name);
-    get_str(d, CL_DEVICE_VENDOR, info->vendor, sizeof info->vendor);
-    get_str(d, CL_DEVICE_OPENCL_C_VERSION, info->opencl_c_version, sizeof info->opencl_c_version);
+    set_field(info->platform, sizeof info->platform, platform_string(p, CL_PLATFORM_NAME));
+    set_field(info->name, sizeof info->name, device_string(d, CL_DEVICE_NAME));
+    set_field(info->vendor, sizeof info->vendor, device_string(d, CL_DEVICE_VENDOR));
+    set_field(info->opencl_c_version, sizeof info->opencl_c_version,
+              device_string(d, CL_DEVICE_OPENCL_C_VERSION));
     cl_device_type t = 0;
     clGetDeviceInfo(d, CL_DEVICE_TYPE, sizeof t, &t, NULL);
     snprintf(info->type, sizeof info->type, "%s",
@@ -305,16 +336,9 @@ static void fill_info(ct_device_info *info, int index, cl_platform_id p, cl_devi
     info->max_work_group = wg;
     cl_device_fp_config fp = 0;
     clGetDeviceInfo(d, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof fp, &fp, NULL);
-    size_t ext_len = 0;
-    int has_ext = 0;
-    if (clGetDeviceInfo(d, CL_DEVICE_EXTENSIONS, 0, NULL, &ext_len) == CL_SUCCESS && ext_len) {
-        char *ext = malloc(ext_len + 1);
-        if (ext && clGetDeviceInfo(d, CL_DEVICE_EXTENSIONS, ext_len, ext, NULL) == CL_SUCCESS) {
-            ext[ext_len] = '\0';
-            has_ext = strstr(ext, "cl_khr_fp64") != NULL;
-        }
-        free(ext);
-    }
+    char *ext = device_string(d, CL_DEVICE_EXTENSIONS);
+    int has_ext = ext && strstr(ext, "cl_khr_fp64") != NULL;
+    free(ext);
     info->fp64 = fp != 0 || has_ext;
     info->clblast = -1;
 }
@@ -622,6 +646,23 @@ static int driver_caches_kernels(const ct_device *dev) {
            !(pocl_cache && !strcmp(pocl_cache, "0"));
 }
 
+static unsigned long long fnv1a(unsigned long long h, const void *p, size_t n) {
+    for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* FNV-1a of what identifies the device and its compiler: platform, device name and the driver
+ * version (read whole, however long). */
+static unsigned long long device_key(const ct_device *dev) {
+    unsigned long long h = 0xcbf29ce484222325ULL;
+    h = fnv1a(h, dev->info.platform, strlen(dev->info.platform));
+    h = fnv1a(h, dev->info.name, strlen(dev->info.name));
+    char *driver = device_string(dev->id, CL_DRIVER_VERSION);
+    if (driver) h = fnv1a(h, driver, strlen(driver));
+    free(driver);
+    return h;
+}
+
 /* The file of the built program for this device, driver, source and options: programs are
  * built once per device and kept (CLTRAIN_NO_PROGRAM_CACHE=1 turns that off). */
 static int program_cache_path(const ct_device *dev, const char *src, size_t len, const char *opts,
@@ -629,16 +670,8 @@ static int program_cache_path(const ct_device *dev, const char *src, size_t len,
     const char *off = getenv("CLTRAIN_NO_PROGRAM_CACHE");
     if (off && *off && strcmp(off, "0")) return 0;
     if (driver_caches_kernels(dev)) return 0;
-    char driver[128] = "";
-    clGetDeviceInfo(dev->id, CL_DRIVER_VERSION, sizeof driver, driver, NULL);
-    driver[sizeof driver - 1] = '\0';
-    unsigned long long h = 0xcbf29ce484222325ULL;
-    const char *parts[] = {dev->info.platform, dev->info.name, driver, opts};
-    for (int i = 0; i < 4; i++)
-        for (const char *c = parts[i]; *c; c++)
-            h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)src[i]) * 0x100000001b3ULL;
+    unsigned long long h = fnv1a(device_key(dev), opts, strlen(opts));
+    h = fnv1a(h, src, len);
     char dir[900];
     cache_dir(dir, sizeof dir);
     snprintf(dst, n, "%s/programs/%016llx.bin", dir, h);
@@ -731,15 +764,24 @@ static ct_status build_program(ct_device *dev) {
     if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clCreateProgramWithSource", "building kernels");
     e = clBuildProgram(dev->program, 1, &dev->id, opts, NULL, NULL);
     if (e != CL_SUCCESS) {
+        /* the log read whole (its size asked first), then digested to what fits: on some
+         * CPUs PoCL prints many warnings before the error */
         size_t log_len = 0;
-        char log[CT_MSG_LEN - 256];
-        log[0] = '\0';
-        clGetProgramBuildInfo(dev->program, dev->id, CL_PROGRAM_BUILD_LOG, sizeof log, log,
-                              &log_len);
-        log[sizeof log - 1] = '\0';
+        char *log = NULL;
+        if (clGetProgramBuildInfo(dev->program, dev->id, CL_PROGRAM_BUILD_LOG, 0, NULL,
+                                  &log_len) == CL_SUCCESS &&
+            (log = malloc(log_len + 1)) != NULL) {
+            if (clGetProgramBuildInfo(dev->program, dev->id, CL_PROGRAM_BUILD_LOG, log_len, log,
+                                      NULL) != CL_SUCCESS)
+                log_len = 0;
+            log[log_len] = '\0';
+        }
+        char digest[CT_MSG_LEN - 256];
+        ct_log_digest(digest, sizeof digest, log);
+        free(log);
         return ct_fail(dev, CT_ERR_BUILD,
                        "building kernels for %s: clBuildProgram failed: %s; build log:\n%s",
-                       dev->info.name, ct_cl_error_name(e), log[0] ? log : "(empty)");
+                       dev->info.name, ct_cl_error_name(e), digest[0] ? digest : "(empty)");
     }
     if (cached) save_to_cache(dev, cache);
     return create_kernels(dev);
@@ -919,15 +961,7 @@ void ct_gemm_tune_path(const ct_device *dev, char *dst, size_t n) {
         snprintf(dst, n, "%s", env);
         return;
     }
-    char driver[128] = "";
-    clGetDeviceInfo(dev->id, CL_DRIVER_VERSION, sizeof driver, driver, NULL);
-    driver[sizeof driver - 1] = '\0';
-    /* FNV-1a of what identifies the device and its compiler */
-    unsigned long long h = 0xcbf29ce484222325ULL;
-    const char *parts[] = {dev->info.platform, dev->info.name, driver};
-    for (int i = 0; i < 3; i++)
-        for (const char *c = parts[i]; *c; c++)
-            h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+    unsigned long long h = device_key(dev);
     char dir[900];
     cache_dir(dir, sizeof dir);
     snprintf(dst, n, "%s/gemm-%016llx.txt", dir, h);

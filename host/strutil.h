@@ -9,7 +9,11 @@
 #if defined(__GNUC__)
 #define CT_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
-#define CT_PRINTF(f, a)
+#define CT_PRINTF(f, a)/* Writes the lines of a compiler's log into dst (n bytes) so that what matters fits: first the
+ * error diagnostics with their source and caret lines, then the other lines in order, each whole
+ * or left out, and at the end "(K more lines of the log cut)". Returns K. */
+size_t ct_log_digest(char *dst, size_t n, const char *log);
+
 #endif
 
 /* Formats into msg (CT_MSG_LEN bytes; nothing when msg is NULL). */
@@ -23,5 +27,9 @@ void ct_free_strings(char **v, int n);
 /* The length (2..4) of the well-formed UTF-8 sequence at s[0..avail), or 0 when it is not one
  * (overlong forms, surrogates and code points above U+10FFFF are not well-formed). */
 size_t ct_utf8_seq(const unsigned char *s, size_t avail);
+/* Writes the lines of a compiler's log into dst (n bytes) so that what matters fits: first the
+ * error diagnostics with their source and caret lines, then the other lines in order, each whole
+ * or left out, and at the end "(K more lines of the log cut)". Returns K. */
+size_t ct_log_digest(char *dst, size_t n, const char *log);
 
 #endif

@@ -11,7 +11,17 @@ for p in "${packages[@]}"; do
         missing+=("$p")
     fi
 done
+# The tests run Debian's Python (CMake chooses it: tests/CMakeLists.txt), whatever python3 comes
+# first on PATH; it must import NumPy.
+numpy_check() {
+    if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+        echo "bootstrap: error: /usr/bin/python3 cannot import NumPy although python3-numpy is" \
+            "installed; run: /usr/bin/python3 -c 'import numpy' to see why" >&2
+        exit 1
+    fi
+}
 if [ "${#missing[@]}" -eq 0 ]; then
+    numpy_check
     echo "bootstrap: every package is installed (${packages[*]})"
     exit 0
 fi
@@ -31,4 +41,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+numpy_check
 echo "bootstrap: installed ${missing[*]}"

@@ -4,11 +4,13 @@
 # across repeated runs and with one rank), only rank 0 prints and writes, checkpoints resume with
 # the same number of ranks, and a rank that fails or dies ends the whole job with a clear error
 # instead of a hang.
-# usage: mpi_cli.sh path/to/cltrain path/to/mpirun path/to/compare_weights.py
+# usage: mpi_cli.sh path/to/cltrain path/to/mpirun path/to/compare_weights.py path/to/python
+# (the Python with NumPy that CMake chose; empty when there is none, and the comparisons fail)
 set -u
 bin="$1"
 mpirun="$2"
 compare="$3"
+py="${4:-}"
 # shellcheck source=tests/harness.sh
 . "$(dirname "$0")/harness.sh"
 
@@ -28,7 +30,14 @@ compare() {
     local name="$1" a="$2" b="$3"
     shift 3
     local out
-    if out=$(python3 "$compare" "$a" "$b" "$@" 2>&1); then ok "$name: $out"; else bad "$name: $out"; fi
+    if [ -z "$py" ]; then
+        bad "$name: configure found no Python that can import NumPy to compare the weights" \
+            "(scripts/bootstrap.sh installs python3-numpy)"
+    elif out=$("$py" "$compare" "$a" "$b" "$@" 2>&1); then
+        ok "$name: $out"
+    else
+        bad "$name: $out"
+    fi
 }
 
 # 1. two ranks = one process, on three problems (dropout + validation; momentum + l2 +

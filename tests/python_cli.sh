@@ -5,20 +5,21 @@
 # and torch when importable), whose float64 predictions must match `cltrain predict` (every
 # backend that runs here) within 1e-5 per probability or value, with the same classes. Corrupted
 # predictions (one number, one class, a missing row, another model's) and corrupted model files
-# must be rejected. Skipped (77) only when python3 or NumPy is missing.
-# usage: python_cli.sh path/to/cltrain path/to/data
+# must be rejected. Skipped (77) only when configure found no Python with NumPy.
+# usage: python_cli.sh path/to/cltrain path/to/data path/to/python (with NumPy; chosen by CMake)
 set -u
 bin="$1"
 data="$2"
 loader="$(cd "$(dirname "$0")" && pwd)/load_model.py"
-py="${PYTHON:-python3}"
-if ! command -v "$py" >/dev/null 2>&1; then
-    echo "python_cli: skipped: $py not found (apt-get install python3 python3-numpy)"
+py="${3:-}"
+if [ -z "$py" ]; then
+    echo "python_cli: skipped: configure found no Python that can import NumPy" \
+        "(scripts/bootstrap.sh installs python3-numpy; then run cmake again)"
     exit 77
 fi
 if ! "$py" -c 'import numpy' >/dev/null 2>&1; then
-    echo "python_cli: skipped: NumPy is not importable by $py (apt-get install python3-numpy)"
-    exit 77
+    echo "python_cli: error: NumPy is not importable by $py, the Python chosen at configure time" >&2
+    exit 1
 fi
 # shellcheck source=tests/harness.sh
 . "$(dirname "$0")/harness.sh"

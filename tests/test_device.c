@@ -9,6 +9,7 @@
 
 #include "device.h"
 #include "ops.h"
+#include "strutil.h"
 #include "util.h"
 
 static int contains(const char *hay, const char *needle) { return strstr(hay, needle) != NULL; }
@@ -181,6 +182,33 @@ int main(void) {
         ct_device_destroy(dev);
     }
 
+    /* a compiler log digested to a message: errors first, whole lines, the cut counted */
+    {
+        char log[20000], out[600];
+        size_t at = 0;
+        for (int i = 0; i < 100; i++)
+            at += (size_t)snprintf(log + at, sizeof log - at,
+                                   "<source>:%d:5: warning: equality comparison result unused\n"
+                                   "    x[%d] == 1.0f;\n    ~~~~~^~~~~~\n",
+                                   i + 2, i);
+        snprintf(log + at, sizeof log - at,
+                 "<source>:102:12: error: use of undeclared identifier 'undefined_name'\n"
+                 "    x[0] = undefined_name;\n           ^\n300 warnings and 1 error generated.");
+        size_t cut = ct_log_digest(out, sizeof out, log);
+        EXPECT(!strncmp(out, "<source>:102:12: error: use of undeclared identifier", 52) &&
+                   contains(out, "x[0] = undefined_name;\n           ^\n<source>:2:5: warning"),
+               "the digest does not open with the error and its source line: %s", out);
+        EXPECT(strlen(out) < sizeof out && cut > 250 && cut < 303,
+               "the digest of 304 lines cut %zu (length %zu): %s", cut, strlen(out), out);
+        char note[64];
+        snprintf(note, sizeof note, "\n(%zu more lines of the log cut)", cut);
+        EXPECT(contains(out, note), "the digest does not end with '%s': %s", note, out);
+        EXPECT(ct_log_digest(out, sizeof out, "one line\ntwo") == 0 &&
+                   !strcmp(out, "one line\ntwo"),
+               "a short log is kept as it is: '%s'", out);
+        EXPECT(ct_log_digest(out, sizeof out, "") == 0 && out[0] == '\0', "an empty log");
+    }
+
     /* kernels from a folder: a missing folder, and a kernel that does not compile */
     setenv("CLTRAIN_KERNELS_DIR", "/nonexistent/cltrain-kernels", 1);
     ct_device_destroy(
@@ -188,10 +216,15 @@ int main(void) {
     char dir[256];
     snprintf(dir, sizeof dir, "/tmp/cltrain-test-kernels-%d", (int)getpid());
     remove_kernels(dir);
-    EXPECT(copy_kernels(
-               dir, "util.cl",
-               "\n__kernel void broken_kernel(__global float *x) { x[0] = undefined_name; }\n"),
-           "copying kernels to %s", dir);
+    /* 60 statements that compilers warn about ("equality comparison result unused") before the
+     * error: the log is then far longer than a message, and the error must still be in it */
+    char broken[8192];
+    size_t at = (size_t)snprintf(broken, sizeof broken,
+                                 "\n__kernel void broken_kernel(__global float *x) {\n");
+    for (int i = 0; i < 60; i++)
+        at += (size_t)snprintf(broken + at, sizeof broken - at, "    x[%d] == 1.0f;\n", i);
+    snprintf(broken + at, sizeof broken - at, "    x[0] = undefined_name;\n}\n");
+    EXPECT(copy_kernels(dir, "util.cl", broken), "copying kernels to %s", dir);
     setenv("CLTRAIN_KERNELS_DIR", dir, 1);
     {
         char m2[CT_MSG_LEN] = "";
@@ -199,8 +232,8 @@ int main(void) {
         st = ct_device_create(&d2, NULL, m2);
         EXPECT(st == CT_ERR_BUILD && d2 == NULL, "a broken kernel: %s", ct_status_name(st));
         EXPECT(contains(m2, "build log") && contains(m2, "undefined_name"),
-               "the build error lacks the build log: %s", m2);
-        printf("error as expected (first 300 chars): %.300s\n", m2);
+               "the build error lacks the build log's error: %s", m2);
+        printf("error as expected (first 400 chars): %.400s\n", m2);
         ct_device_destroy(d2);
     }
     unsetenv("CLTRAIN_KERNELS_DIR");
