@@ -38,6 +38,32 @@ CT_API ct_status ct_device_profile(ct_device *dev, int on);
 /* out: ct_kernel_count() entries. */
 CT_API ct_status ct_device_profile_read(ct_device *dev, ct_kernel_prof *out);
 
+/* ---- kernel shapes ------------------------------------------------------------------------ */
+/* The shape of the CPU-shaped product (kernels/gemm_cpu.cl) and of the elementwise kernels,
+ * built into a device's program as -D defines. Chosen per device, first found of:
+ * CLTRAIN_KERNEL_CONFIG ("vw=8,rm=6,nv=2": any subset of the fields), the tuner's measured
+ * winner in the tuning file, and defaults from the device's properties (its native float vector
+ * width, the vector registers that implies, CPU or not). Every shape gives the same bits: each
+ * product output is the same fma chain over k = 0..K-1 in order. */
+typedef struct ct_kernel_config {
+    int vw;    /* floats per vector of the product: 4, 8 or 16 */
+    int rm;    /* rows of C per work-item of the product: 1..16 */
+    int nv;    /* vectors per row: 1..4 (a panel of B is vw * nv columns) */
+    int block; /* row tiles per block of the product (a block runs across every panel): 1..64 */
+    int ew;    /* elements per work-item of the activation kernels: 1, 2, 4, 8, 16, 32 */
+} ct_kernel_config;
+/* The device's shape and where it came from: "default", "tuned" or "CLTRAIN_KERNEL_CONFIG". */
+CT_API void ct_device_kernel_config(const ct_device *dev, ct_kernel_config *out,
+                                    const char **origin);
+/* Rebuilds the device's program with another shape (checked first; CT_ERR_ARG names the field). */
+CT_API ct_status ct_device_set_kernel_config(ct_device *dev, const ct_kernel_config *c);
+/* The shapes a tuner should try on this device (the default first), at most max; their count. */
+CT_API int ct_kernel_config_candidates(const ct_device *dev, ct_kernel_config *out, int max);
+/* "vw=8,rm=6,nv=2,block=16,ew=16" */
+CT_API void ct_kernel_config_format(const ct_kernel_config *c, char *dst, size_t n);
+/* Reads "key=value" pairs separated by commas into c (fields not named keep their value). */
+CT_API ct_status ct_kernel_config_parse(const char *s, ct_kernel_config *c, char msg[CT_MSG_LEN]);
+
 /* ---- matrix-product tuning ---------------------------------------------------------------- */
 
 /* Tuning of the matrix-product choice: one entry per shape class of a device. */
@@ -49,9 +75,11 @@ typedef struct ct_gemm_tuned {
 /* The shape class of a product: transposes and the log2 bucket of M, N and K. */
 CT_API unsigned ct_gemm_class(int M, int N, int K, int transA, int transB);
 /* The tuning file of this device: $CLTRAIN_TUNE_FILE, else ~/.cache/cltrain/gemm-<hash>.txt
- * (hash of platform, device and driver). */
+ * (hash of platform, device, driver and kernel source). It holds the kernel shape and the
+ * backend of each shape class. */
 CT_API void ct_gemm_tune_path(const ct_device *dev, char *dst, size_t n);
-/* Replaces the tuned table (and writes the tuning file when path is not NULL). */
+/* Replaces the tuned table (and, when save, writes the tuning file with it and the device's
+ * present kernel shape). */
 CT_API ct_status ct_gemm_set_tuned(ct_device *dev, const ct_gemm_tuned *t, int n, int save);
 
 /* ---- benchmarks ------------------------------------------------------------------------- */

@@ -726,41 +726,32 @@ static void save_to_cache(ct_device *dev, const char *path) {
     free(bin);
 }
 
-static ct_status build_program(ct_device *dev) {
-    char *src = NULL;
-    size_t len = 0;
-    ct_status st = load_sources(dev, &src, &len);
-    if (st != CT_OK) return st;
+/* Builds the program from src with the device's shape (dev->cfg) and creates its kernels. */
+static ct_status build_program(ct_device *dev, const char *src, size_t len) {
     cl_int e;
     dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
     dev->gemm_ts = dev->info.max_work_group >= 256 ? 16 : dev->info.max_work_group >= 64 ? 8 : 4;
-    dev->ew = dev->cpu ? 16 : 1;
+    const ct_kernel_config *c = &dev->cfg;
     char opts[512];
-    int used = snprintf(
-        opts, sizeof opts,
-        "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_GEMM_TS=%zu -DCT_PK_RM=%d "
-        "-DCT_PK_NV=%d -DCT_EW=%zu",
-        dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts, CT_PK_RM, CT_PK_NV, dev->ew);
+    int used = snprintf(opts, sizeof opts,
+                        "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_GEMM_TS=%zu "
+                        "-DCT_VW=%d -DCT_PK_VW=%d -DCT_PK_RM=%d -DCT_PK_NV=%d -DCT_EW=%d",
+                        dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts, c->vw, c->vw, c->rm, c->nv,
+                        c->ew);
     /* Test-only faults: CLTRAIN_FAULT=act_backward builds a deliberately wrong kernel, so the
      * tests can show that gradcheck and --verify catch it. */
     const char *fault = getenv("CLTRAIN_FAULT");
     if (fault && *fault) {
-        if (strcmp(fault, "act_backward")) {
-            free(src);
+        if (strcmp(fault, "act_backward"))
             return ct_fail(dev, CT_ERR_ARG,
                            "CLTRAIN_FAULT='%s' is not a known test fault (act_backward)", fault);
-        }
         snprintf(opts + used, sizeof opts - (size_t)used, " -DCT_FAULT_ACT_BACKWARD");
     }
     char cache[1024];
     int cached = program_cache_path(dev, src, len, opts, cache, sizeof cache);
-    if (cached && build_from_cache(dev, cache, opts)) {
-        free(src);
-        return create_kernels(dev);
-    }
+    if (cached && build_from_cache(dev, cache, opts)) return create_kernels(dev);
     const char *srcs[1] = {src};
     dev->program = clCreateProgramWithSource(dev->ctx, 1, srcs, &len, &e);
-    free(src);
     if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clCreateProgramWithSource", "building kernels");
     e = clBuildProgram(dev->program, 1, &dev->id, opts, NULL, NULL);
     if (e != CL_SUCCESS) {
@@ -794,6 +785,152 @@ const char *ct_kernel_name(int id) {
 #undef CT_KERNEL
     };
     return (id >= 0 && id < CT_K_COUNT) ? names[id] : "?";
+}
+
+/* ---- kernel shapes ----------------------------------------------------------------------- */
+
+/* Vector registers of a CPU whose native float vector is vw wide: 32 with AVX-512 (16 floats),
+ * 16 with AVX/AVX2 (8 floats) and SSE or NEON (4 floats). */
+static int cpu_vector_registers(int native_vw) { return native_vw >= 16 ? 32 : 16; }
+
+static int native_float_width(const ct_device *dev) {
+    cl_uint w = 0;
+    if (clGetDeviceInfo(dev->id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) !=
+            CL_SUCCESS ||
+        w == 0)
+        clGetDeviceInfo(dev->id, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL);
+    return w >= 16 ? 16 : w >= 8 ? 8 : 4;
+}
+
+/* The untuned shape: vectors of the native width (one register each, and no vector wider than
+ * the registers, which PoCL warns about and spills), and a register tile of rm x nv
+ * accumulators that, with nv vectors of B and one of A, fits the registers with room to spare:
+ * 8 x 2 of 32 (AVX-512), 6 x 2 of 16 (AVX2, SSE). */
+static ct_kernel_config default_config(const ct_device *dev) {
+    ct_kernel_config c;
+    c.vw = native_float_width(dev);
+    int regs = cpu_vector_registers(c.vw);
+    c.rm = regs >= 32 ? 8 : 6;
+    c.nv = 2;
+    c.block = CT_PK_BLOCK;
+    c.ew = dev->cpu ? 16 : 1;
+    return c;
+}
+
+static const char *config_invalid(const ct_kernel_config *c) {
+    if (c->vw != 4 && c->vw != 8 && c->vw != 16) return "vw must be 4, 8 or 16";
+    if (c->rm < 1 || c->rm > 16) return "rm must be 1..16";
+    if (c->nv < 1 || c->nv > 4) return "nv must be 1..4";
+    if (c->block < 1 || c->block > 64) return "block must be 1..64";
+    if (c->ew < 1 || c->ew > 32 || (c->ew & (c->ew - 1))) return "ew must be 1, 2, 4, 8, 16 or 32";
+    return NULL;
+}
+
+void ct_kernel_config_format(const ct_kernel_config *c, char *dst, size_t n) {
+    snprintf(dst, n, "vw=%d,rm=%d,nv=%d,block=%d,ew=%d", c->vw, c->rm, c->nv, c->block, c->ew);
+}
+
+ct_status ct_kernel_config_parse(const char *s, ct_kernel_config *c, char msg[CT_MSG_LEN]) {
+    ct_kernel_config t = *c;
+    const char *p = s ? s : "";
+    while (*p) {
+        char key[16];
+        int val = 0, used = 0;
+        if (sscanf(p, "%15[a-z]=%d%n", key, &val, &used) != 2 || (p[used] && p[used] != ','))
+            return ct_fail_msg(msg, CT_ERR_ARG,
+                               "kernel shape '%s': expected key=value pairs separated by commas "
+                               "(keys vw, rm, nv, block, ew), at '%s'",
+                               s, p);
+        int *f = !strcmp(key, "vw")      ? &t.vw
+                 : !strcmp(key, "rm")    ? &t.rm
+                 : !strcmp(key, "nv")    ? &t.nv
+                 : !strcmp(key, "block") ? &t.block
+                 : !strcmp(key, "ew")    ? &t.ew
+                                         : NULL;
+        if (!f)
+            return ct_fail_msg(msg, CT_ERR_ARG,
+                               "kernel shape '%s': unknown key '%s' (vw, rm, nv, block, ew)", s,
+                               key);
+        *f = val;
+        p += used;
+        if (*p == ',') p++;
+    }
+    const char *why = config_invalid(&t);
+    if (why) return ct_fail_msg(msg, CT_ERR_ARG, "kernel shape '%s': %s", s, why);
+    *c = t;
+    return CT_OK;
+}
+
+int ct_kernel_config_candidates(const ct_device *dev, ct_kernel_config *out, int max) {
+    ct_kernel_config d = dev->cfg_origin && !strcmp(dev->cfg_origin, "default")
+                             ? dev->cfg
+                             : default_config(dev);
+    int n = 0;
+    if (n < max) out[n++] = d;
+    if (!dev->cpu) return n; /* only the CPU product has a shape to choose */
+    /* register tiles that fit (rm * nv accumulators, nv vectors of B, one of A) and keep
+     * enough independent fmas in flight (at least a quarter of the registers) */
+    int regs = cpu_vector_registers(native_float_width(dev));
+    static const int rms[] = {2, 4, 6, 8, 12};
+    for (int nv = 1; nv <= 4; nv++)
+        for (int i = 0; i < 5; i++) {
+            int rm = rms[i], acc = rm * nv;
+            if (acc + nv + 1 > regs || acc < regs / 4 + (regs >= 32 ? 4 : 0)) continue;
+            if (rm == d.rm && nv == d.nv) continue;
+            if (n < max) {
+                out[n] = d;
+                out[n].rm = rm;
+                out[n].nv = nv;
+                n++;
+            }
+        }
+    return n;
+}
+
+void ct_device_kernel_config(const ct_device *dev, ct_kernel_config *out, const char **origin) {
+    *out = dev->cfg;
+    if (origin) *origin = dev->cfg_origin;
+}
+
+static void release_program(ct_device *dev) {
+    for (int k = 0; k < CT_K_COUNT; k++) {
+        if (dev->kernels[k]) clReleaseKernel(dev->kernels[k]);
+        dev->kernels[k] = NULL;
+    }
+    if (dev->program) clReleaseProgram(dev->program);
+    dev->program = NULL;
+}
+
+static ct_status load_and_build(ct_device *dev) {
+    char *src = NULL;
+    size_t len = 0;
+    ct_status st = load_sources(dev, &src, &len);
+    if (st == CT_OK) st = build_program(dev, src, len);
+    free(src);
+    return st;
+}
+
+ct_status ct_device_set_kernel_config(ct_device *dev, const ct_kernel_config *c) {
+    const char *why = config_invalid(c);
+    if (why) return ct_fail(dev, CT_ERR_ARG, "ct_device_set_kernel_config: %s", why);
+    if (!memcmp(c, &dev->cfg, sizeof *c)) return CT_OK;
+    ct_status st = ct_device_finish(dev);
+    if (st != CT_OK) return st;
+    ct_kernel_config old = dev->cfg;
+    release_program(dev);
+    dev->cfg = *c;
+    st = load_and_build(dev);
+    if (st != CT_OK) {
+        /* keep the device usable with the shape it had */
+        char err[CT_MSG_LEN];
+        snprintf(err, sizeof err, "%s", dev->err);
+        release_program(dev);
+        dev->cfg = old;
+        if (load_and_build(dev) == CT_OK) snprintf(dev->err, sizeof dev->err, "%s", err);
+        return st;
+    }
+    dev->cfg_origin = "set";
+    return CT_OK;
 }
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
@@ -869,9 +1006,27 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
             (size_t)16 * 1024 * (dev->info.compute_units > 0 ? dev->info.compute_units : 1);
         dev->wg2[0] = dev->wg2[1] = dev->info.max_work_group >= 256 ? 16 : 1;
     }
-    st = build_program(dev);
+    /* the shape: defaults, else the tuning file's, else CLTRAIN_KERNEL_CONFIG's */
+    char *src = NULL;
+    size_t len = 0;
+    if ((st = load_sources(dev, &src, &len)) != CT_OK) goto fail_dev;
+    dev->src_key = fnv1a(device_key(dev), src, len);
+    dev->cfg = default_config(dev);
+    dev->cfg_origin = "default";
+    load_tuned(dev);
+    const char *shape = getenv("CLTRAIN_KERNEL_CONFIG");
+    if (shape && *shape) {
+        char why[CT_MSG_LEN];
+        if ((st = ct_kernel_config_parse(shape, &dev->cfg, why)) != CT_OK) {
+            free(src);
+            st = ct_fail(dev, st, "CLTRAIN_KERNEL_CONFIG: %s", why);
+            goto fail_dev;
+        }
+        dev->cfg_origin = "CLTRAIN_KERNEL_CONFIG";
+    }
+    st = build_program(dev, src, len);
+    free(src);
     if (st != CT_OK) goto fail_dev;
-    if (dev->gemm == CT_GEMM_AUTO) load_tuned(dev);
     *out = dev;
     return CT_OK;
 
@@ -897,9 +1052,7 @@ void ct_device_destroy(ct_device *dev) {
     prof_clear(dev);
     free(dev->prof_ev);
     free(dev->prof_kid);
-    for (int k = 0; k < CT_K_COUNT; k++)
-        if (dev->kernels[k]) clReleaseKernel(dev->kernels[k]);
-    if (dev->program) clReleaseProgram(dev->program);
+    release_program(dev);
     if (dev->queue) clReleaseCommandQueue(dev->queue);
     if (dev->ctx) clReleaseContext(dev->ctx);
     free(dev);
@@ -961,13 +1114,14 @@ void ct_gemm_tune_path(const ct_device *dev, char *dst, size_t n) {
         snprintf(dst, n, "%s", env);
         return;
     }
-    unsigned long long h = device_key(dev);
     char dir[900];
     cache_dir(dir, sizeof dir);
-    snprintf(dst, n, "%s/gemm-%016llx.txt", dir, h);
+    snprintf(dst, n, "%s/gemm-%016llx.txt", dir, dev->src_key);
 }
 
-/* Reads the tuning file if there is one; a missing or unreadable file means no tuning. */
+/* Reads the tuning file if there is one: its kernel shape ("config vw=8,rm=6,...") and, when
+ * the backend is automatic, the backend of each shape class. A missing or unreadable file, or
+ * a line that does not parse, means no tuning (of that line). */
 static void load_tuned(ct_device *dev) {
     char path[1024];
     ct_gemm_tune_path(dev, path, sizeof path);
@@ -976,8 +1130,13 @@ static void load_tuned(ct_device *dev) {
     char line[256];
     while (fgets(line, sizeof line, f)) {
         unsigned key;
-        char name[32];
-        if (sscanf(line, "%x %31s", &key, name) != 2) continue;
+        char name[64];
+        if (sscanf(line, "config %63s", name) == 1) {
+            char why[CT_MSG_LEN];
+            if (ct_kernel_config_parse(name, &dev->cfg, why) == CT_OK) dev->cfg_origin = "tuned";
+            continue;
+        }
+        if (dev->gemm != CT_GEMM_AUTO || sscanf(line, "%x %31s", &key, name) != 2) continue;
         ct_gemm_backend b;
         if (!strcmp(name, "clblast"))
             b = CT_GEMM_CLBLAST;
@@ -1012,8 +1171,11 @@ ct_status ct_gemm_set_tuned(ct_device *dev, const ct_gemm_tuned *t, int n, int s
     ct_atomic_file a = {0};
     char msg[CT_MSG_LEN];
     if (ct_atomic_begin(&a, path, msg) != CT_OK) return ct_fail(dev, CT_ERR_IO, "%s", msg);
-    fprintf(a.f, "# cltrain matrix-product choices for %s (%s), by shape class\n", dev->info.name,
-            dev->info.platform);
+    char shape[96];
+    ct_kernel_config_format(&dev->cfg, shape, sizeof shape);
+    fprintf(a.f, "# cltrain kernel shape and matrix-product choices for %s (%s), by shape class\n",
+            dev->info.name, dev->info.platform);
+    fprintf(a.f, "config %s\n", shape);
     for (int i = 0; i < n; i++)
         fprintf(a.f, "%05x %s\n", t[i].key, ct_gemm_backend_name(t[i].backend));
     if (ct_atomic_commit(&a, msg) != CT_OK) return ct_fail(dev, CT_ERR_IO, "%s", msg);

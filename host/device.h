@@ -21,12 +21,8 @@ typedef enum ct_kernel_id {
 /* Number of partial sums of sum_squares_partial (fixed, so the sum order is fixed). */
 #define CT_RED_PARTIALS 64
 
-/* Register tile of the CPU-shaped GEMM (kernels/gemm_cpu.cl): rows per work-item and float16
- * vectors per row; a panel of B is 16 * CT_PK_NV columns wide. */
-#define CT_PK_RM 8
-#define CT_PK_NV 2
-#define CT_PK_W (16 * CT_PK_NV)
-/* Row tiles per block of the CPU product: a block runs across every panel before the next. */
+/* Row tiles per block of the CPU product by default: a block runs across every panel before
+ * the next. */
 #define CT_PK_BLOCK 16
 
 struct ct_device {
@@ -40,7 +36,9 @@ struct ct_device {
     int cpu;              /* a CPU device (info.type "cpu"): the settings below for PoCL apply */
     size_t red_wg;        /* CT_RED_WG the program was built with */
     size_t gemm_ts;       /* CT_GEMM_TS the program was built with (tile edge of the own GEMM) */
-    size_t ew;            /* CT_EW the program was built with (elements per activation item) */
+    ct_kernel_config cfg; /* the shape the program was built with (CT_PK_*, CT_VW, CT_EW) */
+    const char *cfg_origin;      /* "default", "tuned" or "CLTRAIN_KERNEL_CONFIG" */
+    unsigned long long src_key;  /* hash of device, driver and kernel source: the tuning file */
     ct_gemm_backend gemm; /* requested backend (AUTO until resolved by ct_device_gemm) */
                           /* info.clblast / info.clblast_note: the CLBlast probe, run once */
     struct ct_gemm_tuned *tuned; /* tuned choices per shape class (see ct_device_gemm_for) */

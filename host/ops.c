@@ -184,17 +184,19 @@ static ct_status need_matrix(ct_device *dev, const char *op, const char *name, c
 
 /* The CPU-shaped product (kernels/gemm_cpu.cl): B packed into zero-padded panels unless it can
  * be read in place (not transposed, small enough to stay in cache), then one work-item per
- * (row tile, panel), in blocks of CT_PK_BLOCK row tiles that each run across every panel. */
+ * (row tile, panel), in blocks of cfg.block row tiles that each run across every panel; the
+ * tile and vector shape are the device's (dev->cfg, built into the program). */
 static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb,
                           int M, int N, int K, int transA, int transB, float alpha, float beta) {
-    size_t panels = ((size_t)N + CT_PK_W - 1) / CT_PK_W;
+    const size_t W = (size_t)dev->cfg.vw * (size_t)dev->cfg.nv, RM = (size_t)dev->cfg.rm;
+    size_t panels = ((size_t)N + W - 1) / W;
     /* read B in place when it is not transposed and small enough to stay in cache (large,
      * power-of-two widths thrash the cache without packing); ldb == W would look packed */
-    int direct = !transB && ldb != CT_PK_W && (size_t)K * (size_t)ldb <= ((size_t)1 << 18);
+    int direct = !transB && (size_t)ldb != W && (size_t)K * (size_t)ldb <= ((size_t)1 << 18);
     cl_mem bp = B.mem;
-    size_t bp_off = B.off, pstride = CT_PK_W, kstride = (size_t)ldb;
+    size_t bp_off = B.off, pstride = W, kstride = (size_t)ldb;
     if (!direct) {
-        size_t need = panels * CT_PK_W * (size_t)K;
+        size_t need = panels * W * (size_t)K;
         if (need > (size_t)UINT_MAX)
             return ct_fail(dev, CT_ERR_ARG, "ct_gemm: B (%d x %d) is too large to pack", K, N);
         if (need > dev->pack_floats) {
@@ -215,16 +217,16 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
         ct_arg_int(&p, K);
         ct_arg_int(&p, N);
         ct_arg_int(&p, (int)panels);
-        /* an item per block of 16 k x 16 columns (see pack_b) */
-        size_t pg[2] = {((size_t)K + 15) / 16, panels * CT_PK_W / 16}, one[2] = {1, 1};
+        /* an item per block of 16 k x vw columns (see pack_b) */
+        size_t pg[2] = {((size_t)K + 15) / 16, panels * W / (size_t)dev->cfg.vw}, one[2] = {1, 1};
         TRY(ct_args_launch2(&p, pg, one));
         bp = dev->pack;
         bp_off = 0;
-        pstride = (size_t)K * CT_PK_W;
-        kstride = CT_PK_W;
+        pstride = (size_t)K * W;
+        kstride = W;
     }
-    size_t tiles = ((size_t)M + CT_PK_RM - 1) / CT_PK_RM,
-           block = tiles < CT_PK_BLOCK ? tiles : CT_PK_BLOCK;
+    size_t tiles = ((size_t)M + RM - 1) / RM, want = (size_t)dev->cfg.block,
+           block = tiles < want ? tiles : want;
     size_t global[3] = {block, panels, (tiles + block - 1) / block};
     size_t local[3] = {1, 1, 1};
     ct_args a = ct_args_begin(dev, CT_K_gemm_cpu);
@@ -354,7 +356,7 @@ ct_status ct_bias_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_buf Y, ct_b
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)N);
-    size_t global[2] = {((size_t)N + dev->ew - 1) / dev->ew, (size_t)B};
+    size_t global[2] = {((size_t)N + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew, (size_t)B};
     return ct_args_launch2(&a, global, NULL);
 }
 
@@ -371,7 +373,7 @@ ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float a
     ct_arg_int(&a, (int)act);
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)n);
-    return ct_args_launch1(&a, ((size_t)n + dev->ew - 1) / dev->ew);
+    return ct_args_launch1(&a, ((size_t)n + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew);
 }
 
 ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act act, float alpha,
@@ -390,7 +392,7 @@ ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act
     ct_arg_int(&a, (int)act);
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)n);
-    return ct_args_launch1(&a, ((size_t)n + dev->ew - 1) / dev->ew);
+    return ct_args_launch1(&a, ((size_t)n + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew);
 }
 
 ct_status ct_bias_backward(ct_device *dev, ct_buf db, ct_buf dZ, int B, int N, float beta) {

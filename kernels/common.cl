@@ -19,6 +19,15 @@
 #define CT_GEMM_TS 16
 #endif
 
+/* Floats per vector on this device (4, 8 or 16; set by the host from the device's native
+ * width): a vector of this width is one register, where a wider one spills and makes PoCL warn
+ * that it "changes the ABI". */
+#ifndef CT_VW
+#define CT_VW 16
+#endif
+#define CT_CAT_(a, b) a##b
+#define CT_CAT(a, b) CT_CAT_(a, b)
+
 /* Elements per work-item of the activation kernels: set by the host, 16 on CPU devices (a
  * work-item's loop over them is vectorized there), 1 elsewhere. */
 #ifndef CT_EW

@@ -1,11 +1,15 @@
-/* A matrix product shaped for CPU OpenCL (PoCL): register tiles of float16 accumulators, no
+/* A matrix product shaped for CPU OpenCL (PoCL): register tiles of vector accumulators, no
  * local memory, no barriers, one work-item per work-group.
  *
  *   C = alpha * op(A) . B' + beta * C, row-major; op(A) is (M, K); C is (M, N).
  *
+ * The shape is set by the host per device (host/device.c, ct_pk_config): CT_PK_VW floats per
+ * vector (4, 8 or 16: the device's native width, so a vector is one register), CT_PK_RM rows
+ * and CT_PK_NV vectors per work-item, so CT_PK_RM x CT_PK_NV accumulators fit the registers.
  * Work-item (t, p) computes rows t*CT_PK_RM .. +CT_PK_RM of C and the columns of panel p,
- * CT_PK_W = 16 * CT_PK_NV wide, held in CT_PK_RM x CT_PK_NV float16 accumulators. Per k it
- * loads CT_PK_NV float16 vectors of B' and one scalar of A per row, and updates with fma.
+ * CT_PK_W = CT_PK_VW * CT_PK_NV wide. Per k it loads CT_PK_NV vectors of B' and one scalar of A
+ * per row, and updates with fma. Whatever the shape, each output is the same fma chain over
+ * k = 0..K-1 in order, so every shape gives the same bits.
  * The range is 3-D, (tile in block, panel, block of CT_PK_BLOCK row tiles), and PoCL runs
  * dimension 0 fastest: a block of rows goes across every panel before the next block, so a
  * panel of B stays in cache down the block's tiles and the block's rows of A across the
@@ -19,23 +23,29 @@
  * loop instead of an unrolled one per vector halves PoCL's compile of this kernel). The sum
  * over k runs 0..K-1 in order. beta == 0 never reads C. */
 
+#ifndef CT_PK_VW
+#define CT_PK_VW CT_VW
+#endif
 #ifndef CT_PK_RM
 #define CT_PK_RM 8
 #endif
 #ifndef CT_PK_NV
 #define CT_PK_NV 2
 #endif
-#define CT_PK_W (16 * CT_PK_NV)
+#define CT_PK_W (CT_PK_VW * CT_PK_NV)
+#define pk_vec CT_CAT(float, CT_PK_VW)
+#define pk_load CT_CAT(vload, CT_PK_VW)
+#define pk_store CT_CAT(vstore, CT_PK_VW)
 
 /* Bp[p][k][c] = B'(k, p*W + c), zero beyond column N: B' = B (K, N) or, transB, B^T with B
- * stored (N, K). Work-item (kb, cb) packs the 16 k from kb*16 and the 16 columns from cb*16
- * (a half or a quarter of a panel), one item per group: each row of the block is read and
- * written as one float16, and with transB the 16 x 16 block is transposed in private memory,
- * so both sides run along rows (2-4x the speed of an item per element). */
+ * stored (N, K). Work-item (kb, cb) packs the 16 k from kb*16 and the CT_PK_VW columns from
+ * cb*CT_PK_VW (one vector of a panel), one item per group: each row of the block is read and
+ * written as one vector, and with transB the block is transposed in private memory, so both
+ * sides run along rows (2-4x the speed of an item per element). */
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
 pack_b(__global float *Bp, uint offBp, __global const float *B, uint offB, int ldb, int transB,
        int K, int N, int panels) {
-    const uint k0 = (uint)get_global_id(0) * 16, col0 = (uint)get_global_id(1) * 16;
+    const uint k0 = (uint)get_global_id(0) * 16, col0 = (uint)get_global_id(1) * CT_PK_VW;
     if (k0 >= (uint)K || col0 >= (uint)panels * CT_PK_W) {
         return;
     }
@@ -46,24 +56,26 @@ pack_b(__global float *Bp, uint offBp, __global const float *B, uint offB, int l
     if (!transB) {
         for (uint kk = 0; kk < nk; ++kk) {
             __global const float *row = B + (k0 + kk) * (uint)ldb + col0;
-            float16 v;
-            if (col0 + 16 <= (uint)N) {
-                v = vload16(0, row);
+            pk_vec v;
+            if (col0 + CT_PK_VW <= (uint)N) {
+                v = pk_load(0, row);
             } else {
-                float t[16];
-                for (uint c = 0; c < 16; ++c) {
+                float t[CT_PK_VW];
+                for (uint c = 0; c < CT_PK_VW; ++c) {
                     t[c] = col0 + c < (uint)N ? row[c] : 0.0f;
                 }
-                v = vload16(0, t);
+                v = pk_load(0, t);
             }
-            vstore16(v, 0, out + kk * CT_PK_W);
+            pk_store(v, 0, out + kk * CT_PK_W);
         }
     } else {
-        float t[16][16]; /* t[c][kk] = B(col0 + c, k0 + kk) */
-        for (uint c = 0; c < 16; ++c) {
+        float t[CT_PK_VW][16]; /* t[c][kk] = B(col0 + c, k0 + kk) */
+        for (uint c = 0; c < CT_PK_VW; ++c) {
             __global const float *src = B + (col0 + c) * (uint)ldb + k0;
             if (col0 + c < (uint)N && nk == 16) {
-                vstore16(vload16(0, src), 0, t[c]);
+                for (uint q = 0; q < 16 / CT_PK_VW; ++q) {
+                    pk_store(pk_load(q, src), q, t[c]);
+                }
             } else {
                 for (uint kk = 0; kk < 16; ++kk) {
                     t[c][kk] = col0 + c < (uint)N && kk < nk ? src[kk] : 0.0f;
@@ -71,11 +83,11 @@ pack_b(__global float *Bp, uint offBp, __global const float *B, uint offB, int l
             }
         }
         for (uint kk = 0; kk < nk; ++kk) {
-            float u[16];
-            for (uint c = 0; c < 16; ++c) {
+            float u[CT_PK_VW];
+            for (uint c = 0; c < CT_PK_VW; ++c) {
                 u[c] = t[c][kk];
             }
-            vstore16(vload16(0, u), 0, out + kk * CT_PK_W);
+            pk_store(pk_load(0, u), 0, out + kk * CT_PK_W);
         }
     }
 }
@@ -102,16 +114,16 @@ gemm_cpu(__global float *C, uint offC, int ldc, __global const float *A, uint of
     for (int m = 0; m < CT_PK_RM; ++m) {
         row[m] = min(i0 + m, M - 1);
     }
-    float16 acc[CT_PK_RM][CT_PK_NV];
+    pk_vec acc[CT_PK_RM][CT_PK_NV];
 #pragma unroll
     for (int m = 0; m < CT_PK_RM; ++m) {
 #pragma unroll
         for (int v = 0; v < CT_PK_NV; ++v) {
-            acc[m][v] = (float16)(0.0f);
+            acc[m][v] = (pk_vec)(0.0f);
         }
     }
     for (int k = 0; k < K; ++k) {
-        float16 b[CT_PK_NV];
+        pk_vec b[CT_PK_NV];
         __global const float *bk = bp + (uint)k * kstride;
         if (edge) {
             /* the partial last panel of an unpacked B: guarded loads, zeros beyond N */
@@ -121,12 +133,12 @@ gemm_cpu(__global float *C, uint offC, int ldc, __global const float *A, uint of
             }
 #pragma unroll
             for (int v = 0; v < CT_PK_NV; ++v) {
-                b[v] = vload16(v, t);
+                b[v] = pk_load(v, t);
             }
         } else {
 #pragma unroll
             for (int v = 0; v < CT_PK_NV; ++v) {
-                b[v] = vload16(v, bk);
+                b[v] = pk_load(v, bk);
             }
         }
 #pragma unroll
@@ -134,7 +146,7 @@ gemm_cpu(__global float *C, uint offC, int ldc, __global const float *A, uint of
             float a = transA ? A[(uint)k * (uint)lda + (uint)row[m]] : A[(uint)row[m] * (uint)lda + (uint)k];
 #pragma unroll
             for (int v = 0; v < CT_PK_NV; ++v) {
-                acc[m][v] = fma((float16)(a), b[v], acc[m][v]);
+                acc[m][v] = fma((pk_vec)(a), b[v], acc[m][v]);
             }
         }
     }
@@ -145,11 +157,11 @@ gemm_cpu(__global float *C, uint offC, int ldc, __global const float *A, uint of
             __global float *c = C + (uint)(i0 + m) * (uint)ldc + col0;
 #pragma unroll
             for (int v = 0; v < CT_PK_NV; ++v) {
-                float16 r = alpha * acc[m][v];
+                pk_vec r = alpha * acc[m][v];
                 if (beta != 0.0f) {
-                    r += beta * vload16(v, c);
+                    r += beta * pk_load(v, c);
                 }
-                vstore16(r, v, c);
+                pk_store(r, v, c);
             }
         }
     } else {
@@ -159,7 +171,7 @@ gemm_cpu(__global float *C, uint offC, int ldc, __global const float *A, uint of
         for (int m = 0; m < CT_PK_RM; ++m) {
 #pragma unroll
             for (int v = 0; v < CT_PK_NV; ++v) {
-                vstore16(alpha * acc[m][v], m * CT_PK_NV + v, t);
+                pk_store(alpha * acc[m][v], m * CT_PK_NV + v, t);
             }
         }
         const int rows = min(CT_PK_RM, M - i0), cols = min(CT_PK_W, N - col0);

@@ -37,8 +37,9 @@ __kernel void gather_perm(__global uint *out, uint offOut, __global const uint *
     src += offSrc + s * F;
     const uint stride = (uint)get_global_size(0) * CT_GATHER_CHUNK;
     for (; c0 + CT_GATHER_CHUNK <= F; c0 += stride) {
-        vstore16(vload16(0, src + c0), 0, out + c0);
-        vstore16(vload16(0, src + c0 + 16), 0, out + c0 + 16);
+        for (uint q = 0; q < CT_GATHER_CHUNK / CT_VW; ++q) {
+            CT_CAT(vstore, CT_VW)(CT_CAT(vload, CT_VW)(q, src + c0), q, out + c0);
+        }
     }
     for (uint c = c0; c < F; ++c) { /* the last, partial chunk (c0 >= F when there is none) */
         out[c] = src[c];
