@@ -225,3 +225,64 @@ double ct_bench_gemm_floor(const ct_bench_net *n, int repeats) {
     }
     return total;
 }
+
+ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_ceiling *out,
+                            char msg[CT_MSG_LEN]) {
+    memset(out, 0, sizeof *out);
+    out->vector_width = dev->cfg.vw;
+    size_t cus = dev->info.compute_units > 0 ? dev->info.compute_units : 1;
+    size_t vw = (size_t)dev->cfg.vw, items = cus * 2048, nvec = copy_bytes / 4 / vw;
+    if (nvec < 1) nvec = 1;
+    int iters = 2048;
+    cl_mem out_m = NULL, a = NULL, b = NULL;
+    float *h = malloc(nvec * vw * sizeof(float)), *back = malloc(nvec * vw * sizeof(float));
+    double t[5];
+    ct_status st = h && back ? CT_OK : ct_fail(dev, CT_ERR_ALLOC, "out of host memory");
+    if (st == CT_OK) st = ct_buffer_create(dev, &out_m, items * vw * sizeof(float), "peak output");
+    if (st == CT_OK) st = ct_buffer_create(dev, &a, nvec * vw * sizeof(float), "copy source");
+    if (st == CT_OK) st = ct_buffer_create(dev, &b, nvec * vw * sizeof(float), "copy target");
+    for (size_t i = 0; st == CT_OK && i < nvec * vw; i++)
+        h[i] = (float)(i % 1009) * 0.5f;
+    if (st == CT_OK) st = ct_buffer_write(dev, a, 0, nvec * vw * sizeof(float), h);
+    /* FMA peak: a warm-up launch, then the median of 5 */
+    for (int rep = -1; rep < 5 && st == CT_OK; rep++) {
+        double t0 = now();
+        ct_args k = ct_args_begin(dev, CT_K_peak_fma);
+        ct_arg_mem(&k, out_m);
+        ct_arg_uint(&k, 0);
+        ct_arg_float(&k, 0.5f);
+        ct_arg_float(&k, 0.999f);
+        ct_arg_int(&k, iters);
+        st = ct_args_launch1(&k, items);
+        if (st == CT_OK) st = ct_device_finish(dev);
+        if (rep >= 0) t[rep] = now() - t0;
+    }
+    if (st == CT_OK) out->fma_gflops = 2.0 * 8 * (double)vw * iters * (double)items / median(t, 5) / 1e9;
+    /* copy: read and write counted; the copy is checked */
+    int calls = (int)fmax(2, fmin(200, 2e8 / (double)copy_bytes));
+    for (int rep = -1; rep < 5 && st == CT_OK; rep++) {
+        double t0 = now();
+        for (int c = 0; c < (rep < 0 ? 1 : calls) && st == CT_OK; c++) {
+            ct_args k = ct_args_begin(dev, CT_K_copy_vec);
+            ct_arg_mem(&k, b);
+            ct_arg_uint(&k, 0);
+            ct_arg_mem(&k, a);
+            ct_arg_uint(&k, 0);
+            ct_arg_uint(&k, (cl_uint)nvec);
+            st = ct_args_launch1(&k, nvec);
+        }
+        if (st == CT_OK) st = ct_device_finish(dev);
+        if (rep >= 0) t[rep] = (now() - t0) / calls;
+    }
+    if (st == CT_OK) out->copy_gbps = 2.0 * (double)(nvec * vw * 4) / median(t, 5) / 1e9;
+    if (st == CT_OK) st = ct_buffer_read(dev, b, 0, nvec * vw * sizeof(float), back);
+    if (st == CT_OK && memcmp(h, back, nvec * vw * sizeof(float)))
+        st = ct_fail(dev, CT_ERR_OPENCL, "copy_vec: the copy differs from its source");
+    if (st != CT_OK) snprintf(msg, CT_MSG_LEN, "%s", ct_device_error(dev));
+    if (out_m) clReleaseMemObject(out_m);
+    if (a) clReleaseMemObject(a);
+    if (b) clReleaseMemObject(b);
+    free(h);
+    free(back);
+    return st;
+}

@@ -119,6 +119,35 @@ CT_API ct_status ct_bench_gemm(ct_device *dev, ct_gemm_backend b, int M, int N, 
  * the first layer) at OpenBLAS sgemm speed: the floor a step is measured against. NaN without
  * CBLAS. */
 CT_API double ct_bench_gemm_floor(const ct_bench_net *n, int repeats);
+/* The device's ceilings, measured on it with small kernels of its own vector width: the FMA
+ * peak (8 independent fma chains per work-item) and the copy bandwidth (read + write) of
+ * arrays of copy_bytes each (the copy is checked). */
+typedef struct ct_bench_ceiling {
+    double fma_gflops;
+    double copy_gbps;
+    int vector_width; /* floats per vector the kernels used */
+} ct_bench_ceiling;
+CT_API ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_ceiling *out,
+                                   char msg[CT_MSG_LEN]);
+
+/* ---- the tuner -------------------------------------------------------------------------- */
+typedef struct ct_tune_result {
+    ct_kernel_config before, best; /* the untuned shape and the one chosen */
+    double default_seconds;        /* a step's products (proxies clipped to 2048) untuned */
+    double best_seconds;           /* the same with the fastest product shape */
+    int tried;                     /* shapes measured */
+    int classes;                   /* product shape classes given a backend */
+    double seconds;                /* the whole tuning */
+} ct_tune_result;
+/* Called with one progress line per measurement. */
+typedef void (*ct_tune_progress)(void *user, const char *line);
+/* Measures the device's kernel shapes (ct_kernel_config_candidates) on the products and
+ * elementwise sizes of a training step of each net, keeps the fastest (products first, then
+ * elements per item), then the fastest backend of each product's shape class under it. Stops
+ * trying shapes when budget_s is spent. The device keeps the result; with save, the tuning file
+ * too (ct_gemm_tune_path), which later devices of this driver and kernel source load. */
+CT_API ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double budget_s,
+                         int save, ct_tune_progress progress, void *user, ct_tune_result *out);
 
 /* ---- device-versus-reference checks ------------------------------------------------------ */
 

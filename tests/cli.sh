@@ -37,4 +37,23 @@ mkdir -p "$tmp/empty"
 run "no OpenCL platform (devices)" 1 "no OpenCL platform found.*pocl-opencl-icd" OCL_ICD_VENDORS="$tmp/empty" -- devices
 run "no OpenCL platform (selftest)" 1 "no OpenCL platform found.*pocl-opencl-icd" OCL_ICD_VENDORS="$tmp/empty" -- selftest
 
+# tune: a small model's shapes measured and kept in the tuning file, which train then loads;
+# every kernel shape trains bit-identical weights
+run "tune a small model" 0 "^tune: kept in $tmp/tune.txt" CLTRAIN_TUNE_FILE="$tmp/tune.txt" -- \
+    tune --layers 20,17,3 --batch 33 --budget 5
+report "tune writes the shape into its file" "$(grep -c '^config vw=[0-9]*,rm=' "$tmp/tune.txt" 2>/dev/null)" \
+    "no config line in $tmp/tune.txt"
+run "train loads the tuned shape" 0 "kernel shape vw=.* \(tuned\)" CLTRAIN_TUNE_FILE="$tmp/tune.txt" -- \
+    train --data moons:n=200 --layers 17 --epochs 3 --seed 5 --save "$tmp/tuned.safetensors"
+run "train with another shape" 0 "kernel shape vw=4,rm=3,nv=3,block=5,ew=4 \(CLTRAIN_KERNEL_CONFIG\)" \
+    CLTRAIN_KERNEL_CONFIG=vw=4,rm=3,nv=3,block=5,ew=4 -- \
+    train --data moons:n=200 --layers 17 --epochs 3 --seed 5 --save "$tmp/other.safetensors"
+report "two kernel shapes train bit-identical weights" \
+    "$(cmp -s "$tmp/tuned.safetensors" "$tmp/other.safetensors" && echo 1 || echo 0)" \
+    "the models differ"
+run "tune: an unknown net" 2 "unknown net 'zz'" -- tune --nets zz
+run "tune: a negative budget" 2 "option --budget" -- tune --budget -1
+run "a bad CLTRAIN_KERNEL_CONFIG" 1 "CLTRAIN_KERNEL_CONFIG: kernel shape 'vw=5': vw must be 4, 8 or 16" \
+    CLTRAIN_KERNEL_CONFIG=vw=5 -- selftest
+
 finish cli

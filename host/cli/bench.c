@@ -24,8 +24,8 @@ static void usage(FILE *f) {
         "  --nets LIST   a subset of the suite (default: all)\n"
         "  --repeats N   timed repeats per measurement (default 5; medians)\n"
         "  --no-gemm     skip the GEMM table\n"
-        "  --tune        measure every backend on the suite's product shapes and keep the fastest\n"
-        "                per shape class in the device's tuning file (used by later runs)\n",
+        "  --tune        first run cltrain tune on the chosen nets (kernel shapes, then the\n"
+        "                fastest backend per product shape class, kept in the tuning file)\n",
         f);
 }
 
@@ -124,14 +124,41 @@ int cmd_bench(int argc, char **argv, const char *device) {
            ct_have_cblas() ? "built in" : "not built in");
     char msg[CT_MSG_LEN];
     int rc = CLI_OK;
+    /* the ceilings every figure is printed beside */
+    ct_bench_ceiling peak, bw_big, bw_small;
+    if (ct_bench_ceilings(dev, (size_t)64 << 20, &bw_big, msg) != CT_OK ||
+        ct_bench_ceilings(dev, (size_t)1 << 20, &bw_small, msg) != CT_OK) {
+        rc = cli_fail(msg);
+        ct_device_destroy(dev);
+        return rc;
+    }
+    peak = bw_big.fma_gflops > bw_small.fma_gflops ? bw_big : bw_small;
+    const char *isa = !strcmp(di->type, "cpu")
+                          ? (peak.vector_width >= 16 ? "AVX-512" : peak.vector_width >= 8 ? "AVX/AVX2" : "SSE or NEON")
+                          : "GPU";
+    printf("ceilings, measured here: FMA peak %.1f GFLOP/s (float%d vectors, %s); copy %.1f GB/s "
+           "(arrays of 64 MiB), %.1f GB/s (1 MiB)\n",
+           peak.fma_gflops, peak.vector_width, isa, bw_big.copy_gbps, bw_small.copy_gbps);
+
+    if (tune) {
+        ct_bench_net chosen[16];
+        int n = 0;
+        for (int k = 0; k < ns && n < 16; k++)
+            if (wanted(nets_s, suite[k].name)) chosen[n++] = suite[k];
+        rc = cli_tune_run(dev, chosen, n, 50);
+    }
+    ct_kernel_config kc;
+    const char *origin = NULL;
+    ct_device_kernel_config(dev, &kc, &origin);
+    char shape[96];
+    ct_kernel_config_format(&kc, shape, sizeof shape);
+    printf("kernel shape: %s (%s)\n", shape, origin);
 
     /* ---- GEMM backends on the suite's shapes ---- */
-    ct_gemm_tuned tuned[64];
-    int n_tuned = 0;
-    if (gemm_table || tune) {
+    if (gemm_table && rc == CLI_OK) {
         printf("\nGEMM GFLOP/s (median of %d), C (M, N) = op(A) op(B), K inner\n", repeats);
-        printf("%-5s %-22s %8s %8s %8s %8s %9s\n", "net", "product (M x N x K)", "cpu", "own",
-               "clblast", "openblas", "best/obl");
+        printf("%-5s %-22s %8s %8s %8s %8s %9s %8s\n", "net", "product (M x N x K)", "cpu", "own",
+               "clblast", "openblas", "best/obl", "of peak");
         for (int k = 0; k < ns && rc == CLI_OK; k++) {
             const ct_bench_net *n = &suite[k];
             if (!wanted(nets_s, n->name) || !strcmp(n->name, "a64"))
@@ -171,35 +198,21 @@ int cmd_bench(int argc, char **argv, const char *device) {
                             printf(" %8.1f", g[b]);
                     }
                     if (!isnan(g[3]) && !isnan(g[best]))
-                        printf(" %8.2fx\n", g[best] / g[3]);
+                        printf(" %8.2fx", g[best] / g[3]);
                     else
-                        printf(" %9s\n", "-");
-                    if (n_tuned < 64 && !isnan(g[best])) {
-                        unsigned key = ct_gemm_class(M, N, K, ta, tb);
-                        int seen = 0;
-                        for (int t = 0; t < n_tuned; t++)
-                            seen |= tuned[t].key == key;
-                        if (!seen) tuned[n_tuned++] = (ct_gemm_tuned){key, be[best]};
-                    }
+                        printf(" %9s", "-");
+                    printf(" %7.0f%%\n", 100 * g[best] / peak.fma_gflops);
                 }
             }
-        }
-        if (tune && rc == CLI_OK) {
-            char path[1024];
-            ct_gemm_tune_path(dev, path, sizeof path);
-            if (ct_gemm_set_tuned(dev, tuned, n_tuned, 1) != CT_OK)
-                rc = cli_fail(ct_device_error(dev));
-            else
-                printf("kept the fastest backend of %d shape classes in %s\n", n_tuned, path);
         }
     }
 
     /* ---- training steps ---- */
     if (rc == CLI_OK) {
         printf("\ntraining step (forward, loss, backward, Adam), ms, median of %d\n", repeats);
-        printf("%-5s %-24s %10s %10s %10s %10s %8s %9s %9s %8s %9s\n", "net", "layers", "device",
-               "cpu", "reference", "floor", "x floor", "cpu/dev", "ref/dev", "kernels",
-               "samples/s");
+        printf("%-5s %-24s %10s %10s %10s %10s %8s %9s %9s %8s %9s %8s %7s\n", "net", "layers",
+               "device", "cpu", "reference", "floor", "x floor", "cpu/dev", "ref/dev", "kernels",
+               "samples/s", "GFLOP/s", "of peak");
     }
     ct_kernel_prof prof[256];
     for (int k = 0; k < ns && rc == CLI_OK; k++) {
@@ -245,7 +258,8 @@ int cmd_bench(int argc, char **argv, const char *device) {
             else
                 printf(" %*.2fx", q ? 8 : 7, ratios[q]);
         }
-        printf(" %8.0f %9.0f\n", sd.launches, n->batch / sd.seconds);
+        printf(" %8.0f %9.0f %8.1f %6.0f%%\n", sd.launches, n->batch / sd.seconds,
+               flops / sd.seconds / 1e9, 100 * flops / sd.seconds / 1e9 / peak.fma_gflops);
         printf("      device kernels per step:");
         int col = 0;
         for (int kk = 0; kk < ct_kernel_count() && kk < 256; kk++) {
@@ -253,10 +267,18 @@ int cmd_bench(int argc, char **argv, const char *device) {
             double bytes = kernel_bytes(n, ct_kernel_name(kk));
             printf("%s %s %.3f ms", col++ % 4 == 0 ? "\n        " : ",", ct_kernel_name(kk),
                    1e3 * prof[kk].seconds);
-            if (bytes > 0 && prof[kk].seconds > 0)
-                printf(" (%.1f GB/s)", bytes / prof[kk].seconds / 1e9);
-            if (!strcmp(ct_kernel_name(kk), "gemm_cpu") || !strcmp(ct_kernel_name(kk), "gemm"))
-                printf(" (%.1f GFLOP/s by the events)", flops / prof[kk].seconds / 1e9);
+            if (bytes > 0 && prof[kk].seconds > 0) {
+                /* against the copy bandwidth of a working set of its size */
+                double gbps = bytes / prof[kk].seconds / 1e9,
+                       ceil = bytes / prof[kk].launches < (8 << 20) ? bw_small.copy_gbps
+                                                                    : bw_big.copy_gbps;
+                printf(" (%.1f GB/s, %.0f%% of copy)", gbps, 100 * gbps / ceil);
+            }
+            if (!strcmp(ct_kernel_name(kk), "gemm_cpu") || !strcmp(ct_kernel_name(kk), "gemm")) {
+                double gf = flops / prof[kk].seconds / 1e9;
+                printf(" (%.1f GFLOP/s by the events, %.0f%% of peak)", gf,
+                       100 * gf / peak.fma_gflops);
+            }
         }
         printf("\n");
         fflush(stdout);
@@ -264,7 +286,8 @@ int cmd_bench(int argc, char **argv, const char *device) {
     if (rc == CLI_OK)
         printf("\ncpu: the reference with OpenBLAS products (double); reference: host/ref.c "
                "(double); floor: the "
-               "step's products at OpenBLAS sgemm speed; kernels: launches per step\n");
+               "step's products at OpenBLAS sgemm speed; kernels: launches per step; of peak: the\n"
+               "device's step GFLOP/s over its measured FMA peak\n");
     ct_device_destroy(dev);
     return rc;
 }

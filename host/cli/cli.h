@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cltrain.h"
+#include "cltrain_tools.h"
 
 /* Exit codes: 0 success, 1 a failure while running, 2 a usage error. CLI_RUN is none: cli_parse's
  * answer when the command should go on. */
@@ -95,5 +96,8 @@ int cli_mpi_gather(const char *mine, size_t each, char *all);
  * MPI_Abort of the whole job (the other ranks may be waiting in a collective). */
 int cli_mpi_finish(int rc);
 int cmd_bench(int argc, char **argv, const char *device);
+int cmd_tune(int argc, char **argv, const char *device);
+/* Runs ct_tune on nets, printing its progress and what it chose (cltrain tune, bench --tune). */
+int cli_tune_run(ct_device *dev, const ct_bench_net *nets, int n, double budget);
 
 #endif

@@ -200,7 +200,9 @@ static void usage(FILE *f) {
         "  lr-find     the learning-rate range test: suggests a --lr for train\n"
         "  convert     a JSON model (typed by hand) to safetensors, or back\n"
         "  bench       the benchmark suite: step times on the device, the CPU comparator and the\n"
-        "              reference, GEMM GFLOP/s per backend (--tune keeps the fastest per shape)\n"
+        "              reference, GEMM GFLOP/s per backend, each beside the device's ceiling\n"
+        "  tune        measure the device's kernel shapes and product backends on a model's\n"
+        "              sizes and keep the fastest (bit-identical results, only faster)\n"
         "  explain     one forward and backward pass of a small model, layer by layer, device\n"
         "              and reference side by side\n"
         "  gradcheck   gradients of the device and the reference against finite differences\n"
@@ -256,7 +258,7 @@ static int run(int argc, char **argv) {
     }
     if (i >= argc) {
         cli_error("no command given (commands: train, eval, predict, explain, gradcheck, lr-find, "
-                  "convert, bench, devices, selftest; see cltrain --help)");
+                  "convert, bench, tune, devices, selftest; see cltrain --help)");
         return CLI_USAGE;
     }
     const char *cmd = argv[i];
@@ -300,12 +302,13 @@ static int run(int argc, char **argv) {
     if (!strcmp(cmd, "explain")) return cmd_explain(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "gradcheck")) return cmd_gradcheck(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "bench")) return cmd_bench(sub_argc, sub_argv, device);
+    if (!strcmp(cmd, "tune")) return cmd_tune(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "help")) {
         usage(stdout);
         return CLI_OK;
     }
     cli_error("unknown command '%s' (commands: train, eval, predict, explain, gradcheck, lr-find, "
-              "convert, bench, devices, selftest; see cltrain --help)",
+              "convert, bench, tune, devices, selftest; see cltrain --help)",
               cmd);
     return CLI_USAGE;
 }

@@ -398,8 +398,13 @@ int cmd_train(int argc, char **argv, const char *device) {
     if (!o.reference) {
         if (cli_open_device(device, &dev) != CLI_OK) goto fail;
         const ct_device_info *di = ct_device_get_info(dev);
-        printf("device: [%d] %s (%s), matrix products: %s\n", di->index, di->name, di->platform,
-               ct_gemm_backend_name(ct_device_gemm(dev)));
+        ct_kernel_config kc;
+        const char *origin = NULL;
+        char shape[96];
+        ct_device_kernel_config(dev, &kc, &origin);
+        ct_kernel_config_format(&kc, shape, sizeof shape);
+        printf("device: [%d] %s (%s), matrix products: %s, kernel shape %s (%s)\n", di->index,
+               di->name, di->platform, ct_gemm_backend_name(ct_device_gemm(dev)), shape, origin);
         snprintf(mine, sizeof mine, "[%d] %s", di->index, di->name);
     } else {
         printf("device: none (--backend reference: the scalar C reference in double precision)\n");

@@ -1,0 +1,261 @@
+/* The tuner (see cltrain_tools.h, ct_tune): measures the kernel shapes a device can take on the
+ * products and elementwise sizes of the given networks, keeps the fastest shape, then the
+ * fastest matrix-product backend per shape class under it, and writes them to the tuning file.
+ * Every shape gives the same bits (test_shapes), so tuning changes speed only. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "device.h"
+#include "ops.h"
+#include "strutil.h"
+
+#define TUNE_MAX_SHAPES 64
+#define TUNE_MAX_DIM 2048 /* larger products are timed on a proxy clipped to this size */
+
+typedef struct tune_gemm {
+    int M, N, K, tA, tB;
+} tune_gemm;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int clip(int v) { return v < TUNE_MAX_DIM ? v : TUNE_MAX_DIM; }
+
+/* The products of a training step of each net (forward, weight and input gradients; the first
+ * layer has no input gradient), each shape once. */
+static int step_products(const ct_bench_net *nets, int n_nets, tune_gemm *out) {
+    int n = 0;
+    for (int i = 0; i < n_nets; i++)
+        for (int l = 0; l < nets[i].n_layers; l++) {
+            int in = clip(nets[i].sizes[l]), o = clip(nets[i].sizes[l + 1]), B = clip(nets[i].batch);
+            tune_gemm g[3] = {{B, o, in, 0, 1}, {o, in, B, 1, 0}, {B, in, o, 0, 0}};
+            for (int k = 0; k < (l > 0 ? 3 : 2); k++) {
+                int seen = 0;
+                for (int j = 0; j < n; j++)
+                    seen |= !memcmp(&out[j], &g[k], sizeof g[k]);
+                if (!seen && n < TUNE_MAX_SHAPES) out[n++] = g[k];
+            }
+        }
+    return n;
+}
+
+typedef struct tune_bufs {
+    cl_mem A, B, C;
+    size_t floats;
+} tune_bufs;
+
+static void bufs_free(tune_bufs *b) {
+    if (b->A) clReleaseMemObject(b->A);
+    if (b->B) clReleaseMemObject(b->B);
+    if (b->C) clReleaseMemObject(b->C);
+    memset(b, 0, sizeof *b);
+}
+
+/* Three buffers of `floats` floats, filled with small values (never all zeros). */
+static ct_status bufs_make(ct_device *dev, tune_bufs *b, size_t floats) {
+    float *h = malloc(floats * sizeof(float));
+    if (!h) return ct_fail(dev, CT_ERR_ALLOC, "tune: out of host memory");
+    for (size_t i = 0; i < floats; i++)
+        h[i] = (float)((i * 7) % 13) * 0.01f - 0.05f;
+    ct_status st = CT_OK;
+    cl_mem *m[3] = {&b->A, &b->B, &b->C};
+    for (int i = 0; i < 3 && st == CT_OK; i++) {
+        st = ct_buffer_create(dev, m[i], floats * sizeof(float), "a tuning operand");
+        if (st == CT_OK) st = ct_buffer_write(dev, *m[i], 0, floats * sizeof(float), h);
+    }
+    free(h);
+    b->floats = floats;
+    return st;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Seconds of one call of a product (median of 3 timings of enough calls for about 4 ms at
+ * 100 GFLOP/s; a first call compiles and is not timed). */
+static ct_status time_gemm(ct_device *dev, const tune_bufs *b, const tune_gemm *g,
+                           ct_gemm_backend be, double *sec) {
+    ct_gemm_backend keep = dev->gemm;
+    dev->gemm = be;
+    double flops = 2.0 * g->M * g->N * g->K, t[3];
+    int calls = (int)fmax(1, fmin(100, 4e8 / flops));
+    int lda = g->tA ? g->M : g->K, ldb = g->tB ? g->K : g->N;
+    ct_status st = CT_OK;
+    for (int rep = -1; rep < 3 && st == CT_OK; rep++) {
+        double t0 = now();
+        for (int i = 0; i < (rep < 0 ? 1 : calls) && st == CT_OK; i++)
+            st = ct_gemm(dev, ct_at(b->C, 0), g->N, ct_at(b->A, 0), lda, ct_at(b->B, 0), ldb, g->M,
+                         g->N, g->K, g->tA, g->tB, 1.0f, 0.0f);
+        if (st == CT_OK) st = ct_device_finish(dev);
+        if (rep >= 0) t[rep] = (now() - t0) / calls;
+    }
+    dev->gemm = keep;
+    qsort(t, 3, sizeof t[0], cmp_double);
+    *sec = t[1];
+    return st;
+}
+
+/* Seconds of the elementwise passes of a step's hidden layers (bias + activation forward and
+ * the activation's derivative), at each net's (batch, width): medians of 3. */
+static ct_status time_elementwise(ct_device *dev, const tune_bufs *b, const ct_bench_net *nets,
+                                  int n_nets, double *sec) {
+    *sec = 0;
+    ct_status st = CT_OK;
+    for (int i = 0; i < n_nets && st == CT_OK; i++)
+        for (int l = 1; l < nets[i].n_layers && st == CT_OK; l++) {
+            int B = clip(nets[i].batch), N = clip(nets[i].sizes[l]);
+            double t[3];
+            int calls = (int)fmax(2, fmin(200, 2e7 / ((double)B * N)));
+            for (int rep = -1; rep < 3 && st == CT_OK; rep++) {
+                double t0 = now();
+                for (int c = 0; c < (rep < 0 ? 1 : calls) && st == CT_OK; c++) {
+                    st = ct_bias_act_forward(dev, ct_at(b->C, 0), ct_at(b->A, 0), ct_at(b->C, 0),
+                                             ct_at(b->B, 0), CT_ACT_RELU, 0, B, N);
+                    if (st == CT_OK)
+                        st = ct_act_backward(dev, ct_at(b->B, 0), ct_at(b->C, 0), ct_at(b->A, 0),
+                                             CT_ACT_RELU, 0, B * N);
+                }
+                if (st == CT_OK) st = ct_device_finish(dev);
+                if (rep >= 0) t[rep] = (now() - t0) / calls;
+            }
+            qsort(t, 3, sizeof t[0], cmp_double);
+            *sec += t[1];
+        }
+    return st;
+}
+
+static void say(ct_tune_progress cb, void *user, const char *fmt, ...) CT_PRINTF(3, 4);
+static void say(ct_tune_progress cb, void *user, const char *fmt, ...) {
+    if (!cb) return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    cb(user, line);
+}
+
+ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double budget_s,
+                  int save, ct_tune_progress progress, void *user, ct_tune_result *out) {
+    memset(out, 0, sizeof *out);
+    double t_start = now();
+    tune_gemm g[TUNE_MAX_SHAPES];
+    int ng = step_products(nets, n_nets, g);
+    size_t floats = 1;
+    for (int i = 0; i < ng; i++) {
+        size_t a = (size_t)g[i].M * g[i].K, b = (size_t)g[i].K * g[i].N, c = (size_t)g[i].M * g[i].N;
+        size_t m = a > b ? a : b;
+        m = m > c ? m : c;
+        if (m > floats) floats = m;
+    }
+    for (int i = 0; i < n_nets; i++)
+        for (int l = 1; l < nets[i].n_layers; l++) {
+            size_t e = (size_t)clip(nets[i].batch) * (size_t)clip(nets[i].sizes[l]);
+            if (e > floats) floats = e;
+        }
+    tune_bufs b = {0};
+    ct_status st = bufs_make(dev, &b, floats);
+    if (st != CT_OK) goto done;
+    ct_kernel_config cand[32];
+    int nc = ct_kernel_config_candidates(dev, cand, 32);
+    out->before = cand[0];
+    out->best = cand[0];
+    out->best_seconds = INFINITY;
+    /* 1. the product's shape (CPU devices: the only kernel with a shape to choose) */
+    ct_gemm_backend shape_be = dev->cpu ? CT_GEMM_CPU : ct_device_gemm(dev);
+    for (int c = 0; c < nc; c++) {
+        if (c > 0 && now() - t_start > budget_s * 0.7) {
+            say(progress, user, "tune: time budget reached after %d of %d shapes", c, nc);
+            break;
+        }
+        char name[96];
+        ct_kernel_config_format(&cand[c], name, sizeof name);
+        if ((st = ct_device_set_kernel_config(dev, &cand[c])) != CT_OK) goto done;
+        double total = 0;
+        for (int i = 0; i < ng && st == CT_OK; i++) {
+            double s = 0;
+            st = time_gemm(dev, &b, &g[i], shape_be, &s);
+            total += s;
+        }
+        if (st != CT_OK) goto done;
+        out->tried++;
+        if (c == 0) out->default_seconds = total;
+        int better = total < out->best_seconds;
+        if (better) {
+            out->best_seconds = total;
+            out->best = cand[c];
+        }
+        say(progress, user, "tune: shape %d/%d %-34s products %8.3f ms%s", c + 1, nc, name,
+            total * 1e3, better ? "  (fastest so far)" : "");
+        if (!dev->cpu) break;
+    }
+    /* 2. elements per work-item of the activations, under the fastest product shape */
+    if (dev->cpu) {
+        static const int ews[] = {16, 8, 32};
+        double best_ew = INFINITY;
+        ct_kernel_config win = out->best;
+        for (int e = 0; e < 3 && now() - t_start < budget_s * 0.85; e++) {
+            ct_kernel_config c = out->best;
+            c.ew = ews[e];
+            if ((st = ct_device_set_kernel_config(dev, &c)) != CT_OK) goto done;
+            double s = 0;
+            if ((st = time_elementwise(dev, &b, nets, n_nets, &s)) != CT_OK) goto done;
+            if (s < best_ew) best_ew = s, win = c;
+            say(progress, user, "tune: activations, %2d elements per item: %8.3f ms", c.ew, s * 1e3);
+        }
+        out->best = win;
+    }
+    if ((st = ct_device_set_kernel_config(dev, &out->best)) != CT_OK) goto done;
+    /* 3. the backend of each product's shape class, under the chosen shape */
+    ct_gemm_backend be[3];
+    int nbe = 0;
+    if (dev->cpu) be[nbe++] = CT_GEMM_CPU;
+    be[nbe++] = CT_GEMM_OWN;
+    if (ct_device_clblast_works(dev, NULL)) be[nbe++] = CT_GEMM_CLBLAST;
+    ct_gemm_tuned tuned[TUNE_MAX_SHAPES];
+    int nt = 0;
+    for (int i = 0; i < ng; i++) {
+        unsigned key = ct_gemm_class(g[i].M, g[i].N, g[i].K, g[i].tA, g[i].tB);
+        int seen = 0;
+        for (int t = 0; t < nt; t++)
+            seen |= tuned[t].key == key;
+        if (seen) continue;
+        double best = INFINITY;
+        ct_gemm_backend win = be[0];
+        char line[256];
+        int at = snprintf(line, sizeof line, "tune: %5d x %5d x %5d %s%s:", g[i].M, g[i].N, g[i].K,
+                          g[i].tA ? "T" : "N", g[i].tB ? "T" : "N");
+        for (int k = 0; k < nbe; k++) {
+            /* the own product on a CPU is far slower: skipped once the budget is half spent */
+            if (k > 0 && now() - t_start > budget_s) break;
+            double s = 0;
+            if ((st = time_gemm(dev, &b, &g[i], be[k], &s)) != CT_OK) goto done;
+            if (at < (int)sizeof line)
+                at += snprintf(line + at, sizeof line - (size_t)at, " %s %.1f GFLOP/s",
+                               ct_gemm_backend_name(be[k]),
+                               2.0 * g[i].M * g[i].N * g[i].K / s / 1e9);
+            if (s < best) best = s, win = be[k];
+        }
+        tuned[nt].key = key;
+        tuned[nt].backend = win;
+        nt++;
+        say(progress, user, "%s -> %s", line, ct_gemm_backend_name(win));
+    }
+    out->classes = nt;
+    if ((st = ct_gemm_set_tuned(dev, tuned, nt, save)) != CT_OK) goto done;
+    if (save) dev->cfg_origin = "tuned";
+done:
+    bufs_free(&b);
+    out->seconds = now() - t_start;
+    return st;
+}
