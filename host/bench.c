@@ -257,7 +257,7 @@ ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_ceiling 
         if (st == CT_OK) st = ct_device_finish(dev);
         if (rep >= 0) t[rep] = now() - t0;
     }
-    if (st == CT_OK) out->fma_gflops = 2.0 * 8 * (double)vw * iters * (double)items / median(t, 5) / 1e9;
+    if (st == CT_OK) out->fma_gflops = 2.0 * 16 * (double)vw * iters * (double)items / median(t, 5) / 1e9;
     /* copy: read and write counted; the copy is checked */
     int calls = (int)fmax(2, fmin(200, 2e8 / (double)copy_bytes));
     for (int rep = -1; rep < 5 && st == CT_OK; rep++) {

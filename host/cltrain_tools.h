@@ -120,7 +120,7 @@ CT_API ct_status ct_bench_gemm(ct_device *dev, ct_gemm_backend b, int M, int N, 
  * CBLAS. */
 CT_API double ct_bench_gemm_floor(const ct_bench_net *n, int repeats);
 /* The device's ceilings, measured on it with small kernels of its own vector width: the FMA
- * peak (8 independent fma chains per work-item) and the copy bandwidth (read + write) of
+ * peak (16 independent fma chains per work-item) and the copy bandwidth (read + write) of
  * arrays of copy_bytes each (the copy is checked). */
 typedef struct ct_bench_ceiling {
     double fma_gflops;

@@ -140,22 +140,24 @@ __kernel void dead_units(__global int *count, uint offCount, __global const floa
 #define ct_vload CT_CAT(vload, CT_VW)
 #define ct_vstore CT_CAT(vstore, CT_VW)
 
-/* FMA peak: each item runs `iters` rounds of 8 independent fma chains on vectors of CT_VW
- * floats (2 * 8 * CT_VW * iters flops) and stores their sum, so nothing is optimised away. */
+/* FMA peak: each item runs `iters` rounds of 16 independent fma chains on vectors of CT_VW
+ * floats (2 * 16 * CT_VW * iters flops; 16 chains cover the fma latency of two ports even
+ * where a vector is one register) and stores their sum, so nothing is optimised away. */
 __kernel void peak_fma(__global float *out, uint offOut, float a, float b, int iters) {
-    ct_vec x0 = (ct_vec)(a), x1 = x0 + 1.0f, x2 = x0 + 2.0f, x3 = x0 + 3.0f, x4 = x0 + 4.0f,
-           x5 = x0 + 5.0f, x6 = x0 + 6.0f, x7 = x0 + 7.0f, m = (ct_vec)(b);
-    for (int i = 0; i < iters; ++i) {
-        x0 = fma(x0, m, m);
-        x1 = fma(x1, m, m);
-        x2 = fma(x2, m, m);
-        x3 = fma(x3, m, m);
-        x4 = fma(x4, m, m);
-        x5 = fma(x5, m, m);
-        x6 = fma(x6, m, m);
-        x7 = fma(x7, m, m);
+    ct_vec x[16], m = (ct_vec)(b);
+    for (int j = 0; j < 16; ++j) {
+        x[j] = (ct_vec)(a + (float)j);
     }
-    ct_vec s = ((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7));
+    for (int i = 0; i < iters; ++i) {
+#pragma unroll
+        for (int j = 0; j < 16; ++j) {
+            x[j] = fma(x[j], m, m);
+        }
+    }
+    ct_vec s = x[0];
+    for (int j = 1; j < 16; ++j) {
+        s += x[j];
+    }
     ct_vstore(s, get_global_id(0), out + offOut);
 }
 
