@@ -266,13 +266,19 @@ fail:
     return st;
 }
 
-/* A string property read whole: its size asked first, then a buffer of that size. A malloc'ed
- * string (free it), or NULL when the driver does not answer. */
-static char *device_string(cl_device_id d, cl_device_info what) {
+/* A string property of a platform (p) or else of a device (d) read whole: its size asked
+ * first, then a buffer of that size. A malloc'ed string (free it), or NULL when the driver does
+ * not answer. */
+static cl_int string_info(cl_platform_id p, cl_device_id d, cl_uint what, size_t n, char *dst,
+                          size_t *len) {
+    return p ? clGetPlatformInfo(p, what, n, dst, len) : clGetDeviceInfo(d, what, n, dst, len);
+}
+
+static char *info_string(cl_platform_id p, cl_device_id d, cl_uint what) {
     size_t len = 0;
-    if (clGetDeviceInfo(d, what, 0, NULL, &len) != CL_SUCCESS) return NULL;
+    if (string_info(p, d, what, 0, NULL, &len) != CL_SUCCESS) return NULL;
     char *s = malloc(len + 1);
-    if (s && clGetDeviceInfo(d, what, len, s, NULL) != CL_SUCCESS) {
+    if (s && string_info(p, d, what, len, s, NULL) != CL_SUCCESS) {
         free(s);
         return NULL;
     }
@@ -280,16 +286,8 @@ static char *device_string(cl_device_id d, cl_device_info what) {
     return s;
 }
 
-static char *platform_string(cl_platform_id p, cl_platform_info what) {
-    size_t len = 0;
-    if (clGetPlatformInfo(p, what, 0, NULL, &len) != CL_SUCCESS) return NULL;
-    char *s = malloc(len + 1);
-    if (s && clGetPlatformInfo(p, what, len, s, NULL) != CL_SUCCESS) {
-        free(s);
-        return NULL;
-    }
-    if (s) s[len] = '\0';
-    return s;
+static char *device_string(cl_device_id d, cl_device_info what) {
+    return info_string(NULL, d, what);
 }
 
 /* Copies a string read whole into a fixed field: "?" when there is none, and a longer one cut
@@ -308,7 +306,7 @@ static void set_field(char *dst, size_t n, char *s) {
 static void fill_info(ct_device_info *info, int index, cl_platform_id p, cl_device_id d) {
     memset(info, 0, sizeof *info);
     info->index = index;
-    set_field(info->platform, sizeof info->platform, platform_string(p, CL_PLATFORM_NAME));
+    set_field(info->platform, sizeof info->platform, info_string(p, NULL, CL_PLATFORM_NAME));
     set_field(info->name, sizeof info->name, device_string(d, CL_DEVICE_NAME));
     set_field(info->vendor, sizeof info->vendor, device_string(d, CL_DEVICE_VENDOR));
     set_field(info->opencl_c_version, sizeof info->opencl_c_version,
