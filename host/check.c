@@ -38,7 +38,8 @@ const char *ct_check_op_name(ct_check_op op) {
                                                       "scale",
                                                       "gather_perm",
                                                       "axpy",
-                                                      "dead_units"};
+                                                      "dead_units",
+                                                      "act_bias_backward"};
     return (op >= 0 && op < CT_CHECK_COUNT) ? names[op] : "?";
 }
 
@@ -379,6 +380,65 @@ static void run_act(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_chec
     }
 }
 
+/* The fused pass against the reference (dZ as act_backward's check, db as bias_backward's)
+ * and against the two kernels it replaces, run on the same inputs: the bits must agree. */
+static void run_act_bias_backward(pool *p, arrays *a, rng *rg, const ct_check_case *c,
+                                  ct_check_result *r) {
+    int B = c->M, N = c->N;
+    size_t n = (size_t)B * N;
+    float range = c->range > 0 ? c->range : 4.0f;
+    float *Z = rand_fill(a, rg, n, range), *dA = rand_fill(a, rg, n, 1.0f);
+    float *db0 = rand_fill(a, rg, (size_t)N, 1.0f);
+    float *dZg = fa(a, n), *dbg = fa(a, (size_t)N), *dZs = fa(a, n), *dbs = fa(a, (size_t)N);
+    float *dZw = fa(a, n);
+    double *mag = calloc((size_t)N, sizeof(double));
+    if (a->fail || !mag) {
+        free(mag);
+        return;
+    }
+    for (size_t i = 0; i < n; i += 7) /* exact kinks, as in act_backward's check */
+        Z[i] = 0.0f, da(a, Z)[i] = 0.0;
+    const float *db_in = c->beta != 0 ? db0 : NULL;
+    int iz = pool_add(p, n, Z, 0), ida = pool_add(p, n, dA, 0), idz = pool_add(p, n, NULL, 0);
+    int ib = pool_add(p, (size_t)N, db_in, 0), idzs = pool_add(p, n, NULL, 0);
+    int ibs = pool_add(p, (size_t)N, db_in, 0);
+    if (p->st == CT_OK)
+        p->st = ct_act_bias_backward(p->dev, at(p, idz), at(p, ib), at(p, ida), at(p, iz), c->act,
+                                     c->alpha, B, N, c->beta);
+    if (p->st == CT_OK)
+        p->st = ct_act_backward(p->dev, at(p, idzs), at(p, ida), at(p, iz), c->act, c->alpha,
+                                (int)n);
+    if (p->st == CT_OK) p->st = ct_bias_backward(p->dev, at(p, ibs), at(p, idzs), B, N, c->beta);
+    if (pool_read(p, idz, dZg) && pool_read(p, ib, dbg) && pool_read(p, idzs, dZs) &&
+        pool_read(p, ibs, dbs)) {
+        ref_act_backward(da(a, dZw), da(a, dA), da(a, Z), c->act, c->alpha, (int)n);
+        compare(r, "dZ", dZg, da(a, dZw), n, 1e-6, 1e-5, NULL);
+        /* db against the reference's column sums of its own dZ */
+        double *dbw = da(a, db0);
+        for (int j = 0; j < N; j++)
+            mag[j] = fabs(c->beta * dbw[j]);
+        for (size_t i = 0; i < n; i++)
+            mag[i % (size_t)N] += fabs(da(a, dZw)[i]);
+        ref_bias_backward(dbw, da(a, dZw), B, N, c->beta);
+        compare(r, "db", dbg, dbw, (size_t)N, 1e-6, 2.0 * (B + 2) * EPS_F + 1e-5, mag);
+        /* bit for bit against the two separate kernels */
+        for (size_t i = 0; i < n + (size_t)N; i++) {
+            const float *x = i < n ? &dZg[i] : &dbg[i - n], *y = i < n ? &dZs[i] : &dbs[i - n];
+            r->n_checked++;
+            if (memcmp(x, y, sizeof *x)) {
+                if (!r->n_bad)
+                    snprintf(r->first_bad, sizeof r->first_bad,
+                             "%s[%zu] = %.9g fused, %.9g by act_backward + bias_backward",
+                             i < n ? "dZ" : "db", i < n ? i : i - n, (double)*x, (double)*y);
+                r->n_bad++;
+            }
+        }
+    }
+    free(mag);
+    snprintf(r->what, sizeof r->what, "act_bias_backward %s B=%d N=%d beta=%g", ct_act_name(c->act),
+             B, N, c->beta);
+}
+
 static void run_bias_backward(pool *p, arrays *a, rng *rg, const ct_check_case *c,
                               ct_check_result *r) {
     int B = c->M, N = c->N;
@@ -417,21 +477,37 @@ static void run_loss(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_che
         free(labels);
         return;
     }
-    for (int i = 0; i < B; i++)
-        labels[i] = below(rg, C);
+    for (int i = 0; i < B; i++) { /* about half of them the row's argmax, so counts vary */
+        int best = 0;
+        for (int j = 1; j < C; j++)
+            if (Z[(size_t)i * C + j] > Z[(size_t)i * C + best]) best = j;
+        labels[i] = below(rg, 2) ? best : below(rg, C);
+    }
     for (size_t i = 0; i < n; i++)
         T[i] = c->loss == CT_LOSS_SIGMOID_BCE ? (float)below(rg, 2) : uniform(rg, range);
     to_double(da(a, T), T, n);
     int want_grad = c->K == 0; /* K = 1: loss only */
+    /* the classification losses also count the correct predictions, from a random start */
+    int counts = c->loss == CT_LOSS_SOFTMAX_CE || c->loss == CT_LOSS_SIGMOID_BCE;
+    int32_t start = below(rg, 1000), got = 0;
     int iz = pool_add(p, n, Z, 0);
     int it =
         c->loss == CT_LOSS_SOFTMAX_CE ? pool_add(p, (size_t)B, labels, 1) : pool_add(p, n, T, 0);
     int il = pool_add(p, 1, c->beta != 0 ? loss0 : NULL, 0), irl = pool_add(p, (size_t)B, NULL, 0);
     int idz = want_grad ? pool_add(p, n, NULL, 0) : -1;
+    int ic = counts ? pool_add(p, 1, &start, 1) : -1;
     if (p->st == CT_OK)
-        p->st = ct_loss_forward_backward(p->dev, c->loss, at(p, il), at(p, idz), at(p, irl),
-                                         at(p, iz), at(p, it), B, C, c->delta, c->beta);
-    if (pool_read(p, il, lossg) && (!want_grad || pool_read(p, idz, dZg))) {
+        p->st = ct_loss_forward_backward_count(p->dev, c->loss, at(p, il), at(p, idz),
+                                               at(p, irl), at(p, iz), at(p, it), B, C, c->delta,
+                                               c->beta, B, at(p, ic));
+    if (pool_read(p, il, lossg) && (!want_grad || pool_read(p, idz, dZg)) &&
+        (!counts || pool_read(p, ic, &got))) {
+        if (counts) {
+            int32_t want = start + (c->loss == CT_LOSS_SOFTMAX_CE
+                                        ? ref_argmax_correct(da(a, Z), labels, B, C)
+                                        : ref_binary_correct(da(a, Z), da(a, T), (int)n));
+            compare_int(r, "count", &got, &want, 1);
+        }
         double mean = ref_loss(c->loss, want_grad ? da(a, dZw) : NULL, da(a, rl), da(a, Z), labels,
                                da(a, T), B, C, c->delta);
         double want = c->beta * da(a, loss0)[0] + mean;
@@ -696,6 +772,7 @@ ct_status ct_check_run(ct_device *dev, const ct_check_case *c, uint64_t seed, ct
     case CT_CHECK_ACT_FORWARD:
     case CT_CHECK_ACT_BACKWARD: run_act(&p, &a, &rg, c, r); break;
     case CT_CHECK_BIAS_BACKWARD: run_bias_backward(&p, &a, &rg, c, r); break;
+    case CT_CHECK_ACT_BIAS_BACKWARD: run_act_bias_backward(&p, &a, &rg, c, r); break;
     case CT_CHECK_LOSS: run_loss(&p, &a, &rg, c, r); break;
     case CT_CHECK_DROPOUT_FORWARD:
     case CT_CHECK_DROPOUT_BACKWARD: run_dropout(&p, &a, &rg, c, r); break;
@@ -758,6 +835,7 @@ static const ct_check_case selftest_cases[] = {
     ACTS(CT_CHECK_ACT_BACKWARD, 1, 1001),
     ACT(CT_CHECK_ACT_FORWARD, CT_ACT_GELU, 0, 1, 255),
     {.op = CT_CHECK_BIAS_BACKWARD, .M = 255, .N = 17},
+    ACTS(CT_CHECK_ACT_BIAS_BACKWARD, 37, 131),
     LOSS(CT_LOSS_SOFTMAX_CE, 255, 10),
     LOSS(CT_LOSS_SIGMOID_BCE, 17, 1),
     LOSS(CT_LOSS_MSE, 33, 3),

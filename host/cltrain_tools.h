@@ -177,6 +177,8 @@ typedef enum ct_check_op {
     CT_CHECK_GATHER_PERM,
     CT_CHECK_AXPY,
     CT_CHECK_DEAD_UNITS, /* B = M, N = N */
+    CT_CHECK_ACT_BIAS_BACKWARD, /* B = M, N = N, beta: the fused pass, against the reference
+                                 * and bit for bit against act_backward then bias_backward */
     CT_CHECK_COUNT
 } ct_check_op;
 

@@ -723,13 +723,12 @@ static ct_status loss_and_count(ct_net *net, cl_mem tmem, size_t toff, const dou
     int C = net->outputs, L = a->n_layers;
     if (net->dev) {
         ct_buf z = B(net->acts, net->off_z[L - 1]), t = B(tmem, toff);
-        DTRY(ct_loss_forward_backward_part(
+        /* the accuracy is counted by the loss kernel itself */
+        int counts = a->loss == CT_LOSS_SOFTMAX_CE || a->loss == CT_LOSS_SIGMOID_BCE;
+        DTRY(ct_loss_forward_backward_count(
             net->dev, a->loss, B(net->losses, (size_t)at), grad ? B(net->deltas, 0) : B(NULL, 0),
-            B(net->scratch, net->off_rowloss), z, t, Bn, C, a->huber_delta, 0, Btotal));
-        if (a->loss == CT_LOSS_SOFTMAX_CE)
-            DTRY(ct_argmax_correct(net->dev, B(net->scratch, net->off_count), z, t, Bn, C));
-        else if (a->loss == CT_LOSS_SIGMOID_BCE)
-            DTRY(ct_binary_correct(net->dev, B(net->scratch, net->off_count), z, t, Bn * C));
+            B(net->scratch, net->off_rowloss), z, t, Bn, C, a->huber_delta, 0, Btotal,
+            counts ? B(net->scratch, net->off_count) : B(NULL, 0)));
     } else {
         const double *z = net->hacts + net->off_z[L - 1];
         net->hlosses[at] = ref_loss_part(a->loss, grad ? net->hdeltas : NULL, net->hrowloss, z, hL,
@@ -754,7 +753,9 @@ static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
             ct_buf dZ = B(net->deltas, dz), X = B(net->acts, xin);
             DTRY(ct_dense_backward_weight(net->dev, B(net->grads, net->lay.w_off[l]), dZ, X, Bn, in,
                                           out, 0));
-            DTRY(ct_bias_backward(net->dev, B(net->grads, net->lay.b_off[l]), dZ, Bn, out, 0));
+            /* the output layer's bias gradient; a hidden layer's comes with its delta below */
+            if (l == a->n_layers - 1)
+                DTRY(ct_bias_backward(net->dev, B(net->grads, net->lay.b_off[l]), dZ, Bn, out, 0));
             if (l == 0) break;
             ct_buf dX = B(net->deltas, dx);
             DTRY(ct_dense_backward_input(net->dev, dX, dZ, B(net->params, net->lay.w_off[l]), Bn,
@@ -763,8 +764,9 @@ static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
                 DTRY(ct_dropout_backward_at(net->dev, dX, dX, a->dropout[l - 1], seed,
                                             (unsigned long long)t, (unsigned)(l - 1), Bn * in,
                                             (unsigned)net->row0 * (unsigned)in));
-            DTRY(ct_act_backward(net->dev, dX, dX, B(net->acts, net->off_z[l - 1]), a->act[l - 1],
-                                 a->alpha[l - 1], Bn * in));
+            DTRY(ct_act_bias_backward(net->dev, dX, B(net->grads, net->lay.b_off[l - 1]), dX,
+                                      B(net->acts, net->off_z[l - 1]), a->act[l - 1],
+                                      a->alpha[l - 1], Bn, in, 0));
         } else {
             double *dZ = net->hdeltas + dz, *X = net->hacts + xin;
             host_backward_weight(net, net->hg + net->lay.w_off[l], dZ, X, Bn, in, out);

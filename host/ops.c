@@ -412,6 +412,31 @@ ct_status ct_bias_backward(ct_device *dev, ct_buf db, ct_buf dZ, int B, int N, f
     return ct_args_launch1(&a, (size_t)N);
 }
 
+ct_status ct_act_bias_backward(ct_device *dev, ct_buf dZ, ct_buf db, ct_buf dA, ct_buf Z, ct_act act,
+                               float alpha, int B, int N, float beta) {
+    static const char op[] = "ct_act_bias_backward";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_act(dev, op, act));
+    TRY(need_pos(dev, op, "B", B));
+    TRY(need_pos(dev, op, "N", N));
+    TRY(need_fits(dev, op, "B x N", B, N));
+    TRY(need_buf(dev, op, "dZ", dZ));
+    TRY(need_buf(dev, op, "db", db));
+    TRY(need_buf(dev, op, "dA", dA));
+    TRY(need_buf(dev, op, "Z", Z));
+    ct_args a = ct_args_begin(dev, CT_K_act_bias_backward);
+    ct_arg_buf(&a, dZ);
+    ct_arg_buf(&a, db);
+    ct_arg_buf(&a, dA);
+    ct_arg_buf(&a, Z);
+    ct_arg_int(&a, (int)act);
+    ct_arg_float(&a, alpha);
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    ct_arg_float(&a, beta);
+    return ct_args_launch1(&a, ((size_t)N + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew);
+}
+
 /* ---- reductions ------------------------------------------------------------------------- */
 
 ct_status ct_reduce_sum(ct_device *dev, ct_buf out, ct_buf x, int n, float scale, float beta) {
@@ -456,6 +481,13 @@ ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, ct
 ct_status ct_loss_forward_backward_part(ct_device *dev, ct_loss kind, ct_buf loss, ct_buf dZ,
                                         ct_buf rowloss, ct_buf Z, ct_buf target, int B, int C,
                                         float delta, float beta, int B_total) {
+    return ct_loss_forward_backward_count(dev, kind, loss, dZ, rowloss, Z, target, B, C, delta,
+                                          beta, B_total, ct_at(NULL, 0));
+}
+
+ct_status ct_loss_forward_backward_count(ct_device *dev, ct_loss kind, ct_buf loss, ct_buf dZ,
+                                         ct_buf rowloss, ct_buf Z, ct_buf target, int B, int C,
+                                         float delta, float beta, int B_total, ct_buf count) {
     static const char op[] = "ct_loss_forward_backward";
     if (!dev) return CT_ERR_ARG;
     if ((int)kind < 0 || kind >= CT_LOSS_COUNT)
@@ -476,9 +508,13 @@ ct_status ct_loss_forward_backward_part(ct_device *dev, ct_loss kind, ct_buf los
     TRY(need_buf(dev, op, "rowloss", rowloss));
     TRY(need_buf(dev, op, "Z", Z));
     TRY(need_buf(dev, op, kind == CT_LOSS_SOFTMAX_CE ? "labels" : "target", target));
+    int want_count = count.mem != NULL;
+    if (want_count && kind != CT_LOSS_SOFTMAX_CE && kind != CT_LOSS_SIGMOID_BCE)
+        return ct_fail(dev, CT_ERR_ARG, "%s: loss %s counts no correct predictions", op,
+                       ct_loss_name(kind));
 
-    double count = kind == CT_LOSS_SOFTMAX_CE ? (double)B_total : (double)B_total * (double)C;
-    float inv = (float)(1.0 / count);
+    double n_terms = kind == CT_LOSS_SOFTMAX_CE ? (double)B_total : (double)B_total * (double)C;
+    float inv = (float)(1.0 / n_terms);
     int want_grad = dZ.mem != NULL;
     /* Without dZ the kernel gets a dummy buffer it never touches. */
     ct_buf d = want_grad ? dZ : rowloss;
@@ -494,6 +530,10 @@ ct_status ct_loss_forward_backward_part(ct_device *dev, ct_loss kind, ct_buf los
     if (kind == CT_LOSS_HUBER) ct_arg_float(&a, delta);
     ct_arg_float(&a, inv);
     ct_arg_int(&a, want_grad);
+    if (kind == CT_LOSS_SOFTMAX_CE || kind == CT_LOSS_SIGMOID_BCE) {
+        ct_arg_buf(&a, want_count ? count : rowloss); /* rowloss: a dummy never touched */
+        ct_arg_int(&a, want_count);
+    }
     TRY(ct_args_launch1(&a, (size_t)B));
     return ct_reduce_sum(dev, loss, rowloss, B, inv, beta);
 }

@@ -60,6 +60,12 @@ ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act
 ct_status ct_bias_backward(ct_device *dev, ct_buf db, // (N)
                            ct_buf dZ,                 // (B, N)
                            int B, int N, float beta);
+/* A hidden layer's delta and bias gradient in one pass: dZ = dA * f'(Z) (dZ may alias dA) and
+ * db = beta * db + column sums of dZ, with the bits of ct_act_backward then ct_bias_backward. */
+ct_status ct_act_bias_backward(ct_device *dev, ct_buf dZ, // (B, N)
+                               ct_buf db,                 // (N)
+                               ct_buf dA, ct_buf Z,       // (B, N)
+                               ct_act act, float alpha, int B, int N, float beta);
 
 /* ---- losses (fused with the output activation) ---------------------------------------- */
 
@@ -83,6 +89,12 @@ ct_status ct_loss_forward_backward(ct_device *dev, ct_loss kind, ct_buf loss, //
 ct_status ct_loss_forward_backward_part(ct_device *dev, ct_loss kind, ct_buf loss, ct_buf dZ,
                                         ct_buf rowloss, ct_buf Z, ct_buf target, int B, int C,
                                         float delta, float beta, int B_total);
+/* The same, also adding the batch's correct predictions to the int counter count[0] when
+ * count.mem is not NULL (softmax_ce: as ct_argmax_correct; sigmoid_bce: as ct_binary_correct;
+ * other losses: an error), with no launch of its own. */
+ct_status ct_loss_forward_backward_count(ct_device *dev, ct_loss kind, ct_buf loss, ct_buf dZ,
+                                         ct_buf rowloss, ct_buf Z, ct_buf target, int B, int C,
+                                         float delta, float beta, int B_total, ct_buf count);
 
 /* ---- dropout -------------------------------------------------------------------------- */
 

@@ -100,6 +100,47 @@ __kernel void act_backward(__global float *dZ, uint offdZ, __global const float 
     })
 }
 
+/* act_backward and bias_backward in one pass, for a hidden layer's (B, N) delta:
+ * dZ = dA * f'(Z) and db[j] = beta * db[j] + sum_i dZ[i][j]. Work-item c does the CT_EW columns
+ * from c * CT_EW, rows 0..B-1 in order, so dZ and db have the bits of the two kernels run one
+ * after the other. dZ may alias dA. */
+__kernel void act_bias_backward(__global float *dZ, uint offdZ, __global float *db, uint offdb,
+                                __global const float *dA, uint offdA, __global const float *Z,
+                                uint offZ, int act, float alpha, uint B, uint N, float beta) {
+    const uint c0 = (uint)get_global_id(0) * CT_EW;
+    if (c0 >= N) {
+        return;
+    }
+    const uint m = min((uint)CT_EW, N - c0);
+    dZ += offdZ + c0;
+    dA += offdA + c0;
+    Z += offZ + c0;
+    db += offdb + c0;
+    float s[CT_EW];
+    for (uint t = 0; t < CT_EW; ++t) {
+        s[t] = 0.0f;
+    }
+    CT_WITH_ACT(act, for (uint i = 0; i < B; ++i) {
+        const uint r = i * N;
+        for (uint t = 0; t < CT_EW; ++t) {
+            if (t < m) {
+                float g = dA[r + t];
+#ifdef CT_FAULT_ACT_BACKWARD
+                g *= 1.01f;
+#endif
+                const float d = g * ct_act_df(ACT, alpha, Z[r + t]);
+                dZ[r + t] = d;
+                s[t] += d;
+            }
+        }
+    })
+    for (uint t = 0; t < CT_EW; ++t) {
+        if (t < m) {
+            db[t] = beta == 0.0f ? s[t] : beta * db[t] + s[t];
+        }
+    }
+}
+
 /* db[j] = beta * db[j] + sum_i dZ[i][j]: one work-item per column, rows 0..B-1 in order.
  * beta == 0 never reads db. */
 __kernel void bias_backward(__global float *db, uint offdb, __global const float *dZ, uint offdZ,

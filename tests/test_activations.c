@@ -1,5 +1,6 @@
-/* Bias + activation forward, activation forward and backward, bias gradient: every activation,
- * odd shapes, against the reference. */
+/* Bias + activation forward, activation forward and backward, bias gradient, and the fused
+ * activation + bias gradient pass: every activation, odd shapes, against the reference (the
+ * fused pass also bit for bit against the two kernels it replaces). */
 #include "device_util.h"
 
 int main(void) {
@@ -11,9 +12,9 @@ int main(void) {
     unsigned long long k = 0;
     for (int a = 0; a < CT_ACT_COUNT; a++)
         for (int i = 0; i < (int)(sizeof shapes / sizeof shapes[0]); i++) {
-            ct_check_op ops[3] = {CT_CHECK_BIAS_ACT_FORWARD, CT_CHECK_ACT_FORWARD,
-                                  CT_CHECK_ACT_BACKWARD};
-            for (int o = 0; o < 3; o++) {
+            ct_check_op ops[4] = {CT_CHECK_BIAS_ACT_FORWARD, CT_CHECK_ACT_FORWARD,
+                                  CT_CHECK_ACT_BACKWARD, CT_CHECK_ACT_BIAS_BACKWARD};
+            for (int o = 0; o < 4; o++) {
                 if (skip_large(&s, (long long)shapes[i][0] * shapes[i][1])) {
                     k++;
                     continue;
@@ -24,6 +25,7 @@ int main(void) {
                                    .M = shapes[i][0],
                                    .N = shapes[i][1]};
                 c.range = (i == 5) ? 20.0f : 4.0f; /* wide inputs reach saturation */
+                c.beta = (i + a) % 2 ? 1.0f : 0.0f; /* the fused pass: accumulate or not */
                 run_case(dev, &c, seed + k++, &s);
             }
         }

@@ -32,7 +32,7 @@ int main(void) {
     const int shapes[][3] = {{1, 1, 1},    {3, 1, 17},   {17, 33, 65},  {255, 3, 17},
                              {1025, 17, 5}, {33, 64, 100}, {9, 256, 31}, {7, 601, 459}};
     const int nshapes = (int)(sizeof shapes / sizeof shapes[0]);
-    sweep_case cases[4 * 8 + 8];
+    sweep_case cases[4 * 8 + 10];
     int nc = 0;
     for (int i = 0; i < nshapes; i++)
         for (int t = 0; t < 4; t++) {
@@ -56,6 +56,8 @@ int main(void) {
         {.op = CT_CHECK_BIAS_ACT_FORWARD, .M = 37, .N = 131, .act = CT_ACT_RELU},
         {.op = CT_CHECK_BIAS_ACT_FORWARD, .M = 5, .N = 257, .act = CT_ACT_GELU},
         {.op = CT_CHECK_ACT_BACKWARD, .M = 37, .N = 131, .act = CT_ACT_LEAKY_RELU, .alpha = 0.1f},
+        {.op = CT_CHECK_ACT_BIAS_BACKWARD, .M = 37, .N = 131, .act = CT_ACT_RELU, .beta = 1.0f},
+        {.op = CT_CHECK_ACT_BIAS_BACKWARD, .M = 5, .N = 33, .act = CT_ACT_TANH},
         {.op = CT_CHECK_ACT_FORWARD, .M = 1, .N = 1001, .act = CT_ACT_TANH},
         {.op = CT_CHECK_GATHER_PERM, .M = 17, .N = 67, .K = 1000, .step = 3, .layer = 1},
     };
