@@ -870,18 +870,22 @@ int ct_kernel_config_candidates(const ct_device *dev, ct_kernel_config *out, int
      * enough independent fmas in flight (at least a quarter of the registers) */
     int regs = cpu_vector_registers(native_float_width(dev));
     static const int rms[] = {2, 4, 6, 8, 12};
-    for (int nv = 1; nv <= 4; nv++)
-        for (int i = 0; i < 5; i++) {
-            int rm = rms[i], acc = rm * nv;
-            if (acc + nv + 1 > regs || acc < regs / 4 + (regs >= 32 ? 4 : 0)) continue;
-            if (rm == d.rm && nv == d.nv) continue;
-            if (n < max) {
-                out[n] = d;
-                out[n].rm = rm;
-                out[n].nv = nv;
-                n++;
+    /* nearest the default's register use first, so a tuner stopped by its time budget has
+     * tried the likeliest ones (a cold first compile of each costs about a second) */
+    int dacc = d.rm * d.nv;
+    for (int dist = 0; dist <= regs; dist++)
+        for (int nv = 1; nv <= 4; nv++)
+            for (int i = 0; i < 5; i++) {
+                int rm = rms[i], acc = rm * nv;
+                if (acc + nv + 1 > regs || acc < regs / 4 + (regs >= 32 ? 4 : 0)) continue;
+                if ((rm == d.rm && nv == d.nv) || abs(acc - dacc) != dist) continue;
+                if (n < max) {
+                    out[n] = d;
+                    out[n].rm = rm;
+                    out[n].nv = nv;
+                    n++;
+                }
             }
-        }
     return n;
 }
 

@@ -24,7 +24,8 @@ static void usage(FILE *f) {
           "  --nets LIST       the benchmark suite's nets (default: all of them)\n"
           "  --layers LIST     one model instead: input, hidden and output sizes\n"
           "  --batch N         its batch size (default 256)\n"
-          "  --budget SECONDS  stop trying shapes after this long (default 50)\n"
+          "  --budget SECONDS  stop trying shapes after this long (default 50 for nets, 9 for\n"
+          "                    one model: a cold first compile of a shape takes about a second)\n"
           "Environment: CLTRAIN_TUNE_FILE names the tuning file instead of the cache's.\n",
           f);
 }
@@ -56,7 +57,7 @@ int cli_tune_run(ct_device *dev, const ct_bench_net *nets, int n, double budget)
 int cmd_tune(int argc, char **argv, const char *device) {
     const char *nets_s = NULL, *layers_s = NULL;
     int batch = 256;
-    float budget = 50;
+    float budget = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int r;
@@ -114,6 +115,7 @@ int cmd_tune(int argc, char **argv, const char *device) {
             p = e ? e + 1 : p + strlen(p);
         }
     }
+    if (budget < 0) budget = layers_s ? 9.0f : 50.0f;
     ct_device *dev = NULL;
     if (cli_open_device(device, &dev) != CLI_OK) return CLI_FAIL;
     const ct_device_info *di = ct_device_get_info(dev);
