@@ -434,7 +434,11 @@ ct_status ct_act_bias_backward(ct_device *dev, ct_buf dZ, ct_buf db, ct_buf dA, 
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)N);
     ct_arg_float(&a, beta);
-    return ct_args_launch1(&a, ((size_t)N + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew);
+    size_t items = ((size_t)N + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew;
+    /* few items, each a column strip down every row: on CPU devices a work-group of one item,
+     * so that the strips spread over the cores (groups of 64 put them all on one) */
+    if (dev->cpu) return ct_args_launch1_local(&a, items, 1);
+    return ct_args_launch1(&a, items);
 }
 
 /* ---- reductions ------------------------------------------------------------------------- */
