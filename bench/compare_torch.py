@@ -142,7 +142,8 @@ def main():
     ap.add_argument("--cltrain", default=os.path.join(os.path.dirname(__file__), "..", "build", "cltrain"))
     ap.add_argument("--nets", default=",".join(SUITE))
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--threads", default="1,2", help="PyTorch CPU thread counts to try (best is kept)")
+    ap.add_argument("--threads", default="1,2",
+                    help="PyTorch CPU thread counts to try (best is kept); 0: no CPU timing (GPU checks)")
     ap.add_argument("--rounds", type=int, default=3, help="turns of cltrain and PyTorch per net (medians)")
     a = ap.parse_args()
     if a.rounds < 1 or a.repeats < 1:
@@ -160,7 +161,14 @@ def main():
     if cuda:
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
-    threads = [int(v) for v in a.threads.split(",")]
+    try:
+        threads = [int(v) for v in a.threads.split(",")]
+    except ValueError:
+        sys.exit(f"compare_torch.py: error: --threads takes counts such as 1,2 (got '{a.threads}')")
+    if threads == [0]:
+        threads = []
+    elif any(t < 1 for t in threads):
+        sys.exit("compare_torch.py: error: --threads counts must be at least 1 (or just 0)")
     rows, header = {}, ""
     for n in nets:
         r = rows[n] = {"dev": [], "cpu": [], "thr": [], "ratio": [], "cuda": []}
@@ -173,9 +181,10 @@ def main():
                 if best is None or s < best:
                     best, best_t = s, t
             r["dev"].append(dev)
-            r["cpu"].append(best)
-            r["thr"].append(best_t)
-            r["ratio"].append(best / dev)
+            if best is not None:
+                r["cpu"].append(best)
+                r["thr"].append(best_t)
+                r["ratio"].append(best / dev)
             if cuda:
                 r["cuda"].append(step_time(n, torch.device("cuda"), a.repeats))
     print(header)
@@ -185,10 +194,13 @@ def main():
     print(cols + ("  torch cuda ms  cuda/cltrain" if cuda else ""))
     for n in nets:
         r = rows[n]
-        thr = max(set(r["thr"]), key=r["thr"].count)
-        lo, hi = min(r["ratio"]), max(r["ratio"])
-        line = (f"{n:6} {median(r['dev']) * 1e3:10.3f}  {median(r['cpu']) * 1e3:12.3f} ({thr})  "
-                f"{median(r['ratio']):12.2f}x ({lo:.2f}-{hi:.2f})")
+        if r["cpu"]:
+            thr = max(set(r["thr"]), key=r["thr"].count)
+            lo, hi = min(r["ratio"]), max(r["ratio"])
+            line = (f"{n:6} {median(r['dev']) * 1e3:10.3f}  {median(r['cpu']) * 1e3:12.3f} ({thr})  "
+                    f"{median(r['ratio']):12.2f}x ({lo:.2f}-{hi:.2f})")
+        else:
+            line = f"{n:6} {median(r['dev']) * 1e3:10.3f}  {'not timed':>16}  {'-':>20}"
         if cuda:
             g = median(r["cuda"])
             line += f"  {g * 1e3:13.3f}  {g / median(r['dev']):11.2f}x"

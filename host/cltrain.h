@@ -94,6 +94,8 @@ typedef struct ct_device_info {
     int fp64;               /* 1 when cl_khr_fp64 (or OpenCL C fp64) is supported */
     int clblast;            /* 1 works, 0 fails or not built in, -1 not probed */
     char clblast_note[160]; /* why not, when clblast == 0 */
+    char profile[8]; /* the code paths cltrain takes on it: "cpu" (CPU devices) or "gpu" (all
+                      * others); CLTRAIN_PROFILE=cpu|gpu sets it for every device */
 } ct_device_info;
 
 /* Lists every device of every platform. *out is malloc'ed (free with free()); *count may be 0

@@ -406,6 +406,17 @@ done:
 }
 
 /* Every device's refs (optional) and info, in enumeration order; both malloc'ed. */
+/* CLTRAIN_PROFILE: NULL when unset, empty or "auto" (each device by its type), else "cpu" or
+ * "gpu"; *bad set when it is something else. */
+static const char *profile_env(int *bad) {
+    const char *p = getenv("CLTRAIN_PROFILE");
+    *bad = 0;
+    if (!p || !*p || !strcmp(p, "auto")) return NULL;
+    if (!strcmp(p, "cpu") || !strcmp(p, "gpu")) return p;
+    *bad = 1;
+    return NULL;
+}
+
 static ct_status list_all(dev_ref **refs_out, ct_device_info **out, int *count, int probe_clblast,
                           char *msg) {
     dev_ref *refs = NULL;
@@ -413,6 +424,11 @@ static ct_status list_all(dev_ref **refs_out, ct_device_info **out, int *count, 
     *out = NULL;
     *count = 0;
     if (refs_out) *refs_out = NULL;
+    int bad_profile;
+    const char *profile = profile_env(&bad_profile);
+    if (bad_profile)
+        return ct_fail_msg(msg, CT_ERR_ARG, "CLTRAIN_PROFILE='%s' is not one of auto, cpu, gpu",
+                           getenv("CLTRAIN_PROFILE"));
     ct_status st = enumerate(&refs, &n, msg);
     if (st != CT_OK) return st;
     ct_device_info *infos = calloc(n > 0 ? (size_t)n : 1, sizeof *infos);
@@ -422,6 +438,8 @@ static ct_status list_all(dev_ref **refs_out, ct_device_info **out, int *count, 
     }
     for (int i = 0; i < n; i++) {
         fill_info(&infos[i], i, refs[i].platform, refs[i].device);
+        snprintf(infos[i].profile, sizeof infos[i].profile, "%s",
+                 profile ? profile : !strcmp(infos[i].type, "cpu") ? "cpu" : "gpu");
         if (!probe_clblast) continue;
         cl_int e = CL_SUCCESS;
         cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
@@ -650,7 +668,7 @@ static unsigned long long fnv1a(unsigned long long h, const void *p, size_t n) {
 }
 
 /* FNV-1a of what identifies the device and its compiler: platform, device name and the driver
- * version (read whole, however long). */
+ * version (read whole, however long), and the profile it runs. */
 static unsigned long long device_key(const ct_device *dev) {
     unsigned long long h = 0xcbf29ce484222325ULL;
     h = fnv1a(h, dev->info.platform, strlen(dev->info.platform));
@@ -658,7 +676,8 @@ static unsigned long long device_key(const ct_device *dev) {
     char *driver = device_string(dev->id, CL_DRIVER_VERSION);
     if (driver) h = fnv1a(h, driver, strlen(driver));
     free(driver);
-    return h;
+    /* a tuning file or program of one profile never serves the other */
+    return fnv1a(h, dev->info.profile, strlen(dev->info.profile));
 }
 
 /* The file of the built program for this device, driver, source and options: programs are
@@ -724,18 +743,50 @@ static void save_to_cache(ct_device *dev, const char *path) {
     free(bin);
 }
 
+/* The own GEMM's tiles (CT_OG_*, kernels/gemm.cl): the first of these that the device's
+ * work-group limit and local memory (16 KiB when not reported) allow. 64 x 64 tiles, 16 deep,
+ * 8 x 8 outputs per work-item: 64 items per group, 8.1 KiB of local memory, 4 multiply-adds
+ * per local load, and groups small enough that the products of an MLP (a batch of 64-256
+ * rows) still spread over many compute units. The smaller ones serve small devices; the last
+ * (one work-item) fits any. The shape never changes a result (the bit rule of gemm.cl). */
+static void own_gemm_shape(ct_device *dev) {
+    static const int cand[][5] = {
+        /* tsm, tsn, tsk, wptm, wptn */
+        {64, 64, 16, 8, 8},
+        {32, 32, 16, 4, 4},
+        {16, 16, 16, 4, 4},
+        {8, 8, 8, 8, 8},
+    };
+    const int n = (int)(sizeof cand / sizeof cand[0]);
+    unsigned long long budget = dev->info.local_mem ? dev->info.local_mem : 16384;
+    int i = 0;
+    for (; i < n - 1; i++) {
+        const int *t = cand[i];
+        size_t items = (size_t)(t[0] / t[3]) * (size_t)(t[1] / t[4]);
+        /* two local tiles, TSK x (TSM + 1) and TSK x (TSN + 1) floats (CT_OG_PAD 1) */
+        unsigned long long bytes = (unsigned long long)t[2] * (unsigned)(t[0] + t[1] + 2) * 4;
+        if (items <= dev->info.max_work_group && bytes <= budget) break;
+    }
+    dev->og.tsm = cand[i][0];
+    dev->og.tsn = cand[i][1];
+    dev->og.tsk = cand[i][2];
+    dev->og.wptm = cand[i][3];
+    dev->og.wptn = cand[i][4];
+}
+
 /* Builds the program from src with the device's shape (dev->cfg) and creates its kernels. */
 static ct_status build_program(ct_device *dev, const char *src, size_t len) {
     cl_int e;
     dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
-    dev->gemm_ts = dev->info.max_work_group >= 256 ? 16 : dev->info.max_work_group >= 64 ? 8 : 4;
+    own_gemm_shape(dev);
     const ct_kernel_config *c = &dev->cfg;
     char opts[512];
     int used = snprintf(opts, sizeof opts,
-                        "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_GEMM_TS=%zu "
+                        "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_OG_TSM=%d "
+                        "-DCT_OG_TSN=%d -DCT_OG_TSK=%d -DCT_OG_WPTM=%d -DCT_OG_WPTN=%d "
                         "-DCT_VW=%d -DCT_PK_VW=%d -DCT_PK_RM=%d -DCT_PK_NV=%d -DCT_EW=%d",
-                        dev->red_wg, CT_RED_PARTIALS, dev->gemm_ts, c->vw, c->vw, c->rm, c->nv,
-                        c->ew);
+                        dev->red_wg, CT_RED_PARTIALS, dev->og.tsm, dev->og.tsn, dev->og.tsk,
+                        dev->og.wptm, dev->og.wptn, c->vw, c->vw, c->rm, c->nv, c->ew);
     /* Test-only faults: CLTRAIN_FAULT=act_backward builds a deliberately wrong kernel, so the
      * tests can show that gradcheck and --verify catch it. */
     const char *fault = getenv("CLTRAIN_FAULT");
@@ -982,7 +1033,9 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
     dev->platform = refs[chosen].platform;
     dev->id = refs[chosen].device;
     dev->info = infos[chosen];
-    dev->cpu = !strcmp(dev->info.type, "cpu");
+    /* every choice of code path follows the profile, not the type, so that
+     * CLTRAIN_PROFILE=gpu runs a GPU's paths on PoCL (tests of them without a GPU) */
+    dev->cpu = !strcmp(dev->info.profile, "cpu");
     dev->gemm = gemm;
     free(refs);
     free(infos);

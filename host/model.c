@@ -878,7 +878,7 @@ ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm) {
     int failed;
     if (!net->dev) {
         failed = comm->allreduce_sum_f64(net->hg, np, comm->ctx) != 0;
-    } else if (!strcmp(ct_device_get_info(net->dev)->type, "cpu")) {
+    } else if (!strcmp(ct_device_get_info(net->dev)->profile, "cpu")) {
         /* a CPU device's buffer is host memory: sum in place, no copies */
         void *g = NULL;
         DTRY(ct_buffer_map(net->dev, net->grads, 0, np * sizeof(float), &g));

@@ -14,11 +14,6 @@
 #ifndef CT_RED_PARTIALS
 #define CT_RED_PARTIALS 64
 #endif
-/* Tile edge of the own GEMM (work-group CT_GEMM_TS x CT_GEMM_TS). */
-#ifndef CT_GEMM_TS
-#define CT_GEMM_TS 16
-#endif
-
 /* Floats per vector on this device (4, 8 or 16; set by the host from the device's native
  * width): a vector of this width is one register, where a wider one spills and makes PoCL warn
  * that it "changes the ABI". */

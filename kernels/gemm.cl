@@ -1,28 +1,144 @@
-/* The project's own matrix product (used when CLBlast is absent, broken or not chosen).
+/* The project's own matrix product, shaped for GPUs (used when CLBlast is absent, broken or not
+ * chosen; CPU devices use kernels/gemm_cpu.cl).
  *
  *   C = alpha * op(A) . op(B) + beta * C, row-major; op(A) (M, K), op(B) (K, N), C (M, N).
  *   transA: A is stored (K, M); transB: B is stored (N, K). lda/ldb/ldc: row strides.
  *
- * Index mapping: a 2-D range with dimension 0 over the columns of C (N rounded up to CT_GEMM_TS)
- * and dimension 1 over the rows (M rounded up); work-group (CT_GEMM_TS, CT_GEMM_TS). Work-item
- * (x, y) computes C[row = y][col = x], so neighbouring work-items write neighbouring elements.
- * Each step over K stages one CT_GEMM_TS x CT_GEMM_TS tile of op(A) and of op(B) in local memory;
- * the loads are arranged so that local id 0 walks the contiguous dimension of the stored matrix
- * (transposed or not). Out-of-range tile elements are zero; the sum runs k = 0..K-1 in order.
- * beta == 0 never reads C. */
+ * Shape (build defines, set per device by the host: host/device.c, own_gemm_shape):
+ *   CT_OG_TSM x CT_OG_TSN  the tile of C one work-group computes (rows x columns)
+ *   CT_OG_TSK              the depth of one step over k: op(A) TSM x TSK and op(B) TSK x TSN
+ *                          are staged in local memory per step
+ *   CT_OG_WPTM x CT_OG_WPTN  the outputs of one work-item (its register tile)
+ *   CT_OG_PAD              extra floats per row of the local tiles (bank conflicts)
+ * Work-group (RTSN, RTSM) = (TSN / WPTN, TSM / WPTM); the host rounds the global size up to
+ * whole work-groups: dimension 0 over the columns of C, dimension 1 over the rows.
+ *
+ * Index mapping: work-group (gx, gy) owns rows row0 = gy * TSM .. +TSM and columns
+ * col0 = gx * TSN .. +TSN of C. Work-item (tx, ty) owns the strided outputs
+ *   C[row0 + ty + wm * RTSM][col0 + tx + wn * RTSN],  wm < WPTM, wn < WPTN,
+ * so neighbouring work-items (tx) write neighbouring elements of C and read neighbouring
+ * elements of the local tiles. The NT = RTSM * RTSN items of a group load the tiles together,
+ * element l = tid + i * NT of a tile for i = 0.., where the index that runs fastest in l is the
+ * contiguous index of the stored matrix (k for A, m for A^T, n for B, k for B^T): neighbouring
+ * work-items read neighbouring global addresses whether or not the matrix is transposed. Tile
+ * elements outside op(A) or op(B) (m >= M, n >= N, k >= K) are stored as zeros and never
+ * enter a sum: the last step runs over its valid k only.
+ *
+ * THE BIT RULE: each output is acc = 0.0f, then acc = fma(a, b, acc) for k = 0..K-1 strictly
+ * in order (no split of K, no partial sums), then stored exactly as gemm_cpu stores it:
+ * r = alpha * acc, then r + beta * C_old when beta != 0. So whatever the tile shape, this
+ * product gives the same bits as the CPU-shaped one on the same device (tests/test_gemm.c
+ * checks it). beta == 0 never reads C. */
 
-#ifndef CT_GEMM_TS
-#define CT_GEMM_TS 16
+#ifndef CT_OG_TSM
+#define CT_OG_TSM 64
+#endif
+#ifndef CT_OG_TSN
+#define CT_OG_TSN 64
+#endif
+#ifndef CT_OG_TSK
+#define CT_OG_TSK 16
+#endif
+#ifndef CT_OG_WPTM
+#define CT_OG_WPTM 8
+#endif
+#ifndef CT_OG_WPTN
+#define CT_OG_WPTN 8
+#endif
+#ifndef CT_OG_PAD
+#define CT_OG_PAD 1
+#endif
+#define CT_OG_RTSM (CT_OG_TSM / CT_OG_WPTM) /* work-items down a tile (local dimension 1) */
+#define CT_OG_RTSN (CT_OG_TSN / CT_OG_WPTN) /* work-items across a tile (local dimension 0) */
+#define CT_OG_NT (CT_OG_RTSM * CT_OG_RTSN)  /* work-items per group */
+#define CT_OG_LDA_TILE (CT_OG_TSM + CT_OG_PAD)
+#define CT_OG_LDB_TILE (CT_OG_TSN + CT_OG_PAD)
+
+#if CT_OG_TSM % CT_OG_WPTM != 0 || CT_OG_TSN % CT_OG_WPTN != 0
+#error "CT_OG_TSM and CT_OG_TSN must be multiples of CT_OG_WPTM and CT_OG_WPTN"
+#endif
+#if (CT_OG_TSM * CT_OG_TSK) % CT_OG_NT != 0 || (CT_OG_TSN * CT_OG_TSK) % CT_OG_NT != 0
+#error "the work-items of a group must divide the elements of a tile evenly"
 #endif
 
-__kernel __attribute__((reqd_work_group_size(CT_GEMM_TS, CT_GEMM_TS, 1))) void
+/* As[kk][r] = op(A)[row0 + r][k0 + kk], zero outside op(A). The tile index arithmetic is
+ * unsigned: with power-of-two tiles its / and % become shifts and masks, where a signed pair
+ * made LLVM insert a `freeze` that oclgrind's --uninitialized check cannot run. Any shape that
+ * passes the #error checks above is correct. */
+void og_load_a(__local float (*As)[CT_OG_LDA_TILE], __global const float *A, int lda, int transA,
+               int M, int K, int row0, int k0, uint tid) {
+    if (transA) {
+        /* A stored (K, M): op(A)(m, k) at A[k * lda + m]; l runs along m */
+#pragma unroll
+        for (uint i = 0; i < CT_OG_TSM * CT_OG_TSK / CT_OG_NT; ++i) {
+            const uint l = tid + i * CT_OG_NT, r = l % CT_OG_TSM, kk = l / CT_OG_TSM;
+            const int m = row0 + (int)r, k = k0 + (int)kk;
+            As[kk][r] = (m < M && k < K) ? A[(uint)k * (uint)lda + (uint)m] : 0.0f;
+        }
+    } else {
+        /* A stored (M, K): op(A)(m, k) at A[m * lda + k]; l runs along k */
+#pragma unroll
+        for (uint i = 0; i < CT_OG_TSM * CT_OG_TSK / CT_OG_NT; ++i) {
+            const uint l = tid + i * CT_OG_NT, kk = l % CT_OG_TSK, r = l / CT_OG_TSK;
+            const int m = row0 + (int)r, k = k0 + (int)kk;
+            As[kk][r] = (m < M && k < K) ? A[(uint)m * (uint)lda + (uint)k] : 0.0f;
+        }
+    }
+}
+
+/* Bs[kk][c] = op(B)[k0 + kk][col0 + c], zero outside op(B). */
+void og_load_b(__local float (*Bs)[CT_OG_LDB_TILE], __global const float *B, int ldb, int transB,
+               int N, int K, int col0, int k0, uint tid) {
+    if (transB) {
+        /* B stored (N, K): op(B)(k, n) at B[n * ldb + k]; l runs along k */
+#pragma unroll
+        for (uint i = 0; i < CT_OG_TSN * CT_OG_TSK / CT_OG_NT; ++i) {
+            const uint l = tid + i * CT_OG_NT, kk = l % CT_OG_TSK, c = l / CT_OG_TSK;
+            const int n = col0 + (int)c, k = k0 + (int)kk;
+            Bs[kk][c] = (n < N && k < K) ? B[(uint)n * (uint)ldb + (uint)k] : 0.0f;
+        }
+    } else {
+        /* B stored (K, N): op(B)(k, n) at B[k * ldb + n]; l runs along n */
+#pragma unroll
+        for (uint i = 0; i < CT_OG_TSN * CT_OG_TSK / CT_OG_NT; ++i) {
+            const uint l = tid + i * CT_OG_NT, c = l % CT_OG_TSN, kk = l / CT_OG_TSN;
+            const int n = col0 + (int)c, k = k0 + (int)kk;
+            Bs[kk][c] = (n < N && k < K) ? B[(uint)k * (uint)ldb + (uint)n] : 0.0f;
+        }
+    }
+}
+
+/* The register tile's update over the first kn k of the staged tiles, k in order. Called with
+ * kn = CT_OG_TSK (a constant: the loop unrolls) for a whole step, with the valid count for the
+ * last, partial one. */
+void og_mac(float (*acc)[CT_OG_WPTN], __local float (*As)[CT_OG_LDA_TILE],
+            __local float (*Bs)[CT_OG_LDB_TILE], int tx, int ty, int kn) {
+    for (int kk = 0; kk < kn; ++kk) {
+        float a[CT_OG_WPTM], b[CT_OG_WPTN];
+#pragma unroll
+        for (int wm = 0; wm < CT_OG_WPTM; ++wm) {
+            a[wm] = As[kk][ty + wm * CT_OG_RTSM];
+        }
+#pragma unroll
+        for (int wn = 0; wn < CT_OG_WPTN; ++wn) {
+            b[wn] = Bs[kk][tx + wn * CT_OG_RTSN];
+        }
+#pragma unroll
+        for (int wm = 0; wm < CT_OG_WPTM; ++wm) {
+#pragma unroll
+            for (int wn = 0; wn < CT_OG_WPTN; ++wn) {
+                acc[wm][wn] = fma(a[wm], b[wn], acc[wm][wn]);
+            }
+        }
+    }
+}
+
+__kernel __attribute__((reqd_work_group_size(CT_OG_RTSN, CT_OG_RTSM, 1))) void
 gemm(__global float *C, uint offC, int ldc, __global const float *A, uint offA, int lda,
      __global const float *B, uint offB, int ldb, int M, int N, int K, int transA, int transB,
      float alpha, float beta) {
-    /* As[r][k] = op(A)[row0 + r][k0 + k];  Bs[k][c] = op(B)[k0 + k][col0 + c].
-     * One column of padding avoids local-memory bank conflicts on the transposed stores. */
-    __local float As[CT_GEMM_TS][CT_GEMM_TS + 1];
-    __local float Bs[CT_GEMM_TS][CT_GEMM_TS + 1];
+    __local float As[CT_OG_TSK][CT_OG_LDA_TILE];
+    __local float Bs[CT_OG_TSK][CT_OG_LDB_TILE];
 
     C += offC;
     A += offA;
@@ -30,44 +146,48 @@ gemm(__global float *C, uint offC, int ldc, __global const float *A, uint offA, 
 
     const int tx = (int)get_local_id(0);
     const int ty = (int)get_local_id(1);
-    const int col0 = (int)get_group_id(0) * CT_GEMM_TS;
-    const int row0 = (int)get_group_id(1) * CT_GEMM_TS;
-    const int col = col0 + tx;
-    const int row = row0 + ty;
+    const uint tid = (uint)(ty * CT_OG_RTSN + tx);
+    const int col0 = (int)get_group_id(0) * CT_OG_TSN;
+    const int row0 = (int)get_group_id(1) * CT_OG_TSM;
 
-    float acc = 0.0f;
-    for (int k0 = 0; k0 < K; k0 += CT_GEMM_TS) {
-        if (transA) {
-            /* A stored (K, M): element (k, m) at A[k * lda + m]; tx walks m. */
-            int k = k0 + ty, m = row0 + tx;
-            As[tx][ty] = (k < K && m < M) ? A[(uint)k * (uint)lda + (uint)m] : 0.0f;
-        } else {
-            /* A stored (M, K): element (m, k) at A[m * lda + k]; tx walks k. */
-            int m = row0 + ty, k = k0 + tx;
-            As[ty][tx] = (m < M && k < K) ? A[(uint)m * (uint)lda + (uint)k] : 0.0f;
+    float acc[CT_OG_WPTM][CT_OG_WPTN];
+#pragma unroll
+    for (int wm = 0; wm < CT_OG_WPTM; ++wm) {
+#pragma unroll
+        for (int wn = 0; wn < CT_OG_WPTN; ++wn) {
+            acc[wm][wn] = 0.0f;
         }
-        if (transB) {
-            /* B stored (N, K): element (n, k) at B[n * ldb + k]; tx walks k. */
-            int n = col0 + ty, k = k0 + tx;
-            Bs[tx][ty] = (n < N && k < K) ? B[(uint)n * (uint)ldb + (uint)k] : 0.0f;
-        } else {
-            /* B stored (K, N): element (k, n) at B[k * ldb + n]; tx walks n. */
-            int k = k0 + ty, n = col0 + tx;
-            Bs[ty][tx] = (k < K && n < N) ? B[(uint)k * (uint)ldb + (uint)n] : 0.0f;
-        }
+    }
+
+    for (int k0 = 0; k0 < K; k0 += CT_OG_TSK) {
+        og_load_a(As, A, lda, transA, M, K, row0, k0, tid);
+        og_load_b(Bs, B, ldb, transB, N, K, col0, k0, tid);
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int kk = 0; kk < CT_GEMM_TS; ++kk) {
-            acc += As[ty][kk] * Bs[kk][tx];
+        /* the same for every item of the group: the branch is uniform */
+        const int kn = min(CT_OG_TSK, K - k0);
+        if (kn == CT_OG_TSK) {
+            og_mac(acc, As, Bs, tx, ty, CT_OG_TSK);
+        } else {
+            og_mac(acc, As, Bs, tx, ty, kn);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 
-    if (row < M && col < N) {
-        uint ci = (uint)row * (uint)ldc + (uint)col;
-        if (beta == 0.0f) {
-            C[ci] = alpha * acc;
-        } else {
-            C[ci] = alpha * acc + beta * C[ci];
+    /* the store of gemm_cpu, expression for expression (the bit rule) */
+#pragma unroll
+    for (int wm = 0; wm < CT_OG_WPTM; ++wm) {
+        const int row = row0 + ty + wm * CT_OG_RTSM;
+#pragma unroll
+        for (int wn = 0; wn < CT_OG_WPTN; ++wn) {
+            const int col = col0 + tx + wn * CT_OG_RTSN;
+            if (row < M && col < N) {
+                __global float *c = C + (uint)row * (uint)ldc + (uint)col;
+                float r = alpha * acc[wm][wn];
+                if (beta != 0.0f) {
+                    r += beta * *c;
+                }
+                *c = r;
+            }
         }
     }
 }

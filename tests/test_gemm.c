@@ -1,6 +1,103 @@
 /* Matrix products (own kernel and CLBlast) and the three products of a dense layer against the
- * reference, on odd shapes, every transpose, with alpha and beta. */
+ * reference, on odd shapes, every transpose, with alpha and beta; and the bit rule: the own
+ * (GPU-shaped) product gives exactly the bits of the CPU-shaped one on the same device. */
 #include "device_util.h"
+#include "ops.h"
+
+/* The shapes around the own product's tiles (dev->og): smaller than a tile, exactly one, one
+ * more than one, and K not a multiple of the tile depth. (M, N, K) into out; returns the count. */
+static int tile_shapes(const ct_device *dev, int out[][3]) {
+    const int m = dev->og.tsm, n = dev->og.tsn, k = dev->og.tsk;
+    const int s[][3] = {
+        {1, 1, 1},
+        {3, 5, 7},                 /* smaller than a tile in every dimension */
+        {m, n, k},                 /* exactly one tile, one step */
+        {m + 1, n + 1, k + 1},     /* one more than a tile, a step of one k */
+        {m - 1, n + 3, 3 * k + 5}, /* K not a multiple of the depth */
+        {2 * m + 3, n - 5 > 0 ? n - 5 : 1, 2 * k},
+        {17, 255, 2 * k - 1},
+        {5, 600, 450}, /* the CPU product packs B (K * N > 2^18) */
+    };
+    const int count = (int)(sizeof s / sizeof s[0]);
+    for (int i = 0; i < count; i++)
+        memcpy(out[i], s[i], sizeof s[i]);
+    return count;
+}
+
+/* A small generator of the bit test's inputs: uniform in [-1, 1). */
+static float bits_uniform(unsigned long long *x) {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return (float)((double)(*x >> 11) * (2.0 / 9007199254740992.0) - 1.0);
+}
+
+/* One product by the own and by the CPU-shaped kernel on the same inputs, with padded strides
+ * and odd offsets; 1 when the whole C buffers (padding included) are the same bytes. */
+static int bits_case(ct_device *dev, int M, int N, int K, int ta, int tb, float alpha, float beta,
+                     unsigned long long seed, case_stats *s) {
+    const int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
+    const size_t offA = 5, offB = 7, offC = 11;
+    const size_t na = offA + (size_t)(ta ? K : M) * lda, nb = offB + (size_t)(tb ? N : K) * ldb,
+                 nc = offC + (size_t)M * ldc;
+    float *hA = malloc(na * sizeof(float)), *hB = malloc(nb * sizeof(float)),
+          *hC = malloc(nc * sizeof(float)),
+          *got[2] = {malloc(nc * sizeof(float)), malloc(nc * sizeof(float))};
+    cl_mem A = NULL, B = NULL, C = NULL;
+    const ct_gemm_backend be[2] = {CT_GEMM_OWN, CT_GEMM_CPU};
+    unsigned long long x = seed * 2654435761ULL + 88172645463325252ULL;
+    char what[160];
+    snprintf(what, sizeof what, "bits own == cpu %s%s M=%d N=%d K=%d alpha=%g beta=%g",
+             ta ? "T" : "N", tb ? "T" : "N", M, N, K, alpha, beta);
+    s->ran++;
+    ct_status st = hA && hB && hC && got[0] && got[1] ? CT_OK : CT_ERR_ALLOC;
+    if (st == CT_OK) {
+        for (size_t i = 0; i < na; i++)
+            hA[i] = bits_uniform(&x);
+        for (size_t i = 0; i < nb; i++)
+            hB[i] = bits_uniform(&x);
+        for (size_t i = 0; i < nc; i++)
+            hC[i] = bits_uniform(&x);
+    }
+    if (st == CT_OK) st = ct_buffer_create(dev, &A, na * sizeof(float), "A");
+    if (st == CT_OK) st = ct_buffer_create(dev, &B, nb * sizeof(float), "B");
+    if (st == CT_OK) st = ct_buffer_create(dev, &C, nc * sizeof(float), "C");
+    if (st == CT_OK) st = ct_buffer_write(dev, A, 0, na * sizeof(float), hA);
+    if (st == CT_OK) st = ct_buffer_write(dev, B, 0, nb * sizeof(float), hB);
+    for (int b = 0; b < 2 && st == CT_OK; b++) {
+        st = ct_buffer_write(dev, C, 0, nc * sizeof(float), hC);
+        if (st == CT_OK) st = ct_device_set_gemm(dev, be[b]);
+        if (st == CT_OK)
+            st = ct_gemm(dev, ct_at(C, offC), ldc, ct_at(A, offA), lda, ct_at(B, offB), ldb, M, N,
+                         K, ta, tb, alpha, beta);
+        if (st == CT_OK) st = ct_buffer_read(dev, C, 0, nc * sizeof(float), got[b]);
+    }
+    ct_device_set_gemm(dev, CT_GEMM_AUTO);
+    int ok = st == CT_OK;
+    if (!ok) {
+        printf("FAIL %s: did not run: %s\n", what, ct_device_error(dev));
+    } else if (memcmp(got[0], got[1], nc * sizeof(float)) != 0) {
+        ok = 0;
+        size_t i = 0, bad = 0;
+        for (size_t j = 0; j < nc; j++)
+            if (memcmp(&got[0][j], &got[1][j], sizeof(float)) && !bad++) i = j;
+        printf("FAIL %s: %zu of %zu floats differ; first float %zu (C at %zu, ldc %d): own "
+               "%.9g, cpu %.9g\n",
+               what, bad, nc, i, offC, ldc, got[0][i], got[1][i]);
+    } else {
+        printf("ok   %-64s bit-identical\n", what);
+    }
+    if (!ok) s->failed++;
+    if (A) clReleaseMemObject(A);
+    if (B) clReleaseMemObject(B);
+    if (C) clReleaseMemObject(C);
+    free(hA);
+    free(hB);
+    free(hC);
+    free(got[0]);
+    free(got[1]);
+    return ok;
+}
 
 int main(void) {
     unsigned long long seed = fresh_seed();
@@ -57,6 +154,39 @@ int main(void) {
                 if (o == 1 && (i & 1)) c.beta = 1.0f; /* accumulate into dW */
                 run_case(dev, &c, seed + k++, &s);
             }
+        }
+    /* the own product around its tiles, every transpose, alpha != 1 and beta != 0 (and 0) */
+    printf("own product tiles: %d x %d x %d, %d x %d outputs per work-item\n", dev->og.tsm,
+           dev->og.tsn, dev->og.tsk, dev->og.wptm, dev->og.wptn);
+    int ts[16][3];
+    const int nts = tile_shapes(dev, ts);
+    for (int i = 0; i < nts; i++)
+        for (int t = 0; t < 4; t++) {
+            if (skip_large_product(&s, ts[i][0], ts[i][1], ts[i][2])) {
+                k++;
+                continue;
+            }
+            ct_check_case c = {.op = CT_CHECK_GEMM,
+                               .M = ts[i][0],
+                               .N = ts[i][1],
+                               .K = ts[i][2],
+                               .transA = t & 1,
+                               .transB = t >> 1,
+                               .gemm = CT_GEMM_OWN,
+                               .alpha = (i & 1) ? -1.5f : 0.75f,
+                               .beta = (i % 3 == 2) ? 0.0f : 0.5f};
+            run_case(dev, &c, seed + k++, &s);
+        }
+    /* the bit rule: own and CPU-shaped products agree to the bit on the same device */
+    const float alphas[3] = {1.0f, -1.5f, 0.75f}, betas[3] = {0.0f, 0.5f, 1.0f};
+    for (int i = 0; i < nts; i++)
+        for (int t = 0; t < 4; t++) {
+            if (skip_large_product(&s, ts[i][0], ts[i][1], ts[i][2])) {
+                k++;
+                continue;
+            }
+            bits_case(dev, ts[i][0], ts[i][1], ts[i][2], t & 1, t >> 1, alphas[(i + t) % 3],
+                      betas[(i + 2 * t) % 3], seed + k++, &s);
         }
     /* forcing CLBlast where it does not work is an error with a message, not a crash */
     if (!clblast) {

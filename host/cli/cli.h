@@ -58,6 +58,10 @@ int cli_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *), cli
               void *opts);
 /* Prints the one-line error of a library status with its message. */
 int cli_fail(const char *msg);
+/* The device doctor (cltrain devices, when no GPU is found): prints a line per GPU driver that
+ * is installed but not registered and per registered driver that does not load, each with
+ * what to do; one line saying so when there is nothing. Returns the number of findings. */
+int cli_doctor(void);
 
 struct ct_saved_model;
 struct ct_dataset;

@@ -30,24 +30,31 @@ static void json_str(const char *s) {
 }
 
 static void usage(FILE *f) {
-    fputs("usage: cltrain devices [--json] [--no-clblast]\n"
+    fputs("usage: cltrain devices [--json] [--no-clblast] [--doctor]\n"
           "\n"
           "Lists every OpenCL device: index, platform, name, vendor, type, compute units, global\n"
           "and local memory, max work-group size, OpenCL C version, fp64 support, and whether\n"
           "CLBlast computes a correct product on it. '*' marks the device chosen by default.\n"
+          "profile: the code paths cltrain takes there (cpu or gpu; CLTRAIN_PROFILE=gpu runs a\n"
+          "GPU's paths on any device). When no GPU is found, the doctor looks for GPU drivers that\n"
+          "are installed but not registered, and registered drivers that do not load, and says\n"
+          "what setting would load each (e.g. OCL_ICD_VENDORS=/path/libnvidia-opencl.so.1).\n"
           "\n"
           "  --json         one JSON object {\"default\": i, \"devices\": [...]}\n"
-          "  --no-clblast   skip the CLBlast probe (it compiles CLBlast's kernels on first use)\n",
+          "  --no-clblast   skip the CLBlast probe (it compiles CLBlast's kernels on first use)\n"
+          "  --doctor       run the doctor even when a GPU is found\n",
           f);
 }
 
 int cmd_devices(int argc, char **argv) {
-    int json = 0, probe = 1;
+    int json = 0, probe = 1, doctor = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = 1;
         else if (!strcmp(argv[i], "--no-clblast"))
             probe = 0;
+        else if (!strcmp(argv[i], "--doctor"))
+            doctor = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return CLI_OK;
@@ -59,8 +66,10 @@ int cmd_devices(int argc, char **argv) {
     char msg[CT_MSG_LEN];
     ct_device_info *infos = NULL;
     int n = 0;
-    if (ct_device_list(&infos, &n, probe, msg) != CT_OK) {
+    ct_status st = ct_device_list(&infos, &n, probe, msg);
+    if (st != CT_OK) {
         cli_error("%s", msg);
+        if (!json && st != CT_ERR_ARG) cli_doctor(); /* not for a bad setting */
         return CLI_FAIL;
     }
     int def = ct_device_default(infos, n);
@@ -79,6 +88,7 @@ int cmd_devices(int argc, char **argv) {
                    "\"local_mem\": %llu, \"max_work_group\": %zu, \"opencl_c_version\": ",
                    d->type, d->compute_units, d->global_mem, d->local_mem, d->max_work_group);
             json_str(d->opencl_c_version);
+            printf(", \"profile\": \"%s\"", d->profile);
             printf(", \"fp64\": %s, \"clblast\": %s", d->fp64 ? "true" : "false",
                    d->clblast < 0 ? "null"
                    : d->clblast   ? "true"
@@ -101,6 +111,10 @@ int cmd_devices(int argc, char **argv) {
             printf("    platform        %s\n", d->platform);
             printf("    vendor          %s\n", d->vendor);
             printf("    type            %s\n", d->type);
+            printf("    profile: %s%s\n", d->profile,
+                   strcmp(d->profile, !strcmp(d->type, "cpu") ? "cpu" : "gpu")
+                       ? "  (CLTRAIN_PROFILE)"
+                       : "");
             printf("    compute units   %u\n", d->compute_units);
             printf("    global memory   %s\n", gm);
             printf("    local memory    %s\n", lm);
@@ -114,6 +128,13 @@ int cmd_devices(int argc, char **argv) {
             else
                 printf("    CLBlast         no: %s\n", d->clblast_note);
         }
+    }
+    int gpus = 0;
+    for (int i = 0; i < n; i++)
+        gpus += !strcmp(infos[i].type, "gpu");
+    if (!json && (!gpus || doctor)) {
+        putchar('\n');
+        cli_doctor();
     }
     free(infos);
     return CLI_OK;
