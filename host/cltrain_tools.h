@@ -51,6 +51,9 @@ typedef struct ct_kernel_config {
     int nv;    /* vectors per row: 1..4 (a panel of B is vw * nv columns) */
     int block; /* row tiles per block of the product (a block runs across every panel): 1..64 */
     int ew;    /* elements per work-item of the activation kernels: 1, 2, 4, 8, 16, 32 */
+    /* the own (GPU-class) product's tile: ogm x ogn outputs of C per work-group, ogk deep in
+     * local memory, ogwm x ogwn outputs per work-item (ogm, ogn multiples of ogwm, ogwn) */
+    int ogm, ogn, ogk, ogwm, ogwn;
 } ct_kernel_config;
 /* The device's shape and where it came from: "default", "tuned" or "CLTRAIN_KERNEL_CONFIG". */
 CT_API void ct_device_kernel_config(const ct_device *dev, ct_kernel_config *out,

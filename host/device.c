@@ -743,50 +743,18 @@ static void save_to_cache(ct_device *dev, const char *path) {
     free(bin);
 }
 
-/* The own GEMM's tiles (CT_OG_*, kernels/gemm.cl): the first of these that the device's
- * work-group limit and local memory (16 KiB when not reported) allow. 64 x 64 tiles, 16 deep,
- * 8 x 8 outputs per work-item: 64 items per group, 8.1 KiB of local memory, 4 multiply-adds
- * per local load, and groups small enough that the products of an MLP (a batch of 64-256
- * rows) still spread over many compute units. The smaller ones serve small devices; the last
- * (one work-item) fits any. The shape never changes a result (the bit rule of gemm.cl). */
-static void own_gemm_shape(ct_device *dev) {
-    static const int cand[][5] = {
-        /* tsm, tsn, tsk, wptm, wptn */
-        {64, 64, 16, 8, 8},
-        {32, 32, 16, 4, 4},
-        {16, 16, 16, 4, 4},
-        {8, 8, 8, 8, 8},
-    };
-    const int n = (int)(sizeof cand / sizeof cand[0]);
-    unsigned long long budget = dev->info.local_mem ? dev->info.local_mem : 16384;
-    int i = 0;
-    for (; i < n - 1; i++) {
-        const int *t = cand[i];
-        size_t items = (size_t)(t[0] / t[3]) * (size_t)(t[1] / t[4]);
-        /* two local tiles, TSK x (TSM + 1) and TSK x (TSN + 1) floats (CT_OG_PAD 1) */
-        unsigned long long bytes = (unsigned long long)t[2] * (unsigned)(t[0] + t[1] + 2) * 4;
-        if (items <= dev->info.max_work_group && bytes <= budget) break;
-    }
-    dev->og.tsm = cand[i][0];
-    dev->og.tsn = cand[i][1];
-    dev->og.tsk = cand[i][2];
-    dev->og.wptm = cand[i][3];
-    dev->og.wptn = cand[i][4];
-}
-
 /* Builds the program from src with the device's shape (dev->cfg) and creates its kernels. */
 static ct_status build_program(ct_device *dev, const char *src, size_t len) {
     cl_int e;
     dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
-    own_gemm_shape(dev);
     const ct_kernel_config *c = &dev->cfg;
     char opts[512];
     int used = snprintf(opts, sizeof opts,
                         "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_OG_TSM=%d "
                         "-DCT_OG_TSN=%d -DCT_OG_TSK=%d -DCT_OG_WPTM=%d -DCT_OG_WPTN=%d "
                         "-DCT_VW=%d -DCT_PK_VW=%d -DCT_PK_RM=%d -DCT_PK_NV=%d -DCT_EW=%d",
-                        dev->red_wg, CT_RED_PARTIALS, dev->og.tsm, dev->og.tsn, dev->og.tsk,
-                        dev->og.wptm, dev->og.wptn, c->vw, c->vw, c->rm, c->nv, c->ew);
+                        dev->red_wg, CT_RED_PARTIALS, c->ogm, c->ogn, c->ogk, c->ogwm, c->ogwn,
+                        c->vw, c->vw, c->rm, c->nv, c->ew);
     /* Test-only faults: CLTRAIN_FAULT=act_backward builds a deliberately wrong kernel, so the
      * tests can show that gradcheck and --verify catch it. */
     const char *fault = getenv("CLTRAIN_FAULT");
@@ -855,6 +823,42 @@ static int native_float_width(const ct_device *dev) {
  * the registers, which PoCL warns about and spills), and a register tile of rm x nv
  * accumulators that, with nv vectors of B and one of A, fits the registers with room to spare:
  * 8 x 2 of 32 (AVX-512), 6 x 2 of 16 (AVX2, SSE). */
+/* The own product's tiles a tuner tries, the default first (ogm, ogn, ogk, ogwm, ogwn):
+ * 64 x 64 tiles 16 deep with 8 x 8 outputs per work-item (64 items, 8.1 KiB of local memory, 4
+ * multiply-adds per local load; groups small enough that an MLP's products, 64-256 rows,
+ * still spread over many compute units), larger and deeper ones for large products, smaller
+ * ones for small devices; the last (one work-item) fits any device. */
+static const int og_tiles[][5] = {
+    {64, 64, 16, 8, 8}, {128, 128, 16, 8, 8}, {128, 64, 16, 8, 8}, {64, 128, 16, 8, 8},
+    {64, 64, 32, 8, 8}, {64, 64, 16, 4, 4},   {32, 32, 16, 4, 4},  {16, 16, 16, 4, 4},
+    {8, 8, 8, 8, 8},
+};
+#define N_OG_TILES ((int)(sizeof og_tiles / sizeof og_tiles[0]))
+
+static void set_og(ct_kernel_config *c, const int *t) {
+    c->ogm = t[0], c->ogn = t[1], c->ogk = t[2], c->ogwm = t[3], c->ogwn = t[4];
+}
+
+/* Why the own product's tile does not fit this device (work-group size, local memory: 16 KiB
+ * when not reported), or NULL. */
+static const char *og_unfit(const ct_device *dev, const ct_kernel_config *c, char *why,
+                            size_t n) {
+    size_t items = (size_t)(c->ogm / c->ogwm) * (size_t)(c->ogn / c->ogwn);
+    /* two local tiles, ogk x (ogm + 1) and ogk x (ogn + 1) floats (CT_OG_PAD 1) */
+    unsigned long long bytes = (unsigned long long)c->ogk * (unsigned)(c->ogm + c->ogn + 2) * 4;
+    unsigned long long local = dev->info.local_mem ? dev->info.local_mem : 16384;
+    if (items > dev->info.max_work_group)
+        snprintf(why, n, "the own product's tile takes %zu work-items, more than the device's %zu",
+                 items, dev->info.max_work_group);
+    else if (bytes > local)
+        snprintf(why, n, "the own product's tile takes %llu bytes of local memory, more than the "
+                         "device's %llu",
+                 bytes, local);
+    else
+        return NULL;
+    return why;
+}
+
 static ct_kernel_config default_config(const ct_device *dev) {
     ct_kernel_config c;
     c.vw = native_float_width(dev);
@@ -863,6 +867,13 @@ static ct_kernel_config default_config(const ct_device *dev) {
     c.nv = 2;
     c.block = CT_PK_BLOCK;
     c.ew = dev->cpu ? 16 : 1;
+    char why[160];
+    int i = 0;
+    for (set_og(&c, og_tiles[0]); i < N_OG_TILES - 1; i++) {
+        set_og(&c, og_tiles[i]);
+        if (!og_unfit(dev, &c, why, sizeof why)) break;
+    }
+    set_og(&c, og_tiles[i]);
     return c;
 }
 
@@ -872,11 +883,20 @@ static const char *config_invalid(const ct_kernel_config *c) {
     if (c->nv < 1 || c->nv > 4) return "nv must be 1..4";
     if (c->block < 1 || c->block > 64) return "block must be 1..64";
     if (c->ew < 1 || c->ew > 32 || (c->ew & (c->ew - 1))) return "ew must be 1, 2, 4, 8, 16 or 32";
+    if (c->ogm < 1 || c->ogm > 256 || c->ogn < 1 || c->ogn > 256 || c->ogk < 1 || c->ogk > 64)
+        return "ogm and ogn must be 1..256, ogk 1..64";
+    if (c->ogwm < 1 || c->ogwn < 1 || c->ogm % c->ogwm || c->ogn % c->ogwn)
+        return "ogm and ogn must be multiples of ogwm and ogwn";
+    int items = (c->ogm / c->ogwm) * (c->ogn / c->ogwn);
+    if ((c->ogm * c->ogk) % items || (c->ogn * c->ogk) % items)
+        return "the work-items of an own-product group (ogm/ogwm x ogn/ogwn) must divide its "
+               "tiles (ogm x ogk, ogn x ogk) evenly";
     return NULL;
 }
 
 void ct_kernel_config_format(const ct_kernel_config *c, char *dst, size_t n) {
-    snprintf(dst, n, "vw=%d,rm=%d,nv=%d,block=%d,ew=%d", c->vw, c->rm, c->nv, c->block, c->ew);
+    snprintf(dst, n, "vw=%d,rm=%d,nv=%d,block=%d,ew=%d,ogm=%d,ogn=%d,ogk=%d,ogwm=%d,ogwn=%d",
+             c->vw, c->rm, c->nv, c->block, c->ew, c->ogm, c->ogn, c->ogk, c->ogwm, c->ogwn);
 }
 
 ct_status ct_kernel_config_parse(const char *s, ct_kernel_config *c, char msg[CT_MSG_LEN]) {
@@ -888,18 +908,24 @@ ct_status ct_kernel_config_parse(const char *s, ct_kernel_config *c, char msg[CT
         if (sscanf(p, "%15[a-z]=%d%n", key, &val, &used) != 2 || (p[used] && p[used] != ','))
             return ct_fail_msg(msg, CT_ERR_ARG,
                                "kernel shape '%s': expected key=value pairs separated by commas "
-                               "(keys vw, rm, nv, block, ew), at '%s'",
+                               "(keys vw, rm, nv, block, ew, ogm, ogn, ogk, ogwm, ogwn), at '%s'",
                                s, p);
         int *f = !strcmp(key, "vw")      ? &t.vw
                  : !strcmp(key, "rm")    ? &t.rm
                  : !strcmp(key, "nv")    ? &t.nv
                  : !strcmp(key, "block") ? &t.block
                  : !strcmp(key, "ew")    ? &t.ew
+                 : !strcmp(key, "ogm")   ? &t.ogm
+                 : !strcmp(key, "ogn")   ? &t.ogn
+                 : !strcmp(key, "ogk")   ? &t.ogk
+                 : !strcmp(key, "ogwm")  ? &t.ogwm
+                 : !strcmp(key, "ogwn")  ? &t.ogwn
                                          : NULL;
         if (!f)
             return ct_fail_msg(msg, CT_ERR_ARG,
-                               "kernel shape '%s': unknown key '%s' (vw, rm, nv, block, ew)", s,
-                               key);
+                               "kernel shape '%s': unknown key '%s' (vw, rm, nv, block, ew, ogm, "
+                               "ogn, ogk, ogwm, ogwn)",
+                               s, key);
         *f = val;
         p += used;
         if (*p == ',') p++;
@@ -916,7 +942,16 @@ int ct_kernel_config_candidates(const ct_device *dev, ct_kernel_config *out, int
                              : default_config(dev);
     int n = 0;
     if (n < max) out[n++] = d;
-    if (!dev->cpu) return n; /* only the CPU product has a shape to choose */
+    if (!dev->cpu) { /* the own product's tiles that fit; the CPU product is not used */
+        char why[160];
+        for (int i = 0; i < N_OG_TILES && n < max; i++) {
+            ct_kernel_config c = d;
+            set_og(&c, og_tiles[i]);
+            if (!memcmp(&c, &d, sizeof c) || og_unfit(dev, &c, why, sizeof why)) continue;
+            out[n++] = c;
+        }
+        return n;
+    }
     /* register tiles that fit (rm * nv accumulators, nv vectors of B, one of A) and keep
      * enough independent fmas in flight (at least a quarter of the registers) */
     int regs = cpu_vector_registers(native_float_width(dev));
@@ -965,6 +1000,8 @@ static ct_status load_and_build(ct_device *dev) {
 
 ct_status ct_device_set_kernel_config(ct_device *dev, const ct_kernel_config *c) {
     const char *why = config_invalid(c);
+    char unfit[160];
+    if (!why) why = og_unfit(dev, c, unfit, sizeof unfit);
     if (why) return ct_fail(dev, CT_ERR_ARG, "ct_device_set_kernel_config: %s", why);
     if (!memcmp(c, &dev->cfg, sizeof *c)) return CT_OK;
     ct_status st = ct_device_finish(dev);
@@ -1072,9 +1109,10 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
     const char *shape = getenv("CLTRAIN_KERNEL_CONFIG");
     if (shape && *shape) {
         char why[CT_MSG_LEN];
-        if ((st = ct_kernel_config_parse(shape, &dev->cfg, why)) != CT_OK) {
+        if ((st = ct_kernel_config_parse(shape, &dev->cfg, why)) != CT_OK ||
+            og_unfit(dev, &dev->cfg, why, sizeof why)) {
             free(src);
-            st = ct_fail(dev, st, "CLTRAIN_KERNEL_CONFIG: %s", why);
+            st = ct_fail(dev, st != CT_OK ? st : CT_ERR_ARG, "CLTRAIN_KERNEL_CONFIG: %s", why);
             goto fail_dev;
         }
         dev->cfg_origin = "CLTRAIN_KERNEL_CONFIG";
@@ -1185,10 +1223,14 @@ static void load_tuned(ct_device *dev) {
     char line[256];
     while (fgets(line, sizeof line, f)) {
         unsigned key;
-        char name[64];
-        if (sscanf(line, "config %63s", name) == 1) {
+        char name[200];
+        if (sscanf(line, "config %199s", name) == 1) {
             char why[CT_MSG_LEN];
-            if (ct_kernel_config_parse(name, &dev->cfg, why) == CT_OK) dev->cfg_origin = "tuned";
+            ct_kernel_config c = dev->cfg;
+            if (ct_kernel_config_parse(name, &c, why) == CT_OK && !og_unfit(dev, &c, why, 160)) {
+                dev->cfg = c;
+                dev->cfg_origin = "tuned";
+            }
             continue;
         }
         if (dev->gemm != CT_GEMM_AUTO || sscanf(line, "%x %31s", &key, name) != 2) continue;

@@ -35,10 +35,7 @@ struct ct_device {
     ct_device_info info;
     int cpu;              /* a CPU device (info.type "cpu"): the settings below for PoCL apply */
     size_t red_wg;        /* CT_RED_WG the program was built with */
-    struct {
-        int tsm, tsn, tsk, wptm, wptn;
-    } og; /* CT_OG_* the program was built with: the own GEMM's tiles (kernels/gemm.cl) */
-    ct_kernel_config cfg; /* the shape the program was built with (CT_PK_*, CT_VW, CT_EW) */
+    ct_kernel_config cfg; /* the shape the program was built with (CT_PK_*, CT_VW, CT_EW, CT_OG_*) */
     const char *cfg_origin;      /* "default", "tuned" or "CLTRAIN_KERNEL_CONFIG" */
     unsigned long long src_key;  /* hash of device, driver and kernel source: the tuning file */
     ct_gemm_backend gemm; /* requested backend (AUTO until resolved by ct_device_gemm) */

@@ -284,8 +284,8 @@ ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B
 
     /* the own product (kernels/gemm.cl): a work-group of (TSN / WPTN, TSM / WPTM) items per
      * TSM x TSN tile of C, as many groups as tiles cover C */
-    size_t tsm = (size_t)dev->og.tsm, tsn = (size_t)dev->og.tsn;
-    size_t local[2] = {tsn / (size_t)dev->og.wptn, tsm / (size_t)dev->og.wptm};
+    size_t tsm = (size_t)dev->cfg.ogm, tsn = (size_t)dev->cfg.ogn;
+    size_t local[2] = {tsn / (size_t)dev->cfg.ogwn, tsm / (size_t)dev->cfg.ogwm};
     size_t global[2] = {((size_t)N + tsn - 1) / tsn * local[0],
                         ((size_t)M + tsm - 1) / tsm * local[1]};
     ct_args a = ct_args_begin(dev, CT_K_gemm);

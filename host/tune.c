@@ -171,8 +171,9 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
     out->before = cand[0];
     out->best = cand[0];
     out->best_seconds = INFINITY;
-    /* 1. the product's shape (CPU devices: the only kernel with a shape to choose) */
-    ct_gemm_backend shape_be = dev->cpu ? CT_GEMM_CPU : ct_device_gemm(dev);
+    /* 1. the product's shape: the CPU product's on CPU devices, the own product's tiles on
+     * others (measured before it is set against CLBlast in 3.) */
+    ct_gemm_backend shape_be = dev->cpu ? CT_GEMM_CPU : CT_GEMM_OWN;
     for (int c = 0; c < nc; c++) {
         if (c > 0 && now() - t_start > budget_s * 0.7) {
             say(progress, user, "tune: time budget reached after %d of %d shapes", c, nc);
@@ -197,7 +198,6 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
         }
         say(progress, user, "tune: shape %d/%d %-34s products %8.3f ms%s", c + 1, nc, name,
             total * 1e3, better ? "  (fastest so far)" : "");
-        if (!dev->cpu) break;
     }
     /* 1b. the fastest against the untuned shape once more, in turns, now that caches and
      * clocks have settled (the first shape timed also pays for a cold start): the winner stays

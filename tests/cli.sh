@@ -45,7 +45,7 @@ report "tune writes the shape into its file" "$(grep -c '^config vw=[0-9]*,rm=' 
     "no config line in $tmp/tune.txt"
 run "train loads the tuned shape" 0 "kernel shape vw=.* \(tuned\)" CLTRAIN_TUNE_FILE="$tmp/tune.txt" -- \
     train --data moons:n=200 --layers 17 --epochs 3 --seed 5 --save "$tmp/tuned.safetensors"
-run "train with another shape" 0 "kernel shape vw=4,rm=3,nv=3,block=5,ew=4 \(CLTRAIN_KERNEL_CONFIG\)" \
+run "train with another shape" 0 "kernel shape vw=4,rm=3,nv=3,block=5,ew=4,ogm=[0-9]+[^ ]* \(CLTRAIN_KERNEL_CONFIG\)" \
     CLTRAIN_KERNEL_CONFIG=vw=4,rm=3,nv=3,block=5,ew=4 -- \
     train --data moons:n=200 --layers 17 --epochs 3 --seed 5 --save "$tmp/other.safetensors"
 report "two kernel shapes train bit-identical weights" \
@@ -55,5 +55,16 @@ run "tune: an unknown net" 2 "unknown net 'zz'" -- tune --nets zz
 run "tune: a negative budget" 2 "option --budget" -- tune --budget -1
 run "a bad CLTRAIN_KERNEL_CONFIG" 1 "CLTRAIN_KERNEL_CONFIG: kernel shape 'vw=5': vw must be 4, 8 or 16" \
     CLTRAIN_KERNEL_CONFIG=vw=5 -- selftest
+# the own (GPU-class) product's tile: checked, and fitted to the device
+run "an own-product tile that does not divide" 1 "ogm and ogn must be multiples of ogwm and ogwn" \
+    CLTRAIN_KERNEL_CONFIG=ogm=12,ogwm=5 -- selftest
+run "an own-product tile too large for the device" 1 \
+    "CLTRAIN_KERNEL_CONFIG: the own product's tile takes 8192 work-items, more than the device's" \
+    CLTRAIN_KERNEL_CONFIG=ogm=128,ogn=128,ogk=64,ogwm=1,ogwn=2 -- selftest
+# under the gpu profile the tuner measures the own product's tiles, then own against CLBlast
+run "gpu profile: tune measures own-product tiles" 0 "tune: shape 2/[0-9]+ .*ogm=" \
+    CLTRAIN_PROFILE=gpu CLTRAIN_TUNE_FILE="$tmp/gtune.txt" -- tune --layers 20,16,5 --batch 32 --budget 8
+report "gpu profile: the tuned tile is kept" "$(grep -c '^config .*ogm=' "$tmp/gtune.txt" 2>/dev/null)" \
+    "no config line with the own product's tile in $tmp/gtune.txt"
 
 finish cli

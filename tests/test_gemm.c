@@ -4,10 +4,10 @@
 #include "device_util.h"
 #include "ops.h"
 
-/* The shapes around the own product's tiles (dev->og): smaller than a tile, exactly one, one
+/* The shapes around the own product's tiles (dev->cfg.og*): smaller than a tile, exactly one, one
  * more than one, and K not a multiple of the tile depth. (M, N, K) into out; returns the count. */
 static int tile_shapes(const ct_device *dev, int out[][3]) {
-    const int m = dev->og.tsm, n = dev->og.tsn, k = dev->og.tsk;
+    const int m = dev->cfg.ogm, n = dev->cfg.ogn, k = dev->cfg.ogk;
     const int s[][3] = {
         {1, 1, 1},
         {3, 5, 7},                 /* smaller than a tile in every dimension */
@@ -156,8 +156,8 @@ int main(void) {
             }
         }
     /* the own product around its tiles, every transpose, alpha != 1 and beta != 0 (and 0) */
-    printf("own product tiles: %d x %d x %d, %d x %d outputs per work-item\n", dev->og.tsm,
-           dev->og.tsn, dev->og.tsk, dev->og.wptm, dev->og.wptn);
+    printf("own product tiles: %d x %d x %d, %d x %d outputs per work-item\n", dev->cfg.ogm,
+           dev->cfg.ogn, dev->cfg.ogk, dev->cfg.ogwm, dev->cfg.ogwn);
     int ts[16][3];
     const int nts = tile_shapes(dev, ts);
     for (int i = 0; i < nts; i++)

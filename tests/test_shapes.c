@@ -23,10 +23,21 @@ int main(void) {
     /* (vw, rm, nv, block, ew): vectors narrower than the device's, tiles of one row and one
      * vector, odd tiles, blocks of one and of odd sizes, other elements per work-item */
     const int extra[][5] = {{4, 1, 1, 1, 4}, {4, 5, 2, 7, 32}, {8, 3, 3, 4, 8}, {8, 6, 2, 16, 1}};
+    /* (ogm, ogn, ogk, ogwm, ogwn) of the own product: one item, odd tiles, a tile deeper than
+     * wide, unequal outputs per item */
+    const int extra_og[][5] = {{8, 8, 8, 8, 8}, {12, 20, 8, 3, 5}, {16, 8, 32, 4, 2},
+                               {48, 16, 6, 6, 4}};
     for (int e = 0; e < 4; e++) {
-        ct_kernel_config c = {extra[e][0], extra[e][1], extra[e][2], extra[e][3], extra[e][4]};
+        ct_kernel_config c = cfgs[0];
+        c.vw = extra[e][0], c.rm = extra[e][1], c.nv = extra[e][2], c.block = extra[e][3];
+        c.ew = extra[e][4];
+        c.ogm = extra_og[e][0], c.ogn = extra_og[e][1], c.ogk = extra_og[e][2];
+        c.ogwm = extra_og[e][3], c.ogwn = extra_og[e][4];
         cfgs[n++] = c;
     }
+    /* the product whose shapes are swept: the CPU one, or the own one under the gpu profile */
+    const ct_gemm_backend be =
+        strcmp(ct_device_get_info(dev)->profile, "gpu") ? CT_GEMM_CPU : CT_GEMM_OWN;
 
     /* (M, N, K) as in test_gemm: ones, primes, edges, a B large enough to be packed */
     const int shapes[][3] = {{1, 1, 1},    {3, 1, 17},   {17, 33, 65},  {255, 3, 17},
@@ -42,17 +53,17 @@ int main(void) {
                                .K = shapes[i][2],
                                .transA = t & 1,
                                .transB = t >> 1,
-                               .gemm = CT_GEMM_CPU};
+                               .gemm = be};
             c.beta = (i + t) % 3 == 1 ? 0.5f : 0.0f;
             c.alpha = (i + t) % 4 == 3 ? -1.5f : 1.0f;
             cases[nc++].c = c;
         }
     /* a dense layer's three products and the activation kernels */
     const ct_check_case more[] = {
-        {.op = CT_CHECK_DENSE_FORWARD, .M = 17, .K = 255, .N = 33, .gemm = CT_GEMM_CPU},
+        {.op = CT_CHECK_DENSE_FORWARD, .M = 17, .K = 255, .N = 33, .gemm = be},
         {.op = CT_CHECK_DENSE_BACKWARD_WEIGHT, .M = 64, .K = 31, .N = 17, .beta = 1.0f,
-         .gemm = CT_GEMM_CPU},
-        {.op = CT_CHECK_DENSE_BACKWARD_INPUT, .M = 3, .K = 1000, .N = 17, .gemm = CT_GEMM_CPU},
+         .gemm = be},
+        {.op = CT_CHECK_DENSE_BACKWARD_INPUT, .M = 3, .K = 1000, .N = 17, .gemm = be},
         {.op = CT_CHECK_BIAS_ACT_FORWARD, .M = 37, .N = 131, .act = CT_ACT_RELU},
         {.op = CT_CHECK_BIAS_ACT_FORWARD, .M = 5, .N = 257, .act = CT_ACT_GELU},
         {.op = CT_CHECK_ACT_BACKWARD, .M = 37, .N = 131, .act = CT_ACT_LEAKY_RELU, .alpha = 0.1f},
