@@ -21,7 +21,8 @@
 # Preparing here (a machine with Debian's packages), from the repository root:
 #   echo /.gpu/ >> .git/info/exclude; mkdir -p .gpu
 #   (cd .gpu && apt-get download ocl-icd-libopencl1 libclblast1)
-#   cmake -S . -B .gpu/build -DCMAKE_BUILD_TYPE=Release && cmake --build .gpu/build -j2
+#   cmake -S . -B .gpu/build -DCMAKE_BUILD_TYPE=Release -DCLTRAIN_WITH_MPI=OFF \
+#       -DCLTRAIN_WITH_OPENBLAS=OFF && cmake --build .gpu/build -j2
 # and there (the device tool: carry [".gpu"]): scripts/gpu-check.sh --out "$OUT"
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     --out) [ $# -ge 2 ] || { echo "gpu-check: --out needs a folder" >&2; exit 2; }; out="$2"; shift 2 ;;
     --build) [ $# -ge 2 ] || { echo "gpu-check: --build needs a folder" >&2; exit 2; }; build="$2"; shift 2 ;;
     --dry-run) dry=1; shift ;;
-    -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "gpu-check: unknown option '$1' (usage: scripts/gpu-check.sh [--out DIR] [--build DIR] [--dry-run])" >&2; exit 2 ;;
     esac
 done
