@@ -134,17 +134,15 @@ __kernel void act_bias_backward(__global float *dZ, uint offdZ, __global float *
                 s[t] += d;
             }
         })
-    } else {
-        CT_WITH_ACT(act, for (uint i = 0; i < B; ++i) {
+    } else { /* the last, partial strip: one per launch, not specialised (less to compile) */
+        for (uint i = 0; i < B; ++i) {
             const uint r = i * N;
-            for (uint t = 0; t < CT_EW; ++t) {
-                if (t < m) {
-                    const float d = (dA[r + t] * fault) * ct_act_df(ACT, alpha, Z[r + t]);
-                    dZ[r + t] = d;
-                    s[t] += d;
-                }
+            for (uint t = 0; t < m; ++t) {
+                const float d = (dA[r + t] * fault) * ct_act_df(act, alpha, Z[r + t]);
+                dZ[r + t] = d;
+                s[t] += d;
             }
-        })
+        }
     }
     for (uint t = 0; t < CT_EW; ++t) {
         if (t < m) {

@@ -63,7 +63,7 @@ run "an own-product tile too large for the device" 1 \
     CLTRAIN_KERNEL_CONFIG=ogm=128,ogn=128,ogk=64,ogwm=1,ogwn=2 -- selftest
 # under the gpu profile the tuner measures the own product's tiles, then own against CLBlast
 run "gpu profile: tune measures own-product tiles" 0 "tune: shape 2/[0-9]+ .*ogm=" \
-    CLTRAIN_PROFILE=gpu CLTRAIN_TUNE_FILE="$tmp/gtune.txt" -- tune --layers 20,16,5 --batch 32 --budget 8
+    CLTRAIN_PROFILE=gpu CLTRAIN_TUNE_FILE="$tmp/gtune.txt" -- tune --layers 20,16,5 --batch 32 --budget 60
 report "gpu profile: the tuned tile is kept" "$(grep -c '^config .*ogm=' "$tmp/gtune.txt" 2>/dev/null)" \
     "no config line with the own product's tile in $tmp/gtune.txt"
 
