@@ -753,9 +753,12 @@ static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
             ct_buf dZ = B(net->deltas, dz), X = B(net->acts, xin);
             DTRY(ct_dense_backward_weight(net->dev, B(net->grads, net->lay.w_off[l]), dZ, X, Bn, in,
                                           out, 0));
-            /* the output layer's bias gradient; a hidden layer's comes with its delta below */
+            /* the output layer's bias gradient, by the pass that gives a hidden layer's with
+             * its delta below (identity: the delta stays as it is, bit for bit, and a step
+             * needs one kernel less); a hidden layer's comes below */
             if (l == a->n_layers - 1)
-                DTRY(ct_bias_backward(net->dev, B(net->grads, net->lay.b_off[l]), dZ, Bn, out, 0));
+                DTRY(ct_act_bias_backward(net->dev, dZ, B(net->grads, net->lay.b_off[l]), dZ, dZ,
+                                          CT_ACT_IDENTITY, 0, Bn, out, 0));
             if (l == 0) break;
             ct_buf dX = B(net->deltas, dx);
             DTRY(ct_dense_backward_input(net->dev, dX, dZ, B(net->params, net->lay.w_off[l]), Bn,

@@ -121,7 +121,9 @@ __kernel void act_bias_backward(__global float *dZ, uint offdZ, __global float *
         s[t] = 0.0f;
     }
 #ifdef CT_FAULT_ACT_BACKWARD
-    const float fault = 1.01f; /* test-only fault, as in act_backward */
+    /* test-only fault, as in act_backward: a wrong derivative (identity, the output layer's
+     * bias pass, has none) */
+    const float fault = act != CT_ACT_IDENTITY ? 1.01f : 1.0f;
 #else
     const float fault = 1.0f;
 #endif
