@@ -824,15 +824,6 @@ ct_status ct_fill(ct_device *dev, ct_buf x, float value, int n) {
     if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "n", n));
     TRY(need_buf(dev, op, "x", x));
-    if (value == 0.0f && !signbit(value) && n <= 256) {
-        /* a counter or a loss slot zeroed: a write from constant zeros, in queue order and
-         * without waiting, instead of a kernel (one kernel less for PoCL to compile before a
-         * cold start's first step) */
-        static const float zeros[256];
-        cl_int e = clEnqueueWriteBuffer(dev->queue, x.mem, CL_FALSE, x.off * sizeof(float),
-                                        (size_t)n * sizeof(float), zeros, 0, NULL, NULL);
-        return e == CL_SUCCESS ? CT_OK : ct_cl_fail(dev, e, "clEnqueueWriteBuffer", op);
-    }
     ct_args a = ct_args_begin(dev, CT_K_fill);
     ct_arg_buf(&a, x);
     ct_arg_float(&a, value);

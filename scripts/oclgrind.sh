@@ -54,7 +54,7 @@ unset CLTRAIN_KERNELS_DIR
 flags=(--data-races --uninitialized --check-api)
 
 # the longest first
-tests=(gemm determinism stats selftest activations optim loss dropout helpers)
+tests=(${OCLGRIND_TESTS:-gemm determinism stats selftest activations optim loss dropout helpers})
 
 # Runs one test; prints its line; leaves 0 or 1 in NAME.status.
 run_one() {
