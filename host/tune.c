@@ -105,6 +105,19 @@ static ct_status time_gemm(ct_device *dev, const tune_bufs *b, const tune_gemm *
     return st;
 }
 
+/* Seconds of one call of each of the ng products, summed: a step's products under a shape. */
+static ct_status time_products(ct_device *dev, const tune_bufs *b, const tune_gemm *g, int ng,
+                               ct_gemm_backend be, double *sec) {
+    ct_status st = CT_OK;
+    *sec = 0;
+    for (int i = 0; i < ng && st == CT_OK; i++) {
+        double s = 0;
+        st = time_gemm(dev, b, &g[i], be, &s);
+        *sec += s;
+    }
+    return st;
+}
+
 /* Seconds of the elementwise passes of a step's hidden layers (bias + activation forward and
  * the activation's derivative), at each net's (batch, width): medians of 3. */
 static ct_status time_elementwise(ct_device *dev, const tune_bufs *b, const ct_bench_net *nets,
@@ -183,12 +196,7 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
         ct_kernel_config_format(&cand[c], name, sizeof name);
         if ((st = ct_device_set_kernel_config(dev, &cand[c])) != CT_OK) goto done;
         double total = 0;
-        for (int i = 0; i < ng && st == CT_OK; i++) {
-            double s = 0;
-            st = time_gemm(dev, &b, &g[i], shape_be, &s);
-            total += s;
-        }
-        if (st != CT_OK) goto done;
+        if ((st = time_products(dev, &b, g, ng, shape_be, &total)) != CT_OK) goto done;
         out->tried++;
         if (c == 0) out->default_seconds = total;
         int better = total < out->best_seconds;
@@ -209,13 +217,7 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
             for (int w = 0; w < 2 && st == CT_OK; w++) {
                 const ct_kernel_config *c = w ? &out->best : &cand[0];
                 if ((st = ct_device_set_kernel_config(dev, c)) != CT_OK) goto done;
-                double total = 0;
-                for (int i = 0; i < ng && st == CT_OK; i++) {
-                    double sec = 0;
-                    st = time_gemm(dev, &b, &g[i], shape_be, &sec);
-                    total += sec;
-                }
-                (w ? tb : td)[round] = total;
+                st = time_products(dev, &b, g, ng, shape_be, &(w ? tb : td)[round]);
             }
         if (st != CT_OK) goto done;
         qsort(td, 3, sizeof td[0], cmp_double);
