@@ -130,8 +130,13 @@ __kernel void act_bias_backward(__global float *dZ, uint offdZ, __global float *
     if (m == CT_EW) { /* a whole strip: no test per element, so the strip vectorizes */
         CT_WITH_ACT(act, for (uint i = 0; i < B; ++i) {
             const uint r = i * N;
+            float g[CT_EW], z[CT_EW];
             for (uint t = 0; t < CT_EW; ++t) {
-                const float d = (dA[r + t] * fault) * ct_act_df(ACT, alpha, Z[r + t]);
+                g[t] = dA[r + t];
+                z[t] = Z[r + t];
+            }
+            for (uint t = 0; t < CT_EW; ++t) {
+                const float d = (g[t] * fault) * ct_act_df(ACT, alpha, z[t]);
                 dZ[r + t] = d;
                 s[t] += d;
             }
