@@ -85,7 +85,8 @@ skip() { echo "$1|skipped|0|$2" >>"$out/steps.txt"; echo "gpu-check: $1: skipped
 note "gpu-check: $(date -u '+%Y-%m-%d %H:%M UTC') on $(uname -n), $(nproc) cores$([ $dry = 1 ] && echo ', dry run')"
 
 # ---- 1. the OpenCL loader and CLBlast ---------------------------------------------------------
-has_lib() { ldconfig -p 2>/dev/null | grep -q "$1" || { for d in ${LD_LIBRARY_PATH//:/ }; do [ -e "$d/$1" ] && return 0; done; return 1; }; }
+lib_path="${LD_LIBRARY_PATH:-}"
+has_lib() { ldconfig -p 2>/dev/null | grep -q "$1" || { for d in ${lib_path//:/ }; do [ -e "$d/$1" ] && return 0; done; return 1; }; }
 debs=("$root"/.gpu/*.deb)
 if [ -e "${debs[0]}" ] && { ! has_lib libOpenCL.so.1 || ! has_lib libclblast.so.1; }; then
     unpack="$(mktemp -d /tmp/gpu-check-root.XXXXXX)"
@@ -108,7 +109,7 @@ EOF
         fi
     done
     for d in "$unpack"/usr/lib/*-linux-gnu "$unpack"/usr/lib; do
-        [ -d "$d" ] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+        [ -d "$d" ] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" && lib_path="$LD_LIBRARY_PATH"
     done
     note "gpu-check: unpacked ${#debs[@]} carried package(s) into $unpack (LD_LIBRARY_PATH)"
 fi
@@ -139,7 +140,7 @@ if [ -n "$bin" ] && [ $dry = 0 ]; then
     else
         note "gpu-check: no GPU platform registered; searching for a vendor OpenCL library"
         found=""
-        dirs="${LD_LIBRARY_PATH//:/ } /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib /opt/rocm/lib"
+        dirs="${lib_path//:/ } /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib /opt/rocm/lib"
         for lib in libnvidia-opencl.so.1 libamdocl64.so libigdrcl.so; do
             cands=""
             for d in $dirs; do [ -e "$d/$lib" ] && cands="$cands $d/$lib"; done
@@ -160,6 +161,7 @@ if [ -n "$bin" ] && [ $dry = 0 ]; then
         else
             note "gpu-check: no GPU driver found (searched: $dirs and the ldconfig cache)"
             failed=1
+            no_gpu=1
         fi
     fi
 fi
@@ -180,6 +182,14 @@ if [ -n "$bin" ]; then
         torch_args=(--repeats 5 --rounds 3 --threads 0)
     fi
     step devices 60 "$bin" devices
+    if [ "${no_gpu:-0}" = 1 ]; then
+        for n in selftest device_tests tune bench compare_torch; do
+            skip "$n" "no GPU platform (the search and the doctor's findings are above and in devices.log)"
+        done
+        tests="" tune_args=() bench_args=()
+    fi
+fi
+if [ -n "$bin" ] && [ "${no_gpu:-0}" = 0 ]; then
     step selftest 120 "$bin" selftest
     ran=0
     for t in $tests; do
@@ -204,7 +214,7 @@ fi
 
 # ---- the report -------------------------------------------------------------------------------
 {
-    echo "# cltrain GPU check$([ $dry = 1 ] && echo ' (dry run)')"
+    echo "# cltrain GPU check$([ $dry = 1 ] && echo ' (dry run)'): $([ $failed = 0 ] && echo passed || echo FAILED)"
     echo
     echo '```'
     cat "$out/setup.log"
@@ -229,5 +239,7 @@ fi
     echo
     echo "Total: $(($(date +%s) - t_start)) s. Raw logs beside this file."
 } >"$report"
-echo "gpu-check: report in $report ($(grep -c '|passed|' "$out/steps.txt") passed, $(grep -c '|failed|\||timed out|' "$out/steps.txt") failed)"
+verdict="passed"
+[ $failed = 0 ] || verdict="FAILED$([ "${no_gpu:-0}" = 1 ] && echo ': no GPU platform')"
+echo "gpu-check: $verdict; report in $report ($(grep -c '|passed|' "$out/steps.txt") steps passed, $(grep -c '|failed|\||timed out|' "$out/steps.txt") failed, $(grep -c '|skipped|' "$out/steps.txt") skipped)"
 [ $failed = 0 ]
