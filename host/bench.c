@@ -29,7 +29,7 @@ int ct_bench_suite(const ct_bench_net **nets) {
     return (int)(sizeof suite / sizeof suite[0]);
 }
 
-static double now(void) {
+double ct_bench_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
@@ -40,7 +40,7 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n) {
+double ct_bench_median(double *v, int n) {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
@@ -100,11 +100,11 @@ ct_status ct_bench_step_time(ct_backend backend, ct_device *dev, const ct_bench_
     unsigned long long l0 = dev ? dev->launches : 0;
     if (st == CT_OK && prof && dev && backend == CT_BACKEND_OPENCL) st = ct_device_profile(dev, 1);
     for (int rep = 0; rep < repeats && st == CT_OK; rep++) {
-        double t0 = now();
+        double t0 = ct_bench_now();
         for (int s = 0; s < steps && st == CT_OK; s++)
             st = ct_net_train_step(net, CT_SLOT_TRAIN, (s % 4) * B, B, 1, 2, ++t, 1e-4f, 0, s % 4);
         if (st == CT_OK && dev && backend == CT_BACKEND_OPENCL) st = ct_device_finish(dev);
-        times[rep] = (now() - t0) / steps;
+        times[rep] = (ct_bench_now() - t0) / steps;
     }
     if (st != CT_OK) {
         snprintf(msg, CT_MSG_LEN, "%s%s", ct_net_error(net), dev ? ct_device_error(dev) : "");
@@ -126,7 +126,7 @@ ct_status ct_bench_step_time(ct_backend backend, ct_device *dev, const ct_bench_
     double lo = times[0], hi = times[0];
     for (int i = 1; i < repeats; i++)
         lo = fmin(lo, times[i]), hi = fmax(hi, times[i]);
-    out->seconds = median(times, repeats);
+    out->seconds = ct_bench_median(times, repeats);
     out->spread = out->seconds > 0 ? (hi - lo) / out->seconds : 0;
 done:
     ct_net_destroy(net);
@@ -161,14 +161,14 @@ ct_status ct_bench_gemm(ct_device *dev, ct_gemm_backend b, int M, int N, int K, 
             st = ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory");
         } else {
             for (int rep = 0; rep < repeats; rep++) {
-                double t0 = now();
+                double t0 = ct_bench_now();
                 for (int i = 0; i < calls; i++)
                     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
                                 transB ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, h, lda, h, ldb,
                                 0.0f, c, N);
-                times[rep] = (now() - t0) / calls;
+                times[rep] = (ct_bench_now() - t0) / calls;
             }
-            *gflops = flops / median(times, repeats) / 1e9;
+            *gflops = flops / ct_bench_median(times, repeats) / 1e9;
         }
         free(c);
 #endif
@@ -189,14 +189,14 @@ ct_status ct_bench_gemm(ct_device *dev, ct_gemm_backend b, int M, int N, int K, 
                  1, 0);
     if (st == CT_OK) st = ct_device_finish(dev);
     for (int rep = 0; rep < repeats && st == CT_OK; rep++) {
-        double t0 = now();
+        double t0 = ct_bench_now();
         for (int i = 0; i < calls && st == CT_OK; i++)
             st = ct_gemm(dev, ct_at(Cm, 0), N, ct_at(A, 0), lda, ct_at(Bm, 0), ldb, M, N, K, transA,
                          transB, 1, 0);
         if (st == CT_OK) st = ct_device_finish(dev);
-        times[rep] = (now() - t0) / calls;
+        times[rep] = (ct_bench_now() - t0) / calls;
     }
-    if (st == CT_OK) *gflops = flops / median(times, repeats) / 1e9;
+    if (st == CT_OK) *gflops = flops / ct_bench_median(times, repeats) / 1e9;
 done:
     if (st != CT_OK) snprintf(msg, CT_MSG_LEN, "%s", ct_device_error(dev));
     dev->gemm = keep;
@@ -246,7 +246,7 @@ ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_ceiling 
     if (st == CT_OK) st = ct_buffer_write(dev, a, 0, nvec * vw * sizeof(float), h);
     /* FMA peak: a warm-up launch, then the median of 5 */
     for (int rep = -1; rep < 5 && st == CT_OK; rep++) {
-        double t0 = now();
+        double t0 = ct_bench_now();
         ct_args k = ct_args_begin(dev, CT_K_peak_fma);
         ct_arg_mem(&k, out_m);
         ct_arg_uint(&k, 0);
@@ -255,13 +255,13 @@ ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_ceiling 
         ct_arg_int(&k, iters);
         st = ct_args_launch1(&k, items);
         if (st == CT_OK) st = ct_device_finish(dev);
-        if (rep >= 0) t[rep] = now() - t0;
+        if (rep >= 0) t[rep] = ct_bench_now() - t0;
     }
-    if (st == CT_OK) out->fma_gflops = 2.0 * 16 * (double)vw * iters * (double)items / median(t, 5) / 1e9;
+    if (st == CT_OK) out->fma_gflops = 2.0 * 16 * (double)vw * iters * (double)items / ct_bench_median(t, 5) / 1e9;
     /* copy: read and write counted; the copy is checked */
     int calls = (int)fmax(2, fmin(200, 2e8 / (double)copy_bytes));
     for (int rep = -1; rep < 5 && st == CT_OK; rep++) {
-        double t0 = now();
+        double t0 = ct_bench_now();
         for (int c = 0; c < (rep < 0 ? 1 : calls) && st == CT_OK; c++) {
             ct_args k = ct_args_begin(dev, CT_K_copy_vec);
             ct_arg_mem(&k, b);
@@ -272,9 +272,9 @@ ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_ceiling 
             st = ct_args_launch1(&k, nvec);
         }
         if (st == CT_OK) st = ct_device_finish(dev);
-        if (rep >= 0) t[rep] = (now() - t0) / calls;
+        if (rep >= 0) t[rep] = (ct_bench_now() - t0) / calls;
     }
-    if (st == CT_OK) out->copy_gbps = 2.0 * (double)(nvec * vw * 4) / median(t, 5) / 1e9;
+    if (st == CT_OK) out->copy_gbps = 2.0 * (double)(nvec * vw * 4) / ct_bench_median(t, 5) / 1e9;
     if (st == CT_OK) st = ct_buffer_read(dev, b, 0, nvec * vw * sizeof(float), back);
     if (st == CT_OK && memcmp(h, back, nvec * vw * sizeof(float)))
         st = ct_fail(dev, CT_ERR_OPENCL, "copy_vec: the copy differs from its source");

@@ -7,6 +7,10 @@
 
 #include "model.h"
 
-/* The benchmark API is public: see cltrain_tools.h. */
+/* The benchmark API is public: see cltrain_tools.h. Shared with the tuner: */
+/* seconds on the monotonic clock */
+double ct_bench_now(void);
+/* the median of v[0..n) (sorts v in place; the mean of the middle two when n is even) */
+double ct_bench_median(double *v, int n);
 
 #endif

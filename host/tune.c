@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench.h"
 #include "device.h"
 #include "ops.h"
 #include "strutil.h"
@@ -21,11 +21,6 @@ typedef struct tune_gemm {
     int M, N, K, tA, tB;
 } tune_gemm;
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int clip(int v) { return v < TUNE_MAX_DIM ? v : TUNE_MAX_DIM; }
 
@@ -76,10 +71,6 @@ static ct_status bufs_make(ct_device *dev, tune_bufs *b, size_t floats) {
     return st;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Seconds of one call of a product (median of 3 timings of enough calls for about 4 ms at
  * 100 GFLOP/s; a first call compiles and is not timed). */
@@ -92,16 +83,15 @@ static ct_status time_gemm(ct_device *dev, const tune_bufs *b, const tune_gemm *
     int lda = g->tA ? g->M : g->K, ldb = g->tB ? g->K : g->N;
     ct_status st = CT_OK;
     for (int rep = -1; rep < 3 && st == CT_OK; rep++) {
-        double t0 = now();
+        double t0 = ct_bench_now();
         for (int i = 0; i < (rep < 0 ? 1 : calls) && st == CT_OK; i++)
             st = ct_gemm(dev, ct_at(b->C, 0), g->N, ct_at(b->A, 0), lda, ct_at(b->B, 0), ldb, g->M,
                          g->N, g->K, g->tA, g->tB, 1.0f, 0.0f);
         if (st == CT_OK) st = ct_device_finish(dev);
-        if (rep >= 0) t[rep] = (now() - t0) / calls;
+        if (rep >= 0) t[rep] = (ct_bench_now() - t0) / calls;
     }
     dev->gemm = keep;
-    qsort(t, 3, sizeof t[0], cmp_double);
-    *sec = t[1];
+    *sec = ct_bench_median(t, 3);
     return st;
 }
 
@@ -130,7 +120,7 @@ static ct_status time_elementwise(ct_device *dev, const tune_bufs *b, const ct_b
             double t[3];
             int calls = (int)fmax(2, fmin(200, 2e7 / ((double)B * N)));
             for (int rep = -1; rep < 3 && st == CT_OK; rep++) {
-                double t0 = now();
+                double t0 = ct_bench_now();
                 for (int c = 0; c < (rep < 0 ? 1 : calls) && st == CT_OK; c++) {
                     st = ct_bias_act_forward(dev, ct_at(b->C, 0), ct_at(b->A, 0), ct_at(b->C, 0),
                                              ct_at(b->B, 0), CT_ACT_RELU, 0, B, N);
@@ -139,10 +129,9 @@ static ct_status time_elementwise(ct_device *dev, const tune_bufs *b, const ct_b
                                              CT_ACT_RELU, 0, B * N);
                 }
                 if (st == CT_OK) st = ct_device_finish(dev);
-                if (rep >= 0) t[rep] = (now() - t0) / calls;
+                if (rep >= 0) t[rep] = (ct_bench_now() - t0) / calls;
             }
-            qsort(t, 3, sizeof t[0], cmp_double);
-            *sec += t[1];
+            *sec += ct_bench_median(t, 3);
         }
     return st;
 }
@@ -161,7 +150,7 @@ static void say(ct_tune_progress cb, void *user, const char *fmt, ...) {
 ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double budget_s,
                   int save, ct_tune_progress progress, void *user, ct_tune_result *out) {
     memset(out, 0, sizeof *out);
-    double t_start = now();
+    double t_start = ct_bench_now();
     tune_gemm g[TUNE_MAX_SHAPES];
     int ng = step_products(nets, n_nets, g);
     size_t floats = 1;
@@ -189,7 +178,7 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
     ct_gemm_backend shape_be = dev->cpu ? CT_GEMM_CPU : CT_GEMM_OWN;
     double swept[32];
     for (int c = 0; c < nc; c++) {
-        if (c > 0 && now() - t_start > budget_s * 0.6) {
+        if (c > 0 && ct_bench_now() - t_start > budget_s * 0.6) {
             say(progress, user, "tune: time budget reached after %d of %d shapes", c, nc);
             break;
         }
@@ -220,7 +209,7 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
     }
     double rounds[4][3];
     int nr = 0;
-    for (; nr < 3 && nf > 1 && now() - t_start < budget_s * 0.85; nr++)
+    for (; nr < 3 && nf > 1 && ct_bench_now() - t_start < budget_s * 0.85; nr++)
         for (int f = 0; f < nf; f++) {
             if ((st = ct_device_set_kernel_config(dev, &cand[fin[f]])) != CT_OK) goto done;
             if ((st = time_products(dev, &b, g, ng, shape_be, &rounds[f][nr])) != CT_OK)
@@ -232,8 +221,7 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
         if (nr == 0) {
             med[f] = swept[fin[f]];
         } else {
-            qsort(rounds[f], (size_t)nr, sizeof rounds[f][0], cmp_double);
-            med[f] = rounds[f][nr / 2];
+            med[f] = ct_bench_median(rounds[f], nr);
         }
         if (med[f] < med[win]) win = f;
     }
@@ -260,7 +248,7 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
         const int ews[] = {out->best.ew, 2 * out->best.ew};
         double best_ew = INFINITY;
         ct_kernel_config win = out->best;
-        for (int e = 0; e < 2 && now() - t_start < budget_s * 0.9; e++) {
+        for (int e = 0; e < 2 && ct_bench_now() - t_start < budget_s * 0.9; e++) {
             ct_kernel_config c = out->best;
             c.ew = ews[e];
             if ((st = ct_device_set_kernel_config(dev, &c)) != CT_OK) goto done;
@@ -304,7 +292,7 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
         int at = snprintf(line, sizeof line, "tune: %5d x %5d x %5d %s%s:", g[i].M, g[i].N, g[i].K,
                           g[i].tA ? "T" : "N", g[i].tB ? "T" : "N");
         for (int k = 0; k < nbe; k++) {
-            if (k > 0 && now() - t_start > budget_s) break; /* the first backend only */
+            if (k > 0 && ct_bench_now() - t_start > budget_s) break; /* the first backend only */
             double s = 0;
             if ((st = time_gemm(dev, &b, &g[i], be[k], &s)) != CT_OK) goto done;
             if (at < (int)sizeof line)
@@ -323,6 +311,6 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
     if (save) dev->cfg_origin = "tuned";
 done:
     bufs_free(&b);
-    out->seconds = now() - t_start;
+    out->seconds = ct_bench_now() - t_start;
     return st;
 }

@@ -33,6 +33,22 @@ static inline int test_small(void) {
     return s && *s && strcmp(s, "0") != 0;
 }
 
+/* A matrix-product case: (M, N, K) = mnk, transposes from t (bit 0: A, bit 1: B), the backend
+ * to force, alpha and beta. */
+static inline ct_check_case gemm_case(const int mnk[3], int t, ct_gemm_backend be, float alpha,
+                                      float beta) {
+    ct_check_case c = {.op = CT_CHECK_GEMM,
+                       .M = mnk[0],
+                       .N = mnk[1],
+                       .K = mnk[2],
+                       .transA = t & 1,
+                       .transB = t >> 1,
+                       .gemm = be,
+                       .alpha = alpha,
+                       .beta = beta};
+    return c;
+}
+
 /* Opens the default device ($CLTRAIN_DEVICE applies). No device is a failure, not a skip:
  * CI always has PoCL. */
 static inline ct_device *test_device(void) {

@@ -124,15 +124,9 @@ int main(void) {
                     k++;
                     continue;
                 }
-                ct_check_case c = {.op = CT_CHECK_GEMM,
-                                   .M = shapes[i][0],
-                                   .N = shapes[i][1],
-                                   .K = shapes[i][2],
-                                   .transA = t & 1,
-                                   .transB = t >> 1,
-                                   .gemm = backends[b]};
-                c.beta = (i % 3 == 1) ? 0.5f : 0.0f; /* beta 0 must ignore a NaN-poisoned C */
-                c.alpha = (i % 4 == 3) ? -1.5f : 1.0f;
+                /* beta 0 must ignore a NaN-poisoned C */
+                ct_check_case c = gemm_case(shapes[i], t, backends[b],
+                                            (i % 4 == 3) ? -1.5f : 1.0f, (i % 3 == 1) ? 0.5f : 0.0f);
                 run_case(dev, &c, seed + k++, &s);
             }
     /* the dense layer: (B, in, out) */
@@ -166,15 +160,8 @@ int main(void) {
                 k++;
                 continue;
             }
-            ct_check_case c = {.op = CT_CHECK_GEMM,
-                               .M = ts[i][0],
-                               .N = ts[i][1],
-                               .K = ts[i][2],
-                               .transA = t & 1,
-                               .transB = t >> 1,
-                               .gemm = CT_GEMM_OWN,
-                               .alpha = (i & 1) ? -1.5f : 0.75f,
-                               .beta = (i % 3 == 2) ? 0.0f : 0.5f};
+            ct_check_case c = gemm_case(ts[i], t, CT_GEMM_OWN, (i & 1) ? -1.5f : 0.75f,
+                                        (i % 3 == 2) ? 0.0f : 0.5f);
             run_case(dev, &c, seed + k++, &s);
         }
     /* the bit rule: own and CPU-shaped products agree to the bit on the same device */

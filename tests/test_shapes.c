@@ -47,16 +47,8 @@ int main(void) {
     int nc = 0;
     for (int i = 0; i < nshapes; i++)
         for (int t = 0; t < 4; t++) {
-            ct_check_case c = {.op = CT_CHECK_GEMM,
-                               .M = shapes[i][0],
-                               .N = shapes[i][1],
-                               .K = shapes[i][2],
-                               .transA = t & 1,
-                               .transB = t >> 1,
-                               .gemm = be};
-            c.beta = (i + t) % 3 == 1 ? 0.5f : 0.0f;
-            c.alpha = (i + t) % 4 == 3 ? -1.5f : 1.0f;
-            cases[nc++].c = c;
+            cases[nc++].c = gemm_case(shapes[i], t, be, (i + t) % 4 == 3 ? -1.5f : 1.0f,
+                                      (i + t) % 3 == 1 ? 0.5f : 0.0f);
         }
     /* a dense layer's three products and the activation kernels */
     const ct_check_case more[] = {
