@@ -4,7 +4,7 @@
  *   C = alpha * op(A) . op(B) + beta * C, row-major; op(A) (M, K), op(B) (K, N), C (M, N).
  *   transA: A is stored (K, M); transB: B is stored (N, K). lda/ldb/ldc: row strides.
  *
- * Shape (build defines, set per device by the host: host/device.c, own_gemm_shape):
+ * Shape (build defines from the device's kernel shape, ogm ogn ogk ogwm ogwn: host/device.c, og_tiles):
  *   CT_OG_TSM x CT_OG_TSN  the tile of C one work-group computes (rows x columns)
  *   CT_OG_TSK              the depth of one step over k: op(A) TSM x TSK and op(B) TSK x TSN
  *                          are staged in local memory per step
