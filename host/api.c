@@ -441,6 +441,11 @@ static void on_batch(int epoch, int batch, int n_batches, void *user) {
     c->o->on_batch(epoch, batch, n_batches, c->o->user);
 }
 
+static void on_plan(const char *plan, void *user) {
+    train_ctx *c = user;
+    c->o->on_plan(plan, c->o->user);
+}
+
 static void on_log(int epoch, long long step, double mean_loss, double lr, void *user) {
     train_ctx *c = user;
     c->o->on_log(epoch, step, mean_loss, lr, c->o->user);
@@ -751,6 +756,7 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     to.on_log = o->on_log ? on_log : NULL;
     to.on_epoch = on_epoch;
     to.on_batch = o->on_batch ? on_batch : NULL;
+    to.on_plan = o->on_plan ? on_plan : NULL;
     to.user = &ctx;
     to.comm = comm;
     double exchange = 0;

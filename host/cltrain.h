@@ -394,6 +394,12 @@ typedef struct ct_verify_report {
 
 typedef void (*ct_verify_fn)(const ct_verify_report *r, void *user);
 
+/* The kernels a training step will launch, before the first step, on a device where starting
+ * them cold costs seconds (see ct_device_warm_wanted): a line "kernel dims l0 l1 l2" each, in
+ * the order of their first launch. A caller may hand it to a second process that compiles
+ * them from the last (ct_device_warm_plan) while this one compiles from the first. */
+typedef void (*ct_plan_fn)(const char *plan, void *user);
+
 typedef struct ct_train_options {
     int epochs;             /* total epochs (20); a resumed run continues up to this */
     int batch;              /* rows per step (32); at most the training rows */
@@ -421,7 +427,8 @@ typedef struct ct_train_options {
     ct_batch_fn on_batch;
     ct_log_fn on_log;
     ct_verify_fn on_verify;
-    void *user; /* passed to the callbacks */
+    ct_plan_fn on_plan; /* NULL: none; else called once before the first step on such a device */
+    void *user;         /* passed to the callbacks */
 } ct_train_options;
 
 /* Fills o with the defaults above. */

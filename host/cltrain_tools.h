@@ -28,6 +28,23 @@ CT_API int ct_have_cblas(void);
 CT_API int ct_kernel_count(void);
 CT_API const char *ct_kernel_name(int id);
 
+/* Warming the driver's kernel cache from a second process, so that a cold first training step
+ * compiles its kernels on two cores (PoCL compiles one kernel at a time per program in a
+ * process; see ct_train_options.on_plan). ct_device_warm_wanted: whether dev is PoCL on a CPU
+ * with its kernel cache on and two or more compute units, its program was not in that cache
+ * (it took long to build), and CLTRAIN_PREWARM is not 0. ct_device_warm_plan: launches the
+ * kernels of a plan (on_plan's text: a line "kernel dims l0 l1 l2" each) from the last line to
+ * the first, with every argument zero (each kernel returns at once), so that each is compiled
+ * into the cache; *launched tells how many ran. A line that does not parse is an error naming
+ * it. */
+CT_API int ct_device_warm_wanted(const ct_device *dev);
+/* Before the device is opened: whether the device `selector` picks (as ct_device_create does) is
+ * such a device and PoCL's kernel cache folder is empty or absent (a first run: a helper started
+ * now builds its program beside the caller's). */
+CT_API int ct_device_warm_early(const char *selector);
+CT_API ct_status ct_device_warm_plan(ct_device *dev, const char *plan, int *launched,
+                                     char msg[CT_MSG_LEN]);
+
 /* Kernel profiling from OpenCL events (for benchmarks): on / off, and a report of the launches
  * since it was turned on: per kernel, launches and device time (finishes the queue). */
 typedef struct ct_kernel_prof {

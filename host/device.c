@@ -5,6 +5,7 @@
 #include "fileio.h"
 #include "strutil.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifdef CT_HAVE_CLBLAST
 #include <clblast_c.h>
@@ -559,13 +561,33 @@ static ct_status pick(const ct_device_info *infos, int n, const char *sel, const
 
 /* ---- program ----------------------------------------------------------------------------- */
 
-/* The program source: the embedded kernels, or the same files from $CLTRAIN_KERNELS_DIR. */
-static ct_status load_sources(ct_device *dev, char **out, size_t *len) {
+/* The parts of the program: the own product (gemm.cl) is the second part; common.cl belongs to
+ * both. CPU-profile devices build the first part when opened and the second only when an own
+ * product is asked for (benchmarks, tests, a tuning choice): on PoCL each program costs a fixed
+ * 0.6-0.7 s (its kernel library read), and the own product's 190 lines another 0.1 s of the
+ * cold start that no CPU training step needs. */
+enum { SRC_MAIN = 1, SRC_OWN = 2, SRC_ALL = SRC_MAIN | SRC_OWN };
+
+static int source_part(const char *file) {
+    if (!strcmp(file, "common.cl")) return SRC_ALL;
+    return !strcmp(file, "gemm.cl") ? SRC_OWN : SRC_MAIN;
+}
+
+/* The part a kernel lives in (the own product's kernel is gemm.cl's only one). */
+static int kernel_part(int k) { return k == CT_K_gemm ? SRC_OWN : SRC_MAIN; }
+
+/* The part(s) the device builds when opened. */
+static int first_parts(const ct_device *dev) { return dev->cpu ? SRC_MAIN : SRC_ALL; }
+
+/* The program source of the given parts: the embedded kernels, or the same files from
+ * $CLTRAIN_KERNELS_DIR. */
+static ct_status load_sources(ct_device *dev, int parts, char **out, size_t *len) {
     const char *dir = getenv("CLTRAIN_KERNELS_DIR");
     size_t total = 0, cap = 1;
     char *buf = NULL;
     *out = NULL;
     for (int i = 0; ct_kernel_sources[i].name; i++) {
+        if (!(source_part(ct_kernel_sources[i].name) & parts)) continue;
         const char *text = ct_kernel_sources[i].text;
         size_t n = ct_kernel_sources[i].len;
         char *disk = NULL;
@@ -618,10 +640,12 @@ static size_t pow2_at_most(size_t v, size_t cap) {
     return p;
 }
 
-static ct_status create_kernels(ct_device *dev) {
+/* Creates the kernels of the given parts from prog. */
+static ct_status create_kernels(ct_device *dev, cl_program prog, int parts) {
     for (int k = 0; k < CT_K_COUNT; k++) {
+        if (!(kernel_part(k) & parts)) continue;
         cl_int e;
-        dev->kernels[k] = clCreateKernel(dev->program, ct_kernel_name((ct_kernel_id)k), &e);
+        dev->kernels[k] = clCreateKernel(prog, ct_kernel_name((ct_kernel_id)k), &e);
         if (e != CL_SUCCESS) {
             char where[96];
             snprintf(where, sizeof where, "creating kernel %s", ct_kernel_name((ct_kernel_id)k));
@@ -656,11 +680,13 @@ static void mkdirs_for(const char *path) {
  * or ~/.cache/pocl) unless POCL_KERNEL_CACHE=0. There a binary of ours adds nothing, and asking
  * PoCL for one costs the cold start seconds: it compiles every kernel of the program for a
  * generic work-group size first. */
-static int driver_caches_kernels(const ct_device *dev) {
+static int info_caches_kernels(const ct_device_info *info) {
     const char *pocl_cache = getenv("POCL_KERNEL_CACHE");
-    return strstr(dev->info.platform, "Portable Computing Language") &&
+    return strstr(info->platform, "Portable Computing Language") &&
            !(pocl_cache && !strcmp(pocl_cache, "0"));
 }
+
+static int driver_caches_kernels(const ct_device *dev) { return info_caches_kernels(&dev->info); }
 
 static unsigned long long fnv1a(unsigned long long h, const void *p, size_t n) {
     for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ULL;
@@ -696,7 +722,7 @@ static int program_cache_path(const ct_device *dev, const char *src, size_t len,
 }
 
 /* Builds from the cached binary; 0 (and nothing kept) when there is none or it does not build. */
-static int build_from_cache(ct_device *dev, const char *path, const char *opts) {
+static int build_from_cache(ct_device *dev, const char *path, const char *opts, cl_program *prog) {
     char *bin = NULL;
     size_t len = 0;
     char msg[CT_MSG_LEN];
@@ -716,21 +742,21 @@ static int build_from_cache(ct_device *dev, const char *path, const char *opts) 
         clReleaseProgram(p);
         return 0;
     }
-    dev->program = p;
+    *prog = p;
     return 1;
 }
 
 /* Keeps the built program's binary (best effort: a cache that cannot be written is no error). */
-static void save_to_cache(ct_device *dev, const char *path) {
+static void save_to_cache(cl_program prog, const char *path) {
     size_t size = 0;
-    if (clGetProgramInfo(dev->program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) !=
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) !=
             CL_SUCCESS ||
         size == 0)
         return;
     unsigned char *bin = malloc(size);
     if (!bin) return;
     unsigned char *bins[1] = {bin};
-    if (clGetProgramInfo(dev->program, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) ==
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) ==
         CL_SUCCESS) {
         mkdirs_for(path);
         ct_atomic_file a = {0};
@@ -743,13 +769,13 @@ static void save_to_cache(ct_device *dev, const char *path) {
     free(bin);
 }
 
-/* Builds the program from src with the device's shape (dev->cfg) and creates its kernels. */
-static ct_status build_program(ct_device *dev, const char *src, size_t len) {
-    cl_int e;
+/* Builds src with the device's shape (dev->cfg) into *prog, from the program cache when it has
+ * the binary. */
+/* The build options of the device's shape (dev->cfg), into opts[512]. */
+static ct_status program_options(ct_device *dev, char *opts) {
     dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
     const ct_kernel_config *c = &dev->cfg;
-    char opts[512];
-    int used = snprintf(opts, sizeof opts,
+    int used = snprintf(opts, 512,
                         "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_OG_TSM=%d "
                         "-DCT_OG_TSN=%d -DCT_OG_TSK=%d -DCT_OG_WPTM=%d -DCT_OG_WPTN=%d "
                         "-DCT_VW=%d -DCT_PK_VW=%d -DCT_PK_RM=%d -DCT_PK_NV=%d -DCT_EW=%d",
@@ -762,24 +788,32 @@ static ct_status build_program(ct_device *dev, const char *src, size_t len) {
         if (strcmp(fault, "act_backward"))
             return ct_fail(dev, CT_ERR_ARG,
                            "CLTRAIN_FAULT='%s' is not a known test fault (act_backward)", fault);
-        snprintf(opts + used, sizeof opts - (size_t)used, " -DCT_FAULT_ACT_BACKWARD");
+        snprintf(opts + used, 512 - (size_t)used, " -DCT_FAULT_ACT_BACKWARD");
     }
+    return CT_OK;
+}
+
+static ct_status build_source(ct_device *dev, const char *src, size_t len, cl_program *prog) {
+    cl_int e;
+    char opts[512];
+    ct_status st = program_options(dev, opts);
+    if (st != CT_OK) return st;
     char cache[1024];
     int cached = program_cache_path(dev, src, len, opts, cache, sizeof cache);
-    if (cached && build_from_cache(dev, cache, opts)) return create_kernels(dev);
+    if (cached && build_from_cache(dev, cache, opts, prog)) return CT_OK;
     const char *srcs[1] = {src};
-    dev->program = clCreateProgramWithSource(dev->ctx, 1, srcs, &len, &e);
+    *prog = clCreateProgramWithSource(dev->ctx, 1, srcs, &len, &e);
     if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clCreateProgramWithSource", "building kernels");
-    e = clBuildProgram(dev->program, 1, &dev->id, opts, NULL, NULL);
+    e = clBuildProgram(*prog, 1, &dev->id, opts, NULL, NULL);
     if (e != CL_SUCCESS) {
         /* the log read whole (its size asked first), then digested to what fits: on some
          * CPUs PoCL prints many warnings before the error */
         size_t log_len = 0;
         char *log = NULL;
-        if (clGetProgramBuildInfo(dev->program, dev->id, CL_PROGRAM_BUILD_LOG, 0, NULL,
+        if (clGetProgramBuildInfo(*prog, dev->id, CL_PROGRAM_BUILD_LOG, 0, NULL,
                                   &log_len) == CL_SUCCESS &&
             (log = malloc(log_len + 1)) != NULL) {
-            if (clGetProgramBuildInfo(dev->program, dev->id, CL_PROGRAM_BUILD_LOG, log_len, log,
+            if (clGetProgramBuildInfo(*prog, dev->id, CL_PROGRAM_BUILD_LOG, log_len, log,
                                       NULL) != CL_SUCCESS)
                 log_len = 0;
             log[log_len] = '\0';
@@ -791,8 +825,28 @@ static ct_status build_program(ct_device *dev, const char *src, size_t len) {
                        "building kernels for %s: clBuildProgram failed: %s; build log:\n%s",
                        dev->info.name, ct_cl_error_name(e), digest[0] ? digest : "(empty)");
     }
-    if (cached) save_to_cache(dev, cache);
-    return create_kernels(dev);
+    if (cached) save_to_cache(*prog, cache);
+    return CT_OK;
+}
+
+/* Builds the given parts of the program with the device's shape (dev->cfg) into *prog and
+ * creates their kernels. */
+static ct_status build_program(ct_device *dev, int parts, cl_program *prog) {
+    char *src = NULL;
+    size_t len = 0;
+    ct_status st = load_sources(dev, parts, &src, &len);
+    if (st != CT_OK) return st;
+    st = build_source(dev, src, len, prog);
+    free(src);
+    return st == CT_OK ? create_kernels(dev, *prog, parts) : st;
+}
+
+ct_status ct_device_need_kernel(ct_device *dev, ct_kernel_id id) {
+    if (dev->kernels[id]) return CT_OK;
+    if (dev->program_own)
+        return ct_fail(dev, CT_ERR_BUILD, "kernel %s is missing from the built program",
+                       ct_kernel_name(id));
+    return build_program(dev, SRC_OWN, &dev->program_own);
 }
 
 const char *ct_kernel_name(int id) {
@@ -986,15 +1040,16 @@ static void release_program(ct_device *dev) {
         dev->kernels[k] = NULL;
     }
     if (dev->program) clReleaseProgram(dev->program);
-    dev->program = NULL;
+    if (dev->program_own) clReleaseProgram(dev->program_own);
+    dev->program = dev->program_own = NULL;
 }
 
 static ct_status load_and_build(ct_device *dev) {
-    char *src = NULL;
-    size_t len = 0;
-    ct_status st = load_sources(dev, &src, &len);
-    if (st == CT_OK) st = build_program(dev, src, len);
-    free(src);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ct_status st = build_program(dev, first_parts(dev), &dev->program);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    dev->build_seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     return st;
 }
 
@@ -1073,6 +1128,9 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
     /* every choice of code path follows the profile, not the type, so that
      * CLTRAIN_PROFILE=gpu runs a GPU's paths on PoCL (tests of them without a GPU) */
     dev->cpu = !strcmp(dev->info.profile, "cpu");
+    /* Oclgrind's uninitialised-memory check does not see the driver's buffer fills: every value
+     * so filled would read as uninitialised there */
+    dev->fill_by_driver = !strstr(dev->info.platform, "Oclgrind");
     dev->gemm = gemm;
     free(refs);
     free(infos);
@@ -1101,8 +1159,9 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
     /* the shape: defaults, else the tuning file's, else CLTRAIN_KERNEL_CONFIG's */
     char *src = NULL;
     size_t len = 0;
-    if ((st = load_sources(dev, &src, &len)) != CT_OK) goto fail_dev;
+    if ((st = load_sources(dev, SRC_ALL, &src, &len)) != CT_OK) goto fail_dev;
     dev->src_key = fnv1a(device_key(dev), src, len);
+    free(src);
     dev->cfg = default_config(dev);
     dev->cfg_origin = "default";
     load_tuned(dev);
@@ -1111,14 +1170,12 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
         char why[CT_MSG_LEN];
         if ((st = ct_kernel_config_parse(shape, &dev->cfg, why)) != CT_OK ||
             og_unfit(dev, &dev->cfg, why, sizeof why)) {
-            free(src);
             st = ct_fail(dev, st != CT_OK ? st : CT_ERR_ARG, "CLTRAIN_KERNEL_CONFIG: %s", why);
             goto fail_dev;
         }
         dev->cfg_origin = "CLTRAIN_KERNEL_CONFIG";
     }
-    st = build_program(dev, src, len);
-    free(src);
+    st = load_and_build(dev);
     if (st != CT_OK) goto fail_dev;
     *out = dev;
     return CT_OK;
@@ -1305,31 +1362,227 @@ void ct_arg_float(ct_args *a, float v) {
     set_arg(a, sizeof x, &x);
 }
 
+/* Room for one more profiled launch when profiling is on. */
+static ct_status prof_reserve(ct_device *dev, const char *where) {
+    if (!dev->prof_on || dev->prof_n < dev->prof_cap) return CT_OK;
+    size_t cap = dev->prof_cap ? 2 * dev->prof_cap : 1024;
+    cl_event *e2 = realloc(dev->prof_ev, cap * sizeof *e2);
+    if (e2) dev->prof_ev = e2;
+    int *k2 = e2 ? realloc(dev->prof_kid, cap * sizeof *k2) : NULL;
+    if (k2) dev->prof_kid = k2;
+    if (!e2 || !k2) return ct_fail(dev, CT_ERR_ALLOC, "%s: out of host memory for profiling", where);
+    dev->prof_cap = cap;
+    return CT_OK;
+}
+
+/* Counts an enqueued op and keeps its event when profiling. */
+static void launched(ct_device *dev, ct_kernel_id id, cl_event ev) {
+    dev->launches++;
+    if (dev->prof_on) {
+        dev->prof_ev[dev->prof_n] = ev;
+        dev->prof_kid[dev->prof_n++] = (int)id;
+    }
+}
+
+/* ---- planning and the warm-up helper (see ct_device_plan_begin) -------------------------- */
+
+static void plan_record(ct_device *dev, ct_kernel_id id, cl_uint dims, const size_t *local) {
+    if (!local || dims > 3) return; /* the driver's choice: not known ahead */
+    ct_launch_shape s = {(int)id, dims, {1, 1, 1}};
+    for (cl_uint d = 0; d < dims; d++) s.local[d] = local[d];
+    for (int i = 0; i < dev->plan_n; i++)
+        if (!memcmp(&dev->plan[i], &s, sizeof s)) return;
+    if (dev->plan_n < CT_PLAN_MAX) dev->plan[dev->plan_n++] = s;
+}
+
+/* One launch of shape s with every argument zero: a buffer where the kernel takes one, else a
+ * 4-byte, else an 8-byte 0 (the kernels take no 8-byte scalars). */
+static int warm_one(ct_device *dev, cl_mem scratch, const ct_launch_shape *s) {
+    cl_int e;
+    cl_kernel k = clCreateKernel(dev->program, ct_kernel_name(s->id), &e);
+    if (e != CL_SUCCESS) return 0;
+    cl_uint nargs = 0;
+    int ok = clGetKernelInfo(k, CL_KERNEL_NUM_ARGS, sizeof nargs, &nargs, NULL) == CL_SUCCESS;
+    for (cl_uint i = 0; ok && i < nargs; i++) {
+        cl_ulong zero = 0;
+        ok = clSetKernelArg(k, i, sizeof scratch, &scratch) == CL_SUCCESS ||
+             clSetKernelArg(k, i, 4, &zero) == CL_SUCCESS ||
+             clSetKernelArg(k, i, 8, &zero) == CL_SUCCESS;
+    }
+    ok = ok && clEnqueueNDRangeKernel(dev->queue, k, s->dims, NULL, s->local, s->local, 0, NULL,
+                                      NULL) == CL_SUCCESS &&
+         clFinish(dev->queue) == CL_SUCCESS;
+    clReleaseKernel(k);
+    return ok;
+}
+
+int ct_device_warm(ct_device *dev, const ct_launch_shape *shapes, int n, int (*stop)(void *),
+                   void *user) {
+    cl_int e;
+    cl_mem scratch = clCreateBuffer(dev->ctx, CL_MEM_READ_WRITE, 1 << 18, NULL, &e);
+    if (e != CL_SUCCESS) return 0;
+    int done = 0;
+    for (int i = 0; i < n && !(stop && stop(user)); i++)
+        if (shapes[i].id >= 0 && shapes[i].id < CT_K_COUNT)
+            done += warm_one(dev, scratch, &shapes[i]);
+    clReleaseMemObject(scratch);
+    return done;
+}
+
+static int info_warms_by_launch(const ct_device_info *info) {
+    const char *env = getenv("CLTRAIN_PREWARM");
+    if (env && !strcmp(env, "0")) return 0;
+    return !strcmp(info->profile, "cpu") && info_caches_kernels(info) && info->compute_units >= 2;
+}
+
+int ct_device_warms_by_launch(const ct_device *dev) { return info_warms_by_launch(&dev->info); }
+
+/* A plan as text: a line "name dims l0 l1 l2" per shape. */
+void ct_plan_format(const ct_launch_shape *s, int n, char *dst, size_t len) {
+    size_t used = 0;
+    dst[0] = '\0';
+    for (int i = 0; i < n && used < len; i++) {
+        int w = snprintf(dst + used, len - used, "%s %u %zu %zu %zu\n", ct_kernel_name(s[i].id),
+                         s[i].dims, s[i].local[0], s[i].local[1], s[i].local[2]);
+        if (w < 0 || (size_t)w >= len - used) {
+            dst[used] = '\0'; /* whole lines only */
+            break;
+        }
+        used += (size_t)w;
+    }
+}
+
+ct_status ct_device_warm_plan(ct_device *dev, const char *plan, int *launched,
+                              char msg[CT_MSG_LEN]) {
+    ct_launch_shape s[CT_PLAN_MAX];
+    int n = 0, line = 0;
+    *launched = 0;
+    for (const char *p = plan; *p;) {
+        const char *end = strchr(p, '\n');
+        size_t l = end ? (size_t)(end - p) : strlen(p);
+        char buf[160], name[64];
+        line++;
+        if (l > 0) {
+            if (l >= sizeof buf || n == CT_PLAN_MAX)
+                return ct_fail_msg(msg, CT_ERR_ARG, "plan line %d: too long, or over %d lines",
+                                   line, CT_PLAN_MAX);
+            memcpy(buf, p, l);
+            buf[l] = '\0';
+            unsigned dims;
+            size_t a, b, c;
+            char extra;
+            if (sscanf(buf, "%63s %u %zu %zu %zu %c", name, &dims, &a, &b, &c, &extra) != 5 ||
+                dims < 1 || dims > 3 || !a || !b || !c)
+                return ct_fail_msg(msg, CT_ERR_FORMAT,
+                                   "plan line %d: '%s' is not 'kernel dims l0 l1 l2'", line, buf);
+            int id = -1;
+            for (int k = 0; k < CT_K_COUNT && id < 0; k++)
+                if (!strcmp(ct_kernel_name(k), name)) id = k;
+            if (id < 0)
+                return ct_fail_msg(msg, CT_ERR_FORMAT, "plan line %d: no kernel named '%s'", line,
+                                   name);
+            ct_launch_shape sh = {id, dims, {a, b, c}};
+            s[n++] = sh;
+        }
+        p += l + (end != NULL);
+    }
+    for (int i = 0; i < n / 2; i++) { /* the last first */
+        ct_launch_shape t = s[i];
+        s[i] = s[n - 1 - i];
+        s[n - 1 - i] = t;
+    }
+    *launched = ct_device_warm(dev, s, n, NULL, NULL);
+    return CT_OK;
+}
+
+/* PoCL's kernel cache folder: $POCL_CACHE_DIR, else $XDG_CACHE_HOME/pocl/kcache, else
+ * ~/.cache/pocl/kcache. */
+static void pocl_cache_dir(char *dst, size_t n) {
+    const char *env = getenv("POCL_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
+               *home = getenv("HOME");
+    if (env && *env)
+        snprintf(dst, n, "%s", env);
+    else if (xdg && *xdg)
+        snprintf(dst, n, "%s/pocl/kcache", xdg);
+    else
+        snprintf(dst, n, "%s/.cache/pocl/kcache", home && *home ? home : "/tmp");
+}
+
+int ct_device_warm_early(const char *selector) {
+    const char *origin = "the device selector";
+    if (!selector || !*selector) {
+        const char *env = getenv("CLTRAIN_DEVICE");
+        if (env && *env) selector = env, origin = "from CLTRAIN_DEVICE";
+    }
+    char dir[1024];
+    pocl_cache_dir(dir, sizeof dir);
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        int empty = 1;
+        while (empty && (e = readdir(d)) != NULL)
+            empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+        closedir(d);
+        if (!empty) return 0;
+    }
+    char msg[CT_MSG_LEN];
+    ct_device_info *infos = NULL;
+    int n = 0, chosen = -1;
+    if (list_all(NULL, &infos, &n, 0, msg) != CT_OK) return 0;
+    int early = pick(infos, n, selector, origin, &chosen, msg) == CT_OK &&
+                info_warms_by_launch(&infos[chosen]);
+    free(infos);
+    return early;
+}
+
+int ct_device_warm_wanted(const ct_device *dev) {
+    /* a program PoCL had cached builds in a few hundredths of a second, a cold one in about a
+     * second: then its kernels are not cached either */
+    return ct_device_warms_by_launch(dev) && dev->build_seconds > 0.25;
+}
+
+void ct_device_plan_begin(ct_device *dev, int run) {
+    dev->planning = run ? 2 : 1;
+    dev->plan_n = 0;
+}
+
+int ct_device_plan_end(ct_device *dev, ct_launch_shape *out, int max) {
+    dev->planning = 0;
+    int n = dev->plan_n < max ? dev->plan_n : max;
+    if (n > 0) memcpy(out, dev->plan, (size_t)n * sizeof *out);
+    return n;
+}
+
 static ct_status launch(ct_args *a, cl_uint dims, const size_t *global, const size_t *local) {
     char where[96];
     snprintf(where, sizeof where, "kernel %s", ct_kernel_name(a->id));
     if (a->err != CL_SUCCESS) return ct_cl_fail(a->dev, a->err, "clSetKernelArg", where);
     ct_device *dev = a->dev;
+    if (dev->planning) {
+        plan_record(dev, a->id, dims, local);
+        if (dev->planning == 1) return CT_OK;
+    }
     cl_event ev = NULL;
-    int keep = dev->prof_on;
-    if (keep && dev->prof_n == dev->prof_cap) {
-        size_t cap = dev->prof_cap ? 2 * dev->prof_cap : 1024;
-        cl_event *e2 = realloc(dev->prof_ev, cap * sizeof *e2);
-        if (e2) dev->prof_ev = e2;
-        int *k2 = e2 ? realloc(dev->prof_kid, cap * sizeof *k2) : NULL;
-        if (k2) dev->prof_kid = k2;
-        if (!e2 || !k2)
-            return ct_fail(dev, CT_ERR_ALLOC, "%s: out of host memory for profiling", where);
-        dev->prof_cap = cap;
-    }
+    ct_status st = prof_reserve(dev, where);
+    if (st != CT_OK) return st;
     cl_int e = clEnqueueNDRangeKernel(dev->queue, a->k, dims, NULL, global, local, 0, NULL,
-                                      keep ? &ev : NULL);
+                                      dev->prof_on ? &ev : NULL);
     if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clEnqueueNDRangeKernel", where);
-    dev->launches++;
-    if (keep) {
-        dev->prof_ev[dev->prof_n] = ev;
-        dev->prof_kid[dev->prof_n++] = (int)a->id;
-    }
+    launched(dev, a->id, ev);
+    return CT_OK;
+}
+
+ct_status ct_enqueue_fill(ct_device *dev, cl_mem x, size_t off, float value, size_t n) {
+    static const char where[] = "ct_fill";
+    if (dev->planning == 1) return CT_OK;
+    cl_event ev = NULL;
+    ct_status st = prof_reserve(dev, where);
+    if (st != CT_OK) return st;
+    cl_float v = value;
+    cl_int e = clEnqueueFillBuffer(dev->queue, x, &v, sizeof v, off * sizeof v,
+                                   n * sizeof v, 0, NULL, dev->prof_on ? &ev : NULL);
+    if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clEnqueueFillBuffer", where);
+    launched(dev, CT_K_fill, ev);
     return CT_OK;
 }
 

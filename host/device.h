@@ -25,15 +25,25 @@ typedef enum ct_kernel_id {
  * the next. */
 #define CT_PK_BLOCK 16
 
+/* A kernel and work-group shape, as launched (recorded while planning: ct_device_plan_begin). */
+typedef struct ct_launch_shape {
+    int id; /* ct_kernel_id */
+    cl_uint dims;
+    size_t local[3];
+} ct_launch_shape;
+#define CT_PLAN_MAX 64
+
 struct ct_device {
     cl_platform_id platform;
     cl_device_id id;
     cl_context ctx;
     cl_command_queue queue;
-    cl_program program;
+    cl_program program;     /* the kernels built when the device is opened */
+    cl_program program_own; /* the own product's, when built apart (see ct_device_need_kernel) */
     cl_kernel kernels[CT_K_COUNT];
     ct_device_info info;
     int cpu;              /* a CPU device (info.type "cpu"): the settings below for PoCL apply */
+    int fill_by_driver;   /* ct_fill by clEnqueueFillBuffer, else by the fill kernel */
     size_t red_wg;        /* CT_RED_WG the program was built with */
     ct_kernel_config cfg; /* the shape the program was built with (CT_PK_*, CT_VW, CT_EW, CT_OG_*) */
     const char *cfg_origin;      /* "default", "tuned" or "CLTRAIN_KERNEL_CONFIG" */
@@ -56,6 +66,10 @@ struct ct_device {
      * (enough groups to share the cores when each item is a row's work), larger ones
      * wg1_large; 2-D launches take wg2. Elsewhere 0: the driver chooses. */
     size_t wg1_small, wg1_large, wg1_split, wg2[2];
+    double build_seconds; /* how long the program took to build when the device was opened */
+    int planning; /* 1: launches are recorded into plan, not enqueued; 2: recorded and enqueued */
+    int plan_n;
+    ct_launch_shape plan[CT_PLAN_MAX];
     char err[CT_MSG_LEN];
 };
 
@@ -89,6 +103,34 @@ typedef struct ct_args {
 } ct_args;
 
 ct_args ct_args_begin(ct_device *dev, ct_kernel_id id);
+/* Builds the part of the program that holds kernel id when it has not been built yet (on CPU
+ * devices the own product, kernels/gemm.cl, is built on first use). */
+ct_status ct_device_need_kernel(ct_device *dev, ct_kernel_id id);
+/* Planning a step ahead of running it. Between ct_device_plan_begin and ct_device_plan_end each
+ * distinct kernel and work-group shape launched is recorded (up to CT_PLAN_MAX); with run 0 the
+ * launches (and fills) are not enqueued, with run 1 they are (to compare a plan with the step).
+ * ct_device_plan_end copies up to max shapes to out, in the order of their first launch, and
+ * returns how many. */
+void ct_device_plan_begin(ct_device *dev, int run);
+int ct_device_plan_end(ct_device *dev, ct_launch_shape *out, int max);
+
+/* Warming a driver's kernel cache: PoCL compiles each kernel on its first launch, per work-group
+ * shape (0.05-0.4 s each, one at a time per program in a process), and keeps it in its disk
+ * cache, where any process finds it. ct_device_warm launches each of the n shapes in order with
+ * every argument zero (all sizes 0: each kernel returns at its range check; buffers are a scratch
+ * buffer of its own), so that they are compiled and cached; stop (when not NULL) is asked before
+ * each. Returns the number launched. It changes nothing a later computation gives.
+ * ct_device_warms_by_launch: whether the device is such a driver with two or more compute units
+ * (a second process can compile beside the first) and CLTRAIN_PREWARM is not 0. */
+int ct_device_warm(ct_device *dev, const ct_launch_shape *shapes, int n, int (*stop)(void *),
+                   void *user);
+int ct_device_warms_by_launch(const ct_device *dev);
+/* A plan as text, a line "kernel dims l0 l1 l2" per shape (whole lines, as many as fit). */
+void ct_plan_format(const ct_launch_shape *s, int n, char *dst, size_t len);
+
+/* Sets the floats off..off+n of x to value with the driver's buffer fill, counted and profiled as
+ * the fill kernel. */
+ct_status ct_enqueue_fill(ct_device *dev, cl_mem x, size_t off, float value, size_t n);
 void ct_arg_mem(ct_args *a, cl_mem m);
 void ct_arg_int(ct_args *a, int v);
 void ct_arg_uint(ct_args *a, cl_uint v);

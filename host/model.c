@@ -293,6 +293,8 @@ static ct_status dev_fail(ct_net *net, ct_status s) {
     } while (0)
 
 const char *ct_net_error(const ct_net *net) { return net ? net->err : ""; }
+ct_device *ct_net_device(const ct_net *net) { return net->dev; }
+
 const ct_arch *ct_net_arch(const ct_net *net) { return &net->arch; }
 const ct_layout *ct_net_layout(const ct_net *net) { return &net->lay; }
 ct_backend ct_net_backend(const ct_net *net) {
@@ -868,6 +870,16 @@ ct_status ct_net_train_step(ct_net *net, int slot, int start, int Bn, uint64_t s
                         start, net->max_batch);
     ct_status st = ct_net_shard_grad(net, slot, start, 0, Bn, Bn, seed, epoch, t, loss_at);
     return st != CT_OK ? st : ct_net_apply_grads(net, t, lr, l2);
+}
+
+int ct_net_plan_step(ct_net *net, int slot, int Bn, float l2, ct_launch_shape *out, int max) {
+    if (!net->dev || Bn < 1) return 0;
+    /* the step recorded, not run: it changes nothing then but net->row0 */
+    ct_device_plan_begin(net->dev, 0);
+    ct_status st = ct_net_train_step(net, slot, 0, Bn, 0, 0, 1, 0.0f, l2, 0);
+    int n = ct_device_plan_end(net->dev, out, max);
+    if (st != CT_OK) net->err[0] = '\0';
+    return st == CT_OK ? n : 0;
 }
 
 ct_status ct_net_finish(ct_net *net) {

@@ -25,6 +25,7 @@ ct_status ct_net_create_backend(ct_net **out, ct_backend backend, ct_device *dev
 void ct_net_destroy(ct_net *net);
 const char *ct_net_error(const ct_net *net);
 const ct_arch *ct_net_arch(const ct_net *net);
+ct_device *ct_net_device(const ct_net *net); /* NULL: the reference engine */
 const ct_layout *ct_net_layout(const ct_net *net);
 ct_backend ct_net_backend(const ct_net *net);
 
@@ -60,6 +61,10 @@ ct_status ct_net_train_step(ct_net *net, int slot, int start, int B, uint64_t se
 ct_status ct_net_shard_grad(ct_net *net, int slot, int start, int row0, int Bn, int Btotal,
                             uint64_t seed, uint64_t epoch, long long t, int loss_at);
 ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm);
+/* The kernel shapes a training step of B rows (l2 as given) launches, in the order of their
+ * first launch, recorded without running it (see ct_device_plan_begin): up to max into out.
+ * Returns how many (0 for the reference engine). */
+int ct_net_plan_step(ct_net *net, int slot, int B, float l2, ct_launch_shape *out, int max);
 /* Waits until the device has done everything enqueued (nothing for the reference). */
 ct_status ct_net_finish(ct_net *net);
 ct_status ct_net_apply_grads(ct_net *net, long long t, float lr, float l2);

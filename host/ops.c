@@ -288,6 +288,7 @@ ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B
     size_t local[2] = {tsn / (size_t)dev->cfg.ogwn, tsm / (size_t)dev->cfg.ogwm};
     size_t global[2] = {((size_t)N + tsn - 1) / tsn * local[0],
                         ((size_t)M + tsm - 1) / tsm * local[1]};
+    TRY(ct_device_need_kernel(dev, CT_K_gemm));
     ct_args a = ct_args_begin(dev, CT_K_gemm);
     ct_arg_buf(&a, C);
     ct_arg_int(&a, ldc);
@@ -824,6 +825,9 @@ ct_status ct_fill(ct_device *dev, ct_buf x, float value, int n) {
     if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "n", n));
     TRY(need_buf(dev, op, "x", x));
+    /* the driver's fill: no kernel to compile (on PoCL 0.06 s of a cold start); the kernel where
+     * the driver's fill cannot be checked (Oclgrind) */
+    if (dev->fill_by_driver) return ct_enqueue_fill(dev, x.mem, x.off, value, (size_t)n);
     ct_args a = ct_args_begin(dev, CT_K_fill);
     ct_arg_buf(&a, x);
     ct_arg_float(&a, value);

@@ -319,6 +319,17 @@ static ct_status shared_step(ct_net *net, const ct_train_opts *o, int start, int
     return st;
 }
 
+/* The kernels of a step, to on_plan, where a cold first step compiles them (PoCL). */
+static void announce_plan(ct_net *net, int batch, const ct_train_opts *o) {
+    ct_device *dev = ct_net_device(net);
+    if (!dev || !ct_device_warms_by_launch(dev)) return;
+    ct_launch_shape shapes[CT_PLAN_MAX];
+    int n = ct_net_plan_step(net, CT_SLOT_TRAIN, batch, o->l2, shapes, CT_PLAN_MAX);
+    char text[CT_PLAN_MAX * 48];
+    ct_plan_format(shapes, n, text, sizeof text);
+    if (n > 0) o->on_plan(text, o->user);
+}
+
 ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_state *state,
                    ct_train_result *res, char msg[CT_MSG_LEN]) {
     memset(res, 0, sizeof *res);
@@ -364,6 +375,7 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
             goto done;
         }
     }
+    if (o->on_plan && state->epoch < o->epochs) announce_plan(net, batch, o);
     for (int epoch = state->epoch + 1; epoch <= o->epochs; epoch++) {
         double t0 = now_seconds();
         double lr = 0;

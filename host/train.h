@@ -38,6 +38,7 @@ typedef struct ct_train_opts {
     ct_log_fn on_log;
     ct_epoch_fn on_epoch;
     ct_batch_fn on_batch;
+    ct_plan_fn on_plan;
     void *user;
     /* data-parallel (NULL or size 1: this process alone): each step this rank computes its share
      * of the batch and the gradients are summed over the ranks; metrics and validation are

@@ -351,6 +351,54 @@ int main(void) {
         free(p);
         free_data(&data);
     }
+    /* 6. the plan of a step (what the kernel warm-up helper compiles) is what the step launches,
+     *    and planning runs nothing: dropout, l2 and clipping on, a batch of odd size */
+    {
+        owned data;
+        make_data(&data, 45, 7, 3, 0, seed);
+        ct_arch a = arch_of(7, 13, 6, 3, CT_ACT_GELU, CT_LOSS_SOFTMAX_CE, 0.25f);
+        ct_optim_params o = ct_optim_defaults(CT_OPT_ADAMW);
+        o.clip_norm = 1.0f;
+        ct_layout lay;
+        ct_arch_layout(&a, &lay);
+        float *p0 = malloc(lay.n_params * sizeof(float)), *p1 = malloc(lay.n_params * sizeof(float));
+        ct_init init = {CT_INIT_AUTO, 0, 0};
+        ct_arch_init_params(&a, &init, 0.0f, 5, p0);
+        ct_net *net = NULL;
+        ct_launch_shape plan[CT_PLAN_MAX], ran[CT_PLAN_MAX];
+        int np = 0, nr = 0;
+        st = ct_net_create(&net, dev, &a, 19, &o, msg);
+        if (!st) st = ct_net_set_params(net, p0) || ct_net_upload(net, CT_SLOT_TRAIN, &data.d);
+        if (!st) {
+            np = ct_net_plan_step(net, CT_SLOT_TRAIN, 19, 1e-3f, plan, CT_PLAN_MAX);
+            st = ct_net_get_params(net, p1);
+        }
+        EXPECT(st == CT_OK && np >= (dev->cpu ? 6 : 1) && !memcmp(p0, p1, lay.n_params * sizeof(float)),
+               "plan: %d shapes, parameters %s (%s)", np,
+               st ? "unread" : memcmp(p0, p1, lay.n_params * sizeof(float)) ? "changed" : "kept",
+               msg);
+        if (!st) {
+            ct_device_plan_begin(dev, 1);
+            st = ct_net_train_step(net, CT_SLOT_TRAIN, 0, 19, 3, 1, 1, 1e-3f, 1e-3f, 0);
+            nr = ct_device_plan_end(dev, ran, CT_PLAN_MAX);
+            if (!st) st = ct_net_get_params(net, p1);
+        }
+        EXPECT(st == CT_OK && memcmp(p0, p1, lay.n_params * sizeof(float)),
+               "plan: the recorded step did not run (%s)", msg);
+        EXPECT(nr == np && !memcmp(plan, ran, (size_t)np * sizeof *plan),
+               "plan: %d shapes planned, %d launched, or in another order", np, nr);
+        for (int i = 0; i < np && i < nr; i++)
+            if (memcmp(&plan[i], &ran[i], sizeof *plan))
+                printf("  shape %d: planned %s %zux%zux%zu, launched %s %zux%zux%zu\n", i,
+                       ct_kernel_name(plan[i].id), plan[i].local[0], plan[i].local[1],
+                       plan[i].local[2], ct_kernel_name(ran[i].id), ran[i].local[0],
+                       ran[i].local[1], ran[i].local[2]);
+        printf("plan of a step: %d kernel shapes, as launched\n", np);
+        ct_net_destroy(net);
+        free(p0);
+        free(p1);
+        free_data(&data);
+    }
     ct_device_destroy(dev);
     return test_summary("test_train");
 }

@@ -80,6 +80,19 @@ int cmd_predict(int argc, char **argv, const char *device);
 int cmd_convert(int argc, char **argv, const char *device);
 
 int cmd_lrfind(int argc, char **argv, const char *device);
+int cmd_warm(int argc, char **argv, const char *device);
+
+/* The kernel warm-up helper of train (host/cli/warm.c): cli_warm_start starts `cltrain --device
+ * <device> warm` beside this process (when ct_device_warm_early or ct_device_warm_wanted says so);
+ * cli_warm_plan hands it the plan (on_plan); cli_warm_end waits for it. Each does nothing when
+ * there is no helper. */
+typedef struct cli_warm {
+    int pid; /* -1: none */
+    int fd;  /* the writing end of its standard input, -1 once closed */
+} cli_warm;
+void cli_warm_start(cli_warm *w, const char *device);
+void cli_warm_plan(cli_warm *w, const char *plan);
+void cli_warm_end(cli_warm *w);
 
 /* ---- under mpirun (host/cli/mpi.c) ---------------------------------------------------------- */
 

@@ -209,6 +209,8 @@ static void usage(FILE *f) {
         "  devices     list every OpenCL platform and device, and whether CLBlast works on it\n"
         "  selftest    run every kernel on fresh random inputs and compare it with the scalar\n"
         "              reference (host/ref.c); exit 1 when any op is out of tolerance\n"
+        "  warm        compile a plan's kernels into the driver's cache (train starts it beside\n"
+        "              itself on PoCL when its kernels are not cached)\n"
         "\n"
         "options:\n"
         "  --device SEL   the device: an index from `cltrain devices`, gpu, cpu, accelerator, or\n"
@@ -221,7 +223,8 @@ static void usage(FILE *f) {
         "  CLTRAIN_DEVICE        default device selector (as --device)\n"
         "  CLTRAIN_GEMM          matrix products: auto (default: CLBlast when it works on the\n"
         "                        device, else the own kernel), clblast, own\n"
-        "  CLTRAIN_KERNELS_DIR   load kernels/*.cl from this folder instead of the built-in copy\n",
+        "  CLTRAIN_KERNELS_DIR   load kernels/*.cl from this folder instead of the built-in copy\n"
+        "  CLTRAIN_PREWARM=0     train starts no kernel warm-up helper (cltrain warm --help)\n",
         f);
 }
 
@@ -238,6 +241,10 @@ int main(int argc, char **argv) {
         return CLI_FAIL;
     return cli_mpi_finish(run(argc, argv));
 }
+
+#define COMMANDS                                                                              \
+    "train, eval, predict, explain, gradcheck, lr-find, convert, bench, tune, devices, selftest, " \
+    "warm"
 
 static int run(int argc, char **argv) {
     const char *device = NULL;
@@ -257,8 +264,7 @@ static int run(int argc, char **argv) {
         }
     }
     if (i >= argc) {
-        cli_error("no command given (commands: train, eval, predict, explain, gradcheck, lr-find, "
-                  "convert, bench, tune, devices, selftest; see cltrain --help)");
+        cli_error("no command given (commands: %s; see cltrain --help)", COMMANDS);
         return CLI_USAGE;
     }
     const char *cmd = argv[i];
@@ -303,12 +309,11 @@ static int run(int argc, char **argv) {
     if (!strcmp(cmd, "gradcheck")) return cmd_gradcheck(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "bench")) return cmd_bench(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "tune")) return cmd_tune(sub_argc, sub_argv, device);
+    if (!strcmp(cmd, "warm")) return cmd_warm(sub_argc, sub_argv, device);
     if (!strcmp(cmd, "help")) {
         usage(stdout);
         return CLI_OK;
     }
-    cli_error("unknown command '%s' (commands: train, eval, predict, explain, gradcheck, lr-find, "
-              "convert, bench, tune, devices, selftest; see cltrain --help)",
-              cmd);
+    cli_error("unknown command '%s' (commands: %s; see cltrain --help)", cmd, COMMANDS);
     return CLI_USAGE;
 }

@@ -119,6 +119,7 @@ typedef struct {
     int rank0; /* this process writes the log (rank 0 of an mpirun job, or alone) */
     char ckpt_path[1024];
     char msg[CT_MSG_LEN];
+    cli_warm warm; /* the kernel warm-up helper (host/cli/warm.c) */
 } run_ctx;
 
 static double wall(void) {
@@ -149,6 +150,11 @@ static void on_log(int epoch, long long step, double mean_loss, double lr, void 
     printf("  epoch %d step %lld  loss %.4f (mean of the last %d steps)  lr %.3g\n", epoch, step,
            mean_loss, c->o->log_every, lr);
     fflush(stdout);
+}
+
+static void on_plan(const char *plan, void *user) {
+    run_ctx *c = user;
+    cli_warm_plan(&c->warm, plan);
 }
 
 static void on_verify(const ct_verify_report *r, void *user) {
@@ -344,6 +350,7 @@ int cmd_train(int argc, char **argv, const char *device) {
     ct_model *model = NULL;
     run_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
+    ctx.warm.pid = ctx.warm.fd = -1;
     cli_netspec spec;
     memset(&spec, 0, sizeof spec);
     const ct_arch *arch = &spec.arch;
@@ -360,6 +367,10 @@ int cmd_train(int argc, char **argv, const char *device) {
     }
     to.schedule.warmup_epochs = o.warmup;
     if (cli_netspec_model(&spec, &o.net) != CLI_OK) return CLI_USAGE;
+
+    /* a first run on PoCL: the kernel warm-up helper builds its program beside ours */
+    if (!o.reference && ranks == 1 && ct_device_warm_early(device))
+        cli_warm_start(&ctx.warm, device);
 
     /* data */
     if (cli_netopts_load(&o.net, o.net.data, NULL, &all, msg) != CT_OK) goto fail_msg;
@@ -397,6 +408,9 @@ int cmd_train(int argc, char **argv, const char *device) {
     char mine[256];
     if (!o.reference) {
         if (cli_open_device(device, &dev) != CLI_OK) goto fail;
+        /* a program PoCL had not cached: a helper process compiles the first step's kernels */
+        if (ranks == 1 && ctx.warm.pid < 0 && ct_device_warm_wanted(dev))
+            cli_warm_start(&ctx.warm, device);
         const ct_device_info *di = ct_device_get_info(dev);
         ct_kernel_config kc;
         const char *origin = NULL;
@@ -460,6 +474,7 @@ int cmd_train(int argc, char **argv, const char *device) {
     to.verify_every = o.reference ? 0 : o.verify;
     to.verify_tol = o.verify_tol;
     to.on_verify = on_verify;
+    to.on_plan = on_plan;
     to.on_log = on_log;
     to.on_epoch = on_epoch;
     to.on_batch = on_batch;
@@ -536,6 +551,7 @@ fail_msg:
 fail:
     rc = CLI_FAIL;
 done:
+    cli_warm_end(&ctx.warm);
     free(ctx.hist);
     ct_model_destroy(model);
     ct_device_destroy(dev);
