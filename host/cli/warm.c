@@ -80,6 +80,9 @@ int cmd_warm(int argc, char **argv, const char *device) {
         cli_error("warm: cannot open %s: %s", plan_path, strerror(errno));
         return CLI_FAIL;
     }
+    /* the helper's PoCL threads unpinned: pinned, they would share the first cores with the
+     * pinned threads of the process it helps */
+    setenv("POCL_AFFINITY", "0", 1);
     /* the device first: its program builds while the plan's writer gets its model ready */
     ct_device *dev = NULL;
     if (cli_open_device(device, &dev) != CLI_OK) {
