@@ -161,13 +161,16 @@ static int name_ieq(const char *a, const char *b) {
     return *a == *b;
 }
 
-/* Whether the output layer's activation name agrees with the loss. */
+/* Whether the output layer's activation name agrees with the loss. A linear output (identity,
+ * linear, none) goes with every loss: with ce and bce it is a PyTorch model's nn.Linear before
+ * CrossEntropyLoss / BCEWithLogitsLoss, whose logits are what the loss takes, as here. */
 static int output_act_ok(const char *s, ct_loss loss) {
     ct_act a;
+    if (ct_act_parse(s, &a) && a == CT_ACT_IDENTITY) return 1;
     switch (loss) {
     case CT_LOSS_SOFTMAX_CE: return name_ieq(s, "softmax");
     case CT_LOSS_SIGMOID_BCE: return name_ieq(s, "sigmoid");
-    default: return ct_act_parse(s, &a) && a == CT_ACT_IDENTITY;
+    default: return 0;
     }
 }
 
@@ -250,8 +253,9 @@ static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *
         if (act && !output_act_ok(act->string, a->loss))
             return fail(msg, path,
                         "layer %d: activation '%s' on the output layer does not go "
-                        "with loss '%s' (use %s)",
-                        l, shown(act->string, nb), loss_text, loss_output_act[a->loss]);
+                        "with loss '%s' (use %s%s)",
+                        l, shown(act->string, nb), loss_text, loss_output_act[a->loss],
+                        a->loss <= CT_LOSS_SIGMOID_BCE ? " or linear: the logits" : "");
         if (alpha)
             return fail(msg, path,
                         "layer %d: 'alpha' does not apply to the output layer (its "

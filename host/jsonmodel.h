@@ -13,7 +13,9 @@
  * default zeros), "activation", "alpha" (leaky_relu slope / elu alpha; default 0.01 / 1).
  * Hidden layers need an activation (relu, leaky_relu, elu, sigmoid, tanh, gelu, linear /
  * identity); the output layer's is fused into the loss and must agree with it, or be absent:
- * bce "sigmoid", ce "softmax", mse and huber "linear" / "identity".
+ * bce "sigmoid", ce "softmax", mse and huber "linear" / "identity"; "linear" / "identity" also
+ * goes with ce and bce (a PyTorch model's logits: nn.Linear + CrossEntropyLoss or
+ * BCEWithLogitsLoss), meaning the same as softmax / sigmoid there.
  * Every number must fit a float; unknown or repeated keys are errors. Messages name the file,
  * the layer and the field: "model.json: layer 1: weight has 3 columns but layer 0 has 2
  * outputs". Layers are numbered from 0 as the safetensors tensors layers.<i>. */

@@ -125,6 +125,42 @@ static void test_example(void) {
         EXPECT(sm.n_classes == 3 && !strcmp(sm.class_names[2], "c"), "classes a, b, c");
         ct_saved_model_free(&sm);
     }
+    /* a PyTorch model's output layer: linear (or identity) before ce or bce, the logits, is the
+     * same model as softmax / sigmoid there */
+    static const struct {
+        const char *loss, *fused, *out;
+    } logits[] = {{"ce", "softmax", "linear"},
+                  {"ce", "softmax", "identity"},
+                  {"bce", "sigmoid", "linear"},
+                  {"bce", "sigmoid", "Identity"}};
+    for (size_t k = 0; k < sizeof logits / sizeof logits[0]; k++) {
+        char text[2][512];
+        ct_saved_model m[2];
+        int ok[2] = {0, 0};
+        for (int v = 0; v < 2; v++) {
+            int ce = !strcmp(logits[k].loss, "ce");
+            snprintf(text[v], sizeof text[v],
+                     "{\"layers\": [{\"weight\": [[1, -2], [0.5, 3]], \"activation\": \"relu\"},"
+                     "{\"weight\": %s, \"bias\": %s, \"activation\": \"%s\"}], \"loss\": \"%s\"}",
+                     ce ? "[[1, 2], [3, -4], [0.25, 1]]" : "[[1, 2]]", ce ? "[1, 0, -1]" : "[0.5]",
+                     v ? logits[k].out : logits[k].fused, logits[k].loss);
+            path_in(path, sizeof path, v ? "logits.json" : "fused.json");
+            write_text(path, text[v]);
+            st = ct_json_model_load(path, &m[v], msg);
+            ok[v] = EXPECT(st == CT_OK, "%s output with %s: %s",
+                           v ? logits[k].out : logits[k].fused, logits[k].loss, msg);
+        }
+        if (ok[0] && ok[1]) {
+            ct_arch_layout(&m[0].arch, &lay);
+            EXPECT(!memcmp(&m[0].arch, &m[1].arch, sizeof m[0].arch) &&
+                       !memcmp(m[0].params, m[1].params, lay.n_params * sizeof(float)),
+                   "%s output with %s: not the same model as %s", logits[k].out, logits[k].loss,
+                   logits[k].fused);
+        }
+        for (int v = 0; v < 2; v++)
+            if (ok[v]) ct_saved_model_free(&m[v]);
+    }
+
     path_in(path, sizeof path, "regress.json");
     write_text(path,
                "{\"layers\": [{\"weight\": [[1], [2]], \"activation\": \"elu\", \"alpha\": 0.5},"
@@ -433,11 +469,13 @@ static const bad_case bad_cases[] = {
      "linear)"},
     {"output softmax with bce",
      MODEL(L0 ",{\"weight\": [[1, 2]], \"activation\": \"softmax\"}", ""),
-     "layer 1: activation 'softmax' on the output layer does not go with loss 'bce' (use sigmoid)"},
+     "layer 1: activation 'softmax' on the output layer does not go with loss 'bce' (use sigmoid or "
+     "linear: the logits)"},
     {"output sigmoid with ce",
      "{\"layers\": [{\"weight\": [[1, 2], [3, 4]], \"activation\": \"sigmoid\"}], \"loss\": "
      "\"ce\"}",
-     "layer 0: activation 'sigmoid' on the output layer does not go with loss 'ce' (use softmax)"},
+     "layer 0: activation 'sigmoid' on the output layer does not go with loss 'ce' (use softmax or "
+     "linear: the logits)"},
     {"output tanh with huber",
      "{\"layers\": [{\"weight\": [[1, 2]], \"activation\": \"tanh\"}], \"loss\": \"huber\"}",
      "layer 0: activation 'tanh' on the output layer does not go with loss 'huber' (use linear)"},
@@ -590,6 +628,8 @@ static void test_examples(const char *dir) {
 static void cleanup(void) {
     const char *names[] = {"example.json",
                            "nobias.json",
+                           "fused.json",
+                           "logits.json",
                            "regress.json",
                            "rt1.json",
                            "rt.safetensors",

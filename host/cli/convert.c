@@ -21,8 +21,8 @@ static void usage(FILE *f) {
         "  weight (out, in) as PyTorch's nn.Linear; bias optional (zeros); loss ce, bce, mse or\n"
         "  huber (\"huber_delta\"); the output layer's activation must match the loss (ce "
         "softmax,\n"
-        "  bce sigmoid, mse/huber linear); optional \"alpha\" per layer, \"classes\", "
-        "\"features\",\n"
+        "  bce sigmoid, mse/huber linear; ce and bce also take linear, as PyTorch's logits);\n"
+        "  optional \"alpha\" per layer, \"classes\", \"features\",\n"
         "  \"targets\", \"scaler\": {\"mean\": [...], \"std\": [...]} (see examples/README.md)\n"
         "\n"
         "  -h, --help   this help\n",

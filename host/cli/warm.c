@@ -61,20 +61,14 @@ static char *read_all(FILE *f) {
     return buf;
 }
 
+static int option(int argc, char **argv, int *i, void *opts) {
+    return cli_opt(argc, argv, i, "--plan", (const char **)opts);
+}
+
 int cmd_warm(int argc, char **argv, const char *device) {
     const char *plan_path = NULL;
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if ((r = cli_opt(argc, argv, &i, "--plan", &plan_path))) {
-            if (r < 0) return CLI_USAGE;
-        } else {
-            cli_error("warm: unknown option '%s' (see cltrain warm --help)", argv[i]);
-            return CLI_USAGE;
-        }
-    }
+    int rc = cli_parse(argc, argv, "warm", usage, option, &plan_path);
+    if (rc != CLI_RUN) return rc;
     FILE *f = stdin;
     if (plan_path && strcmp(plan_path, "-") && !(f = fopen(plan_path, "r"))) {
         cli_error("warm: cannot open %s: %s", plan_path, strerror(errno));
@@ -91,7 +85,8 @@ int cmd_warm(int argc, char **argv, const char *device) {
     }
     char *plan = read_all(f);
     if (f != stdin) fclose(f);
-    int rc = CLI_FAIL, launched = 0;
+    int launched = 0;
+    rc = CLI_FAIL;
     char msg[CT_MSG_LEN];
     if (!plan)
         cli_error("warm: cannot read the plan from %s", plan_path ? plan_path : "stdin");
