@@ -42,7 +42,7 @@ ct_arch ct_arch_mlp(int n_hidden, const int *hidden, ct_act act) {
     for (int i = 0; i < n_hidden; i++) {
         a.sizes[i + 1] = hidden ? hidden[i] : 0;
         a.act[i] = act;
-        a.alpha[i] = act == CT_ACT_ELU ? 1.0f : 0.01f;
+        a.alpha[i] = ct_act_default_alpha(act);
     }
     a.loss = CT_LOSS_AUTO;
     a.huber_delta = 1.0f;
@@ -72,7 +72,7 @@ ct_status ct_arch_fit_data(ct_arch *a, const ct_dataset *d, char msg[CT_MSG_LEN]
         a->sizes[L] = loss == CT_LOSS_SIGMOID_BCE ? 1 : k;
     } else {
         if (loss == CT_LOSS_AUTO) loss = CT_LOSS_MSE;
-        if (loss == CT_LOSS_SOFTMAX_CE || loss == CT_LOSS_SIGMOID_BCE)
+        if (ct_loss_flags(loss) & CT_LOSSF_CLASSES)
             return ct_fail_msg(msg, CT_ERR_ARG,
                                "--loss %s needs class labels; the data has a regression target",
                                ct_loss_name(loss));
@@ -152,7 +152,7 @@ ct_status ct_model_create(ct_model **out, ct_device *dev, const ct_arch *a, cons
     sm->params = malloc(np * sizeof(float));
     sm->features = in;
     sm->feature_names = ct_numbered_names(in, "x", 0);
-    if (a->loss == CT_LOSS_SOFTMAX_CE || a->loss == CT_LOSS_SIGMOID_BCE) {
+    if (ct_loss_flags(a->loss) & CT_LOSSF_CLASSES) {
         sm->task = CT_TASK_CLASSIFICATION;
         sm->n_classes = a->loss == CT_LOSS_SIGMOID_BCE ? 2 : outs;
         sm->class_names = ct_numbered_names(sm->n_classes, "", 0);

@@ -488,7 +488,7 @@ static void run_loss(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_che
     to_double(da(a, T), T, n);
     int want_grad = c->K == 0; /* K = 1: loss only */
     /* the classification losses also count the correct predictions, from a random start */
-    int counts = c->loss == CT_LOSS_SOFTMAX_CE || c->loss == CT_LOSS_SIGMOID_BCE;
+    int counts = ct_loss_flags(c->loss) & CT_LOSSF_CLASSES;
     int32_t start = below(rg, 1000), got = 0;
     int iz = pool_add(p, n, Z, 0);
     int it =
@@ -562,9 +562,7 @@ static void run_optim(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_ch
         V[i] = fabsf(uniform(rg, 0.5f));
     to_double(da(a, V), V, n);
     gn[0] = (float)ref_sum_squares(da(a, G), (int)n);
-    int usesM = o->kind == CT_OPT_MOMENTUM || o->kind == CT_OPT_NESTEROV ||
-                o->kind == CT_OPT_ADAM || o->kind == CT_OPT_ADAMW;
-    int usesV = o->kind == CT_OPT_RMSPROP || o->kind == CT_OPT_ADAM || o->kind == CT_OPT_ADAMW;
+    int usesM = ct_optim_flags(o->kind) & CT_OPTF_M, usesV = ct_optim_flags(o->kind) & CT_OPTF_V;
     /* momentum's first step must not read its buffer: poison it */
     int readsM = usesM && !(t == 1 && (o->kind == CT_OPT_MOMENTUM || o->kind == CT_OPT_NESTEROV));
     int ip = pool_add(p, n, P, 0), ig = pool_add(p, n, G, 0);
@@ -800,11 +798,9 @@ ct_status ct_check_run(ct_device *dev, const ct_check_case *c, uint64_t seed, ct
     { .op = o, .M = b, .K = i, .N = out }
 #define ACT(o, a, al, b, n)                                                                        \
     { .op = o, .act = a, .alpha = al, .M = b, .N = n }
-#define ACTS(o, b, n)                                                                              \
-    ACT(o, CT_ACT_IDENTITY, 0, b, n), ACT(o, CT_ACT_RELU, 0, b, n),                                \
-        ACT(o, CT_ACT_LEAKY_RELU, 0.01f, b, n), ACT(o, CT_ACT_ELU, 1.0f, b, n),                    \
-        ACT(o, CT_ACT_SIGMOID, 0, b, n), ACT(o, CT_ACT_TANH, 0, b, n),                             \
-        ACT(o, CT_ACT_GELU, 0, b, n)
+/* a case of op o for every activation of CT_ACT_LIST, b rows of n */
+#define ACT_CASE_(id, name, flags, al, o, b, n) ACT(o, CT_ACT_##id, al, b, n),
+#define ACTS(o, b, n) CT_ACT_LIST(ACT_CASE_, o, b, n)
 #define LOSS(l, b, c)                                                                              \
     { .op = CT_CHECK_LOSS, .loss = l, .M = b, .N = c, .delta = 1.0f }
 #define OPT(k, lr_, wd, clip, t)                                                                   \
@@ -831,11 +827,11 @@ static const ct_check_case selftest_cases[] = {
     DENSE(CT_CHECK_DENSE_FORWARD, 17, 255, 33),
     DENSE(CT_CHECK_DENSE_BACKWARD_WEIGHT, 17, 255, 33),
     DENSE(CT_CHECK_DENSE_BACKWARD_INPUT, 17, 255, 33),
-    ACTS(CT_CHECK_BIAS_ACT_FORWARD, 17, 33),
-    ACTS(CT_CHECK_ACT_BACKWARD, 1, 1001),
+    ACTS(CT_CHECK_BIAS_ACT_FORWARD, 17, 33)
+    ACTS(CT_CHECK_ACT_BACKWARD, 1, 1001)
     ACT(CT_CHECK_ACT_FORWARD, CT_ACT_GELU, 0, 1, 255),
     {.op = CT_CHECK_BIAS_BACKWARD, .M = 255, .N = 17},
-    ACTS(CT_CHECK_ACT_BIAS_BACKWARD, 37, 131),
+    ACTS(CT_CHECK_ACT_BIAS_BACKWARD, 37, 131)
     LOSS(CT_LOSS_SOFTMAX_CE, 255, 10),
     LOSS(CT_LOSS_SIGMOID_BCE, 17, 1),
     LOSS(CT_LOSS_MSE, 33, 3),
@@ -849,6 +845,8 @@ static const ct_check_case selftest_cases[] = {
     OPT(CT_OPT_RMSPROP, 0.01f, 0, 0, 2),
     OPT(CT_OPT_ADAM, 0.001f, 0, 0, 1),
     OPT(CT_OPT_ADAMW, 0.001f, 0.01f, 1.0f, 5),
+    OPT(CT_OPT_LION, 0.001f, 0.1f, 0, 3),
+    OPT(CT_OPT_LION, 0.0001f, 0, 1.0f, 1),
     {.op = CT_CHECK_SUM_SQUARES, .N = 1001},
     {.op = CT_CHECK_REDUCE_SUM, .N = 1001, .beta = 0},
     {.op = CT_CHECK_GATHER_ROWS, .M = 17, .N = 33, .K = 100},

@@ -150,43 +150,99 @@ CT_API ct_status ct_device_finish(ct_device *dev);
 
 /* ---- names ------------------------------------------------------------------------------ */
 
+/* The activations, one list (an X-macro): X(ID, name, flags, alpha, ...) per activation, in
+ * the order of their codes. Everything else comes from it: enum ct_act (CT_ACT_<ID>), the names
+ * (ct_act_name, ct_act_parse, the files, help and error texts), the kernels' codes (built with
+ * -DCT_ACT_<ID>=<code>), the selftest's cases. flags: CT_ACTF_RELU_LIKE (He initialisation; its
+ * dead units are counted), CT_ACTF_ALPHA (takes alpha). alpha: the value a layer gets unless
+ * told (kept in the files; the kernels read it only with CT_ACTF_ALPHA). The math is in
+ * kernels/common.cl (ct_act_f, ct_act_df) and host/ref.c (ref_act, ref_act_grad).
+ *   identity; relu; leaky_relu (alpha: negative slope); elu (alpha: saturation value); sigmoid;
+ *   tanh; gelu (tanh approximation); silu (swish: z sigmoid(z)) */
+#define CT_ACTF_RELU_LIKE 1
+#define CT_ACTF_ALPHA 2
+#define CT_ACT_LIST(X, ...)                                                                        \
+    X(IDENTITY, identity, 0, 0.01f, __VA_ARGS__)                                                   \
+    X(RELU, relu, CT_ACTF_RELU_LIKE, 0.01f, __VA_ARGS__)                                           \
+    X(LEAKY_RELU, leaky_relu, CT_ACTF_RELU_LIKE | CT_ACTF_ALPHA, 0.01f, __VA_ARGS__)                \
+    X(ELU, elu, CT_ACTF_RELU_LIKE | CT_ACTF_ALPHA, 1.0f, __VA_ARGS__)                              \
+    X(SIGMOID, sigmoid, 0, 0.01f, __VA_ARGS__)                                                     \
+    X(TANH, tanh, 0, 0.01f, __VA_ARGS__)                                                           \
+    X(GELU, gelu, CT_ACTF_RELU_LIKE, 0.01f, __VA_ARGS__)                                           \
+    X(SILU, silu, CT_ACTF_RELU_LIKE, 0.01f, __VA_ARGS__)
+
 typedef enum ct_act {
-    CT_ACT_IDENTITY = 0,
-    CT_ACT_RELU,
-    CT_ACT_LEAKY_RELU, /* alpha: negative slope */
-    CT_ACT_ELU,        /* alpha: saturation value */
-    CT_ACT_SIGMOID,
-    CT_ACT_TANH,
-    CT_ACT_GELU, /* tanh approximation */
-    CT_ACT_COUNT
+#define CT_ACT_ENUM_(id, name, flags, alpha, ...) CT_ACT_##id,
+    CT_ACT_LIST(CT_ACT_ENUM_, 0) CT_ACT_COUNT
+#undef CT_ACT_ENUM_
 } ct_act;
 
-/* The loss, fused with the output layer's activation. */
+/* The losses, each fused with the output layer's activation, one list: X(ID, name, short,
+ * output, kernel, flags, ...) per loss in the order of their codes: enum ct_loss (CT_LOSS_<ID>),
+ * the names (ct_loss_name; ct_loss_parse takes both; the files write the short one), the output
+ * activation it implies, its kernel in kernels/loss.cl. flags: CT_LOSSF_CLASSES (a classifier:
+ * int class labels or 0/1 targets, accuracy counted by its kernel).
+ *   softmax_ce: softmax + cross-entropy over int class labels, mean over rows;
+ *   sigmoid_bce: sigmoid + binary cross-entropy on 0/1 targets;
+ *   mse: identity + mean squared error; huber: identity + Huber loss with delta */
+#define CT_LOSSF_CLASSES 1
+#define CT_LOSS_LIST(X, ...)                                                                       \
+    X(SOFTMAX_CE, softmax_ce, ce, softmax, softmax_ce, CT_LOSSF_CLASSES, __VA_ARGS__)              \
+    X(SIGMOID_BCE, sigmoid_bce, bce, sigmoid, sigmoid_bce, CT_LOSSF_CLASSES, __VA_ARGS__)          \
+    X(MSE, mse, mse, linear, mse_loss, 0, __VA_ARGS__)                                             \
+    X(HUBER, huber, huber, linear, huber_loss, 0, __VA_ARGS__)
+
 typedef enum ct_loss {
-    CT_LOSS_AUTO = -1,      /* only for ct_arch_fit_data: follow the data */
-    CT_LOSS_SOFTMAX_CE = 0, /* softmax + cross-entropy over int class labels; mean over rows */
-    CT_LOSS_SIGMOID_BCE,    /* sigmoid + binary cross-entropy on 0/1 targets */
-    CT_LOSS_MSE,            /* identity + mean squared error */
-    CT_LOSS_HUBER,          /* identity + Huber loss with delta */
-    CT_LOSS_COUNT
+    CT_LOSS_AUTO = -1, /* only for ct_arch_fit_data: follow the data */
+#define CT_LOSS_ENUM_(id, name, short_, out, kernel, flags, ...) CT_LOSS_##id,
+    CT_LOSS_LIST(CT_LOSS_ENUM_, 0) CT_LOSS_COUNT
+#undef CT_LOSS_ENUM_
 } ct_loss;
 
+/* The optimizers, one list: X(ID, name, flags, lr, weight_decay, beta2, ...) per optimizer, in
+ * the order of their codes: enum ct_optim (CT_OPT_<ID>), the names, the defaults
+ * (ct_optim_defaults: lr, weight_decay, beta2 from here), which state buffers a step keeps.
+ * flags: CT_OPTF_M (keeps m: momentum, Adam's first moment, Lion's), CT_OPTF_V (keeps v),
+ * CT_OPTF_DECOUPLED (weight decay p -= lr wd p, else added to the gradient).
+ *   sgd; momentum and nesterov (PyTorch's SGD with momentum); rmsprop; adam; adamw; lion
+ *   (Chen et al. 2023: p -= lr (sign(b1 m + (1 - b1) g) + wd p), m = b2 m + (1 - b2) g) */
+#define CT_OPTF_M 1
+#define CT_OPTF_V 2
+#define CT_OPTF_DECOUPLED 4
+#define CT_OPTIM_LIST(X, ...)                                                                      \
+    X(SGD, sgd, 0, 0.01f, 0.0f, 0.999f, __VA_ARGS__)                                               \
+    X(MOMENTUM, momentum, CT_OPTF_M, 0.01f, 0.0f, 0.999f, __VA_ARGS__)                             \
+    X(NESTEROV, nesterov, CT_OPTF_M, 0.01f, 0.0f, 0.999f, __VA_ARGS__)                             \
+    X(RMSPROP, rmsprop, CT_OPTF_V, 0.01f, 0.0f, 0.999f, __VA_ARGS__)                               \
+    X(ADAM, adam, CT_OPTF_M | CT_OPTF_V, 0.001f, 0.0f, 0.999f, __VA_ARGS__)                        \
+    X(ADAMW, adamw, CT_OPTF_M | CT_OPTF_V | CT_OPTF_DECOUPLED, 0.001f, 0.01f, 0.999f, __VA_ARGS__) \
+    X(LION, lion, CT_OPTF_M | CT_OPTF_DECOUPLED, 0.0001f, 0.0f, 0.99f, __VA_ARGS__)
+
 typedef enum ct_optim {
-    CT_OPT_SGD = 0,
-    CT_OPT_MOMENTUM,
-    CT_OPT_NESTEROV,
-    CT_OPT_RMSPROP,
-    CT_OPT_ADAM,
-    CT_OPT_ADAMW,
-    CT_OPT_COUNT
+#define CT_OPTIM_ENUM_(id, name, flags, lr, wd, b2, ...) CT_OPT_##id,
+    CT_OPTIM_LIST(CT_OPTIM_ENUM_, 0) CT_OPT_COUNT
+#undef CT_OPTIM_ENUM_
 } ct_optim;
 
 CT_API const char *ct_act_name(ct_act a);                /* "relu" */
 CT_API const char *ct_loss_name(ct_loss l);              /* "softmax_ce" */
 CT_API const char *ct_optim_name(ct_optim o);            /* "adam" */
 CT_API int ct_act_parse(const char *s, ct_act *out);     /* 1 on success */
+CT_API int ct_act_flags(ct_act a);                       /* CT_ACTF_*, 0 for an unknown one */
+CT_API float ct_act_default_alpha(ct_act a);             /* elu 1, the others 0.01 */
+/* The activations' names as a list for a message, "relu, leaky_relu, ... or linear": from
+ * `from` on, "identity" written as `identity` (NULL: left out), the last joined by "or". */
+CT_API void ct_act_list_text(char *dst, size_t n, ct_act from, const char *identity);
 CT_API int ct_loss_parse(const char *s, ct_loss *out);   /* accepts "ce", "bce", "mse", "huber" */
+CT_API const char *ct_loss_short_name(ct_loss l);        /* "ce" */
+CT_API const char *ct_loss_output_act(ct_loss l);        /* "softmax", "sigmoid", "linear" */
+CT_API int ct_loss_flags(ct_loss l);                     /* CT_LOSSF_*, 0 for an unknown one */
+/* The losses' short names for a message: "ce, bce, mse or huber". */
+CT_API void ct_loss_list_text(char *dst, size_t n);
 CT_API int ct_optim_parse(const char *s, ct_optim *out); /* 1 on success */
+CT_API int ct_optim_flags(ct_optim o);                   /* CT_OPTF_*, 0 for an unknown one */
+/* The optimizers' names for a message: "sgd, momentum, ... or lion". */
+CT_API void ct_optim_list_text(char *dst, size_t n);
 
 /* ---- data ------------------------------------------------------------------------------- */
 
@@ -324,15 +380,16 @@ typedef struct ct_optim_params {
     float lr;
     float momentum;     /* momentum, nesterov: mu */
     float dampening;    /* momentum: PyTorch's dampening (nesterov requires 0) */
-    float beta1, beta2; /* adam, adamw */
+    float beta1, beta2; /* adam, adamw; lion: the interpolation and the momentum decay */
     float rho;          /* rmsprop: smoothing of the squared gradient (PyTorch's alpha) */
     float eps;          /* rmsprop, adam, adamw */
-    float weight_decay; /* coupled L2 (g += wd * p), decoupled for adamw (p -= lr * wd * p) */
+    float weight_decay; /* coupled L2 (g += wd * p), decoupled for adamw and lion (p -= lr wd p) */
     float clip_norm;    /* > 0: g *= min(1, clip_norm / (||g|| + 1e-6)), ||g|| the global norm */
 } ct_optim_params;
 
 /* Defaults as PyTorch: lr 0.01 (sgd family, rmsprop) / 0.001 (adam, adamw), momentum 0.9,
- * dampening 0, betas 0.9/0.999, rho 0.99, eps 1e-8, weight_decay 0 (adamw: 0.01), clip off. */
+ * dampening 0, betas 0.9/0.999, rho 0.99, eps 1e-8, weight_decay 0 (adamw: 0.01), clip off;
+ * lion lr 1e-4, betas 0.9/0.99 (its paper's). From CT_OPTIM_LIST. */
 CT_API ct_optim_params ct_optim_defaults(ct_optim kind);
 
 typedef enum ct_sched_kind {

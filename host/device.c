@@ -771,16 +771,23 @@ static void save_to_cache(cl_program prog, const char *path) {
 
 /* Builds src with the device's shape (dev->cfg) into *prog, from the program cache when it has
  * the binary. */
-/* The build options of the device's shape (dev->cfg), into opts[512]. */
+#define CT_OPTS_LEN 1024
+
+/* The build options of the device's shape (dev->cfg) and the activation codes (CT_ACT_LIST),
+ * into opts[CT_OPTS_LEN]. */
 static ct_status program_options(ct_device *dev, char *opts) {
     dev->red_wg = pow2_at_most(dev->info.max_work_group, CT_RED_WG_MAX);
     const ct_kernel_config *c = &dev->cfg;
-    int used = snprintf(opts, 512,
+    int used = snprintf(opts, CT_OPTS_LEN,
                         "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_OG_TSM=%d "
                         "-DCT_OG_TSN=%d -DCT_OG_TSK=%d -DCT_OG_WPTM=%d -DCT_OG_WPTN=%d "
                         "-DCT_VW=%d -DCT_PK_VW=%d -DCT_PK_RM=%d -DCT_PK_NV=%d -DCT_EW=%d",
                         dev->red_wg, CT_RED_PARTIALS, c->ogm, c->ogn, c->ogk, c->ogwm, c->ogwn,
                         c->vw, c->vw, c->rm, c->nv, c->ew);
+#define CT_ACT_OPT_(id, name, flags, alpha, ...)                                                   \
+    used += snprintf(opts + used, CT_OPTS_LEN - (size_t)used, " -DCT_ACT_" #id "=%d", CT_ACT_##id);
+    CT_ACT_LIST(CT_ACT_OPT_, 0)
+#undef CT_ACT_OPT_
     /* Test-only faults: CLTRAIN_FAULT=act_backward builds a deliberately wrong kernel, so the
      * tests can show that gradcheck and --verify catch it. */
     const char *fault = getenv("CLTRAIN_FAULT");
@@ -788,14 +795,14 @@ static ct_status program_options(ct_device *dev, char *opts) {
         if (strcmp(fault, "act_backward"))
             return ct_fail(dev, CT_ERR_ARG,
                            "CLTRAIN_FAULT='%s' is not a known test fault (act_backward)", fault);
-        snprintf(opts + used, 512 - (size_t)used, " -DCT_FAULT_ACT_BACKWARD");
+        snprintf(opts + used, CT_OPTS_LEN - (size_t)used, " -DCT_FAULT_ACT_BACKWARD");
     }
     return CT_OK;
 }
 
 static ct_status build_source(ct_device *dev, const char *src, size_t len, cl_program *prog) {
     cl_int e;
-    char opts[512];
+    char opts[CT_OPTS_LEN];
     ct_status st = program_options(dev, opts);
     if (st != CT_OK) return st;
     char cache[1024];

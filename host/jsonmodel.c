@@ -149,11 +149,8 @@ static ct_status get_names(const ct_json *root, const char *key, int lo, int hi,
 
 /* ---- load -------------------------------------------------------------------------------- */
 
-/* The loss names of the file format, by ct_loss. */
-static const char *const loss_short[CT_LOSS_COUNT] = {"ce", "bce", "mse", "huber"};
-/* The output activation each loss implies. */
-static const char *const loss_output_act[CT_LOSS_COUNT] = {"softmax", "sigmoid", "linear",
-                                                           "linear"};
+/* The loss names of the file format (ct_loss_short_name) and the output activation each loss
+ * implies (ct_loss_output_act) come from CT_LOSS_LIST. */
 
 static int name_ieq(const char *a, const char *b) {
     for (; *a && *b; a++, b++)
@@ -174,7 +171,7 @@ static int output_act_ok(const char *s, ct_loss loss) {
     }
 }
 
-static int uses_alpha(ct_act a) { return a == CT_ACT_LEAKY_RELU || a == CT_ACT_ELU; }
+static int uses_alpha(ct_act a) { return ct_act_flags(a) & CT_ACTF_ALPHA; }
 
 /* One layer's shape, activation and alpha; the numbers come later (fill_layer). */
 static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *loss_text,
@@ -254,31 +251,32 @@ static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *
             return fail(msg, path,
                         "layer %d: activation '%s' on the output layer does not go "
                         "with loss '%s' (use %s%s)",
-                        l, shown(act->string, nb), loss_text, loss_output_act[a->loss],
+                        l, shown(act->string, nb), loss_text, ct_loss_output_act(a->loss),
                         a->loss <= CT_LOSS_SIGMOID_BCE ? " or linear: the logits" : "");
         if (alpha)
             return fail(msg, path,
                         "layer %d: 'alpha' does not apply to the output layer (its "
                         "activation is %s, fused into the loss)",
-                        l, loss_output_act[a->loss]);
+                        l, ct_loss_output_act(a->loss));
         return CT_OK;
     }
-    if (!act)
-        return fail(msg, path,
-                    "layer %d: 'activation' is missing (a hidden layer needs one: "
-                    "relu, leaky_relu, elu, sigmoid, tanh, gelu or linear)",
-                    l);
+    if (!act) {
+        char names[256];
+        ct_act_list_text(names, sizeof names, CT_ACT_IDENTITY, "linear");
+        return fail(msg, path, "layer %d: 'activation' is missing (a hidden layer needs one: %s)", l,
+                    names);
+    }
     if (name_ieq(act->string, "softmax"))
         return fail(msg, path,
                     "layer %d: activation 'softmax' is only possible on the output "
                     "layer, with loss 'ce'",
                     l);
+    char names[256];
+    ct_act_list_text(names, sizeof names, CT_ACT_IDENTITY, "linear");
     if (!ct_act_parse(act->string, &a->act[l]))
-        return fail(msg, path,
-                    "layer %d: unknown activation '%s' (expected relu, leaky_relu, "
-                    "elu, sigmoid, tanh, gelu or linear)",
-                    l, shown(act->string, nb));
-    a->alpha[l] = a->act[l] == CT_ACT_ELU ? 1.0f : 0.01f;
+        return fail(msg, path, "layer %d: unknown activation '%s' (expected %s)", l,
+                    shown(act->string, nb), names);
+    a->alpha[l] = ct_act_default_alpha(a->act[l]);
     if (alpha) {
         if (!uses_alpha(a->act[l]))
             return fail(msg, path, "layer %d: 'alpha' applies only to leaky_relu and elu, not %s",
@@ -386,13 +384,14 @@ static ct_status load_dom(const ct_json *root, ct_saved_model *sm, const char *p
     if (layers->count > CT_MAX_LAYERS)
         return fail(msg, path, "'layers' has %zu layers; at most %d are supported", layers->count,
                     CT_MAX_LAYERS);
-    if (!loss) return fail(msg, path, "'loss' is missing (one of ce, bce, mse, huber)");
+    char losses[128];
+    ct_loss_list_text(losses, sizeof losses);
+    if (!loss) return fail(msg, path, "'loss' is missing (%s)", losses);
     if (loss->type != CT_JSON_STRING)
-        return fail(msg, path, "'loss' is %s, expected one of ce, bce, mse, huber", kind(loss));
+        return fail(msg, path, "'loss' is %s, expected %s", kind(loss), losses);
     char b[128];
     if (!ct_loss_parse(loss->string, &a->loss))
-        return fail(msg, path, "unknown loss '%s' (expected ce, bce, mse or huber)",
-                    shown(loss->string, b));
+        return fail(msg, path, "unknown loss '%s' (expected %s)", shown(loss->string, b), losses);
     a->huber_delta = 1.0f;
     if (delta) {
         if (a->loss != CT_LOSS_HUBER)
@@ -428,7 +427,7 @@ static ct_status load_dom(const ct_json *root, ct_saved_model *sm, const char *p
     if ((st = get_names(root, "features", F, F, need, path, &sm->feature_names, &nf, msg)) != CT_OK)
         return st;
     if (!sm->feature_names && !(sm->feature_names = default_names("x", F))) return oom(msg);
-    int classify = a->loss == CT_LOSS_SOFTMAX_CE || a->loss == CT_LOSS_SIGMOID_BCE;
+    int classify = ct_loss_flags(a->loss) & CT_LOSSF_CLASSES;
     sm->task = classify ? CT_TASK_CLASSIFICATION : CT_TASK_REGRESSION;
     if (classify) {
         if (ct_json_get(root, "targets"))
@@ -558,19 +557,19 @@ ct_status ct_json_model_save(const char *path, const ct_saved_model *sm, char ms
         put_floats(f, sm->params + lay.b_off[l], (size_t)out);
         int output = l == a->n_layers - 1;
         fprintf(f, ", \"activation\": \"%s\"",
-                output ? loss_output_act[a->loss] : act_file_name(a->act[l]));
+                output ? ct_loss_output_act(a->loss) : act_file_name(a->act[l]));
         if (!output && uses_alpha(a->act[l])) {
             fputs(", \"alpha\": ", f);
             put_float(f, a->alpha[l]);
         }
         fprintf(f, "}%s\n", output ? "" : ",");
     }
-    fprintf(f, "  ],\n  \"loss\": \"%s\"", loss_short[a->loss]);
+    fprintf(f, "  ],\n  \"loss\": \"%s\"", ct_loss_short_name(a->loss));
     if (a->loss == CT_LOSS_HUBER) {
         fputs(",\n  \"huber_delta\": ", f);
         put_float(f, a->huber_delta);
     }
-    int classify = a->loss == CT_LOSS_SOFTMAX_CE || a->loss == CT_LOSS_SIGMOID_BCE;
+    int classify = ct_loss_flags(a->loss) & CT_LOSSF_CLASSES;
     if (classify && sm->task == CT_TASK_CLASSIFICATION && sm->class_names && sm->n_classes > 0)
         put_names(f, "classes", sm->class_names, sm->n_classes);
     if (sm->feature_names && sm->features == a->sizes[0])

@@ -11,7 +11,7 @@
  * "std": [...]}, one per input: the standardization the model expects).
  * Per layer: "weight" (out rows of in numbers, as PyTorch's nn.Linear), "bias" (out numbers;
  * default zeros), "activation", "alpha" (leaky_relu slope / elu alpha; default 0.01 / 1).
- * Hidden layers need an activation (relu, leaky_relu, elu, sigmoid, tanh, gelu, linear /
+ * Hidden layers need an activation (a name of CT_ACT_LIST in cltrain.h, or linear /
  * identity); the output layer's is fused into the loss and must agree with it, or be absent:
  * bce "sigmoid", ce "softmax", mse and huber "linear" / "identity"; "linear" / "identity" also
  * goes with ce and bce (a PyTorch model's logits: nn.Linear + CrossEntropyLoss or

@@ -167,9 +167,7 @@ ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]) {
     return CT_OK;
 }
 
-static int relu_like(ct_act a) {
-    return a == CT_ACT_RELU || a == CT_ACT_LEAKY_RELU || a == CT_ACT_ELU || a == CT_ACT_GELU;
-}
+static int relu_like(ct_act a) { return ct_act_flags(a) & CT_ACTF_RELU_LIKE; }
 
 void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value, uint64_t seed,
                          float *params) {
@@ -726,7 +724,7 @@ static ct_status loss_and_count(ct_net *net, cl_mem tmem, size_t toff, const dou
     if (net->dev) {
         ct_buf z = B(net->acts, net->off_z[L - 1]), t = B(tmem, toff);
         /* the accuracy is counted by the loss kernel itself */
-        int counts = a->loss == CT_LOSS_SOFTMAX_CE || a->loss == CT_LOSS_SIGMOID_BCE;
+        int counts = ct_loss_flags(a->loss) & CT_LOSSF_CLASSES;
         DTRY(ct_loss_forward_backward_count(
             net->dev, a->loss, B(net->losses, (size_t)at), grad ? B(net->deltas, 0) : B(NULL, 0),
             B(net->scratch, net->off_rowloss), z, t, Bn, C, a->huber_delta, 0, Btotal,

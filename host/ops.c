@@ -4,6 +4,7 @@
 #include "ops.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
@@ -22,11 +23,42 @@
 
 /* ---- names ------------------------------------------------------------------------------ */
 
-static const char *const act_names[CT_ACT_COUNT] = {"identity", "relu", "leaky_relu", "elu",
-                                                    "sigmoid",  "tanh", "gelu"};
-static const char *const loss_names[CT_LOSS_COUNT] = {"softmax_ce", "sigmoid_bce", "mse", "huber"};
-static const char *const optim_names[CT_OPT_COUNT] = {"sgd",     "momentum", "nesterov",
-                                                      "rmsprop", "adam",     "adamw"};
+#define CT_ACT_NAME_(id, name, flags, alpha, ...) #name,
+#define CT_ACT_FLAGS_(id, name, flags, alpha, ...) flags,
+#define CT_ACT_ALPHA_(id, name, flags, alpha, ...) alpha,
+static const char *const act_names[CT_ACT_COUNT] = {CT_ACT_LIST(CT_ACT_NAME_, 0)};
+static const int act_flags[CT_ACT_COUNT] = {CT_ACT_LIST(CT_ACT_FLAGS_, 0)};
+static const float act_alpha[CT_ACT_COUNT] = {CT_ACT_LIST(CT_ACT_ALPHA_, 0)};
+#undef CT_ACT_NAME_
+#undef CT_ACT_FLAGS_
+#undef CT_ACT_ALPHA_
+#define CT_LOSS_NAME_(id, name, short_, out, kernel, flags, ...) #name,
+#define CT_LOSS_SHORT_(id, name, short_, out, kernel, flags, ...) #short_,
+#define CT_LOSS_OUT_(id, name, short_, out, kernel, flags, ...) #out,
+#define CT_LOSS_FLAGS_(id, name, short_, out, kernel, flags, ...) flags,
+static const char *const loss_names[CT_LOSS_COUNT] = {CT_LOSS_LIST(CT_LOSS_NAME_, 0)};
+static const char *const loss_short[CT_LOSS_COUNT] = {CT_LOSS_LIST(CT_LOSS_SHORT_, 0)};
+static const char *const loss_out[CT_LOSS_COUNT] = {CT_LOSS_LIST(CT_LOSS_OUT_, 0)};
+static const int loss_flags[CT_LOSS_COUNT] = {CT_LOSS_LIST(CT_LOSS_FLAGS_, 0)};
+#undef CT_LOSS_NAME_
+#undef CT_LOSS_SHORT_
+#undef CT_LOSS_OUT_
+#undef CT_LOSS_FLAGS_
+#define CT_OPTIM_NAME_(id, name, flags, lr, wd, b2, ...) #name,
+#define CT_OPTIM_FLAGS_(id, name, flags, lr, wd, b2, ...) flags,
+#define CT_OPTIM_LR_(id, name, flags, lr, wd, b2, ...) lr,
+#define CT_OPTIM_WD_(id, name, flags, lr, wd, b2, ...) wd,
+#define CT_OPTIM_B2_(id, name, flags, lr, wd, b2, ...) b2,
+static const char *const optim_names[CT_OPT_COUNT] = {CT_OPTIM_LIST(CT_OPTIM_NAME_, 0)};
+static const int optim_flags[CT_OPT_COUNT] = {CT_OPTIM_LIST(CT_OPTIM_FLAGS_, 0)};
+static const float optim_lr[CT_OPT_COUNT] = {CT_OPTIM_LIST(CT_OPTIM_LR_, 0)};
+static const float optim_wd[CT_OPT_COUNT] = {CT_OPTIM_LIST(CT_OPTIM_WD_, 0)};
+static const float optim_b2[CT_OPT_COUNT] = {CT_OPTIM_LIST(CT_OPTIM_B2_, 0)};
+#undef CT_OPTIM_NAME_
+#undef CT_OPTIM_FLAGS_
+#undef CT_OPTIM_LR_
+#undef CT_OPTIM_WD_
+#undef CT_OPTIM_B2_
 
 /* Case-insensitive equality of two NUL-terminated strings. */
 static int name_eq(const char *a, const char *b) {
@@ -38,6 +70,68 @@ static int name_eq(const char *a, const char *b) {
 
 const char *ct_act_name(ct_act a) {
     return (a >= 0 && a < CT_ACT_COUNT) ? act_names[a] : "unknown";
+}
+
+int ct_act_flags(ct_act a) { return (a >= 0 && a < CT_ACT_COUNT) ? act_flags[a] : 0; }
+
+float ct_act_default_alpha(ct_act a) {
+    return (a >= 0 && a < CT_ACT_COUNT) ? act_alpha[a] : 0.0f;
+}
+
+void ct_act_list_text(char *dst, size_t n, ct_act from, const char *identity) {
+    const char *names[CT_ACT_COUNT];
+    int k = 0;
+    for (int a = from; a < CT_ACT_COUNT; a++)
+        if (a != CT_ACT_IDENTITY) names[k++] = act_names[a];
+    if (identity && from <= CT_ACT_IDENTITY) names[k++] = identity;
+    size_t used = 0;
+    if (n) dst[0] = '\0';
+    for (int i = 0; i < k && used < n; i++) {
+        int w = snprintf(dst + used, n - used, "%s%s", i == 0 ? "" : i + 1 == k ? " or " : ", ",
+                         names[i]);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+}
+
+const char *ct_loss_short_name(ct_loss l) {
+    return (l >= 0 && l < CT_LOSS_COUNT) ? loss_short[l] : "unknown";
+}
+
+const char *ct_loss_output_act(ct_loss l) {
+    return (l >= 0 && l < CT_LOSS_COUNT) ? loss_out[l] : "unknown";
+}
+
+int ct_loss_flags(ct_loss l) { return (l >= 0 && l < CT_LOSS_COUNT) ? loss_flags[l] : 0; }
+
+void ct_loss_list_text(char *dst, size_t n) {
+    size_t used = 0;
+    if (n) dst[0] = '\0';
+    for (int i = 0; i < CT_LOSS_COUNT && used < n; i++) {
+        int w = snprintf(dst + used, n - used, "%s%s",
+                         i == 0                  ? ""
+                         : i + 1 == CT_LOSS_COUNT ? " or "
+                                                  : ", ",
+                         loss_short[i]);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+}
+
+int ct_optim_flags(ct_optim o) { return (o >= 0 && o < CT_OPT_COUNT) ? optim_flags[o] : 0; }
+
+void ct_optim_list_text(char *dst, size_t n) {
+    size_t used = 0;
+    if (n) dst[0] = '\0';
+    for (int i = 0; i < CT_OPT_COUNT && used < n; i++) {
+        int w = snprintf(dst + used, n - used, "%s%s",
+                         i == 0                 ? ""
+                         : i + 1 == CT_OPT_COUNT ? " or "
+                                                 : ", ",
+                         optim_names[i]);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
 }
 
 const char *ct_loss_name(ct_loss l) {
@@ -56,7 +150,8 @@ int ct_act_parse(const char *s, ct_act *out) {
                    {"none", CT_ACT_IDENTITY},
                    {"leaky", CT_ACT_LEAKY_RELU},
                    {"leakyrelu", CT_ACT_LEAKY_RELU},
-                   {"lrelu", CT_ACT_LEAKY_RELU}};
+                   {"lrelu", CT_ACT_LEAKY_RELU},
+                   {"swish", CT_ACT_SILU}};
     if (!s || !out) return 0;
     for (int i = 0; i < CT_ACT_COUNT; i++) {
         if (name_eq(s, act_names[i])) {
@@ -77,12 +172,10 @@ int ct_loss_parse(const char *s, ct_loss *out) {
     static const struct {
         const char *name;
         ct_loss loss;
-    } aliases[] = {{"ce", CT_LOSS_SOFTMAX_CE},
-                   {"cross_entropy", CT_LOSS_SOFTMAX_CE},
-                   {"bce", CT_LOSS_SIGMOID_BCE}};
+    } aliases[] = {{"cross_entropy", CT_LOSS_SOFTMAX_CE}};
     if (!s || !out) return 0;
     for (int i = 0; i < CT_LOSS_COUNT; i++) {
-        if (name_eq(s, loss_names[i])) {
+        if (name_eq(s, loss_names[i]) || name_eq(s, loss_short[i])) {
             *out = (ct_loss)i;
             return 1;
         }
@@ -110,14 +203,15 @@ int ct_optim_parse(const char *s, ct_optim *out) {
 ct_optim_params ct_optim_defaults(ct_optim kind) {
     ct_optim_params o;
     o.kind = kind;
-    o.lr = (kind == CT_OPT_ADAM || kind == CT_OPT_ADAMW) ? 0.001f : 0.01f;
+    int k = (int)kind >= 0 && kind < CT_OPT_COUNT ? (int)kind : CT_OPT_ADAM;
+    o.lr = optim_lr[k];
     o.momentum = 0.9f;
     o.dampening = 0.0f;
     o.beta1 = 0.9f;
-    o.beta2 = 0.999f;
+    o.beta2 = optim_b2[k];
     o.rho = 0.99f;
     o.eps = 1e-8f;
-    o.weight_decay = kind == CT_OPT_ADAMW ? 0.01f : 0.0f;
+    o.weight_decay = optim_wd[k];
     o.clip_norm = 0.0f;
     return o;
 }
@@ -517,7 +611,7 @@ ct_status ct_loss_forward_backward_count(ct_device *dev, ct_loss kind, ct_buf lo
     TRY(need_buf(dev, op, "Z", Z));
     TRY(need_buf(dev, op, kind == CT_LOSS_SOFTMAX_CE ? "labels" : "target", target));
     int want_count = count.mem != NULL;
-    if (want_count && kind != CT_LOSS_SOFTMAX_CE && kind != CT_LOSS_SIGMOID_BCE)
+    if (want_count && !(loss_flags[kind] & CT_LOSSF_CLASSES))
         return ct_fail(dev, CT_ERR_ARG, "%s: loss %s counts no correct predictions", op,
                        ct_loss_name(kind));
 
@@ -526,8 +620,9 @@ ct_status ct_loss_forward_backward_count(ct_device *dev, ct_loss kind, ct_buf lo
     int want_grad = dZ.mem != NULL;
     /* Without dZ the kernel gets a dummy buffer it never touches. */
     ct_buf d = want_grad ? dZ : rowloss;
-    static const ct_kernel_id ids[CT_LOSS_COUNT] = {CT_K_softmax_ce, CT_K_sigmoid_bce,
-                                                    CT_K_mse_loss, CT_K_huber_loss};
+#define CT_LOSS_KERNEL_(id, name, short_, out, kernel, flags, ...) CT_K_##kernel,
+    static const ct_kernel_id ids[CT_LOSS_COUNT] = {CT_LOSS_LIST(CT_LOSS_KERNEL_, 0)};
+#undef CT_LOSS_KERNEL_
     ct_args a = ct_args_begin(dev, ids[kind]);
     ct_arg_buf(&a, rowloss);
     ct_arg_buf(&a, d);
@@ -538,7 +633,7 @@ ct_status ct_loss_forward_backward_count(ct_device *dev, ct_loss kind, ct_buf lo
     if (kind == CT_LOSS_HUBER) ct_arg_float(&a, delta);
     ct_arg_float(&a, inv);
     ct_arg_int(&a, want_grad);
-    if (kind == CT_LOSS_SOFTMAX_CE || kind == CT_LOSS_SIGMOID_BCE) {
+    if (loss_flags[kind] & CT_LOSSF_CLASSES) {
         ct_arg_buf(&a, want_count ? count : rowloss); /* rowloss: a dummy never touched */
         ct_arg_int(&a, want_count);
     }
@@ -625,15 +720,15 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
         return ct_fail(dev, CT_ERR_ARG, "%s: lr must be finite (got %g)", op, (double)o->lr);
     TRY(need_range(dev, "weight_decay", o->weight_decay, 0.0, HUGE_VAL, 0));
     if (isnan(o->clip_norm)) return ct_fail(dev, CT_ERR_ARG, "%s: clip_norm must not be NaN", op);
-    int uses_m = kind == CT_OPT_MOMENTUM || kind == CT_OPT_NESTEROV || kind == CT_OPT_ADAM ||
-                 kind == CT_OPT_ADAMW;
-    int uses_v = kind == CT_OPT_RMSPROP || kind == CT_OPT_ADAM || kind == CT_OPT_ADAMW;
+    int uses_m = ct_optim_flags(kind) & CT_OPTF_M, uses_v = ct_optim_flags(kind) & CT_OPTF_V;
     int clip = o->clip_norm > 0.0f;
     TRY(need_buf(dev, op, "P", P));
     TRY(need_buf(dev, op, "G", G));
     if (uses_m)
         TRY(need_buf(dev, op,
-                     kind == CT_OPT_ADAM || kind == CT_OPT_ADAMW ? "M (Adam m)" : "M (momentum)",
+                     kind == CT_OPT_ADAM || kind == CT_OPT_ADAMW ? "M (Adam m)"
+                     : kind == CT_OPT_LION                       ? "M (Lion m)"
+                                                                 : "M (momentum)",
                      M));
     if (uses_v) TRY(need_buf(dev, op, "V", V));
     if (clip) TRY(need_buf(dev, op, "gnorm_sq (clip_norm > 0)", gnorm_sq));
@@ -664,6 +759,13 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
         a = ct_args_begin(dev, CT_K_rmsprop_step);
         ct_arg_buf(&a, P);
         ct_arg_buf(&a, V);
+        break;
+    case CT_OPT_LION:
+        TRY(need_range(dev, "beta1", o->beta1, 0.0, 1.0, 1));
+        TRY(need_range(dev, "beta2", o->beta2, 0.0, 1.0, 1));
+        a = ct_args_begin(dev, CT_K_lion_step);
+        ct_arg_buf(&a, P);
+        ct_arg_buf(&a, M);
         break;
     default: /* CT_OPT_ADAM, CT_OPT_ADAMW */
         TRY(need_range(dev, "beta1", o->beta1, 0.0, 1.0, 1));
@@ -696,6 +798,12 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
     case CT_OPT_RMSPROP:
         ct_arg_float(&a, o->rho);
         ct_arg_float(&a, o->eps);
+        ct_arg_float(&a, o->weight_decay);
+        ct_arg_float(&a, o->clip_norm);
+        break;
+    case CT_OPT_LION:
+        ct_arg_float(&a, o->beta1);
+        ct_arg_float(&a, o->beta2);
         ct_arg_float(&a, o->weight_decay);
         ct_arg_float(&a, o->clip_norm);
         break;

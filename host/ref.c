@@ -79,7 +79,7 @@ static double ref_sigmoid(double z) {
 #define REF_GELU_K 0.044715
 
 /* identity z; relu max(z,0); leaky z>0 ? z : alpha z; elu z>0 ? z : alpha expm1(z);
- * sigmoid 1/(1+e^-z); tanh; gelu 0.5 z (1 + tanh(c (z + k z^3))) */
+ * sigmoid 1/(1+e^-z); tanh; gelu 0.5 z (1 + tanh(c (z + k z^3))); silu z sigmoid(z) */
 double ref_act(ct_act act, double alpha, double z) {
     switch (act) {
     case CT_ACT_IDENTITY: return z;
@@ -89,6 +89,7 @@ double ref_act(ct_act act, double alpha, double z) {
     case CT_ACT_SIGMOID: return ref_sigmoid(z);
     case CT_ACT_TANH: return tanh(z);
     case CT_ACT_GELU: return 0.5 * z * (1.0 + tanh(REF_GELU_C * (z + REF_GELU_K * z * z * z)));
+    case CT_ACT_SILU: return z * ref_sigmoid(z);
     case CT_ACT_COUNT: break;
     }
     return NAN;
@@ -96,7 +97,8 @@ double ref_act(ct_act act, double alpha, double z) {
 
 /* identity 1; relu z>0 ? 1 : 0; leaky z>0 ? 1 : alpha; elu z>0 ? 1 : alpha e^z;
  * sigmoid s (1 - s); tanh 1 - t^2;
- * gelu 0.5 (1 + t) + 0.5 z (1 - t^2) c (1 + 3 k z^2), t = tanh(c (z + k z^3)) */
+ * gelu 0.5 (1 + t) + 0.5 z (1 - t^2) c (1 + 3 k z^2), t = tanh(c (z + k z^3));
+ * silu s + z s (1 - s), s = sigmoid(z) */
 double ref_act_grad(ct_act act, double alpha, double z) {
     switch (act) {
     case CT_ACT_IDENTITY: return 1.0;
@@ -115,6 +117,10 @@ double ref_act_grad(ct_act act, double alpha, double z) {
         double t = tanh(REF_GELU_C * (z + REF_GELU_K * z * z * z));
         return 0.5 * (1.0 + t) +
                0.5 * z * (1.0 - t * t) * REF_GELU_C * (1.0 + 3.0 * REF_GELU_K * z * z);
+    }
+    case CT_ACT_SILU: {
+        double s = ref_sigmoid(z);
+        return s + z * s * (1.0 - s);
     }
     case CT_ACT_COUNT: break;
     }
@@ -296,7 +302,7 @@ void ref_optim_step(const ct_optim_params *o, double *P, double *M, double *V, c
 
     for (int i = 0; i < n; i++) {
         double g = clip * G[i];
-        if (o->kind == CT_OPT_ADAMW)
+        if (ct_optim_flags(o->kind) & CT_OPTF_DECOUPLED)
             P[i] *= 1.0 - lr * wd;
         else
             g += wd * P[i];
@@ -318,6 +324,12 @@ void ref_optim_step(const ct_optim_params *o, double *P, double *M, double *V, c
             V[i] = b2 * V[i] + (1.0 - b2) * g * g;
             P[i] -= lr / bc1 * M[i] / (sqrt(V[i]) / sqrt(bc2) + eps);
             break;
+        case CT_OPT_LION: {
+            double c = b1 * M[i] + (1.0 - b1) * g;
+            P[i] -= lr * (c > 0.0 ? 1.0 : c < 0.0 ? -1.0 : 0.0);
+            M[i] = b2 * M[i] + (1.0 - b2) * g;
+            break;
+        }
         case CT_OPT_COUNT: P[i] = NAN; break;
         }
     }

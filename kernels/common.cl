@@ -29,14 +29,11 @@
 #define CT_EW 1
 #endif
 
-/* Activation codes: the same numbers as enum ct_act in host/ops.h. */
-#define CT_ACT_IDENTITY 0
-#define CT_ACT_RELU 1
-#define CT_ACT_LEAKY_RELU 2
-#define CT_ACT_ELU 3
-#define CT_ACT_SIGMOID 4
-#define CT_ACT_TANH 5
-#define CT_ACT_GELU 6
+/* Activation codes: CT_ACT_<ID>, the numbers of enum ct_act, come with the build options, from
+ * the one list (CT_ACT_LIST in host/cltrain.h; host/device.c, program_options). */
+#ifndef CT_ACT_IDENTITY
+#error "built without the activation codes (-DCT_ACT_<ID>=<code>, see host/device.c)"
+#endif
 
 /* sqrt(2 / pi) and the cubic coefficient of the tanh approximation of GELU. */
 #define CT_GELU_C 0.7978845608028654f
@@ -94,7 +91,7 @@ float ct_tanh_grad(float z) {
     return 4.0f * e / (d * d);
 }
 
-/* f(z) of activation `act`; alpha: leaky slope or ELU saturation.
+/* f(z) of activation `act` (codes: CT_ACT_LIST); alpha: leaky slope or ELU saturation.
  * GELU (tanh form): 0.5 z (1 + tanh(u)) = z * sigmoid(2u), u = sqrt(2/pi) (z + 0.044715 z^3). */
 float ct_act_f(int act, float alpha, float z) {
     switch (act) {
@@ -107,6 +104,7 @@ float ct_act_f(int act, float alpha, float z) {
         float u = CT_GELU_C * (z + CT_GELU_K * z * z * z);
         return z * ct_sigmoid(2.0f * u);
     }
+    case CT_ACT_SILU: return z * ct_sigmoid(z);
     default: return z;
     }
 }
@@ -129,6 +127,10 @@ float ct_act_df(int act, float alpha, float z) {
             d += 2.0f * z * q * CT_GELU_C * (1.0f + 3.0f * CT_GELU_K * z * z);
         }
         return d;
+    }
+    case CT_ACT_SILU: { /* s + z s (1 - s), s = sigmoid(z) */
+        float q = ct_sigmoid_grad(z);
+        return ct_sigmoid(z) + z * q;
     }
     default: return 1.0f;
     }

@@ -99,3 +99,27 @@ __kernel void adam_step(__global float *P, uint offP, __global float *M, uint of
     V[i] = v;
     P[i] = p - step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps);
 }
+
+/* Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"): decoupled weight
+ * decay p -= lr wd p, then c = b1 m + (1 - b1) g, p -= lr sign(c) (sign 0 at 0 and NaN), and
+ * m = b2 m + (1 - b2) g. */
+__kernel void lion_step(__global float *P, uint offP, __global float *M, uint offM,
+                        __global const float *G, uint offG, __global const float *gnorm_sq,
+                        uint offN, uint n, float lr, float b1, float b2, float wd,
+                        float clip_norm) {
+    uint i = (uint)get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    P += offP;
+    M += offM;
+    G += offG;
+    gnorm_sq += offN;
+    float p = P[i];
+    float g = ct_clip_factor(gnorm_sq, clip_norm) * G[i];
+    float m = M[i];
+    p -= lr * wd * p;
+    float c = b1 * m + (1.0f - b1) * g;
+    P[i] = p - lr * sign(c);
+    M[i] = b2 * m + (1.0f - b2) * g;
+}

@@ -185,6 +185,8 @@ def activation(name, z, alpha):
         return np.tanh(z)
     if name == "gelu":  # the tanh approximation
         return 0.5 * z * (1.0 + np.tanh(GELU_C * (z + GELU_K * z * z * z)))
+    if name == "silu":
+        return z * _sigmoid(z)
     raise ModelError(f"unknown activation '{name}'")
 
 
@@ -423,7 +425,7 @@ def torch_predict(model, X):
              "sigmoid": torch.sigmoid,
              "leaky_relu": lambda z: F.leaky_relu(z, negative_slope=alpha),
              "elu": lambda z: F.elu(z, alpha=alpha),
-             "gelu": lambda z: F.gelu(z, approximate="tanh")}[act](A)
+             "gelu": lambda z: F.gelu(z, approximate="tanh"), "silu": F.silu}[act](A)
     if model["loss"] == "ce":
         A = torch.softmax(A, dim=1)
     elif model["loss"] == "bce":

@@ -94,8 +94,8 @@ expect_usage "end below start" "must be larger than --start-lr" --data moons --s
 expect_usage "bad --steps" "--steps" --data moons --steps 1
 expect_usage "bad --smooth" "--smooth" --data moons --smooth 1
 expect_usage "bad --diverge" "--diverge" --data moons --diverge 0.5
-expect_usage "bad --optimizer" "--optimizer" --data moons --optimizer lion
-expect_usage "bad --activation" "unknown activation" --data moons --activation swish
+expect_usage "bad --optimizer" "--optimizer" --data moons --optimizer adagrad
+expect_usage "bad --activation" "unknown activation" --data moons --activation softsign
 expect_usage "missing value" "needs a value" --data moons --steps
 expect_usage "bad --backend" "--backend" --data moons --backend cuda
 if "$bin" lr-find --help | grep -q "^usage: cltrain \[--device SEL\] lr-find"; then ok "--help"; else bad "--help"; fi

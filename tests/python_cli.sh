@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A saved model from Python: models trained by the real binary (softmax + CE with a scaler, sigmoid
-# + BCE, MSE and Huber regressions, several hidden layers of leaky_relu/elu/gelu/tanh/sigmoid, no
+# + BCE, MSE and Huber regressions, several hidden layers of leaky_relu/elu/gelu/silu/tanh/sigmoid, no
 # hidden layer) are read by tests/load_model.py with plain NumPy (and with the safetensors package
 # and torch when importable), whose float64 predictions must match `cltrain predict` (every
 # backend that runs here) within 1e-5 per probability or value, with the same classes. Corrupted
@@ -65,6 +65,7 @@ models=(
     "sine|--data sine:n=400 --activation gelu --layers 32,16 --epochs 15|$tmp/sine_grid.csv"
     "digits|--data $data/digits.csv --standardize --layers 32,16,16 --activation leaky_relu,elu,leaky_relu --alpha 0.1 --epochs 4|$data/digits.csv"
     "huber|--data sine:n=400 --loss huber --huber-delta 0.5 --activation elu,sigmoid --layers 16,8 --epochs 15|$tmp/sine_grid.csv"
+    "silu|--data blobs:n=300,centers=3 --activation silu --layers 16,8 --epochs 10|$tmp/blobs_grid.csv"
     "linear|--data blobs:n=300,centers=4 --layers 0 --epochs 10|$tmp/blobs_grid.csv"
 )
 summary=()

@@ -7,7 +7,6 @@ int main(void) {
     unsigned long long seed = fresh_seed();
     ct_device *dev = test_device();
     case_stats s = {0};
-    const float alpha[CT_ACT_COUNT] = {0, 0, 0.01f, 1.0f, 0, 0, 0};
     const int shapes[][2] = {{1, 1}, {1, 3}, {17, 1}, {3, 17}, {255, 17}, {17, 1001}};
     unsigned long long k = 0;
     for (int a = 0; a < CT_ACT_COUNT; a++)
@@ -21,10 +20,10 @@ int main(void) {
                 }
                 ct_check_case c = {.op = ops[o],
                                    .act = (ct_act)a,
-                                   .alpha = alpha[a],
+                                   .alpha = ct_act_default_alpha((ct_act)a),
                                    .M = shapes[i][0],
                                    .N = shapes[i][1]};
-                c.range = (i == 5) ? 20.0f : 4.0f; /* wide inputs reach saturation */
+                c.range = (i == 5) ? 20.0f : 4.0f;  /* wide inputs reach saturation */
                 c.beta = (i + a) % 2 ? 1.0f : 0.0f; /* the fused pass: accumulate or not */
                 run_case(dev, &c, seed + k++, &s);
             }

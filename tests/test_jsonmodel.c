@@ -452,9 +452,9 @@ static const bad_case bad_cases[] = {
      "layer 0: bias[1] is null, expected a number"},
     {"bias beyond float", MODEL(L0 ",{\"weight\": [[1, 2]], \"bias\": [-3.5e38]}", ""),
      "layer 1: bias[0] is -3.5e+38, outside the range of a float"},
-    {"activation unknown", MODEL("{\"weight\": [[1, 2]], \"activation\": \"swish\"}," OUT1, ""),
-     "layer 0: unknown activation 'swish' (expected relu, leaky_relu, elu, sigmoid, tanh, gelu or "
-     "linear)"},
+    {"activation unknown", MODEL("{\"weight\": [[1, 2]], \"activation\": \"softsign\"}," OUT1, ""),
+     "layer 0: unknown activation 'softsign' (expected relu, leaky_relu, elu, sigmoid, tanh, gelu, silu "
+     "or linear)"},
     {"activation missing", MODEL("{\"weight\": [[1, 2], [3, 4]]}," OUT1, ""),
      "layer 0: 'activation' is missing"},
     {"activation not a string", MODEL("{\"weight\": [[1, 2]], \"activation\": 1}," OUT1, ""),

@@ -76,9 +76,6 @@ static void fill_nan(double *x, int n) {
 
 /* ---- activations ---------------------------------------------------------------------- */
 
-static const char *const act_names[CT_ACT_COUNT] = {"identity", "relu", "leaky_relu", "elu",
-                                                    "sigmoid",  "tanh", "gelu"};
-
 typedef struct act_ctx {
     ct_act act;
     double alpha;
@@ -107,12 +104,12 @@ static double naive_act(ct_act a, double alpha, double z) {
     case CT_ACT_SIGMOID: return 1.0 / (1.0 + exp(-z));
     case CT_ACT_TANH: return (exp(2.0 * z) - 1.0) / (exp(2.0 * z) + 1.0);
     case CT_ACT_GELU: return 0.5 * z * (1.0 + erf(z / sqrt(2.0))); /* exact GELU */
+    case CT_ACT_SILU: return z / (1.0 + exp(-z));
     default: return NAN;
     }
 }
 
 static void test_activations(test_rng *r) {
-    const char *const *names = act_names;
     char name[96];
     enum { N = 257 };
     double *Z = dalloc(N), *R = dalloc(N), *A = dalloc(N), *dZ = dalloc(N), *fd = dalloc(N);
@@ -140,7 +137,7 @@ static void test_activations(test_rng *r) {
                 gfd[i] =
                     (ref_act(act, alpha, z + h) - ref_act(act, alpha, z - h)) / ((z + h) - (z - h));
             }
-            snprintf(name, sizeof name, "act_grad %s alpha %.1f vs FD", names[a], alpha);
+            snprintf(name, sizeof name, "act_grad %s alpha %.1f vs FD", ct_act_name(act), alpha);
             check_grad(G_ACT, name, g, gfd, N);
             free(g);
             free(gfd);
@@ -149,13 +146,13 @@ static void test_activations(test_rng *r) {
             act_ctx c = {act, alpha, Z, R, A, N};
             fd_gradient(fd, Z, N, act_loss, &c);
             ref_act_backward(dZ, R, Z, act, alpha, N);
-            snprintf(name, sizeof name, "act_backward %s alpha %.1f vs FD", names[a], alpha);
+            snprintf(name, sizeof name, "act_backward %s alpha %.1f vs FD", ct_act_name(act), alpha);
             check_grad(G_ACT, name, dZ, fd, N);
 
             /* dZ may alias dA */
             memcpy(dA, R, N * sizeof *dA);
             ref_act_backward(dA, dA, Z, act, alpha, N);
-            snprintf(name, sizeof name, "act_backward %s in place", names[a]);
+            snprintf(name, sizeof name, "act_backward %s in place", ct_act_name(act));
             expect_close(name, dA, dZ, N, 0.0, 0.0);
 
             /* forward values against formulas written here (GELU: the exact erf form, which
@@ -164,7 +161,7 @@ static void test_activations(test_rng *r) {
             for (int i = 0; i < N; i++)
                 want[i] = naive_act(act, alpha, Z[i]);
             ref_act_forward(A, Z, act, alpha, N);
-            snprintf(name, sizeof name, "act_forward %s values", names[a]);
+            snprintf(name, sizeof name, "act_forward %s values", ct_act_name(act));
             expect_close(name, A, want, N, act == CT_ACT_GELU ? 5e-4 : 1e-14, 1e-13);
             free(want);
         }
@@ -173,14 +170,14 @@ static void test_activations(test_rng *r) {
         for (int s = -1; s <= 1; s += 2) {
             double z = 1000.0 * s, alpha = 0.7;
             double f = ref_act(act, alpha, z), fp = ref_act_grad(act, alpha, z);
-            EXPECT(isfinite(f) && isfinite(fp), "%s(%g) = %g, f' = %g: not finite", names[a], z, f,
+            EXPECT(isfinite(f) && isfinite(fp), "%s(%g) = %g, f' = %g: not finite", ct_act_name(act), z, f,
                    fp);
             double want = naive_act(act, alpha, z);
             if (act == CT_ACT_SIGMOID) want = s > 0 ? 1.0 : 0.0;
             if (act == CT_ACT_TANH) want = s;
             if (act == CT_ACT_GELU) want = s > 0 ? z : 0.0;
             EXPECT(fabs(f - want) <= 1e-12 * fabs(want) + 1e-300, "%s(%g) = %.17g, want %.17g",
-                   names[a], z, f, want);
+                   ct_act_name(act), z, f, want);
         }
     }
 
@@ -195,16 +192,16 @@ static void test_activations(test_rng *r) {
                  {CT_ACT_ELU, 0.5, 0.5}};
     for (size_t k = 0; k < sizeof kinks / sizeof kinks[0]; k++) {
         double got = ref_act_grad(kinks[k].act, kinks[k].alpha, 0.0);
-        EXPECT(got == kinks[k].want, "%s'(0) with alpha %g = %.17g, want %g", names[kinks[k].act],
+        EXPECT(got == kinks[k].want, "%s'(0) with alpha %g = %.17g, want %g", ct_act_name(kinks[k].act),
                kinks[k].alpha, got, kinks[k].want);
         double h = 1e-7;
         double left = (ref_act(kinks[k].act, kinks[k].alpha, 0.0) -
                        ref_act(kinks[k].act, kinks[k].alpha, -h)) /
                       h;
         EXPECT(fabs(left - got) <= 1e-6, "%s: left difference at 0 %.17g, f'(0) %.17g",
-               names[kinks[k].act], left, got);
+               ct_act_name(kinks[k].act), left, got);
         EXPECT(ref_act(kinks[k].act, kinks[k].alpha, 0.0) == 0.0, "%s(0) != 0",
-               names[kinks[k].act]);
+               ct_act_name(kinks[k].act));
     }
     EXPECT(ref_act(CT_ACT_GELU, 0.0, 0.0) == 0.0, "gelu(0) = %g", ref_act(CT_ACT_GELU, 0, 0));
     EXPECT(fabs(ref_act_grad(CT_ACT_GELU, 0.0, 0.0) - 0.5) < 1e-15, "gelu'(0) = %.17g, want 0.5",
@@ -256,7 +253,6 @@ static double naive_rowloss(ct_loss kind, const double *z, int y, const double *
     return l;
 }
 
-static const char *loss_names[CT_LOSS_COUNT] = {"softmax_ce", "sigmoid_bce", "mse", "huber"};
 
 static void test_losses(test_rng *r) {
     static const int shapes[][2] = {{1, 1}, {1, 3}, {4, 1}, {3, 3}, {2, 17}, {17, 3}, {6, 17}};
@@ -288,7 +284,7 @@ static void test_losses(test_rng *r) {
             double mean = ref_loss(kind, dZ, rowloss, Z, labels, T, B, C, delta);
             loss_ctx c = {kind, Z, labels, T, B, C, delta};
             fd_gradient(fd, Z, n, mean_loss, &c);
-            snprintf(name, sizeof name, "loss %s B=%d C=%d dZ vs FD", loss_names[k], B, C);
+            snprintf(name, sizeof name, "loss %s B=%d C=%d dZ vs FD", ct_loss_name((ct_loss)k), B, C);
             check_grad(G_LOSS, name, dZ, fd, n);
 
             /* mean = sum(rowloss) / count; rowloss against naive formulas */
@@ -299,13 +295,13 @@ static void test_losses(test_rng *r) {
                 want[i] =
                     naive_rowloss(kind, Z + (size_t)i * C, labels[i], T + (size_t)i * C, C, delta);
             }
-            snprintf(name, sizeof name, "loss %s B=%d C=%d mean", loss_names[k], B, C);
+            snprintf(name, sizeof name, "loss %s B=%d C=%d mean", ct_loss_name((ct_loss)k), B, C);
             expect_near(name, mean, sum / count, 0.0, 1e-14);
-            snprintf(name, sizeof name, "loss %s B=%d C=%d rowloss", loss_names[k], B, C);
+            snprintf(name, sizeof name, "loss %s B=%d C=%d rowloss", ct_loss_name((ct_loss)k), B, C);
             expect_close(name, rowloss, want, B, 1e-13, 1e-12);
             /* NULL outputs give the same mean */
             double mean2 = ref_loss(kind, NULL, NULL, Z, labels, T, B, C, delta);
-            EXPECT(mean2 == mean, "%s: mean without outputs %.17g, with %.17g", loss_names[k],
+            EXPECT(mean2 == mean, "%s: mean without outputs %.17g, with %.17g", ct_loss_name((ct_loss)k),
                    mean2, mean);
 
             free(Z), free(T), free(dZ), free(fd), free(rowloss), free(labels), free(want);
@@ -810,7 +806,7 @@ static void test_chain(test_rng *r) {
         net_backward(&m, grad);
         fd_gradient(fd, m.P, np, net_forward, &m);
         snprintf(name, sizeof name, "2-layer %s/%s p=%.2f B=%d %d-%d-%d: all parameters",
-                 loss_names[m.loss], act_names[m.act], m.p, B, m.in, m.H, m.C);
+                 ct_loss_name(m.loss), ct_act_name(m.act), m.p, B, m.in, m.H, m.C);
         check_grad(G_CHAIN, name, grad, fd, np);
         /* and per block, so that a failure says which */
         const char *blk[4] = {"W1", "b1", "W2", "b2"};

@@ -51,6 +51,9 @@ train_eval digits 0.97 accuracy --data "$data/digits.csv" --standardize --layers
     --val 0.2 -- "$data/digits.csv"
 train_eval sine 0.95 r2 --data sine:n=1000,noise=0.1 --layers 32,32 --activation tanh --lr 0.01 \
     --epochs 100 -- sine:n=1000,noise=0.1,seed=9
+# SiLU and Lion (sign updates: a smaller lr than Adam's)
+train_eval silu-lion 0.95 accuracy --data moons:n=1000,noise=0.2 --layers 32,16 --activation silu \
+    --optimizer lion --lr 0.001 --epochs 60 -- moons:n=1000,noise=0.2,seed=7
 train_eval reference-backend 0.95 accuracy --data moons:n=400,noise=0.1 --layers 16 --epochs 60 --lr 0.01 \
     --backend reference -- moons:n=400,noise=0.1,seed=3
 
@@ -130,7 +133,7 @@ expect_error "lr NaN" 2 "option --lr expects" train --data moons --lr nan
 expect_error "batch 0" 2 "option --batch expects" train --data moons --batch 0
 expect_error "negative epochs" 2 "option --epochs expects" train --data moons --epochs -3
 expect_error "bad layers" 2 "option --layers" train --data moons --layers 8,abc
-expect_error "bad activation" 2 "unknown activation 'swish'" train --data moons --activation swish
+expect_error "bad activation" 2 "unknown activation 'softsign'" train --data moons --activation softsign
 expect_error "bad optimizer" 2 "option --optimizer" train --data moons --optimizer lbfgs
 expect_error "bad schedule" 2 "unknown schedule" train --data moons --schedule linear
 expect_error "val out of range" 2 "option --val" train --data moons --val 2

@@ -23,8 +23,8 @@ static void usage(FILE *f) {
         "  --input X          one input row: 1,2\n"
         "  --target T         its target: a class index or name (ce, bce), or values (mse, huber)\n"
         "  --inputs FILE.csv  a small batch: the model's features, then the target column\n"
-        "  --step OPT:LR      one step of sgd, momentum, nesterov, rmsprop, adam or adamw from\n"
-        "                     zero state, e.g. sgd:0.1 or adam:0.001\n"
+        "  --step OPT:LR      one step of an optimizer (as train's --optimizer) from zero state,\n"
+        "                     e.g. sgd:0.1 or adam:0.001\n"
         "  --json             one JSON object (loss, output, layers[z, a, delta, grad_weight,\n"
         "                     grad_bias, weight, bias]) with the reference's values beside\n"
         "  --backend B        both (default), opencl, or reference\n",
@@ -201,9 +201,9 @@ int cmd_explain(int argc, char **argv, const char *device) {
         ct_optim kind;
         snprintf(opt_name, sizeof opt_name, "%.*s", (int)(n < 31 ? n : 31), step_s);
         if (!ct_optim_parse(opt_name, &kind)) {
-            cli_error("option --step: unknown optimizer '%s' (sgd, momentum, nesterov, rmsprop, "
-                      "adam, adamw)",
-                      opt_name);
+            char names[256];
+            ct_optim_list_text(names, sizeof names);
+            cli_error("option --step: unknown optimizer '%s' (%s)", opt_name, names);
             return CLI_USAGE;
         }
         op = ct_optim_defaults(kind);

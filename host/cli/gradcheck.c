@@ -219,7 +219,9 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
         snprintf(buf, sizeof buf, "%s", losses_s);
         for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             if (nl == CT_LOSS_COUNT || !ct_loss_parse(t, &losses[nl])) {
-                cli_error("option --loss: unknown loss '%s' (ce, bce, mse, huber)", t);
+                char names[128];
+                ct_loss_list_text(names, sizeof names);
+                cli_error("option --loss: unknown loss '%s' (%s)", t, names);
                 return CLI_USAGE;
             }
             nl++;

@@ -29,19 +29,31 @@ static void usage(FILE *f) {
         "  --standardize        scale each feature to mean 0, std 1\n"
         "\n"
         "model (as cltrain train):\n"
-        "  --layers 64,32       hidden layer sizes (default 64,32; 0 for none)\n"
-        "  --activation A       relu, leaky_relu, elu, sigmoid, tanh, gelu, identity, or one per\n"
-        "                       hidden layer (default relu)\n"
-        "  --alpha X            leaky_relu slope / elu alpha (default 0.01 / 1.0)\n"
-        "  --loss L             ce, bce, mse, huber (default: from the data)\n"
+        "  --layers 64,32       hidden layer sizes (default 64,32; 0 for none)\n",
+        f);
+    char acts[256];
+    ct_act_list_text(acts, sizeof acts, CT_ACT_IDENTITY, "identity");
+    char losses[128];
+    ct_loss_list_text(losses, sizeof losses);
+    fprintf(f,
+            "  --activation A       %s,\n"
+            "                       or one per hidden layer (default relu)\n"
+            "  --alpha X            leaky_relu slope / elu alpha (default 0.01 / 1.0)\n"
+            "  --loss L             %s (default: from the data)\n",
+            acts, losses);
+    fputs(
         "  --huber-delta D      (default 1.0)\n"
         "  --init I             weight init (default auto)\n"
         "  --bias-init X        initial bias (default 0)\n"
         "  --dropout P          after every hidden layer, or one per layer (default 0)\n"
         "  --seed N             init, shuffling, dropout (default 42)\n"
         "\n"
-        "optimizer (as cltrain train):\n"
-        "  --optimizer O        sgd, momentum, nesterov, rmsprop, adam, adamw (default adam)\n"
+        "optimizer (as cltrain train):\n",
+        f);
+    char opts[256];
+    ct_optim_list_text(opts, sizeof opts);
+    fprintf(f, "  --optimizer O        %s\n                       (default adam)\n", opts);
+    fputs(
         "  --momentum X --dampening X --beta1 X --beta2 X --rho X --eps X --weight-decay X\n"
         "  --l2 X --clip-norm X\n"
         "  --batch N            (default 32)\n"

@@ -109,9 +109,9 @@ void cli_describe_data(const char *what, const ct_dataset *d) {
 
 int cli_netspec_optimizer(cli_netspec *n, const cli_netopts *o) {
     if (!ct_optim_parse(o->optimizer, &n->kind)) {
-        cli_error("option --optimizer expects sgd, momentum, nesterov, rmsprop, adam or adamw, "
-                  "got '%s'",
-                  o->optimizer);
+        char names[256];
+        ct_optim_list_text(names, sizeof names);
+        cli_error("option --optimizer expects %s, got '%s'", names, o->optimizer);
         return CLI_USAGE;
     }
     ct_optim_params *op = &n->optim;
@@ -177,12 +177,12 @@ int cli_netspec_model(cli_netspec *n, const cli_netopts *o) {
     if (nh > 0 && per_layer("--activation", o->activation, nh, acts) < 0) return CLI_USAGE;
     for (int i = 0; i < nh; i++) {
         if (!ct_act_parse(acts[i], &a->act[i])) {
-            cli_error("option --activation: unknown activation '%s' (relu, leaky_relu, elu, "
-                      "sigmoid, tanh, gelu, identity)",
-                      acts[i]);
+            char names[256];
+            ct_act_list_text(names, sizeof names, CT_ACT_IDENTITY, "identity");
+            cli_error("option --activation: unknown activation '%s' (%s)", acts[i], names);
             return CLI_USAGE;
         }
-        a->alpha[i] = !isnan(o->alpha) ? o->alpha : a->act[i] == CT_ACT_ELU ? 1.0f : 0.01f;
+        a->alpha[i] = !isnan(o->alpha) ? o->alpha : ct_act_default_alpha(a->act[i]);
     }
     if (o->dropout && nh > 0) {
         if (per_layer("--dropout", o->dropout, nh, drops) < 0) return CLI_USAGE;
@@ -196,7 +196,9 @@ int cli_netspec_model(cli_netspec *n, const cli_netopts *o) {
     n->loss = CT_LOSS_SOFTMAX_CE;
     if (o->loss) {
         if (!ct_loss_parse(o->loss, &n->loss)) {
-            cli_error("option --loss expects ce, bce, mse or huber, got '%s'", o->loss);
+            char names[128];
+            ct_loss_list_text(names, sizeof names);
+            cli_error("option --loss expects %s, got '%s'", names, o->loss);
             return CLI_USAGE;
         }
         n->loss_given = 1;

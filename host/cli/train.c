@@ -37,11 +37,19 @@ static void usage(FILE *f) {
         "                       stored in the model)\n"
         "\n"
         "model:\n"
-        "  --layers 64,32       hidden layer sizes (default 64,32; 0 for none)\n"
-        "  --activation A       relu, leaky_relu, elu, sigmoid, tanh, gelu, identity, or one per\n"
-        "                       hidden layer: relu,tanh (default relu)\n"
-        "  --alpha X            leaky_relu slope / elu alpha (default 0.01 / 1.0)\n"
-        "  --loss L             ce, bce, mse, huber (default: from the data)\n"
+        "  --layers 64,32       hidden layer sizes (default 64,32; 0 for none)\n",
+        f);
+    char acts[256];
+    ct_act_list_text(acts, sizeof acts, CT_ACT_IDENTITY, "identity");
+    char losses[128];
+    ct_loss_list_text(losses, sizeof losses);
+    fprintf(f,
+            "  --activation A       %s,\n"
+            "                       or one per hidden layer: relu,tanh (default relu)\n"
+            "  --alpha X            leaky_relu slope / elu alpha (default 0.01 / 1.0)\n"
+            "  --loss L             %s (default: from the data)\n",
+            acts, losses);
+    fputs(
         "  --huber-delta D      (default 1.0)\n"
         "  --init I             auto, he, he_uniform, xavier, xavier_normal, lecun, "
         "lecun_uniform,\n"
@@ -51,16 +59,21 @@ static void usage(FILE *f) {
         "  --dropout P          after every hidden layer, or one per layer: 0.2,0.1 (default 0)\n"
         "  --seed N             every random choice: init, split, shuffling, dropout (default 42)\n"
         "\n"
-        "optimization:\n"
-        "  --optimizer O        sgd, momentum, nesterov, rmsprop, adam, adamw (default adam)\n"
-        "  --lr X               learning rate (default 0.001 for adam/adamw, 0.01 otherwise)\n"
+        "optimization:\n",
+        f);
+    char opts[256];
+    ct_optim_list_text(opts, sizeof opts);
+    fprintf(f, "  --optimizer O        %s\n                       (default adam)\n", opts);
+    fputs(
+        "  --lr X               learning rate (default 0.001 for adam/adamw, 0.0001 for lion,\n"
+        "                       0.01 otherwise)\n"
         "  --momentum X         momentum, nesterov (default 0.9)\n"
         "  --dampening X        momentum (default 0)\n"
-        "  --beta1 X --beta2 X  adam, adamw (default 0.9, 0.999)\n"
+        "  --beta1 X --beta2 X  adam, adamw, lion (default 0.9, 0.999; lion 0.9, 0.99)\n"
         "  --rho X              rmsprop smoothing (default 0.99)\n"
         "  --eps X              rmsprop, adam, adamw (default 1e-8)\n"
-        "  --weight-decay X     coupled L2 for the classic optimizers, decoupled for adamw\n"
-        "                       (default 0; adamw 0.01)\n"
+        "  --weight-decay X     coupled L2 for the classic optimizers, decoupled for adamw and\n"
+        "                       lion (default 0; adamw 0.01)\n"
         "  --l2 X               penalty 0.5 X ||W||^2 added to the loss, weights only (default 0)\n"
         "  --clip-norm X        clip the global gradient norm to X (default off)\n"
         "  --epochs N           (default 20)\n"
