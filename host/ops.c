@@ -78,12 +78,8 @@ float ct_act_default_alpha(ct_act a) {
     return (a >= 0 && a < CT_ACT_COUNT) ? act_alpha[a] : 0.0f;
 }
 
-void ct_act_list_text(char *dst, size_t n, ct_act from, const char *identity) {
-    const char *names[CT_ACT_COUNT];
-    int k = 0;
-    for (int a = from; a < CT_ACT_COUNT; a++)
-        if (a != CT_ACT_IDENTITY) names[k++] = act_names[a];
-    if (identity && from <= CT_ACT_IDENTITY) names[k++] = identity;
+/* names[0..k) joined for a message: "a, b or c" (as much as fits in dst). */
+static void join_names(char *dst, size_t n, const char *const *names, int k) {
     size_t used = 0;
     if (n) dst[0] = '\0';
     for (int i = 0; i < k && used < n; i++) {
@@ -92,6 +88,15 @@ void ct_act_list_text(char *dst, size_t n, ct_act from, const char *identity) {
         if (w < 0) break;
         used += (size_t)w;
     }
+}
+
+void ct_act_list_text(char *dst, size_t n, ct_act from, const char *identity) {
+    const char *names[CT_ACT_COUNT];
+    int k = 0;
+    for (int a = from; a < CT_ACT_COUNT; a++)
+        if (a != CT_ACT_IDENTITY) names[k++] = act_names[a];
+    if (identity && from <= CT_ACT_IDENTITY) names[k++] = identity;
+    join_names(dst, n, names, k);
 }
 
 const char *ct_loss_short_name(ct_loss l) {
@@ -104,35 +109,11 @@ const char *ct_loss_output_act(ct_loss l) {
 
 int ct_loss_flags(ct_loss l) { return (l >= 0 && l < CT_LOSS_COUNT) ? loss_flags[l] : 0; }
 
-void ct_loss_list_text(char *dst, size_t n) {
-    size_t used = 0;
-    if (n) dst[0] = '\0';
-    for (int i = 0; i < CT_LOSS_COUNT && used < n; i++) {
-        int w = snprintf(dst + used, n - used, "%s%s",
-                         i == 0                  ? ""
-                         : i + 1 == CT_LOSS_COUNT ? " or "
-                                                  : ", ",
-                         loss_short[i]);
-        if (w < 0) break;
-        used += (size_t)w;
-    }
-}
+void ct_loss_list_text(char *dst, size_t n) { join_names(dst, n, loss_short, CT_LOSS_COUNT); }
 
 int ct_optim_flags(ct_optim o) { return (o >= 0 && o < CT_OPT_COUNT) ? optim_flags[o] : 0; }
 
-void ct_optim_list_text(char *dst, size_t n) {
-    size_t used = 0;
-    if (n) dst[0] = '\0';
-    for (int i = 0; i < CT_OPT_COUNT && used < n; i++) {
-        int w = snprintf(dst + used, n - used, "%s%s",
-                         i == 0                 ? ""
-                         : i + 1 == CT_OPT_COUNT ? " or "
-                                                 : ", ",
-                         optim_names[i]);
-        if (w < 0) break;
-        used += (size_t)w;
-    }
-}
+void ct_optim_list_text(char *dst, size_t n) { join_names(dst, n, optim_names, CT_OPT_COUNT); }
 
 const char *ct_loss_name(ct_loss l) {
     return (l >= 0 && l < CT_LOSS_COUNT) ? loss_names[l] : "unknown";

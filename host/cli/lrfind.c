@@ -31,16 +31,7 @@ static void usage(FILE *f) {
         "model (as cltrain train):\n"
         "  --layers 64,32       hidden layer sizes (default 64,32; 0 for none)\n",
         f);
-    char acts[256];
-    ct_act_list_text(acts, sizeof acts, CT_ACT_IDENTITY, "identity");
-    char losses[128];
-    ct_loss_list_text(losses, sizeof losses);
-    fprintf(f,
-            "  --activation A       %s,\n"
-            "                       or one per hidden layer (default relu)\n"
-            "  --alpha X            leaky_relu slope / elu alpha (default 0.01 / 1.0)\n"
-            "  --loss L             %s (default: from the data)\n",
-            acts, losses);
+    cli_usage_model_names(f);
     fputs(
         "  --huber-delta D      (default 1.0)\n"
         "  --init I             weight init (default auto)\n"
@@ -50,9 +41,7 @@ static void usage(FILE *f) {
         "\n"
         "optimizer (as cltrain train):\n",
         f);
-    char opts[256];
-    ct_optim_list_text(opts, sizeof opts);
-    fprintf(f, "  --optimizer O        %s\n                       (default adam)\n", opts);
+    cli_usage_optimizer(f);
     fputs(
         "  --momentum X --dampening X --beta1 X --beta2 X --rho X --eps X --weight-decay X\n"
         "  --l2 X --clip-norm X\n"

@@ -231,3 +231,21 @@ ct_status cli_netopts_batch(const cli_netopts *o, const ct_dataset *train, int *
     *batch = o->batch;
     return CT_OK;
 }
+
+void cli_usage_model_names(FILE *f) {
+    char acts[256], losses[128];
+    ct_act_list_text(acts, sizeof acts, CT_ACT_IDENTITY, "identity");
+    ct_loss_list_text(losses, sizeof losses);
+    fprintf(f,
+            "  --activation A       %s,\n"
+            "                       or one per hidden layer: relu,tanh (default relu)\n"
+            "  --alpha X            leaky_relu slope / elu alpha (default 0.01 / 1.0)\n"
+            "  --loss L             %s (default: from the data)\n",
+            acts, losses);
+}
+
+void cli_usage_optimizer(FILE *f) {
+    char opts[256];
+    ct_optim_list_text(opts, sizeof opts);
+    fprintf(f, "  --optimizer O        %s\n                       (default adam)\n", opts);
+}

@@ -25,6 +25,9 @@ typedef struct {
 /* Consumes argv[*i] when it is one of these options: as cli_opt, 1 when it was read, 0 when it is
  * another option, -1 after printing an error. */
 int cli_netopts_option(int argc, char **argv, int *i, cli_netopts *o);
+/* Help lines from the lists of cltrain.h: --activation, --alpha and --loss; --optimizer. */
+void cli_usage_model_names(FILE *f);
+void cli_usage_optimizer(FILE *f);
 /* cli_parse for train and lr-find: o (inside opts) starts with the defaults (as `cltrain train
  * --help` states them), `option` reads the command's options (cli_netopts_option among them),
  * and --data is required. Returns CLI_RUN or the exit code, as cli_parse. */

@@ -39,16 +39,7 @@ static void usage(FILE *f) {
         "model:\n"
         "  --layers 64,32       hidden layer sizes (default 64,32; 0 for none)\n",
         f);
-    char acts[256];
-    ct_act_list_text(acts, sizeof acts, CT_ACT_IDENTITY, "identity");
-    char losses[128];
-    ct_loss_list_text(losses, sizeof losses);
-    fprintf(f,
-            "  --activation A       %s,\n"
-            "                       or one per hidden layer: relu,tanh (default relu)\n"
-            "  --alpha X            leaky_relu slope / elu alpha (default 0.01 / 1.0)\n"
-            "  --loss L             %s (default: from the data)\n",
-            acts, losses);
+    cli_usage_model_names(f);
     fputs(
         "  --huber-delta D      (default 1.0)\n"
         "  --init I             auto, he, he_uniform, xavier, xavier_normal, lecun, "
@@ -61,9 +52,7 @@ static void usage(FILE *f) {
         "\n"
         "optimization:\n",
         f);
-    char opts[256];
-    ct_optim_list_text(opts, sizeof opts);
-    fprintf(f, "  --optimizer O        %s\n                       (default adam)\n", opts);
+    cli_usage_optimizer(f);
     fputs(
         "  --lr X               learning rate (default 0.001 for adam/adamw, 0.0001 for lion,\n"
         "                       0.01 otherwise)\n"
