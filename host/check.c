@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ref.h"
+#include "rng.h"
 
 #define GUARD_BEFORE 3
 #define GUARD_AFTER 5
@@ -49,12 +50,7 @@ typedef struct {
     uint64_t s;
 } rng;
 
-static uint64_t next_u64(rng *r) {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+static uint64_t next_u64(rng *r) { return ct_splitmix64(&r->s); }
 
 /* uniform in [-range, range], never exactly 0 */
 static float uniform(rng *r, float range) {

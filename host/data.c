@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "data.h"
+#include "rng.h"
 #include "strutil.h"
 
 #include <errno.h>
@@ -151,17 +152,10 @@ typedef struct {
     double spare;
 } rng;
 
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 static void rng_seed(rng *r, uint64_t seed) {
     uint64_t x = seed;
     for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x);
+        r->s[i] = ct_splitmix64(&x);
     r->has_spare = 0;
     r->spare = 0.0;
 }

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "fileio.h"
+#include "rng.h"
 #include "strutil.h"
 
 #include <errno.h>
@@ -38,10 +39,7 @@ static unsigned long tmp_suffix(const void *addr, int attempt) {
     uint64_t z = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     z ^= (uint64_t)(uintptr_t)addr * 0x9E3779B97F4A7C15ULL;
     z += (uint64_t)attempt * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return (unsigned long)(z & 0xFFFFFFFFu);
+    return (unsigned long)(ct_mix64(z) & 0xFFFFFFFFu);
 }
 
 static void release(ct_atomic_file *a) {

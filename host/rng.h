@@ -61,17 +61,24 @@ static inline uint32_t ct_perm_index(uint32_t i, uint32_t n, uint32_t h, uint32_
     return x;
 }
 
+/* splitmix64's 64-bit finaliser (good avalanche, bijective). */
+static inline uint64_t ct_mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* splitmix64: the next number of the stream whose state is *s (any seed, 0 included, gives a
+ * full-period stream). The one implementation: the host's generators, the seeding of data.c's
+ * xoshiro256**, the selftest's inputs and the tests' generator all step it. */
+static inline uint64_t ct_splitmix64(uint64_t *s) { return ct_mix64(*s += 0x9E3779B97F4A7C15ULL); }
+
 /* A small seeded generator for host-side random choices (initialisation, data). */
 typedef struct ct_rng {
     uint64_t s;
 } ct_rng;
 
-static inline uint64_t ct_rng_next(ct_rng *r) {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+static inline uint64_t ct_rng_next(ct_rng *r) { return ct_splitmix64(&r->s); }
 
 /* uniform in [0, 1) with 53 bits */
 static inline double ct_rng_uniform(ct_rng *r) {

@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "rng.h"
+
 #define TEST_SKIP 77 /* CTest's SKIP_RETURN_CODE */
 
 /* The counters of one test executable (one translation unit). */
@@ -49,7 +51,7 @@ static inline int test_verbose(void) {
 
 /* ---- random numbers ------------------------------------------------------------------- */
 
-/* splitmix64: any seed (0 included) gives a full-period stream. */
+/* splitmix64 (ct_splitmix64 in host/rng.h): any seed, 0 included, gives a full-period stream. */
 typedef struct test_rng {
     uint64_t s;
 } test_rng;
@@ -71,12 +73,7 @@ static inline test_rng test_rng_make(unsigned long long seed) {
     return r;
 }
 
-static inline uint64_t test_rng_u64(test_rng *r) {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+static inline uint64_t test_rng_u64(test_rng *r) { return ct_splitmix64(&r->s); }
 
 /* Uniform in the open interval (0, 1): (k + 0.5) / 2^53, never 0 or 1. */
 static inline double test_rng_unit(test_rng *r) {
