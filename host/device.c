@@ -1099,16 +1099,21 @@ static int parse_gemm_env(ct_gemm_backend *out) {
     return 0;
 }
 
-ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MSG_LEN]) {
-    *out = NULL;
-    const char *origin = "the device selector";
-    if (!selector || !*selector) {
+/* The selector in force: the given one, else $CLTRAIN_DEVICE; returns where it came from. */
+static const char *resolve_selector(const char **selector) {
+    if (!*selector || !**selector) {
         const char *env = getenv("CLTRAIN_DEVICE");
         if (env && *env) {
-            selector = env;
-            origin = "from CLTRAIN_DEVICE";
+            *selector = env;
+            return "from CLTRAIN_DEVICE";
         }
     }
+    return "the device selector";
+}
+
+ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MSG_LEN]) {
+    *out = NULL;
+    const char *origin = resolve_selector(&selector);
     ct_gemm_backend gemm;
     if (!parse_gemm_env(&gemm))
         return ct_fail_msg(msg, CT_ERR_ARG,
@@ -1423,13 +1428,12 @@ static int warm_one(ct_device *dev, cl_mem scratch, const ct_launch_shape *s) {
     return ok;
 }
 
-int ct_device_warm(ct_device *dev, const ct_launch_shape *shapes, int n, int (*stop)(void *),
-                   void *user) {
+int ct_device_warm(ct_device *dev, const ct_launch_shape *shapes, int n) {
     cl_int e;
     cl_mem scratch = clCreateBuffer(dev->ctx, CL_MEM_READ_WRITE, 1 << 18, NULL, &e);
     if (e != CL_SUCCESS) return 0;
     int done = 0;
-    for (int i = 0; i < n && !(stop && stop(user)); i++)
+    for (int i = 0; i < n; i++)
         if (shapes[i].id >= 0 && shapes[i].id < CT_K_COUNT)
             done += warm_one(dev, scratch, &shapes[i]);
     clReleaseMemObject(scratch);
@@ -1498,7 +1502,7 @@ ct_status ct_device_warm_plan(ct_device *dev, const char *plan, int *launched,
         s[i] = s[n - 1 - i];
         s[n - 1 - i] = t;
     }
-    *launched = ct_device_warm(dev, s, n, NULL, NULL);
+    *launched = ct_device_warm(dev, s, n);
     return CT_OK;
 }
 
@@ -1516,11 +1520,7 @@ static void pocl_cache_dir(char *dst, size_t n) {
 }
 
 int ct_device_warm_early(const char *selector) {
-    const char *origin = "the device selector";
-    if (!selector || !*selector) {
-        const char *env = getenv("CLTRAIN_DEVICE");
-        if (env && *env) selector = env, origin = "from CLTRAIN_DEVICE";
-    }
+    const char *origin = resolve_selector(&selector);
     char dir[1024];
     pocl_cache_dir(dir, sizeof dir);
     DIR *d = opendir(dir);

@@ -118,12 +118,11 @@ int ct_device_plan_end(ct_device *dev, ct_launch_shape *out, int max);
  * shape (0.05-0.4 s each, one at a time per program in a process), and keeps it in its disk
  * cache, where any process finds it. ct_device_warm launches each of the n shapes in order with
  * every argument zero (all sizes 0: each kernel returns at its range check; buffers are a scratch
- * buffer of its own), so that they are compiled and cached; stop (when not NULL) is asked before
- * each. Returns the number launched. It changes nothing a later computation gives.
+ * buffer of its own), so that they are compiled and cached. Returns the number launched. It
+ * changes nothing a later computation gives.
  * ct_device_warms_by_launch: whether the device is such a driver with two or more compute units
  * (a second process can compile beside the first) and CLTRAIN_PREWARM is not 0. */
-int ct_device_warm(ct_device *dev, const ct_launch_shape *shapes, int n, int (*stop)(void *),
-                   void *user);
+int ct_device_warm(ct_device *dev, const ct_launch_shape *shapes, int n);
 int ct_device_warms_by_launch(const ct_device *dev);
 /* A plan as text, a line "kernel dims l0 l1 l2" per shape (whole lines, as many as fit). */
 void ct_plan_format(const ct_launch_shape *s, int n, char *dst, size_t len);
