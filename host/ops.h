@@ -169,4 +169,42 @@ ct_status ct_dead_units(ct_device *dev, ct_buf count, // (1) int
                         ct_buf A,                     // (B, N)
                         int B, int N);
 
+
+/* ---- normalization (after a hidden dense layer, before its activation) ------------------------
+ * Batch norm: statistics per column over the batch; layer norm: per row over the features.
+ * xhat = (Z - mean) / sqrt(var + eps), Y = gamma xhat + beta, A = f(Y); the same math as ref.h. */
+/* out[j] = scale * sum_i (centered ? (Z[i][j] - mean[j])^2 : Z[i][j]) (mean unused when not
+ * centered): a batch's column mean (scale 1/M) and biased variance, or a share of them. */
+ct_status ct_bn_moment(ct_device *dev, ct_buf out, // (N)
+                       ct_buf Z,                   // (B, N)
+                       ct_buf mean,                // (N)
+                       int B, int N, int centered, float scale);
+/* mean[i], biased var[i] of each row of Z (two passes) */
+ct_status ct_ln_stats(ct_device *dev, ct_buf mean, ct_buf var, // (B) each
+                      ct_buf Z,                                // (B, N)
+                      int B, int N);
+/* Y = gamma xhat + beta, A = f(Y); mean, var per column (per_row 0, (N)) or per row (1, (B)) */
+ct_status ct_norm_apply(ct_device *dev, ct_buf Y, ct_buf A, // (B, N) each
+                        ct_buf Z,                           // (B, N)
+                        ct_buf mean, ct_buf var, ct_buf gamma, ct_buf beta, float eps,
+                        ct_act act, float alpha, int B, int N, int per_row);
+/* g = dA f'(Y); dgamma[j] = sum_i g xhat; dbeta[j] = sum_i g */
+ct_status ct_norm_param_grads(ct_device *dev, ct_buf dgamma, ct_buf dbeta, // (N) each
+                              ct_buf dA, ct_buf Y, ct_buf Z,               // (B, N) each
+                              ct_buf mean, ct_buf var, float eps, ct_act act, float alpha, int B,
+                              int N, int per_row);
+/* M > 0: dZ = gamma rstd (g - dbeta / M - xhat dgamma / M) with the whole batch's dgamma, dbeta;
+ * M == 0: dZ = gamma rstd g (constant statistics). dZ may be dA. */
+ct_status ct_bn_backward_input(ct_device *dev, ct_buf dZ, // (B, N)
+                               ct_buf dA, ct_buf Y, ct_buf Z, ct_buf mean, ct_buf var,
+                               ct_buf gamma, ct_buf dgamma, ct_buf dbeta, float eps, ct_act act,
+                               float alpha, int M, int B, int N);
+/* per row: h = gamma g, dZ = rstd (h - mean(h) - xhat mean(h xhat)). dZ may be dA. */
+ct_status ct_ln_backward_input(ct_device *dev, ct_buf dZ, // (B, N)
+                               ct_buf dA, ct_buf Y, ct_buf Z, ct_buf mean, ct_buf var,
+                               ct_buf gamma, float eps, ct_act act, float alpha, int B, int N);
+/* rm = (1 - m) rm + m mean; rv = (1 - m) rv + m var M / (M - 1) (var when M == 1) */
+ct_status ct_bn_running(ct_device *dev, ct_buf rm, ct_buf rv, ct_buf mean, ct_buf var,
+                        float momentum, int M, int N);
+
 #endif

@@ -410,3 +410,107 @@ int ref_dead_units(const double *A, int B, int N) {
     }
     return count;
 }
+
+/* ---- normalization ----------------------------------------------------------------------- */
+
+void ref_bn_moment(double *out, const double *Z, const double *mean, int B, int N, int centered,
+                   double scale) {
+    for (int j = 0; j < N; j++) {
+        double s = 0;
+        for (int i = 0; i < B; i++) {
+            double z = Z[(size_t)i * N + j];
+            s += centered ? (z - mean[j]) * (z - mean[j]) : z;
+        }
+        out[j] = scale * s;
+    }
+}
+
+void ref_ln_stats(double *mean, double *var, const double *Z, int B, int N) {
+    for (int i = 0; i < B; i++) {
+        const double *z = Z + (size_t)i * N;
+        double m = 0, v = 0;
+        for (int j = 0; j < N; j++)
+            m += z[j];
+        m /= N;
+        for (int j = 0; j < N; j++)
+            v += (z[j] - m) * (z[j] - m);
+        mean[i] = m;
+        var[i] = v / N;
+    }
+}
+
+/* the statistics' index of element (i, j) */
+static int stat_at(int i, int j, int per_row) { return per_row ? i : j; }
+
+void ref_norm_apply(double *Y, double *A, const double *Z, const double *mean, const double *var,
+                    const double *gamma, const double *beta, double eps, ct_act act, double alpha,
+                    int B, int N, int per_row) {
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < N; j++) {
+            size_t k = (size_t)i * N + j;
+            int s = stat_at(i, j, per_row);
+            double xhat = (Z[k] - mean[s]) / sqrt(var[s] + eps);
+            Y[k] = gamma[j] * xhat + beta[j];
+            if (A) A[k] = ref_act(act, alpha, Y[k]);
+        }
+}
+
+void ref_norm_param_grads(double *dgamma, double *dbeta, const double *dA, const double *Y,
+                          const double *Z, const double *mean, const double *var, double eps,
+                          ct_act act, double alpha, int B, int N, int per_row) {
+    for (int j = 0; j < N; j++) {
+        double sg = 0, sb = 0;
+        for (int i = 0; i < B; i++) {
+            size_t k = (size_t)i * N + j;
+            int s = stat_at(i, j, per_row);
+            double g = dA[k] * ref_act_grad(act, alpha, Y[k]);
+            sg += g * (Z[k] - mean[s]) / sqrt(var[s] + eps);
+            sb += g;
+        }
+        dgamma[j] = sg;
+        dbeta[j] = sb;
+    }
+}
+
+void ref_bn_backward_input(double *dZ, const double *dA, const double *Y, const double *Z,
+                           const double *mean, const double *var, const double *gamma,
+                           const double *dgamma, const double *dbeta, double eps, ct_act act,
+                           double alpha, int M, int B, int N) {
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < N; j++) {
+            size_t k = (size_t)i * N + j;
+            double rstd = 1 / sqrt(var[j] + eps), g = dA[k] * ref_act_grad(act, alpha, Y[k]);
+            double d = g;
+            if (M > 0) d -= (dbeta[j] + (Z[k] - mean[j]) * rstd * dgamma[j]) / M;
+            dZ[k] = gamma[j] * rstd * d;
+        }
+}
+
+void ref_ln_backward_input(double *dZ, const double *dA, const double *Y, const double *Z,
+                           const double *mean, const double *var, const double *gamma, double eps,
+                           ct_act act, double alpha, int B, int N) {
+    for (int i = 0; i < B; i++) {
+        size_t r = (size_t)i * N;
+        double rstd = 1 / sqrt(var[i] + eps), c1 = 0, c2 = 0;
+        for (int j = 0; j < N; j++) {
+            double h = gamma[j] * dA[r + j] * ref_act_grad(act, alpha, Y[r + j]);
+            c1 += h;
+            c2 += h * (Z[r + j] - mean[i]) * rstd;
+        }
+        c1 /= N;
+        c2 /= N;
+        for (int j = 0; j < N; j++) {
+            double h = gamma[j] * dA[r + j] * ref_act_grad(act, alpha, Y[r + j]);
+            dZ[r + j] = rstd * (h - c1 - (Z[r + j] - mean[i]) * rstd * c2);
+        }
+    }
+}
+
+void ref_bn_running(double *rm, double *rv, const double *mean, const double *var,
+                    double momentum, int M, int N) {
+    double unbias = M > 1 ? (double)M / (M - 1) : 1;
+    for (int j = 0; j < N; j++) {
+        rm[j] = (1 - momentum) * rm[j] + momentum * mean[j];
+        rv[j] = (1 - momentum) * rv[j] + momentum * var[j] * unbias;
+    }
+}

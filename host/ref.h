@@ -76,6 +76,41 @@ int ref_argmax_correct(const double *Z, const int *labels, int B, int C);
 /* elements with (Z > 0) == (T > 0.5) */
 int ref_binary_correct(const double *Z, const double *T, int n);
 
+/* ---- normalization (batch norm, layer norm; see ops.h) ---- */
+/* out[j] = scale * sum_i (centered ? (Z[i][j] - mean[j])^2 : Z[i][j]); mean unused (may be NULL)
+ * when not centered. Batch norm's mean (centered 0, scale 1/M) and biased variance (centered 1,
+ * scale 1/M) over a batch of M rows, of which these are B. */
+void ref_bn_moment(double *out, const double *Z, const double *mean, int B, int N, int centered,
+                   double scale);
+/* Layer norm's statistics of each row of Z (B, N): mean[i], biased var[i] (two passes). */
+void ref_ln_stats(double *mean, double *var, const double *Z, int B, int N);
+/* xhat = (Z - mean) / sqrt(var + eps) with mean, var per column (per_row 0: batch norm) or per
+ * row (per_row 1: layer norm); Y = gamma xhat + beta (per column); A = f(Y) (A may be NULL). */
+void ref_norm_apply(double *Y, double *A, const double *Z, const double *mean, const double *var,
+                    const double *gamma, const double *beta, double eps, ct_act act, double alpha,
+                    int B, int N, int per_row);
+/* g = dA * f'(Y); dgamma[j] = sum_i g[i][j] xhat[i][j]; dbeta[j] = sum_i g[i][j] */
+void ref_norm_param_grads(double *dgamma, double *dbeta, const double *dA, const double *Y,
+                          const double *Z, const double *mean, const double *var, double eps,
+                          ct_act act, double alpha, int B, int N, int per_row);
+/* Batch norm's input gradient, g as above, rstd = 1 / sqrt(var + eps): with statistics of a batch
+ * of M rows (M > 0), dZ = gamma rstd (g - dbeta / M - xhat dgamma / M), dgamma and dbeta the
+ * sums over the whole batch; M == 0: the statistics are constants (evaluation), dZ = gamma rstd g.
+ * dZ may be dA. */
+void ref_bn_backward_input(double *dZ, const double *dA, const double *Y, const double *Z,
+                           const double *mean, const double *var, const double *gamma,
+                           const double *dgamma, const double *dbeta, double eps, ct_act act,
+                           double alpha, int M, int B, int N);
+/* Layer norm's input gradient, per row i: h = gamma g, dZ = rstd (h - mean_k h - xhat mean_k(h
+ * xhat)). dZ may be dA. */
+void ref_ln_backward_input(double *dZ, const double *dA, const double *Y, const double *Z,
+                           const double *mean, const double *var, const double *gamma, double eps,
+                           ct_act act, double alpha, int B, int N);
+/* running_mean = (1 - m) running_mean + m mean; running_var = (1 - m) running_var + m var M /
+ * (M - 1) (the unbiased variance; var itself when M == 1) */
+void ref_bn_running(double *rm, double *rv, const double *mean, const double *var,
+                    double momentum, int M, int N);
+
 /* columns j with A[i][j] <= 0 on every row i (a NaN keeps a column alive) */
 int ref_dead_units(const double *A, int B, int N);
 
