@@ -15,7 +15,7 @@
 #define GUARD_AFTER 5
 #define GUARD_FLOAT 1234.5f
 #define GUARD_INT 0x5A5A5A5A
-#define MAX_BUFS 8
+#define MAX_BUFS 12
 
 const char *ct_check_op_name(ct_check_op op) {
     static const char *const names[CT_CHECK_COUNT] = {"gemm",
@@ -40,7 +40,14 @@ const char *ct_check_op_name(ct_check_op op) {
                                                       "gather_perm",
                                                       "axpy",
                                                       "dead_units",
-                                                      "act_bias_backward"};
+                                                      "act_bias_backward",
+                                                      "bn_moment",
+                                                      "ln_stats",
+                                                      "norm_apply",
+                                                      "norm_param_grads",
+                                                      "bn_backward_input",
+                                                      "ln_backward_input",
+                                                      "bn_running"};
     return (op >= 0 && op < CT_CHECK_COUNT) ? names[op] : "?";
 }
 
@@ -159,10 +166,13 @@ static void hash_bytes(ct_check_result *r, const void *p, size_t n) {
         r->out_hash = (r->out_hash ^ b[i]) * 0x100000001b3ULL;
 }
 
-/* Compares got (float) with want (double): |got - want| <= atol + rtol * scale, where scale is
- * mag[i] when given (the same computation on absolute values, for sums) else |want[i]|. */
-static void compare(ct_check_result *r, const char *name, const float *got, const double *want,
-                    size_t n, double atol, double rtol, const double *mag) {
+/* Compares got (float) with want (double): |got - want| <= atol * unit + rtol * scale, where
+ * scale is mag[i] when given (the same computation on absolute values, for sums) else
+ * |want[i]|, and unit is unit[i] when given (the factor an op applies to an input whose own
+ * tolerance is atol) else 1. */
+static void compare_units(ct_check_result *r, const char *name, const float *got,
+                          const double *want, size_t n, double atol, const double *unit,
+                          double rtol, const double *mag) {
     double wmax = 0;
     hash_bytes(r, got, n * sizeof *got);
     for (size_t i = 0; i < n; i++)
@@ -170,7 +180,7 @@ static void compare(ct_check_result *r, const char *name, const float *got, cons
     for (size_t i = 0; i < n; i++) {
         double g = got[i], w = want[i];
         double err = fabs(g - w);
-        double tol = atol + rtol * (mag ? mag[i] : fabs(w));
+        double tol = atol * (unit ? unit[i] : 1.0) + rtol * (mag ? mag[i] : fabs(w));
         int bad = !isfinite(g) || !(err <= tol);
         if (isfinite(g)) {
             r->max_abs = fmax(r->max_abs, err);
@@ -186,6 +196,11 @@ static void compare(ct_check_result *r, const char *name, const float *got, cons
             r->n_bad++;
         }
     }
+}
+
+static void compare(ct_check_result *r, const char *name, const float *got, const double *want,
+                    size_t n, double atol, double rtol, const double *mag) {
+    compare_units(r, name, got, want, n, atol, NULL, rtol, mag);
 }
 
 static void compare_int(ct_check_result *r, const char *name, const int32_t *got,
@@ -209,15 +224,16 @@ static void compare_int(ct_check_result *r, const char *name, const int32_t *got
 /* ---- the checks -------------------------------------------------------------------------- */
 
 /* Host arrays of one check: floats given to the device and doubles given to the reference. */
+#define MAX_ARRAYS 24
 typedef struct {
-    float *f[12];
-    double *d[12];
+    float *f[MAX_ARRAYS];
+    double *d[MAX_ARRAYS];
     int n;
     int fail;
 } arrays;
 
 static float *fa(arrays *a, size_t n) {
-    if (a->n == 12) return a->fail = 1, NULL;
+    if (a->n == MAX_ARRAYS) return a->fail = 1, NULL;
     a->f[a->n] = calloc(n ? n : 1, sizeof(float));
     a->d[a->n] = calloc(n ? n : 1, sizeof(double));
     if (!a->f[a->n] || !a->d[a->n]) a->fail = 1;
@@ -748,6 +764,267 @@ static void run_helpers(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_
     }
 }
 
+/* ---- normalization ----------------------------------------------------------------------- */
+
+/* The double twin of a fresh array of n values (scratch for the reference). */
+static double *scratch(arrays *a, size_t n) {
+    float *f = fa(a, n);
+    return f ? da(a, f) : NULL;
+}
+
+/* Rounds x[0..n) to floats in f and puts those floats back into x: an input derived from the
+ * reference, as the device gets it. */
+static void round_to(float *f, double *x, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        f[i] = (float)x[i];
+        x[i] = f[i];
+    }
+}
+
+/* Batch norm and layer norm. Z is uniform in [-range, range] plus an offset per row and one per
+ * column (so that no statistic is near 0 and centring matters); the statistics, the backward
+ * ops' Y (every 7th an exact 0, a kink) and batch norm's dgamma, dbeta are the reference's,
+ * rounded to float. Tolerances: a relative error of a few float roundings (16 or 32 eps)
+ * against the magnitude of the terms (the same expression on absolute values), n + 2 roundings
+ * for a sum of n, and the activation's own 1e-5 relative, 1e-6 absolute as in act_backward's
+ * check (the absolute part scaled by the factors the op applies to the derivative). */
+static void run_norm(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    ct_device *dev = p->dev;
+    const ct_check_op op = c->op;
+    const int B = c->M, N = c->N;
+    const size_t n = (size_t)B * N, nN = (size_t)N, nB = (size_t)B;
+    const int per_row =
+        op == CT_CHECK_LN_STATS || op == CT_CHECK_LN_BACKWARD_INPUT ||
+        ((op == CT_CHECK_NORM_APPLY || op == CT_CHECK_NORM_PARAM_GRADS) && c->transA);
+    const size_t ns = per_row ? nB : nN;
+    const float eps = c->delta > 0 ? c->delta : 1e-5f, range = c->range > 0 ? c->range : 2.0f;
+    const ct_act act = c->act;
+    const float alpha = c->alpha;
+    const int inplace = c->transB != 0;
+    float *Z = rand_fill(a, rg, n, range), *rsh = rand_fill(a, rg, nB, range);
+    float *csh = rand_fill(a, rg, nN, range), *mean = fa(a, ns), *var = fa(a, ns);
+    float *gamma = rand_fill(a, rg, nN, 1.5f), *beta = rand_fill(a, rg, nN, 1.0f);
+    float *dA = rand_fill(a, rg, n, 1.0f), *Y = fa(a, n);
+    if (a->fail) return;
+    double *Zd = da(a, Z), *md = da(a, mean), *vd = da(a, var), *gd = da(a, gamma);
+    double *bd = da(a, beta), *dAd = da(a, dA), *Yd = da(a, Y);
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < N; j++)
+            Z[(size_t)i * N + j] += rsh[i] + csh[j];
+    to_double(Zd, Z, n);
+    if (per_row) {
+        ref_ln_stats(md, vd, Zd, B, N);
+    } else {
+        ref_bn_moment(md, Zd, NULL, B, N, 0, 1.0 / B);
+        ref_bn_moment(vd, Zd, md, B, N, 1, 1.0 / B);
+    }
+    round_to(mean, md, ns);
+    round_to(var, vd, ns);
+    ref_norm_apply(Yd, NULL, Zd, md, vd, gd, bd, eps, act, alpha, B, N, per_row);
+    round_to(Y, Yd, n);
+    for (size_t k = 0; k < n; k += 7) {
+        Y[k] = 0.0f;
+        Yd[k] = 0.0;
+    }
+    /* the statistics' 1 / sqrt(var + eps) and xhat, for the magnitudes */
+#define RSTD_(s) (1.0 / sqrt(vd[s] + (double)eps))
+#define XHAT_(i, j, s) ((Zd[(size_t)N * (i) + (j)] - md[s]) * RSTD_(s))
+
+    if (op == CT_CHECK_BN_MOMENT) {
+        const int centered = c->transA != 0;
+        const float scale = c->alpha != 0 ? c->alpha : (float)(1.0 / B);
+        float *outg = fa(a, nN);
+        double *outw = scratch(a, nN), *mag = scratch(a, nN);
+        if (a->fail) return;
+        int iz = pool_add(p, n, Z, 0), im = centered ? pool_add(p, nN, mean, 0) : -1;
+        int io = pool_add(p, nN, NULL, 0);
+        /* not centered: no mean at all (NULL mem), which the op accepts */
+        if (p->st == CT_OK)
+            p->st = ct_bn_moment(dev, at(p, io), at(p, iz), at(p, im), B, N, centered, scale);
+        if (pool_read(p, io, outg)) {
+            ref_bn_moment(outw, Zd, centered ? md : NULL, B, N, centered, scale);
+            for (int j = 0; j < N; j++) {
+                mag[j] = 0;
+                for (int i = 0; i < B; i++) {
+                    double z = Zd[(size_t)i * N + j];
+                    mag[j] += centered ? (z - md[j]) * (z - md[j]) : fabs(z);
+                }
+                mag[j] *= fabs((double)scale);
+            }
+            compare(r, "out", outg, outw, nN, 1e-6, 2.0 * (B + 2) * EPS_F, mag);
+        }
+        snprintf(r->what, sizeof r->what, "bn_moment B=%d N=%d centered=%d scale=%g", B, N,
+                 centered, scale);
+    } else if (op == CT_CHECK_LN_STATS) {
+        float *mg = fa(a, nB), *vg = fa(a, nB);
+        double *mw = scratch(a, nB), *vw = scratch(a, nB), *mmag = scratch(a, nB);
+        if (a->fail) return;
+        int iz = pool_add(p, n, Z, 0), im = pool_add(p, nB, NULL, 0), iv = pool_add(p, nB, NULL, 0);
+        if (p->st == CT_OK) p->st = ct_ln_stats(dev, at(p, im), at(p, iv), at(p, iz), B, N);
+        if (pool_read(p, im, mg) && pool_read(p, iv, vg)) {
+            ref_ln_stats(mw, vw, Zd, B, N);
+            for (int i = 0; i < B; i++) {
+                mmag[i] = 0;
+                for (int j = 0; j < N; j++)
+                    mmag[i] += fabs(Zd[(size_t)i * N + j]) / N;
+            }
+            compare(r, "mean", mg, mw, nB, 1e-6, 2.0 * (N + 2) * EPS_F, mmag);
+            /* a sum of squares: its terms are its magnitude; the mean's error enters squared */
+            compare(r, "var", vg, vw, nB, 1e-6, 2.0 * (N + 4) * EPS_F, NULL);
+        }
+        snprintf(r->what, sizeof r->what, "ln_stats B=%d N=%d", B, N);
+    } else if (op == CT_CHECK_NORM_APPLY) {
+        float *Yg = fa(a, n), *Ag = fa(a, n);
+        double *Yw = scratch(a, n), *Aw = scratch(a, n), *magY = scratch(a, n);
+        double *magA = scratch(a, n);
+        if (a->fail) return;
+        int iz = pool_add(p, n, Z, 0), im = pool_add(p, ns, mean, 0), iv = pool_add(p, ns, var, 0);
+        int ig = pool_add(p, nN, gamma, 0), ib = pool_add(p, nN, beta, 0);
+        int iy = pool_add(p, n, NULL, 0), ia = pool_add(p, n, NULL, 0);
+        if (p->st == CT_OK)
+            p->st = ct_norm_apply(dev, at(p, iy), at(p, ia), at(p, iz), at(p, im), at(p, iv),
+                                  at(p, ig), at(p, ib), eps, act, alpha, B, N, per_row);
+        if (pool_read(p, iy, Yg) && pool_read(p, ia, Ag)) {
+            ref_norm_apply(Yw, Aw, Zd, md, vd, gd, bd, eps, act, alpha, B, N, per_row);
+            for (int i = 0; i < B; i++)
+                for (int j = 0; j < N; j++) {
+                    size_t k = (size_t)i * N + j, s = per_row ? (size_t)i : (size_t)j;
+                    magY[k] = fabs(gd[j] * XHAT_(i, j, s)) + fabs(bd[j]);
+                    /* |f'| <= max(1.2, |alpha|): Y's error passes on at most that */
+                    magA[k] = fabs(Aw[k]) + fmax(1.2, fabs((double)alpha)) * magY[k];
+                }
+            compare(r, "Y", Yg, Yw, n, 1e-6, 32 * EPS_F, magY);
+            compare(r, "A", Ag, Aw, n, 1e-6, 1e-5, magA);
+        }
+        snprintf(r->what, sizeof r->what, "norm_apply %s B=%d N=%d per_row=%d eps=%g",
+                 ct_act_name(act), B, N, per_row, eps);
+    } else if (op == CT_CHECK_NORM_PARAM_GRADS) {
+        float *dgg = fa(a, nN), *dbg = fa(a, nN);
+        double *dgw = scratch(a, nN), *dbw = scratch(a, nN), *magg = scratch(a, nN);
+        double *magb = scratch(a, nN);
+        if (a->fail) return;
+        int ida = pool_add(p, n, dA, 0), iy = pool_add(p, n, Y, 0), iz = pool_add(p, n, Z, 0);
+        int im = pool_add(p, ns, mean, 0), iv = pool_add(p, ns, var, 0);
+        int idg = pool_add(p, nN, NULL, 0), idb = pool_add(p, nN, NULL, 0);
+        if (p->st == CT_OK)
+            p->st =
+                ct_norm_param_grads(dev, at(p, idg), at(p, idb), at(p, ida), at(p, iy), at(p, iz),
+                                    at(p, im), at(p, iv), eps, act, alpha, B, N, per_row);
+        if (pool_read(p, idg, dgg) && pool_read(p, idb, dbg)) {
+            ref_norm_param_grads(dgw, dbw, dAd, Yd, Zd, md, vd, eps, act, alpha, B, N, per_row);
+            for (int j = 0; j < N; j++) {
+                magg[j] = magb[j] = 0;
+                for (int i = 0; i < B; i++) {
+                    size_t k = (size_t)i * N + j, s = per_row ? (size_t)i : (size_t)j;
+                    double g = fabs(dAd[k] * ref_act_grad(act, alpha, Yd[k]));
+                    magg[j] += g * fabs(XHAT_(i, j, s));
+                    magb[j] += g;
+                }
+            }
+            double rtol = 2.0 * (B + 2) * EPS_F + 1e-5;
+            compare(r, "dgamma", dgg, dgw, nN, 1e-6, rtol, magg);
+            compare(r, "dbeta", dbg, dbw, nN, 1e-6, rtol, magb);
+        }
+        snprintf(r->what, sizeof r->what, "norm_param_grads %s B=%d N=%d per_row=%d",
+                 ct_act_name(act), B, N, per_row);
+    } else if (op == CT_CHECK_BN_BACKWARD_INPUT || op == CT_CHECK_LN_BACKWARD_INPUT) {
+        const int bn = op == CT_CHECK_BN_BACKWARD_INPUT, M = bn ? c->K : 0;
+        float *dgamma = fa(a, nN), *dbeta = fa(a, nN), *dZg = fa(a, n);
+        double *dZw = scratch(a, n), *unit = scratch(a, n), *mag = scratch(a, n);
+        if (a->fail) return;
+        double *dgd = da(a, dgamma), *dbd = da(a, dbeta);
+        if (M > 0) { /* the sums of these rows, as the op's caller computes them */
+            ref_norm_param_grads(dgd, dbd, dAd, Yd, Zd, md, vd, eps, act, alpha, B, N, 0);
+            round_to(dgamma, dgd, nN);
+            round_to(dbeta, dbd, nN);
+        }
+        int ida = pool_add(p, n, dA, 0), iy = pool_add(p, n, Y, 0), iz = pool_add(p, n, Z, 0);
+        int im = pool_add(p, ns, mean, 0), iv = pool_add(p, ns, var, 0);
+        int ig = pool_add(p, nN, gamma, 0);
+        /* M == 0: no dgamma, dbeta at all (NULL mem), which the op accepts */
+        int idg = M > 0 ? pool_add(p, nN, dgamma, 0) : -1;
+        int idb = M > 0 ? pool_add(p, nN, dbeta, 0) : -1;
+        int idz = inplace ? ida : pool_add(p, n, NULL, 0);
+        if (p->st == CT_OK)
+            p->st =
+                bn ? ct_bn_backward_input(dev, at(p, idz), at(p, ida), at(p, iy), at(p, iz),
+                                          at(p, im), at(p, iv), at(p, ig), at(p, idg), at(p, idb),
+                                          eps, act, alpha, M, B, N)
+                   : ct_ln_backward_input(dev, at(p, idz), at(p, ida), at(p, iy), at(p, iz),
+                                          at(p, im), at(p, iv), at(p, ig), eps, act, alpha, B, N);
+        if (pool_read(p, idz, dZg)) {
+            if (bn) {
+                ref_bn_backward_input(dZw, dAd, Yd, Zd, md, vd, gd, M > 0 ? dgd : NULL,
+                                      M > 0 ? dbd : NULL, eps, act, alpha, M, B, N);
+                for (int i = 0; i < B; i++)
+                    for (int j = 0; j < N; j++) {
+                        size_t k = (size_t)i * N + j;
+                        double g = fabs(dAd[k] * ref_act_grad(act, alpha, Yd[k]));
+                        unit[k] = fabs(gd[j]) * RSTD_(j);
+                        mag[k] = g;
+                        if (M > 0) mag[k] += (fabs(dbd[j]) + fabs(XHAT_(i, j, j) * dgd[j])) / M;
+                        mag[k] *= unit[k];
+                    }
+                compare_units(r, "dZ", dZg, dZw, n, 1e-6, unit, 1e-5 + 16 * EPS_F, mag);
+            } else {
+                ref_ln_backward_input(dZw, dAd, Yd, Zd, md, vd, gd, eps, act, alpha, B, N);
+                for (int i = 0; i < B; i++) {
+                    double sh = 0, shx = 0, sg = 0, sgx = 0;
+                    for (int j = 0; j < N; j++) {
+                        size_t k = (size_t)i * N + j;
+                        double h = fabs(gd[j] * dAd[k] * ref_act_grad(act, alpha, Yd[k]));
+                        double x = fabs(XHAT_(i, j, i));
+                        sh += h / N, shx += h * x / N, sg += fabs(gd[j]) / N;
+                        sgx += fabs(gd[j]) * x / N;
+                    }
+                    for (int j = 0; j < N; j++) {
+                        size_t k = (size_t)i * N + j;
+                        double h = fabs(gd[j] * dAd[k] * ref_act_grad(act, alpha, Yd[k]));
+                        double x = fabs(XHAT_(i, j, i));
+                        unit[k] = RSTD_(i) * (fabs(gd[j]) + sg + x * sgx);
+                        mag[k] = RSTD_(i) * (h + sh + x * shx);
+                    }
+                }
+                compare_units(r, "dZ", dZg, dZw, n, 1e-6, unit, 2.0 * (N + 2) * EPS_F + 1e-5, mag);
+            }
+        }
+        if (bn)
+            snprintf(r->what, sizeof r->what, "bn_backward_input %s B=%d N=%d M=%d%s",
+                     ct_act_name(act), B, N, M, inplace ? " in place" : "");
+        else
+            snprintf(r->what, sizeof r->what, "ln_backward_input %s B=%d N=%d%s", ct_act_name(act),
+                     B, N, inplace ? " in place" : "");
+    } else { /* CT_CHECK_BN_RUNNING */
+        const int M = c->K > 0 ? c->K : B;
+        const float mom = c->beta != 0 ? c->beta : 0.1f;
+        float *rm = rand_fill(a, rg, nN, 1.0f), *rv = rand_fill(a, rg, nN, 1.0f);
+        float *rmg = fa(a, nN), *rvg = fa(a, nN);
+        double *magm = scratch(a, nN), *magv = scratch(a, nN);
+        if (a->fail) return;
+        for (size_t j = 0; j < nN; j++)
+            rv[j] = fabsf(rv[j]);
+        to_double(da(a, rv), rv, nN);
+        double *rmd = da(a, rm), *rvd = da(a, rv), m = mom;
+        double unbias = M > 1 ? (double)M / (M - 1) : 1.0;
+        int irm = pool_add(p, nN, rm, 0), irv = pool_add(p, nN, rv, 0);
+        int im = pool_add(p, nN, mean, 0), iv = pool_add(p, nN, var, 0);
+        if (p->st == CT_OK)
+            p->st = ct_bn_running(dev, at(p, irm), at(p, irv), at(p, im), at(p, iv), mom, M, N);
+        if (pool_read(p, irm, rmg) && pool_read(p, irv, rvg)) {
+            for (int j = 0; j < N; j++) {
+                magm[j] = fabs((1 - m) * rmd[j]) + fabs(m * md[j]);
+                magv[j] = fabs((1 - m) * rvd[j]) + fabs(m * vd[j] * unbias);
+            }
+            ref_bn_running(rmd, rvd, md, vd, m, M, N);
+            compare(r, "running_mean", rmg, rmd, nN, 0, 4 * EPS_F, magm);
+            compare(r, "running_var", rvg, rvd, nN, 0, 4 * EPS_F, magv);
+        }
+        snprintf(r->what, sizeof r->what, "bn_running N=%d M=%d momentum=%g", N, M, mom);
+    }
+#undef RSTD_
+#undef XHAT_
+}
+
 ct_status ct_check_run(ct_device *dev, const ct_check_case *c, uint64_t seed, ct_check_result *r) {
     memset(r, 0, sizeof *r);
     pool p;
@@ -773,6 +1050,13 @@ ct_status ct_check_run(ct_device *dev, const ct_check_case *c, uint64_t seed, ct
     case CT_CHECK_OPTIM: run_optim(&p, &a, &rg, c, r); break;
     case CT_CHECK_SUM_SQUARES:
     case CT_CHECK_REDUCE_SUM: run_reduce(&p, &a, &rg, c, r); break;
+    case CT_CHECK_BN_MOMENT:
+    case CT_CHECK_LN_STATS:
+    case CT_CHECK_NORM_APPLY:
+    case CT_CHECK_NORM_PARAM_GRADS:
+    case CT_CHECK_BN_BACKWARD_INPUT:
+    case CT_CHECK_LN_BACKWARD_INPUT:
+    case CT_CHECK_BN_RUNNING: run_norm(&p, &a, &rg, c, r); break;
     default: run_helpers(&p, &a, &rg, c, r); break;
     }
     if (a.fail && p.st == CT_OK) p.st = ct_fail(dev, CT_ERR_ALLOC, "check: out of host memory");
@@ -853,6 +1137,18 @@ static const ct_check_case selftest_cases[] = {
     {.op = CT_CHECK_GATHER_PERM, .M = 64, .N = 17, .K = 1001, .step = 937, .layer = 1},
     {.op = CT_CHECK_AXPY, .N = 1001, .alpha = -0.01f},
     {.op = CT_CHECK_DEAD_UNITS, .M = 255, .N = 17},
+    {.op = CT_CHECK_BN_MOMENT, .M = 67, .N = 33},
+    {.op = CT_CHECK_BN_MOMENT, .M = 67, .N = 33, .transA = 1},
+    {.op = CT_CHECK_LN_STATS, .M = 17, .N = 130},
+    ACTS(CT_CHECK_NORM_APPLY, 17, 33)
+    {.op = CT_CHECK_NORM_APPLY, .act = CT_ACT_RELU, .M = 17, .N = 33, .transA = 1},
+    {.op = CT_CHECK_NORM_PARAM_GRADS, .act = CT_ACT_GELU, .M = 67, .N = 33},
+    {.op = CT_CHECK_NORM_PARAM_GRADS, .act = CT_ACT_TANH, .M = 17, .N = 130, .transA = 1},
+    {.op = CT_CHECK_BN_BACKWARD_INPUT, .act = CT_ACT_RELU, .M = 67, .N = 33, .K = 67},
+    {.op = CT_CHECK_BN_BACKWARD_INPUT, .act = CT_ACT_SILU, .M = 17, .N = 33, .transB = 1},
+    {.op = CT_CHECK_LN_BACKWARD_INPUT, .act = CT_ACT_GELU, .M = 17, .N = 130},
+    {.op = CT_CHECK_LN_BACKWARD_INPUT, .act = CT_ACT_SIGMOID, .M = 17, .N = 33, .transB = 1},
+    {.op = CT_CHECK_BN_RUNNING, .M = 67, .N = 33},
 };
 
 int ct_check_selftest_cases(const ct_check_case **cases) {

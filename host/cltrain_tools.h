@@ -199,6 +199,16 @@ typedef enum ct_check_op {
     CT_CHECK_DEAD_UNITS, /* B = M, N = N */
     CT_CHECK_ACT_BIAS_BACKWARD, /* B = M, N = N, beta: the fused pass, against the reference
                                  * and bit for bit against act_backward then bias_backward */
+    /* normalization (ops.h), B = M, N = N, eps = delta (0: 1e-5); Z has an offset per row and
+     * per column, and the statistics given to an op are the reference's of Z */
+    CT_CHECK_BN_MOMENT,         /* centered = transA, scale = alpha (0: 1 / B) */
+    CT_CHECK_LN_STATS,          /* mean and var of each row */
+    CT_CHECK_NORM_APPLY,        /* act, alpha, per_row = transA */
+    CT_CHECK_NORM_PARAM_GRADS,  /* act, alpha, per_row = transA */
+    CT_CHECK_BN_BACKWARD_INPUT, /* act, alpha, the statistics' batch M = K (0: constant
+                                 * statistics), in place (dZ is dA) = transB */
+    CT_CHECK_LN_BACKWARD_INPUT, /* act, alpha, in place = transB */
+    CT_CHECK_BN_RUNNING,        /* statistics of B rows; M = K (0: B), momentum = beta (0: 0.1) */
     CT_CHECK_COUNT
 } ct_check_op;
 

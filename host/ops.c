@@ -951,3 +951,240 @@ ct_status ct_dead_units(ct_device *dev, ct_buf count, ct_buf A, int B, int N) {
     ct_arg_uint(&a, (cl_uint)N);
     return ct_args_launch1(&a, (size_t)N);
 }
+
+/* ---- normalization ---------------------------------------------------------------------- */
+
+/* eps must be a finite number >= 0 (NaN fails). */
+static ct_status need_eps(ct_device *dev, const char *op, float eps) {
+    if (!(eps >= 0.0f && isfinite(eps)))
+        return ct_fail(dev, CT_ERR_ARG, "%s: eps must be a finite number >= 0 (got %g)", op,
+                       (double)eps);
+    return CT_OK;
+}
+
+/* The sizes of a (B, N) normalization op. */
+static ct_status need_bn(ct_device *dev, const char *op, int B, int N) {
+    TRY(need_pos(dev, op, "B", B));
+    TRY(need_pos(dev, op, "N", N));
+    return need_fits(dev, op, "B x N", B, N);
+}
+
+static ct_status need_per_row(ct_device *dev, const char *op, int per_row) {
+    if (per_row != 0 && per_row != 1)
+        return ct_fail(dev, CT_ERR_ARG, "%s: per_row must be 0 or 1 (got %d)", op, per_row);
+    return CT_OK;
+}
+
+ct_status ct_bn_moment(ct_device *dev, ct_buf out, ct_buf Z, ct_buf mean, int B, int N,
+                       int centered, float scale) {
+    static const char op[] = "ct_bn_moment";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_bn(dev, op, B, N));
+    if (centered != 0 && centered != 1)
+        return ct_fail(dev, CT_ERR_ARG, "%s: centered must be 0 or 1 (got %d)", op, centered);
+    TRY(need_buf(dev, op, "out", out));
+    TRY(need_buf(dev, op, "Z", Z));
+    if (centered)
+        TRY(need_buf(dev, op, "mean (centered)", mean));
+    else
+        TRY(opt_buf(dev, op, "mean", mean));
+    /* not centered: the kernel never reads mean; Z stands in when it is absent */
+    ct_buf m = mean.mem ? mean : Z;
+    ct_args a = ct_args_begin(dev, CT_K_bn_moment);
+    ct_arg_buf(&a, out);
+    ct_arg_buf(&a, Z);
+    ct_arg_buf(&a, m);
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    ct_arg_int(&a, centered);
+    ct_arg_float(&a, scale);
+    return ct_args_launch1(&a, (size_t)N);
+}
+
+ct_status ct_ln_stats(ct_device *dev, ct_buf mean, ct_buf var, ct_buf Z, int B, int N) {
+    static const char op[] = "ct_ln_stats";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_bn(dev, op, B, N));
+    TRY(need_buf(dev, op, "mean", mean));
+    TRY(need_buf(dev, op, "var", var));
+    TRY(need_buf(dev, op, "Z", Z));
+    ct_args a = ct_args_begin(dev, CT_K_ln_stats);
+    ct_arg_buf(&a, mean);
+    ct_arg_buf(&a, var);
+    ct_arg_buf(&a, Z);
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    return ct_args_launch1(&a, (size_t)B);
+}
+
+ct_status ct_norm_apply(ct_device *dev, ct_buf Y, ct_buf A, ct_buf Z, ct_buf mean, ct_buf var,
+                        ct_buf gamma, ct_buf beta, float eps, ct_act act, float alpha, int B, int N,
+                        int per_row) {
+    static const char op[] = "ct_norm_apply";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_act(dev, op, act));
+    TRY(need_bn(dev, op, B, N));
+    TRY(need_per_row(dev, op, per_row));
+    TRY(need_eps(dev, op, eps));
+    TRY(need_buf(dev, op, "Y", Y));
+    TRY(need_buf(dev, op, "A", A));
+    TRY(need_buf(dev, op, "Z", Z));
+    TRY(need_buf(dev, op, "mean", mean));
+    TRY(need_buf(dev, op, "var", var));
+    TRY(need_buf(dev, op, "gamma", gamma));
+    TRY(need_buf(dev, op, "beta", beta));
+    ct_args a = ct_args_begin(dev, CT_K_norm_apply);
+    ct_arg_buf(&a, Y);
+    ct_arg_buf(&a, A);
+    ct_arg_buf(&a, Z);
+    ct_arg_buf(&a, mean);
+    ct_arg_buf(&a, var);
+    ct_arg_buf(&a, gamma);
+    ct_arg_buf(&a, beta);
+    ct_arg_float(&a, eps);
+    ct_arg_int(&a, (int)act);
+    ct_arg_float(&a, alpha);
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    ct_arg_int(&a, per_row);
+    size_t global[2] = {(size_t)N, (size_t)B};
+    return ct_args_launch2(&a, global, NULL);
+}
+
+ct_status ct_norm_param_grads(ct_device *dev, ct_buf dgamma, ct_buf dbeta, ct_buf dA, ct_buf Y,
+                              ct_buf Z, ct_buf mean, ct_buf var, float eps, ct_act act, float alpha,
+                              int B, int N, int per_row) {
+    static const char op[] = "ct_norm_param_grads";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_act(dev, op, act));
+    TRY(need_bn(dev, op, B, N));
+    TRY(need_per_row(dev, op, per_row));
+    TRY(need_eps(dev, op, eps));
+    TRY(need_buf(dev, op, "dgamma", dgamma));
+    TRY(need_buf(dev, op, "dbeta", dbeta));
+    TRY(need_buf(dev, op, "dA", dA));
+    TRY(need_buf(dev, op, "Y", Y));
+    TRY(need_buf(dev, op, "Z", Z));
+    TRY(need_buf(dev, op, "mean", mean));
+    TRY(need_buf(dev, op, "var", var));
+    ct_args a = ct_args_begin(dev, CT_K_norm_param_grads);
+    ct_arg_buf(&a, dgamma);
+    ct_arg_buf(&a, dbeta);
+    ct_arg_buf(&a, dA);
+    ct_arg_buf(&a, Y);
+    ct_arg_buf(&a, Z);
+    ct_arg_buf(&a, mean);
+    ct_arg_buf(&a, var);
+    ct_arg_float(&a, eps);
+    ct_arg_int(&a, (int)act);
+    ct_arg_float(&a, alpha);
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    ct_arg_int(&a, per_row);
+    return ct_args_launch1(&a, (size_t)N);
+}
+
+ct_status ct_bn_backward_input(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Y, ct_buf Z,
+                               ct_buf mean, ct_buf var, ct_buf gamma, ct_buf dgamma, ct_buf dbeta,
+                               float eps, ct_act act, float alpha, int M, int B, int N) {
+    static const char op[] = "ct_bn_backward_input";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_act(dev, op, act));
+    TRY(need_bn(dev, op, B, N));
+    if (M != 0 && M < B)
+        return ct_fail(dev, CT_ERR_ARG,
+                       "%s: M (the rows of the batch's statistics) must be 0 or >= B = %d (got %d)",
+                       op, B, M);
+    TRY(need_eps(dev, op, eps));
+    TRY(need_buf(dev, op, "dZ", dZ));
+    TRY(need_buf(dev, op, "dA", dA));
+    TRY(need_buf(dev, op, "Y", Y));
+    TRY(need_buf(dev, op, "Z", Z));
+    TRY(need_buf(dev, op, "mean", mean));
+    TRY(need_buf(dev, op, "var", var));
+    TRY(need_buf(dev, op, "gamma", gamma));
+    if (M > 0) {
+        TRY(need_buf(dev, op, "dgamma (M > 0)", dgamma));
+        TRY(need_buf(dev, op, "dbeta (M > 0)", dbeta));
+    } else {
+        TRY(opt_buf(dev, op, "dgamma", dgamma));
+        TRY(opt_buf(dev, op, "dbeta", dbeta));
+    }
+    /* M == 0: the kernel never reads dgamma and dbeta; gamma stands in for an absent one */
+    ct_buf dg = dgamma.mem ? dgamma : gamma, db = dbeta.mem ? dbeta : gamma;
+    ct_args a = ct_args_begin(dev, CT_K_bn_backward_input);
+    ct_arg_buf(&a, dZ);
+    ct_arg_buf(&a, dA);
+    ct_arg_buf(&a, Y);
+    ct_arg_buf(&a, Z);
+    ct_arg_buf(&a, mean);
+    ct_arg_buf(&a, var);
+    ct_arg_buf(&a, gamma);
+    ct_arg_buf(&a, dg);
+    ct_arg_buf(&a, db);
+    ct_arg_float(&a, eps);
+    ct_arg_int(&a, (int)act);
+    ct_arg_float(&a, alpha);
+    ct_arg_uint(&a, (cl_uint)M);
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    size_t global[2] = {(size_t)N, (size_t)B};
+    return ct_args_launch2(&a, global, NULL);
+}
+
+ct_status ct_ln_backward_input(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Y, ct_buf Z,
+                               ct_buf mean, ct_buf var, ct_buf gamma, float eps, ct_act act,
+                               float alpha, int B, int N) {
+    static const char op[] = "ct_ln_backward_input";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_act(dev, op, act));
+    TRY(need_bn(dev, op, B, N));
+    TRY(need_eps(dev, op, eps));
+    TRY(need_buf(dev, op, "dZ", dZ));
+    TRY(need_buf(dev, op, "dA", dA));
+    TRY(need_buf(dev, op, "Y", Y));
+    TRY(need_buf(dev, op, "Z", Z));
+    TRY(need_buf(dev, op, "mean", mean));
+    TRY(need_buf(dev, op, "var", var));
+    TRY(need_buf(dev, op, "gamma", gamma));
+    ct_args a = ct_args_begin(dev, CT_K_ln_backward_input);
+    ct_arg_buf(&a, dZ);
+    ct_arg_buf(&a, dA);
+    ct_arg_buf(&a, Y);
+    ct_arg_buf(&a, Z);
+    ct_arg_buf(&a, mean);
+    ct_arg_buf(&a, var);
+    ct_arg_buf(&a, gamma);
+    ct_arg_float(&a, eps);
+    ct_arg_int(&a, (int)act);
+    ct_arg_float(&a, alpha);
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    return ct_args_launch1(&a, (size_t)B);
+}
+
+ct_status ct_bn_running(ct_device *dev, ct_buf rm, ct_buf rv, ct_buf mean, ct_buf var,
+                        float momentum, int M, int N) {
+    static const char op[] = "ct_bn_running";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "M", M));
+    TRY(need_pos(dev, op, "N", N));
+    if (!(momentum >= 0.0f && momentum <= 1.0f))
+        return ct_fail(dev, CT_ERR_ARG, "%s: momentum must be in [0, 1] (got %g)", op,
+                       (double)momentum);
+    TRY(need_buf(dev, op, "rm", rm));
+    TRY(need_buf(dev, op, "rv", rv));
+    TRY(need_buf(dev, op, "mean", mean));
+    TRY(need_buf(dev, op, "var", var));
+    /* Bessel's correction in double, rounded once */
+    float unbias = M > 1 ? (float)((double)M / (double)(M - 1)) : 1.0f;
+    ct_args a = ct_args_begin(dev, CT_K_bn_running);
+    ct_arg_buf(&a, rm);
+    ct_arg_buf(&a, rv);
+    ct_arg_buf(&a, mean);
+    ct_arg_buf(&a, var);
+    ct_arg_float(&a, momentum);
+    ct_arg_float(&a, unbias);
+    ct_arg_uint(&a, (cl_uint)N);
+    return ct_args_launch1(&a, (size_t)N);
+}

@@ -174,7 +174,8 @@ ct_status ct_dead_units(ct_device *dev, ct_buf count, // (1) int
  * Batch norm: statistics per column over the batch; layer norm: per row over the features.
  * xhat = (Z - mean) / sqrt(var + eps), Y = gamma xhat + beta, A = f(Y); the same math as ref.h. */
 /* out[j] = scale * sum_i (centered ? (Z[i][j] - mean[j])^2 : Z[i][j]) (mean unused when not
- * centered): a batch's column mean (scale 1/M) and biased variance, or a share of them. */
+ * centered): a batch's column mean (scale 1/M) and biased variance, or a share of them.
+ * Not centered, mean is never read: any buffer, or NULL mem. */
 ct_status ct_bn_moment(ct_device *dev, ct_buf out, // (N)
                        ct_buf Z,                   // (B, N)
                        ct_buf mean,                // (N)
@@ -194,7 +195,8 @@ ct_status ct_norm_param_grads(ct_device *dev, ct_buf dgamma, ct_buf dbeta, // (N
                               ct_buf mean, ct_buf var, float eps, ct_act act, float alpha, int B,
                               int N, int per_row);
 /* M > 0: dZ = gamma rstd (g - dbeta / M - xhat dgamma / M) with the whole batch's dgamma, dbeta;
- * M == 0: dZ = gamma rstd g (constant statistics). dZ may be dA. */
+ * M == 0: dZ = gamma rstd g (constant statistics; dgamma, dbeta never read: any buffers, or
+ * NULL mem). M > 0 must be >= B (these B rows are part of the batch). dZ may be dA. */
 ct_status ct_bn_backward_input(ct_device *dev, ct_buf dZ, // (B, N)
                                ct_buf dA, ct_buf Y, ct_buf Z, ct_buf mean, ct_buf var,
                                ct_buf gamma, ct_buf dgamma, ct_buf dbeta, float eps, ct_act act,
@@ -203,7 +205,8 @@ ct_status ct_bn_backward_input(ct_device *dev, ct_buf dZ, // (B, N)
 ct_status ct_ln_backward_input(ct_device *dev, ct_buf dZ, // (B, N)
                                ct_buf dA, ct_buf Y, ct_buf Z, ct_buf mean, ct_buf var,
                                ct_buf gamma, float eps, ct_act act, float alpha, int B, int N);
-/* rm = (1 - m) rm + m mean; rv = (1 - m) rv + m var M / (M - 1) (var when M == 1) */
+/* rm = (1 - m) rm + m mean; rv = (1 - m) rv + m var M / (M - 1) (var when M == 1);
+ * momentum m in [0, 1], M >= 1 */
 ct_status ct_bn_running(ct_device *dev, ct_buf rm, ct_buf rv, ct_buf mean, ct_buf var,
                         float momentum, int M, int N);
 

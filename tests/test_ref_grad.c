@@ -3,6 +3,8 @@
  *  - loss values against naive formulas, and stability for logits of +-1000;
  *  - ref_gemm against a naive triple loop (all transposes), ref_dense_* against ref_gemm;
  *  - optimizer steps t = 1, 2 against hand computations written differently from ref.c;
+ *  - batch norm and layer norm: dZ, dgamma, dbeta against FD through the statistics (and with
+ *    the statistics held fixed), a batch split in parts, the running statistics by hand;
  *  - dropout masks: keep fraction, independence across (seed, step, layer), determinism;
  *  - a whole 2-layer network: parameter gradients from the ref ops against FD of the loss.
  * Needs no device. */
@@ -23,9 +25,9 @@
 #define FD_ATOL 1e-6 /* times the largest |gradient| of the check (plus 1e-10) */
 
 /* The largest FD error of each group of checks, printed at the end. */
-enum { G_ACT, G_LOSS, G_DENSE, G_BIAS, G_DROPOUT, G_CHAIN, G_COUNT };
-static const char *const group_name[G_COUNT] = {"activations", "losses",  "dense",
-                                                "bias",        "dropout", "2-layer chain"};
+enum { G_ACT, G_LOSS, G_DENSE, G_BIAS, G_DROPOUT, G_CHAIN, G_NORM, G_COUNT };
+static const char *const group_name[G_COUNT] = {
+    "activations", "losses", "dense", "bias", "dropout", "2-layer chain", "normalization"};
 static double group_err[G_COUNT];
 
 typedef double (*scalar_fn)(void *ctx);
@@ -581,6 +583,187 @@ static void test_bias(test_rng *r) {
     }
 }
 
+/* ---- normalization -------------------------------------------------------------------- */
+
+typedef struct norm_ctx {
+    int B, N, per_row;
+    int batch_stats; /* 1: mean and var from Z (batch or layer statistics); 0: held fixed */
+    ct_act act;
+    double alpha, eps;
+    double *Z, *gamma, *beta; /* the variables */
+    const double *R;
+    double *mean, *var, *Y, *A;
+} norm_ctx;
+
+static void norm_stats(norm_ctx *c) {
+    if (c->per_row) {
+        ref_ln_stats(c->mean, c->var, c->Z, c->B, c->N);
+    } else {
+        ref_bn_moment(c->mean, c->Z, NULL, c->B, c->N, 0, 1.0 / c->B);
+        ref_bn_moment(c->var, c->Z, c->mean, c->B, c->N, 1, 1.0 / c->B);
+    }
+}
+
+/* L = sum(f(gamma xhat + beta) .* R), the statistics of Z recomputed unless held fixed */
+static double norm_loss(void *p) {
+    norm_ctx *c = p;
+    if (c->batch_stats) norm_stats(c);
+    ref_norm_apply(c->Y, c->A, c->Z, c->mean, c->var, c->gamma, c->beta, c->eps, c->act, c->alpha,
+                   c->B, c->N, c->per_row);
+    return sum_prod(c->A, c->R, c->B * c->N);
+}
+
+static void test_norm(test_rng *r) {
+    static const int dims[][2] = {{3, 5}, {7, 4}, {1, 5}, {4, 1}, {2, 3}};
+    char name[160];
+    for (int a = 0; a < CT_ACT_COUNT; a++) {
+        ct_act act = (ct_act)a;
+        double alpha = ct_act_default_alpha(act);
+        for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+            for (int mode = 0; mode < 3; mode++) { /* batch norm, layer norm, fixed statistics */
+                int B = dims[d][0], N = dims[d][1], n = B * N;
+                int per_row = mode == 1, fixed = mode == 2;
+                if (fixed) per_row = (int)(d % 2); /* both indexings of fixed statistics */
+                int ns = per_row ? B : N;
+                double eps = (a + (int)d) % 2 ? 1e-5 : 0.5; /* a large eps shows where it goes */
+                double *Z = dalloc(n), *R = dalloc(n), *Y = dalloc(n), *A = dalloc(n);
+                double *gamma = dalloc(N), *beta = dalloc(N), *mean = dalloc(ns), *var = dalloc(ns);
+                double *dgamma = dalloc(N), *dbeta = dalloc(N), *dZ = dalloc(n), *dA = dalloc(n);
+                double *fdZ = dalloc(n), *fdg = dalloc(N), *fdb = dalloc(N);
+                test_fill(r, R, n, -1.0, 1.0);
+                norm_ctx c = {B,     N,    per_row, !fixed, act, alpha, eps, Z,
+                              gamma, beta, R,       mean,   var, Y,     A};
+                /* inputs away from the activation's kink: FD across it measures neither side */
+                for (int tries = 0;; tries++) {
+                    test_fill(r, Z, n, -2.0, 2.0);
+                    test_fill(r, gamma, N, 0.5, 1.5);
+                    test_fill(r, beta, N, -0.5, 0.5);
+                    if (fixed) {
+                        test_fill(r, mean, ns, -1.0, 1.0);
+                        test_fill(r, var, ns, 0.2, 2.0);
+                    }
+                    norm_loss(&c);
+                    int near = 0;
+                    for (int k = 0; k < n; k++)
+                        near |= has_kink(act) && fabs(Y[k]) < 1e-3;
+                    if (!near || tries == 100) break;
+                }
+                /* the analytic gradients at the base point (norm_loss left its statistics) */
+                fill_nan(dgamma, N);
+                fill_nan(dbeta, N);
+                fill_nan(dZ, n);
+                ref_norm_param_grads(dgamma, dbeta, R, Y, Z, mean, var, eps, act, alpha, B, N,
+                                     per_row);
+                if (!per_row)
+                    ref_bn_backward_input(dZ, R, Y, Z, mean, var, gamma, dgamma, dbeta, eps, act,
+                                          alpha, fixed ? 0 : B, B, N);
+                else if (!fixed)
+                    ref_ln_backward_input(dZ, R, Y, Z, mean, var, gamma, eps, act, alpha, B, N);
+                const char *kind =
+                    fixed ? (per_row ? "fixed row stats" : "bn M=0") : (per_row ? "ln" : "bn");
+                fd_gradient(fdg, gamma, N, norm_loss, &c);
+                snprintf(name, sizeof name, "%s %s B=%d N=%d eps=%g dgamma vs FD", kind,
+                         ct_act_name(act), B, N, eps);
+                check_grad(G_NORM, name, dgamma, fdg, N);
+                fd_gradient(fdb, beta, N, norm_loss, &c);
+                snprintf(name, sizeof name, "%s %s B=%d N=%d eps=%g dbeta vs FD", kind,
+                         ct_act_name(act), B, N, eps);
+                check_grad(G_NORM, name, dbeta, fdb, N);
+                if (!(fixed && per_row)) { /* layer norm has no constant-statistics op */
+                    fd_gradient(fdZ, Z, n, norm_loss, &c);
+                    snprintf(name, sizeof name, "%s %s B=%d N=%d eps=%g dZ vs FD", kind,
+                             ct_act_name(act), B, N, eps);
+                    check_grad(G_NORM, name, dZ, fdZ, n);
+                    /* dZ may be dA */
+                    norm_loss(&c);
+                    memcpy(dA, R, (size_t)n * sizeof *dA);
+                    if (per_row)
+                        ref_ln_backward_input(dA, dA, Y, Z, mean, var, gamma, eps, act, alpha, B,
+                                              N);
+                    else
+                        ref_bn_backward_input(dA, dA, Y, Z, mean, var, gamma, dgamma, dbeta, eps,
+                                              act, alpha, fixed ? 0 : B, B, N);
+                    snprintf(name, sizeof name, "%s %s B=%d N=%d in place", kind, ct_act_name(act),
+                             B, N);
+                    expect_close(name, dA, dZ, n, 0.0, 0.0);
+                }
+                free(Z), free(R), free(Y), free(A), free(gamma), free(beta), free(mean);
+                free(var), free(dgamma), free(dbeta), free(dZ), free(dA), free(fdZ), free(fdg);
+                free(fdb);
+            }
+    }
+
+    /* a batch split in two parts (as across processes): each part's dZ from the whole batch's
+     * statistics, dgamma and dbeta (the sums of the parts') and M = B is the whole batch's */
+    {
+        enum { B = 9, B1 = 4, N = 6, n = B * N };
+        double Z[n], R[n], Y[n], mean[N], var[N], gamma[N], dg[N], db[N], dg1[N], db1[N];
+        double dZ[n], dZp[n];
+        test_fill(r, Z, n, -2.0, 2.0);
+        test_fill(r, R, n, -1.0, 1.0);
+        test_fill(r, gamma, N, 0.5, 1.5);
+        ref_bn_moment(mean, Z, NULL, B, N, 0, 1.0 / B);
+        ref_bn_moment(var, Z, mean, B, N, 1, 1.0 / B);
+        ref_norm_apply(Y, NULL, Z, mean, var, gamma, gamma, 1e-5, CT_ACT_TANH, 0, B, N, 0);
+        ref_norm_param_grads(dg, db, R, Y, Z, mean, var, 1e-5, CT_ACT_TANH, 0, B, N, 0);
+        ref_bn_backward_input(dZ, R, Y, Z, mean, var, gamma, dg, db, 1e-5, CT_ACT_TANH, 0, B, B, N);
+        /* the parts' moments with scale 1/B sum to the whole batch's */
+        double m1[N], m2[N], v1[N], v2[N], msum[N], vsum[N];
+        size_t o = (size_t)B1 * N;
+        ref_bn_moment(m1, Z, NULL, B1, N, 0, 1.0 / B);
+        ref_bn_moment(m2, Z + o, NULL, B - B1, N, 0, 1.0 / B);
+        ref_bn_moment(v1, Z, mean, B1, N, 1, 1.0 / B);
+        ref_bn_moment(v2, Z + o, mean, B - B1, N, 1, 1.0 / B);
+        double d1[N], d2[N], b2[N];
+        ref_norm_param_grads(dg1, db1, R, Y, Z, mean, var, 1e-5, CT_ACT_TANH, 0, B1, N, 0);
+        ref_norm_param_grads(d2, b2, R + o, Y + o, Z + o, mean, var, 1e-5, CT_ACT_TANH, 0, B - B1,
+                             N, 0);
+        for (int j = 0; j < N; j++) {
+            msum[j] = m1[j] + m2[j];
+            vsum[j] = v1[j] + v2[j];
+            d1[j] = dg1[j] + d2[j];
+            b2[j] = db1[j] + b2[j];
+        }
+        expect_close("bn moments of two parts: mean", msum, mean, N, 1e-15, 1e-13);
+        expect_close("bn moments of two parts: var", vsum, var, N, 1e-15, 1e-13);
+        expect_close("norm_param_grads of two parts: dgamma", d1, dg, N, 1e-15, 1e-13);
+        expect_close("norm_param_grads of two parts: dbeta", b2, db, N, 1e-15, 1e-13);
+        ref_bn_backward_input(dZp, R, Y, Z, mean, var, gamma, dg, db, 1e-5, CT_ACT_TANH, 0, B, B1,
+                              N);
+        ref_bn_backward_input(dZp + o, R + o, Y + o, Z + o, mean, var, gamma, dg, db, 1e-5,
+                              CT_ACT_TANH, 0, B, B - B1, N);
+        expect_close("bn_backward_input of two parts with M = B", dZp, dZ, n, 0.0, 0.0);
+    }
+
+    /* layer statistics are batch statistics of the transpose */
+    {
+        enum { B = 5, N = 7 };
+        double Z[B * N], Zt[N * B], m[B], v[B], mt[B], vt[B];
+        test_fill(r, Z, B * N, -3.0, 3.0);
+        for (int i = 0; i < B; i++)
+            for (int j = 0; j < N; j++)
+                Zt[j * B + i] = Z[i * N + j];
+        ref_ln_stats(m, v, Z, B, N);
+        ref_bn_moment(mt, Zt, NULL, N, B, 0, 1.0 / N);
+        ref_bn_moment(vt, Zt, mt, N, B, 1, 1.0 / N);
+        expect_close("ln_stats mean = bn mean of the transpose", m, mt, B, 1e-15, 1e-14);
+        expect_close("ln_stats var = bn var of the transpose", v, vt, B, 1e-15, 1e-13);
+    }
+
+    /* running statistics, by hand: the unbiased variance, M = 1 without correction */
+    {
+        double rm[2] = {0.5, -1.0}, rv[2] = {2.0, 0.25}, mean[2] = {1.5, 2.0}, var[2] = {0.8, 3.0};
+        ref_bn_running(rm, rv, mean, var, 0.1, 5, 2);
+        double wm[2] = {0.9 * 0.5 + 0.1 * 1.5, 0.9 * -1.0 + 0.1 * 2.0};
+        double wv[2] = {0.9 * 2.0 + 0.1 * 0.8 * 5.0 / 4.0, 0.9 * 0.25 + 0.1 * 3.0 * 1.25};
+        expect_close("bn_running mean M=5", rm, wm, 2, 1e-15, 1e-14);
+        expect_close("bn_running var M=5 (unbiased)", rv, wv, 2, 1e-15, 1e-14);
+        ref_bn_running(rm, rv, mean, var, 1.0, 1, 2);
+        expect_close("bn_running momentum 1 M=1: mean", rm, mean, 2, 0.0, 0.0);
+        expect_close("bn_running momentum 1 M=1: var (no correction)", rv, var, 2, 0.0, 0.0);
+    }
+}
+
 /* ---- dropout -------------------------------------------------------------------------- */
 
 typedef struct drop_ctx {
@@ -1054,6 +1237,7 @@ int main(void) {
     test_gemm(&r);
     test_dense(&r);
     test_bias(&r);
+    test_norm(&r);
     test_dropout(&r);
     test_chain(&r);
     test_optim(&r);

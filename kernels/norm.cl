@@ -1,0 +1,191 @@
+/* Normalization after a hidden dense layer, before its activation (host/ops.h, host/ref.c):
+ * xhat = (Z - mean) rstd with rstd = 1 / sqrt(var + eps), Y = gamma xhat + beta, A = f(Y).
+ * Batch norm keeps its statistics per column (over the batch), layer norm per row (over the
+ * features; per_row 1); gamma and beta are per column. Every sum runs over its index in order
+ * inside one work-item, so no result depends on the launch shape. */
+
+/* 1 / sqrt(var + eps), the same expression in every kernel of this file. */
+float ct_norm_rstd(float var, float eps) { return 1.0f / sqrt(var + eps); }
+
+/* out[j] = scale * sum_i (centered ? (Z[i][j] - mean[j])^2 : Z[i][j]): one work-item per
+ * column, rows 0..B-1 in order. mean is not read when centered == 0. */
+__kernel void bn_moment(__global float *out, uint offout, __global const float *Z, uint offZ,
+                        __global const float *mean, uint offmean, uint B, uint N, int centered,
+                        float scale) {
+    const uint j = (uint)get_global_id(0);
+    if (j >= N) {
+        return;
+    }
+    Z += offZ + j;
+    float s = 0.0f;
+    if (centered) {
+        const float m = mean[offmean + j];
+        for (uint i = 0; i < B; ++i) {
+            const float d = Z[i * N] - m;
+            s += d * d;
+        }
+    } else {
+        for (uint i = 0; i < B; ++i) {
+            s += Z[i * N];
+        }
+    }
+    out[offout + j] = scale * s;
+}
+
+/* mean[i] and the biased var[i] of each row of Z (B, N): one work-item per row, two passes
+ * over its columns in order. */
+__kernel void ln_stats(__global float *mean, uint offmean, __global float *var, uint offvar,
+                       __global const float *Z, uint offZ, uint B, uint N) {
+    const uint i = (uint)get_global_id(0);
+    if (i >= B) {
+        return;
+    }
+    Z += offZ + i * N;
+    float s = 0.0f;
+    for (uint j = 0; j < N; ++j) {
+        s += Z[j];
+    }
+    const float m = s / (float)N;
+    float v = 0.0f;
+    for (uint j = 0; j < N; ++j) {
+        const float d = Z[j] - m;
+        v += d * d;
+    }
+    mean[offmean + i] = m;
+    var[offvar + i] = v / (float)N;
+}
+
+/* Y = gamma xhat + beta and A = f(Y), elementwise: work-item (j, i) does element (i, j). The
+ * statistics are those of column j (per_row 0) or of row i (per_row 1). */
+__kernel void norm_apply(__global float *Y, uint offY, __global float *A, uint offA,
+                         __global const float *Z, uint offZ, __global const float *mean,
+                         uint offmean, __global const float *var, uint offvar,
+                         __global const float *gamma, uint offgamma, __global const float *beta,
+                         uint offbeta, float eps, int act, float alpha, uint B, uint N,
+                         int per_row) {
+    const uint j = (uint)get_global_id(0), i = (uint)get_global_id(1);
+    if (j >= N || i >= B) {
+        return;
+    }
+    const uint k = i * N + j, s = per_row ? i : j;
+    const float rstd = ct_norm_rstd(var[offvar + s], eps);
+    const float xhat = (Z[offZ + k] - mean[offmean + s]) * rstd;
+    const float y = gamma[offgamma + j] * xhat + beta[offbeta + j];
+    Y[offY + k] = y;
+    A[offA + k] = ct_act_f(act, alpha, y);
+}
+
+/* g = dA f'(Y); dgamma[j] = sum_i g xhat, dbeta[j] = sum_i g: one work-item per column, rows
+ * 0..B-1 in order. */
+__kernel void norm_param_grads(__global float *dgamma, uint offdgamma, __global float *dbeta,
+                               uint offdbeta, __global const float *dA, uint offdA,
+                               __global const float *Y, uint offY, __global const float *Z,
+                               uint offZ, __global const float *mean, uint offmean,
+                               __global const float *var, uint offvar, float eps, int act,
+                               float alpha, uint B, uint N, int per_row) {
+    const uint j = (uint)get_global_id(0);
+    if (j >= N) {
+        return;
+    }
+    dA += offdA + j;
+    Y += offY + j;
+    Z += offZ + j;
+    mean += offmean;
+    var += offvar;
+    float m = 0.0f, rstd = 0.0f;
+    if (!per_row) {
+        m = mean[j];
+        rstd = ct_norm_rstd(var[j], eps);
+    }
+    float sg = 0.0f, sb = 0.0f;
+    for (uint i = 0; i < B; ++i) {
+        if (per_row) {
+            m = mean[i];
+            rstd = ct_norm_rstd(var[i], eps);
+        }
+        const uint k = i * N;
+        const float g = dA[k] * ct_act_df(act, alpha, Y[k]);
+        sg += g * ((Z[k] - m) * rstd);
+        sb += g;
+    }
+    dgamma[offdgamma + j] = sg;
+    dbeta[offdbeta + j] = sb;
+}
+
+/* Batch norm's input gradient, elementwise (work-item (j, i) does element (i, j)):
+ * g = dA f'(Y), dZ = gamma rstd (g - (dbeta + xhat dgamma) / M) with the statistics of a batch
+ * of M rows; M == 0: dZ = gamma rstd g (constant statistics; dgamma, dbeta not read).
+ * dZ may alias dA: each work-item reads its element before it writes it. */
+__kernel void bn_backward_input(__global float *dZ, uint offdZ, __global const float *dA,
+                                uint offdA, __global const float *Y, uint offY,
+                                __global const float *Z, uint offZ, __global const float *mean,
+                                uint offmean, __global const float *var, uint offvar,
+                                __global const float *gamma, uint offgamma,
+                                __global const float *dgamma, uint offdgamma,
+                                __global const float *dbeta, uint offdbeta, float eps, int act,
+                                float alpha, uint M, uint B, uint N) {
+    const uint j = (uint)get_global_id(0), i = (uint)get_global_id(1);
+    if (j >= N || i >= B) {
+        return;
+    }
+    const uint k = i * N + j;
+    const float rstd = ct_norm_rstd(var[offvar + j], eps);
+    float d = dA[offdA + k] * ct_act_df(act, alpha, Y[offY + k]);
+    if (M > 0) {
+        const float xhat = (Z[offZ + k] - mean[offmean + j]) * rstd;
+        d -= (dbeta[offdbeta + j] + xhat * dgamma[offdgamma + j]) / (float)M;
+    }
+    dZ[offdZ + k] = gamma[offgamma + j] * rstd * d;
+}
+
+/* Layer norm's input gradient: one work-item per row i. h = gamma g (g = dA f'(Y)); a first
+ * pass over the columns in order sums h and h xhat, a second writes
+ * dZ = rstd (h - mean(h) - xhat mean(h xhat)). dZ may alias dA: the second pass reads each
+ * element of dA before it writes that element of dZ. */
+__kernel void ln_backward_input(__global float *dZ, uint offdZ, __global const float *dA,
+                                uint offdA, __global const float *Y, uint offY,
+                                __global const float *Z, uint offZ, __global const float *mean,
+                                uint offmean, __global const float *var, uint offvar,
+                                __global const float *gamma, uint offgamma, float eps, int act,
+                                float alpha, uint B, uint N) {
+    const uint i = (uint)get_global_id(0);
+    if (i >= B) {
+        return;
+    }
+    const uint r = i * N;
+    dZ += offdZ + r;
+    dA += offdA + r;
+    Y += offY + r;
+    Z += offZ + r;
+    gamma += offgamma;
+    const float m = mean[offmean + i], rstd = ct_norm_rstd(var[offvar + i], eps);
+    float c1 = 0.0f, c2 = 0.0f;
+    for (uint j = 0; j < N; ++j) {
+        const float h = gamma[j] * (dA[j] * ct_act_df(act, alpha, Y[j]));
+        c1 += h;
+        c2 += h * ((Z[j] - m) * rstd);
+    }
+    c1 /= (float)N;
+    c2 /= (float)N;
+    for (uint j = 0; j < N; ++j) {
+        const float h = gamma[j] * (dA[j] * ct_act_df(act, alpha, Y[j]));
+        const float xhat = (Z[j] - m) * rstd;
+        dZ[j] = rstd * (h - c1 - xhat * c2);
+    }
+}
+
+/* Running statistics of batch norm, one work-item per column:
+ * rm = (1 - momentum) rm + momentum mean; rv = (1 - momentum) rv + momentum var unbias, where
+ * the host passes unbias = M / (M - 1) (1 when M == 1). */
+__kernel void bn_running(__global float *rm, uint offrm, __global float *rv, uint offrv,
+                         __global const float *mean, uint offmean, __global const float *var,
+                         uint offvar, float momentum, float unbias, uint N) {
+    const uint j = (uint)get_global_id(0);
+    if (j >= N) {
+        return;
+    }
+    rm += offrm;
+    rv += offrv;
+    rm[j] = (1.0f - momentum) * rm[j] + momentum * mean[offmean + j];
+    rv[j] = (1.0f - momentum) * rv[j] + momentum * var[offvar + j] * unbias;
+}
