@@ -1,0 +1,479 @@
+/* The CSV reader: separators, quoting, a header or none, the label column, numbers that must
+ * be finite; one line naming the file, line and column for anything else. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "data.h"
+#include "rng.h"
+#include "strutil.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <zlib.h>
+
+#include "data_internal.h"
+
+/* ---- CSV ----------------------------------------------------------------------------------- */
+
+typedef struct {
+    char *buf; /* the fields, each ended by '\0' */
+    size_t len, cap;
+    size_t *off; /* offset of each field in buf */
+    int nf, fcap;
+    long line; /* the line the record starts on */
+} csv_rec;
+
+typedef struct {
+    gzFile f;
+    const char *path;
+    int sep;
+    long line; /* the current line, 1-based */
+} csv_in;
+
+static void rec_free(csv_rec *r) {
+    free(r->buf);
+    free(r->off);
+}
+
+static const char *rec_field(const csv_rec *r, int j) { return r->buf + r->off[j]; }
+
+static int rec_putc(csv_rec *r, char ch) {
+    if (r->len + 1 >= r->cap) {
+        if (r->cap > SIZE_MAX / 2) return -1;
+        size_t nc = r->cap ? r->cap * 2 : 256;
+        char *nb = realloc(r->buf, nc);
+        if (!nb) return -1;
+        r->buf = nb;
+        r->cap = nc;
+    }
+    r->buf[r->len++] = ch;
+    return 0;
+}
+
+/* Ends the field that started at *start (trailing blanks removed when unquoted). */
+static int rec_end_field(csv_rec *r, size_t *start, int trim, int sep) {
+    if (trim)
+        while (r->len > *start && (r->buf[r->len - 1] == ' ' || r->buf[r->len - 1] == '\r' ||
+                                   (r->buf[r->len - 1] == '\t' && sep != '\t')))
+            r->len--;
+    if (r->nf == r->fcap) {
+        if (r->fcap > INT_MAX / 2) return -1;
+        int nc = r->fcap ? r->fcap * 2 : 16;
+        size_t *no = realloc(r->off, (size_t)nc * sizeof(size_t));
+        if (!no) return -1;
+        r->off = no;
+        r->fcap = nc;
+    }
+    if (rec_putc(r, '\0')) return -1;
+    r->off[r->nf++] = *start;
+    *start = r->len;
+    return 0;
+}
+
+enum { S_START, S_UNQ, S_Q, S_QQ, S_AFTER };
+
+/* Reads one record: 1 when one was read, 0 at the end of the file, -1 on an error (*st and msg
+ * set). Blank lines are skipped. Quoted fields may hold separators, newlines and "" for ". */
+static int csv_read(csv_in *in, csv_rec *r, ct_status *st, char *msg) {
+    int state = S_START, sep = in->sep;
+    size_t start = 0;
+    long qline = 0;
+    r->len = 0;
+    r->nf = 0;
+    r->line = in->line;
+    for (;;) {
+        int ch = gzgetc(in->f);
+        if (ch == -1) {
+            int err = Z_OK;
+            gzerror(in->f, &err);
+            if (err != Z_OK) {
+                *st = ct_fail_msg(msg, CT_ERR_IO, "%s:%ld: read error: %s", in->path, in->line,
+                                  dt_gz_text(in->f));
+                return -1;
+            }
+            if (state == S_Q) {
+                *st = ct_fail_msg(
+                    msg, CT_ERR_FORMAT,
+                    "%s:%ld, column %d: unterminated quoted field (no closing '\"' before "
+                    "the end of the file)",
+                    in->path, qline, r->nf + 1);
+                return -1;
+            }
+            if (state == S_START && r->nf == 0) return 0;
+            if (rec_end_field(r, &start, state == S_UNQ, sep)) goto oom;
+            return 1;
+        }
+        char c = (char)ch;
+        int blank = c == ' ' || c == '\r' || (c == '\t' && sep != '\t');
+        switch (state) {
+        case S_START:
+            if (c == sep) {
+                if (rec_end_field(r, &start, 0, sep)) goto oom;
+            } else if (c == '\n') {
+                in->line++;
+                if (r->nf == 0) { /* a blank line */
+                    r->line = in->line;
+                    continue;
+                }
+                if (rec_end_field(r, &start, 0, sep)) goto oom;
+                return 1;
+            } else if (c == '"') {
+                state = S_Q;
+                qline = in->line;
+            } else if (!blank) {
+                if (rec_putc(r, c)) goto oom;
+                state = S_UNQ;
+            }
+            break;
+        case S_UNQ:
+            if (c == sep || c == '\n') {
+                if (rec_end_field(r, &start, 1, sep)) goto oom;
+                state = S_START;
+                if (c == '\n') {
+                    in->line++;
+                    return 1;
+                }
+            } else if (rec_putc(r, c)) {
+                goto oom;
+            }
+            break;
+        case S_Q:
+            if (c == '"') {
+                state = S_QQ;
+            } else {
+                if (c == '\n') in->line++;
+                if (rec_putc(r, c)) goto oom;
+            }
+            break;
+        case S_QQ:
+            if (c == '"') {
+                if (rec_putc(r, '"')) goto oom;
+                state = S_Q;
+                break;
+            }
+            state = S_AFTER;
+            /* fall through */
+        case S_AFTER:
+            if (c == sep || c == '\n') {
+                if (rec_end_field(r, &start, 0, sep)) goto oom;
+                state = S_START;
+                if (c == '\n') {
+                    in->line++;
+                    return 1;
+                }
+            } else if (!blank) {
+                char s[2] = {c, '\0'}, t[48];
+                *st = ct_fail_msg(
+                    msg, CT_ERR_FORMAT,
+                    "%s:%ld, column %d: unexpected character '%s' after a closing quote "
+                    "(expected a separator or the end of the line)",
+                    in->path, in->line, r->nf + 1, dt_shown(t, s));
+                return -1;
+            }
+            break;
+        }
+    }
+oom:
+    *st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory reading a record of %zu bytes",
+                      in->path, r->line, r->len);
+    return -1;
+}
+
+typedef struct {
+    const char *path;
+    int ncol, label_col, f;
+    const csv_rec *hdr; /* the header record, or NULL */
+    float *X;
+    size_t rows_cap;
+    int n;
+    lab_item *items;
+    size_t items_cap;
+    char *lab; /* label arena */
+    size_t lab_len, lab_cap;
+} csv_state;
+
+static const char *csv_col_name(const csv_state *s, int j) {
+    return s->hdr ? rec_field(s->hdr, j) : NULL;
+}
+
+/* Adds one data record: features parsed, the label kept as text. */
+static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
+    char val[48], name[48];
+    if (r->nf != s->ncol)
+        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: expected %d fields, found %d", s->path,
+                           r->line, s->ncol, r->nf);
+    if (s->n == INT_MAX)
+        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: too many rows (at most %d)", s->path,
+                           r->line, INT_MAX);
+    if ((size_t)s->n == s->rows_cap) {
+        size_t nc = s->rows_cap ? s->rows_cap * 2 : 256;
+        size_t bytes = dt_cells_bytes(nc, (size_t)s->f, sizeof(float));
+        float *nx = bytes ? realloc(s->X, bytes) : NULL;
+        if (!nx)
+            return ct_fail_msg(msg, CT_ERR_ALLOC,
+                               "%s:%ld: out of memory for %zu rows of %d features", s->path,
+                               r->line, nc, s->f);
+        s->X = nx;
+        s->rows_cap = nc;
+    }
+    float *x = s->X + (size_t)s->n * s->f;
+    int k = 0;
+    for (int j = 0; j < s->ncol; j++) {
+        const char *cell = rec_field(r, j);
+        if (j == s->label_col) continue;
+        double v;
+        int ok = dt_parse_number(cell, &v);
+        x[k] = (float)v;
+        if (!ok || !isfinite(x[k])) {
+            const char *cn = csv_col_name(s, j);
+            char where[600];
+            if (cn)
+                snprintf(where, sizeof where, "%s:%ld, column %d ('%s')", s->path, r->line, j + 1,
+                         dt_shown(name, cn));
+            else
+                snprintf(where, sizeof where, "%s:%ld, column %d", s->path, r->line, j + 1);
+            if (!ok && !*cell)
+                return ct_fail_msg(msg, CT_ERR_FORMAT,
+                                   "%s: expected a number, found an empty field", where);
+            if (!ok)
+                return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: expected a number, found '%s'", where,
+                                   dt_shown(val, cell));
+            return ct_fail_msg(msg, CT_ERR_NUMERIC, "%s: expected a finite number, found '%s'%s",
+                               where, dt_shown(val, cell),
+                               isfinite(v) ? " (out of float range)" : "");
+        }
+        k++;
+    }
+    if (s->label_col >= 0) {
+        if ((size_t)s->n == s->items_cap) {
+            size_t nc = s->items_cap ? s->items_cap * 2 : 256;
+            lab_item *ni = realloc(s->items, nc * sizeof *ni);
+            if (!ni)
+                return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
+            s->items = ni;
+            s->items_cap = nc;
+        }
+        const char *cell = rec_field(r, s->label_col);
+        size_t len = strlen(cell) + 1;
+        if (s->lab_len + len > s->lab_cap) {
+            size_t nc = s->lab_cap ? s->lab_cap : 4096;
+            while (nc < s->lab_len + len) {
+                if (nc > SIZE_MAX / 2)
+                    return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path,
+                                       r->line);
+                nc *= 2;
+            }
+            char *nl = realloc(s->lab, nc);
+            if (!nl)
+                return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
+            s->lab = nl;
+            s->lab_cap = nc;
+        }
+        memcpy(s->lab + s->lab_len, cell, len);
+        lab_item *it = &s->items[s->n];
+        it->off = s->lab_len;
+        it->s = NULL;
+        it->num = dt_parse_number(cell, &it->v);
+        it->where = r->line;
+        it->cls = 0;
+        s->lab_len += len;
+    }
+    s->n++;
+    return CT_OK;
+}
+
+static int all_digits(const char *s) {
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
+/* Header rule: the first record is a header when one of its cells is not a number while the
+ * second record's cell in that column is a number (with a single record: when one of its cells
+ * is not a number). */
+static int csv_is_header(const csv_rec *r1, const csv_rec *r2) {
+    for (int j = 0; j < r1->nf; j++) {
+        double v;
+        if (dt_parse_number(rec_field(r1, j), &v)) continue;
+        if (!r2) return 1;
+        if (j < r2->nf && dt_parse_number(rec_field(r2, j), &v)) return 1;
+    }
+    return 0;
+}
+
+ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o, char *msg) {
+    ct_status st = CT_OK;
+    csv_rec r1 = {0}, r2 = {0}, cur = {0};
+    csv_state s;
+    memset(&s, 0, sizeof s);
+    s.path = path;
+    s.label_col = -1;
+    ct_dataset *d = NULL;
+    csv_in in = {NULL, path, ',', 1};
+    errno = 0;
+    in.f = gzopen(path, "rb");
+    if (!in.f)
+        return ct_fail_msg(msg, CT_ERR_IO, "%s: cannot open: %s", path, dt_errno_text(errno));
+    gzbuffer(in.f, 1u << 17);
+
+    /* The separator: ',' unless the first line has none, then ';' or a tab when it has one. */
+    int has[3] = {0, 0, 0}, bom = 0, ch;
+    long pos = 0;
+    unsigned char head[3] = {0, 0, 0};
+    while ((ch = gzgetc(in.f)) != -1 && ch != '\n') {
+        if (pos < 3) head[pos] = (unsigned char)ch;
+        pos++;
+        has[0] |= ch == ',';
+        has[1] |= ch == ';';
+        has[2] |= ch == '\t';
+    }
+    {
+        int err = Z_OK;
+        gzerror(in.f, &err);
+        if (ch == -1 && err != Z_OK) {
+            st = ct_fail_msg(msg, CT_ERR_IO, "%s: read error: %s", path, dt_gz_text(in.f));
+            goto fail;
+        }
+    }
+    in.sep = has[0] ? ',' : has[1] ? ';' : has[2] ? '\t' : ',';
+    bom = pos >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF;
+    if (gzrewind(in.f) != 0) {
+        st = ct_fail_msg(msg, CT_ERR_IO, "%s: cannot rewind: %s", path, dt_gz_text(in.f));
+        goto fail;
+    }
+    if (bom)
+        for (int i = 0; i < 3; i++)
+            gzgetc(in.f);
+
+    int k1 = csv_read(&in, &r1, &st, msg);
+    if (k1 < 0) goto fail;
+    if (k1 == 0) {
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: empty file (expected a header or data rows)",
+                         path);
+        goto fail;
+    }
+    int k2 = csv_read(&in, &r2, &st, msg);
+    if (k2 < 0) goto fail;
+    int header = csv_is_header(&r1, k2 ? &r2 : NULL);
+    s.ncol = r1.nf;
+    s.hdr = header ? &r1 : NULL;
+
+    /* The label column: by header name, else by 0-based index, else the last column. */
+    if (o->label) {
+        for (int j = 0; header && j < s.ncol && s.label_col < 0; j++)
+            if (strcmp(rec_field(&r1, j), o->label) == 0) s.label_col = j;
+        if (s.label_col < 0 && all_digits(o->label)) {
+            errno = 0;
+            long idx = strtol(o->label, NULL, 10);
+            if (errno == 0 && idx < s.ncol) {
+                s.label_col = (int)idx;
+            } else if (o->require_labels) {
+                st = ct_fail_msg(
+                    msg, CT_ERR_FORMAT,
+                    "%s: label column index %s is out of range (the file has %d columns, "
+                    "0..%d)",
+                    path, o->label, s.ncol, s.ncol - 1);
+                goto fail;
+            }
+        } else if (s.label_col < 0 && o->require_labels) {
+            char list[1024] = "";
+            char lab[48];
+            if (header) {
+                char **names = malloc((size_t)s.ncol * sizeof(char *));
+                if (!names) {
+                    st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+                    goto fail;
+                }
+                for (int j = 0; j < s.ncol; j++)
+                    names[j] = (char *)rec_field(&r1, j);
+                dt_join_names(list, sizeof list, names, s.ncol);
+                free(names);
+                st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: no column named '%s' (columns: %s)", path,
+                                 dt_shown(lab, o->label), list);
+            } else {
+                st = ct_fail_msg(
+                    msg, CT_ERR_FORMAT,
+                    "%s: no column named '%s' (the file has no header row; give the label "
+                    "column by its 0-based index, 0..%d)",
+                    path, dt_shown(lab, o->label), s.ncol - 1);
+            }
+            goto fail;
+        }
+    } else if (o->require_labels) {
+        s.label_col = s.ncol - 1;
+    }
+    s.f = s.ncol - (s.label_col >= 0);
+    if (s.f < 1) {
+        st = ct_fail_msg(msg, CT_ERR_FORMAT,
+                         "%s:%ld: only one column, the labels; expected feature columns before it",
+                         path, r1.line);
+        goto fail;
+    }
+
+    if (!header && (st = csv_row(&s, &r1, msg)) != CT_OK) goto fail;
+    if (k2) {
+        if ((st = csv_row(&s, &r2, msg)) != CT_OK) goto fail;
+        int k;
+        while ((k = csv_read(&in, &cur, &st, msg)) > 0)
+            if ((st = csv_row(&s, &cur, msg)) != CT_OK) goto fail;
+        if (k < 0) goto fail;
+    }
+    if (s.n == 0) {
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: a header only, no data rows", path, r1.line);
+        goto fail;
+    }
+
+    if (!(d = calloc(1, sizeof *d))) {
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+        goto fail;
+    }
+    snprintf(d->source, sizeof d->source, "%s", path);
+    d->n = s.n;
+    d->X = s.X;
+    s.X = NULL;
+    d->features = s.f;
+    if (!(d->feature_names = calloc((size_t)s.f, sizeof(char *)))) {
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+        goto fail;
+    }
+    for (int j = 0, k = 0; j < s.ncol; j++) {
+        if (j == s.label_col) continue;
+        char buf[32];
+        snprintf(buf, sizeof buf, "x%d", k);
+        const char *nm = header && *rec_field(&r1, j) ? rec_field(&r1, j) : buf;
+        if (!(d->feature_names[k++] = ct_strdup(nm))) {
+            st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+            goto fail;
+        }
+    }
+    if (s.label_col >= 0) {
+        for (int i = 0; i < s.n; i++)
+            s.items[i].s = s.lab + s.items[i].off;
+        const char *cn = csv_col_name(&s, s.label_col);
+        if (header)
+            snprintf(d->label_name, sizeof d->label_name, "%s", rec_field(&r1, s.label_col));
+        lab_ctx c = {path, 1, s.label_col + 1, cn, 0, cn && *cn ? cn : "y"};
+        if ((st = dt_build_labels(d, s.items, s.n, &c, o, msg)) != CT_OK) goto fail;
+    } else if ((st = dt_no_labels(d, o, path, msg)) != CT_OK) {
+        goto fail;
+    }
+    *out = d;
+    d = NULL;
+fail:
+    ct_data_destroy(d);
+    gzclose(in.f);
+    rec_free(&r1);
+    rec_free(&r2);
+    rec_free(&cur);
+    free(s.X);
+    free(s.items);
+    free(s.lab);
+    return st;
+}
