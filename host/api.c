@@ -27,6 +27,8 @@ struct ct_model {
     int params_on_net; /* the engine holds newer parameters than sm.params */
     int stats_batch;   /* rows of the training slot that ct_model_layer_stats uses */
     char err[CT_MSG_LEN];
+    int has_run;               /* the engine holds the optimizer state of the last run */
+    ct_train_state last_state; /* that run's epochs, steps and early-stopping state */
 };
 
 const char *ct_version(void) { return CT_VERSION_STRING; }
@@ -43,6 +45,10 @@ ct_arch ct_arch_mlp(int n_hidden, const int *hidden, ct_act act) {
         a.sizes[i + 1] = hidden ? hidden[i] : 0;
         a.act[i] = act;
         a.alpha[i] = ct_act_default_alpha(act);
+    }
+    for (int i = 0; i < CT_MAX_LAYERS; i++) {
+        a.norm_eps[i] = CT_NORM_EPS;
+        a.norm_momentum[i] = CT_NORM_MOMENTUM;
     }
     a.loss = CT_LOSS_AUTO;
     a.huber_delta = 1.0f;
@@ -587,6 +593,29 @@ static ct_status check_same_weights(ct_model *m, const ct_comm *comm) {
 static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_dataset *val,
                            const ct_train_options *opts, ct_comm *comm, ct_train_result *res_out);
 
+/* Copies the engine's optimizer state (m, v) into two new host arrays, before the engine is
+ * replaced by a larger one. */
+static ct_status save_state(ct_model *m, float *keep[2]) {
+    size_t np = ct_arch_params(&m->sm.arch);
+    ct_status st;
+    for (int k = 0; k < 2; k++) {
+        if (!(keep[k] = malloc(np * sizeof(float)))) {
+            st = fail(m, CT_ERR_ALLOC, "out of host memory");
+            goto fail;
+        }
+        if ((st = ct_net_get_state(m->net, k, keep[k])) != CT_OK) {
+            net_fail(m, st);
+            goto fail;
+        }
+    }
+    return CT_OK;
+fail:
+    free(keep[0]);
+    free(keep[1]);
+    keep[0] = keep[1] = NULL;
+    return st;
+}
+
 /* Reads the checkpoint to resume from and checks that it was made with this run's settings. */
 static ct_status read_resume(ct_model *m, const ct_train_options *o, const char *config,
                              const ct_comm *comm, ct_saved_model *ck) {
@@ -676,15 +705,31 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     ct_arch_describe(&m->sm.arch, desc, sizeof desc);
 
     /* the engine, fresh optimizer state, the data */
-    if ((st = ensure_net(m, o->batch, &o->optim)) != CT_OK) return st;
-    if ((st = pull_params(m)) != CT_OK) return st;
-    if ((st = ct_net_reset_state(m->net)) != CT_OK) return net_fail(m, st);
+    int cont = o->continue_run && !o->resume && m->has_run && m->net;
+    m->has_run = 0;
+    float *keep[2] = {NULL, NULL};
+    if (cont && m->net_batch < o->batch && (st = save_state(m, keep)) != CT_OK) return st;
+    st = ensure_net(m, o->batch, &o->optim);
+    if (st == CT_OK) st = pull_params(m);
+    if (st == CT_OK && !cont && (st = ct_net_reset_state(m->net)) != CT_OK) net_fail(m, st);
+    if (st == CT_OK && keep[0] &&
+        ((st = ct_net_set_state(m->net, 0, keep[0])) ||
+         (st = ct_net_set_state(m->net, 1, keep[1]))))
+        net_fail(m, st);
+    free(keep[0]);
+    free(keep[1]);
+    if (st != CT_OK) return st;
+    ct_net_set_keep_order(m->net, o->keep_order);
     if ((st = upload(m, CT_SLOT_TRAIN, train)) != CT_OK) return st;
     if (val && (st = upload(m, CT_SLOT_VAL, val)) != CT_OK) return st;
     m->stats_batch = o->batch;
 
     ct_train_state state;
     ct_train_state_init(&state);
+    if (cont) {
+        state = m->last_state;
+        state.has_best = 0; /* a run's best-weights snapshot is its own */
+    }
     train_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.m = m;
@@ -697,6 +742,10 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     if (comm) {
         size_t len = strlen(ctx.config);
         snprintf(ctx.config + len, sizeof ctx.config - len, "|ranks=%d", comm->size);
+    }
+    if (o->keep_order) {
+        size_t len = strlen(ctx.config);
+        snprintf(ctx.config + len, sizeof ctx.config - len, "|keep_order");
     }
     ctx.rank0 = rank0;
     if (o->checkpoint && rank0) remove_stale_temporaries(o->checkpoint);
@@ -729,6 +778,7 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
             goto done;
         ct_dataset view;
         float *x;
+        ct_net_set_keep_order(vref, o->keep_order);
         if ((st = scaled(m, train, &view, &x)) == CT_OK &&
             (st = ct_net_upload(vref, CT_SLOT_TRAIN, &view)) != CT_OK)
             snprintf(m->err, sizeof m->err, "%s", ct_net_error(vref));
@@ -738,7 +788,7 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
 
     ct_train_opts to;
     memset(&to, 0, sizeof to);
-    to.epochs = o->epochs;
+    to.epochs = (cont ? state.epoch : 0) + o->epochs;
     to.batch = o->batch;
     to.seed = o->seed;
     to.lr = o->optim.lr;
@@ -765,6 +815,8 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     m->params_on_net = 1;
     st = ct_train(m->net, val != NULL, &to, &state, res, m->err);
     res->seconds = wall() - t0;
+    m->last_state = state;
+    m->has_run = st == CT_OK;
     res->steps = state.step;
     res->resumed_epoch = o->resume ? ck.state.epoch : 0;
     res->resumed_step = o->resume ? ck.state.step : 0;
@@ -805,8 +857,11 @@ ct_status ct_model_predict(ct_model *m, const float *X, int n, float *out) {
     const float *in = X;
     for (size_t i = 0; i < (size_t)n * F; i++)
         if (!isfinite(X[i]))
-            return fail(m, CT_ERR_NUMERIC, "ct_model_predict: row %zu column %zu is %g",
-                        i / (size_t)F, i % (size_t)F, (double)X[i]);
+            return fail(m, CT_ERR_NUMERIC, "ct_model_predict: row %zu column %zu is %s",
+                        i / (size_t)F, i % (size_t)F,
+                        isnan(X[i]) ? "NaN"
+                        : X[i] > 0  ? "inf"
+                                    : "-inf");
     if (m->sm.has_scaler) {
         if (!(x = scaled_rows(m, X, n))) return fail(m, CT_ERR_ALLOC, "out of host memory");
         in = x;
@@ -852,6 +907,7 @@ ct_status ct_model_lr_find(ct_model *m, const ct_dataset *train, const ct_lrfind
         if ((st = ct_scaler_fit(&m->sm.scaler, train, m->err)) != CT_OK) return st;
         m->sm.has_scaler = 1;
     }
+    m->has_run = 0; /* the range test takes the engine's optimizer state */
     ct_optim_params op = o->optim;
     op.lr = (float)o->start_lr;
     if ((st = ensure_net(m, o->batch, &op)) != CT_OK) return st;
@@ -869,6 +925,12 @@ ct_status ct_model_lr_find(ct_model *m, const ct_dataset *train, const ct_lrfind
 
 ct_status ct_model_explain(ct_model *m, ct_device *dev, const float *X, const int *labels,
                            const float *targets, int B, const ct_optim_params *step, ct_pass *out) {
+    return ct_model_explain_mode(m, dev, X, labels, targets, B, step, 0, out);
+}
+
+ct_status ct_model_explain_mode(ct_model *m, ct_device *dev, const float *X, const int *labels,
+                                const float *targets, int B, const ct_optim_params *step, int eval,
+                                ct_pass *out) {
     memset(out, 0, sizeof *out);
     if (B < 1 || !X) return fail(m, CT_ERR_ARG, "explain: no input rows");
     ct_status st = pull_params(m);
@@ -876,8 +938,31 @@ ct_status ct_model_explain(ct_model *m, ct_device *dev, const float *X, const in
     float *x = NULL;
     if (m->sm.has_scaler && !(x = scaled_rows(m, X, B)))
         return fail(m, CT_ERR_ALLOC, "out of host memory");
-    st = ct_pass_run(dev, &m->sm.arch, m->sm.params, x ? x : X, labels, targets, B, step, out,
-                     m->err);
+    st = ct_pass_run_mode(dev, &m->sm.arch, m->sm.params, x ? x : X, labels, targets, B, step, eval,
+                          out, m->err);
     free(x);
     return st;
+}
+
+ct_status ct_model_set_class_names(ct_model *m, const char *const *names, int k) {
+    ct_saved_model *sm = &m->sm;
+    if (sm->task != CT_TASK_CLASSIFICATION)
+        return fail(m, CT_ERR_ARG, "class names for a regression model");
+    if (k != sm->n_classes || !names)
+        return fail(m, CT_ERR_ARG, "%d class names for a model of %d classes", k, sm->n_classes);
+    char **v = calloc((size_t)k, sizeof *v);
+    if (!v) return fail(m, CT_ERR_ALLOC, "out of host memory");
+    for (int i = 0; i < k; i++) {
+        if (!names[i] || !names[i][0]) {
+            ct_free_strings(v, k);
+            return fail(m, CT_ERR_ARG, "class %d has an empty name", i);
+        }
+        if (!(v[i] = ct_strdup(names[i]))) {
+            ct_free_strings(v, k);
+            return fail(m, CT_ERR_ALLOC, "out of host memory");
+        }
+    }
+    ct_free_strings(sm->class_names, sm->n_classes);
+    sm->class_names = v;
+    return CT_OK;
 }

@@ -169,7 +169,27 @@ static char *architecture_json(const ct_arch *a) {
         if (i) sb_put(&b, ",", 1);
         sb_float(&b, a->dropout[i]);
     }
-    sb_printf(&b, "],\"loss\":\"%s\",\"huber_delta\":", ct_loss_name(a->loss));
+    sb_put(&b, "]", 1);
+    int normed = 0;
+    for (int i = 0; i + 1 < a->n_layers; i++)
+        normed |= a->norm[i] != CT_NORM_NONE;
+    if (normed) { /* written only where a layer has one: older files stay as they were */
+        sb_put(&b, ",\"norm\":[", 9);
+        for (int i = 0; i + 1 < a->n_layers; i++)
+            sb_printf(&b, "%s\"%s\"", i ? "," : "", ct_norm_name(a->norm[i]));
+        sb_put(&b, "],\"norm_eps\":[", 14);
+        for (int i = 0; i + 1 < a->n_layers; i++) {
+            if (i) sb_put(&b, ",", 1);
+            sb_float(&b, a->norm_eps[i]);
+        }
+        sb_put(&b, "],\"norm_momentum\":[", 19);
+        for (int i = 0; i + 1 < a->n_layers; i++) {
+            if (i) sb_put(&b, ",", 1);
+            sb_float(&b, a->norm_momentum[i]);
+        }
+        sb_put(&b, "]", 1);
+    }
+    sb_printf(&b, ",\"loss\":\"%s\",\"huber_delta\":", ct_loss_name(a->loss));
     sb_float(&b, a->huber_delta);
     sb_put(&b, "}", 1);
     if (b.oom) {
@@ -203,24 +223,25 @@ ct_status ct_saved_model_save(const char *path, const ct_saved_model *sm, char m
     const ct_arch *a = &sm->arch;
     ct_layout lay;
     ct_arch_layout(a, &lay);
-    ct_st_tensor t[2 * CT_MAX_LAYERS + 4];
-    char names[2 * CT_MAX_LAYERS][32];
+    ct_st_tensor t[CT_NORM_TENSORS * CT_MAX_LAYERS + 4];
+    char names[CT_NORM_TENSORS * CT_MAX_LAYERS][40];
     int nt = 0;
     for (int i = 0; i < a->n_layers; i++) {
-        snprintf(names[2 * i], sizeof names[0], "layers.%d.weight", i);
-        snprintf(names[2 * i + 1], sizeof names[0], "layers.%d.bias", i);
-        t[nt] = (ct_st_tensor){names[2 * i],
-                               2,
-                               {a->sizes[i + 1], a->sizes[i]},
-                               (size_t)a->sizes[i + 1] * a->sizes[i],
-                               sm->params + lay.w_off[i]};
+        int out = a->sizes[i + 1];
+        snprintf(names[nt], sizeof names[0], "layers.%d.weight", i);
+        t[nt] = (ct_st_tensor){
+            names[nt], 2, {out, a->sizes[i]}, (size_t)out * a->sizes[i], sm->params + lay.w_off[i]};
         nt++;
-        t[nt] = (ct_st_tensor){names[2 * i + 1],
-                               1,
-                               {a->sizes[i + 1]},
-                               (size_t)a->sizes[i + 1],
-                               sm->params + lay.b_off[i]};
+        snprintf(names[nt], sizeof names[0], "layers.%d.bias", i);
+        t[nt] = (ct_st_tensor){names[nt], 1, {out}, (size_t)out, sm->params + lay.b_off[i]};
         nt++;
+        for (int k = 0; k < 4; k++) { /* PyTorch's BatchNorm1d / LayerNorm names */
+            size_t off = ct_norm_tensor(a, &lay, i, k);
+            if (!off) continue;
+            snprintf(names[nt], sizeof names[0], "layers.%d.norm.%s", i, ct_norm_tensor_name(k));
+            t[nt] = (ct_st_tensor){names[nt], 1, {out}, (size_t)out, sm->params + off};
+            nt++;
+        }
     }
     if (sm->has_scaler) {
         t[nt++] = (ct_st_tensor){
@@ -363,6 +384,28 @@ static ct_status parse_arch(const char *path, const char *text, ct_arch *a, char
         goto done;
     }
     a->huber_delta = delta && delta->type == CT_JSON_NUMBER ? (float)delta->number : 1.0f;
+    const ct_json *norm = ct_json_get(j, "norm"), *neps = ct_json_get(j, "norm_eps"),
+                  *nmom = ct_json_get(j, "norm_momentum");
+    if (norm && (norm->type != CT_JSON_ARRAY || norm->count != hidden)) {
+        snprintf(msg, CT_MSG_LEN, "%s: architecture 'norm' must list %zu names", path, hidden);
+        goto done;
+    }
+    for (size_t i = 0; i < hidden; i++) {
+        a->norm_eps[i] = CT_NORM_EPS;
+        a->norm_momentum[i] = CT_NORM_MOMENTUM;
+        if (norm && (norm->items[i].type != CT_JSON_STRING ||
+                     !ct_norm_parse(norm->items[i].string, &a->norm[i]))) {
+            snprintf(msg, CT_MSG_LEN, "%s: architecture norm %zu is not batch, layer or none", path,
+                     i);
+            goto done;
+        }
+        if (neps && neps->type == CT_JSON_ARRAY && i < neps->count &&
+            neps->items[i].type == CT_JSON_NUMBER)
+            a->norm_eps[i] = (float)neps->items[i].number;
+        if (nmom && nmom->type == CT_JSON_ARRAY && i < nmom->count &&
+            nmom->items[i].type == CT_JSON_NUMBER)
+            a->norm_momentum[i] = (float)nmom->items[i].number;
+    }
     st = ct_arch_validate(a, msg);
     if (st != CT_OK) {
         char inner[CT_MSG_LEN];
@@ -500,6 +543,19 @@ ct_status ct_saved_model_load(const char *path, ct_saved_model *sm, char msg[CT_
         if ((st = take(path, f, name, 2, ws, sm->params + lay.w_off[i], msg)) != CT_OK) goto fail;
         snprintf(name, sizeof name, "layers.%d.bias", i);
         if ((st = take(path, f, name, 1, bs, sm->params + lay.b_off[i], msg)) != CT_OK) goto fail;
+        for (int k = 0; k < 4; k++) {
+            size_t off = ct_norm_tensor(&sm->arch, &lay, i, k);
+            if (!off) continue;
+            snprintf(name, sizeof name, "layers.%d.norm.%s", i, ct_norm_tensor_name(k));
+            if ((st = take(path, f, name, 1, bs, sm->params + off, msg)) != CT_OK) goto fail;
+            for (int j = 0; k == 3 && j < bs[0]; j++)
+                if (!(sm->params[off + (size_t)j] >= 0)) {
+                    st = bad(msg, path,
+                             "a tensor 'layers.<i>.norm.running_var' holds a negative "
+                             "variance");
+                    goto fail;
+                }
+        }
     }
     if (ct_st_find(f, "scaler.mean")) {
         int64_t fs[1] = {sm->features};

@@ -305,6 +305,12 @@ CT_API const char *ct_data_generators_help(void);
 
 #define CT_MAX_LAYERS 16
 
+typedef enum ct_norm { CT_NORM_NONE = 0, CT_NORM_BATCH, CT_NORM_LAYER, CT_NORM_COUNT } ct_norm;
+CT_API const char *ct_norm_name(ct_norm n);          /* "none", "batch", "layer" */
+CT_API int ct_norm_parse(const char *s, ct_norm *out); /* 1 on success */
+#define CT_NORM_EPS 1e-5f
+#define CT_NORM_MOMENTUM 0.1f
+
 typedef struct ct_arch {
     int n_layers;                 /* dense layers, the output layer included (>= 1) */
     int sizes[CT_MAX_LAYERS + 1]; /* sizes[0]: inputs ... sizes[n_layers]: outputs */
@@ -314,10 +320,19 @@ typedef struct ct_arch {
     float dropout[CT_MAX_LAYERS]; /* dropout probability after hidden layer l */
     ct_loss loss;
     float huber_delta;
+    /* normalization of hidden layer l's output (after its bias, before its activation), with
+     * learnable gamma (weight) and beta (bias) per unit, as PyTorch's BatchNorm1d / LayerNorm:
+     * batch norm normalizes each unit over the batch while training and by its running mean
+     * and variance in evaluation; layer norm normalizes each row over the layer's units. */
+    ct_norm norm[CT_MAX_LAYERS];
+    float norm_eps[CT_MAX_LAYERS];      /* added to the variance (> 0; PyTorch: 1e-5) */
+    float norm_momentum[CT_MAX_LAYERS]; /* batch norm: running = (1 - m) running + m batch, with
+                                         * the unbiased batch variance (0..1; PyTorch: 0.1) */
 } ct_arch;
 
 /* A network with n_hidden hidden layers of the given sizes, all with activation act (alpha
- * 0.01 for leaky_relu, 1 for elu), no dropout, inputs and outputs 0 and loss CT_LOSS_AUTO:
+ * 0.01 for leaky_relu, 1 for elu), no dropout, no normalization (eps and momentum at
+ * CT_NORM_EPS and CT_NORM_MOMENTUM), inputs and outputs 0 and loss CT_LOSS_AUTO:
  * set them, or let ct_arch_fit_data do it. */
 CT_API ct_arch ct_arch_mlp(int n_hidden, const int *hidden, ct_act act);
 /* Fits the ends of a to the data: inputs = features; the loss when CT_LOSS_AUTO (several
@@ -328,16 +343,29 @@ CT_API ct_status ct_arch_fit_data(ct_arch *a, const ct_dataset *d, char msg[CT_M
 CT_API ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]);
 /* "2-64-32-1 relu,relu sigmoid+bce" style one-line summary into dst. */
 CT_API void ct_arch_describe(const ct_arch *a, char *dst, size_t n);
-/* Parameters: every layer's weight (out, in) then every bias (out), in one flat array. */
+/* Parameters: every layer's weight (out, in), then every bias (out), then each normalized
+ * layer's gamma and beta (out each), then each batch-normalized layer's running mean and
+ * running variance (out each), in one flat array. Without normalization: weights and biases. */
 CT_API size_t ct_arch_params(const ct_arch *a);
-/* Where each layer's weight and bias sit in that array. */
+/* Where each tensor sits in that array. The optimizer updates [0, n_train); the running
+ * statistics after it are updated by the training passes themselves. */
 typedef struct ct_layout {
     size_t w_off[CT_MAX_LAYERS];
     size_t b_off[CT_MAX_LAYERS];
     size_t n_weights; /* weights occupy [0, n_weights) */
-    size_t n_params;
+    size_t n_params;  /* everything */
+    size_t n_dense;   /* weights and biases occupy [0, n_dense) */
+    size_t n_train;   /* learnable: [0, n_train) */
+    /* layer l's normalization (0 when none): gamma, beta; running mean, variance (batch) */
+    size_t g_off[CT_MAX_LAYERS], be_off[CT_MAX_LAYERS];
+    size_t rm_off[CT_MAX_LAYERS], rv_off[CT_MAX_LAYERS];
 } ct_layout;
 CT_API void ct_arch_layout(const ct_arch *a, ct_layout *l);
+/* Hidden layer l's norm tensors, k = 0..3: gamma, beta, running mean, running variance, named
+ * ct_norm_tensor_name(k) ("weight", "bias", "running_mean", "running_var": PyTorch's
+ * BatchNorm1d / LayerNorm). Returns the offset in the flat parameters, 0 when there is none. */
+CT_API size_t ct_norm_tensor(const ct_arch *a, const ct_layout *lay, int l, int k);
+CT_API const char *ct_norm_tensor_name(int k);
 /* Floating-point operations of one training step on B rows (forward and both backward
  * products). */
 CT_API double ct_arch_train_flops(const ct_arch *a, int B);
@@ -446,7 +474,7 @@ typedef struct ct_verify_row {
 typedef struct ct_verify_report {
     long long step;
     int n;
-    ct_verify_row rows[4 * CT_MAX_LAYERS + 4];
+    ct_verify_row rows[6 * CT_MAX_LAYERS + 4];
 } ct_verify_report;
 
 typedef void (*ct_verify_fn)(const ct_verify_report *r, void *user);
@@ -486,6 +514,12 @@ typedef struct ct_train_options {
     ct_verify_fn on_verify;
     ct_plan_fn on_plan; /* NULL: none; else called once before the first step on such a device */
     void *user;         /* passed to the callbacks */
+    int continue_run;   /* 1: continue the model's last ct_model_train run for `epochs` more
+                         * epochs instead of starting a new one: its optimizer state (moments,
+                         * step count), epoch count and schedule go on, as in a resume from
+                         * memory; the data and the batch may differ (incremental training, as
+                         * scikit-learn's partial_fit). A model without a run starts fresh (0) */
+    int keep_order;     /* 1: every epoch takes the training rows in order, unshuffled (0) */
 } ct_train_options;
 
 /* Fills o with the defaults above. */
@@ -563,6 +597,10 @@ CT_API const char *ct_model_label_name(const ct_model *m);
 CT_API ct_status ct_model_get_params(ct_model *m, float *params);
 CT_API ct_status ct_model_set_params(ct_model *m, const float *params);
 
+/* Names the classes of a classification model (k must be its ct_model_classes), as the files
+ * and the command line show them; training on a dataset replaces them with the data's. */
+CT_API ct_status ct_model_set_class_names(ct_model *m, const char *const *names, int k);
+
 /* Loads data shaped for the model: labels mapped onto its classes, its task; with
  * require_labels 0 a CSV may lack the label column, and one extra column (the label) is
  * dropped by name. labels_path / label as in ct_data_opts (may be NULL). */
@@ -572,8 +610,9 @@ CT_API ct_status ct_model_load_data(ct_model *m, ct_dataset **out, const char *s
 /* Trains on train (validating on val, may be NULL) with options o (NULL: the defaults) until
  * o->epochs, early stopping, or on_epoch asking to stop. A new call starts a new run: fresh
  * optimizer state and schedule, from the current weights (or from the checkpoint with
- * o->resume). The model takes the data's classes and feature names. A NaN or Inf loss stops
- * with CT_ERR_NUMERIC naming the epoch and steps. res may be NULL. */
+ * o->resume, or where the last run stopped with o->continue_run). The model takes the data's
+ * classes and feature names. A NaN or Inf loss stops with CT_ERR_NUMERIC naming the epoch and
+ * steps. res may be NULL. */
 CT_API ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset *val,
                                 const ct_train_options *o, ct_train_result *res);
 
@@ -679,6 +718,12 @@ typedef struct ct_pass {
     double *params;  /* (n_params) after the step */
     double *m, *v;   /* (n_params) optimizer state after the step (zero before it) */
     double bc1, bc2; /* Adam's bias corrections 1 - b1^t, 1 - b2^t (t = 1) */
+    /* a normalized hidden layer (NULL otherwise): Y = gamma xhat + beta, the activation's input
+     * (B, out_l); the statistics used: batch norm's per unit (out_l), the batch's while
+     * training and the running ones in evaluation; layer norm's per row (B). Biased variance. */
+    double *norm_out[CT_MAX_LAYERS];
+    double *mean[CT_MAX_LAYERS], *var[CT_MAX_LAYERS];
+    int eval; /* the pass ran in evaluation mode (running statistics) */
 } ct_pass;
 
 /* params: n_params floats; X: (B, in); labels (B) for ce, targets (B, outputs) otherwise.
@@ -686,6 +731,13 @@ typedef struct ct_pass {
 CT_API ct_status ct_pass_run(ct_device *dev, const ct_arch *a, const float *params, const float *X,
                              const int *labels, const float *targets, int B,
                              const ct_optim_params *step, ct_pass *out, char msg[CT_MSG_LEN]);
+/* The same in evaluation mode when eval != 0: batch norm by its running statistics (which
+ * stay as they are); ct_pass_run is training mode: the batch's statistics, and the running
+ * ones move (out->params holds them after the pass). */
+CT_API ct_status ct_pass_run_mode(ct_device *dev, const ct_arch *a, const float *params,
+                                  const float *X, const int *labels, const float *targets, int B,
+                                  const ct_optim_params *step, int eval, ct_pass *out,
+                                  char msg[CT_MSG_LEN]);
 CT_API void ct_pass_free(ct_pass *p);
 
 /* The mean loss of the batch by the reference with double parameters (for finite
@@ -698,6 +750,10 @@ CT_API double ct_ref_loss_at(const ct_arch *a, const double *params, const float
 CT_API ct_status ct_model_explain(ct_model *m, ct_device *dev, const float *X, const int *labels,
                                   const float *targets, int B, const ct_optim_params *step,
                                   ct_pass *out);
+/* The same in evaluation mode when eval != 0 (see ct_pass_run_mode). */
+CT_API ct_status ct_model_explain_mode(ct_model *m, ct_device *dev, const float *X,
+                                       const int *labels, const float *targets, int B,
+                                       const ct_optim_params *step, int eval, ct_pass *out);
 
 /* ---- training history ------------------------------------------------------------------- */
 

@@ -173,10 +173,57 @@ static int output_act_ok(const char *s, ct_loss loss) {
 
 static int uses_alpha(ct_act a) { return ct_act_flags(a) & CT_ACTF_ALPHA; }
 
+/* A layer's "norm" and its fields: kind, eps, momentum, and the lengths of its arrays. */
+static ct_status check_norm(const ct_json *L, int l, int output, size_t rows, ct_arch *a,
+                            const char *path, char *msg) {
+    static const char *const arrays[] = {"norm_weight", "norm_bias", "running_mean", "running_var"};
+    const ct_json *n = ct_json_get(L, "norm"), *eps = ct_json_get(L, "norm_eps"),
+                  *mom = ct_json_get(L, "norm_momentum");
+    char nb[128];
+    a->norm[l] = CT_NORM_NONE;
+    a->norm_eps[l] = CT_NORM_EPS;
+    a->norm_momentum[l] = CT_NORM_MOMENTUM;
+    if (n && output)
+        return fail(msg, path, "layer %d: 'norm' applies to hidden layers, not the output layer",
+                    l);
+    if (n && (n->type != CT_JSON_STRING || !ct_norm_parse(n->string, &a->norm[l])))
+        return fail(msg, path,
+                    "layer %d: norm is %s%s%s, expected \"batch\", \"layer\" or \"none\"", l,
+                    n->type == CT_JSON_STRING ? "'" : kind(n),
+                    n->type == CT_JSON_STRING ? shown(n->string, nb) : "",
+                    n->type == CT_JSON_STRING ? "'" : "");
+    ct_norm k = a->norm[l];
+    for (int i = 0; i < 4; i++) {
+        const ct_json *v = ct_json_get(L, arrays[i]);
+        if (!v) continue;
+        if (k == CT_NORM_NONE || (i >= 2 && k != CT_NORM_BATCH))
+            return fail(msg, path, "layer %d: '%s' applies only with \"norm\": \"%s\"", l,
+                        arrays[i], i >= 2 ? "batch" : "batch\" or \"layer");
+        if (v->type != CT_JSON_ARRAY || v->count != rows)
+            return fail(msg, path, "layer %d: %s is %s of %zu, expected an array of %zu numbers", l,
+                        arrays[i], kind(v), v->type == CT_JSON_ARRAY ? v->count : 0, rows);
+    }
+    if ((eps || mom) && k == CT_NORM_NONE)
+        return fail(msg, path, "layer %d: '%s' applies only with a 'norm'", l,
+                    eps ? "norm_eps" : "norm_momentum");
+    if (mom && k != CT_NORM_BATCH)
+        return fail(msg, path, "layer %d: 'norm_momentum' applies only to \"norm\": \"batch\"", l);
+    if (eps && (get_float(eps, &a->norm_eps[l]) != 1 || !(a->norm_eps[l] > 0)))
+        return fail(msg, path, "layer %d: norm_eps is %s, expected a number > 0", l,
+                    eps->type == CT_JSON_NUMBER ? "out of range" : kind(eps));
+    if (mom && (get_float(mom, &a->norm_momentum[l]) != 1 ||
+                !(a->norm_momentum[l] >= 0 && a->norm_momentum[l] <= 1)))
+        return fail(msg, path, "layer %d: norm_momentum is %s, expected a number from 0 to 1", l,
+                    mom->type == CT_JSON_NUMBER ? "out of range" : kind(mom));
+    return CT_OK;
+}
+
 /* One layer's shape, activation and alpha; the numbers come later (fill_layer). */
 static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *loss_text,
                              ct_arch *a, const char *path, char *msg) {
-    static const char *const keys[] = {"weight", "bias", "activation", "alpha", NULL};
+    static const char *const keys[] = {
+        "weight",    "bias",         "activation",  "alpha",    "norm",          "norm_weight",
+        "norm_bias", "running_mean", "running_var", "norm_eps", "norm_momentum", NULL};
     char where[32];
     snprintf(where, sizeof where, "layer %d: ", l);
     if (L->type != CT_JSON_OBJECT)
@@ -238,6 +285,7 @@ static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *
                         l, b->count, rows);
     }
     int output = l == n_layers - 1;
+    if ((st = check_norm(L, l, output, rows, a, path, msg)) != CT_OK) return st;
     if (output && a->loss == CT_LOSS_SOFTMAX_CE && rows < 2)
         return fail(msg, path,
                     "layer %d: weight has 1 row, but loss 'ce' needs at least 2 "
@@ -263,8 +311,8 @@ static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *
     if (!act) {
         char names[256];
         ct_act_list_text(names, sizeof names, CT_ACT_IDENTITY, "linear");
-        return fail(msg, path, "layer %d: 'activation' is missing (a hidden layer needs one: %s)", l,
-                    names);
+        return fail(msg, path, "layer %d: 'activation' is missing (a hidden layer needs one: %s)",
+                    l, names);
     }
     if (name_ieq(act->string, "softmax"))
         return fail(msg, path,
@@ -309,8 +357,22 @@ static ct_status fill_numbers(const ct_json *arr, float *dst, int l, const char 
     return CT_OK;
 }
 
-static ct_status fill_layer(const ct_json *L, int l, const ct_layout *lay, float *params,
-                            const char *path, char *msg) {
+static ct_status fill_layer(const ct_json *L, int l, const ct_arch *a, const ct_layout *lay,
+                            float *params, const char *path, char *msg) {
+    static const char *const arrays[] = {"norm_weight", "norm_bias", "running_mean", "running_var"};
+    for (int k = 0; k < 4; k++) { /* absent: PyTorch's initial values */
+        size_t off = ct_norm_tensor(a, lay, l, k);
+        const ct_json *v = ct_json_get(L, arrays[k]);
+        if (!off) continue;
+        for (int j = 0; j < a->sizes[l + 1]; j++)
+            params[off + (size_t)j] = k == 0 || k == 3 ? 1.0f : 0.0f;
+        ct_status st = v ? fill_numbers(v, params + off, l, arrays[k], path, msg) : CT_OK;
+        if (st != CT_OK) return st;
+        for (int j = 0; k == 3 && j < a->sizes[l + 1]; j++)
+            if (!(params[off + (size_t)j] >= 0))
+                return fail(msg, path, "layer %d: running_var[%d] is %g, expected a number >= 0", l,
+                            j, (double)params[off + (size_t)j]);
+    }
     const ct_json *w = ct_json_get(L, "weight"), *b = ct_json_get(L, "bias");
     size_t cols = w->items[0].count;
     for (size_t r = 0; r < w->count; r++) {
@@ -415,7 +477,7 @@ static ct_status load_dom(const ct_json *root, ct_saved_model *sm, const char *p
     sm->params = calloc(lay.n_params, sizeof(float));
     if (!sm->params) return oom(msg);
     for (int l = 0; l < a->n_layers; l++)
-        if ((st = fill_layer(&layers->items[l], l, &lay, sm->params, path, msg)) != CT_OK)
+        if ((st = fill_layer(&layers->items[l], l, a, &lay, sm->params, path, msg)) != CT_OK)
             return st;
 
     int F = a->sizes[0], C = a->sizes[a->n_layers];
@@ -530,17 +592,21 @@ ct_status ct_json_model_save(const char *path, const ct_saved_model *sm, char ms
         return ct_fail_msg(msg, CT_ERR_ARG, "cannot write %.1024s: no parameters", path);
     ct_layout lay;
     ct_arch_layout(a, &lay);
-    for (int l = 0; l < a->n_layers; l++) {
-        size_t nw = (size_t)a->sizes[l] * a->sizes[l + 1], nb = (size_t)a->sizes[l + 1];
-        for (size_t i = 0; i < nw + nb; i++) {
-            float v = i < nw ? sm->params[lay.w_off[l] + i] : sm->params[lay.b_off[l] + i - nw];
-            if (!isfinite(v))
-                return ct_fail_msg(msg, CT_ERR_NUMERIC,
-                                   "cannot write %.1024s: layer %d: the %s "
-                                   "holds a non-finite value",
-                                   path, l, i < nw ? "weight" : "bias");
+    for (int l = 0; l < a->n_layers; l++)
+        for (int k = 0; k < 6; k++) { /* weight, bias, and a norm's four */
+            static const char *const what[6] = {"weight",    "bias",         "norm_weight",
+                                                "norm_bias", "running_mean", "running_var"};
+            size_t off = k == 0   ? lay.w_off[l]
+                         : k == 1 ? lay.b_off[l]
+                                  : ct_norm_tensor(a, &lay, l, k - 2);
+            size_t n = (size_t)a->sizes[l + 1] * (k == 0 ? (size_t)a->sizes[l] : 1);
+            for (size_t i = 0; (k < 2 || off) && i < n; i++)
+                if (!isfinite(sm->params[off + i]))
+                    return ct_fail_msg(msg, CT_ERR_NUMERIC,
+                                       "cannot write %.1024s: layer %d: the %s holds a "
+                                       "non-finite value",
+                                       path, l, what[k]);
         }
-    }
     ct_atomic_file af = {0};
     ct_status st = ct_atomic_begin(&af, path, msg);
     if (st != CT_OK) return st;
@@ -561,6 +627,22 @@ ct_status ct_json_model_save(const char *path, const ct_saved_model *sm, char ms
         if (!output && uses_alpha(a->act[l])) {
             fputs(", \"alpha\": ", f);
             put_float(f, a->alpha[l]);
+        }
+        if (!output && a->norm[l] != CT_NORM_NONE) {
+            static const char *const arrays[] = {"norm_weight", "norm_bias", "running_mean",
+                                                 "running_var"};
+            fprintf(f, ",\n     \"norm\": \"%s\", \"norm_eps\": ", ct_norm_name(a->norm[l]));
+            put_float(f, a->norm_eps[l]);
+            if (a->norm[l] == CT_NORM_BATCH) {
+                fputs(", \"norm_momentum\": ", f);
+                put_float(f, a->norm_momentum[l]);
+            }
+            for (int k = 0; k < 4; k++) {
+                size_t off = ct_norm_tensor(a, &lay, l, k);
+                if (!off) continue;
+                fprintf(f, ",\n     \"%s\": ", arrays[k]);
+                put_floats(f, sm->params + off, (size_t)out);
+            }
         }
         fprintf(f, "}%s\n", output ? "" : ",");
     }

@@ -1,5 +1,5 @@
-/* The network: architecture, parameter layout, initialisation, and the training engine on the
- * device or on the scalar reference. */
+/* The network's architecture: initialisers, names, the flat parameter layout, validation and
+ * initialisation. The engine that trains it is in net.c, its layers' passes in layers/. */
 #include "model.h"
 
 #include <math.h>
@@ -10,18 +10,6 @@
 
 #include "ref.h"
 #include "rng.h"
-
-#ifdef CT_HAVE_CBLAS
-#include <cblas.h>
-#endif
-
-int ct_have_cblas(void) {
-#ifdef CT_HAVE_CBLAS
-    return 1;
-#else
-    return 0;
-#endif
-}
 
 /* ---- initialisers ------------------------------------------------------------------------ */
 
@@ -73,6 +61,30 @@ void ct_init_format(const ct_init *i, char *dst, size_t n) {
 
 /* ---- architecture ------------------------------------------------------------------------ */
 
+static const char *const norm_names[CT_NORM_COUNT] = {"none", "batch", "layer"};
+
+const char *ct_norm_name(ct_norm n) {
+    return (int)n >= 0 && n < CT_NORM_COUNT ? norm_names[n] : "?";
+}
+
+int ct_norm_parse(const char *s, ct_norm *out) {
+    for (int k = 0; k < CT_NORM_COUNT; k++)
+        if (!strcmp(s, norm_names[k])) return *out = (ct_norm)k, 1;
+    return 0;
+}
+
+const char *ct_norm_tensor_name(int k) {
+    static const char *const names[4] = {"weight", "bias", "running_mean", "running_var"};
+    return k >= 0 && k < 4 ? names[k] : "?";
+}
+
+size_t ct_norm_tensor(const ct_arch *a, const ct_layout *lay, int l, int k) {
+    ct_norm n = ct_norm_of(a, l);
+    if (n == CT_NORM_NONE || (k >= 2 && n != CT_NORM_BATCH)) return 0;
+    size_t offs[4] = {lay->g_off[l], lay->be_off[l], lay->rm_off[l], lay->rv_off[l]};
+    return k >= 0 && k < 4 ? offs[k] : 0;
+}
+
 void ct_arch_layout(const ct_arch *a, ct_layout *l) {
     memset(l, 0, sizeof *l);
     size_t off = 0;
@@ -85,6 +97,20 @@ void ct_arch_layout(const ct_arch *a, ct_layout *l) {
         l->b_off[i] = off;
         off += (size_t)a->sizes[i + 1];
     }
+    l->n_dense = off;
+    for (int i = 0; i < a->n_layers; i++)
+        if (ct_norm_of(a, i) != CT_NORM_NONE) {
+            l->g_off[i] = off;
+            l->be_off[i] = off + (size_t)a->sizes[i + 1];
+            off += 2 * (size_t)a->sizes[i + 1];
+        }
+    l->n_train = off;
+    for (int i = 0; i < a->n_layers; i++)
+        if (ct_norm_of(a, i) == CT_NORM_BATCH) {
+            l->rm_off[i] = off;
+            l->rv_off[i] = off + (size_t)a->sizes[i + 1];
+            off += 2 * (size_t)a->sizes[i + 1];
+        }
     l->n_params = off;
 }
 
@@ -114,6 +140,8 @@ void ct_arch_describe(const ct_arch *a, char *dst, size_t n) {
         u += (size_t)snprintf(dst + u, n - u, "%s%d", i ? "-" : "", a->sizes[i]);
     for (int i = 0; i + 1 < a->n_layers && u < n; i++) {
         u += (size_t)snprintf(dst + u, n - u, "%s%s", i ? "," : " ", ct_act_name(a->act[i]));
+        if (a->norm[i] != CT_NORM_NONE && u < n)
+            u += (size_t)snprintf(dst + u, n - u, "+%snorm", ct_norm_name(a->norm[i]));
         if (a->dropout[i] > 0 && u < n)
             u += (size_t)snprintf(dst + u, n - u, "+dropout(%g)", (double)a->dropout[i]);
     }
@@ -143,6 +171,28 @@ ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]) {
                      (double)a->dropout[i]);
             return CT_ERR_ARG;
         }
+        if ((int)a->norm[i] < 0 || a->norm[i] >= CT_NORM_COUNT) {
+            snprintf(msg, CT_MSG_LEN, "hidden layer %d: unknown normalization %d", i + 1,
+                     (int)a->norm[i]);
+            return CT_ERR_ARG;
+        }
+        if (a->norm[i] != CT_NORM_NONE && !(a->norm_eps[i] > 0 && isfinite(a->norm_eps[i]))) {
+            snprintf(msg, CT_MSG_LEN, "hidden layer %d: the %s norm's eps must be > 0, got %g",
+                     i + 1, ct_norm_name(a->norm[i]), (double)a->norm_eps[i]);
+            return CT_ERR_ARG;
+        }
+        if (a->norm[i] == CT_NORM_BATCH &&
+            !(a->norm_momentum[i] >= 0 && a->norm_momentum[i] <= 1)) {
+            snprintf(msg, CT_MSG_LEN,
+                     "hidden layer %d: the batch norm's momentum must be in [0, 1], got %g", i + 1,
+                     (double)a->norm_momentum[i]);
+            return CT_ERR_ARG;
+        }
+    }
+    if (a->n_layers >= 1 && a->norm[a->n_layers - 1] != CT_NORM_NONE) {
+        snprintf(msg, CT_MSG_LEN,
+                 "the output layer cannot be normalized (a norm follows hidden layers only)");
+        return CT_ERR_ARG;
     }
     if ((int)a->loss < 0 || a->loss >= CT_LOSS_COUNT) {
         snprintf(msg, CT_MSG_LEN, "unknown loss %d", (int)a->loss);
@@ -167,8 +217,6 @@ ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]) {
     return CT_OK;
 }
 
-static int relu_like(ct_act a) { return ct_act_flags(a) & CT_ACTF_RELU_LIKE; }
-
 void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value, uint64_t seed,
                          float *params) {
     ct_layout l;
@@ -180,7 +228,7 @@ void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value
         ct_init_kind k = init->kind;
         if (k == CT_INIT_AUTO) {
             /* the activation this layer feeds: the next hidden activation, none for the output */
-            int relu = i + 1 < a->n_layers && relu_like(a->act[i]);
+            int relu = i + 1 < a->n_layers && ct_relu_like(a->act[i]);
             k = relu ? CT_INIT_HE_NORMAL : CT_INIT_XAVIER_UNIFORM;
         }
         double std = 0, lim = 0;
@@ -210,977 +258,14 @@ void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value
         }
         for (int j = 0; j < a->sizes[i + 1]; j++)
             params[l.b_off[i] + (size_t)j] = bias_value;
-    }
-}
-
-/* ---- the engine -------------------------------------------------------------------------- */
-
-/* Where a tensor lives: on the device (buffer, offset) or in the reference's host arrays. */
-typedef struct {
-    cl_mem mem;
-    size_t off;
-    double *h; /* reference backend */
-} tref;
-
-typedef struct {
-    int n;     /* rows */
-    int tcols; /* target values per row (1 for class labels) */
-    int int_labels;
-    cl_mem X, T; /* device */
-    double *hX;  /* reference: (n, features) */
-    double *hT;  /* reference: (n, tcols) float targets */
-    int *hL;     /* reference: (n) int labels */
-} slot_data;
-
-struct ct_net {
-    ct_device *dev; /* NULL: reference */
-    int blas;       /* reference path with CBLAS products (CT_BACKEND_CPU) */
-    ct_arch arch;
-    ct_layout lay;
-    ct_optim_params optim;
-    int max_batch;
-    int width; /* widest layer (inputs included) */
-    int outputs;
-    size_t n_loss_slots;
-    /* device buffers */
-    cl_mem params, grads, m, v, best;
-    cl_mem acts;    /* Xb | Tb | per layer: Z, A, D */
-    cl_mem deltas;  /* two (max_batch, width) */
-    cl_mem scratch; /* rowloss (max_batch) | gnorm (1) | partials | wsq (1) | count (1 int) */
-    cl_mem losses;  /* loss slots */
-    size_t off_xb, off_tb, off_z[CT_MAX_LAYERS], off_a[CT_MAX_LAYERS], off_d[CT_MAX_LAYERS];
-    size_t off_rowloss, off_gnorm, off_partials, off_wsq, off_count;
-    /* reference arrays (same roles) */
-    double *hp, *hg, *hm, *hv, *hbest, *hacts, *hdeltas, *hrowloss, *hlosses;
-    int *hlabels_b;
-    long long hcount;
-    int has_best;
-    int row0;         /* the training step's first row in its whole batch (dropout's element
-                       * offset; 0 unless a batch is split across processes) */
-    float *hexchange; /* host copy of the gradient for a cross-process sum (n_params), or NULL */
-    slot_data slots[CT_SLOT_COUNT];
-    char err[CT_MSG_LEN];
-    /* ct_net_layer_stats: per layer {mean, sum of squares, dead count (int), grad sum of
-     * squares}, allocated on the first call */
-    cl_mem stats;
-};
-
-static ct_status net_fail(ct_net *net, ct_status s, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static ct_status net_fail(ct_net *net, ct_status s, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(net->err, sizeof net->err, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
-/* After a failed op on the device: copy the device's message. */
-static ct_status dev_fail(ct_net *net, ct_status s) {
-    snprintf(net->err, sizeof net->err, "%s", ct_device_error(net->dev));
-    return s;
-}
-
-#define DTRY(expr)                                                                                 \
-    do {                                                                                           \
-        ct_status st_ = (expr);                                                                    \
-        if (st_ != CT_OK) return dev_fail(net, st_);                                               \
-    } while (0)
-
-const char *ct_net_error(const ct_net *net) { return net ? net->err : ""; }
-ct_device *ct_net_device(const ct_net *net) { return net->dev; }
-
-const ct_arch *ct_net_arch(const ct_net *net) { return &net->arch; }
-const ct_layout *ct_net_layout(const ct_net *net) { return &net->lay; }
-ct_backend ct_net_backend(const ct_net *net) {
-    return net->dev ? CT_BACKEND_OPENCL : net->blas ? CT_BACKEND_CPU : CT_BACKEND_REFERENCE;
-}
-
-/* The three products of a dense layer on the host: the reference, or CBLAS for the CPU
- * comparator. Y = X W^T; dW = dY^T X; dX = dY W. */
-static void host_forward(const ct_net *net, double *Y, const double *X, const double *W, int B,
-                         int in, int out) {
-#ifdef CT_HAVE_CBLAS
-    if (net->blas) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in, 1.0, X, in, W, in, 0.0, Y,
-                    out);
-        return;
-    }
-#endif
-    (void)net;
-    ref_dense_forward(Y, X, W, B, in, out);
-}
-
-static void host_backward_weight(const ct_net *net, double *dW, const double *dY, const double *X,
-                                 int B, int in, int out) {
-#ifdef CT_HAVE_CBLAS
-    if (net->blas) {
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0, dY, out, X, in, 0.0,
-                    dW, in);
-        return;
-    }
-#endif
-    (void)net;
-    ref_dense_backward_weight(dW, dY, X, B, in, out, 0);
-}
-
-static void host_backward_input(const ct_net *net, double *dX, const double *dY, const double *W,
-                                int B, int in, int out) {
-#ifdef CT_HAVE_CBLAS
-    if (net->blas) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, in, out, 1.0, dY, out, W, in, 0.0,
-                    dX, in);
-        return;
-    }
-#endif
-    (void)net;
-    ref_dense_backward_input(dX, dY, W, B, in, out);
-}
-
-static ct_buf B(cl_mem m, size_t off) { return ct_at(m, off); }
-
-static void slot_free(ct_net *net, slot_data *s) {
-    (void)net;
-    if (s->X) clReleaseMemObject(s->X);
-    if (s->T) clReleaseMemObject(s->T);
-    free(s->hX);
-    free(s->hT);
-    free(s->hL);
-    memset(s, 0, sizeof *s);
-}
-
-void ct_net_destroy(ct_net *net) {
-    if (!net) return;
-    for (int i = 0; i < CT_SLOT_COUNT; i++)
-        slot_free(net, &net->slots[i]);
-    cl_mem mems[] = {net->params, net->grads,  net->m,       net->v,     net->best,
-                     net->acts,   net->deltas, net->scratch, net->losses};
-    for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
-        if (mems[i]) clReleaseMemObject(mems[i]);
-    if (net->stats) clReleaseMemObject(net->stats);
-    free(net->hexchange);
-    free(net->hp);
-    free(net->hg);
-    free(net->hm);
-    free(net->hv);
-    free(net->hbest);
-    free(net->hacts);
-    free(net->hdeltas);
-    free(net->hrowloss);
-    free(net->hlosses);
-    free(net->hlabels_b);
-    free(net);
-}
-
-static double mib(double bytes) { return bytes / (1024.0 * 1024.0); }
-
-static ct_status alloc_dev(ct_net *net, cl_mem *m, size_t floats, const char *what) {
-    const ct_device_info *di = ct_device_get_info(net->dev);
-    if (di->max_alloc && floats * sizeof(float) > di->max_alloc)
-        return net_fail(
-            net, CT_ERR_ALLOC,
-            "%s need %.1f MiB in one buffer, but %s allows at most %.1f MiB per buffer (%.1f MiB "
-            "of global memory)",
-            what, mib((double)floats * sizeof(float)), di->name, mib((double)di->max_alloc),
-            mib((double)di->global_mem));
-    ct_status st = ct_buffer_create(net->dev, m, floats * sizeof(float), what);
-    if (st != CT_OK) {
-        const ct_device_info *i = ct_device_get_info(net->dev);
-        return net_fail(net, st,
-                        "allocating %s (%zu bytes) on %s (%llu bytes of global memory): %s", what,
-                        floats * sizeof(float), i->name, i->global_mem, ct_device_error(net->dev));
-    }
-    return CT_OK;
-}
-
-static double *alloc_host(ct_net *net, size_t n, ct_status *st) {
-    double *p = calloc(n ? n : 1, sizeof(double));
-    if (!p && *st == CT_OK)
-        *st = net_fail(net, CT_ERR_ALLOC, "out of host memory (%zu doubles)", n);
-    return p;
-}
-
-ct_status ct_net_create(ct_net **out, ct_device *dev, const ct_arch *a, int max_batch,
-                        const ct_optim_params *o, char msg[CT_MSG_LEN]) {
-    return ct_net_create_backend(out, dev ? CT_BACKEND_OPENCL : CT_BACKEND_REFERENCE, dev, a,
-                                 max_batch, o, msg);
-}
-
-ct_status ct_net_create_backend(ct_net **out, ct_backend backend, ct_device *dev, const ct_arch *a,
-                                int max_batch, const ct_optim_params *o, char msg[CT_MSG_LEN]) {
-    *out = NULL;
-    if (backend == CT_BACKEND_OPENCL && !dev) {
-        snprintf(msg, CT_MSG_LEN, "the OpenCL backend needs a device");
-        return CT_ERR_ARG;
-    }
-    if (backend == CT_BACKEND_CPU && !ct_have_cblas()) {
-        snprintf(msg, CT_MSG_LEN,
-                 "the CPU comparator needs CBLAS (OpenBLAS), which was not found at build time "
-                 "(apt-get install libopenblas-dev)");
-        return CT_ERR_ARG;
-    }
-    if (backend != CT_BACKEND_OPENCL) dev = NULL;
-    ct_status st = ct_arch_validate(a, msg);
-    if (st != CT_OK) return st;
-    if (max_batch < 1) {
-        snprintf(msg, CT_MSG_LEN, "batch size must be >= 1, got %d", max_batch);
-        return CT_ERR_ARG;
-    }
-    ct_net *net = calloc(1, sizeof *net);
-    if (!net) {
-        snprintf(msg, CT_MSG_LEN, "out of host memory");
-        return CT_ERR_ALLOC;
-    }
-    net->dev = dev;
-    net->blas = backend == CT_BACKEND_CPU;
-    net->arch = *a;
-    ct_arch_layout(a, &net->lay);
-    net->optim = *o;
-    net->max_batch = max_batch;
-    net->outputs = a->sizes[a->n_layers];
-    for (int i = 0; i <= a->n_layers; i++)
-        if (a->sizes[i] > net->width) net->width = a->sizes[i];
-    /* activation arena layout */
-    size_t off = 0, mb = (size_t)max_batch;
-    net->off_xb = off;
-    off += mb * (size_t)a->sizes[0];
-    net->off_tb = off;
-    off += mb * (size_t)net->outputs;
-    for (int l = 0; l < a->n_layers; l++) {
-        size_t w = mb * (size_t)a->sizes[l + 1];
-        net->off_z[l] = off;
-        off += w;
-        net->off_a[l] = off;
-        off += w;
-        net->off_d[l] = off;
-        if (l + 1 < a->n_layers && a->dropout[l] > 0) off += w;
-    }
-    size_t acts_n = off;
-    size_t delta_n = 2 * mb * (size_t)net->width;
-    net->off_rowloss = 0;
-    net->off_gnorm = mb;
-    net->off_partials = mb + 1;
-    net->off_wsq = mb + 1 + CT_RED_PARTIALS;
-    net->off_count = mb + 2 + CT_RED_PARTIALS;
-    size_t scratch_n = mb + 3 + CT_RED_PARTIALS;
-    net->n_loss_slots = 1;
-    size_t np = net->lay.n_params;
-    if (dev) {
-        /* everything the engine keeps on the device, checked before the first allocation */
-        const ct_device_info *di = ct_device_get_info(dev);
-        double need = 4.0 * ((double)np * 4 + (double)acts_n + (double)delta_n + (double)scratch_n);
-        if (di->global_mem && need > (double)di->global_mem) {
-            st = net_fail(
-                net, CT_ERR_ALLOC,
-                "the network needs %.1f MiB on %s (%zu parameters with their gradients and "
-                "optimizer "
-                "state: %.1f MiB; activations for batch %d: %.1f MiB), but the device has %.1f MiB",
-                mib(need), di->name, np, mib(16.0 * (double)np), max_batch,
-                mib(4.0 * ((double)acts_n + (double)delta_n)), mib((double)di->global_mem));
-            goto fail;
-        }
-        if ((st = alloc_dev(net, &net->params, np, "the parameters")) ||
-            (st = alloc_dev(net, &net->grads, np, "the gradients")) ||
-            (st = alloc_dev(net, &net->m, np, "the optimizer's first moments")) ||
-            (st = alloc_dev(net, &net->v, np, "the optimizer's second moments")) ||
-            (st = alloc_dev(net, &net->acts, acts_n, "the activations")) ||
-            (st = alloc_dev(net, &net->deltas, delta_n, "the error signals")) ||
-            (st = alloc_dev(net, &net->scratch, scratch_n, "scratch space")) ||
-            (st = alloc_dev(net, &net->losses, 1, "the loss slots")))
-            goto fail;
-    } else {
-        net->hp = alloc_host(net, np, &st);
-        net->hg = alloc_host(net, np, &st);
-        net->hm = alloc_host(net, np, &st);
-        net->hv = alloc_host(net, np, &st);
-        net->hacts = alloc_host(net, acts_n, &st);
-        net->hdeltas = alloc_host(net, delta_n, &st);
-        net->hrowloss = alloc_host(net, mb, &st);
-        net->hlosses = alloc_host(net, 1, &st);
-        net->hlabels_b = calloc(mb, sizeof(int));
-        if (!net->hlabels_b && st == CT_OK) st = net_fail(net, CT_ERR_ALLOC, "out of host memory");
-        if (st != CT_OK) goto fail;
-    }
-    if ((st = ct_net_reset_state(net)) != CT_OK) goto fail;
-    *out = net;
-    return CT_OK;
-fail:
-    snprintf(msg, CT_MSG_LEN, "%s", net->err);
-    ct_net_destroy(net);
-    return st;
-}
-
-ct_status ct_net_set_optim(ct_net *net, const ct_optim_params *o) {
-    net->optim = *o;
-    return CT_OK;
-}
-
-ct_status ct_net_reset_state(ct_net *net) {
-    int n = (int)net->lay.n_params;
-    if (net->dev) {
-        DTRY(ct_fill(net->dev, B(net->m, 0), 0.0f, n));
-        DTRY(ct_fill(net->dev, B(net->v, 0), 0.0f, n));
-        DTRY(ct_fill(net->dev, B(net->scratch, net->off_count), 0.0f, 1));
-        DTRY(ct_fill(net->dev, B(net->scratch, net->off_gnorm), 0.0f, 1));
-        DTRY(ct_fill(net->dev, B(net->grads, 0), 0.0f, n)); /* --stats before any step: 0 */
-    } else {
-        memset(net->hm, 0, (size_t)n * sizeof(double));
-        memset(net->hv, 0, (size_t)n * sizeof(double));
-        memset(net->hg, 0, (size_t)n * sizeof(double));
-        net->hcount = 0;
-    }
-    return CT_OK;
-}
-
-/* host floats <-> a device buffer or a reference array */
-static ct_status put(ct_net *net, cl_mem m, double *h, const float *src, size_t n) {
-    if (net->dev) {
-        DTRY(ct_buffer_write(net->dev, m, 0, n * sizeof(float), src));
-    } else {
-        for (size_t i = 0; i < n; i++)
-            h[i] = src[i];
-    }
-    return CT_OK;
-}
-
-static ct_status get(ct_net *net, cl_mem m, const double *h, float *dst, size_t n) {
-    if (net->dev) {
-        DTRY(ct_buffer_read(net->dev, m, 0, n * sizeof(float), dst));
-    } else {
-        for (size_t i = 0; i < n; i++)
-            dst[i] = (float)h[i];
-    }
-    return CT_OK;
-}
-
-ct_status ct_net_set_params(ct_net *net, const float *p) {
-    return put(net, net->params, net->hp, p, net->lay.n_params);
-}
-ct_status ct_net_get_params(ct_net *net, float *p) {
-    return get(net, net->params, net->hp, p, net->lay.n_params);
-}
-ct_status ct_net_set_state(ct_net *net, int which, const float *s) {
-    return put(net, which ? net->v : net->m, which ? net->hv : net->hm, s, net->lay.n_params);
-}
-ct_status ct_net_get_state(ct_net *net, int which, float *s) {
-    return get(net, which ? net->v : net->m, which ? net->hv : net->hm, s, net->lay.n_params);
-}
-
-/* ---- data slots -------------------------------------------------------------------------- */
-
-ct_status ct_net_upload(ct_net *net, int slot, const ct_dataset *d) {
-    if (slot < 0 || slot >= CT_SLOT_COUNT)
-        return net_fail(net, CT_ERR_ARG, "unknown data slot %d", slot);
-    const ct_arch *a = &net->arch;
-    if (d->features != a->sizes[0])
-        return net_fail(net, CT_ERR_ARG, "%s has %d features but the network takes %d inputs",
-                        d->source, d->features, a->sizes[0]);
-    if (d->n < 1) return net_fail(net, CT_ERR_ARG, "%s has no rows", d->source);
-    int ce = a->loss == CT_LOSS_SOFTMAX_CE, bce = a->loss == CT_LOSS_SIGMOID_BCE;
-    int classes = d->task == CT_TASK_CLASSIFICATION;
-    if ((ce || bce) && !classes)
-        return net_fail(net, CT_ERR_ARG,
-                        "%s holds a regression target but the loss %s needs class labels",
-                        d->source, ct_loss_name(a->loss));
-    if (ce && d->n_classes > net->outputs)
-        return net_fail(net, CT_ERR_ARG, "%s has %d classes but the network has %d outputs",
-                        d->source, d->n_classes, net->outputs);
-    if (bce && net->outputs != 1)
-        return net_fail(net, CT_ERR_ARG,
-                        "binary cross-entropy with %d outputs needs multi-label targets; "
-                        "use 1 output for 2 classes",
-                        net->outputs);
-    if (bce && d->n_classes > 2)
-        return net_fail(net, CT_ERR_ARG, "%s has %d classes; one sigmoid output takes 2", d->source,
-                        d->n_classes);
-    if (!ce && !bce && classes)
-        return net_fail(net, CT_ERR_ARG,
-                        "%s holds class labels but the loss %s needs a regression target",
-                        d->source, ct_loss_name(a->loss));
-    if (!ce && !bce && d->outputs != net->outputs)
-        return net_fail(net, CT_ERR_ARG, "%s has %d target columns but the network has %d outputs",
-                        d->source, d->outputs, net->outputs);
-    slot_data *s = &net->slots[slot];
-    slot_free(net, s);
-    s->n = d->n;
-    s->int_labels = ce;
-    s->tcols = ce || bce ? 1 : net->outputs;
-    size_t nx = (size_t)d->n * d->features, nt = (size_t)d->n * s->tcols;
-    float *t = malloc(nt * sizeof(float));
-    if (!t) return net_fail(net, CT_ERR_ALLOC, "out of host memory uploading %s", d->source);
-    for (size_t i = 0; i < nt; i++) {
-        if (ce) {
-            int32_t lab = d->labels[i];
-            memcpy(&t[i], &lab, 4); /* int bits, moved unchanged by gather_perm */
-        } else if (bce) {
-            t[i] = (float)d->labels[i];
-        } else {
-            t[i] = d->Y[i];
-        }
-    }
-    ct_status st = CT_OK;
-    if (net->dev) {
-        if ((st = alloc_dev(net, &s->X, nx, "a dataset's features")) ||
-            (st = alloc_dev(net, &s->T, nt, "a dataset's targets")))
-            goto done;
-        if ((st = ct_buffer_write(net->dev, s->X, 0, nx * sizeof(float), d->X)) ||
-            (st = ct_buffer_write(net->dev, s->T, 0, nt * sizeof(float), t))) {
-            st = dev_fail(net, st);
-            goto done;
-        }
-    } else {
-        s->hX = alloc_host(net, nx, &st);
-        s->hT = alloc_host(net, nt, &st);
-        s->hL = calloc((size_t)d->n, sizeof(int));
-        if (!s->hL && st == CT_OK) st = net_fail(net, CT_ERR_ALLOC, "out of host memory");
-        if (st != CT_OK) goto done;
-        for (size_t i = 0; i < nx; i++)
-            s->hX[i] = d->X[i];
-        for (size_t i = 0; i < nt; i++)
-            s->hT[i] = ce ? 0 : t[i];
-        if (ce)
-            for (int i = 0; i < d->n; i++)
-                s->hL[i] = d->labels[i];
-    }
-    /* enough loss slots for one epoch of this slot at the smallest batch size (1 row) */
-    size_t need = (size_t)d->n + 1;
-    if (need > net->n_loss_slots) {
-        if (net->dev) {
-            cl_mem bigger = NULL;
-            if ((st = alloc_dev(net, &bigger, need, "the loss slots")) != CT_OK) goto done;
-            clReleaseMemObject(net->losses);
-            net->losses = bigger;
-        } else {
-            double *bigger = realloc(net->hlosses, need * sizeof(double));
-            if (!bigger) {
-                st = net_fail(net, CT_ERR_ALLOC, "out of host memory");
-                goto done;
+        /* a norm starts as the identity: gamma 1, beta 0; running mean 0, variance 1 */
+        for (int j = 0; ct_norm_of(a, i) != CT_NORM_NONE && j < a->sizes[i + 1]; j++) {
+            params[l.g_off[i] + (size_t)j] = 1;
+            params[l.be_off[i] + (size_t)j] = 0;
+            if (ct_norm_of(a, i) == CT_NORM_BATCH) {
+                params[l.rm_off[i] + (size_t)j] = 0;
+                params[l.rv_off[i] + (size_t)j] = 1;
             }
-            net->hlosses = bigger;
-        }
-        net->n_loss_slots = need;
-    }
-done:
-    free(t);
-    if (st != CT_OK) slot_free(net, s);
-    return st;
-}
-
-int ct_net_rows(const ct_net *net, int slot) { return net->slots[slot].n; }
-
-/* ---- forward and backward ------------------------------------------------------------------ */
-
-/* The input of layer l: the batch, or the previous layer's activation (after dropout). */
-static size_t input_off(const ct_net *net, int l, int training) {
-    if (l == 0) return net->off_xb;
-    int prev = l - 1;
-    return training && net->arch.dropout[prev] > 0 ? net->off_d[prev] : net->off_a[prev];
-}
-
-/* Forward over Bn rows whose inputs are at (xmem, xoff) (device) / hx (reference). The logits end
- * in Z of the last layer. */
-static ct_status forward(ct_net *net, cl_mem xmem, size_t xoff, const double *hx, int Bn,
-                         int training, uint64_t seed, long long t) {
-    const ct_arch *a = &net->arch;
-    for (int l = 0; l < a->n_layers; l++) {
-        int in = a->sizes[l], out = a->sizes[l + 1];
-        int last = l + 1 == a->n_layers;
-        ct_act act = last ? CT_ACT_IDENTITY : a->act[l];
-        float alpha = last ? 0 : a->alpha[l];
-        if (net->dev) {
-            ct_buf x = l == 0 ? B(xmem, xoff) : B(net->acts, input_off(net, l, training));
-            ct_buf z = B(net->acts, net->off_z[l]), av = B(net->acts, net->off_a[l]);
-            DTRY(ct_dense_forward(net->dev, z, x, B(net->params, net->lay.w_off[l]), Bn, in, out));
-            DTRY(ct_bias_act_forward(net->dev, last ? z : av, z, z,
-                                     B(net->params, net->lay.b_off[l]), act, alpha, Bn, out));
-            if (!last && training && a->dropout[l] > 0)
-                DTRY(ct_dropout_forward_at(net->dev, B(net->acts, net->off_d[l]), av, a->dropout[l],
-                                           seed, (unsigned long long)t, (unsigned)l, Bn * out,
-                                           (unsigned)net->row0 * (unsigned)out));
-        } else {
-            const double *x = l == 0 ? hx : net->hacts + input_off(net, l, training);
-            double *z = net->hacts + net->off_z[l], *av = net->hacts + net->off_a[l];
-            host_forward(net, z, x, net->hp + net->lay.w_off[l], Bn, in, out);
-            ref_bias_act_forward(last ? z : av, z, z, net->hp + net->lay.b_off[l], act, alpha, Bn,
-                                 out);
-            if (!last && training && a->dropout[l] > 0)
-                ref_dropout_forward_at(net->hacts + net->off_d[l], av, a->dropout[l], seed,
-                                       (uint64_t)t, (uint32_t)l, Bn * out,
-                                       (uint32_t)net->row0 * (uint32_t)out);
         }
     }
-    return CT_OK;
-}
-
-/* The loss of the logits against targets at (tmem, toff) / (hT or hL) into loss slot `at`,
- * with the gradient into delta 0 when grad; accuracy into the counter. */
-static ct_status loss_and_count(ct_net *net, cl_mem tmem, size_t toff, const double *hT,
-                                const int *hL, int Bn, int Btotal, int grad, int at) {
-    const ct_arch *a = &net->arch;
-    int C = net->outputs, L = a->n_layers;
-    if (net->dev) {
-        ct_buf z = B(net->acts, net->off_z[L - 1]), t = B(tmem, toff);
-        /* the accuracy is counted by the loss kernel itself */
-        int counts = ct_loss_flags(a->loss) & CT_LOSSF_CLASSES;
-        DTRY(ct_loss_forward_backward_count(
-            net->dev, a->loss, B(net->losses, (size_t)at), grad ? B(net->deltas, 0) : B(NULL, 0),
-            B(net->scratch, net->off_rowloss), z, t, Bn, C, a->huber_delta, 0, Btotal,
-            counts ? B(net->scratch, net->off_count) : B(NULL, 0)));
-    } else {
-        const double *z = net->hacts + net->off_z[L - 1];
-        net->hlosses[at] = ref_loss_part(a->loss, grad ? net->hdeltas : NULL, net->hrowloss, z, hL,
-                                         hT, Bn, C, a->huber_delta, Btotal);
-        if (a->loss == CT_LOSS_SOFTMAX_CE)
-            net->hcount += ref_argmax_correct(z, hL, Bn, C);
-        else if (a->loss == CT_LOSS_SIGMOID_BCE)
-            net->hcount += ref_binary_correct(z, hT, Bn * C);
-    }
-    return CT_OK;
-}
-
-static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
-    const ct_arch *a = &net->arch;
-    size_t half = (size_t)net->max_batch * (size_t)net->width;
-    int cur = 0;
-    for (int l = a->n_layers - 1; l >= 0; l--) {
-        int in = a->sizes[l], out = a->sizes[l + 1];
-        size_t dz = cur ? half : 0, dx = cur ? 0 : half;
-        size_t xin = input_off(net, l, 1);
-        if (net->dev) {
-            ct_buf dZ = B(net->deltas, dz), X = B(net->acts, xin);
-            DTRY(ct_dense_backward_weight(net->dev, B(net->grads, net->lay.w_off[l]), dZ, X, Bn, in,
-                                          out, 0));
-            /* the output layer's bias gradient, by the pass that gives a hidden layer's with
-             * its delta below (identity: the delta stays as it is, bit for bit, and a step
-             * needs one kernel less); a hidden layer's comes below */
-            if (l == a->n_layers - 1)
-                DTRY(ct_act_bias_backward(net->dev, dZ, B(net->grads, net->lay.b_off[l]), dZ, dZ,
-                                          CT_ACT_IDENTITY, 0, Bn, out, 0));
-            if (l == 0) break;
-            ct_buf dX = B(net->deltas, dx);
-            DTRY(ct_dense_backward_input(net->dev, dX, dZ, B(net->params, net->lay.w_off[l]), Bn,
-                                         in, out));
-            if (a->dropout[l - 1] > 0)
-                DTRY(ct_dropout_backward_at(net->dev, dX, dX, a->dropout[l - 1], seed,
-                                            (unsigned long long)t, (unsigned)(l - 1), Bn * in,
-                                            (unsigned)net->row0 * (unsigned)in));
-            DTRY(ct_act_bias_backward(net->dev, dX, B(net->grads, net->lay.b_off[l - 1]), dX,
-                                      B(net->acts, net->off_z[l - 1]), a->act[l - 1],
-                                      a->alpha[l - 1], Bn, in, 0));
-        } else {
-            double *dZ = net->hdeltas + dz, *X = net->hacts + xin;
-            host_backward_weight(net, net->hg + net->lay.w_off[l], dZ, X, Bn, in, out);
-            ref_bias_backward(net->hg + net->lay.b_off[l], dZ, Bn, out, 0);
-            if (l == 0) break;
-            double *dX = net->hdeltas + dx;
-            host_backward_input(net, dX, dZ, net->hp + net->lay.w_off[l], Bn, in, out);
-            if (a->dropout[l - 1] > 0)
-                ref_dropout_backward_at(dX, dX, a->dropout[l - 1], seed, (uint64_t)t,
-                                        (uint32_t)(l - 1), Bn * in,
-                                        (uint32_t)net->row0 * (uint32_t)in);
-            ref_act_backward(dX, dX, net->hacts + net->off_z[l - 1], a->act[l - 1], a->alpha[l - 1],
-                             Bn * in);
-        }
-        cur ^= 1;
-    }
-    return CT_OK;
-}
-
-ct_status ct_net_shard_grad(ct_net *net, int slot, int start, int row0, int Bn, int Btotal,
-                            uint64_t seed, uint64_t epoch, long long t, int loss_at) {
-    slot_data *s = &net->slots[slot];
-    const ct_arch *a = &net->arch;
-    int F = a->sizes[0];
-    if (!s->n) return net_fail(net, CT_ERR_ARG, "no data uploaded to slot %d", slot);
-    if (Btotal < 1 || start < 0 || start + Btotal > s->n || row0 < 0 || Bn < 0 ||
-        row0 + Bn > Btotal || Bn > net->max_batch)
-        return net_fail(net, CT_ERR_ARG,
-                        "rows %d..%d of a batch of %d rows at %d do not fit (max batch %d, %d "
-                        "rows)",
-                        row0, row0 + Bn - 1, Btotal, start, net->max_batch, s->n);
-    if (loss_at < 0 || (size_t)loss_at >= net->n_loss_slots)
-        return net_fail(net, CT_ERR_ARG, "loss slot %d out of range", loss_at);
-    int np = (int)net->lay.n_params;
-    ct_status st;
-    net->row0 = row0;
-    if (net->dev) {
-        if (Bn == 0) { /* an empty share: no gradient, no loss */
-            DTRY(ct_fill(net->dev, B(net->grads, 0), 0.0f, np));
-            DTRY(ct_fill(net->dev, B(net->losses, (size_t)loss_at), 0.0f, 1));
-            return CT_OK;
-        }
-        /* the shuffled batch: features and targets by the same permutation */
-        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_xb), B(s->X, 0), Bn, F, start + row0,
-                            s->n, 1, seed, epoch));
-        DTRY(ct_gather_perm(net->dev, B(net->acts, net->off_tb), B(s->T, 0), Bn, s->tcols,
-                            start + row0, s->n, 1, seed, epoch));
-        if ((st = forward(net, net->acts, net->off_xb, NULL, Bn, 1, seed, t)) != CT_OK) return st;
-        if ((st = loss_and_count(net, net->acts, net->off_tb, NULL, NULL, Bn, Btotal, 1,
-                                 loss_at)) != CT_OK)
-            return st;
-        return backward(net, Bn, seed, t);
-    }
-    if (Bn == 0) {
-        memset(net->hg, 0, (size_t)np * sizeof(double));
-        net->hlosses[loss_at] = 0;
-        return CT_OK;
-    }
-    int *rows = net->hlabels_b; /* reused: the batch's source rows, then its labels */
-    ref_epoch_rows(rows, Bn, start + row0, s->n, 1, seed, epoch);
-    double *xb = net->hacts + net->off_xb, *tb = net->hacts + net->off_tb;
-    ref_gather_rows(xb, s->hX, rows, Bn, F);
-    ref_gather_rows(tb, s->hT, rows, Bn, s->tcols);
-    for (int i = 0; i < Bn; i++)
-        rows[i] = s->hL ? s->hL[rows[i]] : 0;
-    if ((st = forward(net, NULL, 0, xb, Bn, 1, seed, t)) != CT_OK) return st;
-    if ((st = loss_and_count(net, NULL, 0, tb, rows, Bn, Btotal, 1, loss_at)) != CT_OK) return st;
-    return backward(net, Bn, seed, t);
-}
-
-ct_status ct_net_apply_grads(ct_net *net, long long t, float lr, float l2) {
-    int np = (int)net->lay.n_params;
-    ct_optim_params o = net->optim;
-    o.lr = lr;
-    if (net->dev) {
-        if (l2 > 0)
-            DTRY(ct_axpy(net->dev, B(net->grads, 0), B(net->params, 0), l2,
-                         (int)net->lay.n_weights));
-        if (o.clip_norm > 0)
-            DTRY(ct_sum_squares(net->dev, B(net->scratch, net->off_gnorm),
-                                B(net->scratch, net->off_partials), B(net->grads, 0), np));
-        DTRY(ct_optim_step(net->dev, &o, B(net->params, 0), B(net->m, 0), B(net->v, 0),
-                           B(net->grads, 0), B(net->scratch, net->off_gnorm), t, np));
-        return CT_OK;
-    }
-    if (l2 > 0) ref_axpy(net->hg, net->hp, l2, (int)net->lay.n_weights);
-    double gn = o.clip_norm > 0 ? ref_sum_squares(net->hg, np) : 0;
-    ref_optim_step(&o, net->hp, net->hm, net->hv, net->hg, gn, t, np);
-    return CT_OK;
-}
-
-ct_status ct_net_train_step(ct_net *net, int slot, int start, int Bn, uint64_t seed, uint64_t epoch,
-                            long long t, float lr, float l2, int loss_at) {
-    if (Bn < 1)
-        return net_fail(net, CT_ERR_ARG, "a batch of %d rows at %d does not fit (max batch %d)", Bn,
-                        start, net->max_batch);
-    ct_status st = ct_net_shard_grad(net, slot, start, 0, Bn, Bn, seed, epoch, t, loss_at);
-    return st != CT_OK ? st : ct_net_apply_grads(net, t, lr, l2);
-}
-
-int ct_net_plan_step(ct_net *net, int slot, int Bn, float l2, ct_launch_shape *out, int max) {
-    if (!net->dev || Bn < 1) return 0;
-    /* the step recorded, not run: it changes nothing then but net->row0 */
-    ct_device_plan_begin(net->dev, 0);
-    ct_status st = ct_net_train_step(net, slot, 0, Bn, 0, 0, 1, 0.0f, l2, 0);
-    int n = ct_device_plan_end(net->dev, out, max);
-    if (st != CT_OK) net->err[0] = '\0';
-    return st == CT_OK ? n : 0;
-}
-
-ct_status ct_net_finish(ct_net *net) {
-    if (net->dev) DTRY(ct_device_finish(net->dev));
-    return CT_OK;
-}
-
-ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm) {
-    size_t np = net->lay.n_params;
-    if (!comm || comm->size <= 1) return CT_OK;
-    int failed;
-    if (!net->dev) {
-        failed = comm->allreduce_sum_f64(net->hg, np, comm->ctx) != 0;
-    } else if (!strcmp(ct_device_get_info(net->dev)->profile, "cpu")) {
-        /* a CPU device's buffer is host memory: sum in place, no copies */
-        void *g = NULL;
-        DTRY(ct_buffer_map(net->dev, net->grads, 0, np * sizeof(float), &g));
-        failed = comm->allreduce_sum_f32(g, np, comm->ctx) != 0;
-        DTRY(ct_buffer_unmap(net->dev, net->grads, g));
-    } else {
-        if (!net->hexchange && !(net->hexchange = malloc(np * sizeof(float))))
-            return net_fail(net, CT_ERR_ALLOC, "out of host memory (%zu floats)", np);
-        DTRY(ct_buffer_read(net->dev, net->grads, 0, np * sizeof(float), net->hexchange));
-        failed = comm->allreduce_sum_f32(net->hexchange, np, comm->ctx) != 0;
-        if (!failed)
-            DTRY(ct_buffer_write(net->dev, net->grads, 0, np * sizeof(float), net->hexchange));
-    }
-    if (failed)
-        return net_fail(net, CT_ERR_IO, "summing the gradient across %d ranks failed", comm->size);
-    return CT_OK;
-}
-
-ct_status ct_net_eval_batch(ct_net *net, int slot, int start, int Bn, int loss_at) {
-    slot_data *s = &net->slots[slot];
-    int F = net->arch.sizes[0];
-    if (!s->n) return net_fail(net, CT_ERR_ARG, "no data uploaded to slot %d", slot);
-    if (Bn < 1 || Bn > net->max_batch || start < 0 || start + Bn > s->n)
-        return net_fail(net, CT_ERR_ARG,
-                        "batch of %d rows at %d does not fit (max batch %d, %d rows)", Bn, start,
-                        net->max_batch, s->n);
-    if (loss_at < 0 || (size_t)loss_at >= net->n_loss_slots)
-        return net_fail(net, CT_ERR_ARG, "loss slot %d out of range", loss_at);
-    ct_status st;
-    if (net->dev) {
-        if ((st = forward(net, s->X, (size_t)start * F, NULL, Bn, 0, 0, 0)) != CT_OK) return st;
-        return loss_and_count(net, s->T, (size_t)start * s->tcols, NULL, NULL, Bn, Bn, 0, loss_at);
-    }
-    if ((st = forward(net, NULL, 0, s->hX + (size_t)start * F, Bn, 0, 0, 0)) != CT_OK) return st;
-    return loss_and_count(net, NULL, 0, s->hT + (size_t)start * s->tcols,
-                          s->hL ? s->hL + start : NULL, Bn, Bn, 0, loss_at);
-}
-
-ct_status ct_net_read_metrics(ct_net *net, float *losses, int n, long long *correct, double *wsq) {
-    if (n < 0 || (size_t)n > net->n_loss_slots)
-        return net_fail(net, CT_ERR_ARG, "reading %d loss slots", n);
-    if (net->dev) {
-        int32_t count = 0;
-        float w = 0;
-        if (wsq)
-            DTRY(ct_sum_squares(net->dev, B(net->scratch, net->off_wsq),
-                                B(net->scratch, net->off_partials), B(net->params, 0),
-                                (int)net->lay.n_weights));
-        if (n > 0)
-            DTRY(ct_buffer_read(net->dev, net->losses, 0, (size_t)n * sizeof(float), losses));
-        DTRY(ct_buffer_read(net->dev, net->scratch, net->off_count * sizeof(float), sizeof count,
-                            &count));
-        if (wsq)
-            DTRY(
-                ct_buffer_read(net->dev, net->scratch, net->off_wsq * sizeof(float), sizeof w, &w));
-        DTRY(ct_fill(net->dev, B(net->scratch, net->off_count), 0.0f, 1));
-        if (correct) *correct = count;
-        if (wsq) *wsq = w;
-    } else {
-        for (int i = 0; i < n; i++)
-            losses[i] = (float)net->hlosses[i];
-        if (correct) *correct = net->hcount;
-        if (wsq) *wsq = ref_sum_squares(net->hp, (int)net->lay.n_weights);
-        net->hcount = 0;
-    }
-    return CT_OK;
-}
-
-ct_status ct_net_read_losses(ct_net *net, int from, int n, float *losses) {
-    if (from < 0 || n < 0 || (size_t)from + (size_t)n > net->n_loss_slots)
-        return net_fail(net, CT_ERR_ARG, "reading loss slots [%d, %d)", from, from + n);
-    if (net->dev) {
-        if (n > 0)
-            DTRY(ct_buffer_read(net->dev, net->losses, (size_t)from * sizeof(float),
-                                (size_t)n * sizeof(float), losses));
-    } else {
-        for (int i = 0; i < n; i++)
-            losses[i] = (float)net->hlosses[from + i];
-    }
-    return CT_OK;
-}
-
-ct_status ct_net_read_tensor(ct_net *net, ct_tensor_kind kind, int layer, int Bn, float *out,
-                             size_t *count) {
-    const ct_arch *a = &net->arch;
-    if (kind != CT_T_LOSS && kind != CT_T_PARAMS && kind != CT_T_M && kind != CT_T_V &&
-        (layer < 0 || layer >= a->n_layers))
-        return net_fail(net, CT_ERR_ARG, "no layer %d", layer);
-    if (Bn < 1 || Bn > net->max_batch) return net_fail(net, CT_ERR_ARG, "batch of %d rows", Bn);
-    cl_mem m = NULL;
-    const double *h = NULL;
-    size_t off = 0, n = 0;
-    switch (kind) {
-    case CT_T_Z:
-    case CT_T_A:
-        if (kind == CT_T_A && layer + 1 == a->n_layers)
-            return net_fail(net, CT_ERR_ARG,
-                            "the output layer's activation is fused into the loss");
-        m = net->acts, h = net->hacts, off = kind == CT_T_Z ? net->off_z[layer] : net->off_a[layer];
-        n = (size_t)Bn * a->sizes[layer + 1];
-        break;
-    case CT_T_LOSS:
-        if (layer < 0 || (size_t)layer >= net->n_loss_slots)
-            return net_fail(net, CT_ERR_ARG, "no loss slot %d", layer);
-        m = net->losses, h = net->hlosses, off = (size_t)layer, n = 1;
-        break;
-    case CT_T_GRAD_W:
-        m = net->grads, h = net->hg, off = net->lay.w_off[layer],
-        n = (size_t)a->sizes[layer] * a->sizes[layer + 1];
-        break;
-    case CT_T_GRAD_B:
-        m = net->grads, h = net->hg, off = net->lay.b_off[layer], n = (size_t)a->sizes[layer + 1];
-        break;
-    case CT_T_PARAMS: m = net->params, h = net->hp, n = net->lay.n_params; break;
-    case CT_T_M: m = net->m, h = net->hm, n = net->lay.n_params; break;
-    case CT_T_V: m = net->v, h = net->hv, n = net->lay.n_params; break;
-    }
-    if (net->dev) {
-        DTRY(ct_buffer_read(net->dev, m, off * sizeof(float), n * sizeof(float), out));
-    } else {
-        for (size_t i = 0; i < n; i++)
-            out[i] = (float)h[off + i];
-    }
-    *count = n;
-    return CT_OK;
-}
-
-/* softmax / sigmoid of the logits, in place, for predictions */
-static void output_activation(const ct_arch *a, float *z, int n) {
-    int C = a->sizes[a->n_layers];
-    if (a->loss == CT_LOSS_SOFTMAX_CE) {
-        for (int i = 0; i < n; i++) {
-            float *r = z + (size_t)i * C;
-            double mx = r[0], sum = 0;
-            for (int j = 1; j < C; j++)
-                mx = r[j] > mx ? r[j] : mx;
-            for (int j = 0; j < C; j++)
-                sum += exp(r[j] - mx);
-            for (int j = 0; j < C; j++)
-                r[j] = (float)(exp(r[j] - mx) / sum);
-        }
-    } else if (a->loss == CT_LOSS_SIGMOID_BCE) {
-        for (size_t i = 0; i < (size_t)n * C; i++)
-            z[i] = (float)(1 / (1 + exp(-(double)z[i])));
-    }
-}
-
-ct_status ct_net_predict(ct_net *net, const float *X, int n, float *out) {
-    const ct_arch *a = &net->arch;
-    int F = a->sizes[0], C = net->outputs, L = a->n_layers;
-    for (int start = 0; start < n; start += net->max_batch) {
-        int Bn = n - start < net->max_batch ? n - start : net->max_batch;
-        const float *x = X + (size_t)start * F;
-        float *o = out + (size_t)start * C;
-        ct_status st;
-        if (net->dev) {
-            DTRY(ct_buffer_write(net->dev, net->acts, net->off_xb * sizeof(float),
-                                 (size_t)Bn * F * sizeof(float), x));
-            if ((st = forward(net, net->acts, net->off_xb, NULL, Bn, 0, 0, 0)) != CT_OK) return st;
-            DTRY(ct_buffer_read(net->dev, net->acts, net->off_z[L - 1] * sizeof(float),
-                                (size_t)Bn * C * sizeof(float), o));
-        } else {
-            double *xb = net->hacts + net->off_xb;
-            for (size_t i = 0; i < (size_t)Bn * F; i++)
-                xb[i] = x[i];
-            if ((st = forward(net, NULL, 0, xb, Bn, 0, 0, 0)) != CT_OK) return st;
-            const double *z = net->hacts + net->off_z[L - 1];
-            for (size_t i = 0; i < (size_t)Bn * C; i++)
-                o[i] = (float)z[i];
-        }
-        output_activation(a, o, Bn);
-    }
-    return CT_OK;
-}
-
-ct_status ct_net_snapshot(ct_net *net) {
-    size_t n = net->lay.n_params;
-    if (net->dev) {
-        if (!net->best && alloc_dev(net, &net->best, n, "the best parameters") != CT_OK)
-            return CT_ERR_OPENCL;
-        cl_int e = clEnqueueCopyBuffer(net->dev->queue, net->params, net->best, 0, 0,
-                                       n * sizeof(float), 0, NULL, NULL);
-        if (e != CL_SUCCESS)
-            return net_fail(net, CT_ERR_OPENCL,
-                            "keeping the best parameters: clEnqueueCopyBuffer failed: %s",
-                            ct_cl_error_name(e));
-    } else {
-        ct_status st = CT_OK;
-        if (!net->hbest && !(net->hbest = alloc_host(net, n, &st))) return st;
-        memcpy(net->hbest, net->hp, n * sizeof(double));
-    }
-    net->has_best = 1;
-    return CT_OK;
-}
-
-ct_status ct_net_restore(ct_net *net) {
-    if (!net->has_best)
-        return net_fail(net, CT_ERR_ARG, "no snapshot of the parameters to restore");
-    size_t n = net->lay.n_params;
-    if (net->dev) {
-        cl_int e = clEnqueueCopyBuffer(net->dev->queue, net->best, net->params, 0, 0,
-                                       n * sizeof(float), 0, NULL, NULL);
-        if (e != CL_SUCCESS)
-            return net_fail(net, CT_ERR_OPENCL,
-                            "restoring the best parameters: clEnqueueCopyBuffer failed: %s",
-                            ct_cl_error_name(e));
-    } else {
-        memcpy(net->hp, net->hbest, n * sizeof(double));
-    }
-    return CT_OK;
-}
-
-/* ---- per-layer statistics ------------------------------------------------------------------ */
-
-/* Floats per layer in net->stats: mean, sum of squares, dead count (int bits), grad sum of
- * squares. */
-#define STATS_PER_LAYER 4
-
-/* The activations of layer l after a forward pass: A of a hidden layer, the logits Z of the
- * output layer. A unit of a relu-like hidden layer (relu, leaky_relu, elu, gelu) is dead when
- * its pre-activation Z is <= 0 on every row: for these four f(z) <= 0 exactly when z <= 0, and
- * Z does not depend on f's rounding near 0 (gelu of a tiny z can underflow to 0). The standard
- * deviation on the device comes from E[x^2] - mean^2 in float (a summary: it loses digits when
- * |mean| >> std); the reference uses two passes in double. The gradient norm is that of the
- * weights' gradient the optimizer received in the last step (l2 term included, before
- * clipping). */
-ct_status ct_net_layer_stats(ct_net *net, int slot, int Bn, ct_layer_stats *out) {
-    if (slot < 0 || slot >= CT_SLOT_COUNT)
-        return net_fail(net, CT_ERR_ARG, "layer statistics: unknown data slot %d", slot);
-    slot_data *s = &net->slots[slot];
-    const ct_arch *a = &net->arch;
-    int L = a->n_layers;
-    if (!s->n)
-        return net_fail(net, CT_ERR_ARG, "layer statistics: no data uploaded to slot %d", slot);
-    if (Bn < 1 || Bn > net->max_batch || Bn > s->n)
-        return net_fail(net, CT_ERR_ARG,
-                        "layer statistics on %d rows: need 1 to %d (the batch size), at most the "
-                        "slot's %d rows",
-                        Bn, net->max_batch, s->n);
-    ct_status st;
-    if (net->dev) {
-        if (!net->stats && (st = alloc_dev(net, &net->stats, STATS_PER_LAYER * CT_MAX_LAYERS,
-                                           "the layer statistics")) != CT_OK)
-            return st;
-        if ((st = forward(net, s->X, 0, NULL, Bn, 0, 0, 0)) != CT_OK) return st;
-        ct_buf part = B(net->scratch, net->off_partials);
-        for (int l = 0; l < L; l++) {
-            int N = a->sizes[l + 1], n = Bn * N, last = l + 1 == L;
-            size_t act = last ? net->off_z[l] : net->off_a[l], base = (size_t)STATS_PER_LAYER * l;
-            DTRY(ct_reduce_sum(net->dev, B(net->stats, base), B(net->acts, act), n, 1.0f / (float)n,
-                               0));
-            DTRY(ct_sum_squares(net->dev, B(net->stats, base + 1), part, B(net->acts, act), n));
-            /* the dead count: int 0 has the bits of 0.0f */
-            DTRY(ct_fill(net->dev, B(net->stats, base + 2), 0.0f, 1));
-            if (!last && relu_like(a->act[l]))
-                DTRY(ct_dead_units(net->dev, B(net->stats, base + 2), B(net->acts, net->off_z[l]),
-                                   Bn, N));
-            DTRY(ct_sum_squares(net->dev, B(net->stats, base + 3), part,
-                                B(net->grads, net->lay.w_off[l]), a->sizes[l] * N));
-        }
-        float h[STATS_PER_LAYER * CT_MAX_LAYERS];
-        DTRY(ct_buffer_read(net->dev, net->stats, 0, (size_t)STATS_PER_LAYER * L * sizeof(float),
-                            h));
-        for (int l = 0; l < L; l++) {
-            const float *v = h + STATS_PER_LAYER * l;
-            int N = a->sizes[l + 1];
-            int32_t dead;
-            memcpy(&dead, &v[2], sizeof dead);
-            double mean = v[0], var = (double)v[1] / ((double)Bn * N) - mean * mean;
-            out[l].act_mean = mean;
-            out[l].act_std = var > 0 ? sqrt(var) : 0;
-            out[l].dead_frac = (double)dead / N;
-            out[l].grad_norm = sqrt((double)v[3]);
-        }
-        return CT_OK;
-    }
-    if ((st = forward(net, NULL, 0, s->hX, Bn, 0, 0, 0)) != CT_OK) return st;
-    for (int l = 0; l < L; l++) {
-        int N = a->sizes[l + 1], n = Bn * N, last = l + 1 == L;
-        const double *x = net->hacts + (last ? net->off_z[l] : net->off_a[l]);
-        double mean = ref_sum(x, n) / n, var = 0;
-        for (int i = 0; i < n; i++)
-            var += (x[i] - mean) * (x[i] - mean);
-        out[l].act_mean = mean;
-        out[l].act_std = sqrt(var / n);
-        out[l].dead_frac = !last && relu_like(a->act[l])
-                               ? (double)ref_dead_units(net->hacts + net->off_z[l], Bn, N) / N
-                               : 0;
-        out[l].grad_norm = sqrt(ref_sum_squares(net->hg + net->lay.w_off[l], a->sizes[l] * N));
-    }
-    return CT_OK;
 }

@@ -9,6 +9,15 @@
 #include "data.h"
 #include "ops.h"
 
+/* The normalization of hidden layer l (none for the output layer). */
+static inline ct_norm ct_norm_of(const ct_arch *a, int l) {
+    return l + 1 < a->n_layers ? a->norm[l] : CT_NORM_NONE;
+}
+/* relu, leaky_relu, elu, gelu: He initialisation, and units that can die */
+static inline int ct_relu_like(ct_act a) { return (ct_act_flags(a) & CT_ACTF_RELU_LIKE) != 0; }
+
+#define CT_NORM_TENSORS 6 /* tensors per layer at most: dense weight, bias; 4 of a norm */
+
 /* ---- the training engine ----------------------------------------------------------------- */
 
 typedef struct ct_net ct_net;
@@ -61,10 +70,27 @@ ct_status ct_net_train_step(ct_net *net, int slot, int start, int B, uint64_t se
 ct_status ct_net_shard_grad(ct_net *net, int slot, int start, int row0, int Bn, int Btotal,
                             uint64_t seed, uint64_t epoch, long long t, int loss_at);
 ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm);
+/* The ranks that share each batch, for batch norm's statistics (summed across them while
+ * training, so that N ranks compute what one process computes); NULL: none. */
+void ct_net_set_comm(ct_net *net, const ct_comm *comm);
 /* The kernel shapes a training step of B rows (l2 as given) launches, in the order of their
  * first launch, recorded without running it (see ct_device_plan_begin): up to max into out.
  * Returns how many (0 for the reference engine). */
 int ct_net_plan_step(ct_net *net, int slot, int B, float l2, ct_launch_shape *out, int max);
+/* One pass over rows [0, Bn) of the slot in order, without dropout: forward (training: batch
+ * norm by the batch's statistics, which also moves the running ones; else by the running
+ * ones), the loss into loss slot 0, and with grad the backward pass. For explain and gradient
+ * checks; the tensors are read with ct_net_read_tensor. */
+ct_status ct_net_pass(ct_net *net, int slot, int Bn, int training, int grad);
+/* From now on the backward pass keeps every layer's dL/dZ (CT_T_DELTA). */
+ct_status ct_net_keep_deltas(ct_net *net);
+/* Uploads n rows from arrays: labels (n) for ce, else targets T (n, outputs) (bce: 0..1). */
+ct_status ct_net_upload_arrays(ct_net *net, int slot, int n, const float *X, const int32_t *labels,
+                               const float *T);
+/* The reference engine's parameters in double (finite differences), and a loss slot in double
+ * (NAN on a device). */
+ct_status ct_net_set_params_f64(ct_net *net, const double *params);
+double ct_net_loss_f64(const ct_net *net, int at);
 /* Waits until the device has done everything enqueued (nothing for the reference). */
 ct_status ct_net_finish(ct_net *net);
 ct_status ct_net_apply_grads(ct_net *net, long long t, float lr, float l2);
@@ -80,19 +106,28 @@ ct_status ct_net_read_losses(ct_net *net, int from, int n, float *losses);
 ct_status ct_net_predict(ct_net *net, const float *X, int n, float *out);
 /* The internal tensors of the last step, for live verification: read as floats. */
 typedef enum ct_tensor_kind {
-    CT_T_Z = 0,  /* layer's pre-activation (B, out) */
-    CT_T_A,      /* hidden layer's activation (B, out) */
-    CT_T_LOSS,   /* the loss slot `layer` (1) */
-    CT_T_GRAD_W, /* layer's weight gradient (out, in) */
-    CT_T_GRAD_B, /* layer's bias gradient (out) */
-    CT_T_PARAMS, /* every parameter (n_params) */
-    CT_T_M,      /* optimizer state m (n_params) */
-    CT_T_V       /* optimizer state v (n_params) */
+    CT_T_Z = 0,     /* layer's pre-activation (B, out) */
+    CT_T_A,         /* hidden layer's activation (B, out) */
+    CT_T_LOSS,      /* the loss slot `layer` (1) */
+    CT_T_GRAD_W,    /* layer's weight gradient (out, in) */
+    CT_T_GRAD_B,    /* layer's bias gradient (out) */
+    CT_T_PARAMS,    /* every parameter (n_params) */
+    CT_T_M,         /* optimizer state m (n_params) */
+    CT_T_V,         /* optimizer state v (n_params) */
+    CT_T_GRADS,     /* every gradient (n_params) */
+    CT_T_GRAD_NORM, /* a normalized layer's gradients of gamma then beta (2 out) */
+    CT_T_DELTA,     /* layer's dL/dZ (B, out), kept (ct_net_keep_deltas) */
+    CT_T_NORM_OUT,  /* a normalized hidden layer's Y = gamma xhat + beta (B, out) */
+    CT_T_NORM_MEAN, /* its statistics of the last forward pass: batch norm (out), the batch's or */
+    CT_T_NORM_VAR   /* the running ones; layer norm (B), per row. The variance is biased. */
 } ct_tensor_kind;
 
 /* Reads one tensor into out (room for its count); *count gets the number of floats. */
 ct_status ct_net_read_tensor(ct_net *net, ct_tensor_kind kind, int layer, int B, float *out,
                              size_t *count);
+/* The same in double: the reference's own values, a device's converted. */
+ct_status ct_net_read_tensor_f64(ct_net *net, ct_tensor_kind kind, int layer, int B, double *out,
+                                 size_t *count);
 
 /* Per-layer statistics for --stats: activations of the current parameters on rows [0, B) of a
  * slot (no dropout; the output layer's logits for the last layer), and the norm of the weight
@@ -102,5 +137,8 @@ ct_status ct_net_layer_stats(ct_net *net, int slot, int B, ct_layer_stats *out /
 /* Keeps a copy of the parameters on the device (for early stopping) / restores it. */
 ct_status ct_net_snapshot(ct_net *net);
 ct_status ct_net_restore(ct_net *net);
+
+/* 1: the training steps take the rows of a slot in order instead of the epoch's permutation. */
+void ct_net_set_keep_order(ct_net *net, int keep_order);
 
 #endif

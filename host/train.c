@@ -124,9 +124,21 @@ static ct_status sync_ref(ct_net *net, ct_net *ref, float *buf, char *msg) {
 }
 
 /* Compares one tensor of both engines into a report row. */
+static ct_status compare_tensor_floor(ct_net *net, ct_net *ref, ct_tensor_kind k, int layer, int B,
+                                      float *bd, float *br, ct_verify_report *rep, const char *op,
+                                      double floor, double *rmax_out, char *msg);
+
 static ct_status compare_tensor(ct_net *net, ct_net *ref, ct_tensor_kind k, int layer, int B,
                                 float *bd, float *br, ct_verify_report *rep, const char *op,
                                 char *msg) {
+    return compare_tensor_floor(net, ref, k, layer, B, bd, br, rep, op, 0, NULL, msg);
+}
+
+/* The same with the tensor's scale at least floor (a tensor that is 0 by construction is
+ * measured against a neighbour's scale); *rmax_out gets the reference's largest |value|. */
+static ct_status compare_tensor_floor(ct_net *net, ct_net *ref, ct_tensor_kind k, int layer, int B,
+                                      float *bd, float *br, ct_verify_report *rep, const char *op,
+                                      double floor, double *rmax_out, char *msg) {
     size_t nd = 0, nr = 0;
     ct_status st;
     if ((st = ct_net_read_tensor(net, k, layer, B, bd, &nd)) ||
@@ -147,6 +159,8 @@ static ct_status compare_tensor(ct_net *net, ct_net *ref, ct_tensor_kind k, int 
         if (fabs((double)br[i]) >= 1e-3 * rmax && br[i] != 0)
             r->max_rel = fmax(r->max_rel, e / fabs((double)br[i]));
     }
+    if (rmax_out) *rmax_out = rmax;
+    rmax = fmax(rmax, floor);
     r->scaled = rmax > 0 ? r->max_abs / rmax : r->max_abs;
     return CT_OK;
 }
@@ -170,6 +184,10 @@ static ct_status verify_step(ct_net *net, const ct_train_opts *o, int start, int
     for (int l = 0; l < L && !st; l++) {
         snprintf(op, sizeof op, "layer %d forward: dense + bias (z)", l);
         st = compare_tensor(net, ref, CT_T_Z, l, rows, bd, br, rep, op, msg);
+        if (!st && l + 1 < L && a->norm[l] != CT_NORM_NONE) {
+            snprintf(op, sizeof op, "layer %d forward: %s norm (y)", l, ct_norm_name(a->norm[l]));
+            st = compare_tensor(net, ref, CT_T_NORM_OUT, l, rows, bd, br, rep, op, msg);
+        }
         if (!st && l + 1 < L) {
             snprintf(op, sizeof op, "layer %d forward: %s%s (a)", l, ct_act_name(a->act[l]),
                      a->dropout[l] > 0 ? " + dropout" : "");
@@ -188,9 +206,18 @@ static ct_status verify_step(ct_net *net, const ct_train_opts *o, int start, int
         else
             snprintf(op, sizeof op, "layer %d backward: %s gradient -> weight grad", l,
                      ct_loss_name(a->loss));
-        st = compare_tensor(net, ref, CT_T_GRAD_W, l, rows, bd, br, rep, op, msg);
-        snprintf(op, sizeof op, "layer %d backward: bias grad", l);
-        if (!st) st = compare_tensor(net, ref, CT_T_GRAD_B, l, rows, bd, br, rep, op, msg);
+        double wmax = 0;
+        st = compare_tensor_floor(net, ref, CT_T_GRAD_W, l, rows, bd, br, rep, op, 0, &wmax, msg);
+        /* a bias before a batch norm has no gradient (0 to rounding): its weights' scale */
+        int zero = l + 1 < L && a->norm[l] == CT_NORM_BATCH;
+        snprintf(op, sizeof op, "layer %d backward: bias grad%s", l,
+                 zero ? " (0: a batch norm follows)" : "");
+        if (!st)
+            st = compare_tensor_floor(net, ref, CT_T_GRAD_B, l, rows, bd, br, rep, op,
+                                      zero ? wmax : 0, NULL, msg);
+        snprintf(op, sizeof op, "layer %d backward: norm gamma and beta grads", l);
+        if (!st && l + 1 < L && a->norm[l] != CT_NORM_NONE)
+            st = compare_tensor(net, ref, CT_T_GRAD_NORM, l, rows, bd, br, rep, op, msg);
     }
     if (!st)
         st = compare_tensor(net, ref, CT_T_PARAMS, 0, rows, bd, br, rep,
@@ -308,6 +335,7 @@ static ct_status shared_step(ct_net *net, const ct_train_opts *o, int start, int
     int base = rows / c->size, extra = rows % c->size;
     int mine = base + (c->rank < extra),
         row0 = c->rank * base + (c->rank < extra ? c->rank : extra);
+    ct_net_set_comm(net, c);
     ct_status st = ct_net_shard_grad(net, CT_SLOT_TRAIN, start, row0, mine, rows, o->seed,
                                      (uint64_t)epoch, t, b);
     /* the backward pass finishes first: it is not part of the exchange's time */

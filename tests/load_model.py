@@ -4,9 +4,13 @@
 A model is a safetensors file: an 8-byte little-endian header length, a JSON header naming each
 tensor's dtype, shape and byte range, then the raw data. cltrain writes
     layers.<i>.weight (out, in), layers.<i>.bias (out)   float32
+    layers.<i>.norm.weight, .norm.bias (out)               a hidden layer with --norm batch|layer
+    layers.<i>.norm.running_mean, .norm.running_var (out)  batch norm
     scaler.mean, scaler.std (features)                     when trained with --standardize
 and "__metadata__" strings: "format" = "cltrain-1", "architecture" (JSON: sizes, activations,
-alpha, dropout, loss, huber_delta), "task", "label", "classes", "features", "targets".
+alpha, dropout, loss, huber_delta; norm, norm_eps, norm_momentum when a layer has a norm),
+"task", "label", "classes", "features", "targets". A norm sits between a hidden layer's bias
+and its activation; prediction uses batch norm's running statistics.
 Nothing but NumPy is needed; this file can be copied next to a model and used as it is.
 
 As a library:
@@ -140,6 +144,27 @@ def load(path):
                                  f"architecture needs {want}")
         weights.append(tensors[f"layers.{i}.weight"])
         biases.append(tensors[f"layers.{i}.bias"])
+    norms = list(arch.get("norm", ["none"] * (layers - 1)))
+    eps = [float(e) for e in arch.get("norm_eps", [1e-5] * (layers - 1))]
+    if len(norms) != layers - 1 or len(eps) != layers - 1:
+        raise ModelError(f"{path}: architecture 'norm' and 'norm_eps' must list {layers - 1} "
+                         "entries")
+    norm = []  # per hidden layer: None, or (kind, eps, gamma, beta, running mean, running var)
+    for i, kind in enumerate(norms):
+        if kind == "none":
+            norm.append(None)
+            continue
+        if kind not in ("batch", "layer"):
+            raise ModelError(f"{path}: architecture norm {i} is '{kind}'")
+        names = ["weight", "bias"] + (["running_mean", "running_var"] if kind == "batch" else [])
+        ts = []
+        for n in names:
+            t = tensors.get(f"layers.{i}.norm.{n}")
+            if t is None or list(t.shape) != [sizes[i + 1]]:
+                raise ModelError(f"{path}: tensor 'layers.{i}.norm.{n}' is missing or not of "
+                                 f"shape [{sizes[i + 1]}]")
+            ts.append(t)
+        norm.append((kind, eps[i], *ts, *([None, None] if kind == "layer" else [])))
     scaler = None
     if "scaler.mean" in tensors:
         mean, std = tensors["scaler.mean"], tensors.get("scaler.std")
@@ -154,6 +179,7 @@ def load(path):
     return {
         "path": path, "sizes": sizes, "weights": weights, "biases": biases, "scaler": scaler,
         "activations": acts, "alpha": alpha, "loss": loss, "task": task, "classes": classes,
+        "norm": norm,
         "features": [str(f) for f in _json_meta(meta, "features", [], path)],
         "targets": [str(t) for t in _json_meta(meta, "targets", [], path)],
         "label": meta.get("label", ""), "architecture": arch, "metadata": meta,
@@ -203,6 +229,13 @@ def forward(model, X):
     last = len(model["weights"]) - 1
     for i, (W, b) in enumerate(zip(model["weights"], model["biases"])):
         Z = A @ W.astype(np.float64).T + b.astype(np.float64)
+        if i < last and model["norm"][i] is not None:
+            kind, eps, g, be, rm, rv = model["norm"][i]
+            if kind == "batch":  # evaluation: the running statistics
+                mu, var = rm.astype(np.float64), rv.astype(np.float64)
+            else:  # each row over its units, the biased variance
+                mu, var = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True)
+            Z = (Z - mu) / np.sqrt(var + eps) * g.astype(np.float64) + be.astype(np.float64)
         A = Z if i == last else activation(model["activations"][i], Z, model["alpha"][i])
     return A
 
@@ -420,6 +453,18 @@ def torch_predict(model, X):
         A = F.linear(A, tensor(W), tensor(b))
         if i == last:
             break
+        if model["norm"][i] is not None:  # torch's own modules, loaded from the file's tensors
+            kind, eps, g, be, rm, rv = model["norm"][i]
+            n = A.shape[1]
+            mod = (torch.nn.BatchNorm1d(n, eps=eps) if kind == "batch"
+                   else torch.nn.LayerNorm(n, eps=eps)).double()
+            state = {"weight": tensor(g), "bias": tensor(be)}
+            if kind == "batch":
+                state.update(running_mean=tensor(rm), running_var=tensor(rv))
+            mod.load_state_dict(state, strict=kind == "layer")
+            mod.eval()
+            with torch.no_grad():
+                A = mod(A)
         act, alpha = model["activations"][i], model["alpha"][i]
         A = {"identity": lambda z: z, "relu": F.relu, "tanh": torch.tanh,
              "sigmoid": torch.sigmoid,

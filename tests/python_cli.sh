@@ -67,6 +67,8 @@ models=(
     "huber|--data sine:n=400 --loss huber --huber-delta 0.5 --activation elu,sigmoid --layers 16,8 --epochs 15|$tmp/sine_grid.csv"
     "silu|--data blobs:n=300,centers=3 --activation silu --layers 16,8 --epochs 10|$tmp/blobs_grid.csv"
     "linear|--data blobs:n=300,centers=4 --layers 0 --epochs 10|$tmp/blobs_grid.csv"
+    "batchnorm|--data moons:n=400 --layers 16,16 --norm batch --norm-momentum 0.2 --epochs 8|$tmp/moons_grid.csv"
+    "layernorm|--data sine:n=400 --activation tanh --layers 16,8 --norm layer --epochs 8|$tmp/sine_grid.csv"
 )
 summary=()
 for spec in "${models[@]}"; do

@@ -1,7 +1,8 @@
 /* The public API (cltrain.h) as a program uses it: two models on two devices in one process,
  * in one thread and in two at once, give exactly what each gives alone (no global state); the
  * per-epoch callback sees every epoch and can stop; save and load round trips; the reference
- * backend agrees with the device; every failure returns a status and leaves one message. */
+ * backend agrees with the device; every failure returns a status and leaves one message;
+ * continued runs equal one run, unshuffled epochs, class names. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <pthread.h>
@@ -217,7 +218,7 @@ static void test_errors(void) {
     float X[4] = {1, 2, NAN, 4};
     int32_t y[2] = {0, 1};
     EXPECT(ct_data_from_arrays(&d, 2, 2, X, y, 2, NULL, 0, "mine", msg) == CT_ERR_NUMERIC && !d &&
-               strstr(msg, "mine") && strstr(msg, "row 1"),
+               strstr(msg, "mine") && strstr(msg, "row 1") && strstr(msg, "is NaN"),
            "NaN in X: '%s'", msg);
     X[2] = 3;
     y[1] = 2;
@@ -263,9 +264,132 @@ static void test_errors(void) {
     ct_data_destroy(d);
 }
 
+/* Trains a model of `seed` on data for `epochs` epochs of `batch` rows, continuing its last run
+ * when asked; 0 on success. */
+static int train_more(ct_model *m, const ct_dataset *d, int epochs, int batch, int continue_run,
+                      int keep_order, ct_train_result *r) {
+    ct_train_options o;
+    ct_train_defaults(&o);
+    o.epochs = epochs;
+    o.batch = batch;
+    o.seed = 11;
+    o.continue_run = continue_run;
+    o.keep_order = keep_order;
+    ct_status st = ct_model_train(m, d, NULL, &o, r);
+    EXPECT(st == CT_OK, "train (%d epochs, batch %d, continue %d): %s", epochs, batch, continue_run,
+           ct_model_error(m));
+    return st != CT_OK;
+}
+
+/* The trained parameters of a new model (malloc'ed), after `steps` calls of train_more. */
+typedef struct {
+    int epochs, batch, continue_run, keep_order;
+} run_part;
+
+static float *trained(ct_device *dev, const ct_arch *a, const ct_dataset *d, const run_part *parts,
+                      int n_parts, int predict_first, ct_train_result *last) {
+    char msg[CT_MSG_LEN];
+    ct_model *m = NULL;
+    float *p = NULL;
+    if (ct_model_create(&m, dev, a, NULL, 5, msg) != CT_OK) {
+        EXPECT(0, "create: %s", msg);
+        return NULL;
+    }
+    if (predict_first) { /* an engine for 64 rows before training */
+        float out[64 * 3];
+        EXPECT(ct_model_predict(m, ct_data_x(d), 64, out) == CT_OK, "predict: %s",
+               ct_model_error(m));
+    }
+    for (int i = 0; i < n_parts; i++)
+        if (train_more(m, d, parts[i].epochs, parts[i].batch, parts[i].continue_run,
+                       parts[i].keep_order, last))
+            goto done;
+    size_t n = ct_arch_params(a);
+    p = malloc(n * sizeof(float));
+    if (p && ct_model_get_params(m, p) != CT_OK) {
+        free(p);
+        p = NULL;
+    }
+done:
+    ct_model_destroy(m);
+    return p;
+}
+
+/* continue_run: epochs in several calls equal the same epochs in one call, bit for bit, also
+ * when a larger batch replaces the engine; keep_order; class names. */
+static void test_continue_and_order(void) {
+    char msg[CT_MSG_LEN];
+    ct_device *dev = NULL;
+    ct_dataset *d = NULL;
+    ct_model *m = NULL, *back = NULL;
+    float *p[8] = {NULL};
+    char path[] = "/tmp/ct_api_names_XXXXXX";
+    int fd = -1;
+    if (ct_device_create(&dev, NULL, msg) != CT_OK ||
+        ct_data_load(&d, "blobs:n=200,centers=3", NULL, msg) != CT_OK) {
+        EXPECT(0, "device and data: %s", msg);
+        goto done;
+    }
+    ct_arch a = ct_arch_mlp(1, (const int[]){11}, CT_ACT_RELU);
+    if (ct_arch_fit_data(&a, d, msg) != CT_OK) {
+        EXPECT(0, "fit: %s", msg);
+        goto done;
+    }
+    size_t n = ct_arch_params(&a), bytes = n * sizeof(float);
+    ct_train_result r;
+    const run_part once[] = {{3, 16, 0, 0}}, parts[] = {{1, 16, 0, 0}, {2, 16, 1, 0}},
+                   fresh[] = {{3, 16, 1, 0}}, grow[] = {{1, 8, 0, 0}, {1, 16, 1, 0}},
+                   restart[] = {{1, 8, 0, 0}, {1, 16, 0, 0}}, ordered[] = {{3, 16, 0, 1}};
+    p[0] = trained(dev, &a, d, once, 1, 0, &r);
+    p[1] = trained(dev, &a, d, parts, 2, 0, &r);
+    EXPECT(r.epochs_run == 3 && r.steps == 3 * 13, "continued: %d epochs, %lld steps (3, 39)",
+           r.epochs_run, r.steps);
+    p[2] = trained(dev, &a, d, fresh, 1, 0, &r);
+    p[3] = trained(dev, &a, d, grow, 2, 0, &r); /* the engine grows from 8 to 16 rows */
+    p[4] = trained(dev, &a, d, grow, 2, 1, &r); /* an engine of 64 rows from the start */
+    p[5] = trained(dev, &a, d, restart, 2, 0, &r);
+    p[6] = trained(dev, &a, d, ordered, 1, 0, &r);
+    p[7] = trained(dev, &a, d, ordered, 1, 0, &r);
+    for (int i = 0; i < 8; i++)
+        if (!p[i]) goto done;
+    EXPECT(!memcmp(p[0], p[1], bytes), "1 + 2 continued epochs differ from 3 epochs in one run");
+    EXPECT(!memcmp(p[0], p[2], bytes), "continue_run on a model without a run is not a fresh run");
+    EXPECT(!memcmp(p[3], p[4], bytes), "the optimizer state was lost when the engine grew");
+    EXPECT(memcmp(p[3], p[5], bytes), "a continued run equals a restarted one");
+    EXPECT(!memcmp(p[6], p[7], bytes), "keep_order: two runs differ");
+    EXPECT(memcmp(p[6], p[0], bytes), "keep_order gives the shuffled run's weights");
+
+    /* class names: set, refused when they do not fit, saved and loaded */
+    if (ct_model_create(&m, dev, &a, NULL, 5, msg) != CT_OK) {
+        EXPECT(0, "create: %s", msg);
+        goto done;
+    }
+    const char *names[3] = {"setosa", "versicolor", "virginica"};
+    EXPECT(ct_model_set_class_names(m, names, 2) == CT_ERR_ARG &&
+               strstr(ct_model_error(m), "2 class names for a model of 3 classes"),
+           "2 names for 3 classes: '%s'", ct_model_error(m));
+    EXPECT(ct_model_set_class_names(m, names, 3) == CT_OK, "names: %s", ct_model_error(m));
+    if ((fd = mkstemp(path)) >= 0) close(fd);
+    EXPECT(ct_model_save(m, path) == CT_OK, "save: %s", ct_model_error(m));
+    if (ct_model_load(&back, dev, path, msg) == CT_OK)
+        EXPECT(ct_model_classes(back) == 3 && !strcmp(ct_model_class_name(back, 2), "virginica"),
+               "class names after a round trip: %s", ct_model_class_name(back, 2));
+    else
+        EXPECT(0, "load: %s", msg);
+    unlink(path);
+done:
+    for (int i = 0; i < 8; i++)
+        free(p[i]);
+    ct_model_destroy(back);
+    ct_model_destroy(m);
+    ct_data_destroy(d);
+    ct_device_destroy(dev);
+}
+
 int main(void) {
     test_two_devices();
     test_callback_and_files();
     test_errors();
+    test_continue_and_order();
     return test_summary("api");
 }

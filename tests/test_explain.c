@@ -315,12 +315,113 @@ static void cli_json(const char *bin) {
     rmdir(dir);
 }
 
+/* expect_close, not inlined (gcc's bounds warning misreads the inlined float branch here) */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void
+close_d(const char *what, const double *got, const double *want, size_t n, double tol,
+        double rtol) {
+    expect_close(what, got, want, n, tol, rtol);
+}
+
+/* Case 5: the batch-norm gradient worked out: 1-1-1 on a batch of 2 rows, x = (1, 3), with a
+ * batch norm between the hidden unit's bias and its tanh, then linear + MSE. Training mode: the
+ * batch's mean and biased variance, and the chain rule through both (the course's exercise:
+ * dL/dz_i = gamma / sigma (g_i - mean(g) - xhat_i mean(g xhat)), g = dL/dy); the running
+ * statistics move by the momentum. Evaluation mode: the running statistics, constants.
+ * Layout: w1, w2, b1, b2, gamma, beta, running mean, running variance. */
+static void case_batchnorm(ct_device *dev) {
+    const float P[8] = {0.8f, -1.2f, 0.3f, 0.1f, 1.5f, -0.4f, 0.5f, 2.0f};
+    const float X[2] = {1, 3}, T[2] = {0.5f, -0.25f};
+    ct_arch a = arch2(1, 1, 1, CT_ACT_TANH, CT_LOSS_MSE);
+    a.norm[0] = CT_NORM_BATCH;
+    a.norm_eps[0] = 0.01f;
+    a.norm_momentum[0] = 0.25f;
+    double w1 = P[0], w2 = P[1], b1 = P[2], b2 = P[3], gamma = P[4], beta = P[5], rm = P[6],
+           rv = P[7], eps = a.norm_eps[0], mom = a.norm_momentum[0];
+    for (int eval = 0; eval < 2; eval++) {
+        double z[2], y[2], h[2], o[2], d[2], g[2], xhat[2], dz[2];
+        for (int i = 0; i < 2; i++)
+            z[i] = w1 * X[i] + b1;                   /* 1.1, 2.7 */
+        double mean = eval ? rm : (z[0] + z[1]) / 2; /* 1.9 */
+        double var =
+            eval ? rv : ((z[0] - mean) * (z[0] - mean) + (z[1] - mean) * (z[1] - mean)) / 2;
+        double sd = sqrt(var + eps), loss = 0;
+        for (int i = 0; i < 2; i++) {
+            xhat[i] = (z[i] - mean) / sd;
+            y[i] = gamma * xhat[i] + beta;
+            h[i] = tanh(y[i]);
+            o[i] = w2 * h[i] + b2;
+            loss += (o[i] - T[i]) * (o[i] - T[i]) / 2; /* the mean over 2 rows */
+            d[i] = (o[i] - T[i]);                      /* 2 (o - t) / 2 */
+            g[i] = d[i] * w2 * (1 - h[i] * h[i]);      /* dL/dy */
+        }
+        double sg = g[0] + g[1], sgx = g[0] * xhat[0] + g[1] * xhat[1];
+        for (int i = 0; i < 2; i++) /* training: through the mean and the variance */
+            dz[i] = eval ? gamma / sd * g[i] : gamma / sd * (g[i] - sg / 2 - xhat[i] * sgx / 2);
+        double grad[8] = {dz[0] * X[0] + dz[1] * X[1],
+                          d[0] * h[0] + d[1] * h[1],
+                          dz[0] + dz[1],
+                          d[0] + d[1],
+                          sgx,
+                          sg,
+                          0,
+                          0};
+        char msg[CT_MSG_LEN], name[96];
+        for (int k = 0; k < 2; k++) {
+            ct_pass p;
+            ct_status st =
+                ct_pass_run_mode(k ? dev : NULL, &a, P, X, NULL, T, 2, NULL, eval, &p, msg);
+            double tol = k ? 2e-6 : 1e-12;
+            snprintf(name, sizeof name, "batch norm, %s mode (%s)",
+                     eval ? "evaluation" : "training", k ? "device" : "reference");
+            if (!EXPECT(st == CT_OK, "%s: %s", name, msg)) continue;
+            if (!EXPECT(p.z[0] && p.a[0] && p.delta[0] && p.grad && p.params && p.norm_out[0] &&
+                            p.mean[0] && p.var[0],
+                        "%s: a tensor of the pass is missing", name)) {
+                ct_pass_free(&p);
+                continue;
+            }
+            char what[160];
+            snprintf(what, sizeof what, "%s: z", name);
+            close_d(what, p.z[0], z, 2, tol, tol);
+            snprintf(what, sizeof what, "%s: mean, var", name);
+            close_d(what, p.mean[0], &mean, 1, tol, tol);
+            close_d(what, p.var[0], &var, 1, tol, tol);
+            snprintf(what, sizeof what, "%s: norm_out", name);
+            close_d(what, p.norm_out[0], y, 2, tol, tol);
+            snprintf(what, sizeof what, "%s: a", name);
+            close_d(what, p.a[0], h, 2, tol, tol);
+            snprintf(what, sizeof what, "%s: dL/dz", name);
+            close_d(what, p.delta[0], dz, 2, tol, tol);
+            snprintf(what, sizeof what, "%s: gradients", name);
+            close_d(what, p.grad, grad, 8, tol, tol);
+            EXPECT(fabs(p.loss - loss) <= tol, "%s: loss %.12g, expected %.12g", name, p.loss,
+                   loss);
+            /* the running statistics after the pass: moved while training (the unbiased
+             * variance, var 2 / (2 - 1)), kept in evaluation */
+            double run[2] = {eval ? rm : (1 - mom) * rm + mom * mean,
+                             eval ? rv : (1 - mom) * rv + mom * var * 2};
+            snprintf(what, sizeof what, "%s: running mean, variance after the pass", name);
+            close_d(what, p.params + 6, run, 2, tol, tol);
+            /* the bias before a batch norm has no gradient: dz sums to 0 */
+            EXPECT(eval || fabs(p.grad[2]) <= tol, "%s: the bias's gradient %.3g, expected 0", name,
+                   p.grad[2]);
+            ct_pass_free(&p);
+        }
+        printf("checked the batch-norm gradient by hand, %s mode\n",
+               eval ? "evaluation" : "training");
+    }
+}
+
 int main(int argc, char **argv) {
     ct_device *dev = test_device();
     case_221(dev);
     case_111(dev);
     case_231(dev);
     case_softmax(dev);
+    case_batchnorm(dev);
     ct_device_destroy(dev);
     if (argc > 1) cli_json(argv[1]);
     return test_summary("test_explain");

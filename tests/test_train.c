@@ -67,6 +67,10 @@ static ct_arch arch_of(int in, int h1, int h2, int out, ct_act act, ct_loss loss
     a.dropout[0] = a.dropout[1] = dropout;
     a.loss = loss;
     a.huber_delta = 1.0f;
+    for (int l = 0; l < CT_MAX_LAYERS; l++) {
+        a.norm_eps[l] = CT_NORM_EPS;
+        a.norm_momentum[l] = CT_NORM_MOMENTUM;
+    }
     return a;
 }
 
@@ -136,13 +140,17 @@ int main(void) {
         int classes, regression;
         float dropout, l2, clip;
         ct_optim opt;
+        ct_norm norm; /* after both hidden layers */
     } cases[] = {
-        {CT_ACT_RELU, CT_LOSS_SOFTMAX_CE, 3, 0, 0, 0, 0, CT_OPT_ADAM},
-        {CT_ACT_TANH, CT_LOSS_SIGMOID_BCE, 2, 0, 0.2f, 0.01f, 0, CT_OPT_MOMENTUM},
-        {CT_ACT_GELU, CT_LOSS_MSE, 0, 1, 0, 0, 1.0f, CT_OPT_RMSPROP},
-        {CT_ACT_ELU, CT_LOSS_HUBER, 0, 1, 0.1f, 0, 0, CT_OPT_NESTEROV},
-        {CT_ACT_LEAKY_RELU, CT_LOSS_SOFTMAX_CE, 5, 0, 0.3f, 0.001f, 0.5f, CT_OPT_ADAMW},
-        {CT_ACT_SIGMOID, CT_LOSS_SOFTMAX_CE, 4, 0, 0, 0, 0, CT_OPT_SGD},
+        {CT_ACT_RELU, CT_LOSS_SOFTMAX_CE, 3, 0, 0, 0, 0, CT_OPT_ADAM, CT_NORM_NONE},
+        {CT_ACT_TANH, CT_LOSS_SIGMOID_BCE, 2, 0, 0.2f, 0.01f, 0, CT_OPT_MOMENTUM, CT_NORM_NONE},
+        {CT_ACT_GELU, CT_LOSS_MSE, 0, 1, 0, 0, 1.0f, CT_OPT_RMSPROP, CT_NORM_NONE},
+        {CT_ACT_ELU, CT_LOSS_HUBER, 0, 1, 0.1f, 0, 0, CT_OPT_NESTEROV, CT_NORM_NONE},
+        {CT_ACT_LEAKY_RELU, CT_LOSS_SOFTMAX_CE, 5, 0, 0.3f, 0.001f, 0.5f, CT_OPT_ADAMW, CT_NORM_NONE},
+        {CT_ACT_SIGMOID, CT_LOSS_SOFTMAX_CE, 4, 0, 0, 0, 0, CT_OPT_SGD, CT_NORM_NONE},
+        {CT_ACT_TANH, CT_LOSS_SOFTMAX_CE, 3, 0, 0.2f, 0.001f, 0, CT_OPT_ADAMW, CT_NORM_BATCH},
+        {CT_ACT_SILU, CT_LOSS_MSE, 0, 1, 0, 0, 1.0f, CT_OPT_MOMENTUM, CT_NORM_LAYER},
+        {CT_ACT_GELU, CT_LOSS_SIGMOID_BCE, 2, 0, 0, 0.01f, 0, CT_OPT_ADAM, CT_NORM_BATCH},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         owned data;
@@ -151,6 +159,7 @@ int main(void) {
         int out =
             cases[k].loss == CT_LOSS_SIGMOID_BCE || cases[k].regression ? 1 : cases[k].classes;
         ct_arch a = arch_of(5, 17, 9, out, cases[k].act, cases[k].loss, cases[k].dropout);
+        a.norm[0] = a.norm[1] = cases[k].norm;
         ct_optim_params o = ct_optim_defaults(cases[k].opt);
         o.lr = cases[k].opt == CT_OPT_ADAM || cases[k].opt == CT_OPT_ADAMW ? 0.01f : 0.05f;
         /* RMSprop and Adam divide by sqrt(v): with eps 1e-8 a gradient near 0 moves its weight by
@@ -173,9 +182,11 @@ int main(void) {
                    "case %zu (%s, %s, %s): device and reference weights differ by %.3g (rel)", k,
                    ct_act_name(cases[k].act), ct_loss_name(cases[k].loss),
                    ct_optim_name(cases[k].opt), d);
-            printf("device vs reference after 14 steps, %s/%s/%s%s: max rel diff %.3g\n",
+            printf("device vs reference after 14 steps, %s/%s/%s%s%s%s: max rel diff %.3g\n",
                    ct_act_name(cases[k].act), ct_loss_name(cases[k].loss),
-                   ct_optim_name(cases[k].opt), cases[k].dropout > 0 ? "/dropout" : "", d);
+                   ct_optim_name(cases[k].opt), cases[k].dropout > 0 ? "/dropout" : "",
+                   cases[k].norm ? "/norm " : "", cases[k].norm ? ct_norm_name(cases[k].norm) : "",
+                   d);
         }
         free(pd);
         free(pr);

@@ -26,7 +26,12 @@ static void usage(FILE *f) {
         "  --step OPT:LR      one step of an optimizer (as train's --optimizer) from zero state,\n"
         "                     e.g. sgd:0.1 or adam:0.001\n"
         "  --json             one JSON object (loss, output, layers[z, a, delta, grad_weight,\n"
-        "                     grad_bias, weight, bias]) with the reference's values beside\n"
+        "                     grad_bias, weight, bias; a normalized layer also norm_out (after\n"
+        "                     the norm and its affine, before the activation), mean, var,\n"
+        "                     grad_norm_weight, grad_norm_bias]) with the reference's values\n"
+        "                     beside\n"
+        "  --eval             evaluation mode: batch norm by its running statistics (default:\n"
+        "                     training mode, by the batch's)\n"
         "  --backend B        both (default), opencl, or reference\n",
         f);
 }
@@ -64,7 +69,7 @@ static void jarr(const double *v, int rows, int cols) {
     for (int i = 0; i < (rows ? rows : 1); i++) {
         if (rows) printf("%s[", i ? ", " : "");
         for (int j = 0; j < cols; j++)
-            printf("%s%.9g", j ? ", " : "", v[(size_t)i * cols + j]);
+            printf("%s%.17g", j ? ", " : "", v[(size_t)i * cols + j]);
         if (rows) printf("]");
     }
     printf("]");
@@ -74,7 +79,7 @@ static void jarr(const double *v, int rows, int cols) {
 static void jpass(const ct_pass *p, const char *opt) {
     const ct_arch *a = &p->arch;
     int L = a->n_layers, B = p->B;
-    printf("\"loss\": %.9g, \"output\": ", p->loss);
+    printf("\"mode\": \"%s\", \"loss\": %.17g, \"output\": ", p->eval ? "eval" : "train", p->loss);
     jarr(p->a[L - 1], B, a->sizes[L]);
     printf(", \"layers\": [");
     for (int l = 0; l < L; l++) {
@@ -89,6 +94,31 @@ static void jpass(const ct_pass *p, const char *opt) {
         jarr(p->grad + p->lay.w_off[l], out, in);
         printf(", \"grad_bias\": ");
         jarr(p->grad + p->lay.b_off[l], 0, out);
+        if (p->norm_out[l]) {
+            int per_row = a->norm[l] == CT_NORM_LAYER;
+            printf(", \"norm\": \"%s\", \"norm_out\": ", ct_norm_name(a->norm[l]));
+            jarr(p->norm_out[l], B, out);
+            printf(", \"mean\": ");
+            jarr(p->mean[l], 0, per_row ? B : out);
+            printf(", \"var\": ");
+            jarr(p->var[l], 0, per_row ? B : out);
+            printf(", \"grad_norm_weight\": ");
+            jarr(p->grad + p->lay.g_off[l], 0, out);
+            printf(", \"grad_norm_bias\": ");
+            jarr(p->grad + p->lay.be_off[l], 0, out);
+            if (a->norm[l] == CT_NORM_BATCH) { /* after the pass: training moves them */
+                printf(", \"running_mean\": ");
+                jarr(p->params + p->lay.rm_off[l], 0, out);
+                printf(", \"running_var\": ");
+                jarr(p->params + p->lay.rv_off[l], 0, out);
+            }
+            if (p->stepped) {
+                printf(", \"norm_weight\": ");
+                jarr(p->params + p->lay.g_off[l], 0, out);
+                printf(", \"norm_bias\": ");
+                jarr(p->params + p->lay.be_off[l], 0, out);
+            }
+        }
         if (p->stepped) {
             printf(", \"weight\": ");
             jarr(p->params + p->lay.w_off[l], out, in);
@@ -165,13 +195,14 @@ static int class_of(const ct_model *m, const char *s) {
 
 typedef struct {
     const char *model, *input, *target, *inputs, *step;
-    int json, use_dev, use_ref;
+    int json, use_dev, use_ref, eval;
 } options;
 
 static int option(int argc, char **argv, int *i, void *opts) {
     options *o = opts;
     int r;
     if (cli_flag(argv[*i], "--json", &o->json)) return 1;
+    if (cli_flag(argv[*i], "--eval", &o->eval)) return 1;
     if ((r = cli_opt(argc, argv, i, "--model", &o->model))) return r;
     if ((r = cli_opt(argc, argv, i, "--input", &o->input))) return r;
     if ((r = cli_opt(argc, argv, i, "--target", &o->target))) return r;
@@ -280,8 +311,8 @@ int cmd_explain(int argc, char **argv, const char *device) {
     }
     if (use_dev && cli_open_device(device, &dev) != CLI_OK) goto done;
     const ct_optim_params *stp = stepping ? &op : NULL;
-    if ((use_dev && ct_model_explain(sm, dev, X, labels, T, B, stp, &pd) != CT_OK) ||
-        (use_ref && ct_model_explain(sm, NULL, X, labels, T, B, stp, &pr) != CT_OK)) {
+    if ((use_dev && ct_model_explain_mode(sm, dev, X, labels, T, B, stp, o.eval, &pd) != CT_OK) ||
+        (use_ref && ct_model_explain_mode(sm, NULL, X, labels, T, B, stp, o.eval, &pr) != CT_OK)) {
         cli_fail(ct_model_error(sm));
         goto done;
     }
@@ -316,7 +347,22 @@ int cmd_explain(int argc, char **argv, const char *device) {
             printf("\nlayer %d: %d -> %d, %s\n%s", l, ni, no, act, hdr);
             printf("  z = a_prev . W^T + b\n");
             row_values("z", pd.z[l], pr.z[l], B, no, both);
-            printf("  a = %s(z)%s\n", act, last ? "  (the output)" : "");
+            if (main->norm_out[l]) {
+                int per_row = a->norm[l] == CT_NORM_LAYER, ns = per_row ? B : no;
+                printf("  %s norm (%s statistics): mean, var (biased) %s\n",
+                       ct_norm_name(a->norm[l]),
+                       per_row  ? "the row's"
+                       : o.eval ? "running"
+                                : "the batch's",
+                       per_row ? "of each row" : "of each unit");
+                row_values("mean", pd.mean[l], pr.mean[l], 1, ns, both);
+                row_values("var", pd.var[l], pr.var[l], 1, ns, both);
+                printf("  y = gamma (z - mean) / sqrt(var + %g) + beta\n", (double)a->norm_eps[l]);
+                row_values("norm_out", pd.norm_out[l], pr.norm_out[l], B, no, both);
+                printf("  a = %s(y)\n", act);
+            } else {
+                printf("  a = %s(z)%s\n", act, last ? "  (the output)" : "");
+            }
             row_values("a", pd.a[l], pr.a[l], B, no, both);
         }
         printf("\nloss (%s, mean over the batch)\n", ct_loss_name(a->loss));
@@ -332,6 +378,14 @@ int cmd_explain(int argc, char **argv, const char *device) {
             printf("  dL/db = sum of delta over the batch\n");
             row_values("grad_bias", use_dev ? pd.grad + pd.lay.b_off[l] : NULL,
                        pr.grad ? pr.grad + pr.lay.b_off[l] : NULL, 1, no, both);
+            if (main->norm_out[l]) {
+                size_t go = main->lay.g_off[l], bo = main->lay.be_off[l];
+                printf("  dL/dgamma = sum of dL/dy xhat, dL/dbeta = sum of dL/dy\n");
+                row_values("grad_norm_weight", use_dev ? pd.grad + go : NULL,
+                           pr.grad ? pr.grad + go : NULL, 1, no, both);
+                row_values("grad_norm_bias", use_dev ? pd.grad + bo : NULL,
+                           pr.grad ? pr.grad + bo : NULL, 1, no, both);
+            }
         }
         if (stepping) {
             printf("\none %s step, lr %g, from zero optimizer state\n", opt_name, (double)op.lr);

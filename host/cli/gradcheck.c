@@ -14,20 +14,23 @@ static void usage(FILE *f) {
     fputs("usage: cltrain [--device SEL] gradcheck [options]\n"
           "\n"
           "Compares the gradients of one forward and backward pass, computed on the device and by\n"
-          "the reference, with central finite differences of the reference loss in double\n"
+          "the reference, with fourth-order central finite differences of the reference loss in "
+          "double\n"
           "precision, on random weights and data (seeded). Prints the largest relative error per\n"
           "tensor, |g - fd| / max(|g|, |fd|, 1e-3 max|fd of the tensor|); exits 1 above the "
           "tolerance.\n"
           "\n"
           "  --activation A   all (default), or a list: relu,tanh\n"
           "  --loss L         all (default), or a list of ce, bce, mse, huber\n"
+          "  --norm N         none (default), batch, layer, a list (batch,layer) or all: the\n"
+          "                   norm after every hidden layer; its gamma and beta are checked too\n"
           "  --layers 5,4     hidden sizes (default 5,4)\n"
           "  --inputs N       input features (default 3)\n"
           "  --outputs N      classes for ce, targets for mse/huber (default 3; bce: 1)\n"
           "  --batch N        rows (default 4)\n"
           "  --model FILE     check this model instead (safetensors or JSON; random inputs)\n"
           "  --seed N         weights and data (default 1)\n"
-          "  --step H         finite-difference step (default 1e-5, times max(1, |p|))\n"
+          "  --step H         finite-difference step (default 3e-5, times max(1, |p|))\n"
           "  --tol X          the device's tolerance (default 1e-3: float arithmetic)\n"
           "  --ref-tol X      the reference's tolerance (default 1e-6: double arithmetic)\n"
           "  --max-params N   parameters checked per tensor, spread evenly (default 64)\n"
@@ -67,9 +70,16 @@ static int check_one(ct_device *dev, const ct_arch *a, const float *params, cons
     for (size_t i = 0; i < lay.n_params; i++)
         p[i] = params[i];
     printf("%s\n", title);
+    double gscale = 0; /* the largest gradient of the network */
+    for (size_t i = 0; i < lay.n_train; i++)
+        gscale = fmax(gscale, fabs(g->use_ref ? pr.grad[i] : dev ? pd.grad[i] : 0));
     for (int l = 0; l < a->n_layers; l++)
-        for (int kind = 0; kind < 2; kind++) {
-            size_t off = kind ? lay.b_off[l] : lay.w_off[l];
+        for (int kind = 0; kind < 4; kind++) {
+            /* weight, bias, and a norm's gamma and beta */
+            size_t off = kind == 0   ? lay.w_off[l]
+                         : kind == 1 ? lay.b_off[l]
+                                     : ct_norm_tensor(a, &lay, l, kind - 2);
+            if (kind >= 2 && !off) continue;
             size_t n = kind ? (size_t)a->sizes[l + 1] : (size_t)a->sizes[l] * a->sizes[l + 1];
             size_t stride = n > (size_t)g->max_params ? (n + g->max_params - 1) / g->max_params : 1;
             double fdmax = 0, er = 0, ed = 0;
@@ -82,17 +92,33 @@ static int check_one(ct_device *dev, const ct_arch *a, const float *params, cons
                 return cli_fail("out of host memory");
             }
             for (size_t i = 0; i < n; i += stride) {
-                double keep = p[off + i], h = g->h * fmax(1.0, fabs(keep));
-                p[off + i] = keep + h;
-                double lp = ct_ref_loss_at(a, p, X, labels, T, B);
-                p[off + i] = keep - h;
-                double lm = ct_ref_loss_at(a, p, X, labels, T, B);
+                /* the fourth-order central difference: its truncation error is O(h^4), so
+                 * that what is left is rounding */
+                double keep = p[off + i], h = g->h * fmax(1.0, fabs(keep)), l[4];
+                for (int k = 0; k < 4; k++) {
+                    p[off + i] = keep + (double)(k < 2 ? k + 1 : 1 - k) * h; /* +h +2h -h -2h */
+                    l[k] = ct_ref_loss_at(a, p, X, labels, T, B);
+                }
                 p[off + i] = keep;
-                fd[i] = (lp - lm) / (2 * h);
+                fd[i] = (8 * (l[0] - l[2]) - (l[1] - l[3])) / (12 * h);
                 fdmax = fmax(fdmax, fabs(fd[i]));
             }
+            /* a bias that a batch norm follows has no gradient (the norm subtracts the batch
+             * mean), nor has a norm's beta that reaches the next batch norm through the identity
+             * and a dense layer: both must be 0 to rounding, against the network's largest */
+            int zero = (kind == 1 && l + 1 < a->n_layers && a->norm[l] == CT_NORM_BATCH) ||
+                       (kind == 3 && a->act[l] == CT_ACT_IDENTITY && l + 2 < a->n_layers &&
+                        a->norm[l + 1] == CT_NORM_BATCH);
             for (size_t i = 0; i < n; i += stride) {
-                double floor_ = fmax(1e-3 * fdmax, 1e-12);
+                double floor_ = zero ? fmax(gscale, 1e-12) : fmax(1e-3 * fdmax, 1e-12);
+                if (zero) {
+                    double e = fabs(fd[i]);
+                    if (g->use_ref) er = fmax(er, fmax(e, fabs(pr.grad[off + i])) / floor_);
+                    if (g->use_dev && dev) ed = fmax(ed, fmax(e, fabs(pd.grad[off + i])) / floor_);
+                    if (isnan(er) || isnan(ed)) er = ed = INFINITY;
+                    cnt++;
+                    continue;
+                }
                 if (g->use_ref) {
                     double gr = pr.grad[off + i];
                     double e = fabs(gr - fd[i]) / fmax(fmax(fabs(gr), fabs(fd[i])), floor_);
@@ -107,17 +133,18 @@ static int check_one(ct_device *dev, const ct_arch *a, const float *params, cons
             }
             free(fd);
             char name[48];
-            snprintf(name, sizeof name, "layers.%d.%s", l, kind ? "bias" : "weight");
+            snprintf(name, sizeof name, "layers.%d.%s", l,
+                     (const char *const[]){"weight", "bias", "norm.weight", "norm.bias"}[kind]);
             int bad_ref = g->use_ref && !(er <= g->ref_tol),
                 bad_dev = g->use_dev && dev && !(ed <= g->tol);
             g->checked++;
             if (bad_ref || bad_dev) g->failed++;
             g->worst_ref = fmax(g->worst_ref, er);
             g->worst_dev = fmax(g->worst_dev, ed);
-            printf("  %-18s %4zu of %-5zu", name, cnt, n);
+            printf("  %-20s %4zu of %-5zu", name, cnt, n);
             if (g->use_ref) printf("  reference %9.2e%s", er, bad_ref ? " FAIL" : "");
             if (g->use_dev && dev) printf("  device %9.2e%s", ed, bad_dev ? " FAIL" : "");
-            printf("\n");
+            printf("%s\n", zero ? "  (0: a batch norm follows)" : "");
         }
     free(p);
     ct_pass_free(&pr);
@@ -143,7 +170,7 @@ static int random_data(const ct_arch *a, int B, ct_rng *r, float **X, int **labe
 }
 
 typedef struct {
-    const char *acts, *losses, *layers, *model;
+    const char *acts, *losses, *layers, *model, *norms;
     int inputs, outputs, batch, max_params, use_dev, use_ref;
     unsigned long long seed;
     float tol, ref_tol, h;
@@ -154,6 +181,7 @@ static int option(int argc, char **argv, int *i, void *opts) {
     int r;
     if ((r = cli_opt(argc, argv, i, "--activation", &o->acts))) return r;
     if ((r = cli_opt(argc, argv, i, "--loss", &o->losses))) return r;
+    if ((r = cli_opt(argc, argv, i, "--norm", &o->norms))) return r;
     if ((r = cli_opt(argc, argv, i, "--layers", &o->layers))) return r;
     if ((r = cli_opt(argc, argv, i, "--model", &o->model))) return r;
     if ((r = cli_opt_int(argc, argv, i, "--inputs", 1, 100000, &o->inputs))) return r;
@@ -171,6 +199,7 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
     options o;
     memset(&o, 0, sizeof o);
     o.acts = o.losses = "all";
+    o.norms = "none";
     o.layers = "5,4";
     o.inputs = o.outputs = 3;
     o.batch = 4;
@@ -179,7 +208,7 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
     o.seed = 1;
     o.tol = 1e-3f;
     o.ref_tol = 1e-6f;
-    o.h = 1e-5f;
+    o.h = 3e-5f;
     int rc = cli_parse(argc, argv, "gradcheck", usage, option, &o);
     if (rc != CLI_RUN) return rc;
     const char *acts_s = o.acts, *losses_s = o.losses, *layers_s = o.layers, *model = o.model;
@@ -227,6 +256,21 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
             nl++;
         }
     }
+    ct_norm norms[CT_NORM_COUNT];
+    int nn = 0;
+    if (!strcmp(o.norms, "all")) {
+        for (int k = 0; k < CT_NORM_COUNT; k++)
+            norms[nn++] = (ct_norm)k;
+    } else {
+        snprintf(buf, sizeof buf, "%s", o.norms);
+        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            if (nn == CT_NORM_COUNT || !ct_norm_parse(t, &norms[nn])) {
+                cli_error("option --norm: unknown normalization '%s' (none, batch, layer, all)", t);
+                return CLI_USAGE;
+            }
+            nn++;
+        }
+    }
     int hidden[CT_MAX_LAYERS],
         nh = cli_int_list("--layers", layers_s, hidden, CT_MAX_LAYERS - 1, 1, 4096);
     if (!nh) return CLI_USAGE;
@@ -235,7 +279,8 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
     if (g.use_dev && cli_open_device(device, &dev) != CLI_OK) return CLI_FAIL;
     if (dev) {
         const ct_device_info *di = ct_device_get_info(dev);
-        printf("gradcheck on [%d] %s, matrix products: %s; finite differences: central, step %g, "
+        printf("gradcheck on [%d] %s, matrix products: %s; finite differences: central, fourth "
+               "order, step %g, "
                "double\n",
                di->index, di->name, ct_gemm_backend_name(ct_device_gemm(dev)), (double)h);
     }
@@ -263,8 +308,9 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
         free(T);
         ct_model_destroy(sm);
     } else {
-        for (int ia = 0; ia < na && rc == CLI_OK; ia++)
+        for (int ic = 0; ic < na * nn && rc == CLI_OK; ic++)
             for (int il = 0; il < nl && rc == CLI_OK; il++) {
+                int ia = ic % na;
                 ct_arch a;
                 memset(&a, 0, sizeof a);
                 a.n_layers = nh + 1;
@@ -273,6 +319,9 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
                     a.sizes[k + 1] = hidden[k];
                     a.act[k] = acts[ia];
                     a.alpha[k] = acts[ia] == CT_ACT_ELU ? 1.0f : 0.1f;
+                    a.norm[k] = norms[ic / na];
+                    a.norm_eps[k] = CT_NORM_EPS;
+                    a.norm_momentum[k] = CT_NORM_MOMENTUM;
                 }
                 a.loss = losses[il];
                 a.huber_delta = 0.5f;
@@ -288,8 +337,12 @@ int cmd_gradcheck(int argc, char **argv, const char *device) {
                 } else {
                     ct_init init = {CT_INIT_AUTO, 0, 0};
                     ct_arch_init_params(&a, &init, 0, ct_rng_next(&r), params);
-                    for (size_t k = lay.n_weights; k < lay.n_params; k++)
-                        params[k] = (float)(0.2 * ct_rng_uniform(&r) - 0.1); /* non-zero biases */
+                    /* non-zero biases; gamma near 1, beta near 0 */
+                    for (size_t k = lay.n_weights; k < lay.n_train; k++)
+                        params[k] = (float)(0.2 * ct_rng_uniform(&r) - 0.1);
+                    for (int k = 0; k + 1 < a.n_layers; k++)
+                        for (int j = 0; a.norm[k] != CT_NORM_NONE && j < a.sizes[k + 1]; j++)
+                            params[lay.g_off[k] + (size_t)j] += 1.0f;
                     char title[160], desc[256];
                     ct_arch_describe(&a, desc, sizeof desc);
                     snprintf(title, sizeof title, "%s x %s: %s, batch %d", ct_act_name(acts[ia]),

@@ -13,6 +13,9 @@ static void defaults(cli_netopts *o) {
     o->init = "auto";
     o->alpha = NAN;
     o->huber_delta = 1.0f;
+    o->norm = "none";
+    o->norm_momentum = CT_NORM_MOMENTUM;
+    o->norm_eps = CT_NORM_EPS;
     o->seed = 42;
     o->optimizer = "adam";
     o->momentum = o->dampening = o->beta1 = o->beta2 = o->rho = o->eps = o->weight_decay = NAN;
@@ -49,6 +52,9 @@ int cli_netopts_option(int argc, char **argv, int *i, cli_netopts *o) {
     if ((r = cli_opt(argc, argv, i, "--init", &o->init))) return r;
     if ((r = cli_opt_float(argc, argv, i, "--bias-init", -1e6, 1e6, 0, &o->bias_init))) return r;
     if ((r = cli_opt(argc, argv, i, "--dropout", &o->dropout))) return r;
+    if ((r = cli_opt(argc, argv, i, "--norm", &o->norm))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--norm-momentum", 0, 1, 0, &o->norm_momentum))) return r;
+    if ((r = cli_opt_float(argc, argv, i, "--norm-eps", 0, 1, 1, &o->norm_eps))) return r;
     if ((r = cli_opt_u64(argc, argv, i, "--seed", &o->seed))) return r;
     /* optimizer */
     if ((r = cli_opt(argc, argv, i, "--optimizer", &o->optimizer))) return r;
@@ -173,7 +179,7 @@ int cli_netspec_model(cli_netspec *n, const cli_netopts *o) {
     }
     int nh = n->n_hidden;
     ct_arch *a = &n->arch;
-    char acts[CT_MAX_LAYERS][32], drops[CT_MAX_LAYERS][32];
+    char acts[CT_MAX_LAYERS][32], drops[CT_MAX_LAYERS][32], norms[CT_MAX_LAYERS][32];
     if (nh > 0 && per_layer("--activation", o->activation, nh, acts) < 0) return CLI_USAGE;
     for (int i = 0; i < nh; i++) {
         if (!ct_act_parse(acts[i], &a->act[i])) {
@@ -191,6 +197,21 @@ int cli_netspec_model(cli_netspec *n, const cli_netopts *o) {
     } else if (o->dropout) {
         float p;
         if (!cli_float("--dropout", o->dropout, 0, 0.99, 0, &p)) return CLI_USAGE;
+    }
+    if (nh > 0 && per_layer("--norm", o->norm, nh, norms) < 0) return CLI_USAGE;
+    for (int i = 0; i < (nh > 0 ? nh : 1); i++) {
+        const char *v = nh > 0 ? norms[i] : o->norm;
+        ct_norm k = CT_NORM_NONE;
+        if (!ct_norm_parse(v, &k)) {
+            cli_error("option --norm expects batch, layer or none (or one per hidden layer), got "
+                      "'%s'",
+                      v);
+            return CLI_USAGE;
+        }
+        if (nh == 0) break;
+        a->norm[i] = k;
+        a->norm_momentum[i] = o->norm_momentum;
+        a->norm_eps[i] = o->norm_eps;
     }
     n->loss_given = 0;
     n->loss = CT_LOSS_SOFTMAX_CE;
@@ -240,7 +261,15 @@ void cli_usage_model_names(FILE *f) {
             "  --activation A       %s,\n"
             "                       or one per hidden layer: relu,tanh (default relu)\n"
             "  --alpha X            leaky_relu slope / elu alpha (default 0.01 / 1.0)\n"
-            "  --loss L             %s (default: from the data)\n",
+            "  --loss L             %s (default: from the data)\n"
+            "  --norm N             batch, layer or none: a normalization after every hidden\n"
+            "                       dense layer, before its activation (or one per layer:\n"
+            "                       batch,none); learnable gamma/beta, which --l2 and\n"
+            "                       --weight-decay leave alone (default none)\n"
+            "  --norm-momentum M    batch norm: running = (1 - M) running + M batch, the\n"
+            "                       variance unbiased; evaluation and prediction use the\n"
+            "                       running statistics (default 0.1, as PyTorch)\n"
+            "  --norm-eps E         added to the variance (default 1e-5)\n",
             acts, losses);
 }
 

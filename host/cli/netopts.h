@@ -13,8 +13,8 @@ typedef struct {
     ct_task task;
     int standardize;
     /* model */
-    const char *layers, *activation, *loss, *init, *dropout;
-    float alpha, huber_delta, bias_init;
+    const char *layers, *activation, *loss, *init, *dropout, *norm;
+    float alpha, huber_delta, bias_init, norm_momentum, norm_eps;
     unsigned long long seed;
     /* optimizer */
     const char *optimizer;
@@ -54,8 +54,8 @@ typedef struct {
 
 /* --optimizer and its settings; CLI_OK, or CLI_USAGE after printing the error. */
 int cli_netspec_optimizer(cli_netspec *n, const cli_netopts *o);
-/* --init, --layers, --activation, --alpha, --dropout, --loss; CLI_OK, or CLI_USAGE after printing
- * the error. */
+/* --init, --layers, --activation, --alpha, --dropout, --norm, --loss; CLI_OK, or CLI_USAGE after
+ * printing the error. */
 int cli_netspec_model(cli_netspec *n, const cli_netopts *o);
 /* The input size, the output size and the loss from the training data (several classes:
  * softmax + cross-entropy, two: one sigmoid unit + BCE, a regression target: linear + MSE, unless
