@@ -1,0 +1,293 @@
+"""cltrain's Python package as a user meets it, after `pip install .` (tests/python_sklearn.sh):
+scikit-learn's estimator checks on MLPClassifier and MLPRegressor, then the binding itself:
+devices, errors with the library's messages, determinism, pickling, partial_fit, early stopping,
+files shared with the command line, and the package without scikit-learn.
+
+    python_estimators.py CLTRAIN DATA_DIR PACKAGE_DIR
+
+CLTRAIN: the command (for `devices --json`, `train`, `predict`); DATA_DIR: data/; PACKAGE_DIR:
+where the package under test must have been imported from. Exit 0 pass, 1 fail."""
+import csv
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+warnings.simplefilter("ignore")  # ConvergenceWarning of the short fits; caught where tested
+
+cli, data_dir, package_dir = sys.argv[1:4]
+failures = []
+checks = 0
+
+
+def expect(cond, what):
+    global checks
+    checks += 1
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, flush=True)
+
+
+def raises(exc, fn, *contains):
+    """The exception fn raises, expected of type exc with every text of contains in it."""
+    try:
+        fn()
+    except exc as e:
+        text = str(e)
+        expect(all(c in text for c in contains) and "\n" not in text,
+               "%s: message %r lacks %r (or is not one line)" % (exc.__name__, text, contains))
+        return e
+    except Exception as e:  # noqa: BLE001
+        expect(False, "expected %s, got %s: %s" % (exc.__name__, type(e).__name__, e))
+        return e
+    expect(False, "expected %s, nothing raised (%r)" % (exc.__name__, contains))
+    return None
+
+
+import cltrain  # noqa: E402
+import sklearn  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
+
+here = os.path.realpath(os.path.dirname(cltrain.__file__))
+expect(here.startswith(os.path.realpath(package_dir)),
+       "cltrain imported from %s, not from the installed package in %s" % (here, package_dir))
+expect(os.path.dirname(os.path.realpath(cltrain._lib.library_path)) == here,
+       "libcltrain loaded from %s, not from the package" % cltrain._lib.library_path)
+expect(cltrain.HAVE_SKLEARN, "scikit-learn %s importable but not used" % sklearn.__version__)
+print("cltrain %s from %s; scikit-learn %s" % (cltrain.__version__, here, sklearn.__version__))
+
+# ---- scikit-learn's estimator checks -----------------------------------------------------------
+for est in (cltrain.MLPClassifier(), cltrain.MLPRegressor()):
+    t0, ran, skipped = time.time(), 0, []
+    for e, check in check_estimator(est, generate_only=True):
+        name = getattr(check, "func", check).__name__
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                check(e)
+            ran += 1
+        except Exception as ex:  # noqa: BLE001
+            if type(ex).__name__ == "SkipTest":  # pandas absent: its half of a check skipped
+                skipped.append("%s (%s)" % (name, ex))
+                continue
+            expect(False, "%s: %s: %s: %s" % (type(est).__name__, name, type(ex).__name__, ex))
+    print("%s: %d estimator checks passed in %.1f s%s" % (
+        type(est).__name__, ran, time.time() - t0,
+        "; skipped by scikit-learn: " + "; ".join(skipped) if skipped else ""))
+    expect(ran >= 40, "%s: only %d estimator checks ran" % (type(est).__name__, ran))
+
+# ---- data --------------------------------------------------------------------------------------
+digits = np.loadtxt(os.path.join(data_dir, "digits.csv"), delimiter=",", skiprows=1)
+X, y = digits[:, :-1] / 16, digits[:, -1].astype(int)
+Xtr, ytr, Xte, yte = X[:1400], y[:1400], X[1400:], y[1400:]
+with open(os.path.join(data_dir, "iris.csv")) as f:
+    rows = list(csv.reader(f))[1:]
+iX = np.array([[float(v) for v in r[:4]] for r in rows])
+iy = np.array([r[4] for r in rows])
+
+# ---- devices: the same as `cltrain devices --json` ---------------------------------------------
+out = subprocess.run([cli, "devices", "--json"], capture_output=True, text=True, check=True).stdout
+expect(cltrain.devices() == json.loads(out), "cltrain.devices() differs from `cltrain devices "
+       "--json`: %r vs %s" % (cltrain.devices(), out))
+
+# ---- training, determinism, attributes ---------------------------------------------------------
+params = dict(hidden_layer_sizes=(32,), max_iter=25, learning_rate_init=0.01, random_state=3)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    a = cltrain.MLPClassifier(**params).fit(Xtr, ytr)
+expect(any(w.category.__name__ == "ConvergenceWarning" for w in caught),
+       "no ConvergenceWarning after max_iter epochs")
+acc = a.score(Xte, yte)
+expect(acc > 0.88, "digits: accuracy %.3f after 25 epochs" % acc)
+expect(a.n_iter_ == 25 and len(a.loss_curve_) == 25 and a.loss_ == a.loss_curve_[-1] and
+       a.best_loss_ == min(a.loss_curve_) and a.loss_curve_[-1] < a.loss_curve_[0],
+       "attributes: n_iter_ %s, %d losses, loss_ %s, best_loss_ %s" % (
+           a.n_iter_, len(a.loss_curve_), a.loss_, a.best_loss_))
+expect(a.n_features_in_ == 64 and list(a.classes_) == list(range(10)) and a.t_ == 25 * 1400,
+       "n_features_in_ %s, classes_ %s, t_ %s" % (a.n_features_in_, a.classes_, a.t_))
+expect([c.shape for c in a.coefs_] == [(64, 32), (32, 10)] and
+       [b.shape for b in a.intercepts_] == [(32,), (10,)], "coefs_ / intercepts_ shapes")
+b = cltrain.MLPClassifier(**params).fit(Xtr, ytr)
+expect(all(np.array_equal(p, q) for p, q in zip(a.coefs_, b.coefs_)),
+       "the same random_state gave different weights")
+c = cltrain.MLPClassifier(**dict(params, random_state=4)).fit(Xtr, ytr)
+expect(not np.array_equal(a.coefs_[0], c.coefs_[0]), "another random_state gave the same weights")
+d = cltrain.MLPClassifier(**dict(params, shuffle=False)).fit(Xtr, ytr)
+d2 = cltrain.MLPClassifier(**dict(params, shuffle=False)).fit(Xtr, ytr)
+expect(np.array_equal(d.coefs_[0], d2.coefs_[0]) and not np.array_equal(d.coefs_[0], a.coefs_[0]),
+       "shuffle=False: not deterministic, or the same as shuffled")
+for solver in ("sgd", "momentum", "rmsprop", "adamw", "lion"):
+    lr = 1e-3 if solver == "lion" else 0.01
+    s = cltrain.MLPClassifier(**dict(params, solver=solver, learning_rate_init=lr))
+    expect(s.fit(Xtr, ytr).score(Xte, yte) > 0.8, "solver %s does not learn digits" % solver)
+drop = cltrain.MLPClassifier(**dict(params, dropout=0.2, clip_norm=1.0)).fit(Xtr, ytr)
+acc = drop.score(Xte, yte)
+expect(acc > 0.85, "dropout 0.2 and clip_norm 1: accuracy %.3f" % acc)
+
+for norm in ("batch", "layer"):
+    nm = cltrain.MLPClassifier(**dict(params, hidden_layer_sizes=(32, 16), norm=norm))
+    acc = nm.fit(Xtr, ytr).score(Xte, yte)
+    expect(acc > 0.88 and nm.get_params()["norm"] == norm and
+           [c.shape for c in nm.coefs_] == [(64, 32), (32, 16), (16, 10)],
+           "norm=%r: accuracy %.3f, or its parameters or coefs_" % (norm, acc))
+    again = pickle.loads(pickle.dumps(nm))
+    expect(again.norm == norm and np.array_equal(again.predict_proba(Xte), nm.predict_proba(Xte)),
+           "norm=%r: the pickled estimator predicts otherwise" % norm)
+raises(ValueError, lambda: cltrain.MLPClassifier(norm="group").fit(Xtr, ytr), "norm", "group")
+
+# partial_fit: three calls of one epoch are the same run as one fit of three epochs
+full = cltrain.MLPClassifier(**dict(params, max_iter=3)).fit(Xtr, ytr)
+inc = cltrain.MLPClassifier(**params)
+for _ in range(3):
+    inc.partial_fit(Xtr, ytr, classes=np.arange(10))
+expect(inc.n_iter_ == 3 and all(np.array_equal(p, q) for p, q in zip(full.coefs_, inc.coefs_)),
+       "3 x partial_fit differs from fit(max_iter=3) (n_iter_ %d)" % inc.n_iter_)
+raises(ValueError, lambda: cltrain.MLPClassifier().partial_fit(Xtr, ytr), "classes")
+inc.partial_fit(Xtr[:50], ytr[:50])  # a smaller chunk: a smaller batch, the state goes on
+expect(inc.n_iter_ == 4 and len(inc.loss_curve_) == 4 and inc.t_ == 3 * 1400 + 50,
+       "partial_fit on a chunk: n_iter_ %d, t_ %d" % (inc.n_iter_, inc.t_))
+
+# early stopping: validation scores per epoch, the best weights kept
+es = cltrain.MLPClassifier(hidden_layer_sizes=(32,), max_iter=300, early_stopping=True,
+                           n_iter_no_change=3, random_state=0).fit(Xtr, ytr)
+expect(es.n_iter_ < 300 and len(es.validation_scores_) == es.n_iter_ and
+       es.best_validation_score_ == max(es.validation_scores_) and es.best_loss_ is None and
+       0.85 < es.best_validation_score_ <= 1, "early stopping: n_iter_ %d, %d scores, best %s" % (
+           es.n_iter_, len(es.validation_scores_), es.best_validation_score_))
+
+# regression, one and two outputs; R^2 of early stopping from the validation loss
+rng = np.random.RandomState(0)
+rX = rng.uniform(-3, 3, size=(600, 2))
+ry = np.sin(rX[:, 0]) + 0.5 * rX[:, 1]
+r = cltrain.MLPRegressor(hidden_layer_sizes=(32, 32), max_iter=200, random_state=0,
+                         learning_rate_init=0.01).fit(rX, ry)
+expect(r.predict(rX).shape == (600,) and r.score(rX, ry) > 0.95,
+       "regression R^2 %.3f" % r.score(rX, ry))
+r2 = cltrain.MLPRegressor(hidden_layer_sizes=(32,), max_iter=50, random_state=0,
+                          early_stopping=True).fit(rX, np.c_[ry, -ry])
+expect(r2.predict(rX).shape == (600, 2) and r2.validation_scores_[-1] <= 1 and
+       r2.validation_scores_[-1] > r2.validation_scores_[0],
+       "two outputs with early stopping: %s" % (r2.validation_scores_[:3],))
+
+# ---- errors: one line, the library's message ---------------------------------------------------
+Xnan = Xtr.copy()
+Xnan[7, 5] = np.nan
+e = raises(ValueError, lambda: cltrain.MLPClassifier(max_iter=2).fit(Xnan, ytr),
+           "row 7 column 5 is NaN")
+expect(isinstance(e, cltrain.InputError) and e.status == "CT_ERR_NUMERIC",
+       "a NaN is the library's CT_ERR_NUMERIC: %r" % (e,))
+raises(ValueError, lambda: a.predict(np.full((2, 64), np.inf)), "row 0 column 0 is inf")
+raises(ValueError, lambda: a.predict(Xte[:, :10]), "X has 10 features", "expecting 64")
+raises(ValueError, lambda: a.predict(Xte[0]), "Reshape your data")
+raises(ValueError, lambda: cltrain.MLPClassifier(activation="swish2").fit(Xtr, ytr),
+       "unknown activation 'swish2'", "relu")
+raises(ValueError, lambda: cltrain.MLPClassifier(solver="lbfgs").fit(Xtr, ytr), "lbfgs")
+raises(ValueError, lambda: cltrain.MLPClassifier(solver="adagrad").fit(Xtr, ytr),
+       "unknown solver 'adagrad'", "adam")
+raises(ValueError, lambda: cltrain.MLPClassifier(hidden_layer_sizes=(0,)).fit(Xtr, ytr), "> 0")
+raises(ValueError, lambda: cltrain.MLPClassifier(hidden_layer_sizes=(4,) * 16).fit(Xtr, ytr),
+       "16 hidden layers")
+raises(ValueError, lambda: cltrain.MLPClassifier(dropout=1.5).fit(Xtr, ytr), "dropout")
+raises(ValueError, lambda: cltrain.MLPClassifier().fit(Xtr, ytr[:5]), "inconsistent")
+raises(ValueError, lambda: cltrain.MLPRegressor(max_iter=2).fit(rX, np.r_[ry[:-1], np.inf]),
+       "Y row 599 column 0 is inf")
+e = raises(cltrain.DeviceError, lambda: cltrain.MLPClassifier(device="no-such-device-xyz")
+           .fit(Xtr, ytr), "no-such-device-xyz")
+expect(e is not None and getattr(e, "status", "") == "CT_ERR_NO_DEVICE",
+       "unknown device: %r" % (e,))
+raises(cltrain.NotFittedError, lambda: cltrain.MLPRegressor().predict(rX), "not fitted")
+
+# ---- pickling and files ------------------------------------------------------------------------
+blob = pickle.dumps(a)
+state = a.__getstate__()
+expect(state["_model_bytes"][8:9] == b"{" and "_model" not in state,
+       "the pickled model is not a safetensors file's bytes")
+back = pickle.loads(blob)
+expect(np.array_equal(back.predict_proba(Xte), a.predict_proba(Xte)) and
+       back.get_params() == a.get_params(), "the unpickled estimator predicts differently")
+expect(clone(a).get_params() == a.get_params(), "clone")
+
+with tempfile.TemporaryDirectory() as tmp:
+    # a model from Python, predicted by the command line
+    iris = cltrain.MLPClassifier(hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=0.01,
+                                 random_state=0).fit(iX, iy)
+    path = os.path.join(tmp, "iris.safetensors")
+    iris.save(path)
+    feats = os.path.join(tmp, "features.csv")
+    np.savetxt(feats, iX, delimiter=",", header="a,b,c,d", comments="", fmt="%.9g")
+    pred = os.path.join(tmp, "pred.csv")
+    subprocess.run([cli, "predict", "--model", path, "--data", feats, "-o", pred], check=True,
+                   capture_output=True)
+    with open(pred) as f:
+        table = list(csv.reader(f))
+    expect(table[0] == ["class", "p_setosa", "p_versicolor", "p_virginica"],
+           "the command line names the classes: %s" % table[0])
+    cli_p = np.array([[float(v) for v in row[1:]] for row in table[1:]])
+    expect(np.abs(cli_p - iris.predict_proba(iX)).max() < 1e-5 and
+           [row[0] for row in table[1:]] == list(iris.predict(iX)),
+           "cltrain predict and the Python estimator disagree")
+    # a model from the command line, loaded in Python
+    cpath = os.path.join(tmp, "cli.safetensors")
+    subprocess.run([cli, "train", "--data", os.path.join(data_dir, "iris.csv"), "--layers", "8",
+                    "--epochs", "20", "--standardize", "--save", cpath], check=True,
+                   capture_output=True)
+    subprocess.run([cli, "predict", "--model", cpath, "--data", feats, "-o", pred], check=True,
+                   capture_output=True)
+    with open(pred) as f:
+        table = list(csv.reader(f))[1:]
+    loaded = cltrain.load(cpath)
+    expect(type(loaded) is cltrain.MLPClassifier and list(loaded.classes_) ==
+           ["setosa", "versicolor", "virginica"] and loaded.hidden_layer_sizes == (8,),
+           "cltrain.load: %r, classes %s" % (loaded, getattr(loaded, "classes_", None)))
+    expect(list(loaded.predict(iX)) == [row[0] for row in table] and np.abs(
+        loaded.predict_proba(iX) - np.array([[float(v) for v in row[1:]] for row in table])
+    ).max() < 1e-5, "a model of the command line predicts differently in Python")
+    raises(ValueError, lambda: cltrain.MLPRegressor.load(cpath), "classification", "MLPClassifier")
+    again = cltrain.MLPClassifier.load(path)
+    expect(np.array_equal(again.predict_proba(iX), iris.predict_proba(iX)) and
+           list(again.classes_) == list(iris.classes_), "save / load round trip")
+    raises(cltrain.FileError, lambda: cltrain.load(os.path.join(tmp, "absent.safetensors")),
+           "absent.safetensors")
+    bad = os.path.join(tmp, "bad.safetensors")
+    with open(bad, "wb") as f:
+        f.write(b"\x05\x00\x00\x00\x00\x00\x00\x00{}")
+    raises(ValueError, lambda: cltrain.load(bad), "bad.safetensors")
+
+# ---- NumPy only: the package without scikit-learn ----------------------------------------------
+numpy_only = r'''
+import pickle, sys
+sys.modules["sklearn"] = None  # import sklearn fails
+import warnings
+import numpy as np, cltrain
+warnings.simplefilter("ignore")
+assert not cltrain.HAVE_SKLEARN
+rng = np.random.RandomState(1)
+X = rng.normal(size=(300, 4)); y = (X[:, 0] + X[:, 1] > 0).astype(int)
+m = cltrain.MLPClassifier(hidden_layer_sizes=(8,), max_iter=40, random_state=0)
+assert m.get_params()["hidden_layer_sizes"] == (8,)
+m.set_params(learning_rate_init=0.01).fit(X, y)
+assert m.score(X, y) > 0.9, m.score(X, y)
+assert np.array_equal(pickle.loads(pickle.dumps(m)).predict(X), m.predict(X))
+r = cltrain.MLPRegressor(max_iter=100, random_state=0).fit(X, X[:, 0])
+assert r.score(X, X[:, 0]) > 0.8, r.score(X, X[:, 0])
+try:
+    m.set_params(nope=1)
+except ValueError as e:
+    assert "nope" in str(e)
+else:
+    raise AssertionError("set_params accepted an unknown parameter")
+print("numpy only: ok")
+'''
+res = subprocess.run([sys.executable, "-c", numpy_only], capture_output=True, text=True)
+expect(res.returncode == 0 and "numpy only: ok" in res.stdout,
+       "without scikit-learn: %s%s" % (res.stdout, res.stderr[-2000:]))
+
+print("python: %d checks, %d failed" % (checks, len(failures)))
+sys.exit(1 if failures else 0)
