@@ -663,18 +663,9 @@ ct_status ct_model_train_parallel(ct_model *m, const ct_dataset *train, const ct
     return train_run(m, train, val, opts, comm, res_out);
 }
 
-static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_dataset *val,
-                           const ct_train_options *opts, ct_comm *comm, ct_train_result *res_out) {
-    ct_train_options defaults;
-    ct_train_defaults(&defaults);
-    const ct_train_options *o = opts ? opts : &defaults;
-    ct_train_result res_local, *res = res_out ? res_out : &res_local;
-    memset(res, 0, sizeof *res);
-    m->err[0] = '\0';
-    ct_status st;
-    ct_saved_model ck;
-    memset(&ck, 0, sizeof ck);
-    ct_net *vref = NULL;
+/* The options of a run against the data and the ranks; one message. */
+static ct_status check_run(ct_model *m, const ct_dataset *train, const ct_train_options *o,
+                           const ct_comm *comm) {
     if (!train || train->n < 1) return fail(m, CT_ERR_ARG, "ct_model_train: no training data");
     if (o->epochs < 1) return fail(m, CT_ERR_ARG, "epochs must be >= 1, got %d", o->epochs);
     if (o->batch < 1 || o->batch > train->n)
@@ -689,23 +680,17 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     if (comm && o->batch < comm->size)
         return fail(m, CT_ERR_ARG, "a batch of %d row%s cannot be shared by %d ranks", o->batch,
                     o->batch == 1 ? "" : "s", comm->size);
-    int rank0 = !comm || comm->rank == 0;
     if (!(o->optim.lr > 0) || !isfinite(o->optim.lr))
         return fail(m, CT_ERR_ARG, "the learning rate must be positive and finite, got %g",
                     (double)o->optim.lr);
-    if (val && val->n < 1) val = NULL;
+    return CT_OK;
+}
 
-    /* the model takes the data's names and, when asked, a scaler fitted on it */
-    if ((st = describe(m, train)) != CT_OK) return st;
-    if (o->standardize && !m->sm.has_scaler) {
-        if ((st = ct_scaler_fit(&m->sm.scaler, train, m->err)) != CT_OK) return st;
-        m->sm.has_scaler = 1;
-    }
-    char desc[512];
-    ct_arch_describe(&m->sm.arch, desc, sizeof desc);
-
-    /* the engine, fresh optimizer state, the data */
-    int cont = o->continue_run && !o->resume && m->has_run && m->net;
+/* The engine for a run: a larger one when the batch grew (the optimizer state kept when the
+ * run continues the last), fresh state otherwise, and the data uploaded. */
+static ct_status prepare_engine(ct_model *m, const ct_dataset *train, const ct_dataset *val,
+                                const ct_train_options *o, int cont) {
+    ct_status st;
     m->has_run = 0;
     float *keep[2] = {NULL, NULL};
     if (cont && m->net_batch < o->batch && (st = save_state(m, keep)) != CT_OK) return st;
@@ -724,6 +709,83 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     if (val && (st = upload(m, CT_SLOT_VAL, val)) != CT_OK) return st;
     m->stats_batch = o->batch;
 
+    return CT_OK;
+}
+
+/* The settings a resumed run must share with its checkpoint, as one string. */
+static void run_config(const ct_model *m, const ct_train_options *o, const ct_comm *comm,
+                       const char *desc, char *config, size_t cap) {
+    snprintf(config, cap, "%s|%s|std=%d|optimizer=%s|lr=%g|batch=%d|seed=%llu", desc,
+             o->resume_tag ? o->resume_tag : "", m->sm.has_scaler, ct_optim_name(o->optim.kind),
+             (double)o->optim.lr, o->batch, (unsigned long long)o->seed);
+    if (comm) {
+        size_t len = strlen(config);
+        snprintf(config + len, cap - len, "|ranks=%d", comm->size);
+    }
+    if (o->keep_order) {
+        size_t len = strlen(config);
+        snprintf(config + len, cap - len, "|keep_order");
+    }
+}
+
+/* The training loop's options from the caller's; every callback wrapped to pass ctx. */
+static void fill_opts(ct_train_opts *to_out, const ct_train_options *o, ct_net *vref,
+                      train_ctx *ctx, ct_comm *comm, int epochs) {
+    ct_train_opts to;
+    memset(&to, 0, sizeof to);
+    to.epochs = epochs;
+    to.batch = o->batch;
+    to.seed = o->seed;
+    to.lr = o->optim.lr;
+    to.l2 = o->l2;
+    to.schedule = o->schedule;
+    to.patience = o->patience;
+    to.min_delta = o->min_delta;
+    to.restore_best = o->restore_best;
+    to.log_every = o->log_every;
+    to.verify_every = vref ? o->verify_every : 0;
+    to.verify_ref = vref;
+    to.verify_tol = o->verify_tol > 0 ? o->verify_tol : 1e-3;
+    /* train.c passes to.user to every callback: each is wrapped to pass the caller's */
+    to.on_verify = on_verify;
+    to.on_log = o->on_log ? on_log : NULL;
+    to.on_epoch = on_epoch;
+    to.on_batch = o->on_batch ? on_batch : NULL;
+    to.on_plan = o->on_plan ? on_plan : NULL;
+    to.user = ctx;
+    to.comm = comm;
+    *to_out = to;
+}
+
+static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_dataset *val,
+                           const ct_train_options *opts, ct_comm *comm, ct_train_result *res_out) {
+    ct_train_options defaults;
+    ct_train_defaults(&defaults);
+    const ct_train_options *o = opts ? opts : &defaults;
+    ct_train_result res_local, *res = res_out ? res_out : &res_local;
+    memset(res, 0, sizeof *res);
+    m->err[0] = '\0';
+    ct_status st;
+    ct_saved_model ck;
+    memset(&ck, 0, sizeof ck);
+    ct_net *vref = NULL;
+    if ((st = check_run(m, train, o, comm)) != CT_OK) return st;
+    int rank0 = !comm || comm->rank == 0;
+    if (val && val->n < 1) val = NULL;
+
+    /* the model takes the data's names and, when asked, a scaler fitted on it */
+    if ((st = describe(m, train)) != CT_OK) return st;
+    if (o->standardize && !m->sm.has_scaler) {
+        if ((st = ct_scaler_fit(&m->sm.scaler, train, m->err)) != CT_OK) return st;
+        m->sm.has_scaler = 1;
+    }
+    char desc[512];
+    ct_arch_describe(&m->sm.arch, desc, sizeof desc);
+
+    /* the engine, fresh optimizer state, the data */
+    int cont = o->continue_run && !o->resume && m->has_run && m->net;
+    if ((st = prepare_engine(m, train, val, o, cont)) != CT_OK) return st;
+
     ct_train_state state;
     ct_train_state_init(&state);
     if (cont) {
@@ -735,18 +797,7 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     ctx.m = m;
     ctx.o = o;
     ctx.state = &state;
-    snprintf(ctx.config, sizeof ctx.config, "%s|%s|std=%d|optimizer=%s|lr=%g|batch=%d|seed=%llu",
-             desc, o->resume_tag ? o->resume_tag : "", m->sm.has_scaler,
-             ct_optim_name(o->optim.kind), (double)o->optim.lr, o->batch,
-             (unsigned long long)o->seed);
-    if (comm) {
-        size_t len = strlen(ctx.config);
-        snprintf(ctx.config + len, sizeof ctx.config - len, "|ranks=%d", comm->size);
-    }
-    if (o->keep_order) {
-        size_t len = strlen(ctx.config);
-        snprintf(ctx.config + len, sizeof ctx.config - len, "|keep_order");
-    }
+    run_config(m, o, comm, desc, ctx.config, sizeof ctx.config);
     ctx.rank0 = rank0;
     if (o->checkpoint && rank0) remove_stale_temporaries(o->checkpoint);
     if (o->resume) {
@@ -787,28 +838,7 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     }
 
     ct_train_opts to;
-    memset(&to, 0, sizeof to);
-    to.epochs = (cont ? state.epoch : 0) + o->epochs;
-    to.batch = o->batch;
-    to.seed = o->seed;
-    to.lr = o->optim.lr;
-    to.l2 = o->l2;
-    to.schedule = o->schedule;
-    to.patience = o->patience;
-    to.min_delta = o->min_delta;
-    to.restore_best = o->restore_best;
-    to.log_every = o->log_every;
-    to.verify_every = vref ? o->verify_every : 0;
-    to.verify_ref = vref;
-    to.verify_tol = o->verify_tol > 0 ? o->verify_tol : 1e-3;
-    /* train.c passes to.user to every callback: each is wrapped to pass the caller's */
-    to.on_verify = on_verify;
-    to.on_log = o->on_log ? on_log : NULL;
-    to.on_epoch = on_epoch;
-    to.on_batch = o->on_batch ? on_batch : NULL;
-    to.on_plan = o->on_plan ? on_plan : NULL;
-    to.user = &ctx;
-    to.comm = comm;
+    fill_opts(&to, o, vref, &ctx, comm, (cont ? state.epoch : 0) + o->epochs);
     double exchange = 0;
     to.exchange_seconds = &exchange;
     double t0 = wall();

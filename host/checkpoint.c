@@ -480,6 +480,34 @@ static ct_status take(const char *path, const ct_st_file *f, const char *name, i
     return CT_OK;
 }
 
+/* Every layer's tensors into sm->params: weight, bias, and a norm's. */
+static ct_status take_layers(const char *path, const ct_st_file *f, ct_saved_model *sm,
+                             const ct_layout *lay_, char *msg) {
+    const ct_layout lay = *lay_;
+    ct_status st;
+    for (int i = 0; i < sm->arch.n_layers; i++) {
+        char name[32];
+        int64_t ws[2] = {sm->arch.sizes[i + 1], sm->arch.sizes[i]}, bs[1] = {sm->arch.sizes[i + 1]};
+        snprintf(name, sizeof name, "layers.%d.weight", i);
+        if ((st = take(path, f, name, 2, ws, sm->params + lay.w_off[i], msg)) != CT_OK) return st;
+        snprintf(name, sizeof name, "layers.%d.bias", i);
+        if ((st = take(path, f, name, 1, bs, sm->params + lay.b_off[i], msg)) != CT_OK) return st;
+        for (int k = 0; k < 4; k++) {
+            size_t off = ct_norm_tensor(&sm->arch, &lay, i, k);
+            if (!off) continue;
+            snprintf(name, sizeof name, "layers.%d.norm.%s", i, ct_norm_tensor_name(k));
+            if ((st = take(path, f, name, 1, bs, sm->params + off, msg)) != CT_OK) return st;
+            for (int j = 0; k == 3 && j < bs[0]; j++)
+                if (!(sm->params[off + (size_t)j] >= 0)) {
+                    char w[96];
+                    snprintf(w, sizeof w, "tensor '%s' holds a negative variance", name);
+                    return bad(msg, path, w);
+                }
+        }
+    }
+    return CT_OK;
+}
+
 ct_status ct_saved_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]) {
     memset(sm, 0, sizeof *sm);
     ct_st_file *f = NULL;
@@ -536,27 +564,7 @@ ct_status ct_saved_model_load(const char *path, ct_saved_model *sm, char msg[CT_
         st = CT_ERR_ALLOC;
         goto fail;
     }
-    for (int i = 0; i < sm->arch.n_layers; i++) {
-        char name[32];
-        int64_t ws[2] = {sm->arch.sizes[i + 1], sm->arch.sizes[i]}, bs[1] = {sm->arch.sizes[i + 1]};
-        snprintf(name, sizeof name, "layers.%d.weight", i);
-        if ((st = take(path, f, name, 2, ws, sm->params + lay.w_off[i], msg)) != CT_OK) goto fail;
-        snprintf(name, sizeof name, "layers.%d.bias", i);
-        if ((st = take(path, f, name, 1, bs, sm->params + lay.b_off[i], msg)) != CT_OK) goto fail;
-        for (int k = 0; k < 4; k++) {
-            size_t off = ct_norm_tensor(&sm->arch, &lay, i, k);
-            if (!off) continue;
-            snprintf(name, sizeof name, "layers.%d.norm.%s", i, ct_norm_tensor_name(k));
-            if ((st = take(path, f, name, 1, bs, sm->params + off, msg)) != CT_OK) goto fail;
-            for (int j = 0; k == 3 && j < bs[0]; j++)
-                if (!(sm->params[off + (size_t)j] >= 0)) {
-                    st = bad(msg, path,
-                             "a tensor 'layers.<i>.norm.running_var' holds a negative "
-                             "variance");
-                    goto fail;
-                }
-        }
-    }
+    if ((st = take_layers(path, f, sm, &lay, msg)) != CT_OK) goto fail;
     if (ct_st_find(f, "scaler.mean")) {
         int64_t fs[1] = {sm->features};
         sm->has_scaler = 1;

@@ -218,6 +218,38 @@ static ct_status check_norm(const ct_json *L, int l, int output, size_t rows, ct
     return CT_OK;
 }
 
+/* The weight's rows: an array of equally long arrays; *cols gets their length. */
+static ct_status check_weight_rows(const ct_json *w, int l, size_t *cols, const char *path,
+                                   char *msg) {
+    if (!w) return fail(msg, path, "layer %d: 'weight' is missing", l);
+    if (w->type != CT_JSON_ARRAY)
+        return fail(msg, path,
+                    "layer %d: weight is %s, expected an array of rows (arrays of "
+                    "numbers, one row per output)",
+                    l, kind(w));
+    if (w->count == 0)
+        return fail(msg, path, "layer %d: weight is empty (it needs one row per output)", l);
+    for (size_t r = 0; r < w->count; r++) {
+        const ct_json *row = &w->items[r];
+        if (row->type != CT_JSON_ARRAY)
+            return fail(msg, path, "layer %d: weight row %zu is %s, expected an array of numbers",
+                        l, r, kind(row));
+        if (row->count == 0)
+            return fail(msg, path,
+                        "layer %d: weight row %zu is empty (it needs one number per "
+                        "input)",
+                        l, r);
+        if (r == 0)
+            *cols = row->count;
+        else if (row->count != *cols)
+            return fail(msg, path,
+                        "layer %d: weight row %zu has %zu numbers but row 0 has %zu "
+                        "(the weight must be rectangular)",
+                        l, r, row->count, *cols);
+    }
+    return CT_OK;
+}
+
 /* One layer's shape, activation and alpha; the numbers come later (fill_layer). */
 static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *loss_text,
                              ct_arch *a, const char *path, char *msg) {
@@ -235,33 +267,8 @@ static ct_status check_layer(const ct_json *L, int l, int n_layers, const char *
     if (st != CT_OK) return st;
     const ct_json *w = ct_json_get(L, "weight"), *b = ct_json_get(L, "bias");
     const ct_json *act = ct_json_get(L, "activation"), *alpha = ct_json_get(L, "alpha");
-    if (!w) return fail(msg, path, "layer %d: 'weight' is missing", l);
-    if (w->type != CT_JSON_ARRAY)
-        return fail(msg, path,
-                    "layer %d: weight is %s, expected an array of rows (arrays of "
-                    "numbers, one row per output)",
-                    l, kind(w));
-    if (w->count == 0)
-        return fail(msg, path, "layer %d: weight is empty (it needs one row per output)", l);
     size_t cols = 0;
-    for (size_t r = 0; r < w->count; r++) {
-        const ct_json *row = &w->items[r];
-        if (row->type != CT_JSON_ARRAY)
-            return fail(msg, path, "layer %d: weight row %zu is %s, expected an array of numbers",
-                        l, r, kind(row));
-        if (row->count == 0)
-            return fail(msg, path,
-                        "layer %d: weight row %zu is empty (it needs one number per "
-                        "input)",
-                        l, r);
-        if (r == 0)
-            cols = row->count;
-        else if (row->count != cols)
-            return fail(msg, path,
-                        "layer %d: weight row %zu has %zu numbers but row 0 has %zu "
-                        "(the weight must be rectangular)",
-                        l, r, row->count, cols);
-    }
+    if ((st = check_weight_rows(w, l, &cols, path, msg)) != CT_OK) return st;
     size_t rows = w->count;
     if (rows > JM_MAX_SIZE || cols > JM_MAX_SIZE)
         return fail(msg, path,

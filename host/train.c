@@ -358,6 +358,175 @@ static void announce_plan(ct_net *net, int batch, const ct_train_opts *o) {
     if (n > 0) o->on_plan(text, o->user);
 }
 
+/* What one run of ct_train works with: the sizes and the host buffers. */
+typedef struct {
+    int n, batch, nb;
+    const ct_comm *comm;
+    float *losses;  /* (nb) */
+    double *sumbuf; /* (nb + 1) */
+    float *vd, *vr; /* live verification: room for the largest tensor each */
+    ct_verify_report *rep;
+} run_ctx;
+
+/* The steps of one epoch; *lr gets the last step's learning rate. */
+static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state *state,
+                             const run_ctx *c, int epoch, double *lr, char *msg) {
+    ct_status st;
+    for (int b = 0; b < c->nb; b++) {
+        int start = b * c->batch, rows = c->n - start < c->batch ? c->n - start : c->batch;
+        *lr = ct_schedule_lr(&o->schedule, o->lr, state->lr_scale, epoch, o->epochs, b, c->nb);
+        int verify = o->verify_every > 0 && (state->step + 1) % o->verify_every == 0;
+        if (verify && (st = sync_ref(net, o->verify_ref, c->vd, msg)) != CT_OK) return st;
+        st = c->comm ? shared_step(net, o, start, rows, epoch, state->step + 1, (float)*lr, b)
+                     : ct_net_train_step(net, CT_SLOT_TRAIN, start, rows, o->seed, (uint64_t)epoch,
+                                         state->step + 1, (float)*lr, o->l2, b);
+        if (st != CT_OK) {
+            snprintf(msg, CT_MSG_LEN, "epoch %d, step %lld: %s", epoch, state->step + 1,
+                     ct_net_error(net));
+            return st;
+        }
+        if (verify && (st = verify_step(net, o, start, rows, epoch, state->step + 1, (float)*lr, b,
+                                        c->rep, c->vd, c->vr, msg)) != CT_OK)
+            return st;
+        state->step++;
+        if (o->on_batch) o->on_batch(epoch, b + 1, c->nb, o->user);
+        if (o->log_every > 0 && o->on_log && state->step % o->log_every == 0) {
+            /* the steps of this interval that belong to this epoch */
+            int from = b + 1 - o->log_every < 0 ? 0 : b + 1 - o->log_every, cnt = b + 1 - from;
+            if ((st = ct_net_read_losses(net, from, cnt, c->losses)) != CT_OK) {
+                snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
+                return st;
+            }
+            if ((st = sum_metrics(c->comm, c->losses, cnt, NULL, c->sumbuf, msg)) != CT_OK)
+                return st;
+            double sum = 0;
+            for (int k = 0; k < cnt; k++)
+                sum += c->losses[k];
+            o->on_log(epoch, state->step, sum / cnt, *lr, o->user);
+        }
+    }
+    return CT_OK;
+}
+
+/* The epoch's statistics into s: the mean training loss (an error when it is not finite), the
+ * accuracy, and the validation loss and accuracy. */
+static ct_status epoch_stats(ct_net *net, int has_val, const ct_train_opts *o,
+                             const ct_train_state *state, const run_ctx *c, int epoch,
+                             ct_epoch_stats *s, char *msg) {
+    long long correct = 0;
+    double wsq = 0;
+    int nb = c->nb, bad;
+    ct_status st;
+    if ((st = ct_net_read_metrics(net, c->losses, nb, &correct, o->l2 > 0 ? &wsq : NULL)) !=
+        CT_OK) {
+        snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
+        return st;
+    }
+    if ((st = sum_metrics(c->comm, c->losses, nb, &correct, c->sumbuf, msg)) != CT_OK) return st;
+    memset(s, 0, sizeof *s);
+    s->epoch = epoch;
+    s->step = state->step;
+    s->train_loss = weighted_mean(c->losses, nb, c->n, c->batch, &bad) + 0.5 * o->l2 * wsq;
+    if (bad >= 0 || !isfinite(s->train_loss)) {
+        long long first = state->step - nb + 1 + (bad >= 0 ? bad : 0);
+        snprintf(msg, CT_MSG_LEN,
+                 "training diverged: the loss became %s at epoch %d, step %lld (batch %d of %d); "
+                 "try a smaller learning rate (--lr %g now) or --clip-norm",
+                 bad >= 0 && isnan(c->losses[bad]) ? "NaN" : "infinite", epoch, first,
+                 (bad >= 0 ? bad : 0) + 1, nb, o->lr);
+        return CT_ERR_NUMERIC;
+    }
+    s->train_acc = accuracy(ct_net_arch(net), correct, c->n);
+    s->val_loss = s->val_acc = NAN;
+    if (has_val)
+        return evaluate_shared(net, CT_SLOT_VAL, c->batch, c->comm, &s->val_loss, &s->val_acc, msg);
+    return CT_OK;
+}
+
+/* Improvement, early-stopping snapshot and the plateau schedule after an epoch. */
+static ct_status epoch_progress(ct_net *net, int has_val, const ct_train_opts *o,
+                                ct_train_state *state, ct_train_result *res, ct_epoch_stats *s,
+                                char *msg) {
+    double watch = has_val ? s->val_loss : s->train_loss;
+    s->improved = watch < state->best_val - o->min_delta;
+    if (!s->improved) {
+        state->bad_epochs++;
+        if (o->schedule.kind == CT_SCHED_PLATEAU &&
+            ++state->plateau_bad >= o->schedule.plateau_patience) {
+            state->lr_scale *= o->schedule.factor;
+            state->plateau_bad = 0;
+        }
+        return CT_OK;
+    }
+    state->best_val = watch;
+    state->bad_epochs = 0;
+    state->plateau_bad = 0;
+    res->best_epoch = s->epoch;
+    if (o->patience > 0 && o->restore_best) {
+        ct_status st = ct_net_snapshot(net);
+        if (st != CT_OK) {
+            snprintf(msg, CT_MSG_LEN, "%s", ct_net_error(net));
+            return st;
+        }
+        state->has_best = 1;
+    }
+    return CT_OK;
+}
+
+/* Whether training stops after this epoch: the caller's request (any rank's), or patience. */
+static ct_status epoch_stop(const ct_train_opts *o, const run_ctx *c, int has_val,
+                            const ct_train_state *state, ct_train_result *res,
+                            const ct_epoch_stats *s, int *stop, char *msg) {
+    *stop = o->on_epoch ? o->on_epoch(s, o->user) != 0 : 0;
+    if (c->comm) { /* any rank's stop stops all */
+        double any = *stop;
+        if (c->comm->allreduce_sum_f64(&any, 1, c->comm->ctx) != 0) {
+            snprintf(msg, CT_MSG_LEN, "combining the ranks' stop requests failed");
+            return CT_ERR_IO;
+        }
+        *stop = any > 0;
+    }
+    if (*stop) {
+        res->stopped_early = 1;
+        snprintf(res->stop_reason, sizeof res->stop_reason, "stopped by the caller after epoch %d",
+                 s->epoch);
+    } else if (o->patience > 0 && state->bad_epochs >= o->patience) {
+        *stop = 1;
+        res->stopped_early = 1;
+        snprintf(res->stop_reason, sizeof res->stop_reason,
+                 "early stopping after epoch %d: no %s loss gain of more than %g for %d epochs "
+                 "(best %.6g at epoch %d)",
+                 s->epoch, has_val ? "validation" : "training", (double)o->min_delta, o->patience,
+                 state->best_val, res->best_epoch);
+    }
+    return CT_OK;
+}
+
+/* The host buffers of a run (verification's when o asks for it). */
+static ct_status run_alloc(ct_net *net, const ct_train_opts *o, run_ctx *c, char *msg) {
+    const ct_arch *a = ct_net_arch(net);
+    c->losses = malloc((size_t)c->nb * sizeof(float));
+    c->sumbuf = malloc(((size_t)c->nb + 1) * sizeof(double));
+    if (!c->losses || !c->sumbuf) {
+        snprintf(msg, CT_MSG_LEN, "out of host memory");
+        return CT_ERR_ALLOC;
+    }
+    if (o->verify_every <= 0) return CT_OK;
+    /* live verification: two host buffers as large as the largest tensor, and a report */
+    size_t big = ct_net_layout(net)->n_params;
+    for (int l = 0; l < a->n_layers; l++)
+        if ((size_t)c->batch * a->sizes[l + 1] > big) big = (size_t)c->batch * a->sizes[l + 1];
+    c->vd = malloc(big * sizeof(float));
+    c->vr = malloc(big * sizeof(float));
+    c->rep = malloc(sizeof *c->rep);
+    if (!o->verify_ref || !c->vd || !c->vr || !c->rep) {
+        snprintf(msg, CT_MSG_LEN,
+                 o->verify_ref ? "out of host memory" : "verify: no reference engine");
+        return o->verify_ref ? CT_ERR_ALLOC : CT_ERR_ARG;
+    }
+    return CT_OK;
+}
+
 ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_state *state,
                    ct_train_result *res, char msg[CT_MSG_LEN]) {
     memset(res, 0, sizeof *res);
@@ -372,125 +541,23 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
                  o->batch);
         return CT_ERR_ARG;
     }
-    const ct_comm *comm = o->comm && o->comm->size > 1 ? o->comm : NULL;
-    int batch = o->batch < n ? o->batch : n;
-    int nb = (n + batch - 1) / batch;
-    float *losses = malloc((size_t)nb * sizeof(float));
-    double *sumbuf = malloc(((size_t)nb + 1) * sizeof(double));
-    if (!losses || !sumbuf) {
-        free(losses);
-        free(sumbuf);
-        snprintf(msg, CT_MSG_LEN, "out of host memory");
-        return CT_ERR_ALLOC;
-    }
-    const ct_arch *a = ct_net_arch(net);
-    ct_status st = CT_OK;
-    /* live verification: two host buffers as large as the largest tensor, and a report */
-    float *vd = NULL, *vr = NULL;
-    ct_verify_report *rep = NULL;
-    if (o->verify_every > 0) {
-        const ct_layout *lay = ct_net_layout(net);
-        size_t big = lay->n_params;
-        for (int l = 0; l < a->n_layers; l++)
-            if ((size_t)batch * a->sizes[l + 1] > big) big = (size_t)batch * a->sizes[l + 1];
-        vd = malloc(big * sizeof(float));
-        vr = malloc(big * sizeof(float));
-        rep = malloc(sizeof *rep);
-        if (!o->verify_ref || !vd || !vr || !rep) {
-            snprintf(msg, CT_MSG_LEN,
-                     o->verify_ref ? "out of host memory" : "verify: no reference engine");
-            st = o->verify_ref ? CT_ERR_ALLOC : CT_ERR_ARG;
-            goto done;
-        }
-    }
-    if (o->on_plan && state->epoch < o->epochs) announce_plan(net, batch, o);
+    run_ctx c;
+    memset(&c, 0, sizeof c);
+    c.n = n;
+    c.comm = o->comm && o->comm->size > 1 ? o->comm : NULL;
+    c.batch = o->batch < n ? o->batch : n;
+    c.nb = (n + c.batch - 1) / c.batch;
+    ct_status st = run_alloc(net, o, &c, msg);
+    if (st != CT_OK) goto done;
+    if (o->on_plan && state->epoch < o->epochs) announce_plan(net, c.batch, o);
     for (int epoch = state->epoch + 1; epoch <= o->epochs; epoch++) {
-        double t0 = now_seconds();
-        double lr = 0;
-        for (int b = 0; b < nb; b++) {
-            int start = b * batch, rows = n - start < batch ? n - start : batch;
-            lr = ct_schedule_lr(&o->schedule, o->lr, state->lr_scale, epoch, o->epochs, b, nb);
-            int verify = o->verify_every > 0 && (state->step + 1) % o->verify_every == 0;
-            if (verify && (st = sync_ref(net, o->verify_ref, vd, msg)) != CT_OK) goto done;
-            st = comm ? shared_step(net, o, start, rows, epoch, state->step + 1, (float)lr, b)
-                      : ct_net_train_step(net, CT_SLOT_TRAIN, start, rows, o->seed, (uint64_t)epoch,
-                                          state->step + 1, (float)lr, o->l2, b);
-            if (st != CT_OK) {
-                snprintf(msg, CT_MSG_LEN, "epoch %d, step %lld: %s", epoch, state->step + 1,
-                         ct_net_error(net));
-                goto done;
-            }
-            if (verify && (st = verify_step(net, o, start, rows, epoch, state->step + 1, (float)lr,
-                                            b, rep, vd, vr, msg)) != CT_OK)
-                goto done;
-            state->step++;
-            if (o->on_batch) o->on_batch(epoch, b + 1, nb, o->user);
-            if (o->log_every > 0 && o->on_log && state->step % o->log_every == 0) {
-                /* the steps of this interval that belong to this epoch */
-                int from = b + 1 - o->log_every < 0 ? 0 : b + 1 - o->log_every, cnt = b + 1 - from;
-                if ((st = ct_net_read_losses(net, from, cnt, losses)) != CT_OK) {
-                    snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
-                    goto done;
-                }
-                if ((st = sum_metrics(comm, losses, cnt, NULL, sumbuf, msg)) != CT_OK) goto done;
-                double sum = 0;
-                for (int k = 0; k < cnt; k++)
-                    sum += losses[k];
-                o->on_log(epoch, state->step, sum / cnt, lr, o->user);
-            }
-        }
-        long long correct = 0;
-        double wsq = 0;
-        if ((st = ct_net_read_metrics(net, losses, nb, &correct, o->l2 > 0 ? &wsq : NULL)) !=
-            CT_OK) {
-            snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
-            goto done;
-        }
-        if ((st = sum_metrics(comm, losses, nb, &correct, sumbuf, msg)) != CT_OK) goto done;
+        double t0 = now_seconds(), lr = 0;
         ct_epoch_stats s;
-        memset(&s, 0, sizeof s);
-        int bad;
-        s.epoch = epoch;
-        s.step = state->step;
-        s.train_loss = weighted_mean(losses, nb, n, batch, &bad) + 0.5 * o->l2 * wsq;
-        if (bad >= 0 || !isfinite(s.train_loss)) {
-            long long first = state->step - nb + 1 + (bad >= 0 ? bad : 0);
-            snprintf(
-                msg, CT_MSG_LEN,
-                "training diverged: the loss became %s at epoch %d, step %lld (batch %d of %d); "
-                "try a smaller learning rate (--lr %g now) or --clip-norm",
-                bad >= 0 && isnan(losses[bad]) ? "NaN" : "infinite", epoch, first,
-                (bad >= 0 ? bad : 0) + 1, nb, o->lr);
-            st = CT_ERR_NUMERIC;
+        int stop = 0;
+        if ((st = epoch_steps(net, o, state, &c, epoch, &lr, msg)) != CT_OK ||
+            (st = epoch_stats(net, has_val, o, state, &c, epoch, &s, msg)) != CT_OK ||
+            (st = epoch_progress(net, has_val, o, state, res, &s, msg)) != CT_OK)
             goto done;
-        }
-        s.train_acc = accuracy(a, correct, n);
-        s.val_loss = s.val_acc = NAN;
-        if (has_val && (st = evaluate_shared(net, CT_SLOT_VAL, batch, comm, &s.val_loss, &s.val_acc,
-                                             msg)) != CT_OK)
-            goto done;
-        double watch = has_val ? s.val_loss : s.train_loss;
-        s.improved = watch < state->best_val - o->min_delta;
-        if (s.improved) {
-            state->best_val = watch;
-            state->bad_epochs = 0;
-            state->plateau_bad = 0;
-            res->best_epoch = epoch;
-            if (o->patience > 0 && o->restore_best) {
-                if ((st = ct_net_snapshot(net)) != CT_OK) {
-                    snprintf(msg, CT_MSG_LEN, "%s", ct_net_error(net));
-                    goto done;
-                }
-                state->has_best = 1;
-            }
-        } else {
-            state->bad_epochs++;
-            if (o->schedule.kind == CT_SCHED_PLATEAU &&
-                ++state->plateau_bad >= o->schedule.plateau_patience) {
-                state->lr_scale *= o->schedule.factor;
-                state->plateau_bad = 0;
-            }
-        }
         s.lr = lr;
         s.seconds = now_seconds() - t0;
         s.samples_per_sec = s.seconds > 0 ? n / s.seconds : 0;
@@ -498,40 +565,17 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
         res->epochs_run = epoch;
         res->last = s;
         res->best_val_loss = state->best_val;
-        int stop = o->on_epoch ? o->on_epoch(&s, o->user) != 0 : 0;
-        if (comm) { /* any rank's stop stops all */
-            double any = stop;
-            if (comm->allreduce_sum_f64(&any, 1, comm->ctx) != 0) {
-                snprintf(msg, CT_MSG_LEN, "combining the ranks' stop requests failed");
-                st = CT_ERR_IO;
-                goto done;
-            }
-            stop = any > 0;
-        }
-        if (stop) {
-            res->stopped_early = 1;
-            snprintf(res->stop_reason, sizeof res->stop_reason,
-                     "stopped by the caller after epoch %d", epoch);
-            break;
-        }
-        if (o->patience > 0 && state->bad_epochs >= o->patience) {
-            res->stopped_early = 1;
-            snprintf(res->stop_reason, sizeof res->stop_reason,
-                     "early stopping after epoch %d: no %s loss gain of more than %g for %d epochs "
-                     "(best %.6g at epoch %d)",
-                     epoch, has_val ? "validation" : "training", (double)o->min_delta, o->patience,
-                     state->best_val, res->best_epoch);
-            break;
-        }
+        if ((st = epoch_stop(o, &c, has_val, state, res, &s, &stop, msg)) != CT_OK) goto done;
+        if (stop) break;
     }
     if (o->patience > 0 && o->restore_best && state->has_best) {
         if ((st = ct_net_restore(net)) != CT_OK) snprintf(msg, CT_MSG_LEN, "%s", ct_net_error(net));
     }
 done:
-    free(losses);
-    free(sumbuf);
-    free(vd);
-    free(vr);
-    free(rep);
+    free(c.losses);
+    free(c.sumbuf);
+    free(c.vd);
+    free(c.vr);
+    free(c.rep);
     return st;
 }
