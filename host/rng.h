@@ -69,7 +69,7 @@ static inline uint64_t ct_mix64(uint64_t z) {
 }
 
 /* splitmix64: the next number of the stream whose state is *s (any seed, 0 included, gives a
- * full-period stream). The one implementation: the host's generators, the seeding of data.c's
+ * full-period stream). The one implementation: the host's generators, the seeding of the dataset code's
  * xoshiro256**, the selftest's inputs and the tests' generator all step it. */
 static inline uint64_t ct_splitmix64(uint64_t *s) { return ct_mix64(*s += 0x9E3779B97F4A7C15ULL); }
 

@@ -17,7 +17,7 @@
 
 #include <zlib.h>
 
-#include "data_internal.h"
+#include "internal.h"
 
 /* ---- random numbers: xoshiro256** seeded by splitmix64, Box-Muller normals ------------- */
 

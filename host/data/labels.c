@@ -17,7 +17,7 @@
 
 #include <zlib.h>
 
-#include "data_internal.h"
+#include "internal.h"
 
 /* ---- labels: classes or regression targets ------------------------------------------------ */
 

@@ -16,7 +16,7 @@
 
 #include <zlib.h>
 
-#include "data_internal.h"
+#include "internal.h"
 
 /* ---- binary files: element types, IDX, NPY -------------------------------------------------- */
 

@@ -1,7 +1,7 @@
 /* Datasets on the host (see data.h): the dataset itself, loading by source (a generator or a
  * file, by name or by its first bytes), the split and the scaling, and datasets from arrays.
- * The generators are in data_gen.c, the labels in data_labels.c, the readers in data_csv.c and
- * data_binary.c. Every file is read through zlib (gzopen/gzread), which reads plain files as
+ * The generators are in generators.c, the labels in labels.c, the readers in csv.c and
+ * binary.c (this folder). Every file is read through zlib (gzopen/gzread), which reads plain files as
  * they are and gzip files decompressed, so "x.csv.gz" or "train-images-idx3-ubyte.gz" load like
  * the plain ones. Bad input gives one line naming the file, the line (or element) and the
  * column. */
@@ -22,7 +22,7 @@
 
 #include <zlib.h>
 
-#include "data_internal.h"
+#include "internal.h"
 
 /* ---- messages ------------------------------------------------------------------------- */
 

@@ -1,5 +1,5 @@
-/* What the parts of the dataset code share (data.c, data_gen.c, data_labels.c, data_csv.c,
- * data_binary.c); not part of the library's interface. */
+/* What the parts of the dataset code in host/data/ share (dataset.c, generators.c, labels.c,
+ * csv.c, binary.c); not part of the library's interface. */
 #ifndef CT_DATA_INTERNAL_H
 #define CT_DATA_INTERNAL_H
 
@@ -99,7 +99,7 @@ typedef struct {
     const char *target;  /* regression target name */
 } lab_ctx;
 
-/* ---- messages and datasets (data.c) ---- */
+/* ---- messages and datasets (dataset.c) ---- */
 
 /* s for a message: at most 40 bytes, control characters as '?', "..." when cut. */
 const char *dt_shown(char out[48], const char *s);
@@ -128,7 +128,7 @@ void dt_generator_names(char *buf, size_t cap);
 ct_status dt_sniff(const char *path, unsigned char *b, long long *n, char *msg);
 int dt_is_npy_magic(const unsigned char *b, long long n);
 
-/* ---- labels (data_labels.c) ---- */
+/* ---- labels (labels.c) ---- */
 
 ct_status dt_build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx *c,
                           const ct_data_opts *o, char *msg);
