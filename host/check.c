@@ -623,145 +623,182 @@ static void run_reduce(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_c
     snprintf(r->what, sizeof r->what, "%s n=%zu", ct_check_op_name(c->op), n);
 }
 
-static void run_helpers(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+/* gather_rows: B rows picked at random from Nrows. */
+static void run_gather_rows(pool *p, arrays *a, rng *rg, const ct_check_case *c,
+                            ct_check_result *r) {
     ct_device *dev = p->dev;
-    if (c->op == CT_CHECK_GATHER_ROWS) {
-        int B = c->M, F = c->N, Nrows = c->K;
-        float *src = rand_fill(a, rg, (size_t)Nrows * F, 1.0f), *outg = fa(a, (size_t)B * F);
-        float *outw = fa(a, (size_t)B * F);
-        int32_t *idx = calloc((size_t)B, sizeof(int32_t));
-        if (a->fail || !idx) {
-            free(idx);
-            return;
-        }
-        for (int i = 0; i < B; i++)
-            idx[i] = below(rg, Nrows);
-        int is = pool_add(p, (size_t)Nrows * F, src, 0), ii = pool_add(p, (size_t)B, idx, 1);
-        int io = pool_add(p, (size_t)B * F, NULL, 0);
-        if (p->st == CT_OK) p->st = ct_gather_rows(dev, at(p, io), at(p, is), at(p, ii), B, F);
-        if (pool_read(p, io, outg)) {
-            ref_gather_rows(da(a, outw), da(a, src), idx, B, F);
-            compare(r, "out", outg, da(a, outw), (size_t)B * F, 0, 0, NULL);
-        }
+    int B = c->M, F = c->N, Nrows = c->K;
+    float *src = rand_fill(a, rg, (size_t)Nrows * F, 1.0f), *outg = fa(a, (size_t)B * F);
+    float *outw = fa(a, (size_t)B * F);
+    int32_t *idx = calloc((size_t)B, sizeof(int32_t));
+    if (a->fail || !idx) {
         free(idx);
-        snprintf(r->what, sizeof r->what, "gather_rows B=%d F=%d from %d rows", B, F, Nrows);
-    } else if (c->op == CT_CHECK_GATHER_PERM) {
-        int B = c->M, F = c->N, n = c->K, start = (int)c->step, shuffle = c->layer != 0;
-        uint64_t seed = next_u64(rg), epoch = next_u64(rg) % 1000;
-        float *src = rand_fill(a, rg, (size_t)n * F, 1.0f), *outg = fa(a, (size_t)B * F);
-        float *outw = fa(a, (size_t)B * F);
-        int *rows = calloc((size_t)B, sizeof(int));
-        if (a->fail || !rows) {
-            free(rows);
-            return;
-        }
-        int is = pool_add(p, (size_t)n * F, src, 0), io = pool_add(p, (size_t)B * F, NULL, 0);
-        if (p->st == CT_OK)
-            p->st = ct_gather_perm(dev, at(p, io), at(p, is), B, F, start, n, shuffle, seed, epoch);
-        if (pool_read(p, io, outg)) {
-            ref_epoch_rows(rows, B, start, n, shuffle, seed, epoch);
-            ref_gather_rows(da(a, outw), da(a, src), rows, B, F);
-            compare(r, "out", outg, da(a, outw), (size_t)B * F, 0, 0, NULL);
-        }
-        free(rows);
-        snprintf(r->what, sizeof r->what, "gather_perm B=%d F=%d rows %d.. of %d%s", B, F, start, n,
-                 shuffle ? " shuffled" : "");
-    } else if (c->op == CT_CHECK_AXPY) {
-        size_t n = (size_t)c->N;
-        float *y = rand_fill(a, rg, n, 1.0f), *x = rand_fill(a, rg, n, 1.0f), *yg = fa(a, n);
-        if (a->fail) return;
-        int iy = pool_add(p, n, y, 0), ix = pool_add(p, n, x, 0);
-        if (p->st == CT_OK) p->st = ct_axpy(dev, at(p, iy), at(p, ix), c->alpha, (int)n);
-        if (!pool_read(p, iy, yg)) return;
-        double *mag = malloc(n * sizeof(double));
-        if (!mag) {
-            p->st = ct_fail(dev, CT_ERR_ALLOC, "check: out of host memory");
-            return;
-        }
-        for (size_t i = 0; i < n; i++)
-            mag[i] = fabs(da(a, y)[i]) + fabs(c->alpha * da(a, x)[i]);
-        ref_axpy(da(a, y), da(a, x), c->alpha, (int)n);
-        compare(r, "y", yg, da(a, y), n, 0, 2 * EPS_F, mag);
-        free(mag);
-        snprintf(r->what, sizeof r->what, "axpy n=%zu a=%g", n, c->alpha);
-    } else if (c->op == CT_CHECK_ARGMAX_CORRECT || c->op == CT_CHECK_BINARY_CORRECT) {
-        int B = c->M, C = c->N;
-        size_t n = (size_t)B * C;
-        float *Z = rand_fill(a, rg, n, 2.0f), *T = fa(a, n);
-        int32_t *labels = calloc((size_t)B, sizeof(int32_t)), start = below(rg, 1000), got = 0,
-                want;
-        if (a->fail || !labels) {
-            free(labels);
-            return;
-        }
-        if (c->op == CT_CHECK_ARGMAX_CORRECT) {
-            for (int i = 0; i < B; i++) {
-                int best = 0;
-                for (int j = 1; j < C; j++)
-                    if (Z[(size_t)i * C + j] > Z[(size_t)i * C + best]) best = j;
-                labels[i] = below(rg, 2) ? best : below(rg, C); /* about half right */
-            }
-        } else {
-            for (size_t i = 0; i < n; i++)
-                T[i] = (float)below(rg, 2);
-            to_double(da(a, T), T, n);
-        }
-        int iz = pool_add(p, n, Z, 0), ic = pool_add(p, 1, &start, 1);
-        int il = c->op == CT_CHECK_ARGMAX_CORRECT ? pool_add(p, (size_t)B, labels, 1)
-                                                  : pool_add(p, n, T, 0);
-        if (p->st == CT_OK)
-            p->st = c->op == CT_CHECK_ARGMAX_CORRECT
-                        ? ct_argmax_correct(dev, at(p, ic), at(p, iz), at(p, il), B, C)
-                        : ct_binary_correct(dev, at(p, ic), at(p, iz), at(p, il), (int)n);
-        if (pool_read(p, ic, &got)) {
-            want = start + (c->op == CT_CHECK_ARGMAX_CORRECT
-                                ? ref_argmax_correct(da(a, Z), labels, B, C)
-                                : ref_binary_correct(da(a, Z), da(a, T), (int)n));
-            compare_int(r, "count", &got, &want, 1);
-        }
-        free(labels);
-        snprintf(r->what, sizeof r->what, "%s B=%d C=%d", ct_check_op_name(c->op), B, C);
-    } else if (c->op == CT_CHECK_DEAD_UNITS) {
-        /* columns of three kinds: dead (<= 0 everywhere, exact zeros included; a third of them
-         * all zero as relu leaves them), alive in one row only, and random */
-        int B = c->M, N = c->N;
-        size_t n = (size_t)B * N;
-        float *A = rand_fill(a, rg, n, 1.0f);
-        int32_t start = below(rg, 1000), got = 0, want;
-        if (a->fail) return;
-        for (int j = 0; j < N; j++) {
-            int kind = below(rg, 3), row = below(rg, B);
-            for (int i = 0; i < B; i++) {
-                float *v = &A[(size_t)i * N + j];
-                if (kind == 0)
-                    *v = j % 3 == 0 || below(rg, 4) == 0 ? 0.0f : -fabsf(*v);
-                else if (kind == 1)
-                    *v = i == row ? fabsf(*v) : -fabsf(*v);
-            }
-        }
-        to_double(da(a, A), A, n);
-        int ia = pool_add(p, n, A, 0), ic = pool_add(p, 1, &start, 1);
-        if (p->st == CT_OK) p->st = ct_dead_units(dev, at(p, ic), at(p, ia), B, N);
-        if (pool_read(p, ic, &got)) {
-            want = start + ref_dead_units(da(a, A), B, N);
-            compare_int(r, "count", &got, &want, 1);
-        }
-        snprintf(r->what, sizeof r->what, "dead_units B=%d N=%d", B, N);
-    } else {
-        size_t n = (size_t)c->N;
-        float value = c->alpha != 0 ? c->alpha : 0.75f;
-        float *x = rand_fill(a, rg, n, 1.0f), *xg = fa(a, n), *xw = fa(a, n);
-        if (a->fail) return;
-        int ix = pool_add(p, n, c->op == CT_CHECK_FILL ? NULL : x, 0);
-        if (p->st != CT_OK) return;
-        p->st = c->op == CT_CHECK_FILL ? ct_fill(dev, at(p, ix), value, (int)n)
-                                       : ct_scale(dev, at(p, ix), value, (int)n);
-        if (!pool_read(p, ix, xg)) return;
-        for (size_t i = 0; i < n; i++)
-            da(a, xw)[i] = c->op == CT_CHECK_FILL ? value : value * da(a, x)[i];
-        compare(r, "x", xg, da(a, xw), n, 0, EPS_F, NULL);
-        snprintf(r->what, sizeof r->what, "%s n=%zu value=%g", ct_check_op_name(c->op), n, value);
+        return;
     }
+    for (int i = 0; i < B; i++)
+        idx[i] = below(rg, Nrows);
+    int is = pool_add(p, (size_t)Nrows * F, src, 0), ii = pool_add(p, (size_t)B, idx, 1);
+    int io = pool_add(p, (size_t)B * F, NULL, 0);
+    if (p->st == CT_OK) p->st = ct_gather_rows(dev, at(p, io), at(p, is), at(p, ii), B, F);
+    if (pool_read(p, io, outg)) {
+        ref_gather_rows(da(a, outw), da(a, src), idx, B, F);
+        compare(r, "out", outg, da(a, outw), (size_t)B * F, 0, 0, NULL);
+    }
+    free(idx);
+    snprintf(r->what, sizeof r->what, "gather_rows B=%d F=%d from %d rows", B, F, Nrows);
+}
+
+/* gather_perm: B rows from `start` of an epoch's order of n rows (shuffled or not). */
+static void run_gather_perm(pool *p, arrays *a, rng *rg, const ct_check_case *c,
+                            ct_check_result *r) {
+    ct_device *dev = p->dev;
+    int B = c->M, F = c->N, n = c->K, start = (int)c->step, shuffle = c->layer != 0;
+    uint64_t seed = next_u64(rg), epoch = next_u64(rg) % 1000;
+    float *src = rand_fill(a, rg, (size_t)n * F, 1.0f), *outg = fa(a, (size_t)B * F);
+    float *outw = fa(a, (size_t)B * F);
+    int *rows = calloc((size_t)B, sizeof(int));
+    if (a->fail || !rows) {
+        free(rows);
+        return;
+    }
+    int is = pool_add(p, (size_t)n * F, src, 0), io = pool_add(p, (size_t)B * F, NULL, 0);
+    if (p->st == CT_OK)
+        p->st = ct_gather_perm(dev, at(p, io), at(p, is), B, F, start, n, shuffle, seed, epoch);
+    if (pool_read(p, io, outg)) {
+        ref_epoch_rows(rows, B, start, n, shuffle, seed, epoch);
+        ref_gather_rows(da(a, outw), da(a, src), rows, B, F);
+        compare(r, "out", outg, da(a, outw), (size_t)B * F, 0, 0, NULL);
+    }
+    free(rows);
+    snprintf(r->what, sizeof r->what, "gather_perm B=%d F=%d rows %d.. of %d%s", B, F, start, n,
+             shuffle ? " shuffled" : "");
+}
+
+/* axpy: y += alpha x. */
+static void run_axpy(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    ct_device *dev = p->dev;
+    size_t n = (size_t)c->N;
+    float *y = rand_fill(a, rg, n, 1.0f), *x = rand_fill(a, rg, n, 1.0f), *yg = fa(a, n);
+    if (a->fail) return;
+    int iy = pool_add(p, n, y, 0), ix = pool_add(p, n, x, 0);
+    if (p->st == CT_OK) p->st = ct_axpy(dev, at(p, iy), at(p, ix), c->alpha, (int)n);
+    if (!pool_read(p, iy, yg)) return;
+    double *mag = malloc(n * sizeof(double));
+    if (!mag) {
+        p->st = ct_fail(dev, CT_ERR_ALLOC, "check: out of host memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        mag[i] = fabs(da(a, y)[i]) + fabs(c->alpha * da(a, x)[i]);
+    ref_axpy(da(a, y), da(a, x), c->alpha, (int)n);
+    compare(r, "y", yg, da(a, y), n, 0, 2 * EPS_F, mag);
+    free(mag);
+    snprintf(r->what, sizeof r->what, "axpy n=%zu a=%g", n, c->alpha);
+}
+
+/* argmax_correct and binary_correct: a count added to a random start. */
+static void run_correct(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    ct_device *dev = p->dev;
+    int B = c->M, C = c->N;
+    size_t n = (size_t)B * C;
+    float *Z = rand_fill(a, rg, n, 2.0f), *T = fa(a, n);
+    int32_t *labels = calloc((size_t)B, sizeof(int32_t)), start = below(rg, 1000), got = 0, want;
+    if (a->fail || !labels) {
+        free(labels);
+        return;
+    }
+    if (c->op == CT_CHECK_ARGMAX_CORRECT) {
+        for (int i = 0; i < B; i++) {
+            int best = 0;
+            for (int j = 1; j < C; j++)
+                if (Z[(size_t)i * C + j] > Z[(size_t)i * C + best]) best = j;
+            labels[i] = below(rg, 2) ? best : below(rg, C); /* about half right */
+        }
+    } else {
+        for (size_t i = 0; i < n; i++)
+            T[i] = (float)below(rg, 2);
+        to_double(da(a, T), T, n);
+    }
+    int iz = pool_add(p, n, Z, 0), ic = pool_add(p, 1, &start, 1);
+    int il =
+        c->op == CT_CHECK_ARGMAX_CORRECT ? pool_add(p, (size_t)B, labels, 1) : pool_add(p, n, T, 0);
+    if (p->st == CT_OK)
+        p->st = c->op == CT_CHECK_ARGMAX_CORRECT
+                    ? ct_argmax_correct(dev, at(p, ic), at(p, iz), at(p, il), B, C)
+                    : ct_binary_correct(dev, at(p, ic), at(p, iz), at(p, il), (int)n);
+    if (pool_read(p, ic, &got)) {
+        want = start + (c->op == CT_CHECK_ARGMAX_CORRECT
+                            ? ref_argmax_correct(da(a, Z), labels, B, C)
+                            : ref_binary_correct(da(a, Z), da(a, T), (int)n));
+        compare_int(r, "count", &got, &want, 1);
+    }
+    free(labels);
+    snprintf(r->what, sizeof r->what, "%s B=%d C=%d", ct_check_op_name(c->op), B, C);
+}
+
+/* dead_units on columns of three kinds: dead (<= 0 everywhere, exact zeros included; a third
+ * of them all zero as relu leaves them), alive in one row only, and random. */
+static void run_dead_units(pool *p, arrays *a, rng *rg, const ct_check_case *c,
+                           ct_check_result *r) {
+    ct_device *dev = p->dev;
+    int B = c->M, N = c->N;
+    size_t n = (size_t)B * N;
+    float *A = rand_fill(a, rg, n, 1.0f);
+    int32_t start = below(rg, 1000), got = 0, want;
+    if (a->fail) return;
+    for (int j = 0; j < N; j++) {
+        int kind = below(rg, 3), row = below(rg, B);
+        for (int i = 0; i < B; i++) {
+            float *v = &A[(size_t)i * N + j];
+            if (kind == 0)
+                *v = j % 3 == 0 || below(rg, 4) == 0 ? 0.0f : -fabsf(*v);
+            else if (kind == 1)
+                *v = i == row ? fabsf(*v) : -fabsf(*v);
+        }
+    }
+    to_double(da(a, A), A, n);
+    int ia = pool_add(p, n, A, 0), ic = pool_add(p, 1, &start, 1);
+    if (p->st == CT_OK) p->st = ct_dead_units(dev, at(p, ic), at(p, ia), B, N);
+    if (pool_read(p, ic, &got)) {
+        want = start + ref_dead_units(da(a, A), B, N);
+        compare_int(r, "count", &got, &want, 1);
+    }
+    snprintf(r->what, sizeof r->what, "dead_units B=%d N=%d", B, N);
+}
+
+/* fill and scale. */
+static void run_fill_scale(pool *p, arrays *a, rng *rg, const ct_check_case *c,
+                           ct_check_result *r) {
+    ct_device *dev = p->dev;
+    size_t n = (size_t)c->N;
+    float value = c->alpha != 0 ? c->alpha : 0.75f;
+    float *x = rand_fill(a, rg, n, 1.0f), *xg = fa(a, n), *xw = fa(a, n);
+    if (a->fail) return;
+    int ix = pool_add(p, n, c->op == CT_CHECK_FILL ? NULL : x, 0);
+    if (p->st != CT_OK) return;
+    p->st = c->op == CT_CHECK_FILL ? ct_fill(dev, at(p, ix), value, (int)n)
+                                   : ct_scale(dev, at(p, ix), value, (int)n);
+    if (!pool_read(p, ix, xg)) return;
+    for (size_t i = 0; i < n; i++)
+        da(a, xw)[i] = c->op == CT_CHECK_FILL ? value : value * da(a, x)[i];
+    compare(r, "x", xg, da(a, xw), n, 0, EPS_F, NULL);
+    snprintf(r->what, sizeof r->what, "%s n=%zu value=%g", ct_check_op_name(c->op), n, value);
+}
+
+/* The helpers: gathers, axpy, counts of correct predictions and dead units, fill and scale. */
+static void run_helpers(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    if (c->op == CT_CHECK_GATHER_ROWS)
+        run_gather_rows(p, a, rg, c, r);
+    else if (c->op == CT_CHECK_GATHER_PERM)
+        run_gather_perm(p, a, rg, c, r);
+    else if (c->op == CT_CHECK_AXPY)
+        run_axpy(p, a, rg, c, r);
+    else if (c->op == CT_CHECK_ARGMAX_CORRECT || c->op == CT_CHECK_BINARY_CORRECT)
+        run_correct(p, a, rg, c, r);
+    else if (c->op == CT_CHECK_DEAD_UNITS)
+        run_dead_units(p, a, rg, c, r);
+    else
+        run_fill_scale(p, a, rg, c, r);
 }
 
 /* ---- normalization ----------------------------------------------------------------------- */
@@ -781,15 +818,20 @@ static void round_to(float *f, double *x, size_t n) {
     }
 }
 
-/* Batch norm and layer norm. Z is uniform in [-range, range] plus an offset per row and one per
- * column (so that no statistic is near 0 and centring matters); the statistics, the backward
- * ops' Y (every 7th an exact 0, a kink) and batch norm's dgamma, dbeta are the reference's,
- * rounded to float. Tolerances: a relative error of a few float roundings (16 or 32 eps)
- * against the magnitude of the terms (the same expression on absolute values), n + 2 roundings
- * for a sum of n, and the activation's own 1e-5 relative, 1e-6 absolute as in act_backward's
- * check (the absolute part scaled by the factors the op applies to the derivative). */
-static void run_norm(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
-    ct_device *dev = p->dev;
+/* A normalization check's inputs, shared by its ops: sizes, options, the arrays the device gets
+ * and their double twins (the reference's). */
+typedef struct {
+    int B, N, per_row, inplace;
+    size_t n, nN, nB, ns; /* B * N, N, B, and the statistics' count (B per row, else N) */
+    float eps, alpha;
+    ct_act act;
+    float *Z, *mean, *var, *gamma, *beta, *dA, *Y;
+    double *Zd, *md, *vd, *gd, *bd, *dAd, *Yd;
+} norm_case;
+
+/* The inputs every normalization check shares, into t (see run_norm); 0 when out of host
+ * memory. */
+static int norm_inputs(arrays *a, rng *rg, const ct_check_case *c, norm_case *t) {
     const ct_check_op op = c->op;
     const int B = c->M, N = c->N;
     const size_t n = (size_t)B * N, nN = (size_t)N, nB = (size_t)B;
@@ -800,12 +842,11 @@ static void run_norm(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_che
     const float eps = c->delta > 0 ? c->delta : 1e-5f, range = c->range > 0 ? c->range : 2.0f;
     const ct_act act = c->act;
     const float alpha = c->alpha;
-    const int inplace = c->transB != 0;
     float *Z = rand_fill(a, rg, n, range), *rsh = rand_fill(a, rg, nB, range);
     float *csh = rand_fill(a, rg, nN, range), *mean = fa(a, ns), *var = fa(a, ns);
     float *gamma = rand_fill(a, rg, nN, 1.5f), *beta = rand_fill(a, rg, nN, 1.0f);
     float *dA = rand_fill(a, rg, n, 1.0f), *Y = fa(a, n);
-    if (a->fail) return;
+    if (a->fail) return 0;
     double *Zd = da(a, Z), *md = da(a, mean), *vd = da(a, var), *gd = da(a, gamma);
     double *bd = da(a, beta), *dAd = da(a, dA), *Yd = da(a, Y);
     for (int i = 0; i < B; i++)
@@ -826,203 +867,294 @@ static void run_norm(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_che
         Y[k] = 0.0f;
         Yd[k] = 0.0;
     }
-    /* the statistics' 1 / sqrt(var + eps) and xhat, for the magnitudes */
-#define RSTD_(s) (1.0 / sqrt(vd[s] + (double)eps))
-#define XHAT_(i, j, s) ((Zd[(size_t)N * (i) + (j)] - md[s]) * RSTD_(s))
+    t->B = B, t->N = N, t->per_row = per_row, t->inplace = c->transB != 0;
+    t->n = n, t->nN = nN, t->nB = nB, t->ns = ns;
+    t->eps = eps, t->alpha = alpha, t->act = act;
+    t->Z = Z, t->mean = mean, t->var = var, t->gamma = gamma, t->beta = beta, t->dA = dA, t->Y = Y;
+    t->Zd = Zd, t->md = md, t->vd = vd, t->gd = gd, t->bd = bd, t->dAd = dAd, t->Yd = Yd;
+    return 1;
+}
 
-    if (op == CT_CHECK_BN_MOMENT) {
-        const int centered = c->transA != 0;
-        const float scale = c->alpha != 0 ? c->alpha : (float)(1.0 / B);
-        float *outg = fa(a, nN);
-        double *outw = scratch(a, nN), *mag = scratch(a, nN);
-        if (a->fail) return;
-        int iz = pool_add(p, n, Z, 0), im = centered ? pool_add(p, nN, mean, 0) : -1;
-        int io = pool_add(p, nN, NULL, 0);
-        /* not centered: no mean at all (NULL mem), which the op accepts */
-        if (p->st == CT_OK)
-            p->st = ct_bn_moment(dev, at(p, io), at(p, iz), at(p, im), B, N, centered, scale);
-        if (pool_read(p, io, outg)) {
-            ref_bn_moment(outw, Zd, centered ? md : NULL, B, N, centered, scale);
-            for (int j = 0; j < N; j++) {
-                mag[j] = 0;
-                for (int i = 0; i < B; i++) {
-                    double z = Zd[(size_t)i * N + j];
-                    mag[j] += centered ? (z - md[j]) * (z - md[j]) : fabs(z);
-                }
-                mag[j] *= fabs((double)scale);
-            }
-            compare(r, "out", outg, outw, nN, 1e-6, 2.0 * (B + 2) * EPS_F, mag);
-        }
-        snprintf(r->what, sizeof r->what, "bn_moment B=%d N=%d centered=%d scale=%g", B, N,
-                 centered, scale);
-    } else if (op == CT_CHECK_LN_STATS) {
-        float *mg = fa(a, nB), *vg = fa(a, nB);
-        double *mw = scratch(a, nB), *vw = scratch(a, nB), *mmag = scratch(a, nB);
-        if (a->fail) return;
-        int iz = pool_add(p, n, Z, 0), im = pool_add(p, nB, NULL, 0), iv = pool_add(p, nB, NULL, 0);
-        if (p->st == CT_OK) p->st = ct_ln_stats(dev, at(p, im), at(p, iv), at(p, iz), B, N);
-        if (pool_read(p, im, mg) && pool_read(p, iv, vg)) {
-            ref_ln_stats(mw, vw, Zd, B, N);
+/* The statistic s's 1 / sqrt(var + eps), for the magnitudes. */
+static double norm_rstd(const norm_case *t, size_t s) {
+    return 1.0 / sqrt(t->vd[s] + (double)t->eps);
+}
+
+/* xhat of Z[i][j] under the statistic s, for the magnitudes. */
+static double norm_xhat(const norm_case *t, int i, int j, size_t s) {
+    return (t->Zd[(size_t)t->N * i + j] - t->md[s]) * norm_rstd(t, s);
+}
+
+/* bn_moment: scale times the column sums of Z, or of its squared deviations from the mean. */
+static void run_bn_moment(pool *p, arrays *a, const ct_check_case *c, const norm_case *t,
+                          ct_check_result *r) {
+    ct_device *dev = p->dev;
+    const int B = t->B, N = t->N;
+    const size_t n = t->n, nN = t->nN;
+    float *Z = t->Z, *mean = t->mean;
+    double *Zd = t->Zd, *md = t->md;
+    const int centered = c->transA != 0;
+    const float scale = c->alpha != 0 ? c->alpha : (float)(1.0 / B);
+    float *outg = fa(a, nN);
+    double *outw = scratch(a, nN), *mag = scratch(a, nN);
+    if (a->fail) return;
+    int iz = pool_add(p, n, Z, 0), im = centered ? pool_add(p, nN, mean, 0) : -1;
+    int io = pool_add(p, nN, NULL, 0);
+    /* not centered: no mean at all (NULL mem), which the op accepts */
+    if (p->st == CT_OK)
+        p->st = ct_bn_moment(dev, at(p, io), at(p, iz), at(p, im), B, N, centered, scale);
+    if (pool_read(p, io, outg)) {
+        ref_bn_moment(outw, Zd, centered ? md : NULL, B, N, centered, scale);
+        for (int j = 0; j < N; j++) {
+            mag[j] = 0;
             for (int i = 0; i < B; i++) {
-                mmag[i] = 0;
-                for (int j = 0; j < N; j++)
-                    mmag[i] += fabs(Zd[(size_t)i * N + j]) / N;
+                double z = Zd[(size_t)i * N + j];
+                mag[j] += centered ? (z - md[j]) * (z - md[j]) : fabs(z);
             }
-            compare(r, "mean", mg, mw, nB, 1e-6, 2.0 * (N + 2) * EPS_F, mmag);
-            /* a sum of squares: its terms are its magnitude; the mean's error enters squared */
-            compare(r, "var", vg, vw, nB, 1e-6, 2.0 * (N + 4) * EPS_F, NULL);
+            mag[j] *= fabs((double)scale);
         }
-        snprintf(r->what, sizeof r->what, "ln_stats B=%d N=%d", B, N);
-    } else if (op == CT_CHECK_NORM_APPLY) {
-        float *Yg = fa(a, n), *Ag = fa(a, n);
-        double *Yw = scratch(a, n), *Aw = scratch(a, n), *magY = scratch(a, n);
-        double *magA = scratch(a, n);
-        if (a->fail) return;
-        int iz = pool_add(p, n, Z, 0), im = pool_add(p, ns, mean, 0), iv = pool_add(p, ns, var, 0);
-        int ig = pool_add(p, nN, gamma, 0), ib = pool_add(p, nN, beta, 0);
-        int iy = pool_add(p, n, NULL, 0), ia = pool_add(p, n, NULL, 0);
-        if (p->st == CT_OK)
-            p->st = ct_norm_apply(dev, at(p, iy), at(p, ia), at(p, iz), at(p, im), at(p, iv),
-                                  at(p, ig), at(p, ib), eps, act, alpha, B, N, per_row);
-        if (pool_read(p, iy, Yg) && pool_read(p, ia, Ag)) {
-            ref_norm_apply(Yw, Aw, Zd, md, vd, gd, bd, eps, act, alpha, B, N, per_row);
-            for (int i = 0; i < B; i++)
-                for (int j = 0; j < N; j++) {
-                    size_t k = (size_t)i * N + j, s = per_row ? (size_t)i : (size_t)j;
-                    magY[k] = fabs(gd[j] * XHAT_(i, j, s)) + fabs(bd[j]);
-                    /* |f'| <= max(1.2, |alpha|): Y's error passes on at most that */
-                    magA[k] = fabs(Aw[k]) + fmax(1.2, fabs((double)alpha)) * magY[k];
-                }
-            compare(r, "Y", Yg, Yw, n, 1e-6, 32 * EPS_F, magY);
-            compare(r, "A", Ag, Aw, n, 1e-6, 1e-5, magA);
+        compare(r, "out", outg, outw, nN, 1e-6, 2.0 * (B + 2) * EPS_F, mag);
+    }
+    snprintf(r->what, sizeof r->what, "bn_moment B=%d N=%d centered=%d scale=%g", B, N, centered,
+             scale);
+}
+
+/* ln_stats: the mean and the biased variance of each row. */
+static void run_ln_stats(pool *p, arrays *a, const norm_case *t, ct_check_result *r) {
+    ct_device *dev = p->dev;
+    const int B = t->B, N = t->N;
+    const size_t n = t->n, nB = t->nB;
+    float *Z = t->Z;
+    double *Zd = t->Zd;
+    float *mg = fa(a, nB), *vg = fa(a, nB);
+    double *mw = scratch(a, nB), *vw = scratch(a, nB), *mmag = scratch(a, nB);
+    if (a->fail) return;
+    int iz = pool_add(p, n, Z, 0), im = pool_add(p, nB, NULL, 0), iv = pool_add(p, nB, NULL, 0);
+    if (p->st == CT_OK) p->st = ct_ln_stats(dev, at(p, im), at(p, iv), at(p, iz), B, N);
+    if (pool_read(p, im, mg) && pool_read(p, iv, vg)) {
+        ref_ln_stats(mw, vw, Zd, B, N);
+        for (int i = 0; i < B; i++) {
+            mmag[i] = 0;
+            for (int j = 0; j < N; j++)
+                mmag[i] += fabs(Zd[(size_t)i * N + j]) / N;
         }
-        snprintf(r->what, sizeof r->what, "norm_apply %s B=%d N=%d per_row=%d eps=%g",
-                 ct_act_name(act), B, N, per_row, eps);
-    } else if (op == CT_CHECK_NORM_PARAM_GRADS) {
-        float *dgg = fa(a, nN), *dbg = fa(a, nN);
-        double *dgw = scratch(a, nN), *dbw = scratch(a, nN), *magg = scratch(a, nN);
-        double *magb = scratch(a, nN);
-        if (a->fail) return;
-        int ida = pool_add(p, n, dA, 0), iy = pool_add(p, n, Y, 0), iz = pool_add(p, n, Z, 0);
-        int im = pool_add(p, ns, mean, 0), iv = pool_add(p, ns, var, 0);
-        int idg = pool_add(p, nN, NULL, 0), idb = pool_add(p, nN, NULL, 0);
-        if (p->st == CT_OK)
-            p->st =
-                ct_norm_param_grads(dev, at(p, idg), at(p, idb), at(p, ida), at(p, iy), at(p, iz),
-                                    at(p, im), at(p, iv), eps, act, alpha, B, N, per_row);
-        if (pool_read(p, idg, dgg) && pool_read(p, idb, dbg)) {
-            ref_norm_param_grads(dgw, dbw, dAd, Yd, Zd, md, vd, eps, act, alpha, B, N, per_row);
+        compare(r, "mean", mg, mw, nB, 1e-6, 2.0 * (N + 2) * EPS_F, mmag);
+        /* a sum of squares: its terms are its magnitude; the mean's error enters squared */
+        compare(r, "var", vg, vw, nB, 1e-6, 2.0 * (N + 4) * EPS_F, NULL);
+    }
+    snprintf(r->what, sizeof r->what, "ln_stats B=%d N=%d", B, N);
+}
+
+/* norm_apply: Y = gamma xhat + beta and A = f(Y), with the statistics per column or per row. */
+static void run_norm_apply(pool *p, arrays *a, const norm_case *t, ct_check_result *r) {
+    ct_device *dev = p->dev;
+    const int B = t->B, N = t->N, per_row = t->per_row;
+    const size_t n = t->n, nN = t->nN, ns = t->ns;
+    const float eps = t->eps, alpha = t->alpha;
+    const ct_act act = t->act;
+    float *Z = t->Z, *mean = t->mean, *var = t->var, *gamma = t->gamma, *beta = t->beta;
+    double *Zd = t->Zd, *md = t->md, *vd = t->vd, *gd = t->gd, *bd = t->bd;
+    float *Yg = fa(a, n), *Ag = fa(a, n);
+    double *Yw = scratch(a, n), *Aw = scratch(a, n), *magY = scratch(a, n);
+    double *magA = scratch(a, n);
+    if (a->fail) return;
+    int iz = pool_add(p, n, Z, 0), im = pool_add(p, ns, mean, 0), iv = pool_add(p, ns, var, 0);
+    int ig = pool_add(p, nN, gamma, 0), ib = pool_add(p, nN, beta, 0);
+    int iy = pool_add(p, n, NULL, 0), ia = pool_add(p, n, NULL, 0);
+    if (p->st == CT_OK)
+        p->st = ct_norm_apply(dev, at(p, iy), at(p, ia), at(p, iz), at(p, im), at(p, iv), at(p, ig),
+                              at(p, ib), eps, act, alpha, B, N, per_row);
+    if (pool_read(p, iy, Yg) && pool_read(p, ia, Ag)) {
+        ref_norm_apply(Yw, Aw, Zd, md, vd, gd, bd, eps, act, alpha, B, N, per_row);
+        for (int i = 0; i < B; i++)
             for (int j = 0; j < N; j++) {
-                magg[j] = magb[j] = 0;
-                for (int i = 0; i < B; i++) {
-                    size_t k = (size_t)i * N + j, s = per_row ? (size_t)i : (size_t)j;
-                    double g = fabs(dAd[k] * ref_act_grad(act, alpha, Yd[k]));
-                    magg[j] += g * fabs(XHAT_(i, j, s));
-                    magb[j] += g;
-                }
+                size_t k = (size_t)i * N + j, s = per_row ? (size_t)i : (size_t)j;
+                magY[k] = fabs(gd[j] * norm_xhat(t, i, j, s)) + fabs(bd[j]);
+                /* |f'| <= max(1.2, |alpha|): Y's error passes on at most that */
+                magA[k] = fabs(Aw[k]) + fmax(1.2, fabs((double)alpha)) * magY[k];
             }
-            double rtol = 2.0 * (B + 2) * EPS_F + 1e-5;
-            compare(r, "dgamma", dgg, dgw, nN, 1e-6, rtol, magg);
-            compare(r, "dbeta", dbg, dbw, nN, 1e-6, rtol, magb);
+        compare(r, "Y", Yg, Yw, n, 1e-6, 32 * EPS_F, magY);
+        compare(r, "A", Ag, Aw, n, 1e-6, 1e-5, magA);
+    }
+    snprintf(r->what, sizeof r->what, "norm_apply %s B=%d N=%d per_row=%d eps=%g", ct_act_name(act),
+             B, N, per_row, eps);
+}
+
+/* norm_param_grads: dgamma and dbeta, the column sums of dA f'(Y) (times xhat for dgamma). */
+static void run_norm_param_grads(pool *p, arrays *a, const norm_case *t, ct_check_result *r) {
+    ct_device *dev = p->dev;
+    const int B = t->B, N = t->N, per_row = t->per_row;
+    const size_t n = t->n, nN = t->nN, ns = t->ns;
+    const float eps = t->eps, alpha = t->alpha;
+    const ct_act act = t->act;
+    float *Z = t->Z, *mean = t->mean, *var = t->var, *dA = t->dA, *Y = t->Y;
+    double *Zd = t->Zd, *md = t->md, *vd = t->vd, *dAd = t->dAd, *Yd = t->Yd;
+    float *dgg = fa(a, nN), *dbg = fa(a, nN);
+    double *dgw = scratch(a, nN), *dbw = scratch(a, nN), *magg = scratch(a, nN);
+    double *magb = scratch(a, nN);
+    if (a->fail) return;
+    int ida = pool_add(p, n, dA, 0), iy = pool_add(p, n, Y, 0), iz = pool_add(p, n, Z, 0);
+    int im = pool_add(p, ns, mean, 0), iv = pool_add(p, ns, var, 0);
+    int idg = pool_add(p, nN, NULL, 0), idb = pool_add(p, nN, NULL, 0);
+    if (p->st == CT_OK)
+        p->st = ct_norm_param_grads(dev, at(p, idg), at(p, idb), at(p, ida), at(p, iy), at(p, iz),
+                                    at(p, im), at(p, iv), eps, act, alpha, B, N, per_row);
+    if (pool_read(p, idg, dgg) && pool_read(p, idb, dbg)) {
+        ref_norm_param_grads(dgw, dbw, dAd, Yd, Zd, md, vd, eps, act, alpha, B, N, per_row);
+        for (int j = 0; j < N; j++) {
+            magg[j] = magb[j] = 0;
+            for (int i = 0; i < B; i++) {
+                size_t k = (size_t)i * N + j, s = per_row ? (size_t)i : (size_t)j;
+                double g = fabs(dAd[k] * ref_act_grad(act, alpha, Yd[k]));
+                magg[j] += g * fabs(norm_xhat(t, i, j, s));
+                magb[j] += g;
+            }
         }
-        snprintf(r->what, sizeof r->what, "norm_param_grads %s B=%d N=%d per_row=%d",
-                 ct_act_name(act), B, N, per_row);
-    } else if (op == CT_CHECK_BN_BACKWARD_INPUT || op == CT_CHECK_LN_BACKWARD_INPUT) {
-        const int bn = op == CT_CHECK_BN_BACKWARD_INPUT, M = bn ? c->K : 0;
-        float *dgamma = fa(a, nN), *dbeta = fa(a, nN), *dZg = fa(a, n);
-        double *dZw = scratch(a, n), *unit = scratch(a, n), *mag = scratch(a, n);
-        if (a->fail) return;
-        double *dgd = da(a, dgamma), *dbd = da(a, dbeta);
-        if (M > 0) { /* the sums of these rows, as the op's caller computes them */
-            ref_norm_param_grads(dgd, dbd, dAd, Yd, Zd, md, vd, eps, act, alpha, B, N, 0);
-            round_to(dgamma, dgd, nN);
-            round_to(dbeta, dbd, nN);
-        }
-        int ida = pool_add(p, n, dA, 0), iy = pool_add(p, n, Y, 0), iz = pool_add(p, n, Z, 0);
-        int im = pool_add(p, ns, mean, 0), iv = pool_add(p, ns, var, 0);
-        int ig = pool_add(p, nN, gamma, 0);
-        /* M == 0: no dgamma, dbeta at all (NULL mem), which the op accepts */
-        int idg = M > 0 ? pool_add(p, nN, dgamma, 0) : -1;
-        int idb = M > 0 ? pool_add(p, nN, dbeta, 0) : -1;
-        int idz = inplace ? ida : pool_add(p, n, NULL, 0);
-        if (p->st == CT_OK)
-            p->st =
-                bn ? ct_bn_backward_input(dev, at(p, idz), at(p, ida), at(p, iy), at(p, iz),
+        double rtol = 2.0 * (B + 2) * EPS_F + 1e-5;
+        compare(r, "dgamma", dgg, dgw, nN, 1e-6, rtol, magg);
+        compare(r, "dbeta", dbg, dbw, nN, 1e-6, rtol, magb);
+    }
+    snprintf(r->what, sizeof r->what, "norm_param_grads %s B=%d N=%d per_row=%d", ct_act_name(act),
+             B, N, per_row);
+}
+
+/* bn_backward_input (with the sums of a batch of M rows, or none when M is 0) and
+ * ln_backward_input: dZ, in place or not. */
+static void run_norm_backward_input(pool *p, arrays *a, const ct_check_case *c, const norm_case *t,
+                                    ct_check_result *r) {
+    ct_device *dev = p->dev;
+    const ct_check_op op = c->op;
+    const int B = t->B, N = t->N, inplace = t->inplace;
+    const size_t n = t->n, nN = t->nN, ns = t->ns;
+    const float eps = t->eps, alpha = t->alpha;
+    const ct_act act = t->act;
+    float *Z = t->Z, *mean = t->mean, *var = t->var, *gamma = t->gamma, *dA = t->dA, *Y = t->Y;
+    double *Zd = t->Zd, *md = t->md, *vd = t->vd, *gd = t->gd, *dAd = t->dAd, *Yd = t->Yd;
+    const int bn = op == CT_CHECK_BN_BACKWARD_INPUT, M = bn ? c->K : 0;
+    float *dgamma = fa(a, nN), *dbeta = fa(a, nN), *dZg = fa(a, n);
+    double *dZw = scratch(a, n), *unit = scratch(a, n), *mag = scratch(a, n);
+    if (a->fail) return;
+    double *dgd = da(a, dgamma), *dbd = da(a, dbeta);
+    if (M > 0) { /* the sums of these rows, as the op's caller computes them */
+        ref_norm_param_grads(dgd, dbd, dAd, Yd, Zd, md, vd, eps, act, alpha, B, N, 0);
+        round_to(dgamma, dgd, nN);
+        round_to(dbeta, dbd, nN);
+    }
+    int ida = pool_add(p, n, dA, 0), iy = pool_add(p, n, Y, 0), iz = pool_add(p, n, Z, 0);
+    int im = pool_add(p, ns, mean, 0), iv = pool_add(p, ns, var, 0);
+    int ig = pool_add(p, nN, gamma, 0);
+    /* M == 0: no dgamma, dbeta at all (NULL mem), which the op accepts */
+    int idg = M > 0 ? pool_add(p, nN, dgamma, 0) : -1;
+    int idb = M > 0 ? pool_add(p, nN, dbeta, 0) : -1;
+    int idz = inplace ? ida : pool_add(p, n, NULL, 0);
+    if (p->st == CT_OK)
+        p->st = bn ? ct_bn_backward_input(dev, at(p, idz), at(p, ida), at(p, iy), at(p, iz),
                                           at(p, im), at(p, iv), at(p, ig), at(p, idg), at(p, idb),
                                           eps, act, alpha, M, B, N)
                    : ct_ln_backward_input(dev, at(p, idz), at(p, ida), at(p, iy), at(p, iz),
                                           at(p, im), at(p, iv), at(p, ig), eps, act, alpha, B, N);
-        if (pool_read(p, idz, dZg)) {
-            if (bn) {
-                ref_bn_backward_input(dZw, dAd, Yd, Zd, md, vd, gd, M > 0 ? dgd : NULL,
-                                      M > 0 ? dbd : NULL, eps, act, alpha, M, B, N);
-                for (int i = 0; i < B; i++)
-                    for (int j = 0; j < N; j++) {
-                        size_t k = (size_t)i * N + j;
-                        double g = fabs(dAd[k] * ref_act_grad(act, alpha, Yd[k]));
-                        unit[k] = fabs(gd[j]) * RSTD_(j);
-                        mag[k] = g;
-                        if (M > 0) mag[k] += (fabs(dbd[j]) + fabs(XHAT_(i, j, j) * dgd[j])) / M;
-                        mag[k] *= unit[k];
-                    }
-                compare_units(r, "dZ", dZg, dZw, n, 1e-6, unit, 1e-5 + 16 * EPS_F, mag);
-            } else {
-                ref_ln_backward_input(dZw, dAd, Yd, Zd, md, vd, gd, eps, act, alpha, B, N);
-                for (int i = 0; i < B; i++) {
-                    double sh = 0, shx = 0, sg = 0, sgx = 0;
-                    for (int j = 0; j < N; j++) {
-                        size_t k = (size_t)i * N + j;
-                        double h = fabs(gd[j] * dAd[k] * ref_act_grad(act, alpha, Yd[k]));
-                        double x = fabs(XHAT_(i, j, i));
-                        sh += h / N, shx += h * x / N, sg += fabs(gd[j]) / N;
-                        sgx += fabs(gd[j]) * x / N;
-                    }
-                    for (int j = 0; j < N; j++) {
-                        size_t k = (size_t)i * N + j;
-                        double h = fabs(gd[j] * dAd[k] * ref_act_grad(act, alpha, Yd[k]));
-                        double x = fabs(XHAT_(i, j, i));
-                        unit[k] = RSTD_(i) * (fabs(gd[j]) + sg + x * sgx);
-                        mag[k] = RSTD_(i) * (h + sh + x * shx);
-                    }
+    if (pool_read(p, idz, dZg)) {
+        if (bn) {
+            ref_bn_backward_input(dZw, dAd, Yd, Zd, md, vd, gd, M > 0 ? dgd : NULL,
+                                  M > 0 ? dbd : NULL, eps, act, alpha, M, B, N);
+            for (int i = 0; i < B; i++)
+                for (int j = 0; j < N; j++) {
+                    size_t k = (size_t)i * N + j;
+                    double g = fabs(dAd[k] * ref_act_grad(act, alpha, Yd[k]));
+                    unit[k] = fabs(gd[j]) * norm_rstd(t, j);
+                    mag[k] = g;
+                    if (M > 0) mag[k] += (fabs(dbd[j]) + fabs(norm_xhat(t, i, j, j) * dgd[j])) / M;
+                    mag[k] *= unit[k];
                 }
-                compare_units(r, "dZ", dZg, dZw, n, 1e-6, unit, 2.0 * (N + 2) * EPS_F + 1e-5, mag);
+            compare_units(r, "dZ", dZg, dZw, n, 1e-6, unit, 1e-5 + 16 * EPS_F, mag);
+        } else {
+            ref_ln_backward_input(dZw, dAd, Yd, Zd, md, vd, gd, eps, act, alpha, B, N);
+            for (int i = 0; i < B; i++) {
+                double sh = 0, shx = 0, sg = 0, sgx = 0;
+                for (int j = 0; j < N; j++) {
+                    size_t k = (size_t)i * N + j;
+                    double h = fabs(gd[j] * dAd[k] * ref_act_grad(act, alpha, Yd[k]));
+                    double x = fabs(norm_xhat(t, i, j, i));
+                    sh += h / N, shx += h * x / N, sg += fabs(gd[j]) / N;
+                    sgx += fabs(gd[j]) * x / N;
+                }
+                for (int j = 0; j < N; j++) {
+                    size_t k = (size_t)i * N + j;
+                    double h = fabs(gd[j] * dAd[k] * ref_act_grad(act, alpha, Yd[k]));
+                    double x = fabs(norm_xhat(t, i, j, i));
+                    unit[k] = norm_rstd(t, i) * (fabs(gd[j]) + sg + x * sgx);
+                    mag[k] = norm_rstd(t, i) * (h + sh + x * shx);
+                }
             }
+            compare_units(r, "dZ", dZg, dZw, n, 1e-6, unit, 2.0 * (N + 2) * EPS_F + 1e-5, mag);
         }
-        if (bn)
-            snprintf(r->what, sizeof r->what, "bn_backward_input %s B=%d N=%d M=%d%s",
-                     ct_act_name(act), B, N, M, inplace ? " in place" : "");
-        else
-            snprintf(r->what, sizeof r->what, "ln_backward_input %s B=%d N=%d%s", ct_act_name(act),
-                     B, N, inplace ? " in place" : "");
-    } else { /* CT_CHECK_BN_RUNNING */
-        const int M = c->K > 0 ? c->K : B;
-        const float mom = c->beta != 0 ? c->beta : 0.1f;
-        float *rm = rand_fill(a, rg, nN, 1.0f), *rv = rand_fill(a, rg, nN, 1.0f);
-        float *rmg = fa(a, nN), *rvg = fa(a, nN);
-        double *magm = scratch(a, nN), *magv = scratch(a, nN);
-        if (a->fail) return;
-        for (size_t j = 0; j < nN; j++)
-            rv[j] = fabsf(rv[j]);
-        to_double(da(a, rv), rv, nN);
-        double *rmd = da(a, rm), *rvd = da(a, rv), m = mom;
-        double unbias = M > 1 ? (double)M / (M - 1) : 1.0;
-        int irm = pool_add(p, nN, rm, 0), irv = pool_add(p, nN, rv, 0);
-        int im = pool_add(p, nN, mean, 0), iv = pool_add(p, nN, var, 0);
-        if (p->st == CT_OK)
-            p->st = ct_bn_running(dev, at(p, irm), at(p, irv), at(p, im), at(p, iv), mom, M, N);
-        if (pool_read(p, irm, rmg) && pool_read(p, irv, rvg)) {
-            for (int j = 0; j < N; j++) {
-                magm[j] = fabs((1 - m) * rmd[j]) + fabs(m * md[j]);
-                magv[j] = fabs((1 - m) * rvd[j]) + fabs(m * vd[j] * unbias);
-            }
-            ref_bn_running(rmd, rvd, md, vd, m, M, N);
-            compare(r, "running_mean", rmg, rmd, nN, 0, 4 * EPS_F, magm);
-            compare(r, "running_var", rvg, rvd, nN, 0, 4 * EPS_F, magv);
-        }
-        snprintf(r->what, sizeof r->what, "bn_running N=%d M=%d momentum=%g", N, M, mom);
     }
-#undef RSTD_
-#undef XHAT_
+    if (bn)
+        snprintf(r->what, sizeof r->what, "bn_backward_input %s B=%d N=%d M=%d%s", ct_act_name(act),
+                 B, N, M, inplace ? " in place" : "");
+    else
+        snprintf(r->what, sizeof r->what, "ln_backward_input %s B=%d N=%d%s", ct_act_name(act), B,
+                 N, inplace ? " in place" : "");
+}
+
+/* bn_running: the running mean and the running (unbiased) variance after a batch of M rows. */
+static void run_bn_running(pool *p, arrays *a, rng *rg, const ct_check_case *c, const norm_case *t,
+                           ct_check_result *r) {
+    ct_device *dev = p->dev;
+    const int B = t->B, N = t->N;
+    const size_t nN = t->nN;
+    float *mean = t->mean, *var = t->var;
+    double *md = t->md, *vd = t->vd;
+    const int M = c->K > 0 ? c->K : B;
+    const float mom = c->beta != 0 ? c->beta : 0.1f;
+    float *rm = rand_fill(a, rg, nN, 1.0f), *rv = rand_fill(a, rg, nN, 1.0f);
+    float *rmg = fa(a, nN), *rvg = fa(a, nN);
+    double *magm = scratch(a, nN), *magv = scratch(a, nN);
+    if (a->fail) return;
+    for (size_t j = 0; j < nN; j++)
+        rv[j] = fabsf(rv[j]);
+    to_double(da(a, rv), rv, nN);
+    double *rmd = da(a, rm), *rvd = da(a, rv), m = mom;
+    double unbias = M > 1 ? (double)M / (M - 1) : 1.0;
+    int irm = pool_add(p, nN, rm, 0), irv = pool_add(p, nN, rv, 0);
+    int im = pool_add(p, nN, mean, 0), iv = pool_add(p, nN, var, 0);
+    if (p->st == CT_OK)
+        p->st = ct_bn_running(dev, at(p, irm), at(p, irv), at(p, im), at(p, iv), mom, M, N);
+    if (pool_read(p, irm, rmg) && pool_read(p, irv, rvg)) {
+        for (int j = 0; j < N; j++) {
+            magm[j] = fabs((1 - m) * rmd[j]) + fabs(m * md[j]);
+            magv[j] = fabs((1 - m) * rvd[j]) + fabs(m * vd[j] * unbias);
+        }
+        ref_bn_running(rmd, rvd, md, vd, m, M, N);
+        compare(r, "running_mean", rmg, rmd, nN, 0, 4 * EPS_F, magm);
+        compare(r, "running_var", rvg, rvd, nN, 0, 4 * EPS_F, magv);
+    }
+    snprintf(r->what, sizeof r->what, "bn_running N=%d M=%d momentum=%g", N, M, mom);
+}
+
+/* Batch norm and layer norm. Z is uniform in [-range, range] plus an offset per row and one per
+ * column (so that no statistic is near 0 and centring matters); the statistics, the backward
+ * ops' Y (every 7th an exact 0, a kink) and batch norm's dgamma, dbeta are the reference's,
+ * rounded to float. Tolerances: a relative error of a few float roundings (16 or 32 eps)
+ * against the magnitude of the terms (the same expression on absolute values), n + 2 roundings
+ * for a sum of n, and the activation's own 1e-5 relative, 1e-6 absolute as in act_backward's
+ * check (the absolute part scaled by the factors the op applies to the derivative). */
+static void run_norm(pool *p, arrays *a, rng *rg, const ct_check_case *c, ct_check_result *r) {
+    const ct_check_op op = c->op;
+    norm_case t;
+    if (!norm_inputs(a, rg, c, &t)) return;
+    if (op == CT_CHECK_BN_MOMENT)
+        run_bn_moment(p, a, c, &t, r);
+    else if (op == CT_CHECK_LN_STATS)
+        run_ln_stats(p, a, &t, r);
+    else if (op == CT_CHECK_NORM_APPLY)
+        run_norm_apply(p, a, &t, r);
+    else if (op == CT_CHECK_NORM_PARAM_GRADS)
+        run_norm_param_grads(p, a, &t, r);
+    else if (op == CT_CHECK_BN_BACKWARD_INPUT || op == CT_CHECK_LN_BACKWARD_INPUT)
+        run_norm_backward_input(p, a, c, &t, r);
+    else /* CT_CHECK_BN_RUNNING */
+        run_bn_running(p, a, rg, c, &t, r);
 }
 
 ct_status ct_check_run(ct_device *dev, const ct_check_case *c, uint64_t seed, ct_check_result *r) {

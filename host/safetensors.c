@@ -467,6 +467,176 @@ short_read:
     return ferror(f) ? CT_ERR_IO : CT_ERR_FORMAT;
 }
 
+/* The message and status of a failed allocation while reading. */
+static ct_status st_oom(const char *path, char *msg) {
+    ct_set_msg(msg, "%s: out of memory", path);
+    return CT_ERR_ALLOC;
+}
+
+/* Checks that the open file is a regular file of at least 8 bytes; its size in *size. */
+static ct_status check_file(FILE *f, const char *path, unsigned long long *size, char *msg) {
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0) {
+        ct_set_msg(msg, "cannot read %s: %s", path, strerror(errno));
+        return CT_ERR_IO;
+    }
+    if (S_ISDIR(sb.st_mode) || !S_ISREG(sb.st_mode)) {
+        ct_set_msg(msg, "cannot read %s: it is %s, not a regular file", path,
+                   S_ISDIR(sb.st_mode) ? "a folder" : "a device or pipe");
+        return CT_ERR_IO;
+    }
+    *size = (unsigned long long)sb.st_size;
+    if (*size < 8) {
+        ct_set_msg(
+            msg,
+            "%s: the file is %llu bytes, too short for a safetensors file (it starts with an "
+            "8-byte header length)",
+            path, *size);
+        return CT_ERR_FORMAT;
+    }
+    return CT_OK;
+}
+
+/* Reads the header length and the header of a file of `size` bytes into *header (allocated,
+ * one byte more; the caller frees it, also on failure) and *hlen. */
+static ct_status read_header(FILE *f, const char *path, unsigned long long size, char **header,
+                             unsigned long long *hlen, char *msg) {
+    unsigned char len8[8];
+    if (fread(len8, 1, 8, f) != 8) {
+        ct_set_msg(msg, "cannot read %s: %s", path, ferror(f) ? strerror(errno) : "file ended");
+        return CT_ERR_IO;
+    }
+    unsigned long long n = 0;
+    for (int k = 7; k >= 0; k--)
+        n = (n << 8) | len8[k];
+    if (n > ST_MAX_HEADER) {
+        ct_set_msg(msg,
+                   "%s: the header length %llu is absurd (more than 100 MB); is this a safetensors "
+                   "file?",
+                   path, n);
+        return CT_ERR_FORMAT;
+    }
+    if (n > size - 8) {
+        ct_set_msg(msg,
+                   "%s: the header length %llu is larger than the rest of the file (%llu bytes); "
+                   "the file is truncated or not a safetensors file",
+                   path, n, size - 8);
+        return CT_ERR_FORMAT;
+    }
+    *hlen = n;
+    *header = malloc((size_t)n + 1);
+    if (!*header) {
+        ct_set_msg(msg, "%s: out of memory for a header of %llu bytes", path, n);
+        return CT_ERR_ALLOC;
+    }
+    if (fread(*header, 1, (size_t)n, f) != (size_t)n) {
+        ct_set_msg(msg, "cannot read %s: %s", path, ferror(f) ? strerror(errno) : "file ended");
+        return CT_ERR_IO;
+    }
+    return CT_OK;
+}
+
+/* Refuses n keys (n > 0) that name one twice, by a sorted copy: O(n log n) even for a hostile
+ * header. `what` names the list in the message: "the header" or "__metadata__". */
+static ct_status check_unique(char *const *names, size_t n, const char *path, const char *what,
+                              char *msg) {
+    const char **keys = malloc(n * sizeof *keys);
+    if (!keys) return st_oom(path, msg);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = names[i];
+    qsort(keys, n, sizeof *keys, cmp_key);
+    char nm[ST_NAME_SHOW + 4];
+    int twice = 0;
+    for (size_t i = 1; i < n && !twice; i++)
+        if (strcmp(keys[i - 1], keys[i]) == 0) {
+            twice = 1;
+            show_name(keys[i], nm);
+        }
+    free(keys);
+    if (twice) {
+        ct_set_msg(msg, "%s: %s names '%s' twice", path, what, nm);
+        return CT_ERR_FORMAT;
+    }
+    return CT_OK;
+}
+
+/* Copies the header's "__metadata__" object `meta` of n_meta entries into file (every value a
+ * string, every key once: a reader keeping the first and one keeping the last would see two
+ * different models). */
+static ct_status read_meta(const ct_json *meta, size_t n_meta, const char *path, ct_st_file *file,
+                           char *msg) {
+    char nm[ST_NAME_SHOW + 4];
+    if (meta->type != CT_JSON_OBJECT) {
+        ct_set_msg(msg, "%s: __metadata__ is %s, expected an object of strings", path,
+                   type_name(meta));
+        return CT_ERR_FORMAT;
+    }
+    file->meta_keys = calloc(n_meta ? n_meta : 1, sizeof(char *));
+    file->meta_values = calloc(n_meta ? n_meta : 1, sizeof(char *));
+    if (!file->meta_keys || !file->meta_values) return st_oom(path, msg);
+    for (size_t i = 0; i < n_meta; i++) {
+        if (meta->items[i].type != CT_JSON_STRING) {
+            show_name(meta->keys[i], nm);
+            ct_set_msg(msg, "%s: __metadata__ '%s' is %s, expected a string", path, nm,
+                       type_name(&meta->items[i]));
+            return CT_ERR_FORMAT;
+        }
+        file->meta_keys[i] = ct_strdup(meta->keys[i]);
+        file->meta_values[i] = ct_strdup(meta->items[i].string);
+        file->n_meta = (int)i + 1;
+        if (!file->meta_keys[i] || !file->meta_values[i]) return st_oom(path, msg);
+    }
+    if (n_meta > 1) return check_unique(file->meta_keys, n_meta, path, "__metadata__", msg);
+    return CT_OK;
+}
+
+/* Validates every tensor entry of the header `root` (all but "__metadata__") into entries,
+ * before any data is read, against a data section of data_size bytes. */
+static ct_status check_entries(const ct_json *root, unsigned long long data_size, const char *path,
+                               entry *entries, char *msg) {
+    unsigned long long total = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < root->count; i++) {
+        if (strcmp(root->keys[i], "__metadata__") == 0) continue;
+        ct_status st =
+            check_entry(path, root->keys[i], &root->items[i], data_size, &entries[k], msg);
+        if (st != CT_OK) return st;
+        total += entries[k].end - entries[k].begin;
+        k++;
+    }
+    /* Overlapping ranges are allowed, but a header that maps the same bytes into very many
+     * tensors could make a small file ask for terabytes. */
+    if (total > 4 * data_size + (1ull << 20)) {
+        ct_set_msg(msg,
+                   "%s: the tensors overlap so much that they need %llu bytes from a data section "
+                   "of %llu; refusing",
+                   path, total, data_size);
+        return CT_ERR_FORMAT;
+    }
+    return CT_OK;
+}
+
+/* Reads the n_tensors validated entries' names, shapes and data (the data section starts at
+ * data_start) into file->tensors. */
+static ct_status read_tensors(FILE *f, const char *path, off_t data_start, const entry *entries,
+                              size_t n_tensors, ct_st_file *file, char *msg) {
+    file->tensors = calloc(n_tensors ? n_tensors : 1, sizeof *file->tensors);
+    if (!file->tensors) return st_oom(path, msg);
+    for (size_t i = 0; i < n_tensors; i++) {
+        const entry *e = &entries[i];
+        ct_st_tensor *t = &file->tensors[i];
+        file->n_tensors = (int)i + 1;
+        t->name = ct_strdup(e->key);
+        if (!t->name) return st_oom(path, msg);
+        t->ndim = e->ndim;
+        memcpy(t->shape, e->shape, sizeof t->shape);
+        t->count = e->count;
+        ct_status st = read_data(f, path, data_start, e, t, msg);
+        if (st != CT_OK) return st;
+    }
+    return CT_OK;
+}
+
 ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
     if (out) *out = NULL;
     if (!path || !*path || !out) {
@@ -476,202 +646,65 @@ ct_status ct_st_read(const char *path, ct_st_file **out, char msg[CT_MSG_LEN]) {
     ct_status st = CT_ERR_FORMAT;
     char *header = NULL;
     ct_json *root = NULL;
-    const char **keys = NULL;
     entry *entries = NULL;
     ct_st_file *file = NULL;
-    char nm[ST_NAME_SHOW + 4];
 
     FILE *f = fopen(path, "rb");
     if (!f) {
         ct_set_msg(msg, "cannot read %s: %s", path, strerror(errno));
         return CT_ERR_IO;
     }
-    struct stat sb;
-    if (fstat(fileno(f), &sb) != 0) {
-        ct_set_msg(msg, "cannot read %s: %s", path, strerror(errno));
-        st = CT_ERR_IO;
-        goto fail;
-    }
-    if (S_ISDIR(sb.st_mode) || !S_ISREG(sb.st_mode)) {
-        ct_set_msg(msg, "cannot read %s: it is %s, not a regular file", path,
-                   S_ISDIR(sb.st_mode) ? "a folder" : "a device or pipe");
-        st = CT_ERR_IO;
-        goto fail;
-    }
-    unsigned long long size = (unsigned long long)sb.st_size;
-    unsigned char len8[8];
-    if (size < 8) {
-        ct_set_msg(
-            msg,
-            "%s: the file is %llu bytes, too short for a safetensors file (it starts with an "
-            "8-byte header length)",
-            path, size);
-        goto fail;
-    }
-    if (fread(len8, 1, 8, f) != 8) {
-        ct_set_msg(msg, "cannot read %s: %s", path, ferror(f) ? strerror(errno) : "file ended");
-        st = CT_ERR_IO;
-        goto fail;
-    }
-    unsigned long long hlen = 0;
-    for (int k = 7; k >= 0; k--)
-        hlen = (hlen << 8) | len8[k];
-    if (hlen > ST_MAX_HEADER) {
-        ct_set_msg(msg,
-                   "%s: the header length %llu is absurd (more than 100 MB); is this a safetensors "
-                   "file?",
-                   path, hlen);
-        goto fail;
-    }
-    if (hlen > size - 8) {
-        ct_set_msg(msg,
-                   "%s: the header length %llu is larger than the rest of the file (%llu bytes); "
-                   "the file is truncated or not a safetensors file",
-                   path, hlen, size - 8);
-        goto fail;
-    }
-    header = malloc((size_t)hlen + 1);
-    if (!header) {
-        ct_set_msg(msg, "%s: out of memory for a header of %llu bytes", path, hlen);
-        st = CT_ERR_ALLOC;
-        goto fail;
-    }
-    if (fread(header, 1, (size_t)hlen, f) != (size_t)hlen) {
-        ct_set_msg(msg, "cannot read %s: %s", path, ferror(f) ? strerror(errno) : "file ended");
-        st = CT_ERR_IO;
-        goto fail;
-    }
+    unsigned long long size = 0, hlen = 0;
+    if ((st = check_file(f, path, &size, msg)) != CT_OK) goto fail;
+    if ((st = read_header(f, path, size, &header, &hlen, msg)) != CT_OK) goto fail;
     char jerr[512];
     root = ct_json_parse(header, (size_t)hlen, jerr, sizeof jerr);
     if (!root) {
         ct_set_msg(msg, "%s: the header is not valid JSON: %s", path, jerr);
+        st = CT_ERR_FORMAT;
         goto fail;
     }
     if (root->type != CT_JSON_OBJECT) {
         ct_set_msg(msg, "%s: the header is %s, expected a JSON object", path, type_name(root));
+        st = CT_ERR_FORMAT;
         goto fail;
     }
     unsigned long long data_size = size - 8 - hlen;
 
-    /* every key once (sorted copy of the keys; O(n log n) even for a hostile header) */
-    if (root->count > 0) {
-        keys = malloc(root->count * sizeof *keys);
-        if (!keys) goto oom;
-        for (size_t i = 0; i < root->count; i++)
-            keys[i] = root->keys[i];
-        qsort(keys, root->count, sizeof *keys, cmp_key);
-        for (size_t i = 1; i < root->count; i++)
-            if (strcmp(keys[i - 1], keys[i]) == 0) {
-                show_name(keys[i], nm);
-                ct_set_msg(msg, "%s: the header names '%s' twice", path, nm);
-                goto fail;
-            }
-    }
+    /* every key once */
+    if (root->count > 0 &&
+        (st = check_unique(root->keys, root->count, path, "the header", msg)) != CT_OK)
+        goto fail;
 
     const ct_json *meta = ct_json_get(root, "__metadata__");
     size_t n_meta = meta ? meta->count : 0;
     size_t n_tensors = root->count - (meta ? 1 : 0);
     if (n_tensors > 1000000000u || n_meta > 1000000000u) {
         ct_set_msg(msg, "%s: the header lists too many entries", path);
+        st = CT_ERR_FORMAT;
         goto fail;
     }
     file = calloc(1, sizeof *file);
     if (!file) goto oom;
-    if (meta) {
-        if (meta->type != CT_JSON_OBJECT) {
-            ct_set_msg(msg, "%s: __metadata__ is %s, expected an object of strings", path,
-                       type_name(meta));
-            goto fail;
-        }
-        file->meta_keys = calloc(n_meta ? n_meta : 1, sizeof(char *));
-        file->meta_values = calloc(n_meta ? n_meta : 1, sizeof(char *));
-        if (!file->meta_keys || !file->meta_values) goto oom;
-        for (size_t i = 0; i < n_meta; i++) {
-            if (meta->items[i].type != CT_JSON_STRING) {
-                show_name(meta->keys[i], nm);
-                ct_set_msg(msg, "%s: __metadata__ '%s' is %s, expected a string", path, nm,
-                           type_name(&meta->items[i]));
-                goto fail;
-            }
-            file->meta_keys[i] = ct_strdup(meta->keys[i]);
-            file->meta_values[i] = ct_strdup(meta->items[i].string);
-            file->n_meta = (int)i + 1;
-            if (!file->meta_keys[i] || !file->meta_values[i]) goto oom;
-        }
-        /* every metadata key once too: a reader keeping the first and one keeping the last
-         * would see two different models */
-        if (n_meta > 1) {
-            const char **mk = malloc(n_meta * sizeof *mk);
-            if (!mk) goto oom;
-            for (size_t i = 0; i < n_meta; i++)
-                mk[i] = file->meta_keys[i];
-            qsort(mk, n_meta, sizeof *mk, cmp_key);
-            int twice = 0;
-            for (size_t i = 1; i < n_meta && !twice; i++)
-                if (strcmp(mk[i - 1], mk[i]) == 0) {
-                    twice = 1;
-                    show_name(mk[i], nm);
-                }
-            free(mk);
-            if (twice) {
-                ct_set_msg(msg, "%s: __metadata__ names '%s' twice", path, nm);
-                goto fail;
-            }
-        }
-    }
+    if (meta && (st = read_meta(meta, n_meta, path, file, msg)) != CT_OK) goto fail;
 
     /* validate every entry before reading any data */
     entries = calloc(n_tensors ? n_tensors : 1, sizeof *entries);
     if (!entries) goto oom;
-    unsigned long long total = 0;
-    size_t k = 0;
-    for (size_t i = 0; i < root->count; i++) {
-        if (strcmp(root->keys[i], "__metadata__") == 0) continue;
-        st = check_entry(path, root->keys[i], &root->items[i], data_size, &entries[k], msg);
-        if (st != CT_OK) goto fail;
-        total += entries[k].end - entries[k].begin;
-        k++;
-    }
-    st = CT_ERR_FORMAT;
-    /* Overlapping ranges are allowed, but a header that maps the same bytes into very many
-     * tensors could make a small file ask for terabytes. */
-    if (total > 4 * data_size + (1ull << 20)) {
-        ct_set_msg(msg,
-                   "%s: the tensors overlap so much that they need %llu bytes from a data section "
-                   "of %llu; refusing",
-                   path, total, data_size);
-        goto fail;
-    }
-
-    file->tensors = calloc(n_tensors ? n_tensors : 1, sizeof *file->tensors);
-    if (!file->tensors) goto oom;
-    off_t data_start = (off_t)(8 + hlen);
-    for (size_t i = 0; i < n_tensors; i++) {
-        const entry *e = &entries[i];
-        ct_st_tensor *t = &file->tensors[i];
-        file->n_tensors = (int)i + 1;
-        t->name = ct_strdup(e->key);
-        if (!t->name) goto oom;
-        t->ndim = e->ndim;
-        memcpy(t->shape, e->shape, sizeof t->shape);
-        t->count = e->count;
-        st = read_data(f, path, data_start, e, t, msg);
-        if (st != CT_OK) goto fail;
-    }
+    if ((st = check_entries(root, data_size, path, entries, msg)) != CT_OK) goto fail;
+    st = read_tensors(f, path, (off_t)(8 + hlen), entries, n_tensors, file, msg);
+    if (st != CT_OK) goto fail;
     free(entries);
-    free(keys);
     ct_json_free(root);
     free(header);
     fclose(f);
     *out = file;
     return CT_OK;
 oom:
-    ct_set_msg(msg, "%s: out of memory", path);
-    st = CT_ERR_ALLOC;
+    st = st_oom(path, msg);
 fail:
     ct_st_free(file);
     free(entries);
-    free(keys);
     ct_json_free(root);
     free(header);
     fclose(f);

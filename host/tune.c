@@ -147,55 +147,70 @@ static void say(ct_tune_progress cb, void *user, const char *fmt, ...) {
     cb(user, line);
 }
 
-ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double budget_s,
-                  int save, ct_tune_progress progress, void *user, ct_tune_result *out) {
-    memset(out, 0, sizeof *out);
-    double t_start = ct_bench_now();
+/* What every step of a tuning run reads: the device, the nets and their products, the operand
+ * buffers, the clock and budget, and where progress goes. */
+typedef struct tune_run {
+    ct_device *dev;
+    const ct_bench_net *nets;
+    int n_nets;
     tune_gemm g[TUNE_MAX_SHAPES];
-    int ng = step_products(nets, n_nets, g);
+    int ng;
+    tune_bufs b;
+    double t_start, budget_s;
+    ct_tune_progress progress;
+    void *user;
+} tune_run;
+
+/* Floats in each operand buffer: the largest operand of any product, and the largest
+ * (batch, width) of an elementwise pass. */
+static size_t operand_floats(const tune_run *r) {
     size_t floats = 1;
-    for (int i = 0; i < ng; i++) {
-        size_t a = (size_t)g[i].M * g[i].K, b = (size_t)g[i].K * g[i].N, c = (size_t)g[i].M * g[i].N;
+    for (int i = 0; i < r->ng; i++) {
+        const tune_gemm *g = &r->g[i];
+        size_t a = (size_t)g->M * g->K, b = (size_t)g->K * g->N, c = (size_t)g->M * g->N;
         size_t m = a > b ? a : b;
         m = m > c ? m : c;
         if (m > floats) floats = m;
     }
-    for (int i = 0; i < n_nets; i++)
-        for (int l = 1; l < nets[i].n_layers; l++) {
-            size_t e = (size_t)clip(nets[i].batch) * (size_t)clip(nets[i].sizes[l]);
+    for (int i = 0; i < r->n_nets; i++)
+        for (int l = 1; l < r->nets[i].n_layers; l++) {
+            size_t e = (size_t)clip(r->nets[i].batch) * (size_t)clip(r->nets[i].sizes[l]);
             if (e > floats) floats = e;
         }
-    tune_bufs b = {0};
-    ct_status st = bufs_make(dev, &b, floats);
-    if (st != CT_OK) goto done;
-    ct_kernel_config cand[32];
-    int nc = ct_kernel_config_candidates(dev, cand, 32);
-    out->before = cand[0];
-    out->best = cand[0];
-    out->best_seconds = INFINITY;
-    /* 1. the product's shape: the CPU product's on CPU devices, the own product's tiles on
-     * others (measured before it is set against CLBlast in 3.) */
-    ct_gemm_backend shape_be = dev->cpu ? CT_GEMM_CPU : CT_GEMM_OWN;
-    double swept[32];
+    return floats;
+}
+
+/* 1. the product's shape: each of the nc candidates timed once on the step's products (until
+ * 60% of the budget), into swept[]; out->tried and out->best_seconds follow. */
+static ct_status sweep_shapes(tune_run *r, const ct_kernel_config *cand, int nc,
+                              ct_gemm_backend shape_be, double *swept, ct_tune_result *out) {
+    ct_status st = CT_OK;
     for (int c = 0; c < nc; c++) {
-        if (c > 0 && ct_bench_now() - t_start > budget_s * 0.6) {
-            say(progress, user, "tune: time budget reached after %d of %d shapes", c, nc);
+        if (c > 0 && ct_bench_now() - r->t_start > r->budget_s * 0.6) {
+            say(r->progress, r->user, "tune: time budget reached after %d of %d shapes", c, nc);
             break;
         }
         char name[128];
         ct_kernel_config_format(&cand[c], name, sizeof name);
-        if ((st = ct_device_set_kernel_config(dev, &cand[c])) != CT_OK) goto done;
-        if ((st = time_products(dev, &b, g, ng, shape_be, &swept[c])) != CT_OK) goto done;
+        if ((st = ct_device_set_kernel_config(r->dev, &cand[c])) != CT_OK) return st;
+        if ((st = time_products(r->dev, &r->b, r->g, r->ng, shape_be, &swept[c])) != CT_OK)
+            return st;
         out->tried++;
         int better = swept[c] < out->best_seconds;
         if (better) out->best_seconds = swept[c];
-        say(progress, user, "tune: shape %d/%d %-34s products %8.3f ms%s", c + 1, nc, name,
+        say(r->progress, r->user, "tune: shape %d/%d %-34s products %8.3f ms%s", c + 1, nc, name,
             swept[c] * 1e3, better ? "  (fastest so far)" : "");
     }
-    /* 1b. One timing per shape is at the mercy of a shared machine (and the first shape also
-     * pays for a cold start), so the untuned shape and the sweep's three fastest others are
-     * timed again in turns, 3 rounds: the fastest median wins, and the figures reported are
-     * these medians. */
+    return st;
+}
+
+/* 1b. One timing per shape is at the mercy of a shared machine (and the first shape also
+ * pays for a cold start), so the untuned shape and the sweep's three fastest others are
+ * timed again in turns, 3 rounds: the fastest median wins, and the figures reported are
+ * these medians. Sets out->best, best_seconds and default_seconds. */
+static ct_status confirm_shapes(tune_run *r, const ct_kernel_config *cand, ct_gemm_backend shape_be,
+                                const double *swept, ct_tune_result *out) {
+    ct_status st = CT_OK;
     int fin[4] = {0}, nf = 1;
     for (int k = 0; k < 3; k++) {
         int pick = -1;
@@ -209,11 +224,11 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
     }
     double rounds[4][3];
     int nr = 0;
-    for (; nr < 3 && nf > 1 && ct_bench_now() - t_start < budget_s * 0.85; nr++)
+    for (; nr < 3 && nf > 1 && ct_bench_now() - r->t_start < r->budget_s * 0.85; nr++)
         for (int f = 0; f < nf; f++) {
-            if ((st = ct_device_set_kernel_config(dev, &cand[fin[f]])) != CT_OK) goto done;
-            if ((st = time_products(dev, &b, g, ng, shape_be, &rounds[f][nr])) != CT_OK)
-                goto done;
+            if ((st = ct_device_set_kernel_config(r->dev, &cand[fin[f]])) != CT_OK) return st;
+            if ((st = time_products(r->dev, &r->b, r->g, r->ng, shape_be, &rounds[f][nr])) != CT_OK)
+                return st;
         }
     int win = 0;
     double med[4];
@@ -231,36 +246,47 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
                           med[0] * 1e3);
         for (int f = 1; f < nf && at < (int)sizeof line; f++) {
             const ct_kernel_config *c = &cand[fin[f]];
-            at += dev->cpu ? snprintf(line + at, sizeof line - (size_t)at,
-                                      ", rm=%d,nv=%d %.3f ms", c->rm, c->nv, med[f] * 1e3)
-                           : snprintf(line + at, sizeof line - (size_t)at,
-                                      ", ogm=%d,ogn=%d,ogk=%d,ogwm=%d,ogwn=%d %.3f ms", c->ogm,
-                                      c->ogn, c->ogk, c->ogwm, c->ogwn, med[f] * 1e3);
+            at += r->dev->cpu ? snprintf(line + at, sizeof line - (size_t)at,
+                                         ", rm=%d,nv=%d %.3f ms", c->rm, c->nv, med[f] * 1e3)
+                              : snprintf(line + at, sizeof line - (size_t)at,
+                                         ", ogm=%d,ogn=%d,ogk=%d,ogwm=%d,ogwn=%d %.3f ms", c->ogm,
+                                         c->ogn, c->ogk, c->ogwm, c->ogwn, med[f] * 1e3);
         }
-        say(progress, user, "%s", line);
+        say(r->progress, r->user, "%s", line);
     }
     out->best = cand[fin[win]];
     out->best_seconds = med[win];
     out->default_seconds = med[0];
-    /* 2. elements per work-item of the activations, under the fastest product shape: the
-     * default and twice as many */
-    if (dev->cpu) {
-        const int ews[] = {out->best.ew, 2 * out->best.ew};
-        double best_ew = INFINITY;
-        ct_kernel_config win = out->best;
-        for (int e = 0; e < 2 && ct_bench_now() - t_start < budget_s * 0.9; e++) {
-            ct_kernel_config c = out->best;
-            c.ew = ews[e];
-            if ((st = ct_device_set_kernel_config(dev, &c)) != CT_OK) goto done;
-            double s = 0;
-            if ((st = time_elementwise(dev, &b, nets, n_nets, &s)) != CT_OK) goto done;
-            if (s < best_ew) best_ew = s, win = c;
-            say(progress, user, "tune: activations, %2d elements per item: %8.3f ms", c.ew, s * 1e3);
-        }
-        out->best = win;
+    return st;
+}
+
+/* 2. elements per work-item of the activations, under the fastest product shape: the
+ * default and twice as many (CPU devices only); the faster into out->best. */
+static ct_status tune_elementwise(tune_run *r, ct_tune_result *out) {
+    ct_status st = CT_OK;
+    const int ews[] = {out->best.ew, 2 * out->best.ew};
+    double best_ew = INFINITY;
+    ct_kernel_config win = out->best;
+    for (int e = 0; e < 2 && ct_bench_now() - r->t_start < r->budget_s * 0.9; e++) {
+        ct_kernel_config c = out->best;
+        c.ew = ews[e];
+        if ((st = ct_device_set_kernel_config(r->dev, &c)) != CT_OK) return st;
+        double s = 0;
+        if ((st = time_elementwise(r->dev, &r->b, r->nets, r->n_nets, &s)) != CT_OK) return st;
+        if (s < best_ew) best_ew = s, win = c;
+        say(r->progress, r->user, "tune: activations, %2d elements per item: %8.3f ms", c.ew,
+            s * 1e3);
     }
-    if ((st = ct_device_set_kernel_config(dev, &out->best)) != CT_OK) goto done;
-    /* 3. the backend of each product's shape class, under the chosen shape */
+    out->best = win;
+    return st;
+}
+
+/* 3. the backend of each product's shape class, under the chosen shape, set on the device
+ * (and saved to the tuning file when `save`); out->classes counts the classes. */
+static ct_status tune_backends(tune_run *r, int save, ct_tune_result *out) {
+    ct_device *dev = r->dev;
+    const tune_gemm *g = r->g;
+    ct_status st = CT_OK;
     ct_gemm_backend be[3];
     int nbe = 0;
     /* On CPU devices the CPU-shaped product is the only one measured: the generic own product
@@ -275,7 +301,7 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
     }
     ct_gemm_tuned tuned[TUNE_MAX_SHAPES];
     int nt = 0;
-    for (int i = 0; i < ng; i++) {
+    for (int i = 0; i < r->ng; i++) {
         unsigned key = ct_gemm_class(g[i].M, g[i].N, g[i].K, g[i].tA, g[i].tB);
         int seen = 0;
         for (int t = 0; t < nt; t++)
@@ -292,25 +318,58 @@ ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double b
         int at = snprintf(line, sizeof line, "tune: %5d x %5d x %5d %s%s:", g[i].M, g[i].N, g[i].K,
                           g[i].tA ? "T" : "N", g[i].tB ? "T" : "N");
         for (int k = 0; k < nbe; k++) {
-            if (k > 0 && ct_bench_now() - t_start > budget_s) break; /* the first backend only */
+            if (k > 0 && ct_bench_now() - r->t_start > r->budget_s)
+                break; /* the first backend only */
             double s = 0;
-            if ((st = time_gemm(dev, &b, &g[i], be[k], &s)) != CT_OK) goto done;
+            if ((st = time_gemm(dev, &r->b, &g[i], be[k], &s)) != CT_OK) return st;
             if (at < (int)sizeof line)
-                at += snprintf(line + at, sizeof line - (size_t)at, " %s %.1f GFLOP/s",
-                               ct_gemm_backend_name(be[k]),
-                               2.0 * g[i].M * g[i].N * g[i].K / s / 1e9);
+                at +=
+                    snprintf(line + at, sizeof line - (size_t)at, " %s %.1f GFLOP/s",
+                             ct_gemm_backend_name(be[k]), 2.0 * g[i].M * g[i].N * g[i].K / s / 1e9);
             if (s < best) best = s, win = be[k];
         }
         tuned[nt].key = key;
         tuned[nt].backend = win;
         nt++;
-        say(progress, user, "%s -> %s", line, ct_gemm_backend_name(win));
+        say(r->progress, r->user, "%s -> %s", line, ct_gemm_backend_name(win));
     }
     out->classes = nt;
-    if ((st = ct_gemm_set_tuned(dev, tuned, nt, save)) != CT_OK) goto done;
+    if ((st = ct_gemm_set_tuned(dev, tuned, nt, save)) != CT_OK) return st;
     if (save) dev->cfg_origin = "tuned";
+    return st;
+}
+
+ct_status ct_tune(ct_device *dev, const ct_bench_net *nets, int n_nets, double budget_s, int save,
+                  ct_tune_progress progress, void *user, ct_tune_result *out) {
+    memset(out, 0, sizeof *out);
+    tune_run r;
+    memset(&r, 0, sizeof r);
+    r.dev = dev;
+    r.nets = nets;
+    r.n_nets = n_nets;
+    r.t_start = ct_bench_now();
+    r.budget_s = budget_s;
+    r.progress = progress;
+    r.user = user;
+    r.ng = step_products(nets, n_nets, r.g);
+    ct_status st = bufs_make(dev, &r.b, operand_floats(&r));
+    if (st != CT_OK) goto done;
+    ct_kernel_config cand[32];
+    int nc = ct_kernel_config_candidates(dev, cand, 32);
+    out->before = cand[0];
+    out->best = cand[0];
+    out->best_seconds = INFINITY;
+    /* 1. the product's shape: the CPU product's on CPU devices, the own product's tiles on
+     * others (measured before it is set against CLBlast in 3.) */
+    ct_gemm_backend shape_be = dev->cpu ? CT_GEMM_CPU : CT_GEMM_OWN;
+    double swept[32];
+    if ((st = sweep_shapes(&r, cand, nc, shape_be, swept, out)) != CT_OK) goto done;
+    if ((st = confirm_shapes(&r, cand, shape_be, swept, out)) != CT_OK) goto done;
+    if (dev->cpu && (st = tune_elementwise(&r, out)) != CT_OK) goto done;
+    if ((st = ct_device_set_kernel_config(dev, &out->best)) != CT_OK) goto done;
+    st = tune_backends(&r, save, out);
 done:
-    bufs_free(&b);
-    out->seconds = ct_bench_now() - t_start;
+    bufs_free(&r.b);
+    out->seconds = ct_bench_now() - r.t_start;
     return st;
 }

@@ -308,6 +308,106 @@ static int csv_is_header(const csv_rec *r1, const csv_rec *r2) {
     return 0;
 }
 
+/* The separator: ',' unless the first line has none, then ';' or a tab when it has one. Reads
+ * the first line, rewinds and skips a UTF-8 byte order mark. */
+static ct_status csv_sniff(csv_in *in, char *msg) {
+    int has[3] = {0, 0, 0}, bom = 0, ch;
+    long pos = 0;
+    unsigned char head[3] = {0, 0, 0};
+    while ((ch = gzgetc(in->f)) != -1 && ch != '\n') {
+        if (pos < 3) head[pos] = (unsigned char)ch;
+        pos++;
+        has[0] |= ch == ',';
+        has[1] |= ch == ';';
+        has[2] |= ch == '\t';
+    }
+    {
+        int err = Z_OK;
+        gzerror(in->f, &err);
+        if (ch == -1 && err != Z_OK)
+            return ct_fail_msg(msg, CT_ERR_IO, "%s: read error: %s", in->path, dt_gz_text(in->f));
+    }
+    in->sep = has[0] ? ',' : has[1] ? ';' : has[2] ? '\t' : ',';
+    bom = pos >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF;
+    if (gzrewind(in->f) != 0)
+        return ct_fail_msg(msg, CT_ERR_IO, "%s: cannot rewind: %s", in->path, dt_gz_text(in->f));
+    if (bom)
+        for (int i = 0; i < 3; i++)
+            gzgetc(in->f);
+    return CT_OK;
+}
+
+/* The label column into s->label_col: by header name, else by 0-based index, else the last
+ * column. r1 is the first record, the header when `header`. */
+static ct_status csv_label_col(csv_state *s, const csv_rec *r1, int header, const ct_data_opts *o,
+                               char *msg) {
+    const char *path = s->path;
+    if (!o->label) {
+        if (o->require_labels) s->label_col = s->ncol - 1;
+        return CT_OK;
+    }
+    for (int j = 0; header && j < s->ncol && s->label_col < 0; j++)
+        if (strcmp(rec_field(r1, j), o->label) == 0) s->label_col = j;
+    if (s->label_col < 0 && all_digits(o->label)) {
+        errno = 0;
+        long idx = strtol(o->label, NULL, 10);
+        if (errno == 0 && idx < s->ncol) {
+            s->label_col = (int)idx;
+        } else if (o->require_labels) {
+            return ct_fail_msg(msg, CT_ERR_FORMAT,
+                               "%s: label column index %s is out of range (the file has %d "
+                               "columns, 0..%d)",
+                               path, o->label, s->ncol, s->ncol - 1);
+        }
+    } else if (s->label_col < 0 && o->require_labels) {
+        char list[1024] = "";
+        char lab[48];
+        if (!header)
+            return ct_fail_msg(msg, CT_ERR_FORMAT,
+                               "%s: no column named '%s' (the file has no header row; give the "
+                               "label column by its 0-based index, 0..%d)",
+                               path, dt_shown(lab, o->label), s->ncol - 1);
+        char **names = malloc((size_t)s->ncol * sizeof(char *));
+        if (!names) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+        for (int j = 0; j < s->ncol; j++)
+            names[j] = (char *)rec_field(r1, j);
+        dt_join_names(list, sizeof list, names, s->ncol);
+        free(names);
+        return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: no column named '%s' (columns: %s)", path,
+                           dt_shown(lab, o->label), list);
+    }
+    return CT_OK;
+}
+
+/* Moves the rows read (s) into the new dataset d: features, their names (the header's, else
+ * x0, x1, ...) and the labels or their absence. r1 is the first record. */
+static ct_status csv_fill(ct_dataset *d, csv_state *s, const csv_rec *r1, int header,
+                          const ct_data_opts *o, char *msg) {
+    const char *path = s->path;
+    snprintf(d->source, sizeof d->source, "%s", path);
+    d->n = s->n;
+    d->X = s->X;
+    s->X = NULL;
+    d->features = s->f;
+    if (!(d->feature_names = calloc((size_t)s->f, sizeof(char *))))
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+    for (int j = 0, k = 0; j < s->ncol; j++) {
+        if (j == s->label_col) continue;
+        char buf[32];
+        snprintf(buf, sizeof buf, "x%d", k);
+        const char *nm = header && *rec_field(r1, j) ? rec_field(r1, j) : buf;
+        if (!(d->feature_names[k++] = ct_strdup(nm)))
+            return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+    }
+    if (s->label_col < 0) return dt_no_labels(d, o, path, msg);
+    for (int i = 0; i < s->n; i++)
+        s->items[i].s = s->lab + s->items[i].off;
+    const char *cn = csv_col_name(s, s->label_col);
+    if (header) snprintf(d->label_name, sizeof d->label_name, "%s", rec_field(r1, s->label_col));
+    lab_ctx c = {path, 1, s->label_col + 1, cn, 0, cn && *cn ? cn : "y"};
+    return dt_build_labels(d, s->items, s->n, &c, o, msg);
+}
+
 ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o, char *msg) {
     ct_status st = CT_OK;
     csv_rec r1 = {0}, r2 = {0}, cur = {0};
@@ -322,35 +422,7 @@ ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
     if (!in.f)
         return ct_fail_msg(msg, CT_ERR_IO, "%s: cannot open: %s", path, dt_errno_text(errno));
     gzbuffer(in.f, 1u << 17);
-
-    /* The separator: ',' unless the first line has none, then ';' or a tab when it has one. */
-    int has[3] = {0, 0, 0}, bom = 0, ch;
-    long pos = 0;
-    unsigned char head[3] = {0, 0, 0};
-    while ((ch = gzgetc(in.f)) != -1 && ch != '\n') {
-        if (pos < 3) head[pos] = (unsigned char)ch;
-        pos++;
-        has[0] |= ch == ',';
-        has[1] |= ch == ';';
-        has[2] |= ch == '\t';
-    }
-    {
-        int err = Z_OK;
-        gzerror(in.f, &err);
-        if (ch == -1 && err != Z_OK) {
-            st = ct_fail_msg(msg, CT_ERR_IO, "%s: read error: %s", path, dt_gz_text(in.f));
-            goto fail;
-        }
-    }
-    in.sep = has[0] ? ',' : has[1] ? ';' : has[2] ? '\t' : ',';
-    bom = pos >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF;
-    if (gzrewind(in.f) != 0) {
-        st = ct_fail_msg(msg, CT_ERR_IO, "%s: cannot rewind: %s", path, dt_gz_text(in.f));
-        goto fail;
-    }
-    if (bom)
-        for (int i = 0; i < 3; i++)
-            gzgetc(in.f);
+    if ((st = csv_sniff(&in, msg)) != CT_OK) goto fail;
 
     int k1 = csv_read(&in, &r1, &st, msg);
     if (k1 < 0) goto fail;
@@ -364,51 +436,7 @@ ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
     int header = csv_is_header(&r1, k2 ? &r2 : NULL);
     s.ncol = r1.nf;
     s.hdr = header ? &r1 : NULL;
-
-    /* The label column: by header name, else by 0-based index, else the last column. */
-    if (o->label) {
-        for (int j = 0; header && j < s.ncol && s.label_col < 0; j++)
-            if (strcmp(rec_field(&r1, j), o->label) == 0) s.label_col = j;
-        if (s.label_col < 0 && all_digits(o->label)) {
-            errno = 0;
-            long idx = strtol(o->label, NULL, 10);
-            if (errno == 0 && idx < s.ncol) {
-                s.label_col = (int)idx;
-            } else if (o->require_labels) {
-                st = ct_fail_msg(
-                    msg, CT_ERR_FORMAT,
-                    "%s: label column index %s is out of range (the file has %d columns, "
-                    "0..%d)",
-                    path, o->label, s.ncol, s.ncol - 1);
-                goto fail;
-            }
-        } else if (s.label_col < 0 && o->require_labels) {
-            char list[1024] = "";
-            char lab[48];
-            if (header) {
-                char **names = malloc((size_t)s.ncol * sizeof(char *));
-                if (!names) {
-                    st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
-                    goto fail;
-                }
-                for (int j = 0; j < s.ncol; j++)
-                    names[j] = (char *)rec_field(&r1, j);
-                dt_join_names(list, sizeof list, names, s.ncol);
-                free(names);
-                st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: no column named '%s' (columns: %s)", path,
-                                 dt_shown(lab, o->label), list);
-            } else {
-                st = ct_fail_msg(
-                    msg, CT_ERR_FORMAT,
-                    "%s: no column named '%s' (the file has no header row; give the label "
-                    "column by its 0-based index, 0..%d)",
-                    path, dt_shown(lab, o->label), s.ncol - 1);
-            }
-            goto fail;
-        }
-    } else if (o->require_labels) {
-        s.label_col = s.ncol - 1;
-    }
+    if ((st = csv_label_col(&s, &r1, header, o, msg)) != CT_OK) goto fail;
     s.f = s.ncol - (s.label_col >= 0);
     if (s.f < 1) {
         st = ct_fail_msg(msg, CT_ERR_FORMAT,
@@ -434,36 +462,7 @@ ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
         st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
         goto fail;
     }
-    snprintf(d->source, sizeof d->source, "%s", path);
-    d->n = s.n;
-    d->X = s.X;
-    s.X = NULL;
-    d->features = s.f;
-    if (!(d->feature_names = calloc((size_t)s.f, sizeof(char *)))) {
-        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
-        goto fail;
-    }
-    for (int j = 0, k = 0; j < s.ncol; j++) {
-        if (j == s.label_col) continue;
-        char buf[32];
-        snprintf(buf, sizeof buf, "x%d", k);
-        const char *nm = header && *rec_field(&r1, j) ? rec_field(&r1, j) : buf;
-        if (!(d->feature_names[k++] = ct_strdup(nm))) {
-            st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
-            goto fail;
-        }
-    }
-    if (s.label_col >= 0) {
-        for (int i = 0; i < s.n; i++)
-            s.items[i].s = s.lab + s.items[i].off;
-        const char *cn = csv_col_name(&s, s.label_col);
-        if (header)
-            snprintf(d->label_name, sizeof d->label_name, "%s", rec_field(&r1, s.label_col));
-        lab_ctx c = {path, 1, s.label_col + 1, cn, 0, cn && *cn ? cn : "y"};
-        if ((st = dt_build_labels(d, s.items, s.n, &c, o, msg)) != CT_OK) goto fail;
-    } else if ((st = dt_no_labels(d, o, path, msg)) != CT_OK) {
-        goto fail;
-    }
+    if ((st = csv_fill(d, &s, &r1, header, o, msg)) != CT_OK) goto fail;
     *out = d;
     d = NULL;
 fail:
