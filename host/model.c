@@ -61,30 +61,6 @@ void ct_init_format(const ct_init *i, char *dst, size_t n) {
 
 /* ---- architecture ------------------------------------------------------------------------ */
 
-static const char *const norm_names[CT_NORM_COUNT] = {"none", "batch", "layer"};
-
-const char *ct_norm_name(ct_norm n) {
-    return (int)n >= 0 && n < CT_NORM_COUNT ? norm_names[n] : "?";
-}
-
-int ct_norm_parse(const char *s, ct_norm *out) {
-    for (int k = 0; k < CT_NORM_COUNT; k++)
-        if (!strcmp(s, norm_names[k])) return *out = (ct_norm)k, 1;
-    return 0;
-}
-
-const char *ct_norm_tensor_name(int k) {
-    static const char *const names[4] = {"weight", "bias", "running_mean", "running_var"};
-    return k >= 0 && k < 4 ? names[k] : "?";
-}
-
-size_t ct_norm_tensor(const ct_arch *a, const ct_layout *lay, int l, int k) {
-    ct_norm n = ct_norm_of(a, l);
-    if (n == CT_NORM_NONE || (k >= 2 && n != CT_NORM_BATCH)) return 0;
-    size_t offs[4] = {lay->g_off[l], lay->be_off[l], lay->rm_off[l], lay->rv_off[l]};
-    return k >= 0 && k < 4 ? offs[k] : 0;
-}
-
 void ct_arch_layout(const ct_arch *a, ct_layout *l) {
     memset(l, 0, sizeof *l);
     size_t off = 0;
@@ -171,23 +147,8 @@ ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]) {
                      (double)a->dropout[i]);
             return CT_ERR_ARG;
         }
-        if ((int)a->norm[i] < 0 || a->norm[i] >= CT_NORM_COUNT) {
-            snprintf(msg, CT_MSG_LEN, "hidden layer %d: unknown normalization %d", i + 1,
-                     (int)a->norm[i]);
-            return CT_ERR_ARG;
-        }
-        if (a->norm[i] != CT_NORM_NONE && !(a->norm_eps[i] > 0 && isfinite(a->norm_eps[i]))) {
-            snprintf(msg, CT_MSG_LEN, "hidden layer %d: the %s norm's eps must be > 0, got %g",
-                     i + 1, ct_norm_name(a->norm[i]), (double)a->norm_eps[i]);
-            return CT_ERR_ARG;
-        }
-        if (a->norm[i] == CT_NORM_BATCH &&
-            !(a->norm_momentum[i] >= 0 && a->norm_momentum[i] <= 1)) {
-            snprintf(msg, CT_MSG_LEN,
-                     "hidden layer %d: the batch norm's momentum must be in [0, 1], got %g", i + 1,
-                     (double)a->norm_momentum[i]);
-            return CT_ERR_ARG;
-        }
+        ct_status st = ct_norm_validate(a, i, msg);
+        if (st != CT_OK) return st;
     }
     if (a->n_layers >= 1 && a->norm[a->n_layers - 1] != CT_NORM_NONE) {
         snprintf(msg, CT_MSG_LEN,
@@ -258,14 +219,6 @@ void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value
         }
         for (int j = 0; j < a->sizes[i + 1]; j++)
             params[l.b_off[i] + (size_t)j] = bias_value;
-        /* a norm starts as the identity: gamma 1, beta 0; running mean 0, variance 1 */
-        for (int j = 0; ct_norm_of(a, i) != CT_NORM_NONE && j < a->sizes[i + 1]; j++) {
-            params[l.g_off[i] + (size_t)j] = 1;
-            params[l.be_off[i] + (size_t)j] = 0;
-            if (ct_norm_of(a, i) == CT_NORM_BATCH) {
-                params[l.rm_off[i] + (size_t)j] = 0;
-                params[l.rv_off[i] + (size_t)j] = 1;
-            }
-        }
+        ct_norm_init_params(a, &l, i, params);
     }
 }

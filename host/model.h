@@ -16,6 +16,11 @@ static inline ct_norm ct_norm_of(const ct_arch *a, int l) {
 /* relu, leaky_relu, elu, gelu: He initialisation, and units that can die */
 static inline int ct_relu_like(ct_act a) { return (ct_act_flags(a) & CT_ACTF_RELU_LIKE) != 0; }
 
+/* layers/norm.c: hidden layer i's norm fields checked (one message), and its initial gamma 1,
+ * beta 0, running mean 0 and variance 1 */
+ct_status ct_norm_validate(const ct_arch *a, int i, char msg[CT_MSG_LEN]);
+void ct_norm_init_params(const ct_arch *a, const ct_layout *lay, int i, float *params);
+
 #define CT_NORM_TENSORS 6 /* tensors per layer at most: dense weight, bias; 4 of a norm */
 
 /* ---- the training engine ----------------------------------------------------------------- */

@@ -428,11 +428,6 @@ int ct_net_rows(const ct_net *net, int slot) { return net->slots[slot].n; }
 /* ---- forward and backward ------------------------------------------------------------------ */
 
 /* The input of layer l: the batch, or the previous layer's activation (after dropout). */
-static size_t input_off(const ct_net *net, int l, int training) {
-    if (l == 0) return net->off_xb;
-    int prev = l - 1;
-    return training && net->arch.dropout[prev] > 0 ? net->off_d[prev] : net->off_a[prev];
-}
 
 /* Forward over Bn rows whose inputs are at (xmem, xoff) (device) / hx (reference). The logits end
  * in Z of the last layer. training: dropout and batch statistics. */
@@ -441,38 +436,12 @@ static ct_status forward(ct_net *net, cl_mem xmem, size_t xoff, const double *hx
     const ct_arch *a = &net->arch;
     net->fwd_training = training;
     for (int l = 0; l < a->n_layers; l++) {
-        int in = a->sizes[l], out = a->sizes[l + 1];
-        int last = l + 1 == a->n_layers, normed = ct_norm_of(a, l) != CT_NORM_NONE;
-        /* a normalized layer adds its bias alone; its activation follows the norm */
-        ct_act act = last || normed ? CT_ACT_IDENTITY : a->act[l];
-        float alpha = last || normed ? 0 : a->alpha[l];
-        if (net->dev) {
-            ct_buf x = l == 0 ? B(xmem, xoff) : B(net->acts, input_off(net, l, training));
-            ct_buf z = B(net->acts, net->off_z[l]), av = B(net->acts, net->off_a[l]);
-            DTRY(ct_dense_forward(net->dev, z, x, B(net->params, net->lay.w_off[l]), Bn, in, out));
-            DTRY(ct_bias_act_forward(net->dev, last || normed ? z : av, z, z,
-                                     B(net->params, net->lay.b_off[l]), act, alpha, Bn, out));
-        } else {
-            const double *x = l == 0 ? hx : net->hacts + input_off(net, l, training);
-            double *z = net->hacts + net->off_z[l], *av = net->hacts + net->off_a[l];
-            ct_dense_host_forward(net, z, x, net->hp + net->lay.w_off[l], Bn, in, out);
-            ref_bias_act_forward(last || normed ? z : av, z, z, net->hp + net->lay.b_off[l], act,
-                                 alpha, Bn, out);
-        }
-        if (normed) {
-            ct_status st = ct_norm_forward(net, l, Bn, training);
-            if (st != CT_OK) return st;
-        }
-        if (last || !training || !(a->dropout[l] > 0)) continue;
-        if (net->dev)
-            DTRY(ct_dropout_forward_at(net->dev, B(net->acts, net->off_d[l]),
-                                       B(net->acts, net->off_a[l]), a->dropout[l], seed,
-                                       (unsigned long long)t, (unsigned)l, Bn * out,
-                                       (unsigned)net->row0 * (unsigned)out));
-        else
-            ref_dropout_forward_at(net->hacts + net->off_d[l], net->hacts + net->off_a[l],
-                                   a->dropout[l], seed, (uint64_t)t, (uint32_t)l, Bn * out,
-                                   (uint32_t)net->row0 * (uint32_t)out);
+        ct_status st = ct_dense_layer_forward(net, l, xmem, xoff, hx, Bn, training);
+        if (st == CT_OK && ct_norm_of(a, l) != CT_NORM_NONE)
+            st = ct_norm_forward(net, l, Bn, training);
+        if (st == CT_OK && training && l + 1 < a->n_layers && a->dropout[l] > 0)
+            st = ct_dropout_layer_forward(net, l, Bn, seed, t);
+        if (st != CT_OK) return st;
     }
     return CT_OK;
 }
@@ -520,63 +489,25 @@ static ct_status keep_delta(ct_net *net, int l, int Bn, size_t dz) {
     return CT_OK;
 }
 
+/* From the loss's dL/dZ of the output layer in delta 0 down to layer 0: each layer's dense
+ * products, then the previous layer's dropout and its norm or activation (with its bias). */
 static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
     const ct_arch *a = &net->arch;
     size_t half = (size_t)net->max_batch * (size_t)net->width;
     int cur = 0;
-    ct_status st;
-    for (int l = a->n_layers - 1; l >= 0; l--) {
-        int in = a->sizes[l], out = a->sizes[l + 1];
+    ct_status st = CT_OK;
+    for (int l = a->n_layers - 1; l >= 0 && st == CT_OK; l--, cur ^= 1) {
         size_t dz = cur ? half : 0, dx = cur ? 0 : half;
-        size_t xin = input_off(net, l, 1);
-        if ((st = keep_delta(net, l, Bn, dz)) != CT_OK) return st;
-        if (net->dev) {
-            ct_buf dZ = B(net->deltas, dz), X = B(net->acts, xin);
-            DTRY(ct_dense_backward_weight(net->dev, B(net->grads, net->lay.w_off[l]), dZ, X, Bn, in,
-                                          out, 0));
-            /* the output layer's bias gradient, by the pass that gives a hidden layer's with
-             * its delta below (identity: the delta stays as it is, bit for bit, and a step
-             * needs one kernel less); a hidden layer's comes below */
-            if (l == a->n_layers - 1)
-                DTRY(ct_act_bias_backward(net->dev, dZ, B(net->grads, net->lay.b_off[l]), dZ, dZ,
-                                          CT_ACT_IDENTITY, 0, Bn, out, 0));
-            if (l == 0) break;
-            ct_buf dX = B(net->deltas, dx);
-            DTRY(ct_dense_backward_input(net->dev, dX, dZ, B(net->params, net->lay.w_off[l]), Bn,
-                                         in, out));
-            if (a->dropout[l - 1] > 0)
-                DTRY(ct_dropout_backward_at(net->dev, dX, dX, a->dropout[l - 1], seed,
-                                            (unsigned long long)t, (unsigned)(l - 1), Bn * in,
-                                            (unsigned)net->row0 * (unsigned)in));
-            if (ct_norm_of(a, l - 1) == CT_NORM_NONE)
-                DTRY(ct_act_bias_backward(net->dev, dX, B(net->grads, net->lay.b_off[l - 1]), dX,
-                                          B(net->acts, net->off_z[l - 1]), a->act[l - 1],
-                                          a->alpha[l - 1], Bn, in, 0));
-            else if ((st = ct_norm_backward(net, l - 1, Bn, dx)) != CT_OK)
-                return st;
-        } else {
-            double *dZ = net->hdeltas + dz, *X = net->hacts + xin;
-            ct_dense_host_backward_weight(net, net->hg + net->lay.w_off[l], dZ, X, Bn, in, out);
-            if (ct_norm_of(a, l) == CT_NORM_BATCH && net->fwd_training) /* see norm_backward */
-                memset(net->hg + net->lay.b_off[l], 0, (size_t)out * sizeof(double));
-            else
-                ref_bias_backward(net->hg + net->lay.b_off[l], dZ, Bn, out, 0);
-            if (l == 0) break;
-            double *dX = net->hdeltas + dx;
-            ct_dense_host_backward_input(net, dX, dZ, net->hp + net->lay.w_off[l], Bn, in, out);
-            if (a->dropout[l - 1] > 0)
-                ref_dropout_backward_at(dX, dX, a->dropout[l - 1], seed, (uint64_t)t,
-                                        (uint32_t)(l - 1), Bn * in,
-                                        (uint32_t)net->row0 * (uint32_t)in);
-            if (ct_norm_of(a, l - 1) == CT_NORM_NONE)
-                ref_act_backward(dX, dX, net->hacts + net->off_z[l - 1], a->act[l - 1],
-                                 a->alpha[l - 1], Bn * in);
-            else if ((st = ct_norm_backward(net, l - 1, Bn, dx)) != CT_OK)
-                return st;
-        }
-        cur ^= 1;
+        if ((st = keep_delta(net, l, Bn, dz)) != CT_OK ||
+            (st = ct_dense_layer_backward(net, l, Bn, dz, dx)) != CT_OK || l == 0)
+            break;
+        if (a->dropout[l - 1] > 0 &&
+            (st = ct_dropout_layer_backward(net, l - 1, Bn, dx, seed, t)) != CT_OK)
+            break;
+        st = ct_norm_of(a, l - 1) != CT_NORM_NONE ? ct_norm_backward(net, l - 1, Bn, dx)
+                                                  : ct_act_layer_backward(net, l - 1, Bn, dx);
     }
-    return CT_OK;
+    return st;
 }
 
 static ct_status shard(ct_net *net, int slot, int start, int row0, int Bn, int Btotal,

@@ -86,6 +86,34 @@ ct_status ct_net_dev_fail(ct_net *net, ct_status s);
 
 static inline ct_buf B(cl_mem m, size_t off) { return ct_at(m, off); }
 
+/* The input of layer l: the batch, or the previous layer's activation (after dropout). */
+static inline size_t ct_net_input_off(const ct_net *net, int l, int training) {
+    if (l == 0) return net->off_xb;
+    int prev = l - 1;
+    return training && net->arch.dropout[prev] > 0 ? net->off_d[prev] : net->off_a[prev];
+}
+
+/* ---- layers/dense.c: a dense layer with its bias, and its activation fused in unless a norm
+ * comes between */
+/* Z = X W^T + b for layer l, X the batch at (xmem, xoff) / hx for layer 0, else the previous
+ * layer's output; A = f(Z) too for a hidden layer without a norm (the output layer's logits
+ * stay in Z). */
+ct_status ct_dense_layer_forward(ct_net *net, int l, cl_mem xmem, size_t xoff, const double *hx,
+                                 int Bn, int training);
+/* dZ at dz in the deltas -> dW, the output layer's db; and for l > 0 the input's gradient
+ * dZ W into dx. */
+ct_status ct_dense_layer_backward(ct_net *net, int l, int Bn, size_t dz, size_t dx);
+/* The deltas at dx (dL/dA of hidden layer l) become dL/dZ in place, through the activation,
+ * with the bias's gradient (one fused pass on the device). */
+ct_status ct_act_layer_backward(ct_net *net, int l, int Bn, size_t dx);
+
+/* ---- layers/dropout.c: after a hidden layer's activation, keyed by (seed, step, layer) and
+ * each element's place in the whole batch */
+ct_status ct_dropout_layer_forward(ct_net *net, int l, int Bn, uint64_t seed, long long t);
+/* the deltas at dx (dL/d(dropout output) of hidden layer l) become dL/dA in place */
+ct_status ct_dropout_layer_backward(ct_net *net, int l, int Bn, size_t dx, uint64_t seed,
+                                    long long t);
+
 /* ---- layers/dense.c: the three products of a dense layer on the host (the reference, or
  * CBLAS for the CPU comparator). Y = X W^T; dW = dY^T X; dX = dY W. */
 void ct_dense_host_forward(const ct_net *net, double *Y, const double *X, const double *W, int B,
@@ -104,7 +132,7 @@ void ct_norm_stats_at(const ct_net *net, int l, int training, size_t *mu, size_t
  * training also moves the running statistics (and sums its statistics across the ranks). */
 ct_status ct_norm_forward(ct_net *net, int l, int Bn, int training);
 /* The deltas at dx (dL/dA of layer l) become dL/dZ in place; the gradients of gamma, beta and
- * (on the device) the bias. */
+ * the bias. */
 ct_status ct_norm_backward(ct_net *net, int l, int Bn, size_t dx);
 /* A rank without rows of a shared batch: its part in every exchange of the batch norms. */
 ct_status ct_norm_idle(ct_net *net);

@@ -1,6 +1,6 @@
-/* The dense layer's products on the host: the scalar reference, or CBLAS (OpenBLAS) for the
- * CPU comparator backend. On the device they are ct_dense_forward and its two backward products
- * (ops.h). */
+/* The dense layer: its product, bias and (fused in, unless a norm comes between) activation,
+ * forward and backward, on the device (ops.h) or on the host: the scalar reference, or CBLAS
+ * (OpenBLAS) for the CPU comparator backend. */
 #include "../net_internal.h"
 #include "../ref.h"
 
@@ -55,4 +55,73 @@ void ct_dense_host_backward_input(const ct_net *net, double *dX, const double *d
 #endif
     (void)net;
     ref_dense_backward_input(dX, dY, W, B, in, out);
+}
+
+ct_status ct_dense_layer_forward(ct_net *net, int l, cl_mem xmem, size_t xoff, const double *hx,
+                                 int Bn, int training) {
+    const ct_arch *a = &net->arch;
+    int in = a->sizes[l], out = a->sizes[l + 1];
+    int last = l + 1 == a->n_layers, normed = ct_norm_of(a, l) != CT_NORM_NONE;
+    /* a normalized layer adds its bias alone; its activation follows the norm */
+    ct_act act = last || normed ? CT_ACT_IDENTITY : a->act[l];
+    float alpha = last || normed ? 0 : a->alpha[l];
+    size_t xo = ct_net_input_off(net, l, training);
+    if (net->dev) {
+        ct_buf x = l == 0 ? B(xmem, xoff) : B(net->acts, xo);
+        ct_buf z = B(net->acts, net->off_z[l]), av = B(net->acts, net->off_a[l]);
+        DTRY(ct_dense_forward(net->dev, z, x, B(net->params, net->lay.w_off[l]), Bn, in, out));
+        DTRY(ct_bias_act_forward(net->dev, last || normed ? z : av, z, z,
+                                 B(net->params, net->lay.b_off[l]), act, alpha, Bn, out));
+        return CT_OK;
+    }
+    const double *x = l == 0 ? hx : net->hacts + xo;
+    double *z = net->hacts + net->off_z[l], *av = net->hacts + net->off_a[l];
+    ct_dense_host_forward(net, z, x, net->hp + net->lay.w_off[l], Bn, in, out);
+    ref_bias_act_forward(last || normed ? z : av, z, z, net->hp + net->lay.b_off[l], act, alpha, Bn,
+                         out);
+    return CT_OK;
+}
+
+ct_status ct_dense_layer_backward(ct_net *net, int l, int Bn, size_t dz, size_t dx) {
+    const ct_arch *a = &net->arch;
+    int in = a->sizes[l], out = a->sizes[l + 1], last = l + 1 == a->n_layers;
+    size_t xin = ct_net_input_off(net, l, 1);
+    if (net->dev) {
+        ct_buf dZ = B(net->deltas, dz), X = B(net->acts, xin);
+        DTRY(ct_dense_backward_weight(net->dev, B(net->grads, net->lay.w_off[l]), dZ, X, Bn, in,
+                                      out, 0));
+        /* the output layer's bias gradient, by the pass that gives a hidden layer's with its
+         * activation (identity: the delta stays as it is, bit for bit, and a step needs one
+         * kernel less) */
+        if (last)
+            DTRY(ct_act_bias_backward(net->dev, dZ, B(net->grads, net->lay.b_off[l]), dZ, dZ,
+                                      CT_ACT_IDENTITY, 0, Bn, out, 0));
+        if (l > 0)
+            DTRY(ct_dense_backward_input(net->dev, B(net->deltas, dx), dZ,
+                                         B(net->params, net->lay.w_off[l]), Bn, in, out));
+        return CT_OK;
+    }
+    double *dZ = net->hdeltas + dz;
+    ct_dense_host_backward_weight(net, net->hg + net->lay.w_off[l], dZ, net->hacts + xin, Bn, in,
+                                  out);
+    if (last) ref_bias_backward(net->hg + net->lay.b_off[l], dZ, Bn, out, 0);
+    if (l > 0)
+        ct_dense_host_backward_input(net, net->hdeltas + dx, dZ, net->hp + net->lay.w_off[l], Bn,
+                                     in, out);
+    return CT_OK;
+}
+
+ct_status ct_act_layer_backward(ct_net *net, int l, int Bn, size_t dx) {
+    const ct_arch *a = &net->arch;
+    int N = a->sizes[l + 1];
+    if (net->dev) {
+        ct_buf dX = B(net->deltas, dx);
+        DTRY(ct_act_bias_backward(net->dev, dX, B(net->grads, net->lay.b_off[l]), dX,
+                                  B(net->acts, net->off_z[l]), a->act[l], a->alpha[l], Bn, N, 0));
+        return CT_OK;
+    }
+    double *dX = net->hdeltas + dx;
+    ref_act_backward(dX, dX, net->hacts + net->off_z[l], a->act[l], a->alpha[l], Bn * N);
+    ref_bias_backward(net->hg + net->lay.b_off[l], dX, Bn, N, 0);
+    return CT_OK;
 }

@@ -1,11 +1,73 @@
 /* Batch norm and layer norm in the engine: between a hidden layer's bias and its activation,
  * on the device (ops.h) or on the reference (ref.h), in training and evaluation mode, with
  * batch norm's statistics summed across the ranks that share a batch. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../net_internal.h"
 #include "../ref.h"
+
+/* ---- the layer's description: names, tensors, checks, initial values ------------------------- */
+
+static const char *const norm_names[CT_NORM_COUNT] = {"none", "batch", "layer"};
+
+const char *ct_norm_name(ct_norm n) {
+    return (int)n >= 0 && n < CT_NORM_COUNT ? norm_names[n] : "?";
+}
+
+int ct_norm_parse(const char *s, ct_norm *out) {
+    for (int k = 0; k < CT_NORM_COUNT; k++)
+        if (!strcmp(s, norm_names[k])) return *out = (ct_norm)k, 1;
+    return 0;
+}
+
+const char *ct_norm_tensor_name(int k) {
+    static const char *const names[4] = {"weight", "bias", "running_mean", "running_var"};
+    return k >= 0 && k < 4 ? names[k] : "?";
+}
+
+size_t ct_norm_tensor(const ct_arch *a, const ct_layout *lay, int l, int k) {
+    ct_norm n = ct_norm_of(a, l);
+    if (n == CT_NORM_NONE || (k >= 2 && n != CT_NORM_BATCH)) return 0;
+    size_t offs[4] = {lay->g_off[l], lay->be_off[l], lay->rm_off[l], lay->rv_off[l]};
+    return k >= 0 && k < 4 ? offs[k] : 0;
+}
+
+ct_status ct_norm_validate(const ct_arch *a, int i, char msg[CT_MSG_LEN]) {
+    if ((int)a->norm[i] < 0 || a->norm[i] >= CT_NORM_COUNT) {
+        snprintf(msg, CT_MSG_LEN, "hidden layer %d: unknown normalization %d", i + 1,
+                 (int)a->norm[i]);
+        return CT_ERR_ARG;
+    }
+    if (a->norm[i] != CT_NORM_NONE && !(a->norm_eps[i] > 0 && isfinite(a->norm_eps[i]))) {
+        snprintf(msg, CT_MSG_LEN, "hidden layer %d: the %s norm's eps must be > 0, got %g", i + 1,
+                 ct_norm_name(a->norm[i]), (double)a->norm_eps[i]);
+        return CT_ERR_ARG;
+    }
+    if (a->norm[i] == CT_NORM_BATCH && !(a->norm_momentum[i] >= 0 && a->norm_momentum[i] <= 1)) {
+        snprintf(msg, CT_MSG_LEN,
+                 "hidden layer %d: the batch norm's momentum must be in [0, 1], got %g", i + 1,
+                 (double)a->norm_momentum[i]);
+        return CT_ERR_ARG;
+    }
+    return CT_OK;
+}
+
+void ct_norm_init_params(const ct_arch *a, const ct_layout *lay, int i, float *params) {
+    /* a norm starts as the identity: gamma 1, beta 0; running mean 0, variance 1 */
+    for (int j = 0; ct_norm_of(a, i) != CT_NORM_NONE && j < a->sizes[i + 1]; j++) {
+        params[lay->g_off[i] + (size_t)j] = 1;
+        params[lay->be_off[i] + (size_t)j] = 0;
+        if (ct_norm_of(a, i) == CT_NORM_BATCH) {
+            params[lay->rm_off[i] + (size_t)j] = 0;
+            params[lay->rv_off[i] + (size_t)j] = 1;
+        }
+    }
+}
+
+/* ---- the passes ------------------------------------------------------------------------------ */
 
 /* Sums a layer's statistics over the ranks that share the batch (batch norm only). */
 static ct_status exchange_stats(ct_net *net, ct_buf x, double *hx, int n) {
@@ -155,7 +217,11 @@ ct_status ct_norm_backward(ct_net *net, int l, int Bn, size_t dx) {
         ref_bn_backward_input(dX, dX, yv, z, mu, var, gamma, dg, db, a->norm_eps[l], a->act[l],
                               a->alpha[l], M, Bn, N);
     }
-    return CT_OK; /* the bias's gradient: the next step of backward() */
+    if (M && !ln) /* as on the device */
+        memset(net->hg + y->b_off[l], 0, (size_t)N * sizeof(double));
+    else
+        ref_bias_backward(net->hg + y->b_off[l], dX, Bn, N, 0);
+    return CT_OK;
 }
 
 /* A rank without rows in a shared batch still takes part in every exchange of the batch norms,
