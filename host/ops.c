@@ -975,6 +975,14 @@ static ct_status need_per_row(ct_device *dev, const char *op, int per_row) {
     return CT_OK;
 }
 
+/* momentum in [0, 1] (NaN fails) */
+static ct_status need_momentum(ct_device *dev, const char *op, float momentum) {
+    if (!(momentum >= 0.0f && momentum <= 1.0f))
+        return ct_fail(dev, CT_ERR_ARG, "%s: momentum must be in [0, 1] (got %g)", op,
+                       (double)momentum);
+    return CT_OK;
+}
+
 ct_status ct_bn_moment(ct_device *dev, ct_buf out, ct_buf Z, ct_buf mean, int B, int N,
                        int centered, float scale) {
     static const char op[] = "ct_bn_moment";
@@ -1014,6 +1022,9 @@ ct_status ct_ln_stats(ct_device *dev, ct_buf mean, ct_buf var, ct_buf Z, int B, 
     ct_arg_buf(&a, Z);
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)N);
+    /* a row per item, each a loop over the row: on CPU devices a work-group of one item, so
+     * that the rows spread over the cores */
+    if (dev->cpu) return ct_args_launch1_local(&a, (size_t)B, 1);
     return ct_args_launch1(&a, (size_t)B);
 }
 
@@ -1160,6 +1171,9 @@ ct_status ct_ln_backward_input(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Y, c
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)N);
+    /* a row per item, each a loop over the row: on CPU devices a work-group of one item, so
+     * that the rows spread over the cores */
+    if (dev->cpu) return ct_args_launch1_local(&a, (size_t)B, 1);
     return ct_args_launch1(&a, (size_t)B);
 }
 
@@ -1169,9 +1183,7 @@ ct_status ct_bn_running(ct_device *dev, ct_buf rm, ct_buf rv, ct_buf mean, ct_bu
     if (!dev) return CT_ERR_ARG;
     TRY(need_pos(dev, op, "M", M));
     TRY(need_pos(dev, op, "N", N));
-    if (!(momentum >= 0.0f && momentum <= 1.0f))
-        return ct_fail(dev, CT_ERR_ARG, "%s: momentum must be in [0, 1] (got %g)", op,
-                       (double)momentum);
+    TRY(need_momentum(dev, op, momentum));
     TRY(need_buf(dev, op, "rm", rm));
     TRY(need_buf(dev, op, "rv", rv));
     TRY(need_buf(dev, op, "mean", mean));
@@ -1187,4 +1199,104 @@ ct_status ct_bn_running(ct_device *dev, ct_buf rm, ct_buf rv, ct_buf mean, ct_bu
     ct_arg_float(&a, unbias);
     ct_arg_uint(&a, (cl_uint)N);
     return ct_args_launch1(&a, (size_t)N);
+}
+
+/* ---- normalization, fused for one process --------------------------------------------------- */
+
+ct_status ct_bn_stats(ct_device *dev, ct_buf mean, ct_buf var, ct_buf rm, ct_buf rv, ct_buf Z,
+                      int B, int N, float momentum) {
+    static const char op[] = "ct_bn_stats";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_bn(dev, op, B, N));
+    TRY(need_momentum(dev, op, momentum));
+    TRY(need_buf(dev, op, "mean", mean));
+    TRY(need_buf(dev, op, "var", var));
+    TRY(need_buf(dev, op, "rm", rm));
+    TRY(need_buf(dev, op, "rv", rv));
+    TRY(need_buf(dev, op, "Z", Z));
+    /* the numbers of ct_bn_moment (scale 1 / B) and ct_bn_running (M = B) */
+    float unbias = B > 1 ? (float)((double)B / (double)(B - 1)) : 1.0f;
+    ct_args a = ct_args_begin(dev, CT_K_bn_stats);
+    ct_arg_buf(&a, mean);
+    ct_arg_buf(&a, var);
+    ct_arg_buf(&a, rm);
+    ct_arg_buf(&a, rv);
+    ct_arg_buf(&a, Z);
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    ct_arg_float(&a, 1.0f / (float)B);
+    ct_arg_float(&a, momentum);
+    ct_arg_float(&a, unbias);
+    return ct_args_launch1(&a, (size_t)N);
+}
+
+ct_status ct_bn_backward(ct_device *dev, ct_buf dZ, ct_buf dgamma, ct_buf dbeta, ct_buf dbias,
+                         ct_buf dA, ct_buf Y, ct_buf Z, ct_buf mean, ct_buf var, ct_buf gamma,
+                         float eps, ct_act act, float alpha, int B, int N) {
+    static const char op[] = "ct_bn_backward";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_act(dev, op, act));
+    TRY(need_bn(dev, op, B, N));
+    TRY(need_eps(dev, op, eps));
+    TRY(need_buf(dev, op, "dZ", dZ));
+    TRY(need_buf(dev, op, "dgamma", dgamma));
+    TRY(need_buf(dev, op, "dbeta", dbeta));
+    TRY(need_buf(dev, op, "dbias", dbias));
+    TRY(need_buf(dev, op, "dA", dA));
+    TRY(need_buf(dev, op, "Y", Y));
+    TRY(need_buf(dev, op, "Z", Z));
+    TRY(need_buf(dev, op, "mean", mean));
+    TRY(need_buf(dev, op, "var", var));
+    TRY(need_buf(dev, op, "gamma", gamma));
+    ct_args a = ct_args_begin(dev, CT_K_bn_backward);
+    ct_arg_buf(&a, dZ);
+    ct_arg_buf(&a, dgamma);
+    ct_arg_buf(&a, dbeta);
+    ct_arg_buf(&a, dbias);
+    ct_arg_buf(&a, dA);
+    ct_arg_buf(&a, Y);
+    ct_arg_buf(&a, Z);
+    ct_arg_buf(&a, mean);
+    ct_arg_buf(&a, var);
+    ct_arg_buf(&a, gamma);
+    ct_arg_float(&a, eps);
+    ct_arg_int(&a, (int)act);
+    ct_arg_float(&a, alpha);
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    return ct_args_launch1(&a, (size_t)N);
+}
+
+ct_status ct_ln_forward(ct_device *dev, ct_buf Y, ct_buf A, ct_buf mean, ct_buf var, ct_buf Z,
+                        ct_buf gamma, ct_buf beta, float eps, ct_act act, float alpha, int B,
+                        int N) {
+    static const char op[] = "ct_ln_forward";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_act(dev, op, act));
+    TRY(need_bn(dev, op, B, N));
+    TRY(need_eps(dev, op, eps));
+    TRY(need_buf(dev, op, "Y", Y));
+    TRY(need_buf(dev, op, "A", A));
+    TRY(need_buf(dev, op, "mean", mean));
+    TRY(need_buf(dev, op, "var", var));
+    TRY(need_buf(dev, op, "Z", Z));
+    TRY(need_buf(dev, op, "gamma", gamma));
+    TRY(need_buf(dev, op, "beta", beta));
+    ct_args a = ct_args_begin(dev, CT_K_ln_forward);
+    ct_arg_buf(&a, Y);
+    ct_arg_buf(&a, A);
+    ct_arg_buf(&a, mean);
+    ct_arg_buf(&a, var);
+    ct_arg_buf(&a, Z);
+    ct_arg_buf(&a, gamma);
+    ct_arg_buf(&a, beta);
+    ct_arg_float(&a, eps);
+    ct_arg_int(&a, (int)act);
+    ct_arg_float(&a, alpha);
+    ct_arg_uint(&a, (cl_uint)B);
+    ct_arg_uint(&a, (cl_uint)N);
+    /* a row per item, each a loop over the row: on CPU devices a work-group of one item, so
+     * that the rows spread over the cores */
+    if (dev->cpu) return ct_args_launch1_local(&a, (size_t)B, 1);
+    return ct_args_launch1(&a, (size_t)B);
 }

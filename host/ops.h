@@ -210,4 +210,21 @@ ct_status ct_ln_backward_input(ct_device *dev, ct_buf dZ, // (B, N)
 ct_status ct_bn_running(ct_device *dev, ct_buf rm, ct_buf rv, ct_buf mean, ct_buf var,
                         float momentum, int M, int N);
 
+
+/* The same, fused for a batch that is not shared across ranks (the same numbers as the ops
+ * they join, bit for bit):
+ * ct_bn_stats = ct_bn_moment (mean, then the biased var; scale 1 / B) + ct_bn_running (M = B) */
+ct_status ct_bn_stats(ct_device *dev, ct_buf mean, ct_buf var, // (N) each
+                      ct_buf rm, ct_buf rv,                    // (N) each, updated
+                      ct_buf Z,                                // (B, N)
+                      int B, int N, float momentum);
+/* ct_norm_param_grads (per_row 0) + ct_bn_backward_input (M = B) + dbias = 0. dZ may be dA. */
+ct_status ct_bn_backward(ct_device *dev, ct_buf dZ, ct_buf dgamma, ct_buf dbeta, ct_buf dbias,
+                         ct_buf dA, ct_buf Y, ct_buf Z, ct_buf mean, ct_buf var, ct_buf gamma,
+                         float eps, ct_act act, float alpha, int B, int N);
+/* ct_ln_stats + ct_norm_apply (per_row 1) */
+ct_status ct_ln_forward(ct_device *dev, ct_buf Y, ct_buf A, ct_buf mean, ct_buf var, ct_buf Z,
+                        ct_buf gamma, ct_buf beta, float eps, ct_act act, float alpha, int B,
+                        int N);
+
 #endif

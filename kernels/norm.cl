@@ -189,3 +189,115 @@ __kernel void bn_running(__global float *rm, uint offrm, __global float *rv, uin
     rm[j] = (1.0f - momentum) * rm[j] + momentum * mean[offmean + j];
     rv[j] = (1.0f - momentum) * rv[j] + momentum * var[offvar + j] * unbias;
 }
+
+/* ---- fused forms for one process (no exchange of statistics between ranks) ----------------- */
+
+/* Batch norm's statistics and running statistics in one pass per column: the mean and the
+ * biased variance of bn_moment (scale = 1 / M), then the update of bn_running, with the same
+ * arithmetic in the same order as those two kernels. */
+__kernel void bn_stats(__global float *mean, uint offmean, __global float *var, uint offvar,
+                       __global float *rm, uint offrm, __global float *rv, uint offrv,
+                       __global const float *Z, uint offZ, uint B, uint N, float scale,
+                       float momentum, float unbias) {
+    const uint j = (uint)get_global_id(0);
+    if (j >= N) {
+        return;
+    }
+    Z += offZ + j;
+    float s = 0.0f;
+    for (uint i = 0; i < B; ++i) {
+        s += Z[i * N];
+    }
+    const float m = scale * s;
+    float v = 0.0f;
+    for (uint i = 0; i < B; ++i) {
+        const float d = Z[i * N] - m;
+        v += d * d;
+    }
+    const float va = scale * v;
+    mean[offmean + j] = m;
+    var[offvar + j] = va;
+    rm += offrm;
+    rv += offrv;
+    rm[j] = (1.0f - momentum) * rm[j] + momentum * m;
+    rv[j] = (1.0f - momentum) * rv[j] + momentum * va * unbias;
+}
+
+/* Batch norm's backward pass of a whole batch of M = B rows in one pass per column: dgamma and
+ * dbeta as norm_param_grads, then dZ as bn_backward_input with M = B, and the bias's gradient,
+ * which is 0 (the norm subtracts the batch mean). dZ may alias dA: a column is read and written
+ * by its own work-item, each element read before it is written. */
+__kernel void bn_backward(__global float *dZ, uint offdZ, __global float *dgamma, uint offdgamma,
+                          __global float *dbeta, uint offdbeta, __global float *dbias,
+                          uint offdbias, __global const float *dA, uint offdA,
+                          __global const float *Y, uint offY, __global const float *Z, uint offZ,
+                          __global const float *mean, uint offmean, __global const float *var,
+                          uint offvar, __global const float *gamma, uint offgamma, float eps,
+                          int act, float alpha, uint B, uint N) {
+    const uint j = (uint)get_global_id(0);
+    if (j >= N) {
+        return;
+    }
+    dZ += offdZ + j;
+    dA += offdA + j;
+    Y += offY + j;
+    Z += offZ + j;
+    const float m = mean[offmean + j], rstd = ct_norm_rstd(var[offvar + j], eps);
+    float sg = 0.0f, sb = 0.0f;
+    for (uint i = 0; i < B; ++i) {
+        const uint k = i * N;
+        const float g = dA[k] * ct_act_df(act, alpha, Y[k]);
+        sg += g * ((Z[k] - m) * rstd);
+        sb += g;
+    }
+    dgamma[offdgamma + j] = sg;
+    dbeta[offdbeta + j] = sb;
+    dbias[offdbias + j] = 0.0f;
+    const float ga = gamma[offgamma + j];
+    for (uint i = 0; i < B; ++i) {
+        const uint k = i * N;
+        float d = dA[k] * ct_act_df(act, alpha, Y[k]);
+        const float xhat = (Z[k] - m) * rstd;
+        d -= (sb + xhat * sg) / (float)B;
+        dZ[k] = ga * rstd * d;
+    }
+}
+
+/* Layer norm's forward pass in one work-item per row: the statistics of ln_stats, then Y and A
+ * of norm_apply (per_row 1), with the same arithmetic in the same order. */
+__kernel void ln_forward(__global float *Y, uint offY, __global float *A, uint offA,
+                         __global float *mean, uint offmean, __global float *var, uint offvar,
+                         __global const float *Z, uint offZ, __global const float *gamma,
+                         uint offgamma, __global const float *beta, uint offbeta, float eps,
+                         int act, float alpha, uint B, uint N) {
+    const uint i = (uint)get_global_id(0);
+    if (i >= B) {
+        return;
+    }
+    const uint r = i * N;
+    Z += offZ + r;
+    Y += offY + r;
+    A += offA + r;
+    gamma += offgamma;
+    beta += offbeta;
+    float s = 0.0f;
+    for (uint j = 0; j < N; ++j) {
+        s += Z[j];
+    }
+    const float m = s / (float)N;
+    float v = 0.0f;
+    for (uint j = 0; j < N; ++j) {
+        const float d = Z[j] - m;
+        v += d * d;
+    }
+    const float va = v / (float)N;
+    mean[offmean + i] = m;
+    var[offvar + i] = va;
+    const float rstd = ct_norm_rstd(va, eps);
+    for (uint j = 0; j < N; ++j) {
+        const float xhat = (Z[j] - m) * rstd;
+        const float y = gamma[j] * xhat + beta[j];
+        Y[j] = y;
+        A[j] = ct_act_f(act, alpha, y);
+    }
+}

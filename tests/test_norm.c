@@ -138,7 +138,7 @@ static void expect_arg(ct_device *dev, ct_status st, const char *op, const char 
 }
 
 typedef struct {
-    cl_mem m[12];
+    cl_mem m[32];
     int n;
 } bufs;
 
@@ -252,12 +252,131 @@ static void argument_checks(ct_device *dev, unsigned long long seed) {
         clReleaseMemObject(b.m[i]);
 }
 
+/* ---- the fused ops: the same bits as the ops they join ------------------------------------- */
+
+static void bufs_free(bufs *b) {
+    for (int i = 0; i < b->n; i++)
+        clReleaseMemObject(b->m[i]);
+    b->n = 0;
+}
+
+/* Reads n floats of x and y and requires the same bits. */
+static void same_bits(ct_device *dev, const char *what, ct_buf x, ct_buf y, size_t n, int B,
+                      int N) {
+    float *u = test_alloc(n, sizeof(float)), *v = test_alloc(n, sizeof(float));
+    download(dev, x, u, n);
+    download(dev, y, v, n);
+    size_t at = n;
+    for (size_t i = 0; i < n && at == n; i++)
+        if (memcmp(&u[i], &v[i], sizeof(float)) || !isfinite(u[i])) at = i;
+    EXPECT(at == n, "%s B=%d N=%d: fused and separate ops differ at [%zu]: %.9g vs %.9g", what, B,
+           N, at, at < n ? u[at] : 0.0, at < n ? v[at] : 0.0);
+    free(u);
+    free(v);
+}
+
+static void fused_checks(ct_device *dev, unsigned long long seed) {
+    static const int dims[][2] = {{1, 5}, {2, 3}, {17, 33}, {67, 130}, {64, 256}};
+    test_rng r = test_rng_make(seed ^ 0xF05EDULL);
+    int checked = 0;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (int k = 0; k < CT_ACT_COUNT; k++) {
+            int B = dims[d][0], N = dims[d][1];
+            size_t n = (size_t)B * N;
+            ct_act act = (ct_act)k;
+            float alpha = ct_act_default_alpha(act), eps = k % 2 ? 1e-5f : 0.3f, mom = 0.25f;
+            float *Z = test_alloc(n, 4), *dA = test_alloc(n, 4), *g = test_alloc(N, 4);
+            float *be = test_alloc(N, 4), *rm = test_alloc(N, 4), *rv = test_alloc(N, 4);
+            test_fillf(&r, Z, n, -2.0f, 2.0f);
+            test_fillf(&r, dA, n, -1.0f, 1.0f);
+            test_fillf(&r, g, N, 0.5f, 1.5f);
+            test_fillf(&r, be, N, -0.5f, 0.5f);
+            test_fillf(&r, rm, N, -1.0f, 1.0f);
+            test_fillf(&r, rv, N, 0.5f, 2.0f);
+            bufs b = {{0}, 0};
+            ct_buf bZ = upload(dev, &b, Z, n), bg = upload(dev, &b, g, N);
+            ct_buf bbe = upload(dev, &b, be, N);
+            /* forward: statistics (and running ones), then Y and A */
+            ct_buf m1 = upload(dev, &b, NULL, N), v1 = upload(dev, &b, NULL, N);
+            ct_buf rm1 = upload(dev, &b, rm, N), rv1 = upload(dev, &b, rv, N);
+            ct_buf m2 = upload(dev, &b, NULL, N), v2 = upload(dev, &b, NULL, N);
+            ct_buf rm2 = upload(dev, &b, rm, N), rv2 = upload(dev, &b, rv, N);
+            ct_status st = ct_bn_moment(dev, m1, bZ, bZ, B, N, 0, 1.0f / (float)B);
+            if (!st) st = ct_bn_moment(dev, v1, bZ, m1, B, N, 1, 1.0f / (float)B);
+            if (!st) st = ct_bn_running(dev, rm1, rv1, m1, v1, mom, B, N);
+            if (!st) st = ct_bn_stats(dev, m2, v2, rm2, rv2, bZ, B, N, mom);
+            if (!EXPECT(st == CT_OK, "bn_stats: %s", ct_device_error(dev))) goto next;
+            same_bits(dev, "bn_stats: mean", m1, m2, N, B, N);
+            same_bits(dev, "bn_stats: var", v1, v2, N, B, N);
+            same_bits(dev, "bn_stats: running mean", rm1, rm2, N, B, N);
+            same_bits(dev, "bn_stats: running var", rv1, rv2, N, B, N);
+            /* backward of the batch's statistics, in place as the engine runs it */
+            ct_buf Y = upload(dev, &b, NULL, n), A = upload(dev, &b, NULL, n);
+            st = ct_norm_apply(dev, Y, A, bZ, m1, v1, bg, bbe, eps, act, alpha, B, N, 0);
+            ct_buf d1 = upload(dev, &b, dA, n), d2 = upload(dev, &b, dA, n);
+            ct_buf dg1 = upload(dev, &b, NULL, N), db1 = upload(dev, &b, NULL, N);
+            ct_buf dg2 = upload(dev, &b, NULL, N), db2 = upload(dev, &b, NULL, N);
+            ct_buf bias = upload(dev, &b, NULL, N);
+            if (!st)
+                st =
+                    ct_norm_param_grads(dev, dg1, db1, d1, Y, bZ, m1, v1, eps, act, alpha, B, N, 0);
+            if (!st)
+                st = ct_bn_backward_input(dev, d1, d1, Y, bZ, m1, v1, bg, dg1, db1, eps, act, alpha,
+                                          B, B, N);
+            if (!st)
+                st = ct_bn_backward(dev, d2, dg2, db2, bias, d2, Y, bZ, m1, v1, bg, eps, act, alpha,
+                                    B, N);
+            if (!EXPECT(st == CT_OK, "bn_backward: %s", ct_device_error(dev))) goto next;
+            same_bits(dev, "bn_backward: dgamma", dg1, dg2, N, B, N);
+            same_bits(dev, "bn_backward: dbeta", db1, db2, N, B, N);
+            same_bits(dev, "bn_backward: dZ", d1, d2, n, B, N);
+            float *zb = test_alloc(N, 4);
+            download(dev, bias, zb, N);
+            int zero = 1;
+            for (int j = 0; j < N; j++)
+                zero &= zb[j] == 0.0f;
+            EXPECT(zero, "bn_backward B=%d N=%d: the bias's gradient is not 0", B, N);
+            free(zb);
+            /* layer norm's forward */
+            ct_buf lm1 = upload(dev, &b, NULL, B), lv1 = upload(dev, &b, NULL, B);
+            ct_buf lm2 = upload(dev, &b, NULL, B), lv2 = upload(dev, &b, NULL, B);
+            ct_buf Y2 = upload(dev, &b, NULL, n), A2 = upload(dev, &b, NULL, n);
+            st = ct_ln_stats(dev, lm1, lv1, bZ, B, N);
+            if (!st) st = ct_norm_apply(dev, Y, A, bZ, lm1, lv1, bg, bbe, eps, act, alpha, B, N, 1);
+            if (!st) st = ct_ln_forward(dev, Y2, A2, lm2, lv2, bZ, bg, bbe, eps, act, alpha, B, N);
+            if (!EXPECT(st == CT_OK, "ln_forward: %s", ct_device_error(dev))) goto next;
+            same_bits(dev, "ln_forward: mean", lm1, lm2, B, B, N);
+            same_bits(dev, "ln_forward: var", lv1, lv2, B, B, N);
+            same_bits(dev, "ln_forward: Y", Y, Y2, n, B, N);
+            same_bits(dev, "ln_forward: A", A, A2, n, B, N);
+            checked++;
+        next:
+            bufs_free(&b);
+            free(Z), free(dA), free(g), free(be), free(rm), free(rv);
+        }
+    /* their arguments */
+    bufs b = {{0}, 0};
+    ct_buf x = upload(dev, &b, NULL, 12), none = ct_at(NULL, 0);
+    expect_arg(dev, ct_bn_stats(dev, x, x, x, x, x, 3, 4, 1.5f), "ct_bn_stats", "momentum");
+    expect_arg(dev, ct_bn_stats(dev, x, x, none, x, x, 3, 4, 0.1f), "ct_bn_stats", "rm");
+    expect_arg(dev,
+               ct_bn_backward(dev, x, x, x, none, x, x, x, x, x, x, 1e-5f, CT_ACT_RELU, 0, 3, 4),
+               "ct_bn_backward", "dbias");
+    expect_arg(dev, ct_ln_forward(dev, x, x, x, x, x, x, x, NAN, CT_ACT_RELU, 0, 3, 4),
+               "ct_ln_forward", "eps");
+    expect_arg(dev, ct_ln_forward(dev, x, x, x, x, x, x, x, 1e-5f, CT_ACT_RELU, 0, 0, 4),
+               "ct_ln_forward", "B");
+    bufs_free(&b);
+    printf("fused norm ops: %d shapes x activations, the same bits as the separate ops\n", checked);
+}
+
 int main(void) {
     unsigned long long seed = fresh_seed();
     ct_device *dev = test_device();
     case_stats s = {0};
     device_cases(dev, seed, &s);
     argument_checks(dev, seed);
+    fused_checks(dev, seed);
     ct_device_destroy(dev);
     int rc = case_summary("test_norm", &s);
     return test_summary("test_norm arguments") || rc;

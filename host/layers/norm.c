@@ -69,6 +69,9 @@ void ct_norm_init_params(const ct_arch *a, const ct_layout *lay, int i, float *p
 
 /* ---- the passes ------------------------------------------------------------------------------ */
 
+/* Whether the batch is shared by several ranks (batch norm then sums its statistics). */
+static int shared(const ct_net *net) { return net->comm && net->comm->size > 1; }
+
 /* Sums a layer's statistics over the ranks that share the batch (batch norm only). */
 static ct_status exchange_stats(ct_net *net, ct_buf x, double *hx, int n) {
     const ct_comm *c = net->comm;
@@ -115,8 +118,15 @@ ct_status ct_norm_forward(ct_net *net, int l, int Bn, int training) {
         ct_device *d = net->dev;
         ct_buf z = B(net->acts, net->off_z[l]), mu = B(inp ? net->params : net->acts, mo),
                var = B(inp ? net->params : net->acts, vo);
-        if (ln) {
-            DTRY(ct_ln_stats(d, mu, var, z, Bn, N));
+        if (ln) { /* statistics and output in one pass */
+            DTRY(ct_ln_forward(d, B(net->acts, net->off_y[l]), B(net->acts, net->off_a[l]), mu, var,
+                               z, B(net->params, y->g_off[l]), B(net->params, y->be_off[l]),
+                               a->norm_eps[l], a->act[l], a->alpha[l], Bn, N));
+            return CT_OK;
+        }
+        if (training && !shared(net)) { /* the batch's statistics and the running ones at once */
+            DTRY(ct_bn_stats(d, mu, var, B(net->params, y->rm_off[l]), B(net->params, y->rv_off[l]),
+                             z, Bn, N, a->norm_momentum[l]));
         } else if (training) {
             ct_status st;
             DTRY(ct_bn_moment(d, mu, z, z, Bn, N, 0, 1.0f / (float)M));
@@ -166,6 +176,11 @@ ct_status ct_norm_backward(ct_net *net, int l, int Bn, size_t dx) {
                yv = B(net->acts, net->off_y[l]), mu = B(inp ? net->params : net->acts, mo),
                var = B(inp ? net->params : net->acts, vo), gamma = B(net->params, y->g_off[l]);
         ct_buf dg = B(net->grads, y->g_off[l]), db = B(net->grads, y->be_off[l]);
+        if (!ln && M && !shared(net)) { /* gamma, beta, the input and the bias at once */
+            DTRY(ct_bn_backward(d, dX, dg, db, B(net->grads, y->b_off[l]), dX, yv, z, mu, var,
+                                gamma, a->norm_eps[l], a->act[l], a->alpha[l], Bn, N));
+            return CT_OK;
+        }
         DTRY(ct_norm_param_grads(d, dg, db, dX, yv, z, mu, var, a->norm_eps[l], a->act[l],
                                  a->alpha[l], Bn, N, ln));
         if (ln) {
