@@ -224,25 +224,14 @@ ct_status ct_saved_model_save(const char *path, const ct_saved_model *sm, char m
     ct_layout lay;
     ct_arch_layout(a, &lay);
     ct_st_tensor t[CT_NORM_TENSORS * CT_MAX_LAYERS + 4];
-    char names[CT_NORM_TENSORS * CT_MAX_LAYERS][40];
+    ct_tensor_info info[CT_NORM_TENSORS * CT_MAX_LAYERS];
     int nt = 0;
-    for (int i = 0; i < a->n_layers; i++) {
-        int out = a->sizes[i + 1];
-        snprintf(names[nt], sizeof names[0], "layers.%d.weight", i);
-        t[nt] = (ct_st_tensor){
-            names[nt], 2, {out, a->sizes[i]}, (size_t)out * a->sizes[i], sm->params + lay.w_off[i]};
-        nt++;
-        snprintf(names[nt], sizeof names[0], "layers.%d.bias", i);
-        t[nt] = (ct_st_tensor){names[nt], 1, {out}, (size_t)out, sm->params + lay.b_off[i]};
-        nt++;
-        for (int k = 0; k < 4; k++) { /* PyTorch's BatchNorm1d / LayerNorm names */
-            size_t off = ct_norm_tensor(a, &lay, i, k);
-            if (!off) continue;
-            snprintf(names[nt], sizeof names[0], "layers.%d.norm.%s", i, ct_norm_tensor_name(k));
-            t[nt] = (ct_st_tensor){names[nt], 1, {out}, (size_t)out, sm->params + off};
-            nt++;
+    for (int i = 0; i < a->n_layers; i++) /* each layer kind's tensors, under their names */
+        for (int k = 0; ct_layer_tensor(a, &lay, i, k, &info[nt]); k++, nt++) {
+            ct_tensor_info *x = &info[nt];
+            t[nt] = (ct_st_tensor){
+                x->name, x->ndim, {x->shape[0], x->shape[1]}, x->count, sm->params + x->off};
         }
-    }
     if (sm->has_scaler) {
         t[nt++] = (ct_st_tensor){
             "scaler.mean", 1, {sm->scaler.features}, (size_t)sm->scaler.features, sm->scaler.mean};
@@ -482,29 +471,20 @@ static ct_status take(const char *path, const ct_st_file *f, const char *name, i
 
 /* Every layer's tensors into sm->params: weight, bias, and a norm's. */
 static ct_status take_layers(const char *path, const ct_st_file *f, ct_saved_model *sm,
-                             const ct_layout *lay_, char *msg) {
-    const ct_layout lay = *lay_;
+                             const ct_layout *lay, char *msg) {
+    ct_tensor_info x;
     ct_status st;
-    for (int i = 0; i < sm->arch.n_layers; i++) {
-        char name[32];
-        int64_t ws[2] = {sm->arch.sizes[i + 1], sm->arch.sizes[i]}, bs[1] = {sm->arch.sizes[i + 1]};
-        snprintf(name, sizeof name, "layers.%d.weight", i);
-        if ((st = take(path, f, name, 2, ws, sm->params + lay.w_off[i], msg)) != CT_OK) return st;
-        snprintf(name, sizeof name, "layers.%d.bias", i);
-        if ((st = take(path, f, name, 1, bs, sm->params + lay.b_off[i], msg)) != CT_OK) return st;
-        for (int k = 0; k < 4; k++) {
-            size_t off = ct_norm_tensor(&sm->arch, &lay, i, k);
-            if (!off) continue;
-            snprintf(name, sizeof name, "layers.%d.norm.%s", i, ct_norm_tensor_name(k));
-            if ((st = take(path, f, name, 1, bs, sm->params + off, msg)) != CT_OK) return st;
-            for (int j = 0; k == 3 && j < bs[0]; j++)
-                if (!(sm->params[off + (size_t)j] >= 0)) {
+    for (int i = 0; i < sm->arch.n_layers; i++)
+        for (int k = 0; ct_layer_tensor(&sm->arch, lay, i, k, &x); k++) {
+            float *dst = sm->params + x.off;
+            if ((st = take(path, f, x.name, x.ndim, x.shape, dst, msg)) != CT_OK) return st;
+            for (size_t j = 0; !strcmp(x.field, "running_var") && j < x.count; j++)
+                if (!(dst[j] >= 0)) {
                     char w[96];
-                    snprintf(w, sizeof w, "tensor '%s' holds a negative variance", name);
+                    snprintf(w, sizeof w, "tensor '%s' holds a negative variance", x.name);
                     return bad(msg, path, w);
                 }
         }
-    }
     return CT_OK;
 }
 

@@ -366,6 +366,19 @@ CT_API void ct_arch_layout(const ct_arch *a, ct_layout *l);
  * BatchNorm1d / LayerNorm). Returns the offset in the flat parameters, 0 when there is none. */
 CT_API size_t ct_norm_tensor(const ct_arch *a, const ct_layout *lay, int l, int k);
 CT_API const char *ct_norm_tensor_name(int k);
+/* Layer l's tensors, k = 0, 1, ...: the dense layer's weight (out, in) and bias (out), then its
+ * norm's gamma, beta (and running mean, running variance for batch norm). Returns 1 and fills
+ * *out, or 0 past the last. The files name them so (safetensors) or by field (JSON models). */
+typedef struct ct_tensor_info {
+    char name[48];     /* "layers.1.weight", "layers.1.norm.running_var" */
+    const char *field; /* a JSON model layer's field: "weight", "bias", "norm_weight", ... */
+    int ndim;          /* 1 or 2 */
+    int64_t shape[2];
+    size_t off, count; /* in the flat parameters */
+    int learnable;     /* 0: running statistics, which the optimizer does not move */
+} ct_tensor_info;
+CT_API int ct_layer_tensor(const ct_arch *a, const ct_layout *lay, int l, int k,
+                           ct_tensor_info *out);
 /* Floating-point operations of one training step on B rows (forward and both backward
  * products). */
 CT_API double ct_arch_train_flops(const ct_arch *a, int B);

@@ -366,19 +366,16 @@ static ct_status fill_numbers(const ct_json *arr, float *dst, int l, const char 
 
 static ct_status fill_layer(const ct_json *L, int l, const ct_arch *a, const ct_layout *lay,
                             float *params, const char *path, char *msg) {
-    static const char *const arrays[] = {"norm_weight", "norm_bias", "running_mean", "running_var"};
-    for (int k = 0; k < 4; k++) { /* absent: PyTorch's initial values */
-        size_t off = ct_norm_tensor(a, lay, l, k);
-        const ct_json *v = ct_json_get(L, arrays[k]);
-        if (!off) continue;
-        for (int j = 0; j < a->sizes[l + 1]; j++)
-            params[off + (size_t)j] = k == 0 || k == 3 ? 1.0f : 0.0f;
-        ct_status st = v ? fill_numbers(v, params + off, l, arrays[k], path, msg) : CT_OK;
+    ct_tensor_info x; /* a norm's tensors; absent: PyTorch's initial values */
+    ct_norm_init_params(a, lay, l, params);
+    for (int k = 2; ct_layer_tensor(a, lay, l, k, &x); k++) {
+        const ct_json *v = ct_json_get(L, x.field);
+        ct_status st = v ? fill_numbers(v, params + x.off, l, x.field, path, msg) : CT_OK;
         if (st != CT_OK) return st;
-        for (int j = 0; k == 3 && j < a->sizes[l + 1]; j++)
-            if (!(params[off + (size_t)j] >= 0))
-                return fail(msg, path, "layer %d: running_var[%d] is %g, expected a number >= 0", l,
-                            j, (double)params[off + (size_t)j]);
+        for (size_t j = 0; !strcmp(x.field, "running_var") && j < x.count; j++)
+            if (!(params[x.off + j] >= 0))
+                return fail(msg, path, "layer %d: running_var[%zu] is %g, expected a number >= 0",
+                            l, j, (double)params[x.off + j]);
     }
     const ct_json *w = ct_json_get(L, "weight"), *b = ct_json_get(L, "bias");
     size_t cols = w->items[0].count;
@@ -599,21 +596,15 @@ ct_status ct_json_model_save(const char *path, const ct_saved_model *sm, char ms
         return ct_fail_msg(msg, CT_ERR_ARG, "cannot write %.1024s: no parameters", path);
     ct_layout lay;
     ct_arch_layout(a, &lay);
+    ct_tensor_info x;
     for (int l = 0; l < a->n_layers; l++)
-        for (int k = 0; k < 6; k++) { /* weight, bias, and a norm's four */
-            static const char *const what[6] = {"weight",    "bias",         "norm_weight",
-                                                "norm_bias", "running_mean", "running_var"};
-            size_t off = k == 0   ? lay.w_off[l]
-                         : k == 1 ? lay.b_off[l]
-                                  : ct_norm_tensor(a, &lay, l, k - 2);
-            size_t n = (size_t)a->sizes[l + 1] * (k == 0 ? (size_t)a->sizes[l] : 1);
-            for (size_t i = 0; (k < 2 || off) && i < n; i++)
-                if (!isfinite(sm->params[off + i]))
+        for (int k = 0; ct_layer_tensor(a, &lay, l, k, &x); k++)
+            for (size_t i = 0; i < x.count; i++)
+                if (!isfinite(sm->params[x.off + i]))
                     return ct_fail_msg(msg, CT_ERR_NUMERIC,
                                        "cannot write %.1024s: layer %d: the %s holds a "
                                        "non-finite value",
-                                       path, l, what[k]);
-        }
+                                       path, l, x.field);
     ct_atomic_file af = {0};
     ct_status st = ct_atomic_begin(&af, path, msg);
     if (st != CT_OK) return st;
@@ -636,19 +627,16 @@ ct_status ct_json_model_save(const char *path, const ct_saved_model *sm, char ms
             put_float(f, a->alpha[l]);
         }
         if (!output && a->norm[l] != CT_NORM_NONE) {
-            static const char *const arrays[] = {"norm_weight", "norm_bias", "running_mean",
-                                                 "running_var"};
             fprintf(f, ",\n     \"norm\": \"%s\", \"norm_eps\": ", ct_norm_name(a->norm[l]));
             put_float(f, a->norm_eps[l]);
             if (a->norm[l] == CT_NORM_BATCH) {
                 fputs(", \"norm_momentum\": ", f);
                 put_float(f, a->norm_momentum[l]);
             }
-            for (int k = 0; k < 4; k++) {
-                size_t off = ct_norm_tensor(a, &lay, l, k);
-                if (!off) continue;
-                fprintf(f, ",\n     \"%s\": ", arrays[k]);
-                put_floats(f, sm->params + off, (size_t)out);
+            ct_tensor_info x; /* the norm's tensors follow the dense layer's two */
+            for (int k = 2; ct_layer_tensor(a, &lay, l, k, &x); k++) {
+                fprintf(f, ",\n     \"%s\": ", x.field);
+                put_floats(f, sm->params + x.off, x.count);
             }
         }
         fprintf(f, "}%s\n", output ? "" : ",");

@@ -183,42 +183,12 @@ void ct_arch_init_params(const ct_arch *a, const ct_init *init, float bias_value
     ct_layout l;
     ct_arch_layout(a, &l);
     for (int i = 0; i < a->n_layers; i++) {
-        /* one stream per layer, so a layer's weights do not depend on the sizes before it */
-        ct_rng r = {seed ^ (0xA5A5A5A5ULL * (uint64_t)(i + 1))};
-        double fan_in = a->sizes[i], fan_out = a->sizes[i + 1];
-        ct_init_kind k = init->kind;
-        if (k == CT_INIT_AUTO) {
-            /* the activation this layer feeds: the next hidden activation, none for the output */
-            int relu = i + 1 < a->n_layers && ct_relu_like(a->act[i]);
-            k = relu ? CT_INIT_HE_NORMAL : CT_INIT_XAVIER_UNIFORM;
-        }
-        double std = 0, lim = 0;
-        int normal = 0;
-        switch (k) {
-        case CT_INIT_HE_NORMAL: std = sqrt(2 / fan_in), normal = 1; break;
-        case CT_INIT_HE_UNIFORM: lim = sqrt(6 / fan_in); break;
-        case CT_INIT_XAVIER_NORMAL: std = sqrt(2 / (fan_in + fan_out)), normal = 1; break;
-        case CT_INIT_XAVIER_UNIFORM: lim = sqrt(6 / (fan_in + fan_out)); break;
-        case CT_INIT_LECUN_NORMAL: std = sqrt(1 / fan_in), normal = 1; break;
-        case CT_INIT_LECUN_UNIFORM: lim = sqrt(3 / fan_in); break;
-        case CT_INIT_NORMAL: std = init->param, normal = 1; break;
-        case CT_INIT_UNIFORM: lim = init->param; break;
-        default: break;
-        }
-        size_t nw = (size_t)a->sizes[i] * (size_t)a->sizes[i + 1];
-        float *w = params + l.w_off[i];
-        for (size_t j = 0; j < nw; j++) {
-            if (k == CT_INIT_ZEROS)
-                w[j] = 0;
-            else if (k == CT_INIT_ONES)
-                w[j] = 1;
-            else if (normal)
-                w[j] = (float)(std * ct_rng_normal(&r));
-            else
-                w[j] = (float)(lim * (2 * ct_rng_uniform(&r) - 1));
-        }
-        for (int j = 0; j < a->sizes[i + 1]; j++)
-            params[l.b_off[i] + (size_t)j] = bias_value;
+        ct_dense_init_params(a, &l, i, init, bias_value, seed, params);
         ct_norm_init_params(a, &l, i, params);
     }
+}
+
+int ct_layer_tensor(const ct_arch *a, const ct_layout *lay, int l, int k, ct_tensor_info *out) {
+    if (l < 0 || l >= a->n_layers || k < 0) return 0;
+    return k < 2 ? ct_dense_tensor(a, lay, l, k, out) : ct_norm_tensor_info(a, lay, l, k - 2, out);
 }

@@ -16,6 +16,13 @@ static inline ct_norm ct_norm_of(const ct_arch *a, int l) {
 /* relu, leaky_relu, elu, gelu: He initialisation, and units that can die */
 static inline int ct_relu_like(ct_act a) { return (ct_act_flags(a) & CT_ACTF_RELU_LIKE) != 0; }
 
+/* layers/dense.c: layer i's initial weights (init, one random stream per layer from seed) and
+ * biases (bias_value); its tensors k = 0, 1 (ct_layer_tensor) */
+void ct_dense_init_params(const ct_arch *a, const ct_layout *lay, int i, const ct_init *init,
+                          float bias_value, uint64_t seed, float *params);
+int ct_dense_tensor(const ct_arch *a, const ct_layout *lay, int l, int k, ct_tensor_info *out);
+/* layers/norm.c: a norm's tensors k = 0..3 (ct_layer_tensor from k = 2) */
+int ct_norm_tensor_info(const ct_arch *a, const ct_layout *lay, int l, int k, ct_tensor_info *out);
 /* layers/norm.c: hidden layer i's norm fields checked (one message), and its initial gamma 1,
  * beta 0, running mean 0 and variance 1 */
 ct_status ct_norm_validate(const ct_arch *a, int i, char msg[CT_MSG_LEN]);

@@ -75,12 +75,10 @@ static int check_one(ct_device *dev, const ct_arch *a, const float *params, cons
         gscale = fmax(gscale, fabs(g->use_ref ? pr.grad[i] : dev ? pd.grad[i] : 0));
     for (int l = 0; l < a->n_layers; l++)
         for (int kind = 0; kind < 4; kind++) {
-            /* weight, bias, and a norm's gamma and beta */
-            size_t off = kind == 0   ? lay.w_off[l]
-                         : kind == 1 ? lay.b_off[l]
-                                     : ct_norm_tensor(a, &lay, l, kind - 2);
-            if (kind >= 2 && !off) continue;
-            size_t n = kind ? (size_t)a->sizes[l + 1] : (size_t)a->sizes[l] * a->sizes[l + 1];
+            /* the layer's learnable tensors: weight, bias, and a norm's gamma and beta */
+            ct_tensor_info x;
+            if (!ct_layer_tensor(a, &lay, l, kind, &x)) break;
+            size_t off = x.off, n = x.count;
             size_t stride = n > (size_t)g->max_params ? (n + g->max_params - 1) / g->max_params : 1;
             double fdmax = 0, er = 0, ed = 0;
             size_t cnt = 0;
@@ -132,9 +130,7 @@ static int check_one(ct_device *dev, const ct_arch *a, const float *params, cons
                 cnt++;
             }
             free(fd);
-            char name[48];
-            snprintf(name, sizeof name, "layers.%d.%s", l,
-                     (const char *const[]){"weight", "bias", "norm.weight", "norm.bias"}[kind]);
+            const char *name = x.name;
             int bad_ref = g->use_ref && !(er <= g->ref_tol),
                 bad_dev = g->use_dev && dev && !(ed <= g->tol);
             g->checked++;

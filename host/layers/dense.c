@@ -1,12 +1,74 @@
 /* The dense layer: its product, bias and (fused in, unless a norm comes between) activation,
  * forward and backward, on the device (ops.h) or on the host: the scalar reference, or CBLAS
  * (OpenBLAS) for the CPU comparator backend. */
+#include <math.h>
+#include <stdio.h>
+
 #include "../net_internal.h"
 #include "../ref.h"
+#include "../rng.h"
 
 #ifdef CT_HAVE_CBLAS
 #include <cblas.h>
 #endif
+
+/* ---- the layer's description: its tensors and their initial values --------------------------- */
+
+void ct_dense_init_params(const ct_arch *a, const ct_layout *lay, int i, const ct_init *init,
+                          float bias_value, uint64_t seed, float *params) {
+    /* one stream per layer, so a layer's weights do not depend on the sizes before it */
+    ct_rng r = {seed ^ (0xA5A5A5A5ULL * (uint64_t)(i + 1))};
+    double fan_in = a->sizes[i], fan_out = a->sizes[i + 1];
+    ct_init_kind k = init->kind;
+    if (k == CT_INIT_AUTO) {
+        /* the activation this layer feeds: the next hidden activation, none for the output */
+        int relu = i + 1 < a->n_layers && ct_relu_like(a->act[i]);
+        k = relu ? CT_INIT_HE_NORMAL : CT_INIT_XAVIER_UNIFORM;
+    }
+    double std = 0, lim = 0;
+    int normal = 0;
+    switch (k) {
+    case CT_INIT_HE_NORMAL: std = sqrt(2 / fan_in), normal = 1; break;
+    case CT_INIT_HE_UNIFORM: lim = sqrt(6 / fan_in); break;
+    case CT_INIT_XAVIER_NORMAL: std = sqrt(2 / (fan_in + fan_out)), normal = 1; break;
+    case CT_INIT_XAVIER_UNIFORM: lim = sqrt(6 / (fan_in + fan_out)); break;
+    case CT_INIT_LECUN_NORMAL: std = sqrt(1 / fan_in), normal = 1; break;
+    case CT_INIT_LECUN_UNIFORM: lim = sqrt(3 / fan_in); break;
+    case CT_INIT_NORMAL: std = init->param, normal = 1; break;
+    case CT_INIT_UNIFORM: lim = init->param; break;
+    default: break;
+    }
+    size_t nw = (size_t)a->sizes[i] * (size_t)a->sizes[i + 1];
+    float *w = params + lay->w_off[i];
+    for (size_t j = 0; j < nw; j++) {
+        if (k == CT_INIT_ZEROS)
+            w[j] = 0;
+        else if (k == CT_INIT_ONES)
+            w[j] = 1;
+        else if (normal)
+            w[j] = (float)(std * ct_rng_normal(&r));
+        else
+            w[j] = (float)(lim * (2 * ct_rng_uniform(&r) - 1));
+    }
+    for (int j = 0; j < a->sizes[i + 1]; j++)
+        params[lay->b_off[i] + (size_t)j] = bias_value;
+}
+
+int ct_dense_tensor(const ct_arch *a, const ct_layout *lay, int l, int k, ct_tensor_info *out) {
+    int in = a->sizes[l], o = a->sizes[l + 1];
+    if (k < 0 || k > 1) return 0;
+    snprintf(out->name, sizeof out->name, "layers.%d.%s", l, k ? "bias" : "weight");
+    out->field = k ? "bias" : "weight";
+    out->ndim = k ? 1 : 2;
+    out->shape[0] = o;
+    out->shape[1] = k ? 0 : in;
+    out->off = k ? lay->b_off[l] : lay->w_off[l];
+    out->count = k ? (size_t)o : (size_t)o * (size_t)in;
+    out->learnable = 1;
+    return 1;
+}
+
+/* ---- the passes ------------------------------------------------------------------------------ */
 
 int ct_have_cblas(void) {
 #ifdef CT_HAVE_CBLAS

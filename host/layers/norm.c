@@ -35,6 +35,22 @@ size_t ct_norm_tensor(const ct_arch *a, const ct_layout *lay, int l, int k) {
     return k >= 0 && k < 4 ? offs[k] : 0;
 }
 
+int ct_norm_tensor_info(const ct_arch *a, const ct_layout *lay, int l, int k, ct_tensor_info *out) {
+    static const char *const fields[4] = {"norm_weight", "norm_bias", "running_mean",
+                                          "running_var"};
+    size_t off = k >= 0 && k < 4 ? ct_norm_tensor(a, lay, l, k) : 0;
+    if (!off) return 0;
+    snprintf(out->name, sizeof out->name, "layers.%d.norm.%s", l, ct_norm_tensor_name(k));
+    out->field = fields[k];
+    out->ndim = 1;
+    out->shape[0] = a->sizes[l + 1];
+    out->shape[1] = 0;
+    out->off = off;
+    out->count = (size_t)a->sizes[l + 1];
+    out->learnable = k < 2;
+    return 1;
+}
+
 ct_status ct_norm_validate(const ct_arch *a, int i, char msg[CT_MSG_LEN]) {
     if ((int)a->norm[i] < 0 || a->norm[i] >= CT_NORM_COUNT) {
         snprintf(msg, CT_MSG_LEN, "hidden layer %d: unknown normalization %d", i + 1,
