@@ -10,6 +10,8 @@
 #include "net_internal.h"
 #include "ref.h"
 
+static void build_list(ct_net *net);
+
 ct_status ct_net_fail(ct_net *net, ct_status s, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -139,6 +141,7 @@ ct_status ct_net_create_backend(ct_net **out, ct_backend backend, ct_device *dev
     net->dev = dev;
     net->blas = backend == CT_BACKEND_CPU;
     net->arch = *a;
+    build_list(net);
     ct_arch_layout(a, &net->lay);
     net->optim = *o;
     net->max_batch = max_batch;
@@ -431,16 +434,32 @@ int ct_net_rows(const ct_net *net, int slot) { return net->slots[slot].n; }
 
 /* Forward over Bn rows whose inputs are at (xmem, xoff) (device) / hx (reference). The logits end
  * in Z of the last layer. training: dropout and batch statistics. */
+static const ct_layer_ops *const layer_ops[CT_LAYER_KINDS] = {
+    &ct_dense_layer_ops, &ct_norm_layer_ops, &ct_dropout_layer_ops};
+
+/* The ordered list of layers of the architecture (see net_internal.h). */
+static void build_list(ct_net *net) {
+    const ct_arch *a = &net->arch;
+    net->n_list = 0;
+    for (int l = 0; l < a->n_layers; l++) {
+        net->list[net->n_list++] = (ct_layer){CT_LAYER_DENSE, l};
+        if (ct_norm_of(a, l) != CT_NORM_NONE)
+            net->list[net->n_list++] = (ct_layer){CT_LAYER_NORM, l};
+        if (l + 1 < a->n_layers && a->dropout[l] > 0)
+            net->list[net->n_list++] = (ct_layer){CT_LAYER_DROPOUT, l};
+    }
+}
+
+/* Forward over Bn rows whose inputs are at (xmem, xoff) (device) / hx (reference): every layer
+ * of the list in order. The logits end in Z of the last layer. training: dropout and batch
+ * statistics. */
 static ct_status forward(ct_net *net, cl_mem xmem, size_t xoff, const double *hx, int Bn,
                          int training, uint64_t seed, long long t) {
-    const ct_arch *a = &net->arch;
+    ct_pass_ctx c = {Bn, training, seed, t, xmem, xoff, hx, 0, 0};
     net->fwd_training = training;
-    for (int l = 0; l < a->n_layers; l++) {
-        ct_status st = ct_dense_layer_forward(net, l, xmem, xoff, hx, Bn, training);
-        if (st == CT_OK && ct_norm_of(a, l) != CT_NORM_NONE)
-            st = ct_norm_forward(net, l, Bn, training);
-        if (st == CT_OK && training && l + 1 < a->n_layers && a->dropout[l] > 0)
-            st = ct_dropout_layer_forward(net, l, Bn, seed, t);
+    for (int k = 0; k < net->n_list; k++) {
+        const ct_layer *y = &net->list[k];
+        ct_status st = layer_ops[y->kind]->forward(net, y->l, &c);
         if (st != CT_OK) return st;
     }
     return CT_OK;
@@ -473,7 +492,7 @@ static ct_status loss_and_count(ct_net *net, cl_mem tmem, size_t toff, const dou
 }
 
 /* Copies layer l's dL/dZ (at dz in the deltas) aside when the engine keeps them. */
-static ct_status keep_delta(ct_net *net, int l, int Bn, size_t dz) {
+ct_status ct_net_keep_delta(ct_net *net, int l, int Bn, size_t dz) {
     size_t n = (size_t)Bn * net->arch.sizes[l + 1];
     if (!net->kept && !net->hkept) return CT_OK;
     if (!net->dev) {
@@ -489,25 +508,16 @@ static ct_status keep_delta(ct_net *net, int l, int Bn, size_t dz) {
     return CT_OK;
 }
 
-/* From the loss's dL/dZ of the output layer in delta 0 down to layer 0: each layer's dense
- * products, then the previous layer's dropout and its norm or activation (with its bias). */
+/* From the loss's dL/dZ of the output layer in delta 0: every layer of the list from the last
+ * (each dense layer moves the delta to the other half of the deltas). */
 static ct_status backward(ct_net *net, int Bn, uint64_t seed, long long t) {
-    const ct_arch *a = &net->arch;
-    size_t half = (size_t)net->max_batch * (size_t)net->width;
-    int cur = 0;
-    ct_status st = CT_OK;
-    for (int l = a->n_layers - 1; l >= 0 && st == CT_OK; l--, cur ^= 1) {
-        size_t dz = cur ? half : 0, dx = cur ? 0 : half;
-        if ((st = keep_delta(net, l, Bn, dz)) != CT_OK ||
-            (st = ct_dense_layer_backward(net, l, Bn, dz, dx)) != CT_OK || l == 0)
-            break;
-        if (a->dropout[l - 1] > 0 &&
-            (st = ct_dropout_layer_backward(net, l - 1, Bn, dx, seed, t)) != CT_OK)
-            break;
-        st = ct_norm_of(a, l - 1) != CT_NORM_NONE ? ct_norm_backward(net, l - 1, Bn, dx)
-                                                  : ct_act_layer_backward(net, l - 1, Bn, dx);
+    ct_pass_ctx c = {Bn, 1, seed, t, NULL, 0, NULL, 0, (size_t)net->max_batch * (size_t)net->width};
+    for (int k = net->n_list - 1; k >= 0; k--) {
+        const ct_layer *y = &net->list[k];
+        ct_status st = layer_ops[y->kind]->backward(net, y->l, &c);
+        if (st != CT_OK) return st;
     }
-    return st;
+    return CT_OK;
 }
 
 static ct_status shard(ct_net *net, int slot, int start, int row0, int Bn, int Btotal,

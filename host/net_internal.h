@@ -22,6 +22,41 @@ typedef struct {
     int *hL;     /* reference: (n) int labels */
 } slot_data;
 
+/* ---- the model as an ordered list of layers ---------------------------------------------------
+ * Dense block l of the architecture is the layers [dense l] [norm l] [dropout l] (the last two
+ * where the architecture has them); the activation is fused into the dense layer, or into the
+ * norm when there is one. The engine runs the list forward, and backward from its end. */
+typedef enum { CT_LAYER_DENSE = 0, CT_LAYER_NORM, CT_LAYER_DROPOUT, CT_LAYER_KINDS } ct_layer_kind;
+
+typedef struct {
+    ct_layer_kind kind;
+    int l; /* its dense block */
+} ct_layer;
+
+/* What a pass hands each layer. */
+typedef struct {
+    int Bn, training;
+    uint64_t seed;
+    long long t;
+    cl_mem xmem; /* the batch (device), or */
+    size_t xoff;
+    const double *hx; /* (reference) */
+    size_t dz, dx;    /* backward: the current delta and the other half of the deltas */
+} ct_pass_ctx;
+
+/* A layer kind: its passes on either backend (in layers/<kind>.c). forward reads its block's
+ * input and writes its output; backward turns the current delta (dL/d its output) into dL/d its
+ * input, with its gradients; a dense layer's backward moves the delta to the other half. */
+typedef struct ct_layer_ops {
+    const char *name;
+    ct_status (*forward)(ct_net *net, int l, ct_pass_ctx *c);
+    ct_status (*backward)(ct_net *net, int l, ct_pass_ctx *c);
+} ct_layer_ops;
+
+extern const ct_layer_ops ct_dense_layer_ops, ct_norm_layer_ops, ct_dropout_layer_ops;
+
+#define CT_MAX_LIST (3 * CT_MAX_LAYERS)
+
 struct ct_net {
     ct_device *dev; /* NULL: reference */
     int blas;       /* reference path with CBLAS products (CT_BACKEND_CPU) */
@@ -61,6 +96,9 @@ struct ct_net {
     cl_mem kept;
     double *hkept;
     size_t off_kept[CT_MAX_LAYERS];
+    /* the layers, in order (from the architecture, at creation) */
+    ct_layer list[CT_MAX_LIST];
+    int n_list;
     slot_data slots[CT_SLOT_COUNT];
     char err[CT_MSG_LEN];
     /* ct_net_layer_stats: per layer {mean, sum of squares, dead count (int), grad sum of
@@ -92,6 +130,9 @@ static inline size_t ct_net_input_off(const ct_net *net, int l, int training) {
     int prev = l - 1;
     return training && net->arch.dropout[prev] > 0 ? net->off_d[prev] : net->off_a[prev];
 }
+
+/* Copies layer l's dL/dZ (at dz in the deltas) aside when the engine keeps them (net.c). */
+ct_status ct_net_keep_delta(ct_net *net, int l, int Bn, size_t dz);
 
 /* ---- layers/dense.c: a dense layer with its bias, and its activation fused in unless a norm
  * comes between */

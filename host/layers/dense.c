@@ -187,3 +187,30 @@ ct_status ct_act_layer_backward(ct_net *net, int l, int Bn, size_t dx) {
     ref_bias_backward(net->hg + net->lay.b_off[l], dX, Bn, N, 0);
     return CT_OK;
 }
+
+/* ---- in the list of layers ---------------------------------------------------------------------
+ */
+
+static ct_status dense_forward(ct_net *net, int l, ct_pass_ctx *c) {
+    return ct_dense_layer_forward(net, l, c->xmem, c->xoff, c->hx, c->Bn, c->training);
+}
+
+/* A hidden layer without a norm first takes its activation and bias back (fused); then its dZ
+ * is final (kept for explain), gives dW (and the output layer's db), and dZ W becomes the
+ * current delta. */
+static ct_status dense_backward(ct_net *net, int l, ct_pass_ctx *c) {
+    const ct_arch *a = &net->arch;
+    ct_status st;
+    if (l + 1 < a->n_layers && ct_norm_of(a, l) == CT_NORM_NONE &&
+        (st = ct_act_layer_backward(net, l, c->Bn, c->dz)) != CT_OK)
+        return st;
+    if ((st = ct_net_keep_delta(net, l, c->Bn, c->dz)) != CT_OK ||
+        (st = ct_dense_layer_backward(net, l, c->Bn, c->dz, c->dx)) != CT_OK)
+        return st;
+    size_t next = c->dx;
+    c->dx = c->dz;
+    c->dz = next;
+    return CT_OK;
+}
+
+const ct_layer_ops ct_dense_layer_ops = {"dense", dense_forward, dense_backward};

@@ -34,3 +34,18 @@ ct_status ct_dropout_layer_backward(ct_net *net, int l, int Bn, size_t dx, uint6
                             (uint32_t)net->row0 * (uint32_t)n);
     return CT_OK;
 }
+
+/* ---- in the list of layers: dropout only in training passes ------------------------------------
+ */
+
+static ct_status dropout_layer_forward(ct_net *net, int l, ct_pass_ctx *c) {
+    return c->training ? ct_dropout_layer_forward(net, l, c->Bn, c->seed, c->t) : CT_OK;
+}
+
+static ct_status dropout_layer_backward(ct_net *net, int l, ct_pass_ctx *c) {
+    return net->fwd_training ? ct_dropout_layer_backward(net, l, c->Bn, c->dz, c->seed, c->t)
+                             : CT_OK;
+}
+
+const ct_layer_ops ct_dropout_layer_ops = {"dropout", dropout_layer_forward,
+                                           dropout_layer_backward};

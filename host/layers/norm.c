@@ -289,3 +289,16 @@ ct_status ct_norm_idle(ct_net *net) {
         }
     return CT_OK;
 }
+
+/* ---- in the list of layers ---------------------------------------------------------------------
+ */
+
+static ct_status norm_layer_forward(ct_net *net, int l, ct_pass_ctx *c) {
+    return ct_norm_forward(net, l, c->Bn, c->training);
+}
+
+static ct_status norm_layer_backward(ct_net *net, int l, ct_pass_ctx *c) {
+    return ct_norm_backward(net, l, c->Bn, c->dz);
+}
+
+const ct_layer_ops ct_norm_layer_ops = {"norm", norm_layer_forward, norm_layer_backward};
