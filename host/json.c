@@ -134,26 +134,9 @@ static void json_clear(ct_json *j) {
 
 /* ---- strings ---------------------------------------------------------------------------- */
 
-typedef struct strbuf {
-    char *b;
-    size_t n, cap;
-} strbuf;
+typedef ct_strbuf strbuf;
 
-static int sb_put(strbuf *sb, const char *src, size_t n) {
-    if (sb->n + n + 1 > sb->cap) {
-        size_t cap = sb->cap ? sb->cap : 16;
-        while (sb->n + n + 1 > cap)
-            cap *= 2;
-        char *b = realloc(sb->b, cap);
-        if (!b) return 0;
-        sb->b = b;
-        sb->cap = cap;
-    }
-    memcpy(sb->b + sb->n, src, n);
-    sb->n += n;
-    sb->b[sb->n] = '\0';
-    return 1;
-}
+static int sb_put(strbuf *sb, const char *src, size_t n) { return ct_sb_put(sb, src, n); }
 
 /* Four hex digits at s[at..at+4) into *v; 0 when they are not four hex digits. */
 static int hex4(const parser *p, size_t at, unsigned long *v) {
@@ -180,7 +163,7 @@ static int hex4(const parser *p, size_t at, unsigned long *v) {
  * UTF-8 string. */
 static int parse_string(parser *p, char **out) {
     size_t start = p->pos;
-    strbuf sb = {NULL, 0, 0};
+    strbuf sb = {NULL, 0, 0, 0};
     p->pos++; /* the opening quote */
     for (;;) {
         if (p->pos >= p->len) {
@@ -289,13 +272,13 @@ static int parse_string(parser *p, char **out) {
         size_t un = utf8_encode(cp, u);
         if (!sb_put(&sb, u, un)) goto oom;
     }
-    if (!sb.b && !sb_put(&sb, "", 0)) goto oom;
-    *out = sb.b;
+    if (!sb.s && !sb_put(&sb, "", 0)) goto oom;
+    *out = sb.s;
     return 1;
 oom:
     fail_at(p, start, "out of memory");
 fail:
-    free(sb.b);
+    free(sb.s);
     return 0;
 }
 

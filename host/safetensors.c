@@ -66,30 +66,9 @@ static void show_shape(const int64_t *shape, int ndim, char out[128]) {
 
 /* ---- writing ---------------------------------------------------------------------------- */
 
-typedef struct strbuf {
-    char *b;
-    size_t n, cap;
-    int oom;
-} strbuf;
+typedef ct_strbuf strbuf;
 
-static void sb_put(strbuf *sb, const char *s, size_t n) {
-    if (sb->oom) return;
-    if (sb->n + n + 1 > sb->cap) {
-        size_t cap = sb->cap ? sb->cap : 256;
-        while (sb->n + n + 1 > cap)
-            cap *= 2;
-        char *b = realloc(sb->b, cap);
-        if (!b) {
-            sb->oom = 1;
-            return;
-        }
-        sb->b = b;
-        sb->cap = cap;
-    }
-    memcpy(sb->b + sb->n, s, n);
-    sb->n += n;
-    sb->b[sb->n] = '\0';
-}
+static void sb_put(strbuf *sb, const char *s, size_t n) { ct_sb_put(sb, s, n); }
 
 static void sb_str(strbuf *sb, const char *s) { sb_put(sb, s, strlen(s)); }
 
@@ -225,7 +204,7 @@ ct_status ct_st_write(const char *path, const ct_st_tensor *tensors, int n_tenso
         sb_str(&h, "]}");
     }
     sb_str(&h, "}");
-    while (!h.oom && h.n % 8 != 0)
+    while (!h.oom && h.len % 8 != 0)
         sb_str(&h, " "); /* data starts at a multiple of 8 */
     if (h.oom) {
         ct_set_msg(msg, "cannot write %s: out of memory for the header", path);
@@ -237,21 +216,21 @@ ct_status ct_st_write(const char *path, const ct_st_tensor *tensors, int n_tenso
     if (st != CT_OK) goto fail;
     unsigned char len8[8];
     for (int k = 0; k < 8; k++)
-        len8[k] = (unsigned char)((unsigned long long)h.n >> (8 * k));
-    if (fwrite(len8, 1, 8, a.f) != 8 || fwrite(h.b, 1, h.n, a.f) != h.n) goto write_error;
+        len8[k] = (unsigned char)((unsigned long long)h.len >> (8 * k));
+    if (fwrite(len8, 1, 8, a.f) != 8 || fwrite(h.s, 1, h.len, a.f) != h.len) goto write_error;
     for (int i = 0; i < n_tensors; i++) {
         const ct_st_tensor *t = &tensors[i];
         if (t->count > 0 && fwrite(t->data, sizeof(float), t->count, a.f) != t->count)
             goto write_error;
     }
-    free(h.b);
+    free(h.s);
     return ct_atomic_commit(&a, msg);
 write_error:
     ct_set_msg(msg, "cannot write %s: %s", path, errno ? strerror(errno) : "a write failed");
     st = CT_ERR_IO;
 fail:
     ct_atomic_abort(&a);
-    free(h.b);
+    free(h.s);
     return st;
 }
 

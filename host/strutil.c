@@ -67,15 +67,14 @@ size_t ct_utf8_seq(const unsigned char *s, size_t avail) {
  * line, the caret) belong to it, up to the closing count ("2 warnings and 1 error generated."). */
 static int diag_kind(const char *line, size_t len) {
     static const char closing[] = " generated.";
-    if (len >= sizeof closing - 1 && !strncmp(line + len - (sizeof closing - 1), closing,
-                                              sizeof closing - 1))
+    if (len >= sizeof closing - 1 &&
+        !strncmp(line + len - (sizeof closing - 1), closing, sizeof closing - 1))
         return 4;
     static const char *const kinds[] = {"error:", "warning:", "note:"};
     for (int k = 0; k < 3; k++) {
         size_t kl = strlen(kinds[k]);
         for (size_t i = 0; i + kl <= len; i++)
-            if (!strncmp(line + i, kinds[k], kl) && (i == 0 || line[i - 1] == ' '))
-                return k + 1;
+            if (!strncmp(line + i, kinds[k], kl) && (i == 0 || line[i - 1] == ' ')) return k + 1;
     }
     return 0;
 }
@@ -119,4 +118,34 @@ size_t ct_log_digest(char *dst, size_t n, const char *log) {
     if (used && dst[used - 1] == '\n') dst[--used] = '\0';
     if (kept < total) snprintf(dst + used, n - used, note_fmt, total - kept);
     return total - kept;
+}
+
+int ct_sb_put(ct_strbuf *b, const char *text, size_t n) {
+    if (b->oom) return 0;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = 1;
+            return 0;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, text, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+    return 1;
+}
+
+void ct_sb_printf(ct_strbuf *b, const char *fmt, ...) {
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    ct_sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }

@@ -9,12 +9,26 @@
 #if defined(__GNUC__)
 #define CT_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
-#define CT_PRINTF(f, a)/* Writes the lines of a compiler's log into dst (n bytes) so that what matters fits: first the
- * error diagnostics with their source and caret lines, then the other lines in order, each whole
- * or left out, and at the end "(K more lines of the log cut)". Returns K. */
+#define CT_PRINTF(                                                                                 \
+    f,                                                                                             \
+    a) /* Writes the lines of a compiler's log into dst (n bytes) so that what matters fits: first \
+        * the error diagnostics with their source and caret lines, then the other lines in order,               \
+        * each whole or left out, and at the end "(K more lines of the log cut)". Returns K. */
 size_t ct_log_digest(char *dst, size_t n, const char *log);
 
 #endif
+
+/* A growing string: start from {0}; s is NUL-terminated once anything was put; after a failed
+ * allocation oom is set and further puts do nothing. Free s. */
+typedef struct ct_strbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} ct_strbuf;
+/* Appends text[0..n); returns 0 when out of memory (now or before). */
+int ct_sb_put(ct_strbuf *b, const char *text, size_t n);
+/* Appends the formatted text (up to 511 bytes a call). */
+void ct_sb_printf(ct_strbuf *b, const char *fmt, ...) CT_PRINTF(2, 3);
 
 /* Formats into msg (CT_MSG_LEN bytes; nothing when msg is NULL). */
 void ct_set_msg(char *msg, const char *fmt, ...) CT_PRINTF(2, 3);
