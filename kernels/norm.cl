@@ -32,6 +32,22 @@ __kernel void bn_moment(__global float *out, uint offout, __global const float *
     out[offout + j] = scale * s;
 }
 
+/* The mean and the biased variance of x[0..n), two passes in order. */
+void ct_row_moments(__global const float *x, uint n, float *mean, float *var) {
+    float s = 0.0f;
+    for (uint j = 0; j < n; ++j) {
+        s += x[j];
+    }
+    const float m = s / (float)n;
+    float v = 0.0f;
+    for (uint j = 0; j < n; ++j) {
+        const float d = x[j] - m;
+        v += d * d;
+    }
+    *mean = m;
+    *var = v / (float)n;
+}
+
 /* mean[i] and the biased var[i] of each row of Z (B, N): one work-item per row, two passes
  * over its columns in order. */
 __kernel void ln_stats(__global float *mean, uint offmean, __global float *var, uint offvar,
@@ -40,19 +56,10 @@ __kernel void ln_stats(__global float *mean, uint offmean, __global float *var, 
     if (i >= B) {
         return;
     }
-    Z += offZ + i * N;
-    float s = 0.0f;
-    for (uint j = 0; j < N; ++j) {
-        s += Z[j];
-    }
-    const float m = s / (float)N;
-    float v = 0.0f;
-    for (uint j = 0; j < N; ++j) {
-        const float d = Z[j] - m;
-        v += d * d;
-    }
+    float m, v;
+    ct_row_moments(Z + offZ + i * N, N, &m, &v);
     mean[offmean + i] = m;
-    var[offvar + i] = v / (float)N;
+    var[offvar + i] = v;
 }
 
 /* Y = gamma xhat + beta and A = f(Y), elementwise: work-item (j, i) does element (i, j). The
@@ -280,17 +287,8 @@ __kernel void ln_forward(__global float *Y, uint offY, __global float *A, uint o
     A += offA + r;
     gamma += offgamma;
     beta += offbeta;
-    float s = 0.0f;
-    for (uint j = 0; j < N; ++j) {
-        s += Z[j];
-    }
-    const float m = s / (float)N;
-    float v = 0.0f;
-    for (uint j = 0; j < N; ++j) {
-        const float d = Z[j] - m;
-        v += d * d;
-    }
-    const float va = v / (float)N;
+    float m, va;
+    ct_row_moments(Z, N, &m, &va);
     mean[offmean + i] = m;
     var[offvar + i] = va;
     const float rstd = ct_norm_rstd(va, eps);
