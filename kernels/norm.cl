@@ -82,6 +82,32 @@ __kernel void norm_apply(__global float *Y, uint offY, __global float *A, uint o
     A[offA + k] = ct_act_f(act, alpha, y);
 }
 
+/* Column j's sums of g = dA f'(Y): *sg = sum_i g xhat, *sb = sum_i g, rows 0..B-1 in order, with
+ * the statistics of the column (per_row 0) or of each row (1). The pointers start at column j of
+ * row 0 (dA, Y, Z) and at element 0 (mean, var). */
+void ct_norm_col_sums(__global const float *dA, __global const float *Y, __global const float *Z,
+                      __global const float *mean, __global const float *var, float eps, int act,
+                      float alpha, uint B, uint N, uint j, int per_row, float *sg, float *sb) {
+    float m = 0.0f, rstd = 0.0f;
+    if (!per_row) {
+        m = mean[j];
+        rstd = ct_norm_rstd(var[j], eps);
+    }
+    float a = 0.0f, b = 0.0f;
+    for (uint i = 0; i < B; ++i) {
+        if (per_row) {
+            m = mean[i];
+            rstd = ct_norm_rstd(var[i], eps);
+        }
+        const uint k = i * N;
+        const float g = dA[k] * ct_act_df(act, alpha, Y[k]);
+        a += g * ((Z[k] - m) * rstd);
+        b += g;
+    }
+    *sg = a;
+    *sb = b;
+}
+
 /* g = dA f'(Y); dgamma[j] = sum_i g xhat, dbeta[j] = sum_i g: one work-item per column, rows
  * 0..B-1 in order. */
 __kernel void norm_param_grads(__global float *dgamma, uint offdgamma, __global float *dbeta,
@@ -94,27 +120,9 @@ __kernel void norm_param_grads(__global float *dgamma, uint offdgamma, __global 
     if (j >= N) {
         return;
     }
-    dA += offdA + j;
-    Y += offY + j;
-    Z += offZ + j;
-    mean += offmean;
-    var += offvar;
-    float m = 0.0f, rstd = 0.0f;
-    if (!per_row) {
-        m = mean[j];
-        rstd = ct_norm_rstd(var[j], eps);
-    }
-    float sg = 0.0f, sb = 0.0f;
-    for (uint i = 0; i < B; ++i) {
-        if (per_row) {
-            m = mean[i];
-            rstd = ct_norm_rstd(var[i], eps);
-        }
-        const uint k = i * N;
-        const float g = dA[k] * ct_act_df(act, alpha, Y[k]);
-        sg += g * ((Z[k] - m) * rstd);
-        sb += g;
-    }
+    float sg, sb;
+    ct_norm_col_sums(dA + offdA + j, Y + offY + j, Z + offZ + j, mean + offmean, var + offvar, eps,
+                     act, alpha, B, N, j, per_row, &sg, &sb);
     dgamma[offdgamma + j] = sg;
     dbeta[offdbeta + j] = sb;
 }
@@ -250,13 +258,9 @@ __kernel void bn_backward(__global float *dZ, uint offdZ, __global float *dgamma
     Y += offY + j;
     Z += offZ + j;
     const float m = mean[offmean + j], rstd = ct_norm_rstd(var[offvar + j], eps);
-    float sg = 0.0f, sb = 0.0f;
-    for (uint i = 0; i < B; ++i) {
-        const uint k = i * N;
-        const float g = dA[k] * ct_act_df(act, alpha, Y[k]);
-        sg += g * ((Z[k] - m) * rstd);
-        sb += g;
-    }
+    float sg, sb;
+    ct_norm_col_sums(dA, Y, Z, mean + offmean, var + offvar, eps, act, alpha, B, N, j, 0, &sg,
+                     &sb);
     dgamma[offdgamma + j] = sg;
     dbeta[offdbeta + j] = sb;
     dbias[offdbias + j] = 0.0f;
