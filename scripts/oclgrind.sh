@@ -54,12 +54,21 @@ unset CLTRAIN_KERNELS_DIR
 flags=(--data-races --uninitialized --check-api)
 
 # the longest first
-tests=(${OCLGRIND_TESTS:-gemm determinism stats selftest activations optim loss dropout helpers})
+# (norm_train: a short training run with batch norm and layer norm, for the fused norm kernels
+# that only the engine launches)
+tests=(${OCLGRIND_TESTS:-gemm determinism stats selftest activations optim loss dropout helpers norm_train})
 
 # Runs one test; prints its line; leaves 0 or 1 in NAME.status.
 run_one() {
     local name=$1 log="$out/$1.log" res="$out/$1.out" cmd rc t0 secs reports=0 why=""
-    if [ "$name" = selftest ]; then cmd=("$build/cltrain" selftest --quiet); else cmd=("$build/tests/test_$name"); fi
+    if [ "$name" = selftest ]; then
+        cmd=("$build/cltrain" selftest --quiet)
+    elif [ "$name" = norm_train ]; then
+        cmd=("$build/cltrain" train --data moons:n=40 --layers 9,5 --norm batch,layer --epochs 2
+             --batch 16 --val 0.25 --quiet)
+    else
+        cmd=("$build/tests/test_$name")
+    fi
     rm -f "$log" "$res"
     if [ ! -x "${cmd[0]}" ]; then
         printf 'FAIL %-12s %s is not built\n' "$name" "${cmd[0]}"
