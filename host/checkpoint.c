@@ -13,13 +13,7 @@
 
 /* ---- a growing string -------------------------------------------------------------------- */
 
-typedef ct_strbuf sbuf;
-
-static void sb_put(sbuf *b, const char *text, size_t n) { ct_sb_put(b, text, n); }
-
-#define sb_printf ct_sb_printf
-
-static void sb_string(sbuf *b, const char *s) {
+static void sb_string(ct_strbuf *b, const char *s) {
     size_t need = ct_json_escape(NULL, 0, s);
     char *tmp = malloc(need + 1);
     if (!tmp) {
@@ -27,26 +21,26 @@ static void sb_string(sbuf *b, const char *s) {
         return;
     }
     ct_json_escape(tmp, need + 1, s);
-    sb_put(b, tmp, strlen(tmp));
+    ct_sb_put(b, tmp, strlen(tmp));
     free(tmp);
 }
 
-static void sb_string_array(sbuf *b, char *const *names, int n) {
-    sb_put(b, "[", 1);
+static void sb_string_array(ct_strbuf *b, char *const *names, int n) {
+    ct_sb_put(b, "[", 1);
     for (int i = 0; i < n; i++) {
-        if (i) sb_put(b, ",", 1);
+        if (i) ct_sb_put(b, ",", 1);
         sb_string(b, names && names[i] ? names[i] : "");
     }
-    sb_put(b, "]", 1);
+    ct_sb_put(b, "]", 1);
 }
 
 /* shortest decimal that reads back as the same float */
-static void sb_float(sbuf *b, double v) {
+static void sb_float(ct_strbuf *b, double v) {
     if (!isfinite(v)) {
-        sb_printf(b, "%s", isnan(v) ? "null" : v > 0 ? "1e308" : "-1e308");
+        ct_sb_printf(b, "%s", isnan(v) ? "null" : v > 0 ? "1e308" : "-1e308");
         return;
     }
-    sb_printf(b, "%.9g", v);
+    ct_sb_printf(b, "%.9g", v);
 }
 
 /* ---- names ------------------------------------------------------------------------------- */
@@ -117,46 +111,46 @@ ct_status ct_saved_model_describe(ct_saved_model *sm, const ct_dataset *d, const
 /* ---- save -------------------------------------------------------------------------------- */
 
 static char *architecture_json(const ct_arch *a) {
-    sbuf b = {0};
-    sb_put(&b, "{\"sizes\":[", 10);
+    ct_strbuf b = {0};
+    ct_sb_put(&b, "{\"sizes\":[", 10);
     for (int i = 0; i <= a->n_layers; i++)
-        sb_printf(&b, "%s%d", i ? "," : "", a->sizes[i]);
-    sb_put(&b, "],\"activations\":[", 17);
+        ct_sb_printf(&b, "%s%d", i ? "," : "", a->sizes[i]);
+    ct_sb_put(&b, "],\"activations\":[", 17);
     for (int i = 0; i + 1 < a->n_layers; i++)
-        sb_printf(&b, "%s\"%s\"", i ? "," : "", ct_act_name(a->act[i]));
-    sb_put(&b, "],\"alpha\":[", 11);
+        ct_sb_printf(&b, "%s\"%s\"", i ? "," : "", ct_act_name(a->act[i]));
+    ct_sb_put(&b, "],\"alpha\":[", 11);
     for (int i = 0; i + 1 < a->n_layers; i++) {
-        if (i) sb_put(&b, ",", 1);
+        if (i) ct_sb_put(&b, ",", 1);
         sb_float(&b, a->alpha[i]);
     }
-    sb_put(&b, "],\"dropout\":[", 13);
+    ct_sb_put(&b, "],\"dropout\":[", 13);
     for (int i = 0; i + 1 < a->n_layers; i++) {
-        if (i) sb_put(&b, ",", 1);
+        if (i) ct_sb_put(&b, ",", 1);
         sb_float(&b, a->dropout[i]);
     }
-    sb_put(&b, "]", 1);
+    ct_sb_put(&b, "]", 1);
     int normed = 0;
     for (int i = 0; i + 1 < a->n_layers; i++)
         normed |= a->norm[i] != CT_NORM_NONE;
     if (normed) { /* written only where a layer has one: older files stay as they were */
-        sb_put(&b, ",\"norm\":[", 9);
+        ct_sb_put(&b, ",\"norm\":[", 9);
         for (int i = 0; i + 1 < a->n_layers; i++)
-            sb_printf(&b, "%s\"%s\"", i ? "," : "", ct_norm_name(a->norm[i]));
-        sb_put(&b, "],\"norm_eps\":[", 14);
+            ct_sb_printf(&b, "%s\"%s\"", i ? "," : "", ct_norm_name(a->norm[i]));
+        ct_sb_put(&b, "],\"norm_eps\":[", 14);
         for (int i = 0; i + 1 < a->n_layers; i++) {
-            if (i) sb_put(&b, ",", 1);
+            if (i) ct_sb_put(&b, ",", 1);
             sb_float(&b, a->norm_eps[i]);
         }
-        sb_put(&b, "],\"norm_momentum\":[", 19);
+        ct_sb_put(&b, "],\"norm_momentum\":[", 19);
         for (int i = 0; i + 1 < a->n_layers; i++) {
-            if (i) sb_put(&b, ",", 1);
+            if (i) ct_sb_put(&b, ",", 1);
             sb_float(&b, a->norm_momentum[i]);
         }
-        sb_put(&b, "]", 1);
+        ct_sb_put(&b, "]", 1);
     }
-    sb_printf(&b, ",\"loss\":\"%s\",\"huber_delta\":", ct_loss_name(a->loss));
+    ct_sb_printf(&b, ",\"loss\":\"%s\",\"huber_delta\":", ct_loss_name(a->loss));
     sb_float(&b, a->huber_delta);
-    sb_put(&b, "}", 1);
+    ct_sb_put(&b, "}", 1);
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -165,18 +159,18 @@ static char *architecture_json(const ct_arch *a) {
 }
 
 static char *state_json(const ct_train_state *s, const char *config) {
-    sbuf b = {0};
-    sb_printf(&b, "{\"epoch\":%d,\"step\":%lld,\"lr_scale\":", s->epoch, s->step);
+    ct_strbuf b = {0};
+    ct_sb_printf(&b, "{\"epoch\":%d,\"step\":%lld,\"lr_scale\":", s->epoch, s->step);
     sb_float(&b, s->lr_scale);
-    sb_put(&b, ",\"best_val\":", 12);
+    ct_sb_put(&b, ",\"best_val\":", 12);
     if (isinf(s->best_val))
-        sb_put(&b, "null", 4);
+        ct_sb_put(&b, "null", 4);
     else
-        sb_printf(&b, "%.17g", s->best_val);
-    sb_printf(&b, ",\"bad_epochs\":%d,\"plateau_bad\":%d,\"config\":", s->bad_epochs,
-              s->plateau_bad);
+        ct_sb_printf(&b, "%.17g", s->best_val);
+    ct_sb_printf(&b, ",\"bad_epochs\":%d,\"plateau_bad\":%d,\"config\":", s->bad_epochs,
+                 s->plateau_bad);
     sb_string(&b, config ? config : "");
-    sb_put(&b, "}", 1);
+    ct_sb_put(&b, "}", 1);
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -208,7 +202,7 @@ ct_status ct_saved_model_save(const char *path, const ct_saved_model *sm, char m
         t[nt++] = (ct_st_tensor){"optim.v", 1, {(int64_t)lay.n_params}, lay.n_params, sm->v};
     }
     char *arch = architecture_json(a);
-    sbuf cls = {0}, feat = {0}, targ = {0};
+    ct_strbuf cls = {0}, feat = {0}, targ = {0};
     sb_string_array(&cls, sm->class_names, sm->task == CT_TASK_CLASSIFICATION ? sm->n_classes : 0);
     sb_string_array(&feat, sm->feature_names, sm->feature_names ? sm->features : 0);
     sb_string_array(&targ, sm->target_names, sm->target_names ? sm->outputs : 0);

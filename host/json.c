@@ -134,10 +134,6 @@ static void json_clear(ct_json *j) {
 
 /* ---- strings ---------------------------------------------------------------------------- */
 
-typedef ct_strbuf strbuf;
-
-static int sb_put(strbuf *sb, const char *src, size_t n) { return ct_sb_put(sb, src, n); }
-
 /* Four hex digits at s[at..at+4) into *v; 0 when they are not four hex digits. */
 static int hex4(const parser *p, size_t at, unsigned long *v) {
     if (at > p->len || p->len - at < 4) return 0;
@@ -163,7 +159,7 @@ static int hex4(const parser *p, size_t at, unsigned long *v) {
  * UTF-8 string. */
 static int parse_string(parser *p, char **out) {
     size_t start = p->pos;
-    strbuf sb = {NULL, 0, 0, 0};
+    ct_strbuf sb = {NULL, 0, 0, 0};
     p->pos++; /* the opening quote */
     for (;;) {
         if (p->pos >= p->len) {
@@ -178,7 +174,7 @@ static int parse_string(parser *p, char **out) {
             run++;
         }
         if (run > p->pos) {
-            if (!sb_put(&sb, p->s + p->pos, run - p->pos)) goto oom;
+            if (!ct_sb_put(&sb, p->s + p->pos, run - p->pos)) goto oom;
             p->pos = run;
             continue;
         }
@@ -203,7 +199,7 @@ static int parse_string(parser *p, char **out) {
                 fail_at(p, p->pos, "invalid UTF-8 byte 0x%02X in a string", (unsigned)c);
                 goto fail;
             }
-            if (!sb_put(&sb, p->s + p->pos, n)) goto oom;
+            if (!ct_sb_put(&sb, p->s + p->pos, n)) goto oom;
             p->pos += n;
             continue;
         }
@@ -236,7 +232,7 @@ static int parse_string(parser *p, char **out) {
         }
         }
         if (e != 'u') {
-            if (!sb_put(&sb, &ch, 1)) goto oom;
+            if (!ct_sb_put(&sb, &ch, 1)) goto oom;
             p->pos = esc + 2;
             continue;
         }
@@ -270,9 +266,9 @@ static int parse_string(parser *p, char **out) {
         }
         char u[4];
         size_t un = utf8_encode(cp, u);
-        if (!sb_put(&sb, u, un)) goto oom;
+        if (!ct_sb_put(&sb, u, un)) goto oom;
     }
-    if (!sb.s && !sb_put(&sb, "", 0)) goto oom;
+    if (!sb.s && !ct_sb_put(&sb, "", 0)) goto oom;
     *out = sb.s;
     return 1;
 oom:

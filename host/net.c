@@ -413,17 +413,8 @@ ct_status ct_net_upload(ct_net *net, int slot, const ct_dataset *d) {
         return ct_net_fail(net, CT_ERR_ARG,
                            "%s has %d target columns but the network has %d outputs", d->source,
                            d->outputs, net->outputs);
-    int32_t *labels = NULL;
-    if (ce || bce) { /* the dataset's labels, as int32 */
-        if (!(labels = malloc((size_t)d->n * sizeof *labels)))
-            return ct_net_fail(net, CT_ERR_ALLOC, "out of host memory uploading %s", d->source);
-        for (int i = 0; i < d->n; i++)
-            labels[i] = d->labels[i];
-    }
-    ct_status st =
-        net_upload_rows(net, slot, d->n, d->X, labels, ce || bce ? NULL : d->Y, d->source);
-    free(labels);
-    return st;
+    return net_upload_rows(net, slot, d->n, d->X, ce || bce ? d->labels : NULL,
+                           ce || bce ? NULL : d->Y, d->source);
 }
 
 int ct_net_rows(const ct_net *net, int slot) { return net->slots[slot].n; }

@@ -66,14 +66,10 @@ static void show_shape(const int64_t *shape, int ndim, char out[128]) {
 
 /* ---- writing ---------------------------------------------------------------------------- */
 
-typedef ct_strbuf strbuf;
-
-static void sb_put(strbuf *sb, const char *s, size_t n) { ct_sb_put(sb, s, n); }
-
-static void sb_str(strbuf *sb, const char *s) { sb_put(sb, s, strlen(s)); }
+static void sb_str(ct_strbuf *sb, const char *s) { ct_sb_put(sb, s, strlen(s)); }
 
 /* s as a JSON string literal */
-static void sb_json(strbuf *sb, const char *s) {
+static void sb_json(ct_strbuf *sb, const char *s) {
     size_t need = ct_json_escape(NULL, 0, s);
     char small[256];
     char *tmp = need < sizeof small ? small : malloc(need + 1);
@@ -82,14 +78,14 @@ static void sb_json(strbuf *sb, const char *s) {
         return;
     }
     ct_json_escape(tmp, need + 1, s);
-    sb_put(sb, tmp, need);
+    ct_sb_put(sb, tmp, need);
     if (tmp != small) free(tmp);
 }
 
-static void sb_u64(strbuf *sb, unsigned long long v) {
+static void sb_u64(ct_strbuf *sb, unsigned long long v) {
     char t[32];
     int n = snprintf(t, sizeof t, "%llu", v);
-    sb_put(sb, t, (size_t)n);
+    ct_sb_put(sb, t, (size_t)n);
 }
 
 /* Checks the tensors and metadata handed to the writer. */
@@ -173,7 +169,7 @@ ct_status ct_st_write(const char *path, const ct_st_tensor *tensors, int n_tenso
     if (st != CT_OK) return st;
 
     /* the header */
-    strbuf h = {NULL, 0, 0, 0};
+    ct_strbuf h = {NULL, 0, 0, 0};
     ct_atomic_file a = {NULL, NULL, NULL};
     sb_str(&h, "{");
     if (n_meta > 0) {
