@@ -341,7 +341,8 @@ CT_API ct_arch ct_arch_mlp(int n_hidden, const int *hidden, ct_act act);
 CT_API ct_status ct_arch_fit_data(ct_arch *a, const ct_dataset *d, char msg[CT_MSG_LEN]);
 /* Checks sizes, activations, dropout values and the loss; one-line message. */
 CT_API ct_status ct_arch_validate(const ct_arch *a, char msg[CT_MSG_LEN]);
-/* "2-64-32-1 relu,relu sigmoid+bce" style one-line summary into dst. */
+/* "2-64-32-1 relu,relu sigmoid+bce" style one-line summary into dst; each hidden layer's parts
+ * in the order they run ("batchnorm+relu+dropout(0.2)"). */
 CT_API void ct_arch_describe(const ct_arch *a, char *dst, size_t n);
 /* Parameters: every layer's weight (out, in), then every bias (out), then each normalized
  * layer's gamma and beta (out each), then each batch-normalized layer's running mean and

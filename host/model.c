@@ -115,9 +115,11 @@ void ct_arch_describe(const ct_arch *a, char *dst, size_t n) {
     for (int i = 0; i <= a->n_layers && u < n; i++)
         u += (size_t)snprintf(dst + u, n - u, "%s%d", i ? "-" : "", a->sizes[i]);
     for (int i = 0; i + 1 < a->n_layers && u < n; i++) {
-        u += (size_t)snprintf(dst + u, n - u, "%s%s", i ? "," : " ", ct_act_name(a->act[i]));
+        /* in the order they run: the norm, the activation, dropout ("batchnorm+relu") */
+        u += (size_t)snprintf(dst + u, n - u, "%s", i ? "," : " ");
         if (a->norm[i] != CT_NORM_NONE && u < n)
-            u += (size_t)snprintf(dst + u, n - u, "+%snorm", ct_norm_name(a->norm[i]));
+            u += (size_t)snprintf(dst + u, n - u, "%snorm+", ct_norm_name(a->norm[i]));
+        if (u < n) u += (size_t)snprintf(dst + u, n - u, "%s", ct_act_name(a->act[i]));
         if (a->dropout[i] > 0 && u < n)
             u += (size_t)snprintf(dst + u, n - u, "+dropout(%g)", (double)a->dropout[i]);
     }

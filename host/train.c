@@ -494,10 +494,10 @@ static ct_status epoch_stop(const ct_train_opts *o, const run_ctx *c, int has_va
         *stop = 1;
         res->stopped_early = 1;
         snprintf(res->stop_reason, sizeof res->stop_reason,
-                 "early stopping after epoch %d: no %s loss gain of more than %g for %d epochs "
+                 "early stopping after epoch %d: no %s loss gain of more than %g for %d epoch%s "
                  "(best %.6g at epoch %d)",
                  s->epoch, has_val ? "validation" : "training", (double)o->min_delta, o->patience,
-                 state->best_val, res->best_epoch);
+                 o->patience == 1 ? "" : "s", state->best_val, res->best_epoch);
     }
     return CT_OK;
 }

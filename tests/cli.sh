@@ -8,6 +8,25 @@ bin="$1"
 
 run "help" 0 "selftest" -- --help
 run "version" 0 "^cltrain [0-9]+\.[0-9]+\.[0-9]+" -- --version
+# what the help and the messages say matches what happens (issue 24)
+run "help lists every CLTRAIN_GEMM value" 0 "clblast, own, cpu" -- --help
+run "train --help: a batch larger than the data is an error" 0 "larger batch is an error" -- train --help
+run "a batch larger than the data is the error train --help announces" 1 \
+    "--batch 64 is larger than the 50 training rows" -- train --data moons:n=50 --batch 64 --epochs 1
+run "one epoch in the optimizer line" 0 "batch 50, 1 epoch, seed" -- train --data moons:n=50 --batch 50 --epochs 1
+run "one epoch and one step trained" 0 "trained 1 epoch \(1 step\)" -- train --data moons:n=50 --batch 50 --epochs 1
+run "two epochs and steps" 0 "trained 2 epochs \(4 steps\)" -- train --data moons:n=50 --batch 25 --epochs 2
+run "one feature in the data line" 0 "\(200 rows, 1 feature, regression" -- train --data sine:n=200 --epochs 1
+run "early stopping after 1 epoch without gain" 0 "for 1 epoch \(best" -- \
+    train --data moons:n=50 --val 0.2 --patience 1 --min-delta 100 --epochs 5
+run "the model line names the norm first, as it runs" 0 "2-4-1 batchnorm\+sigmoid sigmoid" -- \
+    train --data moons:n=50 --layers 4 --norm batch --activation sigmoid --epochs 1
+run "--stats: no dead-unit figure for a sigmoid layer" 0 "^    0 +sigmoid +[^ ]+ +[^ ]+ +- +[^ ]+$" -- \
+    train --data moons:n=50 --layers 4 --activation sigmoid --epochs 1 --stats
+run "--stats: no dead-unit figure for the logits" 0 "^    1 +\(logits\) +[^ ]+ +[^ ]+ +- +[^ ]+$" -- \
+    train --data moons:n=50 --layers 4 --activation relu --epochs 1 --stats
+run "--stats: the dead-unit figure of a relu layer" 0 "^    0 +relu +[^ ]+ +[^ ]+ +[0-9.]+% +[^ ]+$" -- \
+    train --data moons:n=50 --layers 4 --activation relu --epochs 1 --stats
 run "devices lists a device with every field" 0 "compute units.*" -- devices
 for field in platform vendor type "compute units" "global memory" "local memory" "max work-group" "OpenCL C" fp64 CLBlast; do
     run "devices shows '$field'" 0 "^    $field " -- devices

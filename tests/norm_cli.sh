@@ -29,8 +29,8 @@ done
 # the model's description and the file's tensors, under PyTorch's names
 "$bin" train --data moons:n=200 --layers 8,4 --norm batch,layer --epochs 2 --seed 1 \
     --save "$tmp/mixed.safetensors" >"$tmp/mixed.out" 2>&1
-grep -q "relu+batchnorm,relu+layernorm" "$tmp/mixed.out" &&
-    ok "train describes the norms (relu+batchnorm,relu+layernorm)" ||
+grep -q "batchnorm+relu,layernorm+relu" "$tmp/mixed.out" &&
+    ok "train describes the norms in the order they run (batchnorm+relu,layernorm+relu)" ||
     { bad "the model line names no norm"; cat "$tmp/mixed.out"; }
 names=$(head -c 4096 "$tmp/mixed.safetensors" | tr -c '[:print:]' '\n' | grep -o 'layers\.[0-9]\.norm\.[a-z_]*' | sort -u | tr '\n' ' ')
 want="layers.0.norm.bias layers.0.norm.running_mean layers.0.norm.running_var layers.0.norm.weight layers.1.norm.bias layers.1.norm.weight "

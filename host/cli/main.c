@@ -222,7 +222,8 @@ static void usage(FILE *f) {
         "environment:\n"
         "  CLTRAIN_DEVICE        default device selector (as --device)\n"
         "  CLTRAIN_GEMM          matrix products: auto (default: CLBlast when it works on the\n"
-        "                        device, else the own kernel), clblast, own\n"
+        "                        device, else the own kernel), clblast, own, cpu (the own\n"
+        "                        kernel shaped for CPU OpenCL such as PoCL)\n"
         "  CLTRAIN_KERNELS_DIR   load kernels/*.cl from this folder instead of the built-in copy\n"
         "  CLTRAIN_PREWARM=0     train starts no kernel warm-up helper (cltrain warm --help)\n",
         f);

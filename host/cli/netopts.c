@@ -104,8 +104,9 @@ ct_status cli_netopts_load(const cli_netopts *o, const char *source, const ct_da
 }
 
 void cli_describe_data(const char *what, const ct_dataset *d) {
-    printf("%s: %s (%d rows, %d features, ", what, ct_data_source(d), ct_data_rows(d),
-           ct_data_features(d));
+    int rows = ct_data_rows(d), features = ct_data_features(d);
+    printf("%s: %s (%d row%s, %d feature%s, ", what, ct_data_source(d), rows, rows == 1 ? "" : "s",
+           features, features == 1 ? "" : "s");
     if (ct_data_task(d) == CT_TASK_CLASSIFICATION)
         printf("%d classes)\n", ct_data_classes(d));
     else

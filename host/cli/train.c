@@ -68,7 +68,8 @@ static void usage(FILE *f) {
         "                       scikit-learn's alpha (default 0)\n"
         "  --clip-norm X        clip the global gradient norm to X (default off)\n"
         "  --epochs N           (default 20)\n"
-        "  --batch N            (default 32; larger than the data: the whole data)\n"
+        "  --batch N            rows per step (default 32); at most the training rows (a\n"
+        "                       larger batch is an error: --batch ROWS takes the whole data)\n"
         "  --schedule S         constant, step:size=10,gamma=0.1, cosine:min=0,\n"
         "                       plateau:factor=0.1,patience=5,min=0 (default constant)\n"
         "  --warmup N           linear learning-rate warm-up over the first N epochs (default 0)\n"
@@ -188,9 +189,13 @@ static ct_status print_stats(run_ctx *c) {
            "|dL/dW|");
     for (int l = 0; l < a->n_layers; l++) {
         int last = l + 1 == a->n_layers;
-        printf("    %-6d %-11s %11.4g %11.4g %7.1f%% %11.4g\n", l,
-               last ? "(logits)" : ct_act_name(a->act[l]), st[l].act_mean, st[l].act_std,
-               100 * st[l].dead_frac, st[l].grad_norm);
+        /* dead units (zero on every row) only exist for relu-like activations: "-" elsewhere */
+        char dead[16] = "-";
+        if (!last && (ct_act_flags(a->act[l]) & CT_ACTF_RELU_LIKE))
+            snprintf(dead, sizeof dead, "%.1f%%", 100 * st[l].dead_frac);
+        printf("    %-6d %-11s %11.4g %11.4g %8s %11.4g\n", l,
+               last ? "(logits)" : ct_act_name(a->act[l]), st[l].act_mean, st[l].act_std, dead,
+               st[l].grad_norm);
     }
     return CT_OK;
 }
@@ -442,10 +447,11 @@ int cmd_train(int argc, char **argv, const char *device) {
             printf("  rank %d: %s\n", r, all + (size_t)r * sizeof mine);
         free(all);
     }
-    printf("optimizer: %s, lr %g%s%s, batch %d, %d epochs, seed %llu\n",
+    printf("optimizer: %s, lr %g%s%s, batch %d, %d epoch%s, seed %llu\n",
            ct_optim_name(to.optim.kind), (double)to.optim.lr,
            to.schedule.kind != CT_SCHED_CONSTANT ? ", schedule " : "",
-           to.schedule.kind != CT_SCHED_CONSTANT ? o.schedule : "", batch, o.epochs, o.net.seed);
+           to.schedule.kind != CT_SCHED_CONSTANT ? o.schedule : "", batch, o.epochs,
+           o.epochs == 1 ? "" : "s", o.net.seed);
     fflush(stdout);
     spec.init.bias_value = o.net.bias_init;
     if (ct_model_create(&model, dev, arch, &spec.init, o.net.seed, msg) != CT_OK) goto fail_msg;
@@ -504,8 +510,10 @@ int cmd_train(int argc, char **argv, const char *device) {
     if (res.stop_reason[0]) printf("%s\n", res.stop_reason);
     if (res.restored_best && res.stopped_early && !ctx.failed)
         printf("restored the weights of epoch %d\n", res.best_epoch);
-    printf("trained %d epochs (%lld steps) in %.2f s\n", res.epochs_run - res.resumed_epoch,
-           res.steps - res.resumed_step, res.seconds);
+    int epochs_done = res.epochs_run - res.resumed_epoch;
+    long long steps_done = res.steps - res.resumed_step;
+    printf("trained %d epoch%s (%lld step%s) in %.2f s\n", epochs_done, epochs_done == 1 ? "" : "s",
+           steps_done, steps_done == 1 ? "" : "s", res.seconds);
     if (ranks > 1) {
         long long steps = res.steps - res.resumed_step;
         double per = steps > 0 ? res.seconds / steps : 0;
