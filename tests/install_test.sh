@@ -198,6 +198,30 @@ must "pkg-config-static: build" "$tmp/pc-static.log" -- \
 check_needed pkg-config-static "$tmp/xor-pc-static" no
 run_example pkg-config-static "$tmp/xor-pc-static"
 
+# ---- the README's pkg-config recipe, run as written ----------------------------------------------
+# The lines of its block after "or with pkg-config:", with /opt/cltrain replaced by the test's
+# prefix, in a folder holding xor.c, without LD_LIBRARY_PATH: the program it builds must start
+# (the loader finds libcltrain.so.0 outside the system's folders only by the recorded rpath).
+recipe=$(awk '/^or with pkg-config:/ {on = 1; next}
+              on && /^```sh/ {body = 1; next}
+              body && /^```/ {exit}
+              body' "$src/README.md")
+if [ -z "$recipe" ] || ! grep -q 'pkg-config --cflags --libs cltrain' <<<"$recipe"; then
+    fail "README: a pkg-config recipe after 'or with pkg-config:'" "a \`\`\`sh block" "'$recipe'"
+else
+    mkdir -p "$tmp/readme-pc"
+    cp "$src/examples/xor/xor.c" "$tmp/readme-pc/"
+    script=$(sed -e "s#/opt/cltrain/lib#$libdir#g" -e "s#/opt/cltrain#$prefix#g" \
+        -e "s#^cc #\"$cc\" $flags #" <<<"$recipe")
+    if (cd "$tmp/readme-pc" && env -u LD_LIBRARY_PATH bash -e -c "$script" &&
+        env -u LD_LIBRARY_PATH ./xor) >"$tmp/readme-pc.log" 2>&1; then
+        ok "the README's pkg-config recipe builds a program that runs"
+    else
+        fail "the README's pkg-config recipe builds a program that runs" "exit 0" \
+            "$(tail -n 5 "$tmp/readme-pc.log" | tr '\n' ' ') (ran: $(tr '\n' ';' <<<"$script"))"
+    fi
+fi
+
 if [ "$failures" -gt 0 ]; then
     echo "install: $failures check(s) failed"
     exit 1

@@ -47,7 +47,11 @@ import math
 import struct
 import sys
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # one clear line, not a traceback
+    sys.exit("load_model.py: error: NumPy is not installed for %s (pip install numpy, or on "
+             "Debian apt-get install python3-numpy)" % sys.executable)
 
 FORMAT = "cltrain-1"
 DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2", "I32": "<i4", "I64": "<i8", "U8": "u1"}

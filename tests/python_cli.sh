@@ -176,6 +176,15 @@ reject "a header length beyond the end is refused" "load_model.py: error: .*head
 printf '\002\000\000\000\000\000\000\000{}' >"$tmp/empty.safetensors"
 reject "a file that is not a cltrain model is refused" "not a cltrain model" \
     "$py" "$loader" "$tmp/empty.safetensors" "$data/iris.csv"
+# without NumPy (a stand-in package that fails to import, first on the path): one line, exit 1
+mkdir -p "$tmp/nonumpy/numpy"
+echo 'raise ModuleNotFoundError("No module named numpy", name="numpy")' >"$tmp/nonumpy/numpy/__init__.py"
+PYTHONPATH="$tmp/nonumpy" "$py" "$loader" "$tmp/iris.safetensors" "$data/iris.csv" >"$tmp/out" 2>"$tmp/err"
+got=$?
+report "without NumPy: one error line and exit 1" \
+    "$([ "$got" = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+        grep -q '^load_model.py: error: NumPy is not installed' "$tmp/err" && echo 1 || echo 0)" \
+    "exit $got, stderr: $(head -c 300 "$tmp/err")"
 
 echo "measured (tolerance 1e-5):"
 for s in "${summary[@]}"; do echo "  $s"; done
