@@ -1,6 +1,8 @@
 """The build step of `pip install .` (pyproject.toml): configures the CMake project, builds the
-shared library (the cltrain_shared target only: no command, no tests) and puts it into the
-package as cltrain/libcltrain.so, where cltrain/_lib.py loads it.
+shared library (cltrain_shared) and the command line (cltrain, linked to the static library so
+that it needs no libcltrain.so.0 at run time; no tests) and puts them into the package as
+cltrain/libcltrain.so, where cltrain/_lib.py loads it, and cltrain/bin/cltrain, which the
+`cltrain` launcher on PATH (cltrain/_cli.py, pyproject.toml's [project.scripts]) runs.
 
 It needs what a source build needs: cmake, a C compiler and the OpenCL, zlib (and, optionally,
 CLBlast and OpenBLAS) development files; scripts/bootstrap.sh installs them on Debian.
@@ -38,16 +40,24 @@ class BuildWithLibrary(build_py):
         tree = os.path.abspath(os.path.join(base, "cmake"))
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
         configure = [cmake, "-S", HERE, "-B", tree, "-DCMAKE_BUILD_TYPE=Release",
-                     "-DBUILD_TESTING=OFF", "-DCLTRAIN_WITH_MPI=OFF"]
+                     "-DBUILD_TESTING=OFF", "-DCLTRAIN_WITH_MPI=OFF", "-DCLTRAIN_CLI_SHARED=OFF"]
         configure += shlex.split(os.environ.get("CLTRAIN_CMAKE_ARGS", ""))
         self.spawn(configure)
-        self.spawn([cmake, "--build", tree, "--target", "cltrain_shared", "--parallel", jobs])
+        self.spawn([cmake, "--build", tree, "--target", "cltrain_shared", "cltrain", "--parallel",
+                    jobs])
         built = os.path.realpath(os.path.join(tree, "libcltrain.so"))
         if not os.path.isfile(built):
             raise RuntimeError("cltrain: CMake built no %s" % built)
         dest = os.path.join(self.build_lib, "cltrain", "libcltrain.so")
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         shutil.copyfile(built, dest)
+        program = os.path.join(tree, "cltrain")
+        if not os.path.isfile(program):
+            raise RuntimeError("cltrain: CMake built no %s" % program)
+        dest = os.path.join(self.build_lib, "cltrain", "bin", "cltrain")
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copyfile(program, dest)
+        os.chmod(dest, 0o755)
 
 
 class BinaryDistribution(Distribution):

@@ -29,6 +29,8 @@ struct ct_model {
     char err[CT_MSG_LEN];
     int has_run;               /* the engine holds the optimizer state of the last run */
     ct_train_state last_state; /* that run's epochs, steps and early-stopping state */
+    ct_train_state *running;   /* the state of the run in progress (ct_model_set_lr), or NULL */
+    float running_lr;          /* that run's base learning rate (its optim.lr) */
 };
 
 const char *ct_version(void) { return CT_VERSION_STRING; }
@@ -843,7 +845,10 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     to.exchange_seconds = &exchange;
     double t0 = wall();
     m->params_on_net = 1;
+    m->running = &state;
+    m->running_lr = o->optim.lr;
     st = ct_train(m->net, val != NULL, &to, &state, res, m->err);
+    m->running = NULL;
     res->seconds = wall() - t0;
     m->last_state = state;
     m->has_run = st == CT_OK;
@@ -861,6 +866,17 @@ done:
     ct_net_destroy(vref);
     ct_saved_model_free(&ck);
     return st;
+}
+
+ct_status ct_model_set_lr(ct_model *m, double lr) {
+    if (!m->running)
+        return fail(m, CT_ERR_ARG, "ct_model_set_lr: no training run in progress (call it from "
+                                   "the on_epoch callback)");
+    if (!(lr > 0) || !isfinite(lr))
+        return fail(m, CT_ERR_ARG, "ct_model_set_lr: the learning rate must be positive and "
+                                   "finite, got %g", lr);
+    m->running->lr_scale = lr / m->running_lr;
+    return CT_OK;
 }
 
 ct_status ct_model_evaluate(ct_model *m, const ct_dataset *d, int batch, double *loss,

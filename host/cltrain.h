@@ -630,6 +630,13 @@ CT_API ct_status ct_model_load_data(ct_model *m, ct_dataset **out, const char *s
 CT_API ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset *val,
                                 const ct_train_options *o, ct_train_result *res);
 
+/* From within the on_epoch callback of a ct_model_train run: the steps after it train with base
+ * learning rate lr in place of o->optim.lr (the schedule applies on top of it, and it replaces
+ * any plateau reduction so far). A run continued with continue_run keeps it; a new run starts
+ * from o->optim.lr again. scikit-learn's 'invscaling' and 'adaptive' learning rates use it.
+ * CT_ERR_ARG outside a run, or when lr is not positive and finite. */
+CT_API ct_status ct_model_set_lr(ct_model *m, double lr);
+
 /* ct_model_train on comm's ranks, data-parallel (comm NULL or size 1: ct_model_train). Every rank
  * calls it with the same model, data and options. Each step, rank r computes the gradient of its
  * share of the batch (o->batch is the whole batch: rank r takes rows r*b .. of it, b = batch /

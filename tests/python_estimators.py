@@ -176,6 +176,95 @@ expect(r2.predict(rX).shape == (600, 2) and r2.validation_scores_[-1] <= 1 and
        r2.validation_scores_[-1] > r2.validation_scores_[0],
        "two outputs with early stopping: %s" % (r2.validation_scores_[:3],))
 
+# ---- learning_rate: 'constant', 'invscaling' (power_t), 'adaptive', as scikit-learn's ----------
+# Only solver 'sgd' follows it, as in scikit-learn; the rate an epoch trained with is what the
+# library reports for it (_epoch_lrs), learning_rate_ the rate of the next epoch (scikit-learn's
+# _optimizer.learning_rate).
+import contextlib  # noqa: E402
+import io  # noqa: E402
+
+from sklearn.neural_network import MLPClassifier as SkMLP  # noqa: E402
+
+
+def close(a, b, rel=1e-6):
+    return abs(a - b) <= rel * abs(b)
+
+
+Xs, ys = Xtr[:600], ytr[:600]
+lr_args = dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=0.05, random_state=0)
+m = cltrain.MLPClassifier(**lr_args, learning_rate="invscaling", power_t=0.25)
+expect(m.get_params()["learning_rate"] == "invscaling" and m.get_params()["power_t"] == 0.25 and
+       clone(m).get_params() == m.get_params() and
+       cltrain.MLPClassifier().get_params()["learning_rate"] == "constant" and
+       cltrain.MLPClassifier().get_params()["power_t"] == 0.5,
+       "learning_rate / power_t: get_params, clone or the defaults")
+expect(clone(m).set_params(learning_rate="adaptive").learning_rate == "adaptive", "set_params")
+# invscaling: after each epoch learning_rate_init / (t_ + 1) ** power_t, t_ the samples so far
+m.set_params(max_iter=5, n_iter_no_change=100).fit(Xs, ys)
+sk = SkMLP(**lr_args, learning_rate="invscaling", power_t=0.25, max_iter=5,
+           n_iter_no_change=100).fit(Xs, ys)
+want = [0.05 / (k * 600 + 1) ** 0.25 for k in range(5)]
+expect(m.n_iter_ == sk.n_iter_ == 5 and close(m.learning_rate_, sk._optimizer.learning_rate) and
+       len(m._epoch_lrs) == 5 and all(close(a, b) for a, b in zip(m._epoch_lrs, want)),
+       "invscaling: learning_rate_ %s (scikit-learn %s), the epochs trained at %s, expected %s" %
+       (m.learning_rate_, sk._optimizer.learning_rate, m._epoch_lrs, want))
+const = cltrain.MLPClassifier(**lr_args, max_iter=5, n_iter_no_change=100).fit(Xs, ys)
+expect(m.loss_curve_[0] == const.loss_curve_[0] and m.loss_curve_[1:] != const.loss_curve_[1:],
+       "invscaling: the first epoch (at learning_rate_init) differs from 'constant', or the later "
+       "ones do not: %s vs %s" % (m.loss_curve_, const.loss_curve_))
+# partial_fit goes on with the rate, as scikit-learn's kept optimizer: 3 calls = fit of 3 epochs
+f3 = cltrain.MLPClassifier(**lr_args, learning_rate="invscaling", max_iter=3,
+                           n_iter_no_change=100).fit(Xs, ys)
+p3 = cltrain.MLPClassifier(**lr_args, learning_rate="invscaling")
+for _ in range(3):
+    p3.partial_fit(Xs, ys, classes=np.arange(10))
+expect(all(np.array_equal(p, q) for p, q in zip(f3.coefs_, p3.coefs_)) and
+       close(p3.learning_rate_, 0.05 / 1801 ** 0.5) and close(p3._epoch_lrs[2], 0.05 / 1201 ** 0.5),
+       "invscaling: 3 x partial_fit differs from fit(max_iter=3) (rates %s)" % p3._epoch_lrs)
+# adaptive: with tol so large that no epoch counts as a gain, the rate is divided by 5 after every
+# n_iter_no_change + 1 epochs without one, and training stops when it is at or below 1e-6;
+# scikit-learn takes the same epochs to the same rate
+ad_args = dict(lr_args, learning_rate="adaptive", tol=1e9, n_iter_no_change=2, max_iter=100)
+buf = io.StringIO()
+with contextlib.redirect_stdout(buf):
+    ad = cltrain.MLPClassifier(**ad_args, verbose=True).fit(Xs, ys)
+sk = SkMLP(**ad_args).fit(Xs, ys)
+want, lr, count = [], 0.05, 0
+for epoch in range(1, 101):
+    want.append(lr)
+    count = 0 if epoch == 1 else count + 1
+    if count > 2:
+        if lr <= 1e-6:
+            break
+        lr, count = lr / 5, 0
+expect(ad.n_iter_ == sk.n_iter_ == len(want) and
+       close(ad.learning_rate_, sk._optimizer.learning_rate) and
+       all(close(a, b) for a, b in zip(ad._epoch_lrs, want)),
+       "adaptive: n_iter_ %d (scikit-learn %d, expected %d), learning_rate_ %s (scikit-learn %s), "
+       "the epochs trained at %s" % (ad.n_iter_, sk.n_iter_, len(want), ad.learning_rate_,
+                                     sk._optimizer.learning_rate, ad._epoch_lrs))
+expect("Training loss did not improve more than tol=1000000000.000000 for 2 consecutive epochs. "
+       "Setting learning rate to 0.010000" in buf.getvalue() and
+       "Learning rate too small. Stopping." in buf.getvalue(),
+       "adaptive, verbose: scikit-learn's messages missing from %r" % buf.getvalue()[-500:])
+# with early stopping it watches the validation score
+ade = cltrain.MLPClassifier(**dict(ad_args, early_stopping=True)).fit(Xs, ys)
+expect(ade.n_iter_ == len(want) and close(ade.learning_rate_, sk._optimizer.learning_rate),
+       "adaptive with early stopping: n_iter_ %d, learning_rate_ %s" %
+       (ade.n_iter_, ade.learning_rate_))
+# 'constant' stops at the first stall, as scikit-learn; adam accepts learning_rate and ignores it
+for solver, rate in (("sgd", "constant"), ("adam", "adaptive"), ("adam", "invscaling")):
+    args = dict(ad_args, solver=solver, learning_rate=rate)
+    ours = cltrain.MLPClassifier(**args).fit(Xs, ys)
+    theirs = SkMLP(**args).fit(Xs, ys)
+    expect(ours.n_iter_ == theirs.n_iter_ == 4 and ours.learning_rate_ == 0.05 and
+           all(close(v, 0.05) for v in ours._epoch_lrs), "solver %s, learning_rate %r: n_iter_ %d (scikit-learn "
+           "%d), rates %s" % (solver, rate, ours.n_iter_, theirs.n_iter_, ours._epoch_lrs))
+raises(ValueError, lambda: cltrain.MLPClassifier(learning_rate="cyclic").fit(Xs, ys),
+       "learning_rate", "'cyclic'")
+raises(ValueError, lambda: cltrain.MLPClassifier(solver="sgd", learning_rate="invscaling",
+                                                 power_t=-1).fit(Xs, ys), "power_t")
+
 # ---- errors: one line, the library's message ---------------------------------------------------
 Xnan = Xtr.copy()
 Xnan[7, 5] = np.nan

@@ -46,6 +46,21 @@ if ! CMAKE_BUILD_PARALLEL_LEVEL=2 "$work/v/bin/pip" install --no-build-isolation
     exit 1
 fi
 echo "python_sklearn: pip install (libcltrain built by CMake) took $(($(date +%s) - start)) s"
+# the `cltrain` command the package puts on PATH (a launcher of the program built into it)
+want="cltrain $("$work/v/bin/python" -c 'import cltrain; print(cltrain.__version__)' 2>&1)"
+got=$(env PATH="$work/v/bin:/usr/bin:/bin" cltrain --version 2>&1)
+if [ "$got" != "$want" ]; then
+    echo "python_sklearn: error: \`cltrain --version\` from the virtual environment's PATH printed" \
+        "'$got', expected '$want' (is $work/v/bin/cltrain installed?)" >&2
+    exit 1
+fi
+if ! env PATH="$work/v/bin:/usr/bin:/bin" cltrain train --data xor --layers 4 --epochs 2 --batch 4 \
+    >"$work/cli.log" 2>&1 || ! grep -q "^trained 2 epochs" "$work/cli.log"; then
+    echo "python_sklearn: error: the installed cltrain command cannot train ($work/cli.log):" >&2
+    tail -5 "$work/cli.log" >&2
+    exit 1
+fi
+echo "python_sklearn: the installed command: $got, trains"
 site="$("$work/v/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])')"
 cd "$work" || exit 1
 exec "$work/v/bin/python" "$src/tests/python_estimators.py" "$bin" "$src/data" "$site"

@@ -141,7 +141,8 @@ class _BaseMLP(BaseEstimator):
     _classifier = False
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate_init=0.001, max_iter=200,
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200,
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
@@ -151,7 +152,9 @@ class _BaseMLP(BaseEstimator):
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
@@ -241,6 +244,41 @@ class _BaseMLP(BaseEstimator):
             o.clip_norm = self._number("clip_norm", 0, low_open=True)
         return o
 
+    def _lr_schedule(self):
+        """learning_rate, checked: 'constant', 'invscaling' or 'adaptive'; as in scikit-learn
+        only the 'sgd' solver follows it (the others train at learning_rate_init)."""
+        if self.learning_rate not in ("constant", "invscaling", "adaptive"):
+            raise ValueError("learning_rate must be 'constant', 'invscaling' or 'adaptive', got %r"
+                             % (self.learning_rate,))
+        self._number("power_t", 0)
+        return self.learning_rate if self.solver == "sgd" else "constant"
+
+    def _lr_epoch_end(self, model, schedule, stalled, patience, early):
+        """scikit-learn's SGDOptimizer after an epoch: 'invscaling' sets the learning rate to
+        learning_rate_init / (t_ + 1) ** power_t; 'adaptive' divides it by 5 each time more than
+        n_iter_no_change epochs in a row missed the tol gain, and stops when it is <= 1e-6. The
+        new rate goes to the library for the epochs after this one. True: stop."""
+        self._no_improvement_count = self._no_improvement_count + 1 if stalled else 0
+        lr = self.learning_rate_
+        if schedule == "invscaling":
+            lr = float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t
+        elif schedule == "adaptive" and self._no_improvement_count > patience:
+            what = "Validation score" if early else "Training loss"
+            msg = ("%s did not improve more than tol=%f for %d consecutive epochs."
+                   % (what, self.tol, patience))
+            if lr <= 1e-6:
+                if self.verbose:
+                    print(msg + " Learning rate too small. Stopping.")
+                return True
+            lr /= 5.0
+            self._no_improvement_count = 0
+            if self.verbose:
+                print(msg + " Setting learning rate to %f" % lr)
+        if lr != self.learning_rate_:
+            model.set_lr(lr)
+            self.learning_rate_ = lr
+        return False
+
     def _seed(self):
         rs = self.random_state
         if rs is None:
@@ -279,6 +317,7 @@ class _BaseMLP(BaseEstimator):
         dropouts = self._dropouts(len(hidden))
         norm = self._norm()
         optim = self._optimizer()
+        schedule = self._lr_schedule()
         act = _lib.act_code(_ACTIVATIONS.get(self.activation, self.activation))
         max_iter = self._number("max_iter", 1, integer=True)
         tol = self._number("tol", 0)
@@ -348,10 +387,17 @@ class _BaseMLP(BaseEstimator):
         o.l2 = alpha / batch  # scikit-learn's penalty alpha / 2 ||W||^2 / batch, per batch
         o.keep_order = 0 if self.shuffle else 1
         o.continue_run = 1 if incremental else 0
+        if not incremental or getattr(self, "learning_rate_", None) is None:
+            self.learning_rate_ = float(self.learning_rate_init)  # scikit-learn: a new optimizer
+        if not keep or getattr(self, "_no_improvement_count", None) is None:
+            self._no_improvement_count = 0
+        if not keep or getattr(self, "_epoch_lrs", None) is None:
+            self._epoch_lrs = []  # the library's learning rate of each epoch (tests)
         if not incremental:
             # cltrain's early stopping: stop after n_iter_no_change + 1 epochs without a gain of
-            # more than tol (of the validation loss with early_stopping, else the training loss)
-            o.patience = patience + 1
+            # more than tol (of the validation loss with early_stopping, else the training loss);
+            # 'adaptive' stops here instead (_lr_epoch_end), the library only keeps the best
+            o.patience = patience + 1 if schedule != "adaptive" else max_iter + 1
             o.min_delta = tol
             o.restore_best = 1 if early else 0
         val_rows = val.rows if val else 0
@@ -364,6 +410,8 @@ class _BaseMLP(BaseEstimator):
             self.loss_curve_.append(float(s.train_loss))
             self.n_iter_ += 1
             self.t_ += n
+            self._epoch_lrs.append(float(s.lr))
+            stalled = False
             if early:
                 if self._classifier:
                     score = float(s.val_acc)
@@ -371,14 +419,16 @@ class _BaseMLP(BaseEstimator):
                     ss_res = float(s.val_loss) * val_rows
                     score = 1 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)
                 self.validation_scores_.append(score)
+                stalled = score < self.best_validation_score_ + tol
                 self.best_validation_score_ = max(self.best_validation_score_, score)
             elif self.best_loss_ is not None:
+                stalled = float(s.train_loss) > self.best_loss_ - tol
                 self.best_loss_ = min(self.best_loss_, float(s.train_loss))
             if self.verbose:
                 print("Iteration %d, loss = %.8f" % (self.n_iter_, s.train_loss))
                 if early:
                     print("Validation score: %f" % self.validation_scores_[-1])
-            return False
+            return self._lr_epoch_end(model, schedule, stalled, patience, early)
 
         res = model.train(train, val, o, on_epoch)
         self._model = model

@@ -309,6 +309,7 @@ _SIGNATURES = {
         ctypes.c_int,
         [_P, _P, _P, ctypes.POINTER(TrainOptions), ctypes.POINTER(TrainResult)],
     ),
+    "ct_model_set_lr": (ctypes.c_int, [_P, ctypes.c_double]),
 }
 for _name, (_res, _args) in _SIGNATURES.items():
     _f = getattr(lib, _name)
@@ -666,6 +667,13 @@ class Model:
         if st:
             self._fail(st)
         return res
+
+    def set_lr(self, lr):
+        """ct_model_set_lr: from within train's on_epoch, the base learning rate of the steps
+        after it (kept by a run continued with continue_run). No lock: train holds it."""
+        st = lib.ct_model_set_lr(self.handle, float(lr))
+        if st:
+            self._fail(st)
 
     def __del__(self):
         if getattr(self, "handle", None):
