@@ -27,6 +27,7 @@ struct ct_model {
     int params_on_net; /* the engine holds newer parameters than sm.params */
     int stats_batch;   /* rows of the training slot that ct_model_layer_stats uses */
     char err[CT_MSG_LEN];
+    char note[CT_MSG_LEN];     /* the columns the last data for the model left out */
     int has_run;               /* the engine holds the optimizer state of the last run */
     ct_train_state last_state; /* that run's epochs, steps and early-stopping state */
     ct_train_state *running;   /* the state of the run in progress (ct_model_set_lr), or NULL */
@@ -248,6 +249,11 @@ const char *ct_model_target_name(const ct_model *m, int j) {
     return m->sm.target_names && j < m->sm.outputs ? m->sm.target_names[j] : "";
 }
 const char *ct_model_label_name(const ct_model *m) { return m->sm.label_name; }
+const char *ct_model_feature_name(const ct_model *m, int j) {
+    if (j < 0 || j >= ct_model_inputs(m) || !m->sm.feature_names) return NULL;
+    return m->sm.feature_names[j];
+}
+const char *ct_model_note(const ct_model *m) { return m ? m->note : ""; }
 int ct_model_predict_columns(const ct_model *m) {
     return m->sm.arch.loss == CT_LOSS_SIGMOID_BCE ? 2 : ct_model_outputs(m);
 }
@@ -315,18 +321,15 @@ ct_status ct_model_save(ct_model *m, const char *path) {
 
 /* ---- data for the model ------------------------------------------------------------------- */
 
-/* Removes column c of d's features. */
-static void drop_column(ct_dataset *d, int c) {
-    int F = d->features;
-    for (int i = 0; i < d->n; i++)
-        for (int j = 0, k = 0; j < F; j++)
-            if (j != c) d->X[(size_t)i * (F - 1) + k++] = d->X[(size_t)i * F + j];
-    if (d->feature_names) {
-        free(d->feature_names[c]);
-        memmove(d->feature_names + c, d->feature_names + c + 1,
-                (size_t)(F - 1 - c) * sizeof(char *));
-    }
-    d->features = F - 1;
+/* What the model asks of the columns of data (ct_data_match_columns). */
+static ct_data_columns model_columns(const ct_model *m) {
+    ct_data_columns c;
+    memset(&c, 0, sizeof c);
+    c.features = ct_model_inputs(m);
+    c.names = m->sm.feature_names;
+    c.label_name = m->sm.label_name;
+    c.label_index = m->sm.label_column - 1;
+    return c;
 }
 
 ct_status ct_model_load_data(ct_model *m, ct_dataset **out, const char *source,
@@ -334,41 +337,49 @@ ct_status ct_model_load_data(ct_model *m, ct_dataset **out, const char *source,
     const ct_saved_model *sm = &m->sm;
     ct_data_opts o;
     memset(&o, 0, sizeof o);
-    /* predictions: drop the training label column by its name when the file has it */
-    o.label = label ? label : (!require_labels && sm->label_name[0] ? sm->label_name : NULL);
+    o.label = label; /* else the model's label column (ct_data_match_columns) */
     o.labels_path = labels_path;
     o.task = sm->task;
     o.seed = 42;
     o.require_labels = require_labels;
     o.class_names = sm->class_names;
     o.n_classes = sm->task == CT_TASK_CLASSIFICATION ? sm->n_classes : 0;
-    ct_status st = ct_data_load(out, source, &o, m->err);
+    ct_data_columns cols = model_columns(m);
+    m->note[0] = '\0';
+    ct_status st = ct_data_load_columns(out, source, &o, &cols, m->err);
     if (st != CT_OK) return st;
+    snprintf(m->note, sizeof m->note, "%s", cols.note);
     ct_dataset *d = *out;
-    if (!require_labels && !label && d->features == sm->features + 1) {
-        /* a label column is present: drop the column whose name is not a feature of the model,
-         * else the last one */
-        int drop = d->features - 1;
-        if (d->feature_names && sm->feature_names)
-            for (int j = 0; j < d->features; j++) {
-                int known = 0;
-                for (int k = 0; k < sm->features && !known; k++)
-                    known = !strcmp(d->feature_names[j], sm->feature_names[k]);
-                if (!known) {
-                    drop = j;
-                    break;
-                }
-            }
-        drop_column(d, drop);
-    }
-    if (d->features != ct_model_inputs(m)) {
-        fail(m, CT_ERR_ARG, "%s has %d feature columns; the model takes %d%s", d->source,
-             d->features, ct_model_inputs(m), require_labels ? " (plus the label column)" : "");
+    if (d->features != ct_model_inputs(m)) { /* files without names: .npy, .idx, generators */
+        fail(m, CT_ERR_ARG, "%s has %d feature columns; the model takes %d", d->source, d->features,
+             ct_model_inputs(m));
         ct_data_destroy(d);
         *out = NULL;
         return CT_ERR_ARG;
     }
     return CT_OK;
+}
+
+ct_status ct_model_match_columns(ct_model *m, const char *const *names, int cols, int *map,
+                                 int *ignored) {
+    if (ignored) *ignored = 0;
+    m->note[0] = '\0';
+    if (cols < 1 || !names || !map)
+        return fail(m, CT_ERR_ARG, "ct_model_match_columns: bad arguments (%d columns)", cols);
+    int *dest = malloc((size_t)cols * sizeof(int));
+    if (!dest) return fail(m, CT_ERR_ALLOC, "out of host memory");
+    ct_data_columns c = model_columns(m);
+    int label_col = -1;
+    ct_status st = ct_data_match_columns(&c, "the data", (char *const *)names, cols, 0, &label_col,
+                                         dest, m->err);
+    if (st == CT_OK) {
+        for (int j = 0; j < cols; j++)
+            if (dest[j] >= 0) map[dest[j]] = j;
+        if (ignored) *ignored = c.ignored;
+        snprintf(m->note, sizeof m->note, "%s", c.note);
+    }
+    free(dest);
+    return st;
 }
 
 /* A copy of n rows X scaled by the model's scaler (malloc'ed; NULL when memory runs out). */

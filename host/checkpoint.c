@@ -80,6 +80,7 @@ ct_status ct_saved_model_describe(ct_saved_model *sm, const ct_dataset *d, const
     sm->task = d->task;
     sm->features = d->features;
     snprintf(sm->label_name, sizeof sm->label_name, "%s", d->label_name);
+    sm->label_column = d->label_column;
     sm->feature_names = dup_names(d->feature_names, d->features);
     if (d->task == CT_TASK_CLASSIFICATION) {
         sm->n_classes = d->n_classes;
@@ -212,17 +213,21 @@ ct_status ct_saved_model_save(const char *path, const ct_saved_model *sm, char m
         snprintf(msg, CT_MSG_LEN, "out of host memory");
         st = CT_ERR_ALLOC;
     } else {
-        char *keys[] = {"format",  "architecture", "task",    "label",
+        char label_index[16] = ""; /* 0-based, as --label INDEX takes it; "" when unknown */
+        if (sm->label_column > 0)
+            snprintf(label_index, sizeof label_index, "%d", sm->label_column - 1);
+        char *keys[] = {"format",  "architecture", "task",    "label",      "label_index",
                         "classes", "features",     "targets", "train_state"};
         char *vals[] = {"cltrain-1",
                         arch,
                         sm->task == CT_TASK_CLASSIFICATION ? "classification" : "regression",
                         (char *)sm->label_name,
+                        label_index,
                         cls.s,
                         feat.s,
                         targ.s,
                         state};
-        st = ct_st_write(path, t, nt, keys, vals, sm->has_state ? 8 : 7, msg);
+        st = ct_st_write(path, t, nt, keys, vals, sm->has_state ? 9 : 8, msg);
     }
     free(arch);
     free(cls.s);
@@ -462,6 +467,16 @@ ct_status ct_saved_model_load(const char *path, ct_saved_model *sm, char msg[CT_
     if ((st = parse_arch(path, arch, &sm->arch, msg)) != CT_OK) goto fail;
     const char *task = ct_st_meta(f, "task"), *label = ct_st_meta(f, "label");
     if (label) snprintf(sm->label_name, sizeof sm->label_name, "%s", label);
+    const char *label_index = ct_st_meta(f, "label_index");
+    if (label_index && *label_index) {
+        char *end;
+        long k = strtol(label_index, &end, 10);
+        if (*end || k < 0 || k > 1 << 24) {
+            st = bad(msg, path, "metadata 'label_index' is not a column index");
+            goto fail;
+        }
+        sm->label_column = (int)k + 1;
+    }
     sm->task = task && !strcmp(task, "regression") ? CT_TASK_REGRESSION : CT_TASK_CLASSIFICATION;
     int nf = 0, nt = 0, nc = 0;
     if ((st = parse_names(path, f, "classes", &sm->class_names, &nc, msg)) != CT_OK) goto fail;

@@ -24,6 +24,7 @@ typedef struct ct_saved_model {
     int outputs;
     char **target_names;  /* outputs, regression (may be NULL) */
     char label_name[128]; /* the training CSV's label column ("" when none) */
+    int label_column;     /* ... its 1-based column in that file (0 when unknown) */
     int has_scaler;
     ct_scaler scaler;
     /* checkpoints */

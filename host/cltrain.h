@@ -282,6 +282,10 @@ CT_API ct_status ct_data_load(ct_dataset **out, const char *source, const ct_dat
 CT_API ct_status ct_data_from_arrays(ct_dataset **out, int n, int features, const float *X,
                                      const int32_t *labels, int n_classes, const float *Y,
                                      int outputs, const char *name, char msg[CT_MSG_LEN]);
+/* Names the features of d (n must be its feature count; names non-empty and distinct), as a
+ * CSV header would: a model trained on d keeps them, and data for it is matched by them. */
+CT_API ct_status ct_data_set_feature_names(ct_dataset *d, const char *const *names, int n,
+                                           char msg[CT_MSG_LEN]);
 /* Splits d into training and validation rows by a seeded shuffle: the validation part gets
  * round(frac * n) rows (at least 1 when frac > 0). d is left as it was. */
 CT_API ct_status ct_data_split(const ct_dataset *d, double frac, uint64_t seed, ct_dataset **train,
@@ -607,6 +611,8 @@ CT_API const char *ct_model_class_name(const ct_model *m, int k);
 CT_API const char *ct_model_target_name(const ct_model *m, int j);
 /* The training CSV's label column ("" when none). */
 CT_API const char *ct_model_label_name(const ct_model *m);
+/* The name of input feature j: the training data's column name, or "x<j>" (NULL out of range). */
+CT_API const char *ct_model_feature_name(const ct_model *m, int j);
 /* Parameters in the flat layout (ct_arch_params floats): copied out / in. */
 CT_API ct_status ct_model_get_params(ct_model *m, float *params);
 CT_API ct_status ct_model_set_params(ct_model *m, const float *params);
@@ -615,11 +621,26 @@ CT_API ct_status ct_model_set_params(ct_model *m, const float *params);
  * and the command line show them; training on a dataset replaces them with the data's. */
 CT_API ct_status ct_model_set_class_names(ct_model *m, const char *const *names, int k);
 
-/* Loads data shaped for the model: labels mapped onto its classes, its task; with
- * require_labels 0 a CSV may lack the label column, and one extra column (the label) is
- * dropped by name. labels_path / label as in ct_data_opts (may be NULL). */
+/* Loads data shaped for the model: labels mapped onto its classes, its task. A CSV with a
+ * header has its columns matched to the model's features by name (any order; a missing feature
+ * is an error naming it; a column that is neither a feature nor the label is ignored, and
+ * ct_model_note says which); without a header, by position, and their count must match. The
+ * label column is the one the model was trained with (by name, else by index; the last column
+ * for a model that does not record it); with require_labels 0 a CSV may lack it. labels_path /
+ * label as in ct_data_opts (may be NULL; label overrides the model's). */
 CT_API ct_status ct_model_load_data(ct_model *m, ct_dataset **out, const char *source,
                                     const char *labels_path, const char *label, int require_labels);
+/* The note of the last ct_model_load_data or ct_model_match_columns: the columns it ignored,
+ * as one line naming them ("" when none). */
+CT_API const char *ct_model_note(const ct_model *m);
+/* Matches columns named names[0..cols) (as a file's header or a DataFrame's columns) to the
+ * model's features, as ct_model_load_data does: map[j] (ct_model_inputs entries) = the column
+ * holding feature j. A column named as the model's label is skipped, any other unknown one is
+ * ignored and counted in *ignored (may be NULL; ct_model_note names them); a missing feature
+ * fails with CT_ERR_FORMAT naming it. A model whose features have the default names x0, x1, ...
+ * takes the columns by position (their count must match, a last extra one being the label). */
+CT_API ct_status ct_model_match_columns(ct_model *m, const char *const *names, int cols, int *map,
+                                        int *ignored);
 
 /* Trains on train (validating on val, may be NULL) with options o (NULL: the defaults) until
  * o->epochs, early stopping, or on_epoch asking to stop. A new call starts a new run: fresh

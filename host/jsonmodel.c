@@ -432,8 +432,9 @@ static ct_status load_scaler(const ct_json *root, ct_saved_model *sm, const char
 
 /* Parses the DOM into sm (zeroed by the caller); sm may be half-filled on failure. */
 static ct_status load_dom(const ct_json *root, ct_saved_model *sm, const char *path, char *msg) {
-    static const char *const keys[] = {"layers",   "loss",    "huber_delta", "classes",
-                                       "features", "targets", "scaler",      NULL};
+    static const char *const keys[] = {"layers",      "loss",    "huber_delta", "classes",
+                                       "features",    "targets", "scaler",      "label",
+                                       "label_index", NULL};
     ct_arch *a = &sm->arch;
     if (root->type != CT_JSON_OBJECT)
         return fail(msg, path, "the model is %s, expected an object with 'layers' and 'loss'",
@@ -493,6 +494,22 @@ static ct_status load_dom(const ct_json *root, ct_saved_model *sm, const char *p
     if ((st = get_names(root, "features", F, F, need, path, &sm->feature_names, &nf, msg)) != CT_OK)
         return st;
     if (!sm->feature_names && !(sm->feature_names = default_names("x", F))) return oom(msg);
+    /* the training file's label column: by name, and its 0-based index */
+    const ct_json *label = ct_json_get(root, "label"),
+                  *label_index = ct_json_get(root, "label_index");
+    if (label && label->type != CT_JSON_STRING)
+        return fail(msg, path, "'label' is %s, expected the label column's name (a string)",
+                    kind(label));
+    if (label && strlen(label->string) >= sizeof sm->label_name)
+        return fail(msg, path, "'label' is longer than %zu bytes", sizeof sm->label_name - 1);
+    if (label) snprintf(sm->label_name, sizeof sm->label_name, "%s", label->string);
+    if (label_index) {
+        double k = label_index->type == CT_JSON_NUMBER ? label_index->number : -1;
+        if (!(k >= 0 && k <= 1 << 24 && k == (int)k))
+            return fail(msg, path, "'label_index' is %s, expected a column index (0, 1, ...)",
+                        kind(label_index));
+        sm->label_column = (int)k + 1;
+    }
     int classify = ct_loss_flags(a->loss) & CT_LOSSF_CLASSES;
     sm->task = classify ? CT_TASK_CLASSIFICATION : CT_TASK_REGRESSION;
     if (classify) {
@@ -651,6 +668,11 @@ ct_status ct_json_model_save(const char *path, const ct_saved_model *sm, char ms
         put_names(f, "classes", sm->class_names, sm->n_classes);
     if (sm->feature_names && sm->features == a->sizes[0])
         put_names(f, "features", sm->feature_names, sm->features);
+    if (sm->label_name[0]) {
+        fputs(",\n  \"label\": ", f);
+        ct_json_write_string(f, sm->label_name);
+    }
+    if (sm->label_column > 0) fprintf(f, ",\n  \"label_index\": %d", sm->label_column - 1);
     if (!classify && sm->target_names && sm->outputs == a->sizes[a->n_layers])
         put_names(f, "targets", sm->target_names, sm->outputs);
     if (sm->has_scaler && sm->scaler.mean && sm->scaler.std && sm->scaler.features == a->sizes[0]) {

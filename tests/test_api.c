@@ -386,10 +386,138 @@ done:
     ct_device_destroy(dev);
 }
 
+/* Columns by name through the API: names given to arrays are kept by the model, saved and
+ * loaded; ct_model_match_columns maps reordered, extra and missing columns; a CSV with its
+ * columns reordered loads into the model's order; default names match by position. */
+static void test_columns(void) {
+    char msg[CT_MSG_LEN], path[] = "/tmp/ct_api_cols_XXXXXX", csv[64];
+    ct_dataset *d = NULL, *f = NULL;
+    ct_model *m = NULL, *back = NULL, *plain = NULL;
+    enum { N = 40 };
+    float X[N * 3], Xr[N * 3], p[N * 2], q[N * 2];
+    int32_t y[N];
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < 3; j++)
+            X[i * 3 + j] = (float)((i * 7 + j * 13) % 11) / 5.0f - 1.0f;
+        y[i] = X[i * 3] + 0.5f * X[i * 3 + 2] > 0;
+    }
+    int fd = mkstemp(path);
+    if (fd >= 0) close(fd);
+    snprintf(csv, sizeof csv, "%s.csv", path);
+    if (ct_data_from_arrays(&d, N, 3, X, y, 2, NULL, 0, "cols", msg) != CT_OK) {
+        EXPECT(0, "arrays: %s", msg);
+        goto done;
+    }
+    const char *names[] = {"a", "b", "c"};
+    EXPECT(ct_data_set_feature_names(d, names, 2, msg) == CT_ERR_ARG &&
+               strstr(msg, "2 feature names for 3"),
+           "a wrong count of names: '%s'", msg);
+    EXPECT(ct_data_set_feature_names(d, (const char *[]){"a", "b", "a"}, 3, msg) == CT_ERR_ARG &&
+               strstr(msg, "two features are named 'a'"),
+           "duplicate names: '%s'", msg);
+    EXPECT(ct_data_set_feature_names(d, (const char *[]){"a", "", "c"}, 3, msg) == CT_ERR_ARG &&
+               strstr(msg, "feature 1 has an empty name"),
+           "an empty name: '%s'", msg);
+    EXPECT(ct_data_set_feature_names(d, names, 3, msg) == CT_OK, "names: %s", msg);
+    ct_arch a = ct_arch_mlp(1, (const int[]){5}, CT_ACT_TANH);
+    EXPECT(ct_arch_fit_data(&a, d, msg) == CT_OK, "fit: %s", msg);
+    if (ct_model_create(&m, NULL, &a, NULL, 7, msg) != CT_OK ||
+        ct_model_create(&plain, NULL, &a, NULL, 7, msg) != CT_OK) {
+        EXPECT(0, "create: %s", msg);
+        goto done;
+    }
+    ct_train_options o;
+    ct_train_defaults(&o);
+    o.epochs = 3;
+    o.batch = 8;
+    EXPECT(ct_model_train(m, d, NULL, &o, NULL) == CT_OK, "train: %s", ct_model_error(m));
+    EXPECT(ct_model_save(m, path) == CT_OK, "save: %s", ct_model_error(m));
+    if (ct_model_load(&back, NULL, path, msg) != CT_OK) {
+        EXPECT(0, "load: %s", msg);
+        goto done;
+    }
+    for (int j = 0; j < 3; j++)
+        EXPECT(ct_model_feature_name(back, j) && !strcmp(ct_model_feature_name(back, j), names[j]),
+               "feature %d named '%s' after a load, expected '%s'", j,
+               ct_model_feature_name(back, j) ? ct_model_feature_name(back, j) : "(null)",
+               names[j]);
+    EXPECT(!ct_model_feature_name(back, 3) && !ct_model_feature_name(back, -1),
+           "feature names out of range are NULL");
+
+    /* reordered, with an extra column: the map, the count and the note */
+    int map[3] = {-1, -1, -1}, ignored = -1;
+    const char *cols[] = {"c", "id", "a", "b"};
+    EXPECT(ct_model_match_columns(back, cols, 4, map, &ignored) == CT_OK, "match: %s",
+           ct_model_error(back));
+    EXPECT(map[0] == 2 && map[1] == 3 && map[2] == 0 && ignored == 1,
+           "map %d %d %d ignored %d, expected 2 3 0 and 1", map[0], map[1], map[2], ignored);
+    EXPECT(strstr(ct_model_note(back), "column 'id' is not a feature of the model; ignored") !=
+               NULL,
+           "note '%s'", ct_model_note(back));
+    EXPECT(ct_model_match_columns(back, (const char *[]){"c", "a"}, 2, map, NULL) ==
+                   CT_ERR_FORMAT &&
+               strstr(ct_model_error(back), "no column 'b', a feature of the model"),
+           "a missing column: '%s'", ct_model_error(back));
+    /* arrays gathered by the map predict as the original */
+    int m2[3];
+    EXPECT(ct_model_match_columns(back, (const char *[]){"b", "c", "a"}, 3, m2, &ignored) ==
+                   CT_OK &&
+               ignored == 0 && !ct_model_note(back)[0],
+           "match b c a: %s", ct_model_error(back));
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < 3; j++)
+            Xr[i * 3 + j] = X[i * 3 + (j + 1) % 3]; /* columns b, c, a */
+    float Xg[N * 3];
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < 3; j++)
+            Xg[i * 3 + j] = Xr[i * 3 + m2[j]];
+    EXPECT(ct_model_predict(back, X, N, p) == CT_OK && ct_model_predict(back, Xg, N, q) == CT_OK &&
+               !memcmp(p, q, sizeof p),
+           "predictions of the gathered columns differ");
+
+    /* a CSV with the columns reordered and the label named y: loaded in the model's order */
+    FILE *out = fopen(csv, "w");
+    if (!out) {
+        EXPECT(0, "cannot write %s", csv);
+        goto done;
+    }
+    fputs("b,y,c,a\n", out);
+    for (int i = 0; i < N; i++)
+        fprintf(out, "%.9g,%d,%.9g,%.9g\n", X[i * 3 + 1], y[i], X[i * 3 + 2], X[i * 3]);
+    fclose(out);
+    if (ct_model_load_data(back, &f, csv, NULL, "y", 1) != CT_OK) {
+        EXPECT(0, "load_data: %s", ct_model_error(back));
+    } else {
+        EXPECT(ct_data_features(f) == 3 && !memcmp(ct_data_x(f), X, sizeof X) &&
+                   !memcmp(ct_data_labels(f), y, sizeof y),
+               "the CSV's columns in the model's order and its labels");
+        EXPECT(ct_model_note(back)[0] == '\0', "no note: '%s'", ct_model_note(back));
+    }
+    ct_data_destroy(f);
+    f = NULL;
+    /* the model's default names (x0, x1, x2): columns by position, their count checked */
+    EXPECT(ct_model_match_columns(plain, (const char *[]){"p", "q", "r"}, 3, map, NULL) == CT_OK &&
+               map[0] == 0 && map[1] == 1 && map[2] == 2,
+           "default names by position: %s", ct_model_error(plain));
+    EXPECT(ct_model_match_columns(plain, (const char *[]){"p", "q"}, 2, map, NULL) ==
+                   CT_ERR_FORMAT &&
+               strstr(ct_model_error(plain), "2 feature columns; the model takes 3"),
+           "default names, a wrong count: '%s'", ct_model_error(plain));
+done:
+    remove(path);
+    remove(csv);
+    ct_data_destroy(f);
+    ct_model_destroy(m);
+    ct_model_destroy(back);
+    ct_model_destroy(plain);
+    ct_data_destroy(d);
+}
+
 int main(void) {
     test_two_devices();
     test_callback_and_files();
     test_errors();
     test_continue_and_order();
+    test_columns();
     return test_summary("api");
 }

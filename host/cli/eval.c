@@ -14,7 +14,7 @@ static void usage(FILE *f) {
           "  --model FILE         a model saved by cltrain train --save (or a checkpoint)\n"
           "  --data SOURCE        labelled data, as for train (file or generator)\n"
           "  --labels FILE        labels of an .npy or .idx data file\n"
-          "  --label NAME|INDEX   CSV label column (default: the last column)\n"
+          "  --label NAME|INDEX   CSV label column (default: the model's, as trained)\n"
           "  --batch N            rows per launch (default 256)\n"
           "  --backend B          opencl (default) or reference\n"
           "  --json               one JSON object: loss, accuracy, confusion (classification) or\n"

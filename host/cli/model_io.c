@@ -34,6 +34,7 @@ int cli_model_open(cli_model_run *r, const cli_model_opts *o, const char *device
     if (ct_model_load(&r->m, r->dev, o->model, msg) != CT_OK) return cli_fail(msg);
     if (ct_model_load_data(r->m, &r->d, o->data, labels, label, require_labels) != CT_OK)
         return cli_fail(ct_model_error(r->m));
+    if (*ct_model_note(r->m)) fprintf(stderr, "cltrain: note: %s\n", ct_model_note(r->m));
     return CLI_OK;
 }
 

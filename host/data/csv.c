@@ -189,6 +189,7 @@ typedef struct {
     const char *path;
     int ncol, label_col, f;
     const csv_rec *hdr; /* the header record, or NULL */
+    const int *dest;    /* (ncol): the feature each column feeds, -1 skipped; NULL: in order */
     float *X;
     size_t rows_cap;
     int n;
@@ -227,10 +228,12 @@ static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
     for (int j = 0; j < s->ncol; j++) {
         const char *cell = rec_field(r, j);
         if (j == s->label_col) continue;
+        int at = s->dest ? s->dest[j] : k;
+        if (at < 0) continue; /* not a feature of the model: not read */
         double v;
         int ok = dt_parse_number(cell, &v);
-        x[k] = (float)v;
-        if (!ok || !isfinite(x[k])) {
+        x[at] = (float)v;
+        if (!ok || !isfinite(x[at])) {
             const char *cn = csv_col_name(s, j);
             char where[600];
             if (cn)
@@ -393,13 +396,16 @@ static ct_status csv_fill(ct_dataset *d, csv_state *s, const csv_rec *r1, int he
         return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
     for (int j = 0, k = 0; j < s->ncol; j++) {
         if (j == s->label_col) continue;
+        int at = s->dest ? s->dest[j] : k++;
+        if (at < 0) continue;
         char buf[32];
-        snprintf(buf, sizeof buf, "x%d", k);
+        snprintf(buf, sizeof buf, "x%d", at);
         const char *nm = header && *rec_field(r1, j) ? rec_field(r1, j) : buf;
-        if (!(d->feature_names[k++] = ct_strdup(nm)))
+        if (!(d->feature_names[at] = ct_strdup(nm)))
             return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
     }
     if (s->label_col < 0) return dt_no_labels(d, o, path, msg);
+    d->label_column = s->label_col + 1;
     for (int i = 0; i < s->n; i++)
         s->items[i].s = s->lab + s->items[i].off;
     const char *cn = csv_col_name(s, s->label_col);
@@ -408,8 +414,33 @@ static ct_status csv_fill(ct_dataset *d, csv_state *s, const csv_rec *r1, int he
     return dt_build_labels(d, s->items, s->n, &c, o, msg);
 }
 
-ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o, char *msg) {
+/* The columns for a trained model (cols): the label column (the one asked for, else the
+ * model's) and the feature each column feeds, into s. r1 is the first record. */
+static ct_status csv_model_columns(csv_state *s, const csv_rec *r1, int header,
+                                   const ct_data_opts *o, ct_data_columns *cols, int **dest,
+                                   char *msg) {
+    ct_status st;
+    if (o->label && (st = csv_label_col(s, r1, header, o, msg)) != CT_OK) return st;
+    char **names = header ? malloc((size_t)s->ncol * sizeof(char *)) : NULL;
+    *dest = malloc((size_t)s->ncol * sizeof(int));
+    if (!*dest || (header && !names)) {
+        free(names);
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", s->path);
+    }
+    for (int j = 0; header && j < s->ncol; j++)
+        names[j] = (char *)rec_field(r1, j);
+    st = ct_data_match_columns(cols, s->path, names, s->ncol, o->require_labels, &s->label_col,
+                               *dest, msg);
+    free(names);
+    s->dest = *dest;
+    s->f = cols->features;
+    return st;
+}
+
+ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
+                      ct_data_columns *cols, char *msg) {
     ct_status st = CT_OK;
+    int *dest = NULL;
     csv_rec r1 = {0}, r2 = {0}, cur = {0};
     csv_state s;
     memset(&s, 0, sizeof s);
@@ -436,8 +467,12 @@ ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
     int header = csv_is_header(&r1, k2 ? &r2 : NULL);
     s.ncol = r1.nf;
     s.hdr = header ? &r1 : NULL;
-    if ((st = csv_label_col(&s, &r1, header, o, msg)) != CT_OK) goto fail;
-    s.f = s.ncol - (s.label_col >= 0);
+    if (cols) {
+        if ((st = csv_model_columns(&s, &r1, header, o, cols, &dest, msg)) != CT_OK) goto fail;
+    } else {
+        if ((st = csv_label_col(&s, &r1, header, o, msg)) != CT_OK) goto fail;
+        s.f = s.ncol - (s.label_col >= 0);
+    }
     if (s.f < 1) {
         st = ct_fail_msg(msg, CT_ERR_FORMAT,
                          "%s:%ld: only one column, the labels; expected feature columns before it",
@@ -474,5 +509,6 @@ fail:
     free(s.X);
     free(s.items);
     free(s.lab);
+    free(dest);
     return st;
 }

@@ -178,6 +178,11 @@ static int format_by_name(const char *path) {
 
 ct_status ct_data_load(ct_dataset **out, const char *source, const ct_data_opts *opts,
                        char msg[CT_MSG_LEN]) {
+    return ct_data_load_columns(out, source, opts, NULL, msg);
+}
+
+ct_status ct_data_load_columns(ct_dataset **out, const char *source, const ct_data_opts *opts,
+                               ct_data_columns *cols, char msg[CT_MSG_LEN]) {
     if (msg) msg[0] = '\0';
     if (!out) return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_load: out is NULL");
     *out = NULL;
@@ -224,7 +229,7 @@ ct_status ct_data_load(ct_dataset **out, const char *source, const ct_data_opts 
         if (st != CT_OK) return st;
         fmt = dt_is_npy_magic(b, n) ? F_NPY : (n >= 4 && b[0] == 0 && b[1] == 0) ? F_IDX : F_CSV;
     }
-    if (fmt == F_CSV) return dt_load_csv(out, source, o, msg);
+    if (fmt == F_CSV) return dt_load_csv(out, source, o, cols, msg);
     return dt_load_binary(out, source, fmt == F_NPY, o, msg);
 }
 
@@ -235,6 +240,8 @@ static ct_dataset *ds_rows(const ct_dataset *d, const int *idx, int m) {
     ct_dataset *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     memcpy(s->source, d->source, sizeof s->source);
+    memcpy(s->label_name, d->label_name, sizeof s->label_name);
+    s->label_column = d->label_column;
     s->n = m;
     s->task = d->task;
     int f = d->features, o = d->outputs;
@@ -440,6 +447,30 @@ ct_status ct_data_from_arrays(ct_dataset **out, int n, int features, const float
 }
 
 int ct_data_rows(const ct_dataset *d) { return d ? d->n : 0; }
+ct_status ct_data_set_feature_names(ct_dataset *d, const char *const *names, int n,
+                                    char msg[CT_MSG_LEN]) {
+    if (msg) msg[0] = '\0';
+    if (!d) return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_set_feature_names: no dataset");
+    if (n != d->features || !names)
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: %d feature names for %d features", d->source, n,
+                           d->features);
+    char a[48];
+    for (int j = 0; j < n; j++) {
+        if (!names[j] || !names[j][0])
+            return ct_fail_msg(msg, CT_ERR_ARG, "%s: feature %d has an empty name", d->source, j);
+        for (int k = 0; k < j; k++)
+            if (!strcmp(names[k], names[j]))
+                return ct_fail_msg(msg, CT_ERR_ARG,
+                                   "%s: two features are named '%s' (columns %d and %d)", d->source,
+                                   dt_shown(a, names[j]), k, j);
+    }
+    char **v = dt_copy_names((char *const *)names, n);
+    if (!v) return ct_fail_msg(msg, CT_ERR_ALLOC, "out of memory");
+    ct_free_strings(d->feature_names, d->features);
+    d->feature_names = v;
+    return CT_OK;
+}
+
 int ct_data_features(const ct_dataset *d) { return d ? d->features : 0; }
 ct_task ct_data_task(const ct_dataset *d) { return d ? d->task : CT_TASK_AUTO; }
 int ct_data_classes(const ct_dataset *d) {

@@ -115,7 +115,9 @@ ct_dataset *dt_ds_new(int n, int f, int k, int outputs);
 
 /* ---- the readers and the generators ---- */
 
-ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o, char *msg);
+/* cols: NULL, or a trained model's columns (ct_data_match_columns) */
+ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
+                      ct_data_columns *cols, char *msg);
 ct_status dt_load_binary(ct_dataset **out, const char *path, int npy, const ct_data_opts *o,
                          char *msg);
 /* The generator named by the first nlen bytes of source, or NULL; dt_load_generator runs it. */
