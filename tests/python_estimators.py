@@ -310,7 +310,8 @@ with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "iris.safetensors")
     iris.save(path)
     feats = os.path.join(tmp, "features.csv")
-    np.savetxt(feats, iX, delimiter=",", header="a,b,c,d", comments="", fmt="%.9g")
+    np.savetxt(feats, iX, delimiter=",", header="sepal_length,sepal_width,petal_length,petal_width",
+               comments="", fmt="%.9g")  # matched by name to a model of iris.csv
     pred = os.path.join(tmp, "pred.csv")
     subprocess.run([cli, "predict", "--model", path, "--data", feats, "-o", pred], check=True,
                    capture_output=True)
@@ -348,6 +349,63 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(bad, "wb") as f:
         f.write(b"\x05\x00\x00\x00\x00\x00\x00\x00{}")
     raises(ValueError, lambda: cltrain.load(bad), "bad.safetensors")
+
+# ---- pandas DataFrames: columns matched by name, as the command line matches a CSV header -------
+import pandas as pd  # noqa: E402  (python_sklearn.sh requires it: python3-pandas)
+
+names = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+df = pd.DataFrame(iX, columns=names)
+expect(not hasattr(iris, "feature_names_in_"), "fitted from NumPy, yet feature_names_in_ is set")
+fr = cltrain.MLPClassifier(hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=0.01,
+                           random_state=0).fit(df, iy)
+expect(isinstance(fr.feature_names_in_, np.ndarray) and fr.feature_names_in_.dtype == object and
+       list(fr.feature_names_in_) == names, "feature_names_in_ %r" %
+       (getattr(fr, "feature_names_in_", None),))
+p0 = fr.predict_proba(df)
+expect(np.array_equal(fr.predict_proba(df[names[::-1]]), p0),
+       "a DataFrame with its columns reversed predicts differently")
+expect(np.array_equal(fr.predict_proba(iX), p0), "a NumPy array (by position) predicts differently")
+extra = df.assign(id=np.arange(len(df)), note="text")[["id"] + names[::-1] + ["note"]]
+with warnings.catch_warnings(record=True) as seen:
+    warnings.simplefilter("always")
+    pe = fr.predict_proba(extra)
+notes = [str(w.message) for w in seen if "not features of the model" in str(w.message)]
+expect(np.array_equal(pe, p0) and len(notes) == 1 and "'id', 'note'" in notes[0],
+       "extra columns: ignored with one warning naming them: %r" % [str(w.message) for w in seen])
+raises(ValueError, lambda: fr.predict(df[names[:3]]), "no column 'petal_width'",
+       "a feature of the model")
+expect(fr.score(df[names[::-1]], iy) == fr.score(df, iy), "score of a reordered DataFrame")
+refit = clone(fr).fit(df, iy).fit(iX, iy)
+expect(not hasattr(refit, "feature_names_in_"), "a refit from NumPy keeps feature_names_in_")
+# partial_fit on reordered columns continues as on the columns in order
+pa = cltrain.MLPClassifier(hidden_layer_sizes=(8,), random_state=0)
+pb = clone(pa)
+pa.partial_fit(df, iy, classes=np.unique(iy)).partial_fit(df[names[::-1]], iy)
+pb.partial_fit(df, iy, classes=np.unique(iy)).partial_fit(df, iy)
+expect(np.array_equal(pa.predict_proba(df), pb.predict_proba(df)),
+       "partial_fit on reordered columns trains differently")
+back = pickle.loads(pickle.dumps(fr))
+expect(list(back.feature_names_in_) == names and
+       np.array_equal(back.predict_proba(df[names[::-1]]), p0), "pickled: names or order lost")
+with tempfile.TemporaryDirectory() as tmp:
+    path = os.path.join(tmp, "frame.safetensors")
+    fr.save(path)
+    loaded = cltrain.load(path)
+    expect(list(getattr(loaded, "feature_names_in_", [])) == names and
+           np.array_equal(loaded.predict_proba(df[names[::-1]]), p0),
+           "a saved model loses its feature names")
+    rev = os.path.join(tmp, "reversed.csv")
+    df[names[::-1]].assign(species=iy).to_csv(rev, index=False, float_format="%.9g")
+    pred = os.path.join(tmp, "pred.csv")
+    res = subprocess.run([cli, "predict", "--model", path, "--data", rev, "-o", pred],
+                         capture_output=True, text=True)
+    expect(res.returncode == 0, "cltrain predict on reversed columns: %s" % res.stderr)
+    if res.returncode == 0:
+        with open(pred) as f:
+            table = list(csv.reader(f))[1:]
+        cli_p = np.array([[float(v) for v in row[1:]] for row in table])
+        expect(np.abs(cli_p - p0).max() < 1e-5, "the command line, columns reversed, disagrees")
+print("pandas %s: DataFrames by column name: ok" % pd.__version__)
 
 # ---- NumPy only: the package without scikit-learn ----------------------------------------------
 numpy_only = r'''

@@ -18,7 +18,7 @@ if [ -z "$py" ]; then
     exit 77
 fi
 for need in "sklearn:python3-sklearn" "venv:python3-venv" "ensurepip:python3-venv" \
-    "setuptools:python3-setuptools" "wheel:python3-wheel"; do
+    "setuptools:python3-setuptools" "wheel:python3-wheel" "pandas:python3-pandas"; do
     if ! "$py" -c "import ${need%%:*}" >/dev/null 2>&1; then
         echo "python_sklearn: error: $py cannot import ${need%%:*}; install ${need#*:}" \
             "(scripts/bootstrap.sh does)" >&2

@@ -102,6 +102,18 @@ def _check_X(X, name="X"):
     return X
 
 
+def _column_names(X):
+    """The column names of a pandas DataFrame X when they are all strings (as scikit-learn takes
+    them), else None."""
+    cols = getattr(X, "columns", None)
+    if cols is None or not hasattr(X, "iloc"):
+        return None
+    names = list(cols)
+    if not names or not all(isinstance(c, str) for c in names):
+        return None
+    return names
+
+
 def _check_lengths(X, y):
     if len(y) != X.shape[0]:
         raise ValueError("Found input variables with inconsistent numbers of samples: [%d, %d]"
@@ -332,9 +344,14 @@ class _BaseMLP(BaseEstimator):
                 raise ValueError("validation_fraction must be in (0, 1), got %r"
                                  % (self.validation_fraction,))
 
-        X = _check_X(X)
         fitted = getattr(self, "_model", None) is not None or hasattr(self, "_model_bytes")
         keep = fitted and (incremental or self.warm_start)
+        if keep:
+            X = self._arrange(X)
+            names = getattr(self, "feature_names_in_", None)
+        else:
+            names = _column_names(X)
+        X = _check_X(X)
         if keep and X.shape[1] != self.n_features_in_:
             raise ValueError("X has %d features, but %s is expecting %d features as input."
                              % (X.shape[1], type(self).__name__, self.n_features_in_))
@@ -342,6 +359,8 @@ class _BaseMLP(BaseEstimator):
         seed = self._seed()
         dev = self._device()
         data = _lib.Dataset.from_arrays(X, labels, n_classes, Y, name="X")
+        if names is not None:  # the model keeps them: predict matches a DataFrame's columns
+            data.set_feature_names(list(names))
         train, val = data, None
         if early:
             train, val = data.split(self.validation_fraction, seed)
@@ -363,6 +382,10 @@ class _BaseMLP(BaseEstimator):
             self._model = None
             self.__dict__.pop("_model_bytes", None)
             self.n_features_in_ = X.shape[1]
+            if names is not None:
+                self.feature_names_in_ = np.asarray(names, dtype=object)
+            else:
+                self.__dict__.pop("feature_names_in_", None)
             self.n_outputs_ = model.outputs
             self.n_layers_ = len(hidden) + 2
             self.out_activation_ = self._out_activation(model)
@@ -465,8 +488,21 @@ class _BaseMLP(BaseEstimator):
             del self._model_bytes
         return self._model
 
+    def _arrange(self, X):
+        """X with its columns in the order of the fitted features: a DataFrame's matched by name
+        (any order; a missing one is a ValueError naming it, an extra one is left out with a
+        warning), as the command line matches a CSV header; other arrays as they are."""
+        names = _column_names(X)
+        if names is None or getattr(self, "feature_names_in_", None) is None:
+            return X
+        cols, note = self._get_model().match_columns(names)
+        if note:
+            warnings.warn(note, UserWarning, stacklevel=4)
+        return X.iloc[:, cols]
+
     def _outputs(self, X):
         self._check_fitted()
+        X = self._arrange(X)
         X = _check_X(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError("X has %d features, but %s is expecting %d features as input."
@@ -644,6 +680,9 @@ def _from_model(model, device, cls=None):
                device=device)
     est._model = model
     est.n_features_in_ = model.inputs
+    names = model.feature_names()
+    if names != ["x%d" % j for j in range(len(names))]:  # named in training: DataFrames by name
+        est.feature_names_in_ = np.asarray(names, dtype=object)
     est.n_outputs_ = model.outputs
     est.n_layers_ = len(a["sizes"])
     if classifier:

@@ -278,6 +278,8 @@ _SIGNATURES = {
         [_P, ctypes.c_double, ctypes.c_uint64, ctypes.POINTER(_P), ctypes.POINTER(_P), _MSG],
     ),
     "ct_data_destroy": (None, [_P]),
+    "ct_data_set_feature_names": (
+        ctypes.c_int, [_P, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, _MSG]),
     "ct_data_rows": (ctypes.c_int, [_P]),
     "ct_data_outputs": (ctypes.c_int, [_P]),
     "ct_data_targets": (ctypes.POINTER(ctypes.c_float), [_P]),
@@ -301,6 +303,13 @@ _SIGNATURES = {
     "ct_model_outputs": (ctypes.c_int, [_P]),
     "ct_model_classes": (ctypes.c_int, [_P]),
     "ct_model_class_name": (ctypes.c_char_p, [_P, ctypes.c_int]),
+    "ct_model_feature_name": (ctypes.c_char_p, [_P, ctypes.c_int]),
+    "ct_model_match_columns": (
+        ctypes.c_int,
+        [_P, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.POINTER(ctypes.c_int),
+         ctypes.POINTER(ctypes.c_int)],
+    ),
+    "ct_model_note": (ctypes.c_char_p, [_P]),
     "ct_model_set_class_names": (ctypes.c_int, [_P, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int]),
     "ct_model_get_params": (ctypes.c_int, [_P, _P]),
     "ct_model_predict_columns": (ctypes.c_int, [_P]),
@@ -494,6 +503,12 @@ class Dataset:
         _check(st, msg)
         return cls(h)
 
+    def set_feature_names(self, names):
+        """Names the columns (as a CSV header would): a model trained on it keeps them."""
+        arr = (ctypes.c_char_p * len(names))(*[str(n).encode("utf-8") for n in names])
+        msg = _msgbuf()
+        _check(lib.ct_data_set_feature_names(self.handle, arr, len(names), msg), msg)
+
     def split(self, fraction, seed):
         """(train, validation) by the library's seeded shuffle."""
         tr, va = _P(), _P()
@@ -616,6 +631,20 @@ class Model:
     def class_names(self):
         k = lib.ct_model_classes(self.handle)
         return [_text(lib.ct_model_class_name(self.handle, i)) for i in range(k)]
+
+    def feature_names(self):
+        return [_text(lib.ct_model_feature_name(self.handle, j)) for j in range(self.inputs)]
+
+    def match_columns(self, names):
+        """(map, note): map[j] is the index among names of the model's feature j (as the command
+        line matches a CSV header); note names the columns left out ("" when none). A missing
+        feature raises InputError (a ValueError) naming it."""
+        arr = (ctypes.c_char_p * len(names))(*[str(n).encode("utf-8") for n in names])
+        out = (ctypes.c_int * self.inputs)()
+        st = lib.ct_model_match_columns(self.handle, arr, len(names), out, None)
+        if st:
+            self._fail(st)
+        return list(out), _text(lib.ct_model_note(self.handle))
 
     def set_class_names(self, names):
         arr = (ctypes.c_char_p * len(names))(*[n.encode("utf-8") for n in names])
