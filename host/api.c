@@ -217,7 +217,9 @@ ct_status ct_model_load(ct_model **out, ct_device *dev, const char *path, char m
     /* the optimizer state of a checkpoint is read again on resume */
     free(m->sm.m);
     free(m->sm.v);
+    free(m->sm.state_note);
     m->sm.m = m->sm.v = NULL;
+    m->sm.state_note = NULL;
     m->sm.has_state = 0;
     *out = m;
     return CT_OK;
@@ -428,7 +430,7 @@ typedef struct {
     ct_model *m;
     const ct_train_options *o;
     ct_train_state *state;
-    char config[660];
+    char config[1024];
     int failed;
     int rank0; /* this process writes the checkpoint */
 } train_ctx;
@@ -450,7 +452,9 @@ static ct_status write_checkpoint(train_ctx *c) {
     sm->has_state = 1;
     sm->state = *c->state;
     snprintf(sm->state_config, sizeof sm->state_config, "%s", c->config);
+    sm->state_note = (char *)c->o->checkpoint_note; /* borrowed for the save */
     st = ct_saved_model_save(c->o->checkpoint, sm, m->err);
+    sm->state_note = NULL;
     sm->has_state = 0;
     return st;
 }
@@ -646,11 +650,50 @@ static ct_status read_resume(ct_model *m, const ct_train_options *o, const char 
                     "the same number (%s%d)",
                     o->checkpoint, k, k == 1 ? "" : "s", n,
                     k == 1 ? "without mpirun, or mpirun -np " : "mpirun -np ", k);
-    if (strcmp(ck->state_config, config))
+    if (strcmp(ck->state_config, config)) {
+        /* the first of the '|'-separated settings that differs, then both strings */
+        const char *a = ck->state_config, *b = config;
+        while (*a && *a == *b)
+            a++, b++;
+        while (a > ck->state_config && a[-1] != '|')
+            a--, b--;
+        int na = (int)strcspn(a, "|"), nb = (int)strcspn(b, "|");
         return fail(m, CT_ERR_ARG,
-                    "--resume: %s was made with other settings (%s); this run has (%s)",
-                    o->checkpoint, ck->state_config, config);
+                    "--resume: %s was made with other settings: its '%.*s', this run's '%.*s' "
+                    "(all of its settings: %s; this run's: %s)",
+                    o->checkpoint, na, a, nb, b, ck->state_config, config);
+    }
     return CT_OK;
+}
+
+ct_status ct_checkpoint_read(const char *path, ct_checkpoint_info *info, char msg[CT_MSG_LEN]) {
+    memset(info, 0, sizeof *info);
+    ct_saved_model ck;
+    ct_status st = ct_saved_model_load(path, &ck, msg);
+    if (st != CT_OK) return st;
+    if (!ck.has_state) {
+        snprintf(msg, CT_MSG_LEN, "%s is a model without training state, not a checkpoint", path);
+        st = CT_ERR_FORMAT;
+    } else {
+        const char *note = ck.state_note ? ck.state_note : "";
+        info->epoch = ck.state.epoch;
+        info->step = ck.state.step;
+        info->batch = ck.state.batch;
+        if ((info->note = malloc(strlen(note) + 1)) != NULL)
+            strcpy(info->note, note);
+        else {
+            snprintf(msg, CT_MSG_LEN, "out of host memory");
+            st = CT_ERR_ALLOC;
+        }
+    }
+    ct_saved_model_free(&ck);
+    return st;
+}
+
+void ct_checkpoint_info_free(ct_checkpoint_info *info) {
+    if (!info) return;
+    free(info->note);
+    info->note = NULL;
 }
 
 ct_status ct_model_train(ct_model *m, const ct_dataset *train, const ct_dataset *val,
@@ -804,6 +847,9 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     if (cont) {
         state = m->last_state;
         state.has_best = 0; /* a run's best-weights snapshot is its own */
+        state.batch = 0;    /* an interrupted epoch starts again, on this call's data */
+        state.batch_loss_sum = 0;
+        state.batch_correct = 0;
     }
     train_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -854,6 +900,7 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     fill_opts(&to, o, vref, &ctx, comm, (cont ? state.epoch : 0) + o->epochs);
     double exchange = 0;
     to.exchange_seconds = &exchange;
+    to.stop = o->stop;
     double t0 = wall();
     m->params_on_net = 1;
     m->running = &state;
@@ -868,6 +915,9 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
     res->resumed_step = o->resume ? ck.state.step : 0;
     res->restored_best = o->patience > 0 && o->restore_best && state.has_best;
     if (ctx.failed && st == CT_OK) st = CT_ERR_IO;
+    /* interrupted: the checkpoint at the step where it stopped, which a resume continues */
+    if (st == CT_OK && res->interrupted && o->checkpoint && rank0 && state.step > 0)
+        st = write_checkpoint(&ctx);
     if (comm) {
         comm->exchange_seconds = exchange;
         comm->exchanges = state.step - res->resumed_step;

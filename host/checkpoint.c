@@ -68,6 +68,7 @@ void ct_saved_model_free(ct_saved_model *sm) {
     free(sm->params);
     free(sm->m);
     free(sm->v);
+    free(sm->state_note);
     ct_free_strings(sm->class_names, sm->n_classes);
     ct_free_strings(sm->feature_names, sm->features);
     ct_free_strings(sm->target_names, sm->outputs);
@@ -159,7 +160,7 @@ static char *architecture_json(const ct_arch *a) {
     return b.s;
 }
 
-static char *state_json(const ct_train_state *s, const char *config) {
+static char *state_json(const ct_train_state *s, const char *config, const char *note) {
     ct_strbuf b = {0};
     ct_sb_printf(&b, "{\"epoch\":%d,\"step\":%lld,\"lr_scale\":", s->epoch, s->step);
     sb_float(&b, s->lr_scale);
@@ -171,6 +172,18 @@ static char *state_json(const ct_train_state *s, const char *config) {
     ct_sb_printf(&b, ",\"bad_epochs\":%d,\"plateau_bad\":%d,\"config\":", s->bad_epochs,
                  s->plateau_bad);
     sb_string(&b, config ? config : "");
+    if (s->batch > 0) { /* a run stopped within an epoch; written only then, as the note */
+        ct_sb_printf(&b, ",\"batch\":%d,\"batch_loss_sum\":", s->batch);
+        if (isfinite(s->batch_loss_sum)) /* (a diverged one: null, read back as NaN) */
+            ct_sb_printf(&b, "%.17g", s->batch_loss_sum);
+        else
+            ct_sb_put(&b, "null", 4);
+        ct_sb_printf(&b, ",\"batch_correct\":%lld", s->batch_correct);
+    }
+    if (note && *note) {
+        ct_sb_put(&b, ",\"note\":", 8);
+        sb_string(&b, note);
+    }
     ct_sb_put(&b, "}", 1);
     if (b.oom) {
         free(b.s);
@@ -207,7 +220,7 @@ ct_status ct_saved_model_save(const char *path, const ct_saved_model *sm, char m
     sb_string_array(&cls, sm->class_names, sm->task == CT_TASK_CLASSIFICATION ? sm->n_classes : 0);
     sb_string_array(&feat, sm->feature_names, sm->feature_names ? sm->features : 0);
     sb_string_array(&targ, sm->target_names, sm->target_names ? sm->outputs : 0);
-    char *state = sm->has_state ? state_json(&sm->state, sm->state_config) : NULL;
+    char *state = sm->has_state ? state_json(&sm->state, sm->state_config, sm->state_note) : NULL;
     ct_status st = CT_OK;
     if (!arch || cls.oom || feat.oom || targ.oom || (sm->has_state && !state)) {
         snprintf(msg, CT_MSG_LEN, "out of host memory");
@@ -381,6 +394,10 @@ static ct_status parse_state(const char *path, const char *text, ct_saved_model 
     const ct_json *be = j ? ct_json_get(j, "bad_epochs") : NULL,
                   *pb = j ? ct_json_get(j, "plateau_bad") : NULL;
     const ct_json *cf = j ? ct_json_get(j, "config") : NULL;
+    const ct_json *ba = j ? ct_json_get(j, "batch") : NULL,
+                  *bl = j ? ct_json_get(j, "batch_loss_sum") : NULL,
+                  *bc = j ? ct_json_get(j, "batch_correct") : NULL,
+                  *nt = j ? ct_json_get(j, "note") : NULL;
     if (!j || !json_int(e, &s->epoch) || !st || st->type != CT_JSON_NUMBER || !lr ||
         lr->type != CT_JSON_NUMBER) {
         ct_json_free(j);
@@ -393,6 +410,25 @@ static ct_status parse_state(const char *path, const char *text, ct_saved_model 
     if (pb) json_int(pb, &s->plateau_bad);
     if (cf && cf->type == CT_JSON_STRING)
         snprintf(sm->state_config, sizeof sm->state_config, "%s", cf->string);
+    if (ba && (!json_int(ba, &s->batch) || s->batch < 0 || !bl ||
+               (bl->type != CT_JSON_NUMBER && bl->type != CT_JSON_NULL) || !bc ||
+               bc->type != CT_JSON_NUMBER || bc->number < 0)) {
+        ct_json_free(j);
+        return bad(msg, path,
+                   "metadata 'train_state' has a bad 'batch' (a run stopped in an epoch)");
+    }
+    if (ba) {
+        s->batch_loss_sum = bl->type == CT_JSON_NUMBER ? bl->number : NAN;
+        s->batch_correct = (long long)bc->number;
+    }
+    if (nt && nt->type == CT_JSON_STRING) {
+        if (!(sm->state_note = malloc(strlen(nt->string) + 1))) {
+            ct_json_free(j);
+            snprintf(msg, CT_MSG_LEN, "out of host memory");
+            return CT_ERR_ALLOC;
+        }
+        strcpy(sm->state_note, nt->string);
+    }
     ct_json_free(j);
     return CT_OK;
 }

@@ -30,8 +30,10 @@ typedef struct ct_saved_model {
     /* checkpoints */
     int has_state;
     ct_train_state state;
-    float *m, *v;           /* n_params each, or NULL */
-    char state_config[512]; /* the training options that must agree on resume */
+    float *m, *v;            /* n_params each, or NULL */
+    char state_config[1024]; /* the training options that must agree on resume */
+    char *state_note;        /* the caller's note (ct_train_options.checkpoint_note) or NULL;
+                              * owned after a load, borrowed by a save */
 } ct_saved_model;
 
 /* Fills the names, task and scaler from a dataset and its (optional) scaler. */

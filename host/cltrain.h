@@ -28,6 +28,7 @@
 #ifndef CLTRAIN_H
 #define CLTRAIN_H
 
+#include <signal.h> /* sig_atomic_t */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -538,6 +539,14 @@ typedef struct ct_train_options {
                          * memory; the data and the batch may differ (incremental training, as
                          * scikit-learn's partial_fit). A model without a run starts fresh (0) */
     int keep_order;     /* 1: every epoch takes the training rows in order, unshuffled (0) */
+    /* NULL, or a flag that a signal handler sets (the library installs none): it is read
+     * between steps, never waiting on the device, and a non-zero value ends the run there, with
+     * ct_train_result.interrupted. The checkpoint (when set) is written at that step, and a
+     * resume from it continues within the epoch, bit for bit as if never stopped. */
+    const volatile sig_atomic_t *stop;
+    /* NULL, or the caller's text kept in every checkpoint (the command line keeps its options
+     * there) and read back by ct_checkpoint_read; a resume does not compare it. */
+    const char *checkpoint_note;
 } ct_train_options;
 
 /* Fills o with the defaults above. */
@@ -556,7 +565,25 @@ typedef struct ct_train_result {
     double seconds; /* wall time of the training */
     ct_epoch_stats last;
     char stop_reason[160]; /* why it stopped before `epochs` ("" when it did not) */
+    int interrupted;       /* o->stop ended the run, after epochs_run epochs and stop_batch */
+    int stop_batch;        /* batches of epoch epochs_run + 1 (0: at an epoch's end) */
+    int batches;           /* batches per epoch */
 } ct_train_result;
+
+/* What a checkpoint holds besides the model: where its run stands, and the caller's note. */
+typedef struct ct_checkpoint_info {
+    int epoch;      /* epochs completed */
+    long long step; /* optimizer steps completed */
+    int batch;      /* batches of epoch `epoch + 1` completed (a run interrupted within it) */
+    char *note;     /* ct_train_options.checkpoint_note of the run ("" when none); freed by
+                     * ct_checkpoint_info_free */
+} ct_checkpoint_info;
+
+/* Reads the training state of a checkpoint written by ct_model_train; CT_ERR_FORMAT for a model
+ * without one (the message names the file). */
+CT_API ct_status ct_checkpoint_read(const char *path, ct_checkpoint_info *info,
+                                    char msg[CT_MSG_LEN]);
+CT_API void ct_checkpoint_info_free(ct_checkpoint_info *info);
 
 /* ---- data-parallel training ------------------------------------------------------------- */
 

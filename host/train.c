@@ -242,15 +242,21 @@ static ct_status verify_step(ct_net *net, const ct_train_opts *o, int start, int
 
 /* ---- loop -------------------------------------------------------------------------------- */
 
-static double weighted_mean(const float *losses, int nb, int n, int batch, int *bad) {
-    double sum = 0;
-    *bad = -1;
-    for (int b = 0; b < nb; b++) {
+/* sum + the losses of batches [from, to) weighted by their rows, in batch order; *bad gets the
+ * first batch whose loss is not finite (or stays as it was). */
+static double weighted_sum(const float *losses, int from, int to, int n, int batch, double sum,
+                           int *bad) {
+    for (int b = from; b < to; b++) {
         int rows = (b + 1) * batch <= n ? batch : n - b * batch;
         if (!isfinite(losses[b]) && *bad < 0) *bad = b;
         sum += (double)losses[b] * rows;
     }
-    return sum / n;
+    return sum;
+}
+
+static double weighted_mean(const float *losses, int nb, int n, int batch, int *bad) {
+    *bad = -1;
+    return weighted_sum(losses, 0, nb, n, batch, 0, bad) / n;
 }
 
 /* The fraction of n rows classified right (bce: of n * outputs labels); NaN for regression. */
@@ -368,11 +374,33 @@ typedef struct {
     ct_verify_report *rep;
 } run_ctx;
 
-/* The steps of one epoch; *lr gets the last step's learning rate. */
+/* Whether the caller asks to stop (o->stop), agreed by every rank. */
+static ct_status stop_asked(const ct_train_opts *o, const run_ctx *c, int *stop, char *msg) {
+    *stop = o->stop && *o->stop != 0;
+    if (!o->stop || !c->comm) return CT_OK;
+    double any = *stop;
+    if (c->comm->allreduce_sum_f64(&any, 1, c->comm->ctx) != 0) {
+        snprintf(msg, CT_MSG_LEN, "combining the ranks' stop requests failed");
+        return CT_ERR_IO;
+    }
+    *stop = any > 0;
+    return CT_OK;
+}
+
+/* The steps of one epoch from batch b0; *lr gets the last step's learning rate. *stopped gets
+ * the batch where o->stop ended it (before that batch), or -1. */
 static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state *state,
-                             const run_ctx *c, int epoch, double *lr, char *msg) {
+                             const run_ctx *c, int epoch, int b0, double *lr, int *stopped,
+                             char *msg) {
     ct_status st;
-    for (int b = 0; b < c->nb; b++) {
+    *stopped = -1;
+    for (int b = b0; b < c->nb; b++) {
+        int stop;
+        if ((st = stop_asked(o, c, &stop, msg)) != CT_OK) return st;
+        if (stop) {
+            *stopped = b;
+            return CT_OK;
+        }
         int start = b * c->batch, rows = c->n - start < c->batch ? c->n - start : c->batch;
         *lr = ct_schedule_lr(&o->schedule, o->lr, state->lr_scale, epoch, o->epochs, b, c->nb);
         int verify = o->verify_every > 0 && (state->step + 1) % o->verify_every == 0;
@@ -392,7 +420,7 @@ static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state
         if (o->on_batch) o->on_batch(epoch, b + 1, c->nb, o->user);
         if (o->log_every > 0 && o->on_log && state->step % o->log_every == 0) {
             /* the steps of this interval that belong to this epoch */
-            int from = b + 1 - o->log_every < 0 ? 0 : b + 1 - o->log_every, cnt = b + 1 - from;
+            int from = b + 1 - o->log_every < b0 ? b0 : b + 1 - o->log_every, cnt = b + 1 - from;
             if ((st = ct_net_read_losses(net, from, cnt, c->losses)) != CT_OK) {
                 snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
                 return st;
@@ -411,7 +439,7 @@ static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state
 /* The epoch's statistics into s: the mean training loss (an error when it is not finite), the
  * accuracy, and the validation loss and accuracy. */
 static ct_status epoch_stats(ct_net *net, int has_val, const ct_train_opts *o,
-                             const ct_train_state *state, const run_ctx *c, int epoch,
+                             const ct_train_state *state, const run_ctx *c, int epoch, int b0,
                              ct_epoch_stats *s, char *msg) {
     long long correct = 0;
     double wsq = 0;
@@ -426,7 +454,13 @@ static ct_status epoch_stats(ct_net *net, int has_val, const ct_train_opts *o,
     memset(s, 0, sizeof *s);
     s->epoch = epoch;
     s->step = state->step;
-    s->train_loss = weighted_mean(c->losses, nb, c->n, c->batch, &bad) + 0.5 * o->l2 * wsq;
+    /* an epoch resumed at batch b0: the batches before it come from the checkpoint */
+    bad = -1;
+    correct += b0 > 0 ? state->batch_correct : 0;
+    s->train_loss =
+        weighted_sum(c->losses, b0, nb, c->n, c->batch, b0 > 0 ? state->batch_loss_sum : 0, &bad) /
+            c->n +
+        0.5 * o->l2 * wsq;
     if (bad >= 0 || !isfinite(s->train_loss)) {
         long long first = state->step - nb + 1 + (bad >= 0 ? bad : 0);
         snprintf(msg, CT_MSG_LEN,
@@ -502,6 +536,32 @@ static ct_status epoch_stop(const ct_train_opts *o, const run_ctx *c, int has_va
     return CT_OK;
 }
 
+/* A run stopped before batch b of epoch (b0: where this run began it): the losses and correct
+ * count of its batches so far into the state, so that a resume completes the epoch's mean. */
+static ct_status stop_within(ct_net *net, const ct_train_opts *o, ct_train_state *state,
+                             const run_ctx *c, int epoch, int b0, int b, ct_train_result *res,
+                             char *msg) {
+    (void)o;
+    res->interrupted = 1;
+    res->stop_batch = b;
+    snprintf(res->stop_reason, sizeof res->stop_reason, "interrupted in epoch %d before batch %d",
+             epoch, b + 1);
+    if (b == b0) return CT_OK; /* nothing more of the epoch */
+    long long correct = 0;
+    ct_status st = ct_net_read_metrics(net, c->losses, b, &correct, NULL);
+    if (st != CT_OK) {
+        snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
+        return st;
+    }
+    if ((st = sum_metrics(c->comm, c->losses, b, &correct, c->sumbuf, msg)) != CT_OK) return st;
+    int bad = -1;
+    state->batch_loss_sum =
+        weighted_sum(c->losses, b0, b, c->n, c->batch, b0 > 0 ? state->batch_loss_sum : 0, &bad);
+    state->batch_correct = (b0 > 0 ? state->batch_correct : 0) + correct;
+    state->batch = b;
+    return CT_OK;
+}
+
 /* The host buffers of a run (verification's when o asks for it). */
 static ct_status run_alloc(ct_net *net, const ct_train_opts *o, run_ctx *c, char *msg) {
     const ct_arch *a = ct_net_arch(net);
@@ -531,6 +591,7 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
                    ct_train_result *res, char msg[CT_MSG_LEN]) {
     memset(res, 0, sizeof *res);
     res->best_val_loss = state->best_val;
+    res->epochs_run = state->epoch;
     int n = ct_net_rows(net, CT_SLOT_TRAIN);
     if (n < 1) {
         snprintf(msg, CT_MSG_LEN, "no training data");
@@ -547,17 +608,33 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
     c.comm = o->comm && o->comm->size > 1 ? o->comm : NULL;
     c.batch = o->batch < n ? o->batch : n;
     c.nb = (n + c.batch - 1) / c.batch;
+    res->batches = c.nb;
     ct_status st = run_alloc(net, o, &c, msg);
     if (st != CT_OK) goto done;
+    if (state->batch < 0 || state->batch >= c.nb) {
+        snprintf(msg, CT_MSG_LEN,
+                 "the run stopped after batch %d of epoch %d, which has %d batches here",
+                 state->batch, state->epoch + 1, c.nb);
+        st = CT_ERR_ARG;
+        goto done;
+    }
     if (o->on_plan && state->epoch < o->epochs) announce_plan(net, c.batch, o);
     for (int epoch = state->epoch + 1; epoch <= o->epochs; epoch++) {
         double t0 = now_seconds(), lr = 0;
         ct_epoch_stats s;
-        int stop = 0;
-        if ((st = epoch_steps(net, o, state, &c, epoch, &lr, msg)) != CT_OK ||
-            (st = epoch_stats(net, has_val, o, state, &c, epoch, &s, msg)) != CT_OK ||
+        int stop = 0, b0 = state->batch, stopped;
+        if ((st = epoch_steps(net, o, state, &c, epoch, b0, &lr, &stopped, msg)) != CT_OK)
+            goto done;
+        if (stopped >= 0) { /* the weights as they are: no best-weights restore */
+            st = stop_within(net, o, state, &c, epoch, b0, stopped, res, msg);
+            goto done;
+        }
+        if ((st = epoch_stats(net, has_val, o, state, &c, epoch, b0, &s, msg)) != CT_OK ||
             (st = epoch_progress(net, has_val, o, state, res, &s, msg)) != CT_OK)
             goto done;
+        state->batch = 0;
+        state->batch_loss_sum = 0;
+        state->batch_correct = 0;
         s.lr = lr;
         s.seconds = now_seconds() - t0;
         s.samples_per_sec = s.seconds > 0 ? n / s.seconds : 0;

@@ -3,6 +3,8 @@
 #ifndef CT_TRAIN_H
 #define CT_TRAIN_H
 
+#include <signal.h>
+
 #include "model.h"
 
 /* What a resumed run needs besides parameters and optimizer state. */
@@ -14,6 +16,12 @@ typedef struct ct_train_state {
     int bad_epochs;  /* epochs without improvement (early stopping) */
     int plateau_bad; /* epochs without improvement (plateau schedule) */
     int has_best;    /* a snapshot of the best parameters exists */
+    /* a run stopped within an epoch (ct_train_opts.stop): the batches of epoch `epoch + 1`
+     * done, the sum of their losses weighted by their rows (in batch order, as the epoch's
+     * mean sums them) and their correct count; 0 at an epoch's end */
+    int batch;
+    double batch_loss_sum;
+    long long batch_correct;
 } ct_train_state;
 
 void ct_train_state_init(ct_train_state *s);
@@ -47,6 +55,10 @@ typedef struct ct_train_opts {
      * exchange_seconds accumulates the time of the gradient sums (after the backward pass). */
     const ct_comm *comm;
     double *exchange_seconds;
+    /* NULL, or a flag set asynchronously (a signal handler): read before each step; when it is
+     * non-zero the run stops there (state->batch tells where in the epoch). With comm, every
+     * rank passes one or none, and the ranks agree each step (one sum of a number). */
+    const volatile sig_atomic_t *stop;
 } ct_train_opts;
 
 /* The learning rate of step t (1-based) of epoch e (1-based) with n_batches per epoch. */

@@ -199,6 +199,8 @@ class TrainOptions(ctypes.Structure):
         ("user", ctypes.c_void_p),
         ("continue_run", ctypes.c_int),
         ("keep_order", ctypes.c_int),
+        ("stop", ctypes.c_void_p),  # const volatile sig_atomic_t *
+        ("checkpoint_note", ctypes.c_char_p),
     ]
 
 
@@ -215,6 +217,9 @@ class TrainResult(ctypes.Structure):
         ("seconds", ctypes.c_double),
         ("last", EpochStats),
         ("stop_reason", ctypes.c_char * 160),
+        ("interrupted", ctypes.c_int),
+        ("stop_batch", ctypes.c_int),
+        ("batches", ctypes.c_int),
     ]
 
 
