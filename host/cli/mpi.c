@@ -2,6 +2,7 @@
  * end of a process (finalize, or abort the whole job after a failure). Without MPI at build time
  * the command refuses to run as several ranks rather than train N independent copies. */
 #define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +127,9 @@ int cli_mpi_gather(const char *mine, size_t each, char *all) {
 
 int cli_mpi_finish(int rc) {
     if (!job.started) return rc;
-    if (rc == CLI_OK) {
+    /* success, or a run stopped by SIGINT / SIGTERM (128 + the signal), at the same step on every
+     * rank (the ranks agree on the stop), its checkpoint written by rank 0: an orderly end */
+    if (rc == CLI_OK || rc == 128 + SIGINT || rc == 128 + SIGTERM) {
         MPI_Finalize();
         return rc;
     }

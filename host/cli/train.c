@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h" /* the JSON reader and escaping, compiled into the command too */
 #include "netopts.h"
+#include "strutil.h"
 
 static void usage(FILE *f) {
     fputs(
@@ -89,9 +92,18 @@ static void usage(FILE *f) {
         "  --log-every N        also print the mean loss every N steps (default: per epoch only;\n"
         "                       each print reads the losses back from the device once)\n"
         "  --plot FILE.svg      loss and accuracy curves\n"
-        "  --checkpoint DIR     keep DIR/checkpoint.safetensors (weights, optimizer state, step)\n"
+        "  --checkpoint DIR     keep DIR/checkpoint.safetensors (weights, optimizer state, step,\n"
+        "                       this run's options); a folder that holds another run's checkpoint\n"
+        "                       is refused unless --resume or --overwrite\n"
         "  --checkpoint-every N epochs between checkpoints (default 1)\n"
-        "  --resume             continue from DIR/checkpoint.safetensors\n"
+        "  --resume             continue the run in DIR with the options kept in its checkpoint;\n"
+        "                       options given beside it must agree, except --epochs (raise it to\n"
+        "                       train on), --checkpoint-every, --test-data, --verify, --backend\n"
+        "                       and the outputs (--save, --log, --plot, --log-every, --quiet)\n"
+        "  --overwrite          replace the checkpoint of another run in DIR\n"
+        "                       Ctrl-C (SIGINT) or SIGTERM stops after the current step, writes\n"
+        "                       the checkpoint and --save there and says how to resume (exit 130\n"
+        "                       or 143); a second one stops at once\n"
         "  --stats              per epoch and layer: mean and std of the activations, the "
         "fraction\n"
         "                       of dead ReLU units (on the first batch of the training data) and\n"
@@ -105,7 +117,7 @@ typedef struct {
     const char *val_data, *test_data, *save, *log, *plot, *checkpoint, *schedule;
     float val, lr, min_delta, verify_tol; /* lr: NAN for the optimizer's default */
     int epochs, warmup, patience, reference, verify, log_every, checkpoint_every, resume, quiet,
-        stats;
+        stats, overwrite;
 } options;
 
 /* ---- per-epoch output -------------------------------------------------------------------- */
@@ -123,6 +135,7 @@ typedef struct {
     int failed;
     int rank0; /* this process writes the log (rank 0 of an mpirun job, or alone) */
     char ckpt_path[1024];
+    const ct_checkpoint_info *from; /* the checkpoint a resume starts from */
     char msg[CT_MSG_LEN];
     cli_warm warm; /* the kernel warm-up helper (host/cli/warm.c) */
 } run_ctx;
@@ -200,32 +213,71 @@ static ct_status print_stats(run_ctx *c) {
     return CT_OK;
 }
 
-static void announce_resume(run_ctx *c, int epoch, long long step) {
-    if (c->announced || !c->o->resume) return;
+static void announce_resume(run_ctx *c) {
+    if (c->announced || !c->o->resume || !c->from) return;
     c->announced = 1;
-    printf("resumed from %s after epoch %d (step %lld)\n", c->ckpt_path, epoch, step);
+    if (c->from->batch > 0)
+        printf("resumed from %s in epoch %d after batch %d (step %lld)\n", c->ckpt_path,
+               c->from->epoch + 1, c->from->batch, c->from->step);
+    else
+        printf("resumed from %s after epoch %d (step %lld)\n", c->ckpt_path, c->from->epoch,
+               c->from->step);
+}
+
+/* One epoch's row into the history; 0 when out of memory. */
+static int hist_push(run_ctx *c, const ct_epoch_stats *s) {
+    if (c->n_hist == c->cap_hist) {
+        int cap = c->cap_hist ? 2 * c->cap_hist : 64;
+        ct_epoch_stats *h = realloc(c->hist, (size_t)cap * sizeof *h);
+        if (!h) return 0;
+        c->hist = h;
+        c->cap_hist = cap;
+    }
+    c->hist[c->n_hist++] = *s;
+    return 1;
+}
+
+/* A resumed run's --log: the rows of the epochs the checkpoint holds, from the log the run wrote
+ * before (a file that is not such a log is left to be replaced). */
+static void preload_log(run_ctx *c, const char *path, int upto) {
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    char line[1024];
+    if (!fgets(line, sizeof line, f) || strncmp(line, "epoch,step,train_loss,", 22)) {
+        fclose(f);
+        return;
+    }
+    while (fgets(line, sizeof line, f)) {
+        char *fld[9], *p = line;
+        int n = 0;
+        line[strcspn(line, "\r\n")] = '\0';
+        while (n < 9) {
+            fld[n++] = p;
+            char *comma = strchr(p, ',');
+            if (!comma) break;
+            *comma = '\0';
+            p = comma + 1;
+        }
+        double v[9];
+        for (int k = 0; k < n; k++)
+            v[k] = *fld[k] ? strtod(fld[k], NULL) : NAN;
+        if (n != 9 || !(v[0] >= 1 && v[0] <= upto)) continue;
+        ct_epoch_stats s = {(int)v[0], (long long)v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
+                            0};
+        if (!hist_push(c, &s)) break;
+    }
+    fclose(f);
 }
 
 static int on_epoch(const ct_epoch_stats *s, void *user) {
     run_ctx *c = user;
     if (c->tty && !c->o->quiet) fprintf(stderr, "\r\033[K");
-    if (!c->announced && c->o->resume) {
-        /* the checkpoint's epoch is the one before the first epoch of this run */
-        long long steps_per_epoch = s->epoch > 0 ? s->step / s->epoch : 0;
-        announce_resume(c, s->epoch - 1, s->step - steps_per_epoch);
+    announce_resume(c);
+    if (!hist_push(c, s)) {
+        snprintf(c->msg, sizeof c->msg, "out of host memory");
+        c->failed = 1;
+        return 1;
     }
-    if (c->n_hist == c->cap_hist) {
-        int cap = c->cap_hist ? 2 * c->cap_hist : 64;
-        ct_epoch_stats *h = realloc(c->hist, (size_t)cap * sizeof *h);
-        if (!h) {
-            snprintf(c->msg, sizeof c->msg, "out of host memory");
-            c->failed = 1;
-            return 1;
-        }
-        c->hist = h;
-        c->cap_hist = cap;
-    }
-    c->hist[c->n_hist++] = *s;
     if (!c->o->quiet) {
         int w = snprintf(NULL, 0, "%d", c->o->epochs);
         printf("epoch %*d/%d  loss %.4f", w, s->epoch, c->o->epochs, s->train_loss);
@@ -256,7 +308,7 @@ static int option(int argc, char **argv, int *i, void *opts) {
     int r;
     if ((r = cli_netopts_option(argc, argv, i, &o->net))) return r;
     if (cli_flag(a, "--resume", &o->resume) || cli_flag(a, "--quiet", &o->quiet) ||
-        cli_flag(a, "--stats", &o->stats))
+        cli_flag(a, "--stats", &o->stats) || cli_flag(a, "--overwrite", &o->overwrite))
         return 1;
     if ((r = cli_opt_float(argc, argv, i, "--val", 0, 0.9, 0, &o->val))) return r;
     if ((r = cli_opt(argc, argv, i, "--val-data", &o->val_data))) return r;
@@ -279,7 +331,7 @@ static int option(int argc, char **argv, int *i, void *opts) {
 }
 
 /* CLI_RUN, or the exit code after the help or an error. */
-static int parse(int argc, char **argv, options *o) {
+static int parse_args(int argc, char **argv, options *o) {
     memset(o, 0, sizeof *o);
     o->epochs = 20;
     o->lr = NAN;
@@ -296,7 +348,296 @@ static int parse(int argc, char **argv, options *o) {
         cli_error("train: give either --val or --val-data, not both");
         return CLI_USAGE;
     }
+    if (o->resume && o->overwrite) {
+        cli_error("train: give either --resume or --overwrite, not both");
+        return CLI_USAGE;
+    }
     return CLI_RUN;
+}
+
+/* ---- the run's options in its checkpoint ------------------------------------------------- */
+
+/* The options of a run and where they come from: with --resume, the checkpoint's first. */
+typedef struct {
+    char **argv; /* [argv0] + the checkpoint's options + the given ones (resume), or NULL */
+    int argc;
+    char **saved; /* the checkpoint's options (owned) */
+    int n_saved;
+    char *note;  /* this run's options as a JSON array, kept in its checkpoints */
+    int resumed; /* info holds the checkpoint's state */
+    ct_checkpoint_info info;
+    char path[1024]; /* DIR/checkpoint.safetensors */
+} run_args;
+
+static void run_args_free(run_args *r) {
+    for (int i = 0; i < r->n_saved; i++)
+        free(r->saved[i]);
+    free(r->saved);
+    free(r->argv);
+    free(r->note);
+    ct_checkpoint_info_free(&r->info);
+}
+
+static int named(const char *arg, const char *const *names) {
+    size_t n = strcspn(arg, "=");
+    for (; *names; names++)
+        if (strlen(*names) == n && !strncmp(arg, *names, n)) return 1;
+    return 0;
+}
+
+/* Not kept in the checkpoint: where this run writes and how it shows its progress. */
+static const char *const not_kept[] = {"--resume", "--overwrite", "--checkpoint", "--save",
+                                       "--log",    "--plot",      "--log-every",  "--quiet",
+                                       "--stats",  NULL};
+/* Kept, but a resume may change them. */
+static const char *const may_change[] = {
+    "--epochs", "--checkpoint-every", "--test-data", "--verify", "--verify-tol", "--backend", NULL};
+
+/* The index of the last argument of the option at argv[i] (argv was parsed without error). */
+static int option_end(int argc, char **argv, int i) {
+    options scratch;
+    memset(&scratch, 0, sizeof scratch);
+    int j = i;
+    return option(argc, argv, &j, &scratch) == 1 ? j : i;
+}
+
+/* argv[1..argc) without the options that are not kept, each option once (its last), as a JSON
+ * array of strings; NULL when out of memory. */
+static char *options_note(int argc, char **argv) {
+    ct_strbuf b = {0};
+    ct_sb_put(&b, "[", 1);
+    int first = 1;
+    for (int i = 1; i < argc; i++) {
+        int end = option_end(argc, argv, i), later = 0;
+        size_t n = strcspn(argv[i], "=");
+        for (int k = end + 1; k < argc && !later; k = option_end(argc, argv, k) + 1)
+            later = strcspn(argv[k], "=") == n && !strncmp(argv[k], argv[i], n);
+        for (int k = i; k <= end && !later && !named(argv[i], not_kept); k++) {
+            size_t need = ct_json_escape(NULL, 0, argv[k]);
+            char *esc = malloc(need + 1);
+            if (!esc) {
+                b.oom = 1;
+                break;
+            }
+            ct_json_escape(esc, need + 1, argv[k]);
+            if (!first) ct_sb_put(&b, ",", 1);
+            ct_sb_put(&b, esc, strlen(esc));
+            free(esc);
+            first = 0;
+        }
+        i = end;
+    }
+    ct_sb_put(&b, "]", 1);
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* The checkpoint's options (its note) into r->saved; 0 after printing the error. */
+static int read_saved(run_args *r) {
+    char err[256];
+    const char *text = r->info.note;
+    if (!*text) return 1; /* a checkpoint of an older cltrain: the options as given */
+    ct_json *j = ct_json_parse(text, strlen(text), err, sizeof err);
+    int ok = j && j->type == CT_JSON_ARRAY;
+    for (size_t i = 0; ok && i < j->count; i++)
+        ok = j->items[i].type == CT_JSON_STRING;
+    if (ok && !(r->saved = calloc(j->count + 1, sizeof *r->saved))) ok = 0;
+    for (size_t i = 0; ok && i < j->count; i++, r->n_saved++)
+        ok = (r->saved[i] = strdup(j->items[i].string)) != NULL;
+    ct_json_free(j);
+    if (!ok) cli_error("--resume: %s: the options kept in it are not a list of strings", r->path);
+    return ok;
+}
+
+/* [argv0] + the checkpoint's options + extra[0..n) into a new array (NULL: out of memory). */
+static char **joined(const run_args *r, char *argv0, char **extra, int n, int *argc) {
+    char **v = calloc((size_t)(1 + r->n_saved + n + 1), sizeof *v);
+    if (!v) return NULL;
+    v[0] = argv0;
+    for (int i = 0; i < r->n_saved; i++)
+        v[1 + i] = r->saved[i];
+    for (int i = 0; i < n; i++)
+        v[1 + r->n_saved + i] = extra[i];
+    *argc = 1 + r->n_saved + n;
+    return v;
+}
+
+static int same_str(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+static int same_num(double a, double b) { return a == b || (isnan(a) && isnan(b)); }
+
+/* Whether two parses agree on every option (pointers by their text). */
+static int same_options(const options *a, const options *b) {
+    const cli_netopts *x = &a->net, *y = &b->net;
+    return same_str(x->data, y->data) && same_str(x->labels, y->labels) &&
+           same_str(x->label, y->label) && x->task == y->task && x->standardize == y->standardize &&
+           same_str(x->layers, y->layers) && same_str(x->activation, y->activation) &&
+           same_str(x->loss, y->loss) && same_str(x->init, y->init) &&
+           same_str(x->dropout, y->dropout) && same_str(x->norm, y->norm) &&
+           same_num(x->alpha, y->alpha) && same_num(x->huber_delta, y->huber_delta) &&
+           same_num(x->bias_init, y->bias_init) && same_num(x->norm_momentum, y->norm_momentum) &&
+           same_num(x->norm_eps, y->norm_eps) && x->seed == y->seed &&
+           same_str(x->optimizer, y->optimizer) && same_num(x->momentum, y->momentum) &&
+           same_num(x->dampening, y->dampening) && same_num(x->beta1, y->beta1) &&
+           same_num(x->beta2, y->beta2) && same_num(x->rho, y->rho) && same_num(x->eps, y->eps) &&
+           same_num(x->weight_decay, y->weight_decay) && same_num(x->l2, y->l2) &&
+           same_num(x->clip_norm, y->clip_norm) && x->batch == y->batch &&
+           same_str(a->val_data, b->val_data) && same_str(a->schedule, b->schedule) &&
+           same_num(a->val, b->val) && same_num(a->lr, b->lr) &&
+           same_num(a->min_delta, b->min_delta) && a->warmup == b->warmup &&
+           a->patience == b->patience;
+}
+
+/* The text of an option (with its value) as given, into buf. */
+static void option_text(int argc, char **argv, int i, char *buf, size_t len) {
+    int end = option_end(argc, argv, i);
+    snprintf(buf, len, "%s%s%s", argv[i], end > i ? " " : "", end > i ? argv[end] : "");
+}
+
+/* Each option given beside --resume that the checkpoint's run had otherwise: the first is an
+ * error naming it. 1 when they agree, 0 after printing the error. */
+static int given_agree(run_args *r, int argc, char **argv) {
+    int n0;
+    char **v0 = joined(r, argv[0], NULL, 0, &n0);
+    options base, with;
+    int ok = v0 && parse_args(n0, v0, &base) == CLI_RUN;
+    for (int i = 1; ok && i < argc; i++) {
+        int end = option_end(argc, argv, i), n1;
+        if (named(argv[i], not_kept) || named(argv[i], may_change)) {
+            i = end;
+            continue;
+        }
+        char **v1 = joined(r, argv[0], argv + i, end - i + 1, &n1);
+        ok = v1 && parse_args(n1, v1, &with) == CLI_RUN;
+        if (ok && !same_options(&base, &with)) {
+            char given[512], kept[512] = "";
+            option_text(argc, argv, i, given, sizeof given);
+            size_t n = strcspn(argv[i], "=");
+            for (int k = 0; k < r->n_saved; k = option_end(r->n_saved, r->saved, k) + 1)
+                if (strcspn(r->saved[k], "=") == n && !strncmp(r->saved[k], argv[i], n))
+                    option_text(r->n_saved, r->saved, k, kept, sizeof kept);
+            if (kept[0])
+                cli_error("%s differs from the checkpoint's %s (%s); drop it to resume that run, "
+                          "or start a new run in another folder",
+                          given, kept, r->path);
+            else
+                cli_error("%s differs from the checkpoint's run, which used the default (%s); drop "
+                          "it to resume that run, or start a new run in another folder",
+                          given, r->path);
+            ok = 0;
+        }
+        free(v1);
+        i = end;
+    }
+    free(v0);
+    return ok;
+}
+
+/* The options of the run: as given, or with --resume the checkpoint's with the given ones after
+ * them (which must agree, see given_agree); r->note gets them for this run's checkpoints. */
+static int parse(int argc, char **argv, options *o, run_args *r) {
+    memset(r, 0, sizeof *r);
+    options scan; /* the given options alone: --help, unknown options, --resume and its folder */
+    memset(&scan, 0, sizeof scan);
+    int rc = cli_parse(argc, argv, "train", usage, option, &scan);
+    if (rc != CLI_RUN) return rc;
+    if (!scan.resume || !scan.checkpoint) {
+        if ((rc = parse_args(argc, argv, o)) != CLI_RUN) return rc;
+        if (!(r->note = options_note(argc, argv))) return cli_error("out of host memory"), CLI_FAIL;
+        return CLI_RUN;
+    }
+    char msg[CT_MSG_LEN];
+    snprintf(r->path, sizeof r->path, "%s/checkpoint.safetensors", scan.checkpoint);
+    if (access(r->path, F_OK) != 0) {
+        cli_error("--resume: no checkpoint in %s (%s: %s); start the run without --resume",
+                  scan.checkpoint, r->path, strerror(errno));
+        return CLI_FAIL;
+    }
+    if (ct_checkpoint_read(r->path, &r->info, msg) != CT_OK) {
+        cli_error("--resume: %s", msg);
+        return CLI_FAIL;
+    }
+    r->resumed = 1;
+    if (!read_saved(r)) return CLI_FAIL;
+    if (!(r->argv = joined(r, argv[0], argv + 1, argc - 1, &r->argc)))
+        return cli_error("out of host memory"), CLI_FAIL;
+    if ((rc = parse_args(r->argc, r->argv, o)) != CLI_RUN) return rc;
+    if (!given_agree(r, argc, argv)) return CLI_FAIL;
+    if (!(r->note = options_note(r->argc, r->argv)))
+        return cli_error("out of host memory"), CLI_FAIL;
+    return CLI_RUN;
+}
+
+/* ---- before any work: the places the run writes ------------------------------------------ */
+
+/* A file the run writes at its end (--save, --log, --plot): its folder exists and is writable and
+ * the path is not a folder. 1 when it is, 0 after printing the error. */
+static int writable_file(const char *opt, const char *path) {
+    struct stat sb;
+    size_t n = strlen(path);
+    if (n == 0 || path[n - 1] == '/' || (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))) {
+        cli_error("%s %s: that is a folder; give a file name", opt, path);
+        return 0;
+    }
+    char dir[1024];
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        cli_error("%s %s: the folder %s %s", opt, path, dir,
+                  stat(dir, &sb) != 0 ? "does not exist" : "is not a folder");
+        return 0;
+    }
+    if (access(dir, W_OK) != 0) {
+        cli_error("%s %s: cannot write into the folder %s (%s)", opt, path, dir, strerror(errno));
+        return 0;
+    }
+    return 1;
+}
+
+/* The outputs, and a checkpoint folder that holds another run's checkpoint (refused unless
+ * --resume or --overwrite). CLI_OK, or the exit code after printing the error. */
+static int check_outputs(const options *o) {
+    if ((o->save && !writable_file("--save", o->save)) ||
+        (o->log && !writable_file("--log", o->log)) ||
+        (o->plot && !writable_file("--plot", o->plot)))
+        return CLI_FAIL;
+    if (!o->checkpoint) return CLI_OK;
+    struct stat sb;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", o->checkpoint);
+    if (stat(o->checkpoint, &sb) != 0) { /* a new folder: its parent must take it */
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s", o->checkpoint);
+        for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+            dir[n - 1] = '\0';
+        return writable_file("--checkpoint", dir) ? CLI_OK : CLI_FAIL;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        cli_error("--checkpoint %s: that is a file, not a folder", o->checkpoint);
+        return CLI_FAIL;
+    }
+    if (access(o->checkpoint, W_OK) != 0) {
+        cli_error("--checkpoint %s: cannot write into the folder (%s)", o->checkpoint,
+                  strerror(errno));
+        return CLI_FAIL;
+    }
+    if (o->resume || o->overwrite || access(path, F_OK) != 0) return CLI_OK;
+    ct_checkpoint_info info;
+    char msg[CT_MSG_LEN], what[160];
+    if (ct_checkpoint_read(path, &info, msg) == CT_OK)
+        snprintf(what, sizeof what, "after epoch %d, step %lld", info.epoch, info.step);
+    else
+        snprintf(what, sizeof what, "not readable as a checkpoint");
+    ct_checkpoint_info_free(&info);
+    cli_error("--checkpoint %s holds the checkpoint of another run (%s, %s); continue it with "
+              "--resume, choose another folder, or replace it with --overwrite",
+              o->checkpoint, path, what);
+    return CLI_FAIL;
 }
 
 /* The device of this rank of an mpirun job: from a list "--device 0,1" the entry of its rank on
@@ -333,10 +674,152 @@ static const char *rank_device(const char *device, char *buf, size_t len) {
     return out;
 }
 
+/* ---- SIGINT and SIGTERM ------------------------------------------------------------------ */
+
+/* The signal that asked the run to stop (0: none), and whether a progress bar is on stderr.
+ * File-scope because a signal handler reaches nothing else; only on_signal writes them while
+ * a run trains, and the training loop reads stop_signal between steps (ct_train_options.stop). */
+static volatile sig_atomic_t stop_signal, stop_tty;
+
+static void on_signal(int sig) {
+    static const char first[] =
+        "cltrain: stopping after the current step (once more to stop at once)\n";
+    static const char again[] = "cltrain: stopped at once; the last checkpoint written is whole "
+                                "(files are replaced atomically)\n";
+    if (stop_tty && write(2, "\r\033[K", 4) < 0) stop_tty = 0;
+    if (stop_signal) {
+        if (write(2, again, sizeof again - 1) < 0) _exit(128 + sig);
+        _exit(128 + sig);
+    }
+    stop_signal = sig;
+    if (write(2, first, sizeof first - 1) < 0) stop_tty = 0;
+}
+
+typedef struct {
+    int installed[2];
+    struct sigaction old[2]; /* SIGINT, SIGTERM */
+} stop_handlers;
+
+/* From here on SIGINT and SIGTERM stop the run after the current step (a signal ignored when
+ * the command started, as in a background job of a script, stays ignored). */
+static void catch_stops(stop_handlers *h, int tty) {
+    const int sigs[2] = {SIGINT, SIGTERM};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    stop_signal = 0;
+    stop_tty = tty;
+    for (int k = 0; k < 2; k++) {
+        struct sigaction cur;
+        if (sigaction(sigs[k], NULL, &cur) != 0 || cur.sa_handler == SIG_IGN) continue;
+        h->installed[k] = sigaction(sigs[k], &sa, &h->old[k]) == 0;
+    }
+}
+
+static void release_stops(stop_handlers *h) {
+    const int sigs[2] = {SIGINT, SIGTERM};
+    for (int k = 0; k < 2; k++)
+        if (h->installed[k]) sigaction(sigs[k], &h->old[k], NULL);
+    h->installed[0] = h->installed[1] = 0;
+}
+
+/* After a run stopped by a signal: --save and --plot with what it reached, and one line saying
+ * where it stopped, what the checkpoint holds and how to resume. The exit code 128 + signal. */
+static int interrupted(const options *o, run_ctx *c, const ct_train_result *res, ct_model *model,
+                       const char *device, int ranks, int rank) {
+    int sig = stop_signal ? stop_signal : SIGINT;
+    if (rank != 0) return 128 + sig;
+    char where[160], ckpt[1200] = "", saved[1100] = "", how[1400] = "", msg[CT_MSG_LEN];
+    if (res->stop_batch > 0)
+        snprintf(where, sizeof where, "in epoch %d/%d at step %lld (batch %d of %d)",
+                 res->epochs_run + 1, o->epochs, res->steps, res->stop_batch, res->batches);
+    else
+        snprintf(where, sizeof where, "after epoch %d/%d (step %lld)", res->epochs_run, o->epochs,
+                 res->steps);
+    int trained = res->steps > 0;
+    if (o->save && trained) {
+        if (ct_model_save(model, o->save) != CT_OK) {
+            cli_error("interrupted %s; saving the model failed: %s", where, ct_model_error(model));
+            return CLI_FAIL;
+        }
+        snprintf(saved, sizeof saved, "; saved the model to %s", o->save);
+    }
+    if (o->plot && c->n_hist > 0) {
+        char title[600];
+        snprintf(title, sizeof title, "cltrain: interrupted %s", where);
+        if (ct_history_plot_svg(o->plot, title, c->hist, c->n_hist, c->classification, msg) !=
+            CT_OK) {
+            cli_error("%s", msg);
+            return CLI_FAIL;
+        }
+    }
+    if (o->checkpoint && trained) {
+        char mpi[32] = "", dev[300] = "", keep[1100] = "";
+        if (ranks > 1) snprintf(mpi, sizeof mpi, "mpirun -np %d ", ranks);
+        if (device) snprintf(dev, sizeof dev, "--device %s ", device);
+        if (o->save) snprintf(keep, sizeof keep, " --save %s", o->save);
+        snprintf(ckpt, sizeof ckpt, "; %s holds the run up to that step", c->ckpt_path);
+        snprintf(how, sizeof how, ". Resume with: %scltrain %strain --checkpoint %s --resume%s",
+                 mpi, dev, o->checkpoint, keep);
+    } else if (o->checkpoint) {
+        snprintf(how, sizeof how, "; nothing trained, nothing written");
+    } else {
+        snprintf(how, sizeof how, "; without --checkpoint the run cannot be resumed");
+    }
+    fflush(stdout);
+    fprintf(stderr, "cltrain: interrupted (%s) %s%s%s%s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+            where, ckpt, saved, how);
+    return 128 + sig;
+}
+
+/* --resume of a run that has all its epochs: nothing to train; --save still writes the model. */
+static int finished(const options *o, const run_args *r) {
+    if (cli_mpi_rank() != 0) return CLI_OK;
+    if (r->info.epoch > o->epochs)
+        printf("%s already holds %d epochs (step %lld), more than --epochs %d; nothing to train "
+               "(raise --epochs to continue)\n",
+               r->path, r->info.epoch, r->info.step, o->epochs);
+    else
+        printf("%s already holds all %d epochs (step %lld); nothing to train (raise --epochs to "
+               "continue)\n",
+               r->path, r->info.epoch, r->info.step);
+    if (!o->save) return CLI_OK;
+    ct_model *m = NULL;
+    char msg[CT_MSG_LEN];
+    if (ct_model_load(&m, NULL, r->path, msg) != CT_OK) {
+        cli_error("%s", msg);
+        return CLI_FAIL;
+    }
+    int rc = CLI_OK;
+    if (ct_model_save(m, o->save) != CT_OK) {
+        cli_error("%s", ct_model_error(m));
+        rc = CLI_FAIL;
+    } else {
+        printf("saved the model to %s\n", o->save);
+    }
+    ct_model_destroy(m);
+    return rc;
+}
+
+static int train(const options *opts, const run_args *ra, const char *device);
+
 int cmd_train(int argc, char **argv, const char *device) {
     options o;
-    int rc = parse(argc, argv, &o);
-    if (rc != CLI_RUN) return rc;
+    run_args ra;
+    int rc = parse(argc, argv, &o, &ra);
+    if (rc == CLI_RUN) rc = check_outputs(&o) == CLI_OK ? CLI_RUN : CLI_FAIL;
+    if (rc == CLI_RUN && ra.resumed && ra.info.batch == 0 && ra.info.epoch >= o.epochs)
+        rc = finished(&o, &ra);
+    if (rc == CLI_RUN) rc = train(&o, &ra, device);
+    run_args_free(&ra);
+    return rc;
+}
+
+static int train(const options *opts, const run_args *ra, const char *device) {
+    options o = *opts;
+    int rc;
     /* under mpirun: one model, data-parallel over the ranks */
     ct_comm comm;
     memset(&comm, 0, sizeof comm);
@@ -359,6 +842,8 @@ int cmd_train(int argc, char **argv, const char *device) {
     ct_model *model = NULL;
     run_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
+    stop_handlers stops;
+    memset(&stops, 0, sizeof stops);
     ctx.warm.pid = ctx.warm.fd = -1;
     cli_netspec spec;
     memset(&spec, 0, sizeof spec);
@@ -495,6 +980,11 @@ int cmd_train(int argc, char **argv, const char *device) {
     ctx.rank0 = rank == 0;
     ctx.classification = ct_data_task(train) == CT_TASK_CLASSIFICATION;
     ct_train_result res;
+    ctx.from = o.resume ? &ra->info : NULL;
+    if (ctx.from && o.log && rank == 0) preload_log(&ctx, o.log, ctx.from->epoch);
+    to.checkpoint_note = ra->note;
+    to.stop = &stop_signal;
+    catch_stops(&stops, ctx.tty && !o.quiet);
     ct_status st = ranks > 1 ? ct_model_train_parallel(model, train, val, &to, &comm, &res)
                              : ct_model_train(model, train, val, &to, &res);
     if (ctx.tty && !o.quiet) fprintf(stderr, "\r\033[K");
@@ -506,7 +996,12 @@ int cmd_train(int argc, char **argv, const char *device) {
         snprintf(msg, sizeof msg, "%s", ct_model_error(model));
         goto fail_msg;
     }
-    announce_resume(&ctx, res.resumed_epoch, res.resumed_step);
+    announce_resume(&ctx);
+    if (res.interrupted) {
+        rc = interrupted(&o, &ctx, &res, model, device, ranks, rank);
+        goto done;
+    }
+    release_stops(&stops);
     if (res.stop_reason[0]) printf("%s\n", res.stop_reason);
     if (res.restored_best && res.stopped_early && !ctx.failed)
         printf("restored the weights of epoch %d\n", res.best_epoch);
@@ -563,6 +1058,7 @@ fail_msg:
 fail:
     rc = CLI_FAIL;
 done:
+    release_stops(&stops);
     cli_warm_end(&ctx.warm);
     free(ctx.hist);
     ct_model_destroy(model);
