@@ -110,13 +110,36 @@ fi
 largest=$(sed -n 's/^largest |device - reference|: //p' "$tmp/ex.txt")
 [ -n "$largest" ] && at_least 1e-4 "$largest" && ok "explain: device and reference agree through the norm (largest difference $largest)" ||
     { bad "explain text: largest difference '$largest'"; tail -5 "$tmp/ex.txt"; }
-# seed 2: at the default seed one gamma gradient of the 640 lands on float cancellation in the
-# device's xhat = (z - mean) / sigma (1.4e-3 relative; the reference agrees with the differences)
-if "$bin" gradcheck --norm batch,layer --seed 2 >"$tmp/gc.out" 2>&1 && grep -q "gradcheck: [0-9]* passed, 0 failed" "$tmp/gc.out" &&
-    grep -q "layers.0.norm.weight" "$tmp/gc.out"; then
-    ok "gradcheck --norm batch,layer --seed 2: $(tail -1 "$tmp/gc.out"); $(grep 'largest relative error' "$tmp/gc.out")"
+# gradcheck at many seeds, never one picked to pass (issue 24: at the default seed the device's
+# gamma gradient of 1.7e-5, a cancelled sum in a tensor at 4e-3, was off by 3.4e-8 relative to
+# itself, 2e-3, though the float32 error of the whole tensor is 1.2e-5 of its scale; and at
+# --norm none --seed 19 a leaky ReLU unit within the difference step made the reference "fail").
+# The seeds: 1..6 and every one of 1..30 that failed before for some norm.
+gc_fail=0
+gc_runs=0
+for args in "batch,layer 1" "batch,layer 2" "batch,layer 3" "batch,layer 4" "batch,layer 5" \
+    "batch,layer 6" "batch,layer 8" "batch,layer 13" "batch,layer 16" "batch,layer 17" \
+    "batch,layer 18" "batch,layer 28" "layer 1" "batch 3" "none 19" "none 27"; do
+    read -r norm seed <<<"$args"
+    gc_runs=$((gc_runs + 1))
+    if ! "$bin" gradcheck --norm "$norm" --seed "$seed" >"$tmp/gc.out" 2>&1 ||
+        ! grep -q "gradcheck: [0-9]* passed, 0 failed" "$tmp/gc.out"; then
+        gc_fail=$((gc_fail + 1))
+        echo "gradcheck --norm $norm --seed $seed:"; grep -E "^[a-z_]+ x |FAIL|gradcheck:" "$tmp/gc.out" | grep -B1 -E "FAIL|gradcheck:" | head
+    fi
+done
+if [ "$gc_fail" = 0 ]; then
+    ok "gradcheck passes at $gc_runs seeds and norms (none, batch, layer, batch,layer)"
 else
-    bad "gradcheck --norm batch,layer"; grep -E "FAIL|gradcheck:" "$tmp/gc.out" | head
+    bad "gradcheck failed at $gc_fail of $gc_runs seeds and norms"
+fi
+# the check is not vacuous: at a tolerance below float32's reach the device fails
+if "$bin" gradcheck --norm batch,layer --tol 1e-7 >"$tmp/gc.out" 2>&1; then
+    bad "gradcheck --tol 1e-7 passes: the device's float32 errors went unseen"
+else
+    grep -q "gradcheck: [0-9]* passed, [1-9][0-9]* failed" "$tmp/gc.out" &&
+        ok "gradcheck --tol 1e-7 fails the device: $(tail -1 "$tmp/gc.out")" ||
+        { bad "gradcheck --tol 1e-7: no failure count"; tail -3 "$tmp/gc.out"; }
 fi
 
 # ---- errors -----------------------------------------------------------------------------------
