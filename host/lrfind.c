@@ -28,9 +28,13 @@ void ct_lrfind_smooth(double *out, const double *loss, int n, double beta) {
 
 int ct_lrfind_suggest(const double *x, const double *y, int n) {
     if (n < 3) return -1;
-    int skip = n / 10 > 1 ? n / 10 : 1, best = -1;
+    /* the smallest y after the skipped start: the descent is looked for on the way down to
+     * it, never past it, where a diverging loss that swings back down would look steepest */
+    int skip = n / 10 > 1 ? n / 10 : 1, best = -1, lo = -1;
+    for (int i = skip; i < n; i++)
+        if (isfinite(y[i]) && (lo < 0 || y[i] < y[lo])) lo = i;
     double best_slope = 0;
-    for (int i = skip; i + 1 < n; i++) {
+    for (int i = skip; i + 1 < n && i + 1 <= lo; i++) {
         if (!(x[i - 1] > 0) || !(x[i + 1] > 0)) continue;
         double dx = log(x[i + 1]) - log(x[i - 1]);
         double slope = (y[i + 1] - y[i - 1]) / dx;

@@ -17,11 +17,13 @@ double ct_lrfind_lr(double start, double end, int i, int steps);
 /* out[i] = avg_i / (1 - beta^(i+1)), avg_i = beta avg_{i-1} + (1 - beta) loss[i], avg_-1 = 0. */
 void ct_lrfind_smooth(double *out, const double *loss, int n, double beta);
 
-/* The index of the steepest descent of y against log(x): the most negative central difference
- * (y[i+1] - y[i-1]) / (log x[i+1] - log x[i-1]) over i in [skip, n - 2], where skip =
- * max(1, n / 10) leaves out the first tenth of the points (the start of the EMA is noisy and
- * the loss barely moves at tiny rates). -1 when there are fewer than 3 points or no point
- * has a finite negative slope. */
+/* The index of the steepest descent of y against log(x) on the way down to y's minimum (as
+ * fastai's finder): the most negative central difference
+ * (y[i+1] - y[i-1]) / (log x[i+1] - log x[i-1]) over i in [skip, min - 1], where min is the
+ * index of the smallest finite y from skip on and skip = max(1, n / 10) leaves out the first tenth
+ * of the points (the start of the EMA is noisy and the loss barely moves at tiny rates). Past the
+ * minimum the loss diverges, and a diverging loss that swings back down must not win. -1 when
+ * there are fewer than 3 points or no such point has a finite negative slope. */
 int ct_lrfind_suggest(const double *x, const double *y, int n);
 
 /* Runs the test on the training data in CT_SLOT_TRAIN (steps t = 1 .. o->steps; the epoch

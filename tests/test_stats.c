@@ -365,6 +365,22 @@ static void lrfind_schedule_tests(void) {
            ct_lrfind_suggest(xs, ys, 2));
     EXPECT(ct_lrfind_suggest(xs, nan5, 5) == -1, "NaN slopes give %d, want -1",
            ct_lrfind_suggest(xs, nan5, 5));
+    /* the shape of issue 24 (digits, adam): a gentle fall to the minimum at i = 10, then the
+     * divergence, whose loss swings back down more steeply (i = 14..16) than it ever fell on
+     * the way down; the suggestion must lie before the minimum, at the steepest of the fall
+     * (i = 9: the central difference (0.95 - 1.6) / 2 steps) */
+    double xd[20], yd[20] = {2.5,  2.5, 2.5, 2.45, 2.4, 2.3, 2.1, 1.8, 1.6, 1.2,
+                             0.95, 1.3, 3,   6,    8,   5,   3,   2.8, 2.7, 2.7};
+    int dmin = 0;
+    for (int i = 0; i < 20; i++) {
+        xd[i] = ct_lrfind_lr(1e-4, 10, i, 20);
+        if (yd[i] < yd[dmin]) dmin = i;
+    }
+    int dgot = ct_lrfind_suggest(xd, yd, 20);
+    EXPECT(dgot == 9 && dgot < dmin,
+           "a divergence that swings back down: suggestion %d (lr %g), want 9 (lr %g), before "
+           "the minimum at %d (lr %g)",
+           dgot, dgot >= 0 ? xd[dgot] : NAN, xd[9], dmin, xd[dmin]);
     free(x);
     free(y);
 }

@@ -61,9 +61,11 @@ static void usage(FILE *f) {
         "  --plot FILE.svg      the smoothed loss against the learning rate (log axis), with\n"
         "                       the suggestion marked\n"
         "\n"
-        "The suggestion is the rate where the smoothed loss falls fastest against log(lr) (the\n"
-        "most negative central difference, leaving out the first tenth of the points). Exit 1\n"
-        "when no rate can be suggested (the loss never fell, or diverged at once).\n",
+        "The suggestion is the rate where the smoothed loss falls fastest against log(lr) on\n"
+        "the way down to its minimum (the most negative central difference among the points\n"
+        "before the minimum, leaving out the first tenth of the points; as fastai's finder), so\n"
+        "it always lies below the rate of the minimum. Exit 1 when no rate can be suggested\n"
+        "(the loss never fell, or diverged at once).\n",
         f);
 }
 
