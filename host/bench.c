@@ -208,6 +208,33 @@ done:
     return st;
 }
 
+int ct_bench_products(const ct_bench_net *nets, int n_nets, const int *want, ct_bench_product *out,
+                      int cap) {
+    int n = 0;
+    for (int k = 0; k < n_nets; k++) {
+        if (want && !want[k]) continue;
+        const ct_bench_net *net = &nets[k];
+        for (int l = 0; l < net->n_layers; l++) {
+            int in = net->sizes[l], out_ = net->sizes[l + 1], B = net->batch;
+            /* forward (B, out) = X (B, in) W^T; weight gradient (out, in) = dY^T X; input
+             * gradient (B, in) = dY W, none for the first layer */
+            int shapes[3][5] = {{B, out_, in, 0, 1}, {out_, in, B, 1, 0}, {B, in, out_, 0, 0}};
+            for (int s = 0; s < (l ? 3 : 2); s++) {
+                ct_bench_product p = {
+                    k, l, s, shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3], shapes[s][4]};
+                int seen = 0;
+                for (int i = 0; i < n && i < cap && !seen; i++)
+                    seen = out[i].M == p.M && out[i].N == p.N && out[i].K == p.K &&
+                           out[i].transA == p.transA && out[i].transB == p.transB;
+                if (seen) continue;
+                if (n < cap) out[n] = p;
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
 double ct_bench_gemm_floor(const ct_bench_net *n, int repeats) {
     double total = 0;
     char msg[CT_MSG_LEN];

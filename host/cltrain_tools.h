@@ -135,6 +135,21 @@ CT_API ct_status ct_bench_step_time(ct_backend backend, ct_device *dev, const ct
 CT_API ct_status ct_bench_gemm(ct_device *dev, ct_gemm_backend b, int M, int N, int K, int transA,
                                int transB, int repeats, double *gflops, char msg[CT_MSG_LEN]);
 
+/* One matrix product of a training step of a net of the suite: C (M, N) = op(A) op(B), K
+ * inner. kind 0: layer's forward (B, out) = X W^T; 1: weight gradient (out, in) = dY^T X;
+ * 2: input gradient (B, in) = dY W (none for the first layer). */
+typedef struct ct_bench_product {
+    int net; /* index into the nets given */
+    int layer, kind;
+    int M, N, K, transA, transB;
+} ct_bench_product;
+/* The products of the nets k with want[k] != 0 (want NULL: all), in order, each distinct
+ * shape (M, N, K, transA, transB) once, under the first net that has it (a64 and a256 share
+ * their layers, not their shapes: the batch is in every product). Fills out[0 .. cap) and
+ * returns the count (which may exceed cap). */
+CT_API int ct_bench_products(const ct_bench_net *nets, int n_nets, const int *want,
+                             ct_bench_product *out, int cap);
+
 /* Seconds of one step's products (forward, weight and input gradients; no input gradient for
  * the first layer) at OpenBLAS sgemm speed: the floor a step is measured against. NaN without
  * CBLAS. */

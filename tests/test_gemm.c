@@ -1,6 +1,9 @@
 /* Matrix products (own kernel and CLBlast) and the three products of a dense layer against the
  * reference, on odd shapes, every transpose, with alpha and beta; and the bit rule: the own
  * (GPU-shaped) product gives exactly the bits of the CPU-shaped one on the same device. */
+#include <stdarg.h>
+
+#include "cltrain_tools.h"
 #include "device_util.h"
 #include "ops.h"
 
@@ -99,10 +102,67 @@ static int bits_case(ct_device *dev, int M, int N, int K, int ta, int tb, float 
     return ok;
 }
 
+/* One check of the bench products: counted in s, a FAIL line when it fails. */
+static void bench_expect(case_stats *s, int ok, const char *fmt, ...) {
+    s->ran++;
+    if (ok) return;
+    s->failed++;
+    va_list ap;
+    va_start(ap, fmt);
+    printf("FAIL bench products: ");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+}
+
+/* The products of `cltrain bench`'s GEMM table (issue 24: a64 alone printed none, skipped as
+ * "same layers as a256" although its batch, in every product, differs): a64 alone has its 8
+ * (forward and weight gradient of 3 layers, input gradient of 2), a64 with a256 has 16, none
+ * twice, and a net listed twice adds nothing. */
+static void bench_products_tests(case_stats *s) {
+    const ct_bench_net *suite;
+    int ns = ct_bench_suite(&suite), a64 = -1, a256 = -1;
+    for (int k = 0; k < ns; k++) {
+        if (!strcmp(suite[k].name, "a64")) a64 = k;
+        if (!strcmp(suite[k].name, "a256")) a256 = k;
+    }
+    bench_expect(s, a64 >= 0 && a256 >= 0 && ns <= 16, "suite of %d nets: a64 at %d, a256 at %d",
+                 ns, a64, a256);
+    if (a64 < 0 || a256 < 0 || ns > 16) return;
+    ct_bench_product p[64];
+    int want[16] = {0};
+    want[a64] = 1;
+    int n = ct_bench_products(suite, ns, want, p, 64);
+    bench_expect(s, n == 8, "a64 alone: %d products, want 8", n);
+    for (int i = 0; i < n && i < 64; i++)
+        bench_expect(s, p[i].net == a64 && (p[i].kind == 1 ? p[i].K : p[i].M) == 64,
+                     "a64 product %d: net %d, kind %d, %d x %d x %d, want batch 64", i, p[i].net,
+                     p[i].kind, p[i].M, p[i].N, p[i].K);
+    want[a256] = 1;
+    n = ct_bench_products(suite, ns, want, p, 64);
+    bench_expect(s, n == 16, "a64 and a256: %d products, want 16", n);
+    int dup = 0;
+    for (int i = 0; i < n && i < 64; i++)
+        for (int j = 0; j < i; j++)
+            dup += p[i].M == p[j].M && p[i].N == p[j].N && p[i].K == p[j].K &&
+                   p[i].transA == p[j].transA && p[i].transB == p[j].transB;
+    bench_expect(s, dup == 0, "a64 and a256: %d repeated shapes", dup);
+    /* the same net twice in the list: its shapes once */
+    ct_bench_net twice[2] = {suite[a64], suite[a64]};
+    n = ct_bench_products(twice, 2, NULL, p, 64);
+    bench_expect(s, n == 8 && p[7].net == 0,
+                 "a64 twice: %d products (last from net %d), want 8 from 0", n,
+                 n > 0 ? p[n < 64 ? n - 1 : 63].net : -1);
+    /* every net of the suite has products; the count goes past a small cap */
+    n = ct_bench_products(suite, ns, NULL, p, 2);
+    bench_expect(s, n > 2, "the whole suite into 2 slots: count %d, want more than 2", n);
+}
+
 int main(void) {
     unsigned long long seed = fresh_seed();
     ct_device *dev = test_device();
     case_stats s = {0};
+    bench_products_tests(&s);
     const char *why = NULL;
     int clblast = ct_device_clblast_works(dev, &why);
     printf("CLBlast: %s%s\n", clblast ? "works" : "unavailable: ", clblast ? "" : why);

@@ -159,51 +159,51 @@ int cmd_bench(int argc, char **argv, const char *device) {
         printf("\nGEMM GFLOP/s (median of %d), C (M, N) = op(A) op(B), K inner\n", repeats);
         printf("%-5s %-22s %8s %8s %8s %8s %9s %8s\n", "net", "product (M x N x K)", "cpu", "own",
                "clblast", "openblas", "best/obl", "of peak");
-        for (int k = 0; k < ns && rc == CLI_OK; k++) {
-            const ct_bench_net *n = &suite[k];
-            if (!wanted(nets_s, n->name) || !strcmp(n->name, "a64"))
-                continue; /* a64: same layers as a256 */
-            for (int l = 0; l < n->n_layers && rc == CLI_OK; l++) {
-                int in = n->sizes[l], out = n->sizes[l + 1], B = n->batch;
-                int shapes[3][5] = {{B, out, in, 0, 1}, {out, in, B, 1, 0}, {B, in, out, 0, 0}};
-                const char *what[3] = {"fwd", "dW", "dX"};
-                for (int s = 0; s < (l ? 3 : 2); s++) {
-                    int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2], ta = shapes[s][3],
-                        tb = shapes[s][4];
-                    double flops = 2.0 * M * N * K, g[4] = {NAN, NAN, NAN, NAN};
-                    ct_gemm_backend be[3] = {CT_GEMM_CPU, CT_GEMM_OWN, CT_GEMM_CLBLAST};
-                    for (int b = 0; b < 3; b++) {
-                        if (b == 2 && !clblast) continue;
-                        /* the slow generic kernels only where a call stays short */
-                        if (b > 0 && !strcmp(di->type, "cpu") && flops > 2e9) continue;
-                        if (ct_bench_gemm(dev, be[b], M, N, K, ta, tb, repeats, &g[b], msg) !=
-                            CT_OK) {
-                            rc = cli_fail(msg);
-                            break;
-                        }
-                    }
-                    if (rc != CLI_OK) break;
-                    ct_bench_gemm(NULL, CT_GEMM_AUTO, M, N, K, ta, tb, repeats, &g[3], msg);
-                    int best = 0;
-                    for (int b = 1; b < 3; b++)
-                        if (!isnan(g[b]) && (isnan(g[best]) || g[b] > g[best])) best = b;
-                    char desc[48];
-                    snprintf(desc, sizeof desc, "%s%d %dx%dx%d %s%s", what[s], l, M, N, K,
-                             ta ? "T" : "N", tb ? "T" : "N");
-                    printf("%-5s %-22s", n->name, desc);
-                    for (int b = 0; b < 4; b++) {
-                        if (isnan(g[b]))
-                            printf(" %8s", "-");
-                        else
-                            printf(" %8.1f", g[b]);
-                    }
-                    if (!isnan(g[3]) && !isnan(g[best]))
-                        printf(" %8.2fx", g[best] / g[3]);
-                    else
-                        printf(" %9s", "-");
-                    printf(" %7.0f%%\n", 100 * g[best] / peak.fma_gflops);
+        /* every product shape of the chosen nets once (a64 and a256 have the same layers at
+         * different batches, so different shapes) */
+        int want[16] = {0};
+        for (int k = 0; k < ns && k < 16; k++)
+            want[k] = wanted(nets_s, suite[k].name);
+        ct_bench_product prods[16 * 3 * CT_MAX_LAYERS];
+        int np = ct_bench_products(suite, ns < 16 ? ns : 16, want, prods,
+                                   (int)(sizeof prods / sizeof prods[0]));
+        if (np > (int)(sizeof prods / sizeof prods[0])) np = (int)(sizeof prods / sizeof prods[0]);
+        const char *what[3] = {"fwd", "dW", "dX"};
+        for (int q = 0; q < np && rc == CLI_OK; q++) {
+            const ct_bench_net *n = &suite[prods[q].net];
+            int l = prods[q].layer, s = prods[q].kind, M = prods[q].M, N = prods[q].N,
+                K = prods[q].K, ta = prods[q].transA, tb = prods[q].transB;
+            double flops = 2.0 * M * N * K, g[4] = {NAN, NAN, NAN, NAN};
+            ct_gemm_backend be[3] = {CT_GEMM_CPU, CT_GEMM_OWN, CT_GEMM_CLBLAST};
+            for (int b = 0; b < 3; b++) {
+                if (b == 2 && !clblast) continue;
+                /* the slow generic kernels only where a call stays short */
+                if (b > 0 && !strcmp(di->type, "cpu") && flops > 2e9) continue;
+                if (ct_bench_gemm(dev, be[b], M, N, K, ta, tb, repeats, &g[b], msg) != CT_OK) {
+                    rc = cli_fail(msg);
+                    break;
                 }
             }
+            if (rc != CLI_OK) break;
+            ct_bench_gemm(NULL, CT_GEMM_AUTO, M, N, K, ta, tb, repeats, &g[3], msg);
+            int best = 0;
+            for (int b = 1; b < 3; b++)
+                if (!isnan(g[b]) && (isnan(g[best]) || g[b] > g[best])) best = b;
+            char desc[48];
+            snprintf(desc, sizeof desc, "%s%d %dx%dx%d %s%s", what[s], l, M, N, K, ta ? "T" : "N",
+                     tb ? "T" : "N");
+            printf("%-5s %-22s", n->name, desc);
+            for (int b = 0; b < 4; b++) {
+                if (isnan(g[b]))
+                    printf(" %8s", "-");
+                else
+                    printf(" %8.1f", g[b]);
+            }
+            if (!isnan(g[3]) && !isnan(g[best]))
+                printf(" %8.2fx", g[best] / g[3]);
+            else
+                printf(" %9s", "-");
+            printf(" %7.0f%%\n", 100 * g[best] / peak.fma_gflops);
         }
     }
 
