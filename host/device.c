@@ -1205,6 +1205,7 @@ fail:
 void ct_device_destroy(ct_device *dev) {
     if (!dev) return;
     if (dev->queue) clFinish(dev->queue);
+    ct_device_pace_reset(dev);
 #ifdef CT_HAVE_CLBLAST
     /* CLBlast keeps compiled programs per context: drop them while the context still exists */
     if (dev->info.clblast == 1) CLBlastClearCache();
@@ -1222,7 +1223,54 @@ void ct_device_destroy(ct_device *dev) {
 
 ct_status ct_device_finish(ct_device *dev) {
     cl_int e = clFinish(dev->queue);
+    ct_device_pace_reset(dev);
     return e == CL_SUCCESS ? CT_OK : ct_cl_fail(dev, e, "clFinish", "waiting for the device");
+}
+
+static double mono_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void ct_device_pace_reset(ct_device *dev) {
+    if (dev->pace_ev) clReleaseEvent(dev->pace_ev);
+    dev->pace_ev = NULL;
+    dev->pace_count = 0;
+    dev->pace_last = 0;
+}
+
+ct_status ct_device_pace(ct_device *dev) {
+    /* the work one marker interval holds: two intervals queued at most */
+    const double target = 0.2;
+    if (dev->planning == 1) return CT_OK;
+    if (dev->pace_every < 1) dev->pace_every = 1;
+    if (++dev->pace_count < dev->pace_every) return CT_OK;
+    cl_event ev = NULL;
+    cl_int e = clEnqueueMarkerWithWaitList(dev->queue, 0, NULL, &ev);
+    if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clEnqueueMarkerWithWaitList", "pacing");
+    if ((e = clFlush(dev->queue)) != CL_SUCCESS) {
+        clReleaseEvent(ev);
+        return ct_cl_fail(dev, e, "clFlush", "pacing");
+    }
+    cl_event prev = dev->pace_ev;
+    int every = dev->pace_every;
+    dev->pace_ev = ev;
+    dev->pace_count = 0;
+    if (!prev) {
+        dev->pace_last = mono_seconds();
+        return CT_OK;
+    }
+    e = clWaitForEvents(1, &prev);
+    clReleaseEvent(prev);
+    if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clWaitForEvents", "pacing");
+    /* the time between two markers seen complete: the device's time for `every` steps when it
+     * is the slower one, else the host's; the next interval holds about target seconds */
+    double now = mono_seconds(), per_step = (now - dev->pace_last) / every;
+    dev->pace_last = now;
+    int next = per_step > 0 ? (int)(target / per_step) : 8192;
+    dev->pace_every = next < 1 ? 1 : next > 8192 ? 8192 : next;
+    return CT_OK;
 }
 
 int ct_device_clblast_works(ct_device *dev, const char **why) {

@@ -67,11 +67,25 @@ struct ct_device {
      * wg1_large; 2-D launches take wg2. Elsewhere 0: the driver chooses. */
     size_t wg1_small, wg1_large, wg1_split, wg2[2];
     double build_seconds; /* how long the program took to build when the device was opened */
+    /* ct_device_pace: a marker after every pace_every steps; the host waits for the one before
+     * the newest, so the queue holds about two intervals of 0.2 s of work */
+    cl_event pace_ev;
+    int pace_every, pace_count;
+    double pace_last; /* when the host last saw a marker complete (monotonic seconds) */
     int planning; /* 1: launches are recorded into plan, not enqueued; 2: recorded and enqueued */
     int plan_n;
     ct_launch_shape plan[CT_PLAN_MAX];
     char err[CT_MSG_LEN];
 };
+
+/* Paces the host against the device: called after each training step, it keeps the host at
+ * most about 0.4 s of device work ahead (a marker every few steps, chosen from the measured step
+ * time; the host waits for the previous marker, never the newest one, so the device always has
+ * work queued). So a stop request, a progress line and a rate see the device's progress, not
+ * the host's enqueueing. Changes no result. */
+ct_status ct_device_pace(ct_device *dev);
+/* Forgets the pacing marker (after a clFinish, or before the device closes). */
+void ct_device_pace_reset(ct_device *dev);
 
 /* Name of an OpenCL error code ("CL_OUT_OF_RESOURCES"); "CL_UNKNOWN_ERROR(-n)" style is never
  * returned: unknown codes give "unknown OpenCL error". */

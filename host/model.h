@@ -105,6 +105,9 @@ ct_status ct_net_set_params_f64(ct_net *net, const double *params);
 double ct_net_loss_f64(const ct_net *net, int at);
 /* Waits until the device has done everything enqueued (nothing for the reference). */
 ct_status ct_net_finish(ct_net *net);
+/* After a training step: keeps the host about 0.4 s of device work ahead at most
+ * (ct_device_pace), so a stop request lands within that. Nothing on the reference backend. */
+ct_status ct_net_pace(ct_net *net);
 ct_status ct_net_apply_grads(ct_net *net, long long t, float lr, float l2);
 /* The loss of rows [start, start + B) in order, no dropout, into loss slot `loss_at`; accuracy
  * into the counter. */

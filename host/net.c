@@ -671,6 +671,11 @@ ct_status ct_net_finish(ct_net *net) {
     return CT_OK;
 }
 
+ct_status ct_net_pace(ct_net *net) {
+    if (net->dev) DTRY(ct_device_pace(net->dev));
+    return CT_OK;
+}
+
 ct_status ct_net_sum_grads(ct_net *net, const ct_comm *comm) {
     size_t np = net->lay.n_train;
     if (!comm || comm->size <= 1) return CT_OK;

@@ -417,6 +417,11 @@ static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state
                                         c->rep, c->vd, c->vr, msg)) != CT_OK)
             return st;
         state->step++;
+        if ((st = ct_net_pace(net)) != CT_OK) {
+            snprintf(msg, CT_MSG_LEN, "epoch %d, step %lld: %s", epoch, state->step,
+                     ct_net_error(net));
+            return st;
+        }
         if (o->on_batch) o->on_batch(epoch, b + 1, c->nb, o->user);
         if (o->log_every > 0 && o->on_log && state->step % o->log_every == 0) {
             /* the steps of this interval that belong to this epoch */

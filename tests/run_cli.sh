@@ -110,6 +110,22 @@ if [ "$rc" = 143 ] && grep -Eq "^cltrain: interrupted \(SIGTERM\) .*saved the mo
     ok "SIGTERM: exit 143, the model saved, no resume without --checkpoint"
 else bad "SIGTERM: exit $rc: $(cat "$tmp/st.err")"; fi
 
+# 6b. without --log-every the host may not run an epoch ahead of the device (it is paced: about
+# 0.4 s of work queued), so SIGINT lands within the long first epoch and the run stops soon
+long=(train --data moons:n=300000 --layers 64,64 --epochs 2 --quiet)
+"$bin" "${long[@]}" --checkpoint "$tmp/ckp" >"$tmp/p.out" 2>"$tmp/p.err" &
+pid=$!
+wait_for "$tmp/p.out" "^optimizer:" 60
+sleep 1.5
+t0=$(date +%s%N)
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$rc" = 130 ] && grep -Eq "^cltrain: interrupted \(SIGINT\) in epoch 1/2 at step [0-9]+ \(batch [0-9]+ of 9375\)" "$tmp/p.err"; then
+    ok "SIGINT without --log-every stops within the first epoch ($ms ms after the signal)"
+else bad "SIGINT without --log-every: exit $rc after $ms ms: $(cat "$tmp/p.err")"; fi
+
 # 7. a second SIGINT within a long step (the reference backend, one step of seconds) exits at once
 slow=(train --data moons:n=4000 --layers 1024,1024 --batch 2000 --epochs 1 --backend reference)
 "$bin" "${slow[@]}" --checkpoint "$tmp/ckq" --save "$tmp/q.safetensors" >"$tmp/q.out" 2>"$tmp/q.err" &
