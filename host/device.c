@@ -569,7 +569,9 @@ static ct_status pick(const ct_device_info *infos, int n, const char *sel, const
 enum { SRC_MAIN = 1, SRC_OWN = 2, SRC_ALL = SRC_MAIN | SRC_OWN };
 
 static int source_part(const char *file) {
-    if (!strcmp(file, "common.cl")) return SRC_ALL;
+    /* math.cl: the functions common.cl declares (after gemm.cl in the second part, which uses
+     * none of them) */
+    if (!strcmp(file, "common.cl") || !strcmp(file, "math.cl")) return SRC_ALL;
     return !strcmp(file, "gemm.cl") ? SRC_OWN : SRC_MAIN;
 }
 
@@ -784,6 +786,14 @@ static ct_status program_options(ct_device *dev, char *opts) {
                         "-DCT_VW=%d -DCT_PK_VW=%d -DCT_PK_RM=%d -DCT_PK_NV=%d -DCT_EW=%d",
                         dev->red_wg, CT_RED_PARTIALS, c->ogm, c->ogn, c->ogk, c->ogwm, c->ogwn,
                         c->vw, c->vw, c->rm, c->nv, c->ew);
+    /* Correctly rounded division and sqrt where the device can give them (principle 6; the
+     * OpenCL default allows 2.5 ulp for a float division, 3 for sqrt). rusticl's llvmpipe does
+     * not report it, yet its / and sqrt match the host's IEEE results (test_math, issue 25). */
+    cl_device_fp_config fp = 0;
+    if (clGetDeviceInfo(dev->id, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp, NULL) == CL_SUCCESS &&
+        (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT))
+        used += snprintf(opts + used, CT_OPTS_LEN - (size_t)used,
+                         " -cl-fp32-correctly-rounded-divide-sqrt");
 #define CT_ACT_OPT_(id, name, flags, alpha, ...)                                                   \
     used += snprintf(opts + used, CT_OPTS_LEN - (size_t)used, " -DCT_ACT_" #id "=%d", CT_ACT_##id);
     CT_ACT_LIST(CT_ACT_OPT_, 0)

@@ -936,6 +936,20 @@ ct_status ct_scale(ct_device *dev, ct_buf x, float alpha, int n) {
     return ct_args_launch1(&a, (size_t)n);
 }
 
+ct_status ct_math_eval(ct_device *dev, ct_buf out, ct_buf x, int fn, int n) {
+    static const char op[] = "ct_math_eval";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_pos(dev, op, "n", n));
+    TRY(need_buf(dev, op, "out", out));
+    TRY(need_buf(dev, op, "x", x));
+    ct_args a = ct_args_begin(dev, CT_K_math_eval);
+    ct_arg_buf(&a, out);
+    ct_arg_buf(&a, x);
+    ct_arg_int(&a, fn);
+    ct_arg_uint(&a, (cl_uint)n);
+    return ct_args_launch1(&a, (size_t)n);
+}
+
 ct_status ct_dead_units(ct_device *dev, ct_buf count, ct_buf A, int B, int N) {
     static const char op[] = "ct_dead_units";
     if (!dev) return CT_ERR_ARG;

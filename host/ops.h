@@ -163,6 +163,8 @@ ct_status ct_binary_correct(ct_device *dev, ct_buf count, ct_buf Z, ct_buf T, in
 ct_status ct_fill(ct_device *dev, ct_buf x, float value, int n);
 /* x[0..n) *= alpha */
 ct_status ct_scale(ct_device *dev, ct_buf x, float alpha, int n);
+/* out[0..n) = f(x[0..n)) with f the function fn of kernels/math.cl (ct_math_fn, ct_math.h) */
+ct_status ct_math_eval(ct_device *dev, ct_buf out, ct_buf x, int fn, int n);
 
 /* count[0] += number of columns j whose every row has A[i][j] <= 0 (dead units; int counter) */
 ct_status ct_dead_units(ct_device *dev, ct_buf count, // (1) int
