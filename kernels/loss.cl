@@ -36,9 +36,9 @@ __kernel void softmax_ce(__global float *rowloss, uint offL, __global float *dZ,
     }
     float s = 0.0f;
     for (uint j = 0; j < C; ++j) {
-        s += exp(z[j] - m);
+        s += ct_expf(z[j] - m);
     }
-    float logs = log(s);
+    float logs = ct_logf(s);
     int valid = y >= 0 && (uint)y < C;
     /* logsumexp(z) - z[y] = (m - z[y]) + log(sum exp(z - m)) */
     rowloss[i] = valid ? (m - z[y]) + logs : NAN;
@@ -46,7 +46,7 @@ __kernel void softmax_ce(__global float *rowloss, uint offL, __global float *dZ,
         __global float *d = dZ + i * C;
         float inv = 1.0f / s;
         for (uint j = 0; j < C; ++j) {
-            float p = exp(z[j] - m) * inv;
+            float p = ct_expf(z[j] - m) * inv;
             d[j] = (p - ((int)j == y ? 1.0f : 0.0f)) * gscale;
         }
     }
@@ -70,7 +70,7 @@ __kernel void sigmoid_bce(__global float *rowloss, uint offL, __global float *dZ
     for (uint j = 0; j < C; ++j) {
         uint e = i * C + j;
         float z = Z[e], t = T[e];
-        s += fmax(z, 0.0f) - z * t + log1p(exp(-fabs(z)));
+        s += fmax(z, 0.0f) - z * t + ct_log1pf(ct_expf(-fabs(z)));
         right += (z > 0.0f) == (t > 0.5f);
         if (want_grad) {
             dZ[e] = (ct_sigmoid(z) - t) * gscale;
