@@ -17,6 +17,7 @@
 #include "jsonmodel.h"
 #include "lrfind.h"
 #include "strutil.h"
+#include "tbevents.h"
 #include "train.h"
 
 struct ct_model {
@@ -111,6 +112,7 @@ void ct_train_defaults(ct_train_options *o) {
     o->restore_best = 1;
     o->verify_tol = 1e-3;
     o->checkpoint_every = 1;
+    o->progress_seconds = 0.1;
 }
 
 /* ---- the model ---------------------------------------------------------------------------- */
@@ -432,8 +434,67 @@ typedef struct {
     ct_train_state *state;
     char config[1024];
     int failed;
-    int rank0; /* this process writes the checkpoint */
+    int rank0;              /* this process writes the checkpoint */
+    ct_tb_writer *tb_train; /* o->tensorboard_dir's runs (rank 0), or NULL */
+    ct_tb_writer *tb_val;
 } train_ctx;
+
+/* The epoch's points in the TensorBoard runs (step = the 0-based epoch index), flushed. */
+static ct_status write_tensorboard(train_ctx *c, const ct_epoch_stats *s) {
+    ct_model *m = c->m;
+    const ct_train_options *o = c->o;
+    const ct_arch *a = &m->sm.arch;
+    long long step = s->epoch - 1;
+    ct_tb_writer *w = c->tb_train;
+    ct_tb_scalar(w, "epoch_loss", step, s->train_loss);
+    if (!isnan(s->train_acc)) ct_tb_scalar(w, "epoch_accuracy", step, s->train_acc);
+    ct_tb_scalar(w, "epoch_learning_rate", step, s->lr);
+    char tag[96];
+    if (o->tensorboard_stats) {
+        ct_layer_stats ls[CT_MAX_LAYERS];
+        ct_status st = ct_model_layer_stats(m, ls);
+        if (st != CT_OK) return st;
+        for (int l = 0; l < a->n_layers; l++) {
+            snprintf(tag, sizeof tag, "layer_%d/activation_mean", l);
+            ct_tb_scalar(w, tag, step, ls[l].act_mean);
+            snprintf(tag, sizeof tag, "layer_%d/activation_std", l);
+            ct_tb_scalar(w, tag, step, ls[l].act_std);
+            if (l + 1 < a->n_layers && (ct_act_flags(a->act[l]) & CT_ACTF_RELU_LIKE)) {
+                snprintf(tag, sizeof tag, "layer_%d/dead_fraction", l);
+                ct_tb_scalar(w, tag, step, ls[l].dead_frac);
+            }
+            snprintf(tag, sizeof tag, "layer_%d/weight_gradient_norm", l);
+            ct_tb_scalar(w, tag, step, ls[l].grad_norm);
+        }
+    }
+    if (o->tensorboard_histograms) {
+        size_t np = ct_arch_params(a);
+        float *p = malloc(np * sizeof(float));
+        if (!p) return fail(m, CT_ERR_ALLOC, "out of host memory");
+        ct_status st = ct_net_get_params(m->net, p);
+        if (st != CT_OK) {
+            free(p);
+            return net_fail(m, st);
+        }
+        ct_layout lay;
+        ct_arch_layout(a, &lay);
+        for (int l = 0; l < a->n_layers; l++) {
+            ct_tensor_info ti;
+            for (int k = 0; k < 2 && ct_layer_tensor(a, &lay, l, k, &ti); k++) {
+                snprintf(tag, sizeof tag, "layer_%d/%s", l, k == 0 ? "weight" : "bias");
+                ct_tb_histogram(w, tag, step, p + ti.off, ti.count);
+            }
+        }
+        free(p);
+    }
+    ct_status st = ct_tb_flush(w, m->err);
+    if (st == CT_OK && c->tb_val && !isnan(s->val_loss)) {
+        ct_tb_scalar(c->tb_val, "epoch_loss", step, s->val_loss);
+        if (!isnan(s->val_acc)) ct_tb_scalar(c->tb_val, "epoch_accuracy", step, s->val_acc);
+        st = ct_tb_flush(c->tb_val, m->err);
+    }
+    return st;
+}
 
 static ct_status write_checkpoint(train_ctx *c) {
     ct_model *m = c->m;
@@ -489,7 +550,16 @@ static int on_epoch(const ct_epoch_stats *s, void *user) {
             return 1;
         }
     }
+    if (c->tb_train && write_tensorboard(c, s) != CT_OK) {
+        c->failed = 1;
+        return 1;
+    }
     return o->on_epoch ? o->on_epoch(s, o->user) : 0;
+}
+
+static void on_progress(const ct_progress *p, void *user) {
+    train_ctx *c = user;
+    c->o->on_progress(p, c->o->user);
 }
 
 /* Removes what killed saves left beside the checkpoint: PATH.tmp-* (a save in progress in
@@ -808,6 +878,8 @@ static void fill_opts(ct_train_opts *to_out, const ct_train_options *o, ct_net *
     to.on_epoch = on_epoch;
     to.on_batch = o->on_batch ? on_batch : NULL;
     to.on_plan = o->on_plan ? on_plan : NULL;
+    to.on_progress = o->on_progress ? on_progress : NULL;
+    to.progress_seconds = o->progress_seconds;
     to.user = ctx;
     to.comm = comm;
     *to_out = to;
@@ -896,6 +968,12 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
         if (st != CT_OK) goto done;
     }
 
+    if (o->tensorboard_dir && rank0 &&
+        ((st = ct_tb_open(&ctx.tb_train, o->tensorboard_dir, "train", m->err)) != CT_OK ||
+         (val &&
+          (st = ct_tb_open(&ctx.tb_val, o->tensorboard_dir, "validation", m->err)) != CT_OK)))
+        goto done;
+
     ct_train_opts to;
     fill_opts(&to, o, vref, &ctx, comm, (cont ? state.epoch : 0) + o->epochs);
     double exchange = 0;
@@ -924,6 +1002,8 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
         if (st == CT_OK) st = check_same_weights(m, comm);
     }
 done:
+    ct_tb_close(ctx.tb_train);
+    ct_tb_close(ctx.tb_val);
     ct_net_destroy(vref);
     ct_saved_model_free(&ck);
     return st;

@@ -504,6 +504,24 @@ typedef void (*ct_verify_fn)(const ct_verify_report *r, void *user);
  * them from the last (ct_device_warm_plan) while this one compiles from the first. */
 typedef void (*ct_plan_fn)(const char *plan, void *user);
 
+/* Where a run stands, for a progress line: called at most every progress_seconds (and after an
+ * epoch's last batch), with the epoch's mean training loss so far read back from the device then:
+ * one read per call, never one per step. */
+typedef struct ct_progress {
+    int epoch, epochs;     /* 1-based; the run's last epoch */
+    int batch, n_batches;  /* batches of this epoch done, and in all */
+    int first_batch;       /* the batch this call's run began the epoch at (a resume within it) */
+    int first_epoch;       /* the epoch this call's run began at */
+    long long rows;        /* training rows of this epoch done */
+    long long step;        /* optimizer steps so far */
+    double loss;           /* mean training loss of this epoch's batches so far (this run's);
+                            * NaN under ct_model_train_parallel (the ranks would have to agree
+                            * on when to read) */
+    double seconds;        /* since the run began */
+    double epoch_seconds;  /* since this epoch began */
+} ct_progress;
+typedef void (*ct_progress_fn)(const ct_progress *p, void *user);
+
 typedef struct ct_train_options {
     int epochs;             /* total epochs (20); a resumed run continues up to this */
     int batch;              /* rows per step (32); at most the training rows */
@@ -547,6 +565,19 @@ typedef struct ct_train_options {
     /* NULL, or the caller's text kept in every checkpoint (the command line keeps its options
      * there) and read back by ct_checkpoint_read; a resume does not compare it. */
     const char *checkpoint_note;
+    /* NULL, or a folder for TensorBoard event files, written on rank 0 as Keras's TensorBoard
+     * callback writes them: runs <dir>/train and <dir>/validation (with validation data), scalars
+     * epoch_loss, epoch_accuracy (classification) and epoch_learning_rate (train) at step = the
+     * epoch's 0-based index, flushed after every epoch. Each run opens new files in the run
+     * folders, so a resumed run continues the same curves (its steps follow the checkpoint's). */
+    const char *tensorboard_dir;
+    int tensorboard_stats;      /* with tensorboard_dir: ct_model_layer_stats per epoch, as scalars
+                                 * layer_<l>/activation_mean, activation_std, dead_fraction
+                                 * (relu-like hidden layers), weight_gradient_norm (0) */
+    int tensorboard_histograms; /* with tensorboard_dir: layer_<l>/weight and layer_<l>/bias
+                                 * histograms per epoch (0) */
+    ct_progress_fn on_progress; /* NULL: none */
+    double progress_seconds;    /* least time between on_progress calls (0.1) */
 } ct_train_options;
 
 /* Fills o with the defaults above. */
@@ -764,6 +795,11 @@ CT_API void ct_lrfind_result_free(ct_lrfind_result *r);
 /* step,lr,loss,smoothed_loss rows, written atomically. */
 CT_API ct_status ct_lrfind_write_csv(const char *path, const ct_lrfind_result *r,
                                      char msg[CT_MSG_LEN]);
+/* The range test as TensorBoard event files in <dir>/train (a new file each call): scalars
+ * lr_find/loss, lr_find/smoothed_loss and lr_find/learning_rate at step = the step's index, and
+ * lr_find/suggested_lr at step 0 when there is a suggestion. */
+CT_API ct_status ct_lrfind_write_tensorboard(const char *dir, const ct_lrfind_result *r,
+                                             char msg[CT_MSG_LEN]);
 /* The smoothed loss against the rate (both log scales) with the suggestion marked, as SVG. */
 CT_API ct_status ct_lrfind_plot_svg(const char *path, const char *title, const char *panel,
                                     const ct_lrfind_result *r, char msg[CT_MSG_LEN]);

@@ -372,7 +372,55 @@ typedef struct {
     double *sumbuf; /* (nb + 1) */
     float *vd, *vr; /* live verification: room for the largest tensor each */
     ct_verify_report *rep;
+    /* on_progress: when the run and the epoch began, the last call, the batches of the epoch
+     * whose losses are summed (weighted by rows) in prog_sum, from prog_b0 up to prog_read */
+    double t_run, t_epoch, t_prog;
+    int first_epoch, prog_b0, prog_read;
+    double prog_sum;
 } run_ctx;
+
+/* on_progress after batch b (0-based) of epoch, when progress_seconds have passed or the epoch
+ * ends: one read of the losses of the batches since the last call. */
+static ct_status progress(ct_net *net, const ct_train_opts *o, const ct_train_state *state,
+                          run_ctx *c, int epoch, int b, char *msg) {
+    double t = now_seconds();
+    if (b + 1 < c->nb && t - c->t_prog < o->progress_seconds) return CT_OK;
+    c->t_prog = t;
+    int done = b + 1;
+    double loss = NAN;
+    if (!c->comm) {
+        int cnt = done - c->prog_read;
+        if (cnt > 0) {
+            ct_status st = ct_net_read_losses(net, c->prog_read, cnt, c->losses + c->prog_read);
+            if (st != CT_OK) {
+                snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
+                return st;
+            }
+            int bad = -1;
+            c->prog_sum =
+                weighted_sum(c->losses, c->prog_read, done, c->n, c->batch, c->prog_sum, &bad);
+            c->prog_read = done;
+        }
+        long long rows_run = (long long)done * c->batch - (long long)c->prog_b0 * c->batch;
+        if ((long long)done * c->batch > c->n) rows_run -= (long long)done * c->batch - c->n;
+        loss = rows_run > 0 ? c->prog_sum / (double)rows_run : NAN;
+    }
+    ct_progress p;
+    memset(&p, 0, sizeof p);
+    p.epoch = epoch;
+    p.epochs = o->epochs;
+    p.batch = done;
+    p.n_batches = c->nb;
+    p.first_batch = c->prog_b0;
+    p.first_epoch = c->first_epoch;
+    p.rows = (long long)done * c->batch < c->n ? (long long)done * c->batch : c->n;
+    p.step = state->step;
+    p.loss = loss;
+    p.seconds = t - c->t_run;
+    p.epoch_seconds = t - c->t_epoch;
+    o->on_progress(&p, o->user);
+    return CT_OK;
+}
 
 /* Whether the caller asks to stop (o->stop), agreed by every rank. */
 static ct_status stop_asked(const ct_train_opts *o, const run_ctx *c, int *stop, char *msg) {
@@ -389,11 +437,13 @@ static ct_status stop_asked(const ct_train_opts *o, const run_ctx *c, int *stop,
 
 /* The steps of one epoch from batch b0; *lr gets the last step's learning rate. *stopped gets
  * the batch where o->stop ended it (before that batch), or -1. */
-static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state *state,
-                             const run_ctx *c, int epoch, int b0, double *lr, int *stopped,
-                             char *msg) {
+static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state *state, run_ctx *c,
+                             int epoch, int b0, double *lr, int *stopped, char *msg) {
     ct_status st;
     *stopped = -1;
+    c->t_epoch = c->t_prog = now_seconds();
+    c->prog_b0 = c->prog_read = b0;
+    c->prog_sum = 0;
     for (int b = b0; b < c->nb; b++) {
         int stop;
         if ((st = stop_asked(o, c, &stop, msg)) != CT_OK) return st;
@@ -423,6 +473,7 @@ static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state
             return st;
         }
         if (o->on_batch) o->on_batch(epoch, b + 1, c->nb, o->user);
+        if (o->on_progress && (st = progress(net, o, state, c, epoch, b, msg)) != CT_OK) return st;
         if (o->log_every > 0 && o->on_log && state->step % o->log_every == 0) {
             /* the steps of this interval that belong to this epoch */
             int from = b + 1 - o->log_every < b0 ? b0 : b + 1 - o->log_every, cnt = b + 1 - from;
@@ -624,6 +675,8 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
         goto done;
     }
     if (o->on_plan && state->epoch < o->epochs) announce_plan(net, c.batch, o);
+    c.t_run = now_seconds();
+    c.first_epoch = state->epoch + 1;
     for (int epoch = state->epoch + 1; epoch <= o->epochs; epoch++) {
         double t0 = now_seconds(), lr = 0;
         ct_epoch_stats s;

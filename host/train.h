@@ -59,6 +59,11 @@ typedef struct ct_train_opts {
      * non-zero the run stops there (state->batch tells where in the epoch). With comm, every
      * rank passes one or none, and the ranks agree each step (one sum of a number). */
     const volatile sig_atomic_t *stop;
+    /* NULL, or called at most every progress_seconds and after each epoch's last batch with the
+     * epoch's mean loss so far (one read of the batch losses since the last call; NaN with comm,
+     * where the ranks do not agree on the moments to read) */
+    ct_progress_fn on_progress;
+    double progress_seconds;
 } ct_train_opts;
 
 /* The learning rate of step t (1-based) of epoch e (1-based) with n_batches per epoch. */

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "plot.h"
 #include "safetensors.h"
+#include "tbevents.h"
 #include "util.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -1252,6 +1253,46 @@ static void test_plot(void) {
     EXPECT(st == CT_ERR_IO && contains(msg, nodir), "missing folder: '%s'", msg);
 }
 
+/* TensorBoard event files: CRC-32C's check values, and a file that starts with the framed
+ * file_version record (the readers are in tests/tensorboard_check.py). */
+static void test_tbevents(void) {
+    EXPECT(ct_crc32c("123456789", 9) == 0xE3069283u,
+           "CRC-32C(\"123456789\") = 0x%08X, want 0xE3069283", ct_crc32c("123456789", 9));
+    EXPECT(ct_crc32c("", 0) == 0u, "CRC-32C of nothing = 0x%08X", ct_crc32c("", 0));
+    uint8_t zeros[32] = {0};
+    EXPECT(ct_crc32c(zeros, 32) == 0x8A9136AAu, "CRC-32C of 32 zeros = 0x%08X, want 0x8A9136AA",
+           ct_crc32c(zeros, 32));
+    uint32_t c = ct_crc32c("123456789", 9);
+    EXPECT(ct_crc32c_masked("123456789", 9) == ((c >> 15) | (c << 17)) + 0xa282ead8u,
+           "the masked CRC-32C");
+    char dir[1100], msg[CT_MSG_LEN];
+    snprintf(dir, sizeof dir, "%s/tb", g_dir);
+    ct_tb_writer *w = NULL;
+    EXPECT(ct_tb_open(&w, dir, "train", msg) == CT_OK, "ct_tb_open: %s", msg);
+    if (!w) return;
+    ct_tb_scalar(w, "epoch_loss", 3, 0.5);
+    float v[5] = {1, 2, 2, 3, NAN};
+    ct_tb_histogram(w, "layer_0/weight", 3, v, 5);
+    EXPECT(ct_tb_flush(w, msg) == CT_OK, "ct_tb_flush: %s", msg);
+    FILE *f = fopen(ct_tb_path(w), "rb");
+    uint8_t head[12] = {0};
+    EXPECT(f && fread(head, 1, 12, f) == 12, "reading %s", ct_tb_path(w));
+    if (f) fclose(f);
+    uint64_t len = 0;
+    for (int i = 0; i < 8; i++)
+        len |= (uint64_t)head[i] << (8 * i);
+    uint32_t lc = (uint32_t)head[8] | (uint32_t)head[9] << 8 | (uint32_t)head[10] << 16 |
+                  (uint32_t)head[11] << 24;
+    EXPECT(len > 13 && len < 64 && lc == ct_crc32c_masked(head, 8),
+           "the first record's length %llu and its checksum", (unsigned long long)len);
+    ct_tb_close(w);
+    ct_tb_writer *bad = NULL;
+    snprintf(dir, sizeof dir, "%s/tb/train/%s", g_dir, "no/such/deeper");
+    EXPECT(ct_tb_open(&bad, dir, "train", msg) == CT_ERR_IO && strstr(msg, "no/such"),
+           "ct_tb_open in a folder that cannot be made: %s", msg);
+    ct_tb_close(bad);
+}
+
 int main(void) {
     snprintf(g_dir, sizeof g_dir, "/tmp/ct_test_files_XXXXXX");
     if (!mkdtemp(g_dir)) {
@@ -1269,6 +1310,7 @@ int main(void) {
     test_st_hostile();
     test_st_fuzz();
     test_plot();
+    test_tbevents();
     EXPECT(count_temporaries(g_dir) == 0, "no temporaries at the end");
     if (getenv("CT_TEST_KEEP"))
         printf("test_files: kept %s\n", g_dir);

@@ -60,6 +60,9 @@ static void usage(FILE *f) {
         "  --log FILE.csv       step,lr,loss,smoothed_loss for every step\n"
         "  --plot FILE.svg      the smoothed loss against the learning rate (log axis), with\n"
         "                       the suggestion marked\n"
+        "  --tensorboard DIR    TensorBoard event files in DIR/train: lr_find/loss,\n"
+        "                       lr_find/smoothed_loss and lr_find/learning_rate per step,\n"
+        "                       lr_find/suggested_lr\n"
         "\n"
         "The suggestion is the rate where the smoothed loss falls fastest against log(lr) on\n"
         "the way down to its minimum (the most negative central difference among the points\n"
@@ -71,7 +74,7 @@ static void usage(FILE *f) {
 
 typedef struct {
     cli_netopts net; /* data, model, optimizer */
-    const char *log, *plot;
+    const char *log, *plot, *tensorboard;
     int reference, steps;
     float start_lr, end_lr, smooth, diverge;
 } options;
@@ -89,6 +92,7 @@ static int option(int argc, char **argv, int *i, void *opts) {
     if ((r = cli_opt_backend(argc, argv, i, &o->reference))) return r;
     if ((r = cli_opt(argc, argv, i, "--log", &o->log))) return r;
     if ((r = cli_opt(argc, argv, i, "--plot", &o->plot))) return r;
+    if ((r = cli_opt(argc, argv, i, "--tensorboard", &o->tensorboard))) return r;
     if (cli_is(a, "--lr") || cli_is(a, "--epochs") || cli_is(a, "--schedule")) {
         cli_error("lr-find: option '%s' does not apply: the test sweeps the learning rate "
                   "(--start-lr, --end-lr, --steps)",
@@ -204,6 +208,10 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
         snprintf(panel, sizeof panel, "%s, %s, batch %d", desc, ct_optim_name(kind), batch);
         if (ct_lrfind_plot_svg(o.plot, title, panel, &res, msg) != CT_OK) goto fail_msg;
         printf("wrote the plot to %s\n", o.plot);
+    }
+    if (o.tensorboard) {
+        if (ct_lrfind_write_tensorboard(o.tensorboard, &res, msg) != CT_OK) goto fail_msg;
+        printf("wrote TensorBoard event files to %s/train\n", o.tensorboard);
     }
     if (res.min_index >= 0)
         printf("minimum of the smoothed loss: %.4g at lr %.3g\n", res.smoothed[res.min_index],

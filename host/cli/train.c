@@ -92,6 +92,12 @@ static void usage(FILE *f) {
         "  --log-every N        also print the mean loss every N steps (default: per epoch only;\n"
         "                       each print reads the losses back from the device once)\n"
         "  --plot FILE.svg      loss and accuracy curves\n"
+        "  --tensorboard DIR    TensorBoard event files, as Keras writes them: runs DIR/train and\n"
+        "                       DIR/validation, scalars epoch_loss, epoch_accuracy and\n"
+        "                       epoch_learning_rate per epoch (step = the epoch's 0-based index),\n"
+        "                       the --stats figures per layer; flushed every epoch, so\n"
+        "                       `tensorboard --logdir DIR` follows the run; a resume adds files\n"
+        "  --tensorboard-histograms  also each layer's weight and bias histograms per epoch\n"
         "  --checkpoint DIR     keep DIR/checkpoint.safetensors (weights, optimizer state, step,\n"
         "                       this run's options); a folder that holds another run's checkpoint\n"
         "                       is refused unless --resume or --overwrite\n"
@@ -99,7 +105,8 @@ static void usage(FILE *f) {
         "  --resume             continue the run in DIR with the options kept in its checkpoint;\n"
         "                       options given beside it must agree, except --epochs (raise it to\n"
         "                       train on), --checkpoint-every, --test-data, --verify, --backend\n"
-        "                       and the outputs (--save, --log, --plot, --log-every, --quiet)\n"
+        "                       and the outputs (--save, --log, --plot, --log-every, --quiet,\n"
+        "                       --tensorboard: give it again to go on with the same runs)\n"
         "  --overwrite          replace the checkpoint of another run in DIR\n"
         "                       Ctrl-C (SIGINT) or SIGTERM stops after the current step, writes\n"
         "                       the checkpoint and --save there and says how to resume (exit 130\n"
@@ -108,16 +115,18 @@ static void usage(FILE *f) {
         "fraction\n"
         "                       of dead ReLU units (on the first batch of the training data) and\n"
         "                       the weight-gradient norm of the last step, computed on the device\n"
-        "  --quiet              no progress bar and no epoch lines\n",
+        "  --quiet              no progress line and no epoch lines (on a terminal, the\n"
+        "                       progress line shows batches, samples/s, the epoch's running loss,\n"
+        "                       the time so far and the time left)\n",
         f);
 }
 
 typedef struct {
     cli_netopts net; /* data, model, optimizer */
-    const char *val_data, *test_data, *save, *log, *plot, *checkpoint, *schedule;
+    const char *val_data, *test_data, *save, *log, *plot, *checkpoint, *schedule, *tensorboard;
     float val, lr, min_delta, verify_tol; /* lr: NAN for the optimizer's default */
     int epochs, warmup, patience, reference, verify, log_every, checkpoint_every, resume, quiet,
-        stats, overwrite;
+        stats, overwrite, tb_histograms;
 } options;
 
 /* ---- per-epoch output -------------------------------------------------------------------- */
@@ -126,7 +135,7 @@ typedef struct {
     const options *o;
     ct_model *model;
     int tty;
-    double last_bar;
+    int batch; /* rows per step, for the progress line's samples/s */
     int classification;
     int announced; /* the "resumed from" line is printed */
     /* history for --log and --plot */
@@ -140,24 +149,37 @@ typedef struct {
     cli_warm warm; /* the kernel warm-up helper (host/cli/warm.c) */
 } run_ctx;
 
-static double wall(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+/* Seconds as m:ss, or h:mm:ss from an hour. */
+static void clock_text(double s, char *buf, size_t len) {
+    long t = s > 0 && s < 1e9 ? (long)(s + 0.5) : 0;
+    if (t >= 3600)
+        snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
 }
 
-static void on_batch(int epoch, int batch, int n_batches, void *user) {
+/* The progress line on a terminal (the library calls at most every 0.1 s):
+ * epoch 1/2 [=====>    ] 756/1250  8123 samples/s  loss 0.2154  0:03 eta 0:41
+ * samples/s is this epoch's so far; the time left is the whole run's (the batches left at the
+ * epoch's rate, validation not counted); the loss is the epoch's running mean. */
+static void on_progress(const ct_progress *p, void *user) {
     run_ctx *c = user;
-    if (!c->tty || c->o->quiet) return;
-    double t = wall();
-    if (batch != n_batches && t - c->last_bar < 0.1) return;
-    c->last_bar = t;
-    int width = 30, filled = (int)((double)batch / n_batches * width);
-    char bar[64];
+    int width = 30, filled = (int)((double)p->batch / p->n_batches * width);
+    char bar[64], took[32], left[32], loss[32] = "";
     for (int i = 0; i < width; i++)
         bar[i] = i < filled ? '=' : (i == filled ? '>' : ' ');
     bar[width] = '\0';
-    fprintf(stderr, "\repoch %d/%d [%s] %d/%d", epoch, c->o->epochs, bar, batch, n_batches);
+    int from = p->epoch == p->first_epoch ? p->first_batch : 0, done = p->batch - from;
+    long long rows = p->rows - (long long)from * c->batch;
+    double rate = p->epoch_seconds > 0 ? (double)rows / p->epoch_seconds : 0;
+    double per_batch = done > 0 ? p->epoch_seconds / done : 0;
+    long long batches_left =
+        (long long)(p->n_batches - p->batch) + (long long)(p->epochs - p->epoch) * p->n_batches;
+    clock_text(p->seconds, took, sizeof took);
+    clock_text(per_batch * (double)batches_left, left, sizeof left);
+    if (!isnan(p->loss)) snprintf(loss, sizeof loss, "  loss %.4f", p->loss);
+    fprintf(stderr, "\r\033[Kepoch %d/%d [%s] %d/%d  %.0f samples/s%s  %s eta %s", p->epoch,
+            p->epochs, bar, p->batch, p->n_batches, rate, loss, took, left);
     fflush(stderr);
 }
 
@@ -308,8 +330,10 @@ static int option(int argc, char **argv, int *i, void *opts) {
     int r;
     if ((r = cli_netopts_option(argc, argv, i, &o->net))) return r;
     if (cli_flag(a, "--resume", &o->resume) || cli_flag(a, "--quiet", &o->quiet) ||
-        cli_flag(a, "--stats", &o->stats) || cli_flag(a, "--overwrite", &o->overwrite))
+        cli_flag(a, "--stats", &o->stats) || cli_flag(a, "--overwrite", &o->overwrite) ||
+        cli_flag(a, "--tensorboard-histograms", &o->tb_histograms))
         return 1;
+    if ((r = cli_opt(argc, argv, i, "--tensorboard", &o->tensorboard))) return r;
     if ((r = cli_opt_float(argc, argv, i, "--val", 0, 0.9, 0, &o->val))) return r;
     if ((r = cli_opt(argc, argv, i, "--val-data", &o->val_data))) return r;
     if ((r = cli_opt(argc, argv, i, "--test-data", &o->test_data))) return r;
@@ -386,9 +410,10 @@ static int named(const char *arg, const char *const *names) {
 }
 
 /* Not kept in the checkpoint: where this run writes and how it shows its progress. */
-static const char *const not_kept[] = {"--resume", "--overwrite", "--checkpoint", "--save",
-                                       "--log",    "--plot",      "--log-every",  "--quiet",
-                                       "--stats",  NULL};
+static const char *const not_kept[] = {
+    "--resume", "--overwrite", "--checkpoint", "--save",        "--log",
+    "--plot",   "--log-every", "--quiet",      "--stats",       "--tensorboard",
+    "--tensorboard-histograms", NULL};
 /* Kept, but a resume may change them. */
 static const char *const may_change[] = {
     "--epochs", "--checkpoint-every", "--test-data", "--verify", "--verify-tol", "--backend", NULL};
@@ -972,12 +997,17 @@ static int train(const options *opts, const run_args *ra, const char *device) {
     to.on_plan = on_plan;
     to.on_log = on_log;
     to.on_epoch = on_epoch;
-    to.on_batch = on_batch;
+    to.tensorboard_dir = o.tensorboard;
+    to.tensorboard_stats = o.stats;
+    to.tensorboard_histograms = o.tb_histograms;
     to.user = &ctx;
     ctx.o = &o;
     ctx.model = model;
     ctx.tty = rank == 0 && isatty(fileno(stderr));
     ctx.rank0 = rank == 0;
+    ctx.batch = batch;
+    /* the progress line: on rank 0's terminal only, so nothing is read back for it otherwise */
+    if (ctx.tty && !o.quiet) to.on_progress = on_progress;
     ctx.classification = ct_data_task(train) == CT_TASK_CLASSIFICATION;
     ct_train_result res;
     ctx.from = o.resume ? &ra->info : NULL;
