@@ -408,6 +408,32 @@ with tempfile.TemporaryDirectory() as tmp:
 print("pandas %s: DataFrames by column name: ok" % pd.__version__)
 
 # ---- NumPy only: the package without scikit-learn ----------------------------------------------
+# tensorboard_dir: the library's event files, read back by the test's independent reader
+# (tests/tensorboard_check.py: framing, checksums, protobuf); a partial_fit's steps go on
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tensorboard_check  # noqa: E402
+
+with tempfile.TemporaryDirectory() as tbd:
+    tb = cltrain.MLPClassifier(hidden_layer_sizes=(16,), max_iter=6, n_iter_no_change=100,
+                               early_stopping=True, random_state=0, tensorboard_dir=tbd)
+    expect(tb.get_params()["tensorboard_dir"] == tbd, "get_params lacks tensorboard_dir")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tb.fit(Xtr, ytr)
+        tb.partial_fit(Xtr, ytr)
+    tr, tr_files = tensorboard_check.load_independent(os.path.join(tbd, "train"))
+    va, _ = tensorboard_check.load_independent(os.path.join(tbd, "validation"))
+    steps = [st for st, _ in tr.get("epoch_loss", [])]
+    expect(steps == list(range(7)) and tr_files == 2,
+           "tensorboard_dir: train epoch_loss at steps %s in %d files, expected 0..6 in 2 (fit, "
+           "partial_fit)" % (steps, tr_files))
+    expect([st for st, _ in va.get("epoch_accuracy", [])] == list(range(6)) and
+           all(abs(v - w) < 1e-6 for (_, v), w in zip(va["epoch_accuracy"], tb.validation_scores_)),
+           "tensorboard_dir: validation epoch_accuracy %s, validation_scores_ %s"
+           % (va.get("epoch_accuracy"), tb.validation_scores_))
+    expect("epoch_learning_rate" in tr and "epoch_accuracy" in tr,
+           "tensorboard_dir: train tags %s" % sorted(tr))
+
 numpy_only = r'''
 import pickle, sys
 sys.modules["sklearn"] = None  # import sklearn fails

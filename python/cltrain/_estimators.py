@@ -2,6 +2,7 @@
 OpenCL device. With scikit-learn importable they derive from its base classes (clone, pipelines,
 grid search, its estimator checks); without it they work with NumPy alone."""
 import numbers
+import os
 import warnings
 
 import numpy as np
@@ -158,7 +159,8 @@ class _BaseMLP(BaseEstimator):
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, device=None, dropout=0.0, norm=None, clip_norm=None):
+                 n_iter_no_change=10, device=None, dropout=0.0, norm=None, clip_norm=None,
+                 tensorboard_dir=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -185,6 +187,7 @@ class _BaseMLP(BaseEstimator):
         self.dropout = dropout
         self.norm = norm
         self.clip_norm = clip_norm
+        self.tensorboard_dir = tensorboard_dir
 
     # ---- parameters -----------------------------------------------------------------------
 
@@ -410,6 +413,11 @@ class _BaseMLP(BaseEstimator):
         o.l2 = alpha / batch  # scikit-learn's penalty alpha / 2 ||W||^2 / batch, per batch
         o.keep_order = 0 if self.shuffle else 1
         o.continue_run = 1 if incremental else 0
+        if self.tensorboard_dir is not None:
+            # TensorBoard event files, as `cltrain train --tensorboard DIR` writes them: runs
+            # DIR/train and DIR/validation (early_stopping), epoch_loss, epoch_accuracy and
+            # epoch_learning_rate per epoch; each fit or partial_fit adds files, its steps going on
+            o.tensorboard_dir = os.fsencode(os.fspath(self.tensorboard_dir))
         if not incremental or getattr(self, "learning_rate_", None) is None:
             self.learning_rate_ = float(self.learning_rate_init)  # scikit-learn: a new optimizer
         if not keep or getattr(self, "_no_improvement_count", None) is None:

@@ -201,6 +201,11 @@ class TrainOptions(ctypes.Structure):
         ("keep_order", ctypes.c_int),
         ("stop", ctypes.c_void_p),  # const volatile sig_atomic_t *
         ("checkpoint_note", ctypes.c_char_p),
+        ("tensorboard_dir", ctypes.c_char_p),
+        ("tensorboard_stats", ctypes.c_int),
+        ("tensorboard_histograms", ctypes.c_int),
+        ("on_progress", ctypes.c_void_p),
+        ("progress_seconds", ctypes.c_double),
     ]
 
 
@@ -355,6 +360,8 @@ def _check_layouts():
     got = (o.epochs, o.batch, o.seed, o.optim.kind, o.restore_best, o.checkpoint_every,
            o.continue_run, o.keep_order)
     ok = got == want and abs(o.verify_tol - 1e-3) < 1e-12 and abs(o.optim.lr - 1e-3) < 1e-9
+    # the last field: its default where the mirror puts it (every field before it in place)
+    ok = ok and abs(o.progress_seconds - 0.1) < 1e-12 and not o.tensorboard_dir
     relu = ctypes.c_int()
     lib.ct_act_parse(b"relu", ctypes.byref(relu))
     a = lib.ct_arch_mlp(1, (ctypes.c_int * 1)(5), relu.value)
