@@ -336,6 +336,17 @@ static ct_data_columns model_columns(const ct_model *m) {
     return c;
 }
 
+/* The columns of a model trained on a table: its encoding's columns. */
+static ct_data_columns model_table_columns(const ct_model *m) {
+    ct_data_columns c = model_columns(m);
+    if (m->sm.enc) {
+        c.enc = m->sm.enc;
+        c.features = m->sm.enc->n;
+        c.names = m->sm.enc->names;
+    }
+    return c;
+}
+
 ct_status ct_model_load_data(ct_model *m, ct_dataset **out, const char *source,
                              const char *labels_path, const char *label, int require_labels) {
     const ct_saved_model *sm = &m->sm;
@@ -348,12 +359,13 @@ ct_status ct_model_load_data(ct_model *m, ct_dataset **out, const char *source,
     o.require_labels = require_labels;
     o.class_names = sm->class_names;
     o.n_classes = sm->task == CT_TASK_CLASSIFICATION ? sm->n_classes : 0;
-    ct_data_columns cols = model_columns(m);
+    ct_data_columns cols = model_table_columns(m);
     m->note[0] = '\0';
     ct_status st = ct_data_load_columns(out, source, &o, &cols, m->err);
     if (st != CT_OK) return st;
-    snprintf(m->note, sizeof m->note, "%s", cols.note);
     ct_dataset *d = *out;
+    snprintf(m->note, sizeof m->note, "%s%s%s", cols.note, *cols.note && *d->enc_note ? "; " : "",
+             d->enc_note);
     if (d->features != ct_model_inputs(m)) { /* files without names: .npy, .idx, generators */
         fail(m, CT_ERR_ARG, "%s has %d feature columns; the model takes %d", d->source, d->features,
              ct_model_inputs(m));

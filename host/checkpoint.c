@@ -73,6 +73,7 @@ void ct_saved_model_free(ct_saved_model *sm) {
     ct_free_strings(sm->feature_names, sm->features);
     ct_free_strings(sm->target_names, sm->outputs);
     ct_scaler_free(&sm->scaler);
+    ct_encoding_free(sm->enc);
     memset(sm, 0, sizeof *sm);
 }
 
@@ -83,6 +84,12 @@ ct_status ct_saved_model_describe(ct_saved_model *sm, const ct_dataset *d, const
     snprintf(sm->label_name, sizeof sm->label_name, "%s", d->label_name);
     sm->label_column = d->label_column;
     sm->feature_names = dup_names(d->feature_names, d->features);
+    ct_encoding_free(sm->enc);
+    sm->enc = NULL;
+    if (d->enc && !(sm->enc = ct_encoding_copy(d->enc))) {
+        snprintf(msg, CT_MSG_LEN, "out of host memory");
+        return CT_ERR_ALLOC;
+    }
     if (d->task == CT_TASK_CLASSIFICATION) {
         sm->n_classes = d->n_classes;
         sm->class_names = dup_names(d->class_names, d->n_classes);
@@ -221,16 +228,18 @@ ct_status ct_saved_model_save(const char *path, const ct_saved_model *sm, char m
     sb_string_array(&feat, sm->feature_names, sm->feature_names ? sm->features : 0);
     sb_string_array(&targ, sm->target_names, sm->target_names ? sm->outputs : 0);
     char *state = sm->has_state ? state_json(&sm->state, sm->state_config, sm->state_note) : NULL;
+    char *enc = sm->enc ? ct_encoding_to_json(sm->enc) : NULL;
     ct_status st = CT_OK;
-    if (!arch || cls.oom || feat.oom || targ.oom || (sm->has_state && !state)) {
+    if (!arch || cls.oom || feat.oom || targ.oom || (sm->has_state && !state) ||
+        (sm->enc && !enc)) {
         snprintf(msg, CT_MSG_LEN, "out of host memory");
         st = CT_ERR_ALLOC;
     } else {
         char label_index[16] = ""; /* 0-based, as --label INDEX takes it; "" when unknown */
         if (sm->label_column > 0)
             snprintf(label_index, sizeof label_index, "%d", sm->label_column - 1);
-        char *keys[] = {"format",  "architecture", "task",    "label",      "label_index",
-                        "classes", "features",     "targets", "train_state"};
+        char *keys[] = {"format",  "architecture", "task",    "label",       "label_index",
+                        "classes", "features",     "targets", "train_state", "columns"};
         char *vals[] = {"cltrain-1",
                         arch,
                         sm->task == CT_TASK_CLASSIFICATION ? "classification" : "regression",
@@ -239,9 +248,17 @@ ct_status ct_saved_model_save(const char *path, const ct_saved_model *sm, char m
                         cls.s,
                         feat.s,
                         targ.s,
-                        state};
-        st = ct_st_write(path, t, nt, keys, vals, sm->has_state ? 9 : 8, msg);
+                        state,
+                        enc};
+        int nk = 8;
+        if (sm->has_state) nk++;
+        if (enc) { /* "columns" in the place of an absent train_state */
+            keys[nk] = keys[9];
+            vals[nk++] = enc;
+        }
+        st = ct_st_write(path, t, nt, keys, vals, nk, msg);
     }
+    free(enc);
     free(arch);
     free(cls.s);
     free(feat.s);
@@ -488,6 +505,35 @@ static ct_status take_layers(const char *path, const ct_st_file *f, ct_saved_mod
     return CT_OK;
 }
 
+ct_status ct_saved_model_set_encoding(ct_saved_model *sm, const ct_json *j, const char *path,
+                                      char msg[CT_MSG_LEN]) {
+    char where[300];
+    snprintf(where, sizeof where, "%s: metadata 'columns'", path);
+    ct_status st = ct_encoding_from_json(&sm->enc, j, where, msg);
+    if (st != CT_OK) return st;
+    int K = ct_encoding_inputs(sm->enc);
+    if (K != sm->features)
+        return ct_fail_msg(msg, CT_ERR_FORMAT,
+                           "%s: the columns' encoding gives %d inputs; layer 0 takes %d", where, K,
+                           sm->features);
+    /* the input names follow from the encoding */
+    char **names = ct_encoding_input_names(sm->enc);
+    if (!names) return ct_fail_msg(msg, CT_ERR_ALLOC, "out of host memory");
+    if (sm->feature_names) ct_free_strings(sm->feature_names, sm->features);
+    sm->feature_names = names;
+    return CT_OK;
+}
+
+static ct_status ct_saved_model_columns(ct_saved_model *sm, const char *text, const char *path,
+                                        char msg[CT_MSG_LEN]) {
+    char err[160];
+    ct_json *j = ct_json_parse(text, strlen(text), err, sizeof err);
+    if (!j) return ct_fail_msg(msg, CT_ERR_FORMAT, "%s: metadata 'columns': %s", path, err);
+    ct_status st = ct_saved_model_set_encoding(sm, j, path, msg);
+    ct_json_free(j);
+    return st;
+}
+
 ct_status ct_saved_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]) {
     memset(sm, 0, sizeof *sm);
     ct_st_file *f = NULL;
@@ -555,6 +601,8 @@ ct_status ct_saved_model_load(const char *path, ct_saved_model *sm, char msg[CT_
         goto fail;
     }
     if ((st = take_layers(path, f, sm, &lay, msg)) != CT_OK) goto fail;
+    const char *columns = ct_st_meta(f, "columns");
+    if (columns && (st = ct_saved_model_columns(sm, columns, path, msg)) != CT_OK) goto fail;
     if (ct_st_find(f, "scaler.mean")) {
         int64_t fs[1] = {sm->features};
         sm->has_scaler = 1;

@@ -27,6 +27,7 @@ typedef struct ct_saved_model {
     int label_column;     /* ... its 1-based column in that file (0 when unknown) */
     int has_scaler;
     ct_scaler scaler;
+    ct_encoding *enc; /* a table's columns and their encoding (owned), or NULL */
     /* checkpoints */
     int has_state;
     ct_train_state state;
@@ -46,5 +47,10 @@ ct_status ct_saved_model_save(const char *path, const ct_saved_model *sm, char m
  * architecture; messages name the file and the tensor. */
 ct_status ct_saved_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]);
 void ct_saved_model_free(ct_saved_model *sm); /* the struct itself is the caller's */
+struct ct_json;
+/* sm->enc from JSON (metadata 'columns', or a JSON model's "columns"); its inputs must be
+ * sm->features, and the feature names become the encoding's input names. */
+ct_status ct_saved_model_set_encoding(ct_saved_model *sm, const struct ct_json *j,
+                                      const char *path, char msg[CT_MSG_LEN]);
 
 #endif

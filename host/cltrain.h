@@ -124,7 +124,8 @@ CT_API const char *ct_device_error(const ct_device *dev);
 
 /* Which matrix-product implementation the dense ops use. */
 typedef enum ct_gemm_backend {
-    CT_GEMM_AUTO = 0, /* CLBlast when built in and passing its probe on this device, else own */
+    CT_GEMM_AUTO = 0, /* the CPU-shaped kernel on CPU devices, else own; CLBlast only for the
+                       * shape classes where `cltrain tune` measured it > 5% faster */
     CT_GEMM_CLBLAST,  /* CLBlast only (error when unavailable) */
     CT_GEMM_OWN,      /* the project's own tiled kernel (local memory; suits GPUs) */
     CT_GEMM_CPU       /* the project's own register-tiled kernel shaped for CPU OpenCL (PoCL) */
@@ -133,8 +134,9 @@ typedef enum ct_gemm_backend {
 /* Forces or resets the GEMM choice. $CLTRAIN_GEMM (auto|clblast|own|cpu) sets the initial value. */
 CT_API ct_status ct_device_set_gemm(ct_device *dev, ct_gemm_backend b);
 /* The backend of a product of this shape: the forced one, else a tuned choice for its shape
- * class (from `cltrain bench --tune`, kept in the tuning file), else the device's default:
- * the CPU-shaped kernel on CPU devices, CLBlast where it works, the tiled kernel otherwise.
+ * class (from `cltrain bench --tune`, kept in the tuning file; never CLBlast under
+ * ct_device_set_exact), else the device's default: the CPU-shaped kernel on CPU devices, the
+ * tiled kernel otherwise (both give the common bits, DESIGN.md principle 6).
  * A pure function of the device, the tuning file and the shape, so runs are reproducible. */
 CT_API ct_gemm_backend ct_device_gemm_for(ct_device *dev, int M, int N, int K, int transA,
                                           int transB);
@@ -145,6 +147,31 @@ CT_API const char *ct_gemm_backend_name(ct_gemm_backend b);
 /* 1 when CLBlast was compiled in and computes a correct product on this device, else 0 and
  * why in *why (may be NULL). Runs a small probe once per device and remembers the answer. */
 CT_API int ct_device_clblast_works(ct_device *dev, const char **why);
+
+/* The common bits (DESIGN.md principle 6: the same bits on every OpenCL implementation):
+ * exact = 1 forces them, no product by CLBlast whatever $CLTRAIN_GEMM or the tuning file say
+ * (an error when CLBlast is forced); $CLTRAIN_EXACT=1 sets it when the device is opened.
+ * exact = 0 (the default) lets a tuned shape class take CLBlast where it measured faster. */
+CT_API ct_status ct_device_set_exact(ct_device *dev, int exact);
+/* What the common bits' probe saw on a device (ct_device_gives_common_bits). */
+typedef struct ct_bits_facts {
+    int probes;          /* random (a, b, c) triples run */
+    int contracted;      /* of them, a * b + c computed fused (0: contraction off honoured) */
+    int divide_sqrt;     /* a / b or sqrt(a) not correctly rounded */
+    int cr_reported;     /* CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT in CL_DEVICE_SINGLE_FP_CONFIG */
+    int denorm_reported; /* CL_FP_DENORM in CL_DEVICE_SINGLE_FP_CONFIG */
+    int mul_flushes;     /* a * b flushed a denormal result or operand to 0 */
+    int fma_flushes;     /* fma flushed a denormal result, product or addend */
+    int add_flushes;     /* a + c flushed a denormal operand */
+} ct_bits_facts;
+/* 1 when the device computes what the common bits need (DESIGN.md principle 6): no contraction
+ * where the source says none, correctly rounded / and sqrt, on 4096 random triples; facts
+ * (may be NULL) gets the counts and whether it flushes denormals, which the kernels' own
+ * denormal rule makes harmless outside the products (README, "The same bits"). */
+CT_API int ct_device_gives_common_bits(ct_device *dev, ct_bits_facts *facts);
+/* 1 when no product of this device can run on CLBlast (forced, or chosen by the tuning file),
+ * so a run gives the common bits; 0 when CLBlast's bits, the device's own, may enter. */
+CT_API int ct_device_common_bits(ct_device *dev);
 
 /* Blocks until every enqueued command finished. */
 CT_API ct_status ct_device_finish(ct_device *dev);
@@ -268,6 +295,18 @@ typedef struct ct_data_opts {
     char *const *class_names;
     int n_classes;
     int require_labels; /* 0: a CSV may lack the label column (for predictions) */
+    /* Tables (a CSV for training): a column whose non-missing cells are all numbers is
+     * numeric, any other categorical (one-hot). Lists are comma-separated names or 0-based
+     * column indices. */
+    const char *categorical; /* columns taken as categorical */
+    const char *numeric;     /* columns taken as numeric */
+    const char *drop;        /* columns left out */
+    int max_categories;      /* a categorical column with more is an error; 0: 100 */
+    const char *na_values;   /* spellings of a missing cell, comma-separated (an empty cell
+                              * always is); NULL: NA,N/A,NaN,nan,null,? */
+    int impute_mean;         /* numeric missing cells: 0 the training median, 1 the mean */
+    int missing_indicator;   /* a 0/1 input per numeric column that had missing cells */
+    int drop_missing_labels; /* rows with a missing label are left out (else an error) */
 } ct_data_opts;
 
 /* SOURCE is a generator "name[:key=value,...]" or a file path (.csv, .idx/.idx*-ubyte[.gz],
@@ -277,6 +316,15 @@ typedef struct ct_data_opts {
  * NULL. */
 CT_API ct_status ct_data_load(ct_dataset **out, const char *source, const ct_data_opts *opts,
                               char msg[CT_MSG_LEN]);
+/* ct_data_load for validation or test data of a table: like's columns and their encoding
+ * (categories, fills) apply; a column of like's missing is an error naming it. */
+CT_API ct_status ct_data_load_like(ct_dataset **out, const char *source, const ct_data_opts *opts,
+                                   const ct_dataset *like, char msg[CT_MSG_LEN]);
+/* A table's columns as one line: "4 numeric (2 with missing cells, filled with medians), 4
+ * categorical (31 categories) -> 39 inputs"; 0 (and "") when d is not an encoded table. */
+CT_API int ct_data_describe_columns(const ct_dataset *d, char *buf, size_t cap);
+/* What loading d noted (columns ignored, cells with categories not seen in training), or "". */
+CT_API const char *ct_data_note(const ct_dataset *d);
 /* A dataset from arrays (copied): X (n, features) row-major; for classification labels (n)
  * in [0, n_classes) and Y NULL; for regression Y (n, outputs) and labels NULL. Non-finite
  * values are refused. name: for messages (may be NULL). */

@@ -434,7 +434,7 @@ static ct_status load_scaler(const ct_json *root, ct_saved_model *sm, const char
 static ct_status load_dom(const ct_json *root, ct_saved_model *sm, const char *path, char *msg) {
     static const char *const keys[] = {"layers",      "loss",    "huber_delta", "classes",
                                        "features",    "targets", "scaler",      "label",
-                                       "label_index", NULL};
+                                       "label_index", "columns",     NULL};
     ct_arch *a = &sm->arch;
     if (root->type != CT_JSON_OBJECT)
         return fail(msg, path, "the model is %s, expected an object with 'layers' and 'loss'",
@@ -540,7 +540,9 @@ static ct_status load_dom(const ct_json *root, ct_saved_model *sm, const char *p
             CT_OK)
             return st;
     }
-    return load_scaler(root, sm, path, msg);
+    if ((st = load_scaler(root, sm, path, msg)) != CT_OK) return st;
+    const ct_json *columns = ct_json_get(root, "columns");
+    return columns ? ct_saved_model_set_encoding(sm, columns, path, msg) : CT_OK;
 }
 
 ct_status ct_json_model_load(const char *path, ct_saved_model *sm, char msg[CT_MSG_LEN]) {
@@ -681,6 +683,17 @@ ct_status ct_json_model_save(const char *path, const ct_saved_model *sm, char ms
         fputs(", \"std\": ", f);
         put_floats(f, sm->scaler.std, (size_t)sm->scaler.features);
         fputc('}', f);
+    }
+    if (sm->enc) {
+        char *enc = ct_encoding_to_json(sm->enc);
+        if (!enc) {
+            ct_atomic_abort(&af);
+            snprintf(msg, CT_MSG_LEN, "out of host memory");
+            return CT_ERR_ALLOC;
+        }
+        fputs(",\n  \"columns\": ", f);
+        fputs(enc, f);
+        free(enc);
     }
     fputs("\n}\n", f);
     return ct_atomic_commit(&af, msg);

@@ -56,8 +56,8 @@ chmod 000 "$t/unreadable.csv"
 train "CSV: empty file" 1 "empty.csv.*empty" --data "$t/empty.csv"
 train "CSV: header only" 1 "header.csv.*(header only|no data)" --data "$t/header.csv"
 train "CSV: ragged row" 1 "ragged.csv:3.*expected 3 fields, found 2" --data "$t/ragged.csv"
-train "CSV: non-numeric cell" 1 "text.csv:3, column 2 \('b'\).*expected a number.*four" --data "$t/text.csv"
-train "CSV: NaN" 1 "nan.csv:3, column 2.*finite" --data "$t/nan.csv"
+train "CSV: non-numeric cell (--numeric)" 1 "text.csv:3, column 2 \('b'\).*expected a number.*four" --data "$t/text.csv" --numeric b
+train "CSV: NaN (not missing with --na-values '')" 1 "nan.csv:3, column 2.*finite" --data "$t/nan.csv" --na-values ""
 train "CSV: Inf" 1 "inf.csv:3, column 1.*finite" --data "$t/inf.csv"
 train "CSV: label column absent" 1 "good.csv.*no column named 'target'.*a, b, label" --data "$t/good.csv" --label target
 train "CSV: label index out of range" 1 "good.csv.*label column index 7" --data "$t/good.csv" --label 7

@@ -675,19 +675,44 @@ static void test_csv(void) {
     load_bad(write_text("ragged.csv", "a,b,c,d,e\n1,2,3,4,0\n1,2,3,4,1\n1,2,3,4,0\n1,2,3,4,1\n"
                                       "1,2,3,4,0\n1,2,3,0\n"),
              NULL, CT_ERR_FORMAT, "ragged.csv:7: expected 5 fields, found 4", (char *)NULL);
-    load_bad(
-        write_text("nonnum.csv", "a,b,petal_width,c\n1,2,3,x\n1,2,abc,y\n"), NULL, CT_ERR_FORMAT,
-        "nonnum.csv:3, column 3 ('petal_width'): expected a number, found 'abc'", (char *)NULL);
-    load_bad(write_text("nonnum2.csv", "1,2,x\n1,,y\n"), NULL, CT_ERR_FORMAT,
-             "nonnum2.csv:2, column 2", "empty field", (char *)NULL);
-    load_bad(write_text("nan.csv", "a,b,c\n1,2,x\n1,nan,y\n"), NULL, CT_ERR_NUMERIC,
+    /* tables (issue 27): text makes a column categorical unless --numeric; empty cells and
+     * NA, nan, ... are missing unless --na-values leaves them out */
+    ct_data_opts q = opts_default();
+    q.numeric = "petal_width";
+    load_bad(write_text("nonnum.csv", "a,b,petal_width,c\n1,2,3,x\n1,2,abc,y\n"), &q,
+             CT_ERR_FORMAT,
+             "nonnum.csv:3, column 3 ('petal_width'): expected a number (--numeric), found 'abc'",
+             (char *)NULL);
+    {
+        ct_dataset *d = load_ok(write_text("nonnum2.csv", "1,2,x\n1,,y\n3,4,x\n"), NULL);
+        EXPECT(d && ct_data_features(d) == 2 && ct_data_x(d)[3] == 3.0f,
+               "nonnum2.csv: the empty cell takes the median of 2 and 4 (3), got %g",
+               d ? (double)ct_data_x(d)[3] : -1.0);
+        char line[256];
+        EXPECT(d && ct_data_describe_columns(d, line, sizeof line) &&
+                   !strcmp(line, "2 numeric (1 with missing cells, filled with medians) -> 2 "
+                                 "inputs"),
+               "nonnum2.csv: columns line '%s'", line);
+        ct_data_destroy(d);
+        d = load_ok(write_text("cat.csv", "a,b,c\n1,x,p\n2,,q\n3,w,p\n4,x,q\n"), NULL);
+        static const float want[] = {1, 0, 1, 0, 2, 0, 0, 1, 3, 1, 0, 0, 4, 0, 1, 0};
+        int same = d && ct_data_features(d) == 4;
+        for (int i = 0; same && i < 16; i++)
+            same = ct_data_x(d)[i] == want[i];
+        EXPECT(same, "cat.csv: b one-hot as w, x, <missing> (features %d)",
+               d ? ct_data_features(d) : -1);
+        ct_data_destroy(d);
+    }
+    q = opts_default();
+    q.na_values = "";
+    load_bad(write_text("nan.csv", "a,b,c\n1,2,x\n1,nan,y\n"), &q, CT_ERR_NUMERIC,
              "nan.csv:3, column 2 ('b')", "finite number", "'nan'", (char *)NULL);
     load_bad(write_text("inf.csv", "a,b,c\n1,2,x\n1,2,y\n-inf,2,y\n"), NULL, CT_ERR_NUMERIC,
              "inf.csv:4, column 1 ('a')", "finite", (char *)NULL);
     load_bad(write_text("big.csv", "a,b,c\n1,2,x\n1,1e300,y\n"), NULL, CT_ERR_NUMERIC,
              "big.csv:3, column 2", "float range", (char *)NULL);
-    load_bad(write_text("nanlab.csv", "a,b\n1,0.5\n2,nan\n"), NULL, CT_ERR_NUMERIC,
-             "nanlab.csv:3, column 2 ('b')", "finite", (char *)NULL);
+    load_bad(write_text("nanlab.csv", "a,b\n1,0.5\n2,nan\n"), NULL, CT_ERR_FORMAT,
+             "nanlab.csv:3, column 2 ('b')", "the label is missing", (char *)NULL);
     o.label = "target";
     load_bad(write_text("nolab.csv", "a,b,c\n1,2,3\n4,5,6\n"), &o, CT_ERR_FORMAT,
              "nolab.csv: no column named 'target' (columns: a, b, c)", (char *)NULL);

@@ -128,7 +128,7 @@ expect_error "no --data" 2 "--data is required" train
 expect_error "unknown option" 2 "unknown option '--bogus'" train --data moons --bogus
 expect_error "missing file" 1 "nonexistent.csv" train --data "$tmp/nonexistent.csv"
 expect_error "ragged CSV" 1 "ragged.csv:3" train --data "$tmp/ragged.csv"
-expect_error "non-numeric cell" 1 "text.csv:3.*column 2" train --data "$tmp/text.csv"
+expect_error "non-numeric cell" 1 "text.csv:3.*column 2" train --data "$tmp/text.csv" --numeric b
 expect_error "lr NaN" 2 "option --lr expects" train --data moons --lr nan
 expect_error "batch 0" 2 "option --batch expects" train --data moons --batch 0
 expect_error "negative epochs" 2 "option --epochs expects" train --data moons --epochs -3

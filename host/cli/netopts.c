@@ -35,9 +35,54 @@ static int task_option(int argc, char **argv, int *i, ct_task *task) {
     return 1;
 }
 
+void cli_usage_table(FILE *f) {
+    fputs("tables (CSV): a column whose non-missing cells are all numbers is numeric, any other\n"
+          "categorical (one-hot, categories sorted, stored in the model; a category not seen in\n"
+          "training encodes as all zeros). COLS: comma-separated names or 0-based indices.\n"
+          "  --categorical COLS   take these columns as categorical\n"
+          "  --numeric COLS       take these columns as numeric (a cell that is not a number is\n"
+          "                       an error)\n"
+          "  --drop COLS          leave these columns out (an id column, say)\n"
+          "  --max-categories N   a categorical column with more distinct values is an error\n"
+          "                       (default 100)\n"
+          "  --na-values LIST     the spellings of a missing cell besides an empty one\n"
+          "                       (default NA,N/A,NaN,nan,null,?)\n"
+          "  --impute median|mean a numeric column's missing cells take its training median\n"
+          "                       (default) or mean; a categorical column's get a category of\n"
+          "                       their own, <missing>\n"
+          "  --missing-indicator  add a 0/1 input per numeric column that had missing cells\n"
+          "  --drop-missing-labels  leave out rows whose label is missing (else an error)\n",
+          f);
+}
+
+static int impute_option(int argc, char **argv, int *i, int *mean) {
+    const char *v;
+    int r = cli_opt(argc, argv, i, "--impute", &v);
+    if (r <= 0) return r;
+    if (!strcmp(v, "median") || !strcmp(v, "mean")) {
+        *mean = !strcmp(v, "mean");
+        return 1;
+    }
+    return cli_error("option --impute expects median or mean, got '%s'", v), -1;
+}
+
+static int table_option(int argc, char **argv, int *i, cli_netopts *o) {
+    int r;
+    if (cli_flag(argv[*i], "--missing-indicator", &o->missing_indicator)) return 1;
+    if (cli_flag(argv[*i], "--drop-missing-labels", &o->drop_missing_labels)) return 1;
+    if ((r = cli_opt(argc, argv, i, "--categorical", &o->categorical))) return r;
+    if ((r = cli_opt(argc, argv, i, "--numeric", &o->numeric))) return r;
+    if ((r = cli_opt(argc, argv, i, "--drop", &o->drop))) return r;
+    if ((r = cli_opt(argc, argv, i, "--na-values", &o->na_values))) return r;
+    if ((r = cli_opt_int(argc, argv, i, "--max-categories", 1, 1 << 24, &o->max_categories)))
+        return r;
+    return impute_option(argc, argv, i, &o->impute_mean);
+}
+
 int cli_netopts_option(int argc, char **argv, int *i, cli_netopts *o) {
     int r;
     if (cli_flag(argv[*i], "--standardize", &o->standardize)) return 1;
+    if ((r = table_option(argc, argv, i, o))) return r;
     /* data */
     if ((r = cli_opt(argc, argv, i, "--data", &o->data))) return r;
     if ((r = cli_opt(argc, argv, i, "--labels", &o->labels))) return r;
@@ -92,6 +137,14 @@ ct_status cli_netopts_load(const cli_netopts *o, const char *source, const ct_da
     d.task = like ? ct_data_task(like) : o->task;
     d.seed = o->seed;
     d.require_labels = 1;
+    d.categorical = o->categorical;
+    d.numeric = o->numeric;
+    d.drop = o->drop;
+    d.na_values = o->na_values;
+    d.max_categories = o->max_categories;
+    d.impute_mean = o->impute_mean;
+    d.missing_indicator = o->missing_indicator;
+    d.drop_missing_labels = o->drop_missing_labels;
     char *names[4096];
     int k = like ? ct_data_classes(like) : 0;
     if (k > 0 && k <= (int)(sizeof names / sizeof names[0])) {
@@ -100,7 +153,11 @@ ct_status cli_netopts_load(const cli_netopts *o, const char *source, const ct_da
         d.class_names = names;
         d.n_classes = k;
     }
-    return ct_data_load(out, source, &d, msg);
+    if (!like) return ct_data_load(out, source, &d, msg);
+    /* validation and test data: the training data's columns and their encoding */
+    ct_status st = ct_data_load_like(out, source, &d, like, msg);
+    if (st == CT_OK && *ct_data_note(*out)) printf("note: %s\n", ct_data_note(*out));
+    return st;
 }
 
 void cli_describe_data(const char *what, const ct_dataset *d) {
@@ -112,6 +169,8 @@ void cli_describe_data(const char *what, const ct_dataset *d) {
     else
         printf("regression, %d target%s)\n", ct_data_outputs(d),
                ct_data_outputs(d) == 1 ? "" : "s");
+    char line[1024];
+    if (ct_data_describe_columns(d, line, sizeof line)) printf("columns: %s\n", line);
 }
 
 int cli_netspec_optimizer(cli_netspec *n, const cli_netopts *o) {

@@ -12,6 +12,9 @@ typedef struct {
     const char *data, *labels, *label;
     ct_task task;
     int standardize;
+    /* tables (a CSV): column kinds and missing values, as ct_data_opts */
+    const char *categorical, *numeric, *drop, *na_values;
+    int max_categories, impute_mean, missing_indicator, drop_missing_labels;
     /* model */
     const char *layers, *activation, *loss, *init, *dropout, *norm;
     float alpha, huber_delta, bias_init, norm_momentum, norm_eps;
@@ -25,6 +28,8 @@ typedef struct {
 /* Consumes argv[*i] when it is one of these options: as cli_opt, 1 when it was read, 0 when it is
  * another option, -1 after printing an error. */
 int cli_netopts_option(int argc, char **argv, int *i, cli_netopts *o);
+/* Help lines of the table options (--categorical ... --drop-missing-labels). */
+void cli_usage_table(FILE *f);
 /* Help lines from the lists of cltrain.h: --activation, --alpha and --loss; --optimizer. */
 void cli_usage_model_names(FILE *f);
 void cli_usage_optimizer(FILE *f);

@@ -36,12 +36,14 @@ static void usage(FILE *f) {
         "                       0.1 when --patience is set without --val-data)\n"
         "  --val-data SOURCE    validation data instead of --val\n"
         "  --test-data SOURCE   evaluated once at the end\n"
-        "  --standardize        scale each feature to mean 0, std 1 (fitted on the training part;\n"
-        "                       stored in the model)\n"
-        "\n"
-        "model:\n"
-        "  --layers 64,32       hidden layer sizes (default 64,32; 0 for none)\n",
+        "  --standardize        scale each numeric input to mean 0, std 1 (fitted on the training\n"
+        "                       part; stored in the model; one-hot inputs stay 0/1)\n",
         f);
+    cli_usage_table(f);
+    fputs("\n"
+          "model:\n"
+          "  --layers 64,32       hidden layer sizes (default 64,32; 0 for none)\n",
+          f);
     cli_usage_model_names(f);
     fputs(
         "  --huber-delta D      (default 1.0)\n"
@@ -80,6 +82,9 @@ static void usage(FILE *f) {
         "                       the best weights are restored at the end (default 0: off)\n"
         "  --min-delta D        the gain that counts (default 0)\n"
         "  --backend B          opencl (default) or reference (the scalar C reference, double)\n"
+        "  --exact              force the common bits (the same on every OpenCL implementation;\n"
+        "                       the default unless the tuning file chose CLBlast for a product;\n"
+        "                       also CLTRAIN_EXACT=1)\n"
         "  --verify N           every N steps, run that step through the reference too and print "
         "the\n"
         "                       largest error of every op; stop naming the op above --verify-tol\n"
@@ -126,7 +131,7 @@ typedef struct {
     const char *val_data, *test_data, *save, *log, *plot, *checkpoint, *schedule, *tensorboard;
     float val, lr, min_delta, verify_tol; /* lr: NAN for the optimizer's default */
     int epochs, warmup, patience, reference, verify, log_every, checkpoint_every, resume, quiet,
-        stats, overwrite, tb_histograms;
+        stats, overwrite, tb_histograms, exact;
 } options;
 
 /* ---- per-epoch output -------------------------------------------------------------------- */
@@ -331,7 +336,8 @@ static int option(int argc, char **argv, int *i, void *opts) {
     if ((r = cli_netopts_option(argc, argv, i, &o->net))) return r;
     if (cli_flag(a, "--resume", &o->resume) || cli_flag(a, "--quiet", &o->quiet) ||
         cli_flag(a, "--stats", &o->stats) || cli_flag(a, "--overwrite", &o->overwrite) ||
-        cli_flag(a, "--tensorboard-histograms", &o->tb_histograms))
+        cli_flag(a, "--tensorboard-histograms", &o->tb_histograms) ||
+        cli_flag(a, "--exact", &o->exact))
         return 1;
     if ((r = cli_opt(argc, argv, i, "--tensorboard", &o->tensorboard))) return r;
     if ((r = cli_opt_float(argc, argv, i, "--val", 0, 0.9, 0, &o->val))) return r;
@@ -927,6 +933,10 @@ static int train(const options *opts, const run_args *ra, const char *device) {
     char mine[256];
     if (!o.reference) {
         if (cli_open_device(device, &dev) != CLI_OK) goto fail;
+        if (o.exact && ct_device_set_exact(dev, 1) != CT_OK) {
+            cli_error("--exact: %s", ct_device_error(dev));
+            goto fail;
+        }
         /* a program PoCL had not cached: a helper process compiles the first step's kernels */
         if (ranks == 1 && ctx.warm.pid < 0 && ct_device_warm_wanted(dev))
             cli_warm_start(&ctx.warm, device);
@@ -936,8 +946,12 @@ static int train(const options *opts, const run_args *ra, const char *device) {
         char shape[96];
         ct_device_kernel_config(dev, &kc, &origin);
         ct_kernel_config_format(&kc, shape, sizeof shape);
-        printf("device: [%d] %s (%s), matrix products: %s, kernel shape %s (%s)\n", di->index,
-               di->name, di->platform, ct_gemm_backend_name(ct_device_gemm(dev)), shape, origin);
+        printf("device: [%d] %s (%s), matrix products: %s, kernel shape %s (%s), %s\n",
+               di->index, di->name, di->platform, ct_gemm_backend_name(ct_device_gemm(dev)), shape,
+               origin,
+               !ct_device_common_bits(dev) ? "device's own bits (CLBlast products)"
+               : ct_device_gives_common_bits(dev, NULL) ? "common bits"
+                                                        : "common bits not verified on this device");
         snprintf(mine, sizeof mine, "[%d] %s", di->index, di->name);
     } else {
         printf("device: none (--backend reference: the scalar C reference in double precision)\n");

@@ -197,10 +197,69 @@ typedef struct {
     size_t items_cap;
     char *lab; /* label arena */
     size_t lab_len, lab_cap;
+    /* a table (table = 1): columns numeric or categorical, missing cells; else numbers only */
+    int table;
+    const ct_data_opts *o;
+    const ct_encoding *nae;  /* the spellings of a missing cell */
+    const ct_encoding *enc;  /* the model's encoding (its columns are s->f), or NULL */
+    int *keep;               /* (f) 1: keep the text of every cell (categorical) */
+    char ***text;            /* (f) NULL, or (rows_cap) cells as text */
+    long *n_text, *n_num;    /* (f) cells that are not numbers, that are */
+    long *first_line;        /* (f) the line of the first cell that is not a number */
+    char **first_text;       /* (f) ... that cell */
+    long dropped, missing_labels;
 } csv_state;
 
 static const char *csv_col_name(const csv_state *s, int j) {
     return s->hdr ? rec_field(s->hdr, j) : NULL;
+}
+
+/* "path:line, column j ('name')" for messages */
+static void cell_where(const csv_state *s, long line, int j, char *where, size_t cap) {
+    char name[48];
+    const char *cn = csv_col_name(s, j);
+    if (cn)
+        snprintf(where, cap, "%s:%ld, column %d ('%s')", s->path, line, j + 1, dt_shown(name, cn));
+    else
+        snprintf(where, cap, "%s:%ld, column %d", s->path, line, j + 1);
+}
+
+/* Keeps the text of cell in column `at` of the current row. */
+static ct_status keep_text(csv_state *s, int at, const char *cell, long line, char *msg) {
+    if (!s->text[at] && !(s->text[at] = calloc(s->rows_cap, sizeof(char *))))
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, line);
+    if (!(s->text[at][s->n] = ct_strdup(cell)))
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, line);
+    return CT_OK;
+}
+
+/* A cell of a table: missing (NaN), a number, or text (categorical). */
+static ct_status table_cell(csv_state *s, const csv_rec *r, int j, int at, const char *cell,
+                            int ok, double v, float *x, char *msg) {
+    char where[600], val[48];
+    x[at] = NAN;
+    if (ct_encoding_missing(s->nae, cell)) return CT_OK;
+    if (ok && isfinite((float)v)) {
+        x[at] = (float)v;
+        s->n_num[at]++;
+        return s->keep[at] ? keep_text(s, at, cell, r->line, msg) : CT_OK;
+    }
+    if (s->keep[at]) return keep_text(s, at, cell, r->line, msg);
+    cell_where(s, r->line, j, where, sizeof where);
+    if (ok)
+        return ct_fail_msg(msg, CT_ERR_NUMERIC, "%s: expected a finite number, found '%s'%s",
+                           where, dt_shown(val, cell), isfinite(v) ? " (out of float range)" : "");
+    if (s->enc)
+        return ct_fail_msg(msg, CT_ERR_FORMAT,
+                           "%s: expected a number (the column was numeric in training), found "
+                           "'%s'",
+                           where, dt_shown(val, cell));
+    if (!s->n_text[at]++) {
+        s->first_line[at] = r->line;
+        if (!(s->first_text[at] = ct_strdup(cell)))
+            return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", s->path);
+    }
+    return keep_text(s, at, cell, r->line, msg);
 }
 
 /* Adds one data record: features parsed, the label kept as text. */
@@ -212,6 +271,22 @@ static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
     if (s->n == INT_MAX)
         return ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: too many rows (at most %d)", s->path,
                            r->line, INT_MAX);
+    if (s->label_col >= 0 && s->nae && ct_encoding_missing(s->nae, rec_field(r, s->label_col))) {
+        if (s->o->drop_missing_labels) {
+            s->dropped++;
+            return CT_OK;
+        }
+        if (s->o->require_labels) {
+            const char *cn = csv_col_name(s, s->label_col);
+            return ct_fail_msg(msg, CT_ERR_FORMAT,
+                               "%s:%ld, column %d%s%s%s: the label is missing ('%s'); leave such "
+                               "rows out with --drop-missing-labels",
+                               s->path, r->line, s->label_col + 1, cn ? " ('" : "",
+                               cn ? dt_shown(name, cn) : "", cn ? "')" : "",
+                               dt_shown(val, rec_field(r, s->label_col)));
+        }
+        s->missing_labels++;
+    }
     if ((size_t)s->n == s->rows_cap) {
         size_t nc = s->rows_cap ? s->rows_cap * 2 : 256;
         size_t bytes = dt_cells_bytes(nc, (size_t)s->f, sizeof(float));
@@ -221,6 +296,13 @@ static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
                                "%s:%ld: out of memory for %zu rows of %d features", s->path,
                                r->line, nc, s->f);
         s->X = nx;
+        for (int c = 0; s->text && c < s->f; c++) {
+            if (!s->text[c]) continue;
+            char **nt = realloc(s->text[c], nc * sizeof(char *));
+            if (!nt) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s:%ld: out of memory", s->path, r->line);
+            memset(nt + s->rows_cap, 0, (nc - s->rows_cap) * sizeof(char *));
+            s->text[c] = nt;
+        }
         s->rows_cap = nc;
     }
     float *x = s->X + (size_t)s->n * s->f;
@@ -232,6 +314,11 @@ static ct_status csv_row(csv_state *s, const csv_rec *r, char *msg) {
         if (at < 0) continue; /* not a feature of the model: not read */
         double v;
         int ok = dt_parse_number(cell, &v);
+        if (s->table) {
+            ct_status st = table_cell(s, r, j, at, cell, ok, v, x, msg);
+            if (st != CT_OK) return st;
+            continue;
+        }
         x[at] = (float)v;
         if (!ok || !isfinite(x[at])) {
             const char *cn = csv_col_name(s, j);
@@ -298,13 +385,14 @@ static int all_digits(const char *s) {
     return 1;
 }
 
-/* Header rule: the first record is a header when one of its cells is not a number while the
- * second record's cell in that column is a number (with a single record: when one of its cells
- * is not a number). */
-static int csv_is_header(const csv_rec *r1, const csv_rec *r2) {
+/* Header rule: the first record is a header when one of its cells is not a number (nor a
+ * missing cell, for tables) while the second record's cell in that column is a number (with a
+ * single record: when one of its cells is not a number). */
+static int csv_is_header(const csv_rec *r1, const csv_rec *r2, const ct_encoding *na) {
     for (int j = 0; j < r1->nf; j++) {
         double v;
         if (dt_parse_number(rec_field(r1, j), &v)) continue;
+        if (na && ct_encoding_missing(na, rec_field(r1, j))) continue; /* a missing cell */
         if (!r2) return 1;
         if (j < r2->nf && dt_parse_number(rec_field(r2, j), &v)) return 1;
     }
@@ -404,7 +492,8 @@ static ct_status csv_fill(ct_dataset *d, csv_state *s, const csv_rec *r1, int he
         if (!(d->feature_names[at] = ct_strdup(nm)))
             return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
     }
-    if (s->label_col < 0) return dt_no_labels(d, o, path, msg);
+    if (s->label_col < 0 || (!o->require_labels && s->missing_labels))
+        return dt_no_labels(d, o, path, msg);
     d->label_column = s->label_col + 1;
     for (int i = 0; i < s->n; i++)
         s->items[i].s = s->lab + s->items[i].off;
@@ -437,15 +526,246 @@ static ct_status csv_model_columns(csv_state *s, const csv_rec *r1, int header,
     return st;
 }
 
+/* Marks (mark[j] = 1) the file columns that the list spec (names or 0-based indices, comma
+ * separated) of option opt names; *names_out ("a, b") when wanted. */
+static ct_status mark_columns(const csv_state *s, const csv_rec *r1, int header, const char *opt,
+                              const char *spec, int *mark, char *msg) {
+    char item[256], a[48], list[1024] = "";
+    for (const char *p = spec; p && *p;) {
+        size_t len = strcspn(p, ",");
+        if (len >= sizeof item) len = sizeof item - 1;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        p += len + (p[len] == ',');
+        if (!len) continue;
+        int at = -1;
+        for (int j = 0; header && j < s->ncol && at < 0; j++)
+            if (!strcmp(rec_field(r1, j), item)) at = j;
+        if (at < 0 && all_digits(item)) {
+            long idx = strtol(item, NULL, 10);
+            if (idx < s->ncol) at = (int)idx;
+        }
+        if (at < 0) {
+            for (int j = 0; header && j < s->ncol; j++) {
+                size_t l = strlen(list);
+                snprintf(list + l, sizeof list - l, "%s%s", j ? ", " : "", rec_field(r1, j));
+            }
+            return ct_fail_msg(msg, CT_ERR_ARG, "%s: %s names no column '%s' (%s%s%s)", s->path,
+                               opt, dt_shown(a, item), header ? "columns: " : "indices 0..",
+                               header ? list : "", header ? "" : "the last");
+        }
+        if (at == s->label_col)
+            return ct_fail_msg(msg, CT_ERR_ARG, "%s: %s names the label column '%s'", s->path,
+                               opt, dt_shown(a, item));
+        mark[at] = 1;
+    }
+    return CT_OK;
+}
+
+/* The arrays of a table read into s (f columns). */
+static ct_status table_alloc(csv_state *s, char *msg) {
+    size_t f = (size_t)(s->f > 0 ? s->f : 1);
+    s->table = 1;
+    s->keep = calloc(f, sizeof(int));
+    s->text = calloc(f, sizeof(char **));
+    s->n_text = calloc(f, sizeof(long));
+    s->n_num = calloc(f, sizeof(long));
+    s->first_line = calloc(f, sizeof(long));
+    s->first_text = calloc(f, sizeof(char *));
+    if (!s->keep || !s->text || !s->n_text || !s->n_num || !s->first_line || !s->first_text)
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", s->path);
+    return CT_OK;
+}
+
+static void table_free(csv_state *s) {
+    for (int c = 0; c < s->f; c++) {
+        if (s->text && s->text[c]) {
+            for (int i = 0; i < s->n; i++)
+                free(s->text[c][i]);
+            free(s->text[c]);
+        }
+        if (s->first_text) free(s->first_text[c]);
+    }
+    free(s->keep);
+    free(s->text);
+    free(s->n_text);
+    free(s->n_num);
+    free(s->first_line);
+    free(s->first_text);
+}
+
+/* Training from a table: the columns left out (--drop), the label's, and the kinds asked for
+ * (--categorical into s->keep; --numeric into *numeric); dest maps file columns to the table's. */
+static ct_status table_columns(csv_state *s, const csv_rec *r1, int header, const ct_data_opts *o,
+                               int **dest, int **numeric, ct_encoding *e, char *msg) {
+    ct_status st;
+    int n = s->ncol;
+    int *drop = calloc((size_t)n, sizeof(int)), *cat = calloc((size_t)n, sizeof(int));
+    int *num = calloc((size_t)n, sizeof(int));
+    *dest = malloc((size_t)n * sizeof(int));
+    *numeric = NULL;
+    if (!drop || !cat || !num || !*dest) {
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", s->path);
+        goto done;
+    }
+    if ((st = mark_columns(s, r1, header, "--drop", o->drop, drop, msg)) != CT_OK ||
+        (st = mark_columns(s, r1, header, "--categorical", o->categorical, cat, msg)) != CT_OK ||
+        (st = mark_columns(s, r1, header, "--numeric", o->numeric, num, msg)) != CT_OK)
+        goto done;
+    char a[48];
+    for (int j = 0; j < n; j++)
+        if (cat[j] && num[j]) {
+            st = ct_fail_msg(msg, CT_ERR_ARG,
+                             "%s: column %d ('%s') is given to both --categorical and --numeric",
+                             s->path, j + 1, header ? dt_shown(a, rec_field(r1, j)) : "");
+            goto done;
+        }
+    ct_strbuf dropped = {0};
+    s->f = 0;
+    for (int j = 0; j < n; j++) {
+        if (j == s->label_col || drop[j]) {
+            (*dest)[j] = -1;
+            if (drop[j]) {
+                char buf[32];
+                snprintf(buf, sizeof buf, "x%d", j);
+                const char *nm = header ? rec_field(r1, j) : buf;
+                if (dropped.len) ct_sb_put(&dropped, ", ", 2);
+                ct_sb_put(&dropped, nm, strlen(nm));
+            }
+            continue;
+        }
+        (*dest)[j] = s->f++;
+    }
+    if (dropped.oom) {
+        free(dropped.s);
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", s->path);
+        goto done;
+    }
+    e->dropped = dropped.s;
+    if ((st = table_alloc(s, msg)) != CT_OK) goto done;
+    if (!(*numeric = calloc((size_t)(s->f > 0 ? s->f : 1), sizeof(int)))) {
+        st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", s->path);
+        goto done;
+    }
+    for (int j = 0; j < n; j++)
+        if ((*dest)[j] >= 0) {
+            s->keep[(*dest)[j]] = cat[j];
+            (*numeric)[(*dest)[j]] = num[j];
+        }
+done:
+    free(drop);
+    free(cat);
+    free(num);
+    return st;
+}
+
+/* The kind of each column of a table read for training: categorical when asked for, or when a
+ * cell is not a number (unless --numeric, then an error); into cat. Columns that turned
+ * categorical after number cells need a second reading (*again). */
+static ct_status table_kinds(csv_state *s, const int *numeric, int *cat, int *again, char *msg) {
+    char a[48], b[48];
+    *again = 0;
+    for (int c = 0; c < s->f; c++) {
+        cat[c] = s->keep[c] || (s->n_text[c] > 0 && !numeric[c]);
+        if (numeric[c] && s->n_text[c]) {
+            int j = 0;
+            while (s->dest[j] != c)
+                j++;
+            const char *cn = csv_col_name(s, j);
+            return ct_fail_msg(msg, CT_ERR_FORMAT,
+                               "%s:%ld, column %d%s%s%s: expected a number (--numeric), found '%s'", s->path,
+                               s->first_line[c], j + 1, cn ? " ('" : "", cn ? dt_shown(a, cn) : "",
+                               cn ? "')" : "", dt_shown(b, s->first_text[c]));
+        }
+        if (cat[c] && !s->keep[c] && s->n_num[c] > 0) *again = 1;
+    }
+    return CT_OK;
+}
+
+/* The second reading: the text of the number cells of columns that turned categorical. */
+static ct_status table_reread(csv_state *s, csv_in *in, int header, const int *cat, char *msg) {
+    ct_status st = CT_OK;
+    csv_rec r = {0};
+    in->line = 1;
+    if ((st = csv_sniff(in, msg)) != CT_OK) return st;
+    int k, first = 1, i = 0;
+    while ((k = csv_read(in, &r, &st, msg)) > 0) {
+        if (first && header) {
+            first = 0;
+            continue;
+        }
+        first = 0;
+        if (r.nf != s->ncol || i >= s->n) break;
+        if (s->label_col >= 0 && s->o->drop_missing_labels &&
+            ct_encoding_missing(s->nae, rec_field(&r, s->label_col)))
+            continue;
+        for (int j = 0; j < s->ncol; j++) {
+            int c = s->dest[j];
+            if (c < 0 || !cat[c] || s->keep[c] || (s->text[c] && s->text[c][i])) continue;
+            const char *cell = rec_field(&r, j);
+            if (ct_encoding_missing(s->nae, cell)) continue;
+            int n = s->n;
+            s->n = i; /* keep_text writes row s->n */
+            st = keep_text(s, c, cell, r.line, msg);
+            s->n = n;
+            if (st != CT_OK) goto done;
+        }
+        i++;
+    }
+    if (k < 0) goto done;
+    if (i != s->n)
+        st = ct_fail_msg(msg, CT_ERR_IO, "%s: the file changed while it was read", s->path);
+done:
+    rec_free(&r);
+    return st;
+}
+
+/* The table's columns encoded into d: fitted to its rows (training: e), or the model's. */
+static ct_status table_encode(ct_dataset *d, csv_state *s, const int *cat, ct_encoding **fit,
+                              int *file_col, char *msg) {
+    ct_status st;
+    dt_table t = {s->path, d->n, s->f, d->feature_names, file_col, d->X, s->text, cat};
+    for (int j = 0; j < s->ncol; j++)
+        if (s->dest[j] >= 0) file_col[s->dest[j]] = j + 1;
+    for (int c = 0; c < s->f; c++)
+        if (cat[c] && !s->text[c] && !(s->text[c] = calloc(s->rows_cap + 1, sizeof(char *))))
+            return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", s->path);
+    if (*fit && (st = dt_encoding_fit(*fit, &t, s->o, msg)) != CT_OK) return st;
+    const ct_encoding *e = *fit ? *fit : s->enc;
+    int K = ct_encoding_inputs(e);
+    size_t bytes = dt_cells_bytes((size_t)d->n, (size_t)K, sizeof(float));
+    float *X = bytes ? malloc(bytes) : NULL;
+    char **names = ct_encoding_input_names(e);
+    if (!X || !names) {
+        free(X);
+        if (names) ct_free_strings(names, K);
+        return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory for %d rows of %d inputs",
+                           s->path, d->n, K);
+    }
+    dt_encoding_apply(e, &t, X, &d->unknown, d->enc_note, sizeof d->enc_note, msg);
+    free(d->X);
+    d->X = X;
+    ct_free_strings(d->feature_names, d->features);
+    d->feature_names = names;
+    d->features = K;
+    if (*fit) {
+        d->enc = *fit;
+        *fit = NULL;
+    }
+    return CT_OK;
+}
+
 ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
                       ct_data_columns *cols, char *msg) {
     ct_status st = CT_OK;
-    int *dest = NULL;
+    int *dest = NULL, *numeric = NULL, *cat = NULL, *file_col = NULL;
+    ct_encoding *fit = NULL;
     csv_rec r1 = {0}, r2 = {0}, cur = {0};
     csv_state s;
     memset(&s, 0, sizeof s);
     s.path = path;
     s.label_col = -1;
+    s.o = o;
     ct_dataset *d = NULL;
     csv_in in = {NULL, path, ',', 1};
     errno = 0;
@@ -464,14 +784,25 @@ ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
     }
     int k2 = csv_read(&in, &r2, &st, msg);
     if (k2 < 0) goto fail;
-    int header = csv_is_header(&r1, k2 ? &r2 : NULL);
+    /* a table: training (the encoding fitted here), or a model that has an encoding */
+    if (!cols && (st = dt_encoding_start(&fit, o, msg)) != CT_OK) goto fail;
+    s.enc = cols ? cols->enc : NULL;
+    s.nae = fit ? fit : s.enc;
+    int header = csv_is_header(&r1, k2 ? &r2 : NULL, s.nae);
     s.ncol = r1.nf;
     s.hdr = header ? &r1 : NULL;
     if (cols) {
         if ((st = csv_model_columns(&s, &r1, header, o, cols, &dest, msg)) != CT_OK) goto fail;
+        if (s.enc) {
+            if ((st = table_alloc(&s, msg)) != CT_OK) goto fail;
+            for (int c = 0; c < s.f; c++)
+                s.keep[c] = s.enc->cat[c];
+        }
     } else {
         if ((st = csv_label_col(&s, &r1, header, o, msg)) != CT_OK) goto fail;
-        s.f = s.ncol - (s.label_col >= 0);
+        if ((st = table_columns(&s, &r1, header, o, &dest, &numeric, fit, msg)) != CT_OK)
+            goto fail;
+        s.dest = dest;
     }
     if (s.f < 1) {
         st = ct_fail_msg(msg, CT_ERR_FORMAT,
@@ -489,8 +820,23 @@ ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
         if (k < 0) goto fail;
     }
     if (s.n == 0) {
-        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: a header only, no data rows", path, r1.line);
+        st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s:%ld: %s", path, r1.line,
+                         s.dropped ? "no data rows with a label" : "a header only, no data rows");
         goto fail;
+    }
+    if (s.table) {
+        size_t f = (size_t)(s.f > 0 ? s.f : 1);
+        if (!(cat = calloc(f, sizeof(int))) || !(file_col = calloc(f, sizeof(int)))) {
+            st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", path);
+            goto fail;
+        }
+        int again = 0;
+        if (fit) {
+            if ((st = table_kinds(&s, numeric, cat, &again, msg)) != CT_OK) goto fail;
+        } else {
+            memcpy(cat, s.enc->cat, (size_t)s.f * sizeof(int));
+        }
+        if (again && (st = table_reread(&s, &in, header, cat, msg)) != CT_OK) goto fail;
     }
 
     if (!(d = calloc(1, sizeof *d))) {
@@ -498,6 +844,8 @@ ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
         goto fail;
     }
     if ((st = csv_fill(d, &s, &r1, header, o, msg)) != CT_OK) goto fail;
+    if (fit) fit->unlabeled = s.dropped;
+    if (s.table && (st = table_encode(d, &s, cat, &fit, file_col, msg)) != CT_OK) goto fail;
     *out = d;
     d = NULL;
 fail:
@@ -510,5 +858,10 @@ fail:
     free(s.items);
     free(s.lab);
     free(dest);
+    table_free(&s);
+    free(numeric);
+    free(cat);
+    free(file_col);
+    ct_encoding_free(fit);
     return st;
 }

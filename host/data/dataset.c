@@ -76,6 +76,7 @@ void ct_data_destroy(ct_dataset *d) {
     ct_free_strings(d->class_names, d->n_classes);
     ct_free_strings(d->feature_names, d->features);
     ct_free_strings(d->target_names, d->outputs);
+    ct_encoding_free(d->enc);
     free(d);
 }
 
@@ -187,7 +188,11 @@ ct_status ct_data_load_columns(ct_dataset **out, const char *source, const ct_da
     if (!out) return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_load: out is NULL");
     *out = NULL;
     if (!source || !*source) return ct_fail_msg(msg, CT_ERR_ARG, "no data source given");
-    ct_data_opts def = {NULL, NULL, CT_TASK_AUTO, 42, NULL, 0, 1};
+    ct_data_opts def;
+    memset(&def, 0, sizeof def);
+    def.task = CT_TASK_AUTO;
+    def.seed = 42;
+    def.require_labels = 1;
     const ct_data_opts *o = opts ? opts : &def;
     if (o->task != CT_TASK_AUTO && o->task != CT_TASK_CLASSIFICATION &&
         o->task != CT_TASK_REGRESSION)
@@ -248,6 +253,7 @@ static ct_dataset *ds_rows(const ct_dataset *d, const int *idx, int m) {
     s->features = f;
     if (!(s->X = malloc(dt_cells_bytes((size_t)m, (size_t)f, sizeof(float)) + 1))) goto fail;
     if (d->feature_names && !(s->feature_names = dt_copy_names(d->feature_names, f))) goto fail;
+    if (d->enc && !(s->enc = ct_encoding_copy(d->enc))) goto fail;
     if (d->class_names) {
         s->n_classes = d->n_classes;
         if (!(s->class_names = dt_copy_names(d->class_names, d->n_classes))) goto fail;
@@ -362,6 +368,10 @@ ct_status ct_scaler_fit(ct_scaler *s, const ct_dataset *d, char msg[CT_MSG_LEN])
         double sd = sqrt(sq[j] / d->n);
         s->mean[j] = (float)sum[j];
         s->std[j] = (sd > 0.0 && isfinite(sd) && (float)sd > 0.0f) ? (float)sd : 1.0f;
+        if (d->enc && !ct_encoding_input_scaled(d->enc, j)) { /* one-hot, indicators: 0/1 */
+            s->mean[j] = 0.0f;
+            s->std[j] = 1.0f;
+        }
     }
     s->features = f;
     free(sum);

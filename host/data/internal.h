@@ -130,6 +130,28 @@ void dt_generator_names(char *buf, size_t cap);
 ct_status dt_sniff(const char *path, unsigned char *b, long long *n, char *msg);
 int dt_is_npy_magic(const unsigned char *b, long long n);
 
+/* ---- tables (columns.c) ---- */
+
+/* The cells of a table's columns as read, before their encoding. */
+typedef struct dt_table {
+    const char *path;
+    int n, ncol;
+    char *const *names;  /* (ncol) */
+    const int *file_col; /* (ncol) 1-based column in the file, for messages; or NULL */
+    const float *num;    /* (n, ncol): the number, NaN when missing or not a number */
+    char ***text;        /* (ncol): categorical columns: (n) cells (NULL: missing) */
+    const int *cat;      /* (ncol) 1: categorical */
+} dt_table;
+
+/* An encoding with no columns yet: the spellings of missing cells and the fill rule of o. */
+ct_status dt_encoding_start(ct_encoding **out, const ct_data_opts *o, char *msg);
+/* Fits e's columns (kinds t->cat) to the rows of t: fills, categories, the category limit. */
+ct_status dt_encoding_fit(ct_encoding *e, const dt_table *t, const ct_data_opts *o, char *msg);
+/* X (n, ct_encoding_inputs) from t, whose columns are e's; *unknown: cells with an unseen
+ * category (note: which columns, one line). */
+ct_status dt_encoding_apply(const ct_encoding *e, const dt_table *t, float *X, long *unknown,
+                            char *note, size_t cap, char *msg);
+
 /* ---- labels (labels.c) ---- */
 
 ct_status dt_build_labels(ct_dataset *d, lab_item *it, int n, const lab_ctx *c,
