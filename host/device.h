@@ -49,6 +49,7 @@ struct ct_device {
     const char *cfg_origin;      /* "default", "tuned" or "CLTRAIN_KERNEL_CONFIG" */
     unsigned long long src_key;  /* hash of device, driver and kernel source: the tuning file */
     ct_gemm_backend gemm; /* requested backend (AUTO until resolved by ct_device_gemm) */
+    int exact; /* the common bits forced (--exact, CLTRAIN_EXACT=1): no product by CLBlast */
                           /* info.clblast / info.clblast_note: the CLBlast probe, run once */
     struct ct_gemm_tuned *tuned; /* tuned choices per shape class (see ct_device_gemm_for) */
     int n_tuned;

@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "rng.h"
 
@@ -1313,4 +1315,73 @@ ct_status ct_ln_forward(ct_device *dev, ct_buf Y, ct_buf A, ct_buf mean, ct_buf 
      * that the rows spread over the cores */
     if (dev->cpu) return ct_args_launch1_local(&a, (size_t)B, 1);
     return ct_args_launch1(&a, (size_t)B);
+}
+
+/* ---- the common bits' probe ------------------------------------------------------------- */
+
+#define CT_PROBE_N 4096
+#define CT_PROBE_DENORM 3 /* the last triples: denormal results and operands */
+
+int ct_device_gives_common_bits(ct_device *dev, ct_bits_facts *facts) {
+    ct_bits_facts f;
+    memset(&f, 0, sizeof f);
+    cl_device_fp_config fp = 0;
+    if (clGetDeviceInfo(dev->id, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp, NULL) == CL_SUCCESS) {
+        f.cr_reported = (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
+        f.denorm_reported = (fp & CL_FP_DENORM) != 0;
+    }
+    float *in = malloc(sizeof(float) * 3 * CT_PROBE_N), *out = malloc(sizeof(float) * 6 * CT_PROBE_N);
+    cl_mem bin = NULL, bout = NULL;
+    int ok = 0;
+    if (!in || !out) goto done;
+    ct_rng r = {0x5eedb175ULL};
+    int nn = CT_PROBE_N - CT_PROBE_DENORM;
+    for (int i = 0; i < nn; i++) {
+        float a = (float)ldexp(1.0 + ct_rng_uniform(&r), (int)(ct_rng_next(&r) % 21) - 10);
+        float b = (float)ldexp(1.0 + ct_rng_uniform(&r), (int)(ct_rng_next(&r) % 21) - 10);
+        if (ct_rng_next(&r) & 1) a = -a;
+        volatile float p = a * b;
+        in[3 * i] = a, in[3 * i + 1] = b, in[3 * i + 2] = -p; /* fused: p's rounding error */
+    }
+    /* denormals: a * b and fma(a, b, 0) below FLT_MIN; a denormal operand of *, + and fma */
+    const float d[CT_PROBE_DENORM][3] = {{0x1.8p-70f, 0x1.4p-70f, 0.0f},
+                                         {0x1.8p-130f, 1.0f, 0x1p-126f},
+                                         {0x1.8p-140f, 0x1p20f, -0x1.8p-140f}};
+    for (int i = 0; i < CT_PROBE_DENORM; i++)
+        memcpy(in + 3 * (nn + i), d[i], sizeof d[i]);
+    f.probes = nn;
+    if (ct_buffer_create(dev, &bin, sizeof(float) * 3 * CT_PROBE_N, "the bits probe") != CT_OK ||
+        ct_buffer_create(dev, &bout, sizeof(float) * 6 * CT_PROBE_N, "the bits probe") != CT_OK ||
+        ct_buffer_write(dev, bin, 0, sizeof(float) * 3 * CT_PROBE_N, in) != CT_OK)
+        goto done;
+    ct_args a = ct_args_begin(dev, CT_K_bits_probe);
+    ct_arg_buf(&a, ct_at(bout, 0));
+    ct_arg_buf(&a, ct_at(bin, 0));
+    ct_arg_uint(&a, (cl_uint)CT_PROBE_N);
+    if (ct_args_launch1(&a, CT_PROBE_N) != CT_OK ||
+        ct_buffer_read(dev, bout, 0, sizeof(float) * 6 * CT_PROBE_N, out) != CT_OK)
+        goto done;
+    for (int i = 0; i < CT_PROBE_N; i++) {
+        const float x = in[3 * i], y = in[3 * i + 1], z = in[3 * i + 2];
+        const float *o = out + 6 * i;
+        volatile float p = x * y;
+        float unfused = p + z, q = x / y, s = sqrtf(fabsf(x)), fm = fmaf(x, y, z), sum = x + z;
+        if (i < nn) {
+            f.contracted += memcmp(&o[0], &unfused, 4) != 0;
+            f.divide_sqrt += memcmp(&o[1], &q, 4) != 0 || memcmp(&o[2], &s, 4) != 0;
+        } else {
+            float pp = p;
+            f.mul_flushes += memcmp(&o[4], &pp, 4) != 0;
+            f.fma_flushes += memcmp(&o[3], &fm, 4) != 0;
+            f.add_flushes += memcmp(&o[5], &sum, 4) != 0;
+        }
+    }
+    ok = f.contracted == 0 && f.divide_sqrt == 0;
+done:
+    if (bin) clReleaseMemObject(bin);
+    if (bout) clReleaseMemObject(bout);
+    free(in);
+    free(out);
+    if (facts) *facts = f;
+    return ok;
 }

@@ -150,14 +150,19 @@ float ct_act_df(int act, float alpha, float z) {
     }
 }
 
-/* Sums v over the CT_RED_WG work-items of a work-group in a fixed tree order; every work-item
- * must call it. The result is valid in work-item 0. sh: __local scratch of CT_RED_WG floats. */
-float ct_group_sum(__local float *sh, uint l, float v) {
-    sh[l] = v;
-    for (uint stride = CT_RED_WG / 2; stride > 0; stride >>= 1) {
+/* The reductions sum over CT_RED_LANES logical lanes, always 256, whatever the work-group size
+ * (DESIGN.md principle 6: the order is fixed by the data's shape alone). Work-item l of a group of
+ * CT_RED_WG (a power of two <= 256) plays lanes l, l + CT_RED_WG, ... */
+#define CT_RED_LANES 256
+
+/* Sums sh[0..CT_RED_LANES) in a fixed tree order (sh[j] += sh[j + stride], stride 128, 64, ...,
+ * 1); every work-item must call it after writing its lanes. The result is valid in every
+ * work-item. */
+float ct_lanes_sum(__local float *sh, uint l) {
+    for (uint stride = CT_RED_LANES / 2; stride > 0; stride >>= 1) {
         barrier(CLK_LOCAL_MEM_FENCE);
-        if (l < stride) {
-            sh[l] += sh[l + stride];
+        for (uint j = l; j < stride; j += CT_RED_WG) {
+            sh[j] += sh[j + stride];
         }
     }
     barrier(CLK_LOCAL_MEM_FENCE);

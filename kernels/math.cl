@@ -271,6 +271,26 @@ CT_M_FN float ct_erff(float x) {
 }
 
 #ifdef __OPENCL_VERSION__
+/* The common bits' probe (ct_device_gives_common_bits): for each triple (a, b, c) of in,
+ * out[6i..6i+6) = a * b + c as written (no contraction), a / b, sqrt(|a|), fma(a, b, c), a * b,
+ * a + c; the host compares them with IEEE results and sees flushed denormals. */
+__kernel void bits_probe(__global float *out, uint offOut, __global const float *in, uint offIn,
+                         uint n) {
+    uint i = (uint)get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    in += offIn + 3 * i;
+    out += offOut + 6 * i;
+    const float a = in[0], b = in[1], c = in[2];
+    out[0] = a * b + c;
+    out[1] = a / b;
+    out[2] = sqrt(fabs(a));
+    out[3] = fma(a, b, c);
+    out[4] = a * b;
+    out[5] = a + c;
+}
+
 /* The test's window on these functions: out[i] = f(x[i]), fn 0..5 = exp, expm1, log, log1p,
  * tanh, erf (enum ct_math_fn in host/ct_math.h). */
 __kernel void math_eval(__global float *out, uint offOut, __global const float *x, uint offX,

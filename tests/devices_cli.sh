@@ -43,6 +43,13 @@ report "a broken registration fails" "$([ $rc != 0 ] && echo 1 || echo 0)" "exit
 report "the error is one line" "$([ "$(wc -l <"$tmp/err")" = 1 ] && grep -q '^cltrain: error: ' "$tmp/err" && echo 1 || echo 0)" "stderr not one error line"
 report "the doctor names the driver that does not load" \
     "$(grep -q "the driver $tmp/nowhere/libbroken-opencl.so registered in $tmp/vendors/broken.icd does not load" "$tmp/out" && echo 1 || echo 0)" "no such line"
+# the common bits' probe: PoCL gives them; kernels built with contraction allowed do not
+run "devices says whether a device gives the common bits" 0 'common bits     yes \(no contraction' -- devices --no-clblast
+run "common bits in --json" 0 '"common_bits": true, "bits_probe": \{"probes": 4093, "contracted": 0' -- devices --no-clblast --json
+mkdir -p "$tmp/kernels" && cp "$(dirname "$0")/../kernels/"*.cl "$tmp/kernels/" &&
+    sed -i 's/^#pragma OPENCL FP_CONTRACT OFF//' "$tmp/kernels/common.cl"
+run "contraction is seen" 0 'common bits     no: [0-9]+ of 4093 a \* b \+ c fused' \
+    CLTRAIN_DEVICE=pthread CLTRAIN_KERNELS_DIR="$tmp/kernels" -- devices --no-clblast
 run "unknown devices option" 2 "unknown option '--bogus'" -- devices --bogus
 
 finish devices_cli

@@ -1,5 +1,8 @@
 /* The same op twice on the same inputs gives bit-identical output: every selftest case, on
- * every matrix-product backend, plus larger reductions where a varying order would show. */
+ * every matrix-product backend, plus larger reductions where a varying order would show; the
+ * reductions give the same bits whatever their work-group size. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
 #include <string.h>
 
 #include "device_util.h"
@@ -60,6 +63,45 @@ int main(void) {
         long long rows = big[i].M ? big[i].M : 1;
         if (!skip_large(&s, rows * big[i].N)) run_twice(dev, &big[i], seed + 1000 + i, &s);
     }
+    /* The reductions' bits do not depend on the work-group size: the same cases on a device
+     * built for groups of 4 and of 32 (CLTRAIN_RED_WG, as a device with a low limit would). */
+    ct_check_case red[] = {
+        {.op = CT_CHECK_SUM_SQUARES, .N = 100003},
+        {.op = CT_CHECK_SUM_SQUARES, .N = 3},
+        {.op = CT_CHECK_REDUCE_SUM, .N = 100003},
+        {.op = CT_CHECK_REDUCE_SUM, .N = 255},
+        {.op = CT_CHECK_LOSS, .loss = CT_LOSS_SOFTMAX_CE, .M = 1001, .N = 10},
+        {.op = CT_CHECK_LOSS, .loss = CT_LOSS_MSE, .M = 517, .N = 3},
+    };
+    int nred = (int)(sizeof red / sizeof red[0]);
+    unsigned long long want[sizeof red / sizeof red[0]];
+    for (int i = 0; i < nred; i++) {
+        ct_check_result r;
+        want[i] = 0;
+        if (ct_check_run(dev, &red[i], seed + 2000 + i, &r) == CT_OK && r.pass)
+            want[i] = r.out_hash;
+    }
     ct_device_destroy(dev);
+    static const char *const wgs[] = {"4", "32"};
+    for (int w = 0; w < 2; w++) {
+        setenv("CLTRAIN_RED_WG", wgs[w], 1);
+        ct_device *small = test_device();
+        unsetenv("CLTRAIN_RED_WG");
+        for (int i = 0; i < nred; i++) {
+            ct_check_result r;
+            ct_status st = ct_check_run(small, &red[i], seed + 2000 + i, &r);
+            s.ran++;
+            if (st != CT_OK || !r.pass || want[i] == 0 || r.out_hash != want[i]) {
+                s.failed++;
+                printf("FAIL %s: work-group %s gives %016llx, 256 gave %016llx (%s)\n", r.what,
+                       wgs[w], (unsigned long long)r.out_hash, (unsigned long long)want[i],
+                       st != CT_OK ? ct_device_error(small) : r.first_bad);
+                continue;
+            }
+            printf("ok   %-64s same bits with work-groups of %s (%016llx)\n", r.what, wgs[w],
+                   (unsigned long long)r.out_hash);
+        }
+        ct_device_destroy(small);
+    }
     return case_summary("test_determinism", &s);
 }

@@ -1,4 +1,5 @@
-/* cltrain devices: every platform and device, and whether CLBlast works on each. */
+/* cltrain devices: every platform and device, whether CLBlast works on each, and whether each
+ * gives the common bits (DESIGN.md principle 6). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,33 @@ static void json_str(const char *s) {
     putchar('"');
 }
 
+/* The common bits' probe of device `index` (it builds the kernels there): -1 when the device
+ * cannot be opened (why in msg), else ct_device_gives_common_bits. */
+static int bits_probe(int index, ct_bits_facts *f, char msg[CT_MSG_LEN]) {
+    char sel[16];
+    snprintf(sel, sizeof sel, "%d", index);
+    ct_device *dev = NULL;
+    memset(f, 0, sizeof *f);
+    if (ct_device_create(&dev, sel, msg) != CT_OK) return -1;
+    int ok = ct_device_gives_common_bits(dev, f);
+    ct_device_destroy(dev);
+    return ok;
+}
+
+/* "no", or which operations flush denormals to zero. */
+static void flushes(const ct_bits_facts *f, char *dst, size_t n) {
+    if (!f->mul_flushes && !f->fma_flushes && !f->add_flushes) {
+        snprintf(dst, n, "no");
+        return;
+    }
+    snprintf(dst, n, "yes (%s%s%s)", f->mul_flushes ? "* " : "", f->fma_flushes ? "fma " : "",
+             f->add_flushes ? "+ " : "");
+    size_t l = strlen(dst);
+    if (l >= 3 && dst[l - 2] == ' ') dst[l - 2] = ')', dst[l - 1] = '\0';
+}
+
 static void usage(FILE *f) {
-    fputs("usage: cltrain devices [--json] [--no-clblast] [--doctor]\n"
+    fputs("usage: cltrain devices [--json] [--no-clblast] [--no-bits] [--doctor]\n"
           "\n"
           "Lists every OpenCL device: index, platform, name, vendor, type, compute units, global\n"
           "and local memory, max work-group size, OpenCL C version, fp64 support, and whether\n"
@@ -39,20 +65,27 @@ static void usage(FILE *f) {
           "GPU's paths on any device). When no GPU is found, the doctor looks for GPU drivers that\n"
           "are installed but not registered, and registered drivers that do not load, and says\n"
           "what setting would load each (e.g. OCL_ICD_VENDORS=/path/libnvidia-opencl.so.1).\n"
+          "common bits: whether the device computes what the same bits on every implementation\n"
+          "need (no contraction where the kernels write none, correctly rounded / and sqrt; a\n"
+          "probe of 4096 cases), and whether it flushes denormals (harmless outside products\n"
+          "whose sums become denormal: see the README's \"The same bits on every implementation\").\n"
           "\n"
           "  --json         one JSON object {\"default\": i, \"devices\": [...]}\n"
           "  --no-clblast   skip the CLBlast probe (it compiles CLBlast's kernels on first use)\n"
+          "  --no-bits      skip the common bits' probe (it builds cltrain's kernels on each)\n"
           "  --doctor       run the doctor even when a GPU is found\n",
           f);
 }
 
 int cmd_devices(int argc, char **argv) {
-    int json = 0, probe = 1, doctor = 0;
+    int json = 0, probe = 1, doctor = 0, bits = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = 1;
         else if (!strcmp(argv[i], "--no-clblast"))
             probe = 0;
+        else if (!strcmp(argv[i], "--no-bits"))
+            bits = 0;
         else if (!strcmp(argv[i], "--doctor"))
             doctor = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -97,6 +130,24 @@ int cmd_devices(int argc, char **argv) {
                 printf(", \"clblast_note\": ");
                 json_str(d->clblast_note);
             }
+            if (bits) {
+                ct_bits_facts f;
+                char why[CT_MSG_LEN];
+                int ok = bits_probe(d->index, &f, why);
+                printf(", \"common_bits\": %s", ok < 0 ? "null" : ok ? "true" : "false");
+                if (ok < 0) {
+                    printf(", \"common_bits_note\": ");
+                    json_str(why);
+                } else {
+                    printf(", \"bits_probe\": {\"probes\": %d, \"contracted\": %d, "
+                           "\"divide_sqrt_wrong\": %d, \"correctly_rounded_reported\": %s, "
+                           "\"denorm_reported\": %s, \"flushes_mul\": %s, \"flushes_fma\": %s, "
+                           "\"flushes_add\": %s}",
+                           f.probes, f.contracted, f.divide_sqrt, f.cr_reported ? "true" : "false",
+                           f.denorm_reported ? "true" : "false", f.mul_flushes ? "true" : "false",
+                           f.fma_flushes ? "true" : "false", f.add_flushes ? "true" : "false");
+                }
+            }
             printf("}");
         }
         printf("\n]}\n");
@@ -127,6 +178,23 @@ int cmd_devices(int argc, char **argv) {
                 printf("    CLBlast         works\n");
             else
                 printf("    CLBlast         no: %s\n", d->clblast_note);
+            if (bits) {
+                ct_bits_facts f;
+                char why[CT_MSG_LEN], fl[48];
+                int ok = bits_probe(d->index, &f, why);
+                flushes(&f, fl, sizeof fl);
+                if (ok < 0)
+                    printf("    common bits     not probed: %s\n", why);
+                else if (ok)
+                    printf("    common bits     yes (no contraction, / and sqrt correctly rounded%s)\n"
+                           "    denormals       flushed: %s\n",
+                           f.cr_reported ? "" : ", verified though not reported", fl);
+                else
+                    printf("    common bits     no: %d of %d a * b + c fused, %d / or sqrt "
+                           "not correctly rounded\n"
+                           "    denormals       flushed: %s\n",
+                           f.contracted, f.probes, f.divide_sqrt, fl);
+            }
         }
     }
     int gpus = 0;

@@ -55,6 +55,7 @@ static void usage(FILE *f) {
         "                       0: the raw loss)\n"
         "  --diverge F          stop when the smoothed loss exceeds F x its best (default 4)\n"
         "  --backend B          opencl (default) or reference\n"
+        "  --exact              force the common bits (no CLBlast product; CLTRAIN_EXACT=1)\n"
         "\n"
         "output:\n"
         "  --log FILE.csv       step,lr,loss,smoothed_loss for every step\n"
@@ -75,7 +76,7 @@ static void usage(FILE *f) {
 typedef struct {
     cli_netopts net; /* data, model, optimizer */
     const char *log, *plot, *tensorboard;
-    int reference, steps;
+    int reference, steps, exact;
     float start_lr, end_lr, smooth, diverge;
 } options;
 
@@ -90,6 +91,7 @@ static int option(int argc, char **argv, int *i, void *opts) {
     if ((r = cli_opt_float(argc, argv, i, "--smooth", 0, 0.999999, 0, &o->smooth))) return r;
     if ((r = cli_opt_float(argc, argv, i, "--diverge", 1, 1e30, 1, &o->diverge))) return r;
     if ((r = cli_opt_backend(argc, argv, i, &o->reference))) return r;
+    if (cli_flag(a, "--exact", &o->exact)) return 1;
     if ((r = cli_opt(argc, argv, i, "--log", &o->log))) return r;
     if ((r = cli_opt(argc, argv, i, "--plot", &o->plot))) return r;
     if ((r = cli_opt(argc, argv, i, "--tensorboard", &o->tensorboard))) return r;
@@ -156,8 +158,13 @@ int cmd_lrfind(int argc, char **argv, const char *device) {
     /* device */
     if (!o.reference) {
         if (cli_open_device(device, &dev) != CLI_OK) goto fail;
+        if (o.exact && ct_device_set_exact(dev, 1) != CT_OK) {
+            cli_error("--exact: %s", ct_device_error(dev));
+            goto fail;
+        }
         const ct_device_info *di = ct_device_get_info(dev);
-        printf("device: [%d] %s (%s)\n", di->index, di->name, di->platform);
+        printf("device: [%d] %s (%s), %s\n", di->index, di->name, di->platform,
+               ct_device_common_bits(dev) ? "common bits" : "device's own bits (CLBlast products)");
     } else {
         printf("device: none (--backend reference: the scalar C reference in double precision)\n");
     }

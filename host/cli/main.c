@@ -221,9 +221,12 @@ static void usage(FILE *f) {
         "\n"
         "environment:\n"
         "  CLTRAIN_DEVICE        default device selector (as --device)\n"
-        "  CLTRAIN_GEMM          matrix products: auto (default: CLBlast when it works on the\n"
-        "                        device, else the own kernel), clblast, own, cpu (the own\n"
-        "                        kernel shaped for CPU OpenCL such as PoCL)\n"
+        "  CLTRAIN_GEMM          matrix products: auto (default: the own kernel, CPU-shaped on\n"
+        "                        CPU devices; CLBlast only for the shape classes where `cltrain\n"
+        "                        tune` measured it > 5% faster), clblast (the device's own\n"
+        "                        bits), own, cpu (the own kernel shaped for CPU OpenCL)\n"
+        "  CLTRAIN_EXACT=1       force the common bits, the same on every OpenCL implementation\n"
+        "                        (as train --exact): no product by CLBlast\n"
         "  CLTRAIN_KERNELS_DIR   load kernels/*.cl from this folder instead of the built-in copy\n"
         "  CLTRAIN_PREWARM=0     train starts no kernel warm-up helper (cltrain warm --help)\n",
         f);
