@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The same bits on every OpenCL implementation (DESIGN.md principle 6, issue 25 item 4): a matrix
+# of small seeded runs that together cover every activation, loss, optimizer, norm, dropout, L2,
+# weight decay, clipping, warm-up and schedule trains on PoCL (cpu profile), PoCL with the gpu
+# profile (the own product, a GPU's code paths), Mesa's rusticl (llvmpipe) and, for one run,
+# oclgrind; the SHA-256 of every saved model must be the same on all of them. Prints a table.
+# Also: the start line says "common bits", CLTRAIN_GEMM=clblast with --exact is an error.
+#
+# usage: bits_cli.sh path/to/cltrain [--no-rusticl] [--no-oclgrind]
+#   --no-rusticl / --no-oclgrind: the build found no rusticl ICD / no oclgrind (CMake passes
+#   them); without them a missing implementation is a failure, never a silent skip.
+set -u
+bin="$1"
+shift
+want_rusticl=1 want_oclgrind=1
+for a in "$@"; do
+    case "$a" in
+    --no-rusticl) want_rusticl=0 ;;
+    --no-oclgrind) want_oclgrind=0 ;;
+    *) echo "bits_cli.sh: unknown option $a" >&2; exit 2 ;;
+    esac
+done
+# shellcheck source=tests/harness.sh
+. "$(dirname "$0")/harness.sh"
+unset CLTRAIN_GEMM CLTRAIN_EXACT CLTRAIN_KERNEL_CONFIG CLTRAIN_PROFILE CLTRAIN_DEVICE
+start=$(date +%s)
+
+# name|options: 8 runs, every activation (relu leaky_relu elu sigmoid tanh gelu silu, identity
+# at the regression output), loss (ce bce mse huber), optimizer, norm, dropout, --l2,
+# --weight-decay, --clip-norm, --warmup and schedule (step cosine plateau)
+matrix=(
+    "r1|--data moons:n=64 --activation relu,tanh --loss ce --optimizer sgd --schedule step:size=1,gamma=0.5"
+    "r2|--data moons:n=64 --activation leaky_relu,sigmoid --loss bce --optimizer momentum --l2 1e-3 --warmup 1"
+    "r3|--data sine:n=64 --activation elu,gelu --loss mse --optimizer nesterov --norm batch --clip-norm 0.5 --weight-decay 1e-3"
+    "r4|--data sine:n=64 --activation silu,tanh --loss huber --optimizer rmsprop --norm layer --dropout 0.2 --schedule cosine"
+    "r5|--data moons:n=64 --activation gelu,silu --optimizer adam --norm batch,layer --dropout 0.1 --clip-norm 1"
+    "r6|--data moons:n=80 --activation tanh,elu --optimizer adamw --schedule plateau:factor=0.5,patience=1 --val 0.2"
+    "r7|--data moons:n=64 --activation sigmoid,relu --loss bce --optimizer lion --weight-decay 0.01 --l2 1e-4"
+)
+common=(--layers 8,6 --epochs 2 --batch 16 --seed 3 --quiet)
+
+# the implementations: name|environment
+impls=("pocl-cpu|CLTRAIN_DEVICE=pthread" "pocl-gpu|CLTRAIN_DEVICE=pthread CLTRAIN_PROFILE=gpu")
+if RUSTICL_ENABLE=llvmpipe "$bin" devices --no-clblast --no-bits 2>/dev/null | grep -q rusticl; then
+    impls+=("rusticl|RUSTICL_ENABLE=llvmpipe CLTRAIN_DEVICE=llvmpipe")
+elif [ "$want_rusticl" = 1 ]; then
+    bad "rusticl: no rusticl device (RUSTICL_ENABLE=llvmpipe; apt-get install mesa-opencl-icd, or configure with it absent so the test is told)"
+else
+    echo "note: rusticl not installed (the build found no rusticl ICD): its column is left out"
+fi
+
+sha() { sha256sum "$1" | cut -c1-16; }
+declare -A sum
+for row in "${matrix[@]}"; do
+    name=${row%%|*}
+    read -r -a opts <<<"${row#*|}"
+    for im in "${impls[@]}"; do
+        iname=${im%%|*}
+        read -r -a envs <<<"${im#*|}"
+        f="$tmp/$name.$iname.safetensors"
+        if env "${envs[@]}" "$bin" train "${opts[@]}" "${common[@]}" --save "$f" >"$tmp/out" 2>"$tmp/err" &&
+            grep -q ', common bits$' "$tmp/out"; then
+            sum[$name.$iname]=$(sha "$f")
+        else
+            sum[$name.$iname]="failed"
+            bad "$name on $iname: the run failed or its start line does not say 'common bits'"
+            cat "$tmp/out" "$tmp/err" | head -20
+        fi
+    done
+done
+
+# oclgrind, one run (the simulator is slow): the CPU-shaped product, the cheapest to simulate
+ocl_run=r5
+if command -v oclgrind >/dev/null 2>&1; then
+    row=$(printf '%s\n' "${matrix[@]}" | grep "^$ocl_run|")
+    read -r -a opts <<<"${row#*|}"
+    f="$tmp/$ocl_run.oclgrind.safetensors"
+    if CLTRAIN_DEVICE=oclgrind CLTRAIN_GEMM=cpu CLTRAIN_NO_PROGRAM_CACHE=1 \
+        oclgrind "$bin" train "${opts[@]}" "${common[@]}" --save "$f" >"$tmp/out" 2>"$tmp/err"; then
+        sum[$ocl_run.oclgrind]=$(sha "$f")
+    else
+        sum[$ocl_run.oclgrind]="failed"
+        bad "$ocl_run on oclgrind: the run failed"
+        cat "$tmp/out" "$tmp/err" | head -20
+    fi
+elif [ "$want_oclgrind" = 1 ]; then
+    bad "oclgrind: not installed (apt-get install oclgrind, or configure with it absent so the test is told)"
+fi
+
+# the table, and one check per run
+printf '\n%-4s' run
+for im in "${impls[@]}"; do printf ' %-16s' "${im%%|*}"; done
+printf ' %-16s\n' oclgrind
+for row in "${matrix[@]}"; do
+    name=${row%%|*}
+    ref="${sum[$name.pocl-cpu]}"
+    same=1
+    printf '%-4s' "$name"
+    for im in "${impls[@]}"; do
+        s="${sum[$name.${im%%|*}]}"
+        printf ' %-16s' "$s"
+        [ "$s" = "$ref" ] || same=0
+    done
+    s="${sum[$name.oclgrind]:--}"
+    printf ' %-16s\n' "$s"
+    [ "$s" = - ] || [ "$s" = "$ref" ] || same=0
+    [ "$ref" != failed ] || same=0
+    if [ "$same" = 1 ]; then ok "$name: the same SHA-256 everywhere"; else bad "$name: the SHA-256 differ"; fi
+done
+echo "(SHA-256, first 16 hex digits; options: ${common[*]} and, per run, the matrix in $0)"
+
+# the start line and --exact
+run "--exact with CLBlast forced is an error" 1 "contradict" CLTRAIN_GEMM=clblast CLTRAIN_EXACT=1 -- \
+    train --data moons:n=64 --layers 8 --epochs 1 --quiet
+run "--exact says common bits" 0 ", common bits" -- train --data moons:n=64 --layers 8 --epochs 1 --exact
+echo "bits_cli: $(($(date +%s) - start)) s"
+finish bits_cli
