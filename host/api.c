@@ -398,6 +398,52 @@ ct_status ct_model_match_columns(ct_model *m, const char *const *names, int cols
     return st;
 }
 
+ct_status ct_model_data_from_cells(ct_model *m, ct_dataset **out, int n, int ncol,
+                                   const char *const *cells, const char *const *names,
+                                   const int32_t *labels, const float *Y) {
+    const ct_saved_model *sm = &m->sm;
+    ct_data_opts o;
+    memset(&o, 0, sizeof o);
+    o.task = sm->task;
+    o.seed = 42;
+    o.class_names = sm->class_names;
+    o.n_classes = sm->task == CT_TASK_CLASSIFICATION ? sm->n_classes : 0;
+    ct_data_columns cols = model_table_columns(m);
+    if (labels || Y) { /* every column is a feature */
+        cols.label_name = NULL;
+        cols.label_index = -1;
+    }
+    m->note[0] = '\0';
+    ct_status st = ct_data_cells_columns(out, "X", n, ncol, cells, names, &o, &cols, m->err);
+    if (st != CT_OK) return st;
+    ct_dataset *d = *out;
+    snprintf(m->note, sizeof m->note, "%s%s%s", cols.note, *cols.note && *d->enc_note ? "; " : "",
+             d->enc_note);
+    if (d->features != ct_model_inputs(m))
+        st = fail(m, CT_ERR_ARG, "X has %d feature columns; the model takes %d", d->features,
+                  ct_model_inputs(m));
+    else if (labels || Y)
+        st = ct_data_set_targets(d, labels, o.n_classes, Y, sm->outputs, m->err);
+    /* the data is in the model's encoding: training on it (warm start) keeps it */
+    if (st == CT_OK && sm->enc && !d->enc && !(d->enc = ct_encoding_copy(sm->enc)))
+        st = fail(m, CT_ERR_ALLOC, "out of host memory");
+    if (st != CT_OK) {
+        ct_data_destroy(d);
+        *out = NULL;
+    }
+    return st;
+}
+
+int ct_model_columns(const ct_model *m) { return m && m->sm.enc ? m->sm.enc->n : 0; }
+
+const char *ct_model_column_name(const ct_model *m, int j) {
+    return j >= 0 && j < ct_model_columns(m) ? m->sm.enc->names[j] : NULL;
+}
+
+int ct_model_column_categorical(const ct_model *m, int j) {
+    return j >= 0 && j < ct_model_columns(m) && m->sm.enc->cat[j];
+}
+
 /* A copy of n rows X scaled by the model's scaler (malloc'ed; NULL when memory runs out). */
 static float *scaled_rows(const ct_model *m, const float *X, int n) {
     size_t F = (size_t)ct_model_inputs(m), cells = (size_t)n * F;

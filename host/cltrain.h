@@ -331,6 +331,18 @@ CT_API const char *ct_data_note(const ct_dataset *d);
 CT_API ct_status ct_data_from_arrays(ct_dataset **out, int n, int features, const float *X,
                                      const int32_t *labels, int n_classes, const float *Y,
                                      int outputs, const char *name, char msg[CT_MSG_LEN]);
+/* A table from cells of text, read as a CSV file is read for training (the same code: column
+ * kinds, categories, missing cells, the encoding fitted and kept in the dataset): n rows of
+ * ncol cells, row-major, a NULL cell being an empty (missing) one, blanks at either end
+ * trimmed; names (ncol, non-empty, distinct) as a header. With labels or Y (as
+ * ct_data_from_arrays takes them) every column is a feature; else opts->label names the label
+ * column among them, as for a CSV. opts may be NULL. Messages name `name` (may be NULL) and
+ * the 0-based row, where a file's give the line: "X:12, column 3 ('age'): ...". */
+CT_API ct_status ct_data_from_cells(ct_dataset **out, int n, int ncol, const char *const *cells,
+                                    const char *const *names, const int32_t *labels,
+                                    int n_classes, const float *Y, int outputs,
+                                    const ct_data_opts *opts, const char *name,
+                                    char msg[CT_MSG_LEN]);
 /* Names the features of d (n must be its feature count; names non-empty and distinct), as a
  * CSV header would: a model trained on d keeps them, and data for it is matched by them. */
 CT_API ct_status ct_data_set_feature_names(ct_dataset *d, const char *const *names, int n,
@@ -747,6 +759,19 @@ CT_API const char *ct_model_note(const ct_model *m);
  * takes the columns by position (their count must match, a last extra one being the label). */
 CT_API ct_status ct_model_match_columns(ct_model *m, const char *const *names, int cols, int *map,
                                         int *ignored);
+/* Cells (as ct_data_from_cells takes them) as data for the model, as ct_model_load_data reads
+ * a CSV: columns matched to the model's by name (a missing one is an error naming it, others
+ * are ignored and ct_model_note names them, with the cells whose category training never saw);
+ * a model trained on a table applies its encoding. labels (the model's classes) or Y (its
+ * outputs) may be NULL: then a column named as the model's label gives them, if any. */
+CT_API ct_status ct_model_data_from_cells(ct_model *m, ct_dataset **out, int n, int ncol,
+                                          const char *const *cells, const char *const *names,
+                                          const int32_t *labels, const float *Y);
+/* The columns of the table the model was trained on (its encoding's), 0 when it was trained
+ * on numbers alone; and column j's name (NULL out of range), and 1 when it is categorical. */
+CT_API int ct_model_columns(const ct_model *m);
+CT_API const char *ct_model_column_name(const ct_model *m, int j);
+CT_API int ct_model_column_categorical(const ct_model *m, int j);
 
 /* Trains on train (validating on val, may be NULL) with options o (NULL: the defaults) until
  * o->epochs, early stopping, or on_epoch asking to stop. A new call starts a new run: fresh

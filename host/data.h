@@ -115,6 +115,14 @@ ct_status ct_data_match_columns(ct_data_columns *c, const char *path, char *cons
 /* ct_data_load for a trained model: a CSV's columns matched by ct_data_match_columns. */
 ct_status ct_data_load_columns(ct_dataset **out, const char *source, const ct_data_opts *opts,
                                ct_data_columns *c, char msg[CT_MSG_LEN]);
+/* ct_data_from_cells's reading, for a trained model's columns (c) or, c NULL, fitting them. */
+ct_status ct_data_cells_columns(ct_dataset **out, const char *name, int n, int ncol,
+                                const char *const *cells, const char *const *names,
+                                const ct_data_opts *opts, ct_data_columns *c,
+                                char msg[CT_MSG_LEN]);
+/* Replaces d's labels or targets with arrays, as ct_data_from_arrays takes them. */
+ct_status ct_data_set_targets(ct_dataset *d, const int32_t *labels, int n_classes, const float *Y,
+                              int outputs, char msg[CT_MSG_LEN]);
 /* 1 when names are x0, x1, ... (a source without names). */
 int ct_default_names(char *const *names, int n);
 

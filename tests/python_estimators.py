@@ -407,6 +407,135 @@ with tempfile.TemporaryDirectory() as tmp:
         expect(np.abs(cli_p - p0).max() < 1e-5, "the command line, columns reversed, disagrees")
 print("pandas %s: DataFrames by column name: ok" % pd.__version__)
 
+# ---- tables: string columns and missing cells, the command line's rules (issue 27) -------------
+# tests/table_gen.py's census-style table: numeric and string columns, every missing spelling,
+# a category in test.csv that training never saw. pandas reads it with cltrain's spellings.
+MISSING = ["", "NA", "N/A", "NaN", "nan", "null", "?"]
+
+
+def read_table(path):
+    return pd.read_csv(path, keep_default_na=False, na_values=MISSING)
+
+
+def cli_probs(model, data, out):
+    res = subprocess.run([cli, "predict", "--model", model, "--data", data, "-o", out],
+                         capture_output=True, text=True)
+    expect(res.returncode == 0, "cltrain predict --model %s: %s" % (model, res.stderr))
+    if res.returncode:
+        return None, None, res.stderr
+    with open(out) as f:
+        rows_ = list(csv.reader(f))
+    return rows_[0], np.array([[float(v) for v in r[1:]] for r in rows_[1:]]), res.stderr
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                 "table_gen.py"), tmp, "600", "3"], check=True)
+    trp, tep = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
+    ttr, tte = read_table(trp), read_table(tep)
+    cols = ["id", "age", "workclass", "education", "hours", "gain"]
+    Xt, yt, Xe = ttr[cols], ttr["income"], tte[cols]
+    expect(ttr["age"].isna().sum() >= 7 and ttr["education"].isna().sum() >= 7,
+           "pandas did not read every missing spelling as missing")
+    # (1) trained in Python from the DataFrame, predicted by the command line from the CSV
+    tp = cltrain.MLPClassifier(hidden_layer_sizes=(16,), max_iter=8, learning_rate_init=0.01,
+                               random_state=0).fit(Xt, yt)
+    expect(tp.n_features_in_ == 6 and list(tp.feature_names_in_) == cols and
+           tp.feature_names_in_.dtype == object,
+           "table: n_features_in_ %r, feature_names_in_ %r" % (
+               tp.n_features_in_, getattr(tp, "feature_names_in_", None)))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        pp = tp.predict_proba(Xe)
+    unseen = [str(w.message) for w in seen if "not seen in training" in str(w.message)]
+    expect(len(unseen) == 1 and "workclass" in unseen[0],
+           "table: the unseen category is not named in one warning: %r"
+           % [str(w.message) for w in seen])
+    mp = os.path.join(tmp, "py.safetensors")
+    tp.save(mp)
+    head, cp, err = cli_probs(mp, tep, os.path.join(tmp, "py_pred.csv"))
+    if cp is not None:
+        expect(head == ["class", "p_<=50K", "p_>50K"] and cp.shape == pp.shape and
+               np.abs(cp - pp).max() < 1e-6,
+               "table: trained in Python, the command line predicts differently (max %.3g)"
+               % (np.abs(cp - pp).max() if cp.shape == pp.shape else np.inf))
+        expect("not seen in training" in err, "table: cltrain predict lacks the unseen note")
+    # the same column order does not matter, nor an extra column (the label, here)
+    expect(np.array_equal(tp.predict_proba(tte[cols[::-1] + ["income"]]), pp),
+           "table: reordered columns predict differently")
+    # (2) trained by the command line, predicted in Python from the DataFrame
+    cm = os.path.join(tmp, "cli.safetensors")
+    res = subprocess.run([cli, "train", "--data", trp, "--label", "income", "--layers", "16",
+                          "--epochs", "3", "--save", cm], capture_output=True, text=True)
+    expect(res.returncode == 0, "cltrain train on the table: %s" % res.stderr)
+    if res.returncode == 0:
+        lm = cltrain.load(cm)
+        expect(isinstance(lm, cltrain.MLPClassifier) and lm.n_features_in_ == 6 and
+               list(lm.feature_names_in_) == cols and list(lm.classes_) == ["<=50K", ">50K"],
+               "table: a command-line model loads with n_features_in_ %r, names %r, classes %r"
+               % (lm.n_features_in_, getattr(lm, "feature_names_in_", None), lm.classes_))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lp = lm.predict_proba(tte)  # the label column among them: left out
+        head, cp2, _ = cli_probs(cm, tep, os.path.join(tmp, "cli_pred.csv"))
+        if cp2 is not None:
+            expect(cp2.shape == lp.shape and np.abs(cp2 - lp).max() < 1e-6,
+                   "table: trained by the command line, Python predicts differently (max %.3g)"
+                   % (np.abs(cp2 - lp).max() if cp2.shape == lp.shape else np.inf))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            acc = lm.score(Xe, tte["income"])
+        res = subprocess.run([cli, "eval", "--model", cm, "--data", tep], capture_output=True,
+                             text=True)
+        expect(res.returncode == 0 and ("%.4f" % acc) in res.stdout,
+               "table: score %.4f, cltrain eval says %s%s" % (acc, res.stdout, res.stderr))
+        raises(ValueError, lambda: lm.predict(Xe.drop(columns="education")), "no column",
+               "'education'")
+    # (3) an object NumPy array with None and NaN: the same rules, by position
+    Xo = Xe.to_numpy(dtype=object)
+    for i, j in ((0, 1), (1, 2), (2, 4)):
+        Xo[i, j] = None
+    Xo[3, 1], Xo[4, 3] = float("nan"), np.nan
+    Xd = Xe.copy()
+    for i, j in ((0, 1), (1, 2), (2, 4), (3, 1), (4, 3)):
+        Xd.iat[i, j] = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        po, pd_ = tp.predict_proba(Xo), tp.predict_proba(Xd)
+    expect(np.array_equal(po, pd_), "table: an object array with None and NaN predicts unlike "
+           "the DataFrame with missing cells")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        to = cltrain.MLPClassifier(hidden_layer_sizes=(16,), max_iter=8,
+                                   learning_rate_init=0.01, random_state=0).fit(
+            Xt.to_numpy(dtype=object), yt.to_numpy())
+        expect(to.n_features_in_ == 6 and not hasattr(to, "feature_names_in_") and
+               np.array_equal(to.predict_proba(Xe.to_numpy(dtype=object)), pp),
+               "table: an object array trains unlike the DataFrame")
+    # (4) the unseen category encodes as all zeros: as if that cell's column had none of its
+    # categories (the same output whatever the unseen text)
+    Xu, Xv = Xe.iloc[:5].copy(), Xe.iloc[:5].copy()
+    Xu["workclass"], Xv["workclass"] = "Never-worked", "Astronaut"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expect(np.array_equal(tp.predict_proba(Xu), tp.predict_proba(Xv)),
+               "table: two unseen categories predict differently")
+    # a regressor from a table; warm start keeps the encoding; pickling keeps it
+    tr_ = cltrain.MLPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0,
+                               warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tr_.fit(Xt[cols[1:]], ttr["gain"].astype(float) / 1000)
+        r0 = tr_.predict(Xe[cols[1:]])
+        tr_.fit(Xt[cols[1:]][::-1], ttr["gain"].astype(float)[::-1] / 1000)
+        back = pickle.loads(pickle.dumps(tr_))
+        expect(r0.shape == (len(Xe),) and back.n_features_in_ == 5 and
+               np.array_equal(back.predict(Xe[cols[1:]]), tr_.predict(Xe[cols[1:]])),
+               "table: regressor, warm start or pickling")
+    raises(TypeError, lambda: cltrain.MLPClassifier(max_iter=1).fit(
+        np.array([[{"a": 1}], ["x"]], dtype=object), [0, 1]), "string or a number")
+print("tables: DataFrames and object arrays with string columns and missing cells: ok")
+
 # ---- NumPy only: the package without scikit-learn ----------------------------------------------
 # tensorboard_dir: the library's event files, read back by the test's independent reader
 # (tests/tensorboard_check.py: framing, checksums, protobuf); a partial_fit's steps go on

@@ -619,3 +619,91 @@ int ct_data_describe_columns(const ct_dataset *d, char *buf, size_t cap) {
 }
 
 const char *ct_data_note(const ct_dataset *d) { return d ? d->enc_note : ""; }
+
+/* ---- tables from cells in memory (the Python package's DataFrames) ---------------------- */
+
+ct_status ct_data_cells_columns(ct_dataset **out, const char *name, int n, int ncol,
+                                const char *const *cells, const char *const *names,
+                                const ct_data_opts *opts, ct_data_columns *c,
+                                char msg[CT_MSG_LEN]) {
+    if (msg) msg[0] = '\0';
+    if (!out) return ct_fail_msg(msg, CT_ERR_ARG, "ct_data_from_cells: out is NULL");
+    *out = NULL;
+    const char *what = name && *name ? name : "cells";
+    if (n < 1 || ncol < 1 || !cells || !names)
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: need at least 1 row and 1 column (got %d x %d%s)",
+                           what, n, ncol, cells && names ? "" : ", no cells or names");
+    if (dt_cells_bytes((size_t)n, (size_t)ncol, sizeof(char *)) == 0)
+        return ct_fail_msg(msg, CT_ERR_ARG, "%s: %d rows x %d columns is too large", what, n, ncol);
+    char a[48];
+    for (int j = 0; j < ncol; j++) {
+        if (!names[j] || !names[j][0])
+            return ct_fail_msg(msg, CT_ERR_ARG, "%s: column %d has no name", what, j);
+        for (int k = 0; k < j; k++)
+            if (!strcmp(names[k], names[j]))
+                return ct_fail_msg(msg, CT_ERR_ARG, "%s: two columns are named '%s' (%d and %d)",
+                                   what, dt_shown(a, names[j]), k, j);
+    }
+    ct_data_opts def;
+    memset(&def, 0, sizeof def);
+    def.task = CT_TASK_AUTO;
+    def.seed = 42;
+    def.require_labels = 1;
+    return dt_load_cells(out, what, n, ncol, cells, names, opts ? opts : &def, c, msg);
+}
+
+ct_status ct_data_set_targets(ct_dataset *d, const int32_t *labels, int n_classes, const float *Y,
+                              int outputs, char msg[CT_MSG_LEN]) {
+    float *zero = calloc((size_t)(d->n > 0 ? d->n : 1), sizeof(float));
+    if (!zero) return ct_fail_msg(msg, CT_ERR_ALLOC, "%s: out of memory", d->source);
+    ct_dataset *t = NULL;
+    ct_status st =
+        ct_data_from_arrays(&t, d->n, 1, zero, labels, n_classes, Y, outputs, d->source, msg);
+    free(zero);
+    if (st != CT_OK) return st;
+    ct_free_strings(d->class_names, d->n_classes);
+    ct_free_strings(d->target_names, d->outputs);
+    free(d->labels);
+    free(d->Y);
+    d->task = t->task;
+    d->n_classes = t->n_classes;
+    d->labels = t->labels;
+    d->class_names = t->class_names;
+    d->outputs = t->outputs;
+    d->Y = t->Y;
+    d->target_names = t->target_names;
+    t->labels = NULL;
+    t->class_names = NULL;
+    t->Y = NULL;
+    t->target_names = NULL;
+    t->n_classes = t->outputs = 0;
+    ct_data_destroy(t);
+    return CT_OK;
+}
+
+ct_status ct_data_from_cells(ct_dataset **out, int n, int ncol, const char *const *cells,
+                             const char *const *names, const int32_t *labels, int n_classes,
+                             const float *Y, int outputs, const ct_data_opts *opts,
+                             const char *name, char msg[CT_MSG_LEN]) {
+    ct_data_opts o;
+    memset(&o, 0, sizeof o);
+    if (opts) {
+        o = *opts;
+    } else {
+        o.task = CT_TASK_AUTO;
+        o.seed = 42;
+        o.require_labels = 1;
+    }
+    if (labels || Y) { /* the targets come as arrays: every column is a feature */
+        o.label = NULL;
+        o.require_labels = 0;
+        o.drop_missing_labels = 0;
+    }
+    ct_status st = ct_data_cells_columns(out, name, n, ncol, cells, names, &o, NULL, msg);
+    if (st != CT_OK || !(labels || Y)) return st;
+    if ((st = ct_data_set_targets(*out, labels, n_classes, Y, outputs, msg)) != CT_OK) {
+        ct_data_destroy(*out);
+        *out = NULL;
+    }
+    return st;
+}

@@ -34,6 +34,10 @@ typedef struct {
     const char *path;
     int sep;
     long line; /* the current line, 1-based */
+    /* cells in memory in place of a file (ct_data_from_cells): a record of the names, then n
+     * rows of ncol cells (NULL: an empty cell); "line" is then the 0-based row (-1: names) */
+    const char *const *cells, *const *names;
+    int n, ncol;
 } csv_in;
 
 static void rec_free(csv_rec *r) {
@@ -78,9 +82,34 @@ static int rec_end_field(csv_rec *r, size_t *start, int trim, int sep) {
 
 enum { S_START, S_UNQ, S_Q, S_QQ, S_AFTER };
 
+/* csv_read for cells in memory: the next row as a record, blanks trimmed at both ends of each
+ * cell as the reader trims an unquoted field. */
+static int cells_read(csv_in *in, csv_rec *r, ct_status *st, char *msg) {
+    r->len = 0;
+    r->nf = 0;
+    r->line = in->line;
+    if (in->line >= in->n) return 0;
+    for (int j = 0; j < in->ncol; j++) {
+        const char *c = in->line < 0 ? in->names[j] : in->cells[(size_t)in->line * in->ncol + j];
+        size_t start = r->len;
+        if (!c) c = "";
+        while (*c == ' ' || *c == '\t' || *c == '\r')
+            c++;
+        for (; *c; c++)
+            if (rec_putc(r, *c)) goto oom;
+        if (rec_end_field(r, &start, 1, ',')) goto oom;
+    }
+    in->line++;
+    return 1;
+oom:
+    *st = ct_fail_msg(msg, CT_ERR_ALLOC, "%s: row %ld: out of memory", in->path, r->line);
+    return -1;
+}
+
 /* Reads one record: 1 when one was read, 0 at the end of the file, -1 on an error (*st and msg
  * set). Blank lines are skipped. Quoted fields may hold separators, newlines and "" for ". */
 static int csv_read(csv_in *in, csv_rec *r, ct_status *st, char *msg) {
+    if (in->names) return cells_read(in, r, st, msg);
     int state = S_START, sep = in->sep;
     size_t start = 0;
     long qline = 0;
@@ -402,6 +431,10 @@ static int csv_is_header(const csv_rec *r1, const csv_rec *r2, const ct_encoding
 /* The separator: ',' unless the first line has none, then ';' or a tab when it has one. Reads
  * the first line, rewinds and skips a UTF-8 byte order mark. */
 static ct_status csv_sniff(csv_in *in, char *msg) {
+    if (in->names) { /* cells: from the names again */
+        in->line = -1;
+        return CT_OK;
+    }
     int has[3] = {0, 0, 0}, bom = 0, ch;
     long pos = 0;
     unsigned char head[3] = {0, 0, 0};
@@ -755,9 +788,12 @@ static ct_status table_encode(ct_dataset *d, csv_state *s, const int *cat, ct_en
     return CT_OK;
 }
 
-ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
-                      ct_data_columns *cols, char *msg) {
+/* The records of in (a file or cells) as a dataset: a table's columns, kinds and encoding
+ * (fitted when cols is NULL, else the model's), the label column, the labels. */
+static ct_status load_records(ct_dataset **out, csv_in *in, const ct_data_opts *o,
+                              ct_data_columns *cols, char *msg) {
     ct_status st = CT_OK;
+    const char *path = in->path;
     int *dest = NULL, *numeric = NULL, *cat = NULL, *file_col = NULL;
     ct_encoding *fit = NULL;
     csv_rec r1 = {0}, r2 = {0}, cur = {0};
@@ -767,28 +803,22 @@ ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
     s.label_col = -1;
     s.o = o;
     ct_dataset *d = NULL;
-    csv_in in = {NULL, path, ',', 1};
-    errno = 0;
-    in.f = gzopen(path, "rb");
-    if (!in.f)
-        return ct_fail_msg(msg, CT_ERR_IO, "%s: cannot open: %s", path, dt_errno_text(errno));
-    gzbuffer(in.f, 1u << 17);
-    if ((st = csv_sniff(&in, msg)) != CT_OK) goto fail;
+    if ((st = csv_sniff(in, msg)) != CT_OK) goto fail;
 
-    int k1 = csv_read(&in, &r1, &st, msg);
+    int k1 = csv_read(in, &r1, &st, msg);
     if (k1 < 0) goto fail;
     if (k1 == 0) {
         st = ct_fail_msg(msg, CT_ERR_FORMAT, "%s: empty file (expected a header or data rows)",
                          path);
         goto fail;
     }
-    int k2 = csv_read(&in, &r2, &st, msg);
+    int k2 = csv_read(in, &r2, &st, msg);
     if (k2 < 0) goto fail;
     /* a table: training (the encoding fitted here), or a model that has an encoding */
     if (!cols && (st = dt_encoding_start(&fit, o, msg)) != CT_OK) goto fail;
     s.enc = cols ? cols->enc : NULL;
     s.nae = fit ? fit : s.enc;
-    int header = csv_is_header(&r1, k2 ? &r2 : NULL, s.nae);
+    int header = in->names ? 1 : csv_is_header(&r1, k2 ? &r2 : NULL, s.nae);
     s.ncol = r1.nf;
     s.hdr = header ? &r1 : NULL;
     if (cols) {
@@ -815,7 +845,7 @@ ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
     if (k2) {
         if ((st = csv_row(&s, &r2, msg)) != CT_OK) goto fail;
         int k;
-        while ((k = csv_read(&in, &cur, &st, msg)) > 0)
+        while ((k = csv_read(in, &cur, &st, msg)) > 0)
             if ((st = csv_row(&s, &cur, msg)) != CT_OK) goto fail;
         if (k < 0) goto fail;
     }
@@ -836,7 +866,7 @@ ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
         } else {
             memcpy(cat, s.enc->cat, (size_t)s.f * sizeof(int));
         }
-        if (again && (st = table_reread(&s, &in, header, cat, msg)) != CT_OK) goto fail;
+        if (again && (st = table_reread(&s, in, header, cat, msg)) != CT_OK) goto fail;
     }
 
     if (!(d = calloc(1, sizeof *d))) {
@@ -850,7 +880,6 @@ ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
     d = NULL;
 fail:
     ct_data_destroy(d);
-    gzclose(in.f);
     rec_free(&r1);
     rec_free(&r2);
     rec_free(&cur);
@@ -864,4 +893,36 @@ fail:
     free(file_col);
     ct_encoding_free(fit);
     return st;
+}
+
+ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
+                      ct_data_columns *cols, char *msg) {
+    csv_in in;
+    memset(&in, 0, sizeof in);
+    in.path = path;
+    in.sep = ',';
+    in.line = 1;
+    errno = 0;
+    in.f = gzopen(path, "rb");
+    if (!in.f)
+        return ct_fail_msg(msg, CT_ERR_IO, "%s: cannot open: %s", path, dt_errno_text(errno));
+    gzbuffer(in.f, 1u << 17);
+    ct_status st = load_records(out, &in, o, cols, msg);
+    gzclose(in.f);
+    return st;
+}
+
+ct_status dt_load_cells(ct_dataset **out, const char *name, int n, int ncol,
+                        const char *const *cells, const char *const *names, const ct_data_opts *o,
+                        ct_data_columns *cols, char *msg) {
+    csv_in in;
+    memset(&in, 0, sizeof in);
+    in.path = name;
+    in.sep = ',';
+    in.line = -1;
+    in.cells = cells;
+    in.names = names;
+    in.n = n;
+    in.ncol = ncol;
+    return load_records(out, &in, o, cols, msg);
 }

@@ -118,6 +118,12 @@ ct_dataset *dt_ds_new(int n, int f, int k, int outputs);
 /* cols: NULL, or a trained model's columns (ct_data_match_columns) */
 ct_status dt_load_csv(ct_dataset **out, const char *path, const ct_data_opts *o,
                       ct_data_columns *cols, char *msg);
+/* The same reading of n rows of ncol cells in memory (row-major; NULL: an empty cell) under
+ * the column names `names` (a header that is always there); messages name `name` and the
+ * 0-based row where a file's give its line. */
+ct_status dt_load_cells(ct_dataset **out, const char *name, int n, int ncol,
+                        const char *const *cells, const char *const *names, const ct_data_opts *o,
+                        ct_data_columns *cols, char *msg);
 ct_status dt_load_binary(ct_dataset **out, const char *path, int npy, const ct_data_opts *o,
                          char *msg);
 /* The generator named by the first nlen bytes of source, or NULL; dt_load_generator runs it. */

@@ -115,6 +115,87 @@ def _column_names(X):
     return names
 
 
+def _is_table(X):
+    """True when X goes the way of a table (column kinds, categories, missing cells, as the
+    command line reads a CSV): a pandas DataFrame, or an array of objects or strings."""
+    if hasattr(X, "iloc") and hasattr(X, "columns") and hasattr(X, "dtypes"):
+        return True
+    if hasattr(X, "tocsr") and hasattr(X, "nnz"):
+        return False
+    dt = getattr(X, "dtype", None)
+    if dt is None:
+        try:
+            dt = np.asarray(X).dtype
+        except Exception:  # noqa: BLE001 - ragged lists and the like: _check_X names them
+            return False
+    return dt.kind in "OUS"
+
+
+def _cell(v):
+    """One cell as the library takes it: text, None for a missing cell (None, NaN, pandas' NA
+    and NaT), numbers written so they read back exactly."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v.encode("utf-8")
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, (bool, np.bool_)):
+        return b"True" if v else b"False"
+    if isinstance(v, numbers.Integral):
+        return str(int(v)).encode()
+    if isinstance(v, numbers.Real):
+        f = float(v)
+        return None if f != f else repr(f).encode()
+    try:
+        if v != v:  # NaT
+            return None
+    except TypeError:  # pandas.NA: its truth is ambiguous
+        return None
+    raise TypeError("argument must be a string or a number, not '%s' (a cell of X)"
+                    % type(v).__name__)
+
+
+def _column_cells(v):
+    """The cells of one column (a 1-d array) as a list of bytes or None."""
+    if v.dtype.kind == "f":
+        text = v.astype(str)  # the shortest text that reads back as the same number
+        miss = np.isnan(v)
+        return [None if m else t.encode() for m, t in zip(miss.tolist(), text.tolist())]
+    if v.dtype.kind in "iu":
+        return [t.encode() for t in v.astype(str).tolist()]
+    return [_cell(c) for c in v.tolist()]
+
+
+def _table_cells(X):
+    """(names, n, ncol, cells) of a table X: the column names of a DataFrame (None when they
+    are not all strings, or for an array), the cells row-major."""
+    if hasattr(X, "iloc") and hasattr(X, "columns"):
+        names = _column_names(X)
+        n, ncol = X.shape
+        cols = []
+        for j in range(ncol):
+            c = X.iloc[:, j]
+            v = c.to_numpy()
+            if v.dtype.kind not in "fiu":
+                v = c.to_numpy(dtype=object)
+            cols.append(_column_cells(v))
+    else:
+        X = np.asarray(X)
+        if X.ndim != 2:
+            X = _check_X(X)  # its message
+        names = None
+        n, ncol = X.shape
+        cols = [_column_cells(X[:, j]) for j in range(ncol)]
+    if n < 1 or ncol < 1:
+        raise ValueError("Found array with %d sample(s) and %d feature(s) (shape=(%d, %d)) while "
+                         "a minimum of 1 is required." % (n, ncol, n, ncol))
+    cells = [None] * (n * ncol)
+    for j, c in enumerate(cols):
+        cells[j::ncol] = c
+    return names, n, ncol, cells
+
+
 def _check_lengths(X, y):
     if len(y) != X.shape[0]:
         raise ValueError("Found input variables with inconsistent numbers of samples: [%d, %d]"
@@ -349,21 +430,25 @@ class _BaseMLP(BaseEstimator):
 
         fitted = getattr(self, "_model", None) is not None or hasattr(self, "_model_bytes")
         keep = fitted and (incremental or self.warm_start)
-        if keep:
-            X = self._arrange(X)
-            names = getattr(self, "feature_names_in_", None)
+        if keep and self._get_model().columns() or not keep and _is_table(X):
+            data, names, n_features = self._table_data(X, y, keep, classes)
         else:
-            names = _column_names(X)
-        X = _check_X(X)
-        if keep and X.shape[1] != self.n_features_in_:
-            raise ValueError("X has %d features, but %s is expecting %d features as input."
-                             % (X.shape[1], type(self).__name__, self.n_features_in_))
-        labels, n_classes, Y = self._targets(X, y, keep, classes)
+            if keep:
+                X = self._arrange(X)
+                names = getattr(self, "feature_names_in_", None)
+            else:
+                names = _column_names(X)
+            X = _check_X(X)
+            if keep and X.shape[1] != self.n_features_in_:
+                raise ValueError("X has %d features, but %s is expecting %d features as input."
+                                 % (X.shape[1], type(self).__name__, self.n_features_in_))
+            labels, n_classes, Y = self._targets(X, y, keep, classes)
+            data = _lib.Dataset.from_arrays(X, labels, n_classes, Y, name="X")
+            if names is not None:  # the model keeps them: predict matches a DataFrame's columns
+                data.set_feature_names(list(names))
+            n_features = X.shape[1]
         seed = self._seed()
         dev = self._device()
-        data = _lib.Dataset.from_arrays(X, labels, n_classes, Y, name="X")
-        if names is not None:  # the model keeps them: predict matches a DataFrame's columns
-            data.set_feature_names(list(names))
         train, val = data, None
         if early:
             train, val = data.split(self.validation_fraction, seed)
@@ -384,7 +469,7 @@ class _BaseMLP(BaseEstimator):
             model = _lib.Model.create(dev, hidden, act, dropouts, data, seed, norm)
             self._model = None
             self.__dict__.pop("_model_bytes", None)
-            self.n_features_in_ = X.shape[1]
+            self.n_features_in_ = n_features
             if names is not None:
                 self.feature_names_in_ = np.asarray(names, dtype=object)
             else:
@@ -472,6 +557,32 @@ class _BaseMLP(BaseEstimator):
                           stacklevel=3)
         return self
 
+    def _table_data(self, X, y, keep, classes):
+        """(dataset, names, columns) of a table X (a DataFrame, an array of objects or strings),
+        read by the library as the command line reads a CSV: for a new model the column kinds,
+        categories and fills are fitted (and kept in the model), for a fitted one its own apply."""
+        names, n, ncol, cells = _table_cells(X)
+        labels, n_classes, Y = self._targets(np.empty((n, 0)), y, keep, classes)
+        if keep:
+            model = self._get_model()
+            data, note = model.data_from_cells(cells, self._cell_names(model, names, ncol),
+                                               labels, Y)
+            if note:
+                warnings.warn(note, UserWarning, stacklevel=4)
+            return data, getattr(self, "feature_names_in_", None), self.n_features_in_
+        header = names if names is not None else ["x%d" % j for j in range(ncol)]
+        data = _lib.Dataset.from_cells(cells, header, labels, n_classes, Y)
+        return data, names, ncol
+
+    def _cell_names(self, model, names, ncol):
+        """The names the columns of X go by: a DataFrame's, else the model's by position."""
+        if names is not None:
+            return names
+        if ncol != self.n_features_in_:
+            raise ValueError("X has %d features, but %s is expecting %d features as input."
+                             % (ncol, type(self).__name__, self.n_features_in_))
+        return model.columns()
+
     def _out_activation(self, model):
         raise NotImplementedError
 
@@ -510,6 +621,13 @@ class _BaseMLP(BaseEstimator):
 
     def _outputs(self, X):
         self._check_fitted()
+        model = self._get_model()
+        if model.columns():  # trained on a table: its encoding applies (columns by name)
+            names, n, ncol, cells = _table_cells(X)
+            data, note = model.data_from_cells(cells, self._cell_names(model, names, ncol))
+            if note:
+                warnings.warn(note, UserWarning, stacklevel=3)
+            return model.predict(data.x())
         X = self._arrange(X)
         X = _check_X(X)
         if X.shape[1] != self.n_features_in_:
@@ -687,8 +805,10 @@ def _from_model(model, device, cls=None):
                norm={1: "batch", 2: "layer"}.get(norms.pop()) if len(norms) == 1 else None,
                device=device)
     est._model = model
-    est.n_features_in_ = model.inputs
-    names = model.feature_names()
+    names = model.columns()  # a table's columns (an encoding), else the inputs
+    if not names:
+        names = model.feature_names()
+    est.n_features_in_ = len(names)
     if names != ["x%d" % j for j in range(len(names))]:  # named in training: DataFrames by name
         est.feature_names_in_ = np.asarray(names, dtype=object)
     est.n_outputs_ = model.outputs

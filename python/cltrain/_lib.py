@@ -283,6 +283,14 @@ _SIGNATURES = {
         [ctypes.POINTER(_P), ctypes.c_int, ctypes.c_int, _P, _P, ctypes.c_int, _P, ctypes.c_int,
          ctypes.c_char_p, _MSG],
     ),
+    "ct_data_from_cells": (
+        ctypes.c_int,
+        [ctypes.POINTER(_P), ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
+         ctypes.POINTER(ctypes.c_char_p), _P, ctypes.c_int, _P, ctypes.c_int, _P,
+         ctypes.c_char_p, _MSG],
+    ),
+    "ct_data_features": (ctypes.c_int, [_P]),
+    "ct_data_x": (ctypes.POINTER(ctypes.c_float), [_P]),
     "ct_data_split": (
         ctypes.c_int,
         [_P, ctypes.c_double, ctypes.c_uint64, ctypes.POINTER(_P), ctypes.POINTER(_P), _MSG],
@@ -320,6 +328,14 @@ _SIGNATURES = {
          ctypes.POINTER(ctypes.c_int)],
     ),
     "ct_model_note": (ctypes.c_char_p, [_P]),
+    "ct_model_data_from_cells": (
+        ctypes.c_int,
+        [_P, ctypes.POINTER(_P), ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
+         ctypes.POINTER(ctypes.c_char_p), _P, _P],
+    ),
+    "ct_model_columns": (ctypes.c_int, [_P]),
+    "ct_model_column_name": (ctypes.c_char_p, [_P, ctypes.c_int]),
+    "ct_model_column_categorical": (ctypes.c_int, [_P, ctypes.c_int]),
     "ct_model_set_class_names": (ctypes.c_int, [_P, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int]),
     "ct_model_get_params": (ctypes.c_int, [_P, _P]),
     "ct_model_predict_columns": (ctypes.c_int, [_P]),
@@ -492,6 +508,11 @@ def device(selector=None):
 # ---- datasets -----------------------------------------------------------------------------
 
 
+def _cell_array(cells):
+    """A C array of char pointers (the bytes stay referenced by the array)."""
+    return (ctypes.c_char_p * max(1, len(cells)))(*cells)
+
+
 class Dataset:
     """A ct_dataset made from arrays (copied by the library)."""
 
@@ -514,6 +535,32 @@ class Dataset:
                                          Y.ctypes.data, Y.shape[1], name.encode(), msg)
         _check(st, msg)
         return cls(h)
+
+    @classmethod
+    def from_cells(cls, cells, names, labels=None, n_classes=0, Y=None, name="X"):
+        """A table from cells of text (a row-major list of n * len(names) bytes, None for a
+        missing cell), read as the command line reads a CSV file: column kinds, categories,
+        missing cells, the encoding fitted (ct_data_from_cells)."""
+        ncol = len(names)
+        n = len(cells) // ncol
+        arr, hdr = _cell_array(cells), _cell_array([str(c).encode("utf-8") for c in names])
+        h = _P()
+        msg = _msgbuf()
+        if labels is not None:
+            labels = np.ascontiguousarray(labels, dtype=np.int32)
+            st = lib.ct_data_from_cells(ctypes.byref(h), n, ncol, arr, hdr, labels.ctypes.data,
+                                        int(n_classes), None, 0, None, name.encode(), msg)
+        else:
+            Y = np.ascontiguousarray(Y, dtype=np.float32).reshape(n, -1)
+            st = lib.ct_data_from_cells(ctypes.byref(h), n, ncol, arr, hdr, None, 0,
+                                        Y.ctypes.data, Y.shape[1], None, name.encode(), msg)
+        _check(st, msg)
+        return cls(h)
+
+    def x(self):
+        """A copy of the features X (rows, features) as the model takes them."""
+        n, f = lib.ct_data_rows(self.handle), lib.ct_data_features(self.handle)
+        return np.ctypeslib.as_array(lib.ct_data_x(self.handle), shape=(n, f)).copy()
 
     def set_feature_names(self, names):
         """Names the columns (as a CSV header would): a model trained on it keeps them."""
@@ -657,6 +704,28 @@ class Model:
         if st:
             self._fail(st)
         return list(out), _text(lib.ct_model_note(self.handle))
+
+    def columns(self):
+        """The columns of the table the model was trained on ([] when trained on numbers)."""
+        return [_text(lib.ct_model_column_name(self.handle, j))
+                for j in range(lib.ct_model_columns(self.handle))]
+
+    def data_from_cells(self, cells, names, labels=None, Y=None):
+        """(Dataset, note): cells (as Dataset.from_cells takes them) with the model's encoding,
+        columns matched by name (ct_model_data_from_cells); note names columns left out and
+        cells with categories training never saw ("" when none)."""
+        ncol = len(names)
+        n = len(cells) // ncol
+        arr, hdr = _cell_array(cells), _cell_array([str(c).encode("utf-8") for c in names])
+        lab = None if labels is None else np.ascontiguousarray(labels, dtype=np.int32)
+        tg = None if Y is None else np.ascontiguousarray(Y, dtype=np.float32).reshape(n, -1)
+        h = _P()
+        st = lib.ct_model_data_from_cells(self.handle, ctypes.byref(h), n, ncol, arr, hdr,
+                                          None if lab is None else lab.ctypes.data,
+                                          None if tg is None else tg.ctypes.data)
+        if st:
+            self._fail(st)
+        return Dataset(h), _text(lib.ct_model_note(self.handle))
 
     def set_class_names(self, names):
         arr = (ctypes.c_char_p * len(names))(*[n.encode("utf-8") for n in names])
