@@ -2,7 +2,27 @@
  * Common to all: when clip_norm > 0, g = clip * G with clip = min(1, clip_norm / (||G|| + 1e-6)),
  * ||G|| = sqrt(gnorm_sq[0]) (computed on the device beforehand); else g = G. Coupled weight decay
  * (every optimizer but AdamW) then adds wd * P to g. Buffers the optimizer does not use are not
- * read (gnorm_sq when clip_norm <= 0). */
+ * read (gnorm_sq when clip_norm <= 0).
+ *
+ * Denormals (the common bits, DESIGN.md principle 6): every product and sum that can leave the
+ * normal range (g * g of a tiny gradient, moments decaying over many steps, lr times a tiny
+ * step) goes through ct_fm / ct_fa, which give +-0 for a result below FLT_MIN, so no state or
+ * weight ever holds a denormal and no result depends on whether an implementation flushes
+ * them (rusticl flushes fma's, PoCL keeps them; a GPU may flush every operation). */
+
+/* a * b and a + b with a result below FLT_MIN in magnitude flushed to +-0 (NaN passes). */
+float ct_fm(float a, float b) {
+    float r = a * b;
+    return fabs(r) < 0x1p-126f ? copysign(0.0f, r) : r;
+}
+float ct_fa(float a, float b) {
+    float r = a + b;
+    return fabs(r) < 0x1p-126f ? copysign(0.0f, r) : r;
+}
+/* The gradient with clipping and coupled weight decay: clip * G + wd * p, flushed. */
+float ct_grad(float clip, float G, float wd, float p) {
+    return ct_fa(ct_fm(clip, G), ct_fm(wd, p));
+}
 
 /* The clip factor, 1 when clipping is off. */
 float ct_clip_factor(__global const float *gnorm_sq, float clip_norm) {
@@ -24,8 +44,8 @@ __kernel void sgd_step(__global float *P, uint offP, __global const float *G, ui
     G += offG;
     gnorm_sq += offN;
     float p = P[i];
-    float g = ct_clip_factor(gnorm_sq, clip_norm) * G[i] + wd * p;
-    P[i] = p - lr * g;
+    float g = ct_grad(ct_clip_factor(gnorm_sq, clip_norm), G[i], wd, p);
+    P[i] = ct_fa(p, -ct_fm(lr, g));
 }
 
 /* m = first ? g : mu m + (1 - dampening) g;  P -= lr m, or P -= lr (g + mu m) when nesterov. */
@@ -42,10 +62,10 @@ __kernel void momentum_step(__global float *P, uint offP, __global float *M, uin
     G += offG;
     gnorm_sq += offN;
     float p = P[i];
-    float g = ct_clip_factor(gnorm_sq, clip_norm) * G[i] + wd * p;
-    float m = first ? g : mu * M[i] + (1.0f - dampening) * g;
+    float g = ct_grad(ct_clip_factor(gnorm_sq, clip_norm), G[i], wd, p);
+    float m = first ? g : ct_fa(ct_fm(mu, M[i]), ct_fm(1.0f - dampening, g));
     M[i] = m;
-    P[i] = p - lr * (nesterov ? g + mu * m : m);
+    P[i] = ct_fa(p, -ct_fm(lr, nesterov ? ct_fa(g, ct_fm(mu, m)) : m));
 }
 
 /* v = rho v + (1 - rho) g^2;  P -= lr g / (sqrt(v) + eps) */
@@ -62,10 +82,11 @@ __kernel void rmsprop_step(__global float *P, uint offP, __global float *V, uint
     G += offG;
     gnorm_sq += offN;
     float p = P[i];
-    float g = ct_clip_factor(gnorm_sq, clip_norm) * G[i] + wd * p;
-    float v = rho * V[i] + (1.0f - rho) * g * g;
+    float g = ct_grad(ct_clip_factor(gnorm_sq, clip_norm), G[i], wd, p);
+    float v = ct_fa(ct_fm(rho, V[i]), ct_fm(1.0f - rho, ct_fm(g, g)));
     V[i] = v;
-    P[i] = p - lr * g / (sqrt(v) + eps);
+    float d = ct_fm(lr, g) / (sqrt(v) + eps);
+    P[i] = ct_fa(p, fabs(d) < 0x1p-126f ? -copysign(0.0f, d) : -d);
 }
 
 /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
@@ -87,17 +108,18 @@ __kernel void adam_step(__global float *P, uint offP, __global float *M, uint of
     G += offG;
     gnorm_sq += offN;
     float p = P[i];
-    float g = ct_clip_factor(gnorm_sq, clip_norm) * G[i];
+    float g = ct_fm(ct_clip_factor(gnorm_sq, clip_norm), G[i]);
     if (decoupled) {
-        p -= lr * wd * p;
+        p = ct_fa(p, -ct_fm(ct_fm(lr, wd), p));
     } else {
-        g += wd * p;
+        g = ct_fa(g, ct_fm(wd, p));
     }
-    float m = b1 * M[i] + (1.0f - b1) * g;
-    float v = b2 * V[i] + (1.0f - b2) * g * g;
+    float m = ct_fa(ct_fm(b1, M[i]), ct_fm(1.0f - b1, g));
+    float v = ct_fa(ct_fm(b2, V[i]), ct_fm(1.0f - b2, ct_fm(g, g)));
     M[i] = m;
     V[i] = v;
-    P[i] = p - step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps);
+    float d = ct_fm(step_size, m) / (sqrt(v) * inv_sqrt_bc2 + eps);
+    P[i] = ct_fa(p, fabs(d) < 0x1p-126f ? -copysign(0.0f, d) : -d);
 }
 
 /* Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"): decoupled weight
@@ -116,10 +138,10 @@ __kernel void lion_step(__global float *P, uint offP, __global float *M, uint of
     G += offG;
     gnorm_sq += offN;
     float p = P[i];
-    float g = ct_clip_factor(gnorm_sq, clip_norm) * G[i];
+    float g = ct_fm(ct_clip_factor(gnorm_sq, clip_norm), G[i]);
     float m = M[i];
-    p -= lr * wd * p;
-    float c = b1 * m + (1.0f - b1) * g;
-    P[i] = p - lr * sign(c);
-    M[i] = b2 * m + (1.0f - b2) * g;
+    p = ct_fa(p, -ct_fm(ct_fm(lr, wd), p));
+    float c = ct_fa(ct_fm(b1, m), ct_fm(1.0f - b1, g));
+    P[i] = ct_fa(p, -ct_fm(lr, sign(c)));
+    M[i] = ct_fa(ct_fm(b2, m), ct_fm(1.0f - b2, g));
 }

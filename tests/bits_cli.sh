@@ -58,7 +58,8 @@ for row in "${matrix[@]}"; do
         iname=${im%%|*}
         read -r -a envs <<<"${im#*|}"
         f="$tmp/$name.$iname.safetensors"
-        if env "${envs[@]}" "$bin" train "${opts[@]}" "${common[@]}" --save "$f" >"$tmp/out" 2>"$tmp/err" &&
+        # a time limit per run: a hung driver fails the run by name instead of stalling
+        if timeout 120 env "${envs[@]}" "$bin" train "${opts[@]}" "${common[@]}" --save "$f" >"$tmp/out" 2>"$tmp/err" &&
             grep -q ', common bits$' "$tmp/out"; then
             sum[$name.$iname]=$(sha "$f")
         else
