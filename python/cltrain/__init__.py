@@ -33,11 +33,12 @@ __all__ = [
 ]
 
 
-def devices(probe_clblast=True):
+def devices(probe_clblast=True, probe_bits=True):
     """Every OpenCL device: {"default": i, "devices": [{"index", "platform", "name", "vendor",
     "type", "compute_units", "global_mem", "local_mem", "max_work_group", "opencl_c_version",
-    "profile", "fp64", "clblast"}, ...]}, as `cltrain devices --json` prints it."""
-    return _lib.device_list(probe_clblast)
+    "profile", "fp64", "clblast", "common_bits", "bits_probe"}, ...]}, as `cltrain devices
+    --json` prints it (probe_bits=False: as with --no-bits, no common bits' probe)."""
+    return _lib.device_list(probe_clblast, probe_bits)
 
 
 def load(path, device=None):

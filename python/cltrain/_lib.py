@@ -271,6 +271,7 @@ _SIGNATURES = {
     "ct_device_default": (ctypes.c_int, [ctypes.POINTER(DeviceInfo), ctypes.c_int]),
     "ct_device_create": (ctypes.c_int, [ctypes.POINTER(_P), ctypes.c_char_p, _MSG]),
     "ct_device_destroy": (None, [_P]),
+    "ct_device_gives_common_bits": (ctypes.c_int, [_P, ctypes.c_void_p]),
     "ct_device_get_info": (ctypes.POINTER(DeviceInfo), [_P]),
     "ct_act_parse": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]),
     "ct_act_name": (ctypes.c_char_p, [ctypes.c_int]),
@@ -449,8 +450,37 @@ def _info_dict(d):
     return out
 
 
-def device_list(probe_clblast=True):
-    """{"default": i, "devices": [...]} as `cltrain devices --json` prints it."""
+class BitsFacts(ctypes.Structure):
+    """ct_bits_facts: what the common bits' probe saw on a device."""
+    _fields_ = [(name, ctypes.c_int) for name in
+                ("probes", "contracted", "divide_sqrt", "cr_reported", "denorm_reported",
+                 "mul_flushes", "fma_flushes", "add_flushes")]
+
+
+def _bits_dict(index, out):
+    """The common bits' probe of device `index` into out, as `cltrain devices --json` has it."""
+    h = _P()
+    msg = _msgbuf()
+    if lib.ct_device_create(ctypes.byref(h), str(index).encode(), msg) != 0:
+        out["common_bits"] = None
+        out["common_bits_note"] = _text(msg.value)
+        return
+    try:
+        f = BitsFacts()
+        ok = lib.ct_device_gives_common_bits(h, ctypes.byref(f))
+    finally:
+        lib.ct_device_destroy(h)
+    out["common_bits"] = bool(ok)
+    out["bits_probe"] = {
+        "probes": f.probes, "contracted": f.contracted, "divide_sqrt_wrong": f.divide_sqrt,
+        "correctly_rounded_reported": bool(f.cr_reported),
+        "denorm_reported": bool(f.denorm_reported), "flushes_mul": bool(f.mul_flushes),
+        "flushes_fma": bool(f.fma_flushes), "flushes_add": bool(f.add_flushes)}
+
+
+def device_list(probe_clblast=True, probe_bits=True):
+    """{"default": i, "devices": [...]} as `cltrain devices --json` prints it (probe_bits: run
+    the common bits' probe on each device, which builds the kernels there; --no-bits)."""
     infos = ctypes.POINTER(DeviceInfo)()
     n = ctypes.c_int()
     msg = _msgbuf()
@@ -462,6 +492,9 @@ def device_list(probe_clblast=True):
     finally:
         if infos:
             ctypes.CDLL(None).free(infos)
+    if probe_bits:
+        for d in devices:
+            _bits_dict(d["index"], d)
     return {"default": default, "devices": devices}
 
 
