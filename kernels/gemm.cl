@@ -24,6 +24,20 @@
  * elements outside op(A) or op(B) (m >= M, n >= N, k >= K) are stored as zeros and never
  * enter a sum: the last step runs over its valid k only.
  *
+ * LOOPS ON MESA. Mesa's llvmpipe (rusticl's CPU driver; 22.3 here) gives each work-item one
+ * budget of 65535 loop iterations, shared by every loop its compiler did not unroll (gallivm's
+ * loop limiter, LP_MAX_TGSI_LOOP_ITERATIONS, a guard against endless graphics shaders); when it
+ * is spent, every loop is left early, silently. It does not honour #pragma unroll: the
+ * register tile's update written as two nested loops over wm and wn stayed loops there, ~83
+ * counted iterations per k with 8 x 8 outputs per item, so every output of the default tile
+ * stopped at k = 786 (K = 1000: 751 of 765 outputs wrong; tests/test_loop_budget.c keeps the
+ * reduced kernel). So the loops over wn are written out (CT_REPN): there a k costs the kk
+ * loop's iteration and the wm loop's WPTM + 1 (it stays a loop on llvmpipe), and K up to 6355
+ * works with the default tile (measured; beyond it llvmpipe still stops early, as it does for
+ * any kernel's long loop). Writing out the loop over wm too (64 accumulators in one block)
+ * made llvmpipe take ~27 s of CPU to build the kernel instead of ~5. The same operations in
+ * the same order: the same bits.
+ *
  * THE BIT RULE: each output is acc = 0.0f, then acc = fma(a, b, acc) for k = 0..K-1 strictly
  * in order (no split of K, no partial sums), then stored exactly as gemm_cpu stores it:
  * r = alpha * acc, then r + beta * C_old when beta != 0. So whatever the tile shape, this
@@ -60,6 +74,34 @@
 #if (CT_OG_TSM * CT_OG_TSK) % CT_OG_NT != 0 || (CT_OG_TSN * CT_OG_TSK) % CT_OG_NT != 0
 #error "the work-items of a group must divide the elements of a tile evenly"
 #endif
+#if CT_OG_WPTN > 511
+#error "CT_OG_WPTN must be at most 511"
+#endif
+
+/* CT_REPN(n, M): the statements M(0) M(1) ... M(n - 1), in that order, for a constant n < 512,
+ * written out where a loop would do (see LOOPS ON MESA). n is split into its binary digits:
+ * CT_REP<2^j>(M, b) writes M(b) .. M(b + 2^j - 1), and digit 2^j's block starts after the lower
+ * digits' (at n & (2^j - 1)), so the indices ascend. The `if`s are constant: compilers drop the
+ * blocks of the zero digits without generating them. */
+#define CT_REP1(M, b) M(b)
+#define CT_REP2(M, b) CT_REP1(M, b) CT_REP1(M, (b) + 1)
+#define CT_REP4(M, b) CT_REP2(M, b) CT_REP2(M, (b) + 2)
+#define CT_REP8(M, b) CT_REP4(M, b) CT_REP4(M, (b) + 4)
+#define CT_REP16(M, b) CT_REP8(M, b) CT_REP8(M, (b) + 8)
+#define CT_REP32(M, b) CT_REP16(M, b) CT_REP16(M, (b) + 16)
+#define CT_REP64(M, b) CT_REP32(M, b) CT_REP32(M, (b) + 32)
+#define CT_REP128(M, b) CT_REP64(M, b) CT_REP64(M, (b) + 64)
+#define CT_REP256(M, b) CT_REP128(M, b) CT_REP128(M, (b) + 128)
+#define CT_REPN(n, M)                                                                              \
+    if ((n) & 1) { CT_REP1(M, 0) }                                                                 \
+    if ((n) & 2) { CT_REP2(M, (n) & 1) }                                                           \
+    if ((n) & 4) { CT_REP4(M, (n) & 3) }                                                           \
+    if ((n) & 8) { CT_REP8(M, (n) & 7) }                                                           \
+    if ((n) & 16) { CT_REP16(M, (n) & 15) }                                                        \
+    if ((n) & 32) { CT_REP32(M, (n) & 31) }                                                        \
+    if ((n) & 64) { CT_REP64(M, (n) & 63) }                                                        \
+    if ((n) & 128) { CT_REP128(M, (n) & 127) }                                                     \
+    if ((n) & 256) { CT_REP256(M, (n) & 255) }
 
 /* As[kk][r] = op(A)[row0 + r][k0 + kk], zero outside op(A). The tile index arithmetic is
  * unsigned: with power-of-two tiles its / and % become shifts and masks, where a signed pair
@@ -110,25 +152,18 @@ void og_load_b(__local float (*Bs)[CT_OG_LDB_TILE], __global const float *B, int
 
 /* The register tile's update over the first kn k of the staged tiles, k in order. Called with
  * kn = CT_OG_TSK (a constant: the loop unrolls) for a whole step, with the valid count for the
- * last, partial one. */
+ * last, partial one. The loops over wn are written out (LOOPS ON MESA). */
 void og_mac(float (*acc)[CT_OG_WPTN], __local float (*As)[CT_OG_LDA_TILE],
             __local float (*Bs)[CT_OG_LDB_TILE], int tx, int ty, int kn) {
     for (int kk = 0; kk < kn; ++kk) {
-        float a[CT_OG_WPTM], b[CT_OG_WPTN];
+        float b[CT_OG_WPTN];
+#define CT_OG_GET_B(wn) b[wn] = Bs[kk][tx + (wn) * CT_OG_RTSN];
+        CT_REPN(CT_OG_WPTN, CT_OG_GET_B)
 #pragma unroll
         for (int wm = 0; wm < CT_OG_WPTM; ++wm) {
-            a[wm] = As[kk][ty + wm * CT_OG_RTSM];
-        }
-#pragma unroll
-        for (int wn = 0; wn < CT_OG_WPTN; ++wn) {
-            b[wn] = Bs[kk][tx + wn * CT_OG_RTSN];
-        }
-#pragma unroll
-        for (int wm = 0; wm < CT_OG_WPTM; ++wm) {
-#pragma unroll
-            for (int wn = 0; wn < CT_OG_WPTN; ++wn) {
-                acc[wm][wn] = fma(a[wm], b[wn], acc[wm][wn]);
-            }
+            const float a = As[kk][ty + wm * CT_OG_RTSM];
+#define CT_OG_FMA(wn) acc[wm][wn] = fma(a, b[wn], acc[wm][wn]);
+            CT_REPN(CT_OG_WPTN, CT_OG_FMA)
         }
     }
 }

@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(cmake make gcc libc6-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev zlib1g-dev libopenblas-dev pkg-config clinfo
           clang libclang-rt-dev oclgrind binutils python3 python3-numpy libopenmpi-dev openmpi-bin
-          python3-sklearn python3-venv python3-setuptools python3-wheel python3-pandas)
+          python3-sklearn python3-venv python3-setuptools python3-wheel python3-pandas
+          mesa-opencl-icd)
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
