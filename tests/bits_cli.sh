@@ -7,7 +7,8 @@
 # Also: the start line says "common bits", CLTRAIN_GEMM=clblast with --exact is an error.
 #
 # usage: bits_cli.sh path/to/cltrain [--no-rusticl] [--no-oclgrind]
-#   --no-rusticl / --no-oclgrind: the build found no rusticl ICD / no oclgrind (CMake passes
+#   --no-rusticl / --no-oclgrind: the build found no rusticl ICD / no oclgrind, or is a sanitizer
+#   build, which runs on PoCL alone (CMake passes
 #   them); without them a missing implementation is a failure, never a silent skip.
 set -u
 bin="$1"
@@ -41,12 +42,13 @@ common=(--layers 8,6 --epochs 2 --batch 16 --seed 3 --quiet)
 
 # the implementations: name|environment
 impls=("pocl-cpu|CLTRAIN_DEVICE=pthread" "pocl-gpu|CLTRAIN_DEVICE=pthread CLTRAIN_PROFILE=gpu")
-if RUSTICL_ENABLE=llvmpipe "$bin" devices --no-clblast --no-bits 2>/dev/null | grep -q rusticl; then
+if [ "$want_rusticl" = 1 ] &&
+    RUSTICL_ENABLE=llvmpipe "$bin" devices --no-clblast --no-bits 2>/dev/null | grep -q rusticl; then
     impls+=("rusticl|RUSTICL_ENABLE=llvmpipe CLTRAIN_DEVICE=llvmpipe")
 elif [ "$want_rusticl" = 1 ]; then
     bad "rusticl: no rusticl device (RUSTICL_ENABLE=llvmpipe; apt-get install mesa-opencl-icd, or configure with it absent so the test is told)"
 else
-    echo "note: rusticl not installed (the build found no rusticl ICD): its column is left out"
+    echo "note: rusticl not run (--no-rusticl: the build found no rusticl ICD, or is a sanitizer build): its column is left out"
 fi
 
 sha() { sha256sum "$1" | cut -c1-16; }
@@ -72,7 +74,9 @@ done
 
 # oclgrind, one run (the simulator is slow): the CPU-shaped product, the cheapest to simulate
 ocl_run=r5
-if command -v oclgrind >/dev/null 2>&1; then
+if [ "$want_oclgrind" = 0 ]; then
+    echo "oclgrind: not run (--no-oclgrind: the build was configured without it, or is a sanitizer build)"
+elif command -v oclgrind >/dev/null 2>&1; then
     row=$(printf '%s\n' "${matrix[@]}" | grep "^$ocl_run|")
     read -r -a opts <<<"${row#*|}"
     f="$tmp/$ocl_run.oclgrind.safetensors"
@@ -84,7 +88,7 @@ if command -v oclgrind >/dev/null 2>&1; then
         bad "$ocl_run on oclgrind: the run failed"
         cat "$tmp/out" "$tmp/err" | head -20
     fi
-elif [ "$want_oclgrind" = 1 ]; then
+else
     bad "oclgrind: not installed (apt-get install oclgrind, or configure with it absent so the test is told)"
 fi
 
