@@ -613,7 +613,9 @@ static ct_status table_alloc(csv_state *s, char *msg) {
 static void table_free(csv_state *s) {
     for (int c = 0; c < s->f; c++) {
         if (s->text && s->text[c]) {
-            for (int i = 0; i < s->n; i++)
+            /* row n too: a row that failed after keeping some of its cells (the slots past the
+             * rows read are zeroed, so this frees nothing else) */
+            for (size_t i = 0; i <= (size_t)s->n && i < s->rows_cap; i++)
                 free(s->text[c][i]);
             free(s->text[c]);
         }
