@@ -2,7 +2,7 @@
 # One command for a machine with a GPU and no network: makes the GPU's OpenCL driver reachable,
 # then runs cltrain's checks and measurements on it and writes DIR/report.md with the raw logs.
 #
-#   scripts/gpu-check.sh [--out DIR] [--build DIR] [--dry-run]
+#   scripts/gpu-check.sh [--out DIR] [--build DIR] [--reference DIR] [--dry-run]
 #
 # Steps, each under a timeout, all of them within a deadline of 450 s:
 #   1. the OpenCL loader and CLBlast: used from the system, else unpacked (never installed) from
@@ -12,31 +12,41 @@
 #      loaded through OCL_ICD_VENDORS=<its path>; what was searched and found goes in the report;
 #   3. the build: --build DIR, else .gpu/build, else build (one holding a cltrain binary), else
 #      a fresh Release build in .gpu/build;
-#   4. on the GPU (CLTRAIN_DEVICE=gpu): cltrain devices, selftest, the device tests, tune,
+#   4. on the GPU (CLTRAIN_DEVICE=gpu): cltrain devices, selftest, the device tests, bits, tune,
 #      bench, and bench/compare_torch.py on CUDA (fp32, TF32 off) when PyTorch is there.
+#      bits (scripts/bits-check.sh): the seeded runs of tests/bits_matrix.sh, trained with --exact
+#      on the GPU, on a CPU device when one shows there, and compared with the files of
+#      --reference DIR (default .gpu/bits-reference, trained here on PoCL): the report says
+#      whether the model files are identical, else the first tensor and value that differ.
 # --dry-run: the same sequence on the default device with small sizes and no driver search (CTest
-# runs it on PoCL). Exit status: 0 when every step passed (a step skipped for a stated reason,
-# such as no PyTorch, does not fail it), 1 otherwise.
+# runs it on PoCL); bits compares the default device with itself under CLTRAIN_PROFILE=gpu.
+# Exit status: 0 when every step passed (a step skipped for a stated reason, such as no PyTorch,
+# does not fail it), 1 otherwise.
 #
 # Preparing here (a machine with Debian's packages), from the repository root:
 #   echo /.gpu/ >> .git/info/exclude; mkdir -p .gpu
 #   (cd .gpu && apt-get download ocl-icd-libopencl1 libclblast1)
 #   cmake -S . -B .gpu/build -DCMAKE_BUILD_TYPE=Release -DCLTRAIN_WITH_MPI=OFF \
 #       -DCLTRAIN_WITH_OPENBLAS=OFF && cmake --build .gpu/build -j2
+#   scripts/bits-check.sh --cltrain .gpu/build/cltrain --dir .gpu/bits-reference 'pocl-cpu CLTRAIN_DEVICE=cpu'
 # and there (the device tool: carry [".gpu"]): scripts/gpu-check.sh --out "$OUT"
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="" build="" dry=0
+out="" build="" ref="" dry=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --out) [ $# -ge 2 ] || { echo "gpu-check: --out needs a folder" >&2; exit 2; }; out="$2"; shift 2 ;;
     --build) [ $# -ge 2 ] || { echo "gpu-check: --build needs a folder" >&2; exit 2; }; build="$2"; shift 2 ;;
     --dry-run) dry=1; shift ;;
-    -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "gpu-check: unknown option '$1' (usage: scripts/gpu-check.sh [--out DIR] [--build DIR] [--dry-run])" >&2; exit 2 ;;
+    --reference) [ $# -ge 2 ] || { echo "gpu-check: --reference needs a folder" >&2; exit 2; }; ref="$2"; shift 2 ;;
+    -h | --help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "gpu-check: unknown option '$1' (usage: scripts/gpu-check.sh [--out DIR] [--build DIR] [--reference DIR] [--dry-run])" >&2; exit 2 ;;
     esac
 done
 out="${out:-$root/gpu-check-out}"
+[ -n "$ref" ] || [ ! -d "$root/.gpu/bits-reference" ] || ref="$root/.gpu/bits-reference"
+[ -z "$ref" ] || [ -d "$ref" ] || { echo "gpu-check: --reference '$ref' is no folder" >&2; exit 2; }
+[ -z "$ref" ] || ref="$(cd "$ref" && pwd)"
 mkdir -p "$out" || { echo "gpu-check: cannot create the folder '$out'" >&2; exit 2; }
 out="$(cd "$out" && pwd)"
 report="$out/report.md"
@@ -173,6 +183,7 @@ if [ -n "$bin" ]; then
         tests="test_device test_gemm"
         tune_args=(--layers 20,16,5 --batch 32 --budget 3)
         bench_args=(--nets b,e --repeats 2 --no-gemm)
+        bits_impls=("default" "gpu-profile CLTRAIN_PROFILE=gpu")
         torch_args=(--nets b --repeats 2 --rounds 1 --threads 1)
     else
         export CLTRAIN_DEVICE=gpu
@@ -180,10 +191,13 @@ if [ -n "$bin" ]; then
         tune_args=(--nets a256,c,d --budget 60)
         bench_args=(--repeats 5)
         torch_args=(--repeats 5 --rounds 3 --threads 0)
+        bits_impls=("gpu CLTRAIN_DEVICE=gpu")
+        "$bin" devices --no-clblast --no-bits --json 2>/dev/null | grep -q '"type": "cpu"' &&
+            bits_impls+=("cpu CLTRAIN_DEVICE=cpu")
     fi
     step devices 60 "$bin" devices
     if [ "${no_gpu:-0}" = 1 ]; then
-        for n in selftest device_tests tune bench compare_torch; do
+        for n in selftest device_tests bits tune bench compare_torch; do
             skip "$n" "no GPU platform (the search and the doctor's findings are above and in devices.log)"
         done
         tests="" tune_args=() bench_args=()
@@ -199,6 +213,12 @@ if [ -n "$bin" ] && [ "${no_gpu:-0}" = 0 ]; then
         fi
     done
     [ $ran = 1 ] || skip device_tests "the build has no tests (configure with the tests on)"
+    if [ ${#bits_impls[@]} -gt 1 ] || [ -n "$ref" ]; then
+        step bits 150 bash "$root/scripts/bits-check.sh" --cltrain "$bin" --dir "$out/bits" \
+            ${ref:+--reference "$ref"} "${bits_impls[@]}"
+    else
+        skip bits "no CPU device shows here and no reference files were carried (.gpu/bits-reference: see the header of this script)"
+    fi
     step tune 120 "$bin" tune "${tune_args[@]}"
     step bench 200 "$bin" bench "${bench_args[@]}"
     py=""
@@ -223,6 +243,14 @@ fi
     echo "| step | result | seconds | note |"
     echo "|---|---|---|---|"
     while IFS='|' read -r n r s w; do echo "| $n | $r | $s | $w |"; done <"$out/steps.txt"
+    echo
+    echo "## bits"
+    echo
+    if [ -s "$out/bits/bits.md" ]; then
+        cat "$out/bits/bits.md"
+    else
+        echo "Not compared: $(grep '^bits|' "$out/steps.txt" | cut -d'|' -f2,4 | tr '|' ':')"
+    fi
     for n in devices selftest tune bench compare_torch; do
         [ -s "$out/$n.log" ] || continue
         echo

@@ -26,19 +26,9 @@ done
 unset CLTRAIN_GEMM CLTRAIN_EXACT CLTRAIN_KERNEL_CONFIG CLTRAIN_PROFILE CLTRAIN_DEVICE
 start=$(date +%s)
 
-# name|options: 8 runs, every activation (relu leaky_relu elu sigmoid tanh gelu silu, identity
-# at the regression output), loss (ce bce mse huber), optimizer, norm, dropout, --l2,
-# --weight-decay, --clip-norm, --warmup and schedule (step cosine plateau)
-matrix=(
-    "r1|--data moons:n=64 --activation relu,tanh --loss ce --optimizer sgd --schedule step:size=1,gamma=0.5"
-    "r2|--data moons:n=64 --activation leaky_relu,sigmoid --loss bce --optimizer momentum --l2 1e-3 --warmup 1"
-    "r3|--data sine:n=64 --activation elu,gelu --loss mse --optimizer nesterov --norm batch --clip-norm 0.5 --weight-decay 1e-3"
-    "r4|--data sine:n=64 --activation silu,tanh --loss huber --optimizer rmsprop --norm layer --dropout 0.2 --schedule cosine"
-    "r5|--data moons:n=64 --activation gelu,silu --optimizer adam --norm batch,layer --dropout 0.1 --clip-norm 1"
-    "r6|--data moons:n=80 --activation tanh,elu --optimizer adamw --schedule plateau:factor=0.5,patience=1 --val 0.2"
-    "r7|--data moons:n=64 --activation sigmoid,relu --loss bce --optimizer lion --weight-decay 0.01 --l2 1e-4"
-)
-common=(--layers 8,6 --epochs 2 --batch 16 --seed 3 --quiet)
+# the runs (matrix: name|options) and the options they share (common)
+# shellcheck source=tests/bits_matrix.sh
+. "$(dirname "$0")/bits_matrix.sh"
 
 # the implementations: name|environment
 impls=("pocl-cpu|CLTRAIN_DEVICE=pthread" "pocl-gpu|CLTRAIN_DEVICE=pthread CLTRAIN_PROFILE=gpu")
