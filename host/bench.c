@@ -256,6 +256,12 @@ double ct_bench_gemm_floor(const ct_bench_net *n, int repeats) {
 ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_ceiling *out,
                             char msg[CT_MSG_LEN]) {
     memset(out, 0, sizeof *out);
+    if (!strcmp(dev->info.type, "cpu")) {
+        /* the device is this host's CPU: its ceilings are the CPU's own, measured natively */
+        int threads = dev->info.compute_units > 0 ? (int)dev->info.compute_units : 1;
+        ct_status st = ct_bench_native_peak(threads, out, msg);
+        return st == CT_OK ? ct_bench_native_copy(threads, copy_bytes, out, msg) : st;
+    }
     out->vector_width = dev->cfg.vw;
     size_t cus = dev->info.compute_units > 0 ? dev->info.compute_units : 1;
     size_t vw = (size_t)dev->cfg.vw, items = cus * 2048, nvec = copy_bytes / 4 / vw;
@@ -284,7 +290,9 @@ ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_ceiling 
         if (st == CT_OK) st = ct_device_finish(dev);
         if (rep >= 0) t[rep] = ct_bench_now() - t0;
     }
-    if (st == CT_OK) out->fma_gflops = 2.0 * 16 * (double)vw * iters * (double)items / ct_bench_median(t, 5) / 1e9;
+    if (st == CT_OK)
+        out->fma_gflops =
+            2.0 * 16 * (double)vw * iters * (double)items / ct_bench_median(t, 5) / 1e9;
     /* copy: read and write counted; the copy is checked */
     int calls = (int)fmax(2, fmin(200, 2e8 / (double)copy_bytes));
     for (int rep = -1; rep < 5 && st == CT_OK; rep++) {
@@ -302,6 +310,12 @@ ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_ceiling 
         if (rep >= 0) t[rep] = (ct_bench_now() - t0) / calls;
     }
     if (st == CT_OK) out->copy_gbps = 2.0 * (double)(nvec * vw * 4) / ct_bench_median(t, 5) / 1e9;
+    out->copy_bytes = (double)(nvec * vw * 4);
+    snprintf(out->fma_method, sizeof out->fma_method,
+             "kernel peak_fma, %zu items x 16 chains of float%zu, median of 5", items, vw);
+    snprintf(out->copy_method, sizeof out->copy_method,
+             "kernel copy_vec, float%zu, 2 arrays of %.0f KiB, median of 5", vw,
+             (double)(nvec * vw * 4) / 1024);
     if (st == CT_OK) st = ct_buffer_read(dev, b, 0, nvec * vw * sizeof(float), back);
     if (st == CT_OK && memcmp(h, back, nvec * vw * sizeof(float)))
         st = ct_fail(dev, CT_ERR_OPENCL, "copy_vec: the copy differs from its source");

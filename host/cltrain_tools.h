@@ -154,16 +154,36 @@ CT_API int ct_bench_products(const ct_bench_net *nets, int n_nets, const int *wa
  * the first layer) at OpenBLAS sgemm speed: the floor a step is measured against. NaN without
  * CBLAS. */
 CT_API double ct_bench_gemm_floor(const ct_bench_net *n, int repeats);
-/* The device's ceilings, measured on it with small kernels of its own vector width: the FMA
- * peak (16 independent fma chains per work-item) and the copy bandwidth (read + write) of
- * arrays of copy_bytes each (the copy is checked). */
+/* The device's ceilings: the FMA peak and the copy bandwidth (read + write counted) of two
+ * arrays of copy_bytes each (the copy is checked). A CPU device runs on this host, so its
+ * ceilings are measured with native code (ct_bench_native_peak, ct_bench_native_copy; threads:
+ * its compute units); any other device with small kernels of its own vector width (16
+ * independent fma chains per work-item; a vector copy). The methods say which. */
 typedef struct ct_bench_ceiling {
     double fma_gflops;
     double copy_gbps;
-    int vector_width; /* floats per vector the kernels used */
+    int vector_width;     /* floats per vector the measurement used */
+    int threads;          /* host threads (native), 0 for kernels */
+    double copy_bytes;    /* bytes of each array of the copy (all threads together) */
+    char fma_method[128]; /* how each was measured: "native AVX2+FMA, 2 threads x 12 chains of
+                           * 8 floats, best of 7" or "kernel peak_fma, float8" */
+    char copy_method[128];
 } ct_bench_ceiling;
 CT_API ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_ceiling *out,
                                    char msg[CT_MSG_LEN]);
+/* The host CPU's FMA peak measured natively: the widest FMA vectors it has (AVX-512F, else
+ * AVX+FMA, else AVX or SSE multiply-add; NEON on 64-bit ARM), chosen at run time, on `threads`
+ * threads at once, each running enough independent chains to cover the FMA latency; the best of
+ * 7 timings. Fills fma_gflops, vector_width, threads, fma_method. */
+CT_API ct_status ct_bench_native_peak(int threads, ct_bench_ceiling *out, char msg[CT_MSG_LEN]);
+/* The host's copy bandwidth measured natively on `threads` threads, each copying its share of
+ * two arrays of copy_bytes (vector loads and stores of the same width, and memcpy: the faster
+ * counts; the copies are checked). Fills copy_gbps, copy_bytes, threads, copy_method. */
+CT_API ct_status ct_bench_native_copy(int threads, size_t copy_bytes, ct_bench_ceiling *out,
+                                      char msg[CT_MSG_LEN]);
+/* Bytes of the host's caches: a core's level-1 data cache and level-2 cache, and the last level
+ * (sysfs, else sysconf; 32 KiB, 256 KiB and 32 MiB when neither says). */
+CT_API void ct_bench_cache_sizes(size_t *l1, size_t *l2, size_t *llc);
 
 /* ---- the tuner -------------------------------------------------------------------------- */
 typedef struct ct_tune_result {

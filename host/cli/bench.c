@@ -1,9 +1,15 @@
 /* cltrain bench: the benchmark suite on the default device, side by side with the CPU
  * comparator (the reference with OpenBLAS products) and the scalar reference. */
+#define _POSIX_C_SOURCE 200809L /* fork, pipe, waitpid */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cltrain_tools.h"
@@ -20,6 +26,14 @@ static void usage(FILE *f) {
         "OpenBLAS sgemm speed) and the step as a multiple of it; kernels per step; per-kernel\n"
         "times from OpenCL profiling events; GFLOP/s of every matrix-product backend on the\n"
         "suite's shapes. These machines are shared: read ratios measured in one run.\n"
+        "\n"
+        "Every speed is printed beside its ceiling (\"of peak\", \"of copy\"): on a CPU device "
+        "the\n"
+        "CPU's own FMA peak and copy bandwidth, measured natively (its widest FMA vectors, one\n"
+        "thread per compute unit); on other devices by small kernels. A figure above its ceiling\n"
+        "is marked '!' and, when the ceilings measured again at the end do not cover it, fails\n"
+        "the command. OpenBLAS and the reference are timed first, in a child process, before\n"
+        "any OpenCL runtime starts, so the device's idle threads do not slow them.\n"
         "\n"
         "  --nets LIST   a subset of the suite (default: all)\n"
         "  --repeats N   timed repeats per measurement (default 5; medians)\n"
@@ -72,6 +86,248 @@ static void print_ms(double s) {
         printf(" %10.3f", 1e3 * s);
 }
 
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Steps per timing of a net's training step. */
+static int net_steps(double flops) { return flops > 1e10 ? 1 : flops > 1e8 ? 5 : 40; }
+
+enum { MAX_NETS = 16, MAX_PRODUCTS = MAX_NETS * 3 * CT_MAX_LAYERS, MAX_FIGURES = 4096 };
+
+/* What the host engines measured: OpenBLAS GFLOP/s of each product, and per net of the suite
+ * the CPU comparator's step, the reference's step and the GEMM floor (seconds; NaN: skipped). */
+typedef struct host_figures {
+    double openblas[MAX_PRODUCTS];
+    double cpu[MAX_NETS], ref[MAX_NETS], floor_s[MAX_NETS];
+    double seconds; /* the whole measurement */
+    int status;     /* a ct_status */
+    char msg[CT_MSG_LEN];
+} host_figures;
+
+static void host_measure(host_figures *h, const ct_bench_net *suite, int ns, const char *nets_s,
+                         const ct_bench_product *prods, int np, int repeats) {
+    double t0 = now_seconds();
+    for (int q = 0; q < MAX_PRODUCTS; q++)
+        h->openblas[q] = NAN;
+    for (int k = 0; k < MAX_NETS; k++)
+        h->cpu[k] = h->ref[k] = h->floor_s[k] = NAN;
+    h->status = CT_OK;
+    for (int q = 0; q < np && h->status == CT_OK; q++)
+        h->status =
+            ct_bench_gemm(NULL, CT_GEMM_AUTO, prods[q].M, prods[q].N, prods[q].K, prods[q].transA,
+                          prods[q].transB, repeats, &h->openblas[q], h->msg);
+    for (int k = 0; k < ns && k < MAX_NETS && h->status == CT_OK; k++) {
+        const ct_bench_net *n = &suite[k];
+        if (!wanted(nets_s, n->name)) continue;
+        double flops = step_flops(n);
+        int steps = net_steps(flops);
+        ct_bench_step sc, sr;
+        if (ct_have_cblas()) {
+            h->status = ct_bench_step_time(CT_BACKEND_CPU, NULL, n, steps,
+                                           flops > 1e10 ? 2 : repeats, &sc, NULL, h->msg);
+            if (h->status == CT_OK) h->cpu[k] = sc.seconds;
+        }
+        /* the scalar reference runs at about 1 GFLOP/s: only where a step stays short */
+        if (h->status == CT_OK && flops < 5e8) {
+            h->status = ct_bench_step_time(CT_BACKEND_REFERENCE, NULL, n, flops > 1e7 ? 1 : steps,
+                                           flops > 1e7 ? 2 : repeats, &sr, NULL, h->msg);
+            if (h->status == CT_OK) h->ref[k] = sr.seconds;
+        }
+        if (h->status == CT_OK) h->floor_s[k] = ct_bench_gemm_floor(n, 3);
+    }
+    h->seconds = now_seconds() - t0;
+}
+
+/* Runs host_measure in a child process and waits for it, so that OpenBLAS and the reference run
+ * before this process starts any OpenCL runtime (PoCL's worker threads, idle or not, share the
+ * cores with them otherwise) and with nothing else of bench running. */
+static int host_measure_apart(host_figures *h, const ct_bench_net *suite, int ns,
+                              const char *nets_s, const ct_bench_product *prods, int np,
+                              int repeats) {
+    int fd[2];
+    if (pipe(fd)) {
+        cli_error("bench: pipe for the comparator's process: %s", strerror(errno));
+        return CLI_FAIL;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        cli_error("bench: fork of the comparator's process: %s", strerror(errno));
+        close(fd[0]);
+        close(fd[1]);
+        return CLI_FAIL;
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        host_measure(h, suite, ns, nets_s, prods, np, repeats);
+        const char *p = (const char *)h;
+        size_t left = sizeof *h;
+        while (left > 0) {
+            ssize_t w = write(fd[1], p, left);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) _exit(1);
+            p += w;
+            left -= (size_t)w;
+        }
+        _exit(0);
+    }
+    close(fd[1]);
+    char *p = (char *)h;
+    size_t got = 0;
+    while (got < sizeof *h) {
+        ssize_t r = read(fd[0], p + got, sizeof *h - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    close(fd[0]);
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFSIGNALED(ws)) {
+        cli_error("bench: the comparator's process (OpenBLAS, reference) died of signal %d",
+                  WTERMSIG(ws));
+        return CLI_FAIL;
+    }
+    if (got != sizeof *h || !WIFEXITED(ws) || WEXITSTATUS(ws)) {
+        cli_error("bench: the comparator's process (OpenBLAS, reference) gave %zu of %zu bytes "
+                  "and exit status %d",
+                  got, sizeof *h, WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+        return CLI_FAIL;
+    }
+    return h->status == CT_OK ? CLI_OK : cli_fail(h->msg);
+}
+
+/* The ceilings every figure is printed beside, and the figures printed, for the check at the
+ * end. A copy figure goes against the copy of its working set's class: class 0, launches that
+ * move up to limit[0] bytes (a CPU's level-1 caches; none on other devices), class 1 up to
+ * limit[1] (a CPU's last-level cache; 8 MiB elsewhere), class 2 beyond (DRAM). */
+typedef struct ceilings {
+    double peak;    /* GFLOP/s */
+    double copy[3]; /* GB/s, read + write counted, per class */
+    double limit[2];
+    char peak_how[128], copy_how[3][128];
+    int n; /* figures kept */
+    double value[MAX_FIGURES];
+    int kind[MAX_FIGURES]; /* -1 of peak, else the copy class */
+} ceilings;
+
+static const char *copy_class_name[3] = {"copy in L1", "copy in L2", "copy in DRAM"};
+
+/* Measures the device's ceilings (see ct_bench_ceilings): a CPU device natively, its copies on
+ * arrays in half a core's level-1 cache, in half its level-2 cache, and in DRAM (4 x the last
+ * level, at least 64 MiB); any other device with kernels on arrays of 1 MiB (in cache) and
+ * 64 MiB, the best FMA peak of the two. Test-only: CLTRAIN_BENCH_CEILING_SCALE multiplies them
+ * all. */
+static ct_status measure_ceilings(ct_device *dev, const ct_device_info *di, ceilings *c,
+                                  char msg[CT_MSG_LEN]) {
+    int cpu = !strcmp(di->type, "cpu");
+    size_t l1, l2, llc, sizes[3];
+    ct_bench_cache_sizes(&l1, &l2, &llc);
+    size_t th = di->compute_units > 0 ? di->compute_units : 1;
+    if (cpu) {
+        sizes[0] = th * (l1 / 4); /* each thread: 2 arrays in half its cache */
+        sizes[1] = th * (l2 / 4);
+        sizes[2] = 4 * llc < ((size_t)64 << 20) ? (size_t)64 << 20 : 4 * llc;
+        if (sizes[2] > ((size_t)1 << 30)) sizes[2] = (size_t)1 << 30;
+        c->limit[0] = 2.0 * (double)sizes[0];
+        c->limit[1] = (double)llc;
+    } else {
+        sizes[0] = 0;
+        sizes[1] = (size_t)1 << 20;
+        sizes[2] = (size_t)64 << 20;
+        c->limit[0] = 0;
+        c->limit[1] = 8 << 20;
+    }
+    ct_bench_ceiling r;
+    ct_status st;
+    memset(c->copy, 0, sizeof c->copy);
+    c->peak = 0;
+    if (cpu) {
+        /* what ct_bench_ceilings does on a CPU device, with the FMA peak measured once */
+        if ((st = ct_bench_native_peak((int)th, &r, msg)) != CT_OK) return st;
+        c->peak = r.fma_gflops;
+        snprintf(c->peak_how, sizeof c->peak_how, "%s", r.fma_method);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (!sizes[i]) {
+            snprintf(c->copy_how[i], sizeof c->copy_how[i], "none: the copy in L2 applies");
+            continue;
+        }
+        st = cpu ? ct_bench_native_copy((int)th, sizes[i], &r, msg)
+                 : ct_bench_ceilings(dev, sizes[i], &r, msg);
+        if (st != CT_OK) return st;
+        if (!cpu && r.fma_gflops > c->peak) {
+            c->peak = r.fma_gflops;
+            snprintf(c->peak_how, sizeof c->peak_how, "%s", r.fma_method);
+        }
+        c->copy[i] = r.copy_gbps;
+        snprintf(c->copy_how[i], sizeof c->copy_how[i], "%s", r.copy_method);
+    }
+    /* a copy in a nearer cache is no slower than one farther out */
+    if (c->copy[1] > c->copy[0]) c->copy[0] = c->copy[1];
+    if (c->copy[2] > c->copy[1]) c->copy[1] = c->copy[2];
+    const char *scale = getenv("CLTRAIN_BENCH_CEILING_SCALE");
+    if (scale && *scale) {
+        double f = atof(scale);
+        if (f > 0) {
+            c->peak *= f;
+            for (int i = 0; i < 3; i++)
+                c->copy[i] *= f;
+        }
+    }
+    return CT_OK;
+}
+
+/* The copy class of a launch that moves `bytes`. */
+static int copy_class(const ceilings *c, double bytes) {
+    return bytes <= c->limit[0] ? 0 : bytes <= c->limit[1] ? 1 : 2;
+}
+
+static double ceiling_of(const ceilings *c, int kind) { return kind < 0 ? c->peak : c->copy[kind]; }
+
+/* value as a percentage of its ceiling ("42%", "108%!" above it) into buf; kept for the check */
+static const char *pct(ceilings *c, double value, int kind, char buf[24]) {
+    double p = 100 * value / ceiling_of(c, kind);
+    if (isnan(value)) {
+        snprintf(buf, 24, "-");
+        return buf;
+    }
+    snprintf(buf, 24, "%.0f%%%s", p, p > 100 ? "!" : "");
+    if (c->n < MAX_FIGURES) {
+        c->value[c->n] = value;
+        c->kind[c->n++] = kind;
+    }
+    return buf;
+}
+
+/* Figures above their ceilings. */
+static int over_ceilings(const ceilings *c) {
+    int over = 0;
+    for (int i = 0; i < c->n; i++)
+        over += c->value[i] > ceiling_of(c, c->kind[i]);
+    return over;
+}
+
+static void print_ceilings(const ceilings *c) {
+    printf("  FMA peak      %7.1f GFLOP/s  %s\n", c->peak, c->peak_how);
+    for (int i = 0; i < 3; i++) {
+        if (i == 0 && c->limit[0] <= 0) continue;
+        printf("  %-13s %7.1f GB/s     %s; launches moving ", copy_class_name[i], c->copy[i],
+               c->copy_how[i]);
+        if (i == 2)
+            printf("more\n");
+        else if (c->limit[i] >= (1 << 20))
+            printf("up to %.0f MiB\n", c->limit[i] / (1 << 20));
+        else
+            printf("up to %.0f KiB\n", c->limit[i] / 1024);
+    }
+}
+
 int cmd_bench(int argc, char **argv, const char *device) {
     const char *nets_s = NULL;
     int repeats = 5, tune = 0, gemm_table = 1;
@@ -112,8 +368,38 @@ int cmd_bench(int argc, char **argv, const char *device) {
             p = e ? e + 1 : p + strlen(p);
         }
     }
+    /* every product shape of the chosen nets once (a64 and a256 have the same layers at
+     * different batches, so different shapes) */
+    int want[MAX_NETS] = {0};
+    for (int k = 0; k < ns && k < MAX_NETS; k++)
+        want[k] = wanted(nets_s, suite[k].name);
+    ct_bench_product prods[MAX_PRODUCTS];
+    int np = gemm_table ? ct_bench_products(suite, ns < MAX_NETS ? ns : MAX_NETS, want, prods,
+                                            MAX_PRODUCTS)
+                        : 0;
+    if (np > MAX_PRODUCTS) np = MAX_PRODUCTS;
+
+    /* OpenBLAS and the reference first, in a process of their own, before any OpenCL runtime */
+    host_figures *hf = malloc(sizeof *hf);
+    ceilings *ceil = malloc(sizeof *ceil);
+    if (!hf || !ceil) {
+        free(hf);
+        free(ceil);
+        cli_error("bench: out of host memory");
+        return CLI_FAIL;
+    }
+    memset(ceil, 0, sizeof *ceil);
+    if (host_measure_apart(hf, suite, ns, nets_s, prods, np, repeats) != CLI_OK) {
+        free(hf);
+        free(ceil);
+        return CLI_FAIL;
+    }
     ct_device *dev = NULL;
-    if (cli_open_device(device, &dev) != CLI_OK) return CLI_FAIL;
+    if (cli_open_device(device, &dev) != CLI_OK) {
+        free(hf);
+        free(ceil);
+        return CLI_FAIL;
+    }
     const ct_device_info *di = ct_device_get_info(dev);
     const char *why = NULL;
     int clblast = ct_device_clblast_works(dev, &why);
@@ -122,23 +408,25 @@ int cmd_bench(int argc, char **argv, const char *device) {
     printf("matrix products: %s by default; CLBlast %s; CPU comparator (OpenBLAS) %s\n",
            ct_gemm_backend_name(ct_device_gemm(dev)), clblast ? "works" : "unavailable",
            ct_have_cblas() ? "built in" : "not built in");
+    printf(
+        "OpenBLAS, the CPU comparator and the reference: timed first, in a child process, before "
+        "any OpenCL runtime started (%.1f s)\n",
+        hf->seconds);
     char msg[CT_MSG_LEN];
     int rc = CLI_OK;
     /* the ceilings every figure is printed beside */
-    ct_bench_ceiling peak, bw_big, bw_small;
-    if (ct_bench_ceilings(dev, (size_t)64 << 20, &bw_big, msg) != CT_OK ||
-        ct_bench_ceilings(dev, (size_t)1 << 20, &bw_small, msg) != CT_OK) {
+    if (measure_ceilings(dev, di, ceil, msg) != CT_OK) {
         rc = cli_fail(msg);
         ct_device_destroy(dev);
+        free(hf);
+        free(ceil);
         return rc;
     }
-    peak = bw_big.fma_gflops > bw_small.fma_gflops ? bw_big : bw_small;
-    const char *isa = !strcmp(di->type, "cpu")
-                          ? (peak.vector_width >= 16 ? "AVX-512" : peak.vector_width >= 8 ? "AVX/AVX2" : "SSE or NEON")
-                          : "GPU";
-    printf("ceilings, measured here: FMA peak %.1f GFLOP/s (float%d vectors, %s); copy %.1f GB/s "
-           "(arrays of 64 MiB), %.1f GB/s (1 MiB)\n",
-           peak.fma_gflops, peak.vector_width, isa, bw_big.copy_gbps, bw_small.copy_gbps);
+    printf("ceilings, measured here (a figure above its ceiling is marked '!'):\n");
+    print_ceilings(ceil);
+    if (getenv("CLTRAIN_BENCH_CEILING_SCALE"))
+        printf("  (scaled by CLTRAIN_BENCH_CEILING_SCALE=%s, to test the check)\n",
+               getenv("CLTRAIN_BENCH_CEILING_SCALE"));
 
     if (tune) {
         ct_bench_net chosen[16];
@@ -159,15 +447,6 @@ int cmd_bench(int argc, char **argv, const char *device) {
         printf("\nGEMM GFLOP/s (median of %d), C (M, N) = op(A) op(B), K inner\n", repeats);
         printf("%-5s %-22s %8s %8s %8s %8s %9s %8s\n", "net", "product (M x N x K)", "cpu", "own",
                "clblast", "openblas", "best/obl", "of peak");
-        /* every product shape of the chosen nets once (a64 and a256 have the same layers at
-         * different batches, so different shapes) */
-        int want[16] = {0};
-        for (int k = 0; k < ns && k < 16; k++)
-            want[k] = wanted(nets_s, suite[k].name);
-        ct_bench_product prods[16 * 3 * CT_MAX_LAYERS];
-        int np = ct_bench_products(suite, ns < 16 ? ns : 16, want, prods,
-                                   (int)(sizeof prods / sizeof prods[0]));
-        if (np > (int)(sizeof prods / sizeof prods[0])) np = (int)(sizeof prods / sizeof prods[0]);
         const char *what[3] = {"fwd", "dW", "dX"};
         for (int q = 0; q < np && rc == CLI_OK; q++) {
             const ct_bench_net *n = &suite[prods[q].net];
@@ -185,7 +464,7 @@ int cmd_bench(int argc, char **argv, const char *device) {
                 }
             }
             if (rc != CLI_OK) break;
-            ct_bench_gemm(NULL, CT_GEMM_AUTO, M, N, K, ta, tb, repeats, &g[3], msg);
+            g[3] = hf->openblas[q];
             int best = 0;
             for (int b = 1; b < 3; b++)
                 if (!isnan(g[b]) && (isnan(g[best]) || g[b] > g[best])) best = b;
@@ -203,7 +482,8 @@ int cmd_bench(int argc, char **argv, const char *device) {
                 printf(" %8.2fx", g[best] / g[3]);
             else
                 printf(" %9s", "-");
-            printf(" %7.0f%%\n", 100 * g[best] / peak.fma_gflops);
+            char pb[24];
+            printf(" %8s\n", pct(ceil, g[best], -1, pb));
         }
     }
 
@@ -219,28 +499,15 @@ int cmd_bench(int argc, char **argv, const char *device) {
         const ct_bench_net *n = &suite[k];
         if (!wanted(nets_s, n->name)) continue;
         double flops = step_flops(n);
-        int steps = flops > 1e10 ? 1 : flops > 1e8 ? 5 : 40;
-        ct_bench_step sd, sc, sr;
+        int steps = net_steps(flops);
+        ct_bench_step sd;
         if (ct_bench_step_time(CT_BACKEND_OPENCL, dev, n, steps, repeats, &sd, prof, msg) !=
             CT_OK) {
             rc = cli_fail(msg);
             break;
         }
-        sc.seconds = sr.seconds = NAN;
-        if (ct_have_cblas() &&
-            ct_bench_step_time(CT_BACKEND_CPU, NULL, n, steps, flops > 1e10 ? 2 : repeats, &sc,
-                               NULL, msg) != CT_OK) {
-            rc = cli_fail(msg);
-            break;
-        }
-        /* the scalar reference runs at about 1 GFLOP/s: only where a step stays short */
-        if (flops < 5e8 &&
-            ct_bench_step_time(CT_BACKEND_REFERENCE, NULL, n, flops > 1e7 ? 1 : steps,
-                               flops > 1e7 ? 2 : repeats, &sr, NULL, msg) != CT_OK) {
-            rc = cli_fail(msg);
-            break;
-        }
-        double floor_s = ct_bench_gemm_floor(n, 3);
+        double floor_s = hf->floor_s[k];
+        ct_bench_step sc = {.seconds = hf->cpu[k]}, sr = {.seconds = hf->ref[k]};
         char layers[64];
         size_t u = 0;
         for (int l = 0; l <= n->n_layers && u < sizeof layers; l++)
@@ -258,10 +525,12 @@ int cmd_bench(int argc, char **argv, const char *device) {
             else
                 printf(" %*.2fx", q ? 8 : 7, ratios[q]);
         }
-        printf(" %8.0f %9.0f %8.1f %6.0f%%\n", sd.launches, n->batch / sd.seconds,
-               flops / sd.seconds / 1e9, 100 * flops / sd.seconds / 1e9 / peak.fma_gflops);
+        char pb[24];
+        printf(" %8.0f %9.0f %8.1f %7s\n", sd.launches, n->batch / sd.seconds,
+               flops / sd.seconds / 1e9, pct(ceil, flops / sd.seconds / 1e9, -1, pb));
         printf("      device kernels per step:");
         int col = 0;
+        double gemm_s = 0;
         for (int kk = 0; kk < ct_kernel_count() && kk < 256; kk++) {
             if (!prof[kk].launches) continue;
             double bytes = kernel_bytes(n, ct_kernel_name(kk));
@@ -270,15 +539,21 @@ int cmd_bench(int argc, char **argv, const char *device) {
             if (bytes > 0 && prof[kk].seconds > 0) {
                 /* against the copy bandwidth of a working set of its size */
                 double gbps = bytes / prof[kk].seconds / 1e9,
-                       ceil = bytes / prof[kk].launches < (8 << 20) ? bw_small.copy_gbps
-                                                                    : bw_big.copy_gbps;
-                printf(" (%.1f GB/s, %.0f%% of copy)", gbps, 100 * gbps / ceil);
+                       per_launch = bytes * steps * repeats / (double)prof[kk].launches;
+                int kind = copy_class(ceil, per_launch);
+                printf(" (%.1f GB/s, %s of copy, %s)", gbps, pct(ceil, gbps, kind, pb),
+                       kind == 0   ? "L1"
+                       : kind == 1 ? "L2"
+                                   : "DRAM");
             }
-            if (!strcmp(ct_kernel_name(kk), "gemm_cpu") || !strcmp(ct_kernel_name(kk), "gemm")) {
-                double gf = flops / prof[kk].seconds / 1e9;
-                printf(" (%.1f GFLOP/s by the events, %.0f%% of peak)", gf,
-                       100 * gf / peak.fma_gflops);
-            }
+            if (!strncmp(ct_kernel_name(kk), "gemm", 4)) gemm_s += prof[kk].seconds;
+        }
+        if (gemm_s > 0) {
+            /* the products' kernels together (gemm*: every variant of the own product) */
+            double gf = flops / gemm_s / 1e9;
+            printf(
+                "\n        products (gemm kernels) %.3f ms: %.1f GFLOP/s by the events, %s of peak",
+                1e3 * gemm_s, gf, pct(ceil, gf, -1, pb));
         }
         printf("\n");
         fflush(stdout);
@@ -287,7 +562,39 @@ int cmd_bench(int argc, char **argv, const char *device) {
         printf("\ncpu: the reference with OpenBLAS products (double); reference: host/ref.c "
                "(double); floor: the "
                "step's products at OpenBLAS sgemm speed; kernels: launches per step; of peak: the\n"
-               "device's step GFLOP/s over its measured FMA peak\n");
+               "device's step GFLOP/s over its measured FMA peak; of copy: over the copy "
+               "bandwidth in cache or in DRAM\n");
+    /* No figure can exceed its ceiling. One that did was measured against ceilings taken while
+     * the machine was busier, or the ceiling is wrong: measure them again and keep the higher
+     * of each; a figure still above is an error. */
+    int over = rc == CLI_OK ? over_ceilings(ceil) : 0;
+    if (over) {
+        ceilings again = *ceil;
+        if (measure_ceilings(dev, di, &again, msg) != CT_OK) {
+            rc = cli_fail(msg);
+        } else {
+            printf("\n%d figure%s above the ceilings (marked '!'); the ceilings measured again:\n",
+                   over, over == 1 ? "" : "s");
+            print_ceilings(&again);
+            ceil->peak = fmax(ceil->peak, again.peak);
+            for (int i = 0; i < 3; i++)
+                ceil->copy[i] = fmax(ceil->copy[i], again.copy[i]);
+            int still = over_ceilings(ceil);
+            if (still) {
+                cli_error("bench: %d of %d figures exceed the device's ceilings (FMA peak %.1f "
+                          "GFLOP/s; copy %.1f, %.1f and %.1f GB/s in L1, L2 and DRAM; the higher "
+                          "of two measurements): a ceiling is wrong",
+                          still, ceil->n, ceil->peak, ceil->copy[0], ceil->copy[1], ceil->copy[2]);
+                rc = CLI_FAIL;
+            } else {
+                printf(
+                    "none of the figures exceeds the higher of the two measurements (the machine "
+                    "was busier while the first ran)\n");
+            }
+        }
+    }
     ct_device_destroy(dev);
+    free(hf);
+    free(ceil);
     return rc;
 }
