@@ -506,6 +506,7 @@ static ct_status write_tensorboard(train_ctx *c, const ct_epoch_stats *s) {
     ct_tb_writer *w = c->tb_train;
     ct_tb_scalar(w, "epoch_loss", step, s->train_loss);
     if (!isnan(s->train_acc)) ct_tb_scalar(w, "epoch_accuracy", step, s->train_acc);
+    if (!isnan(s->train_mae)) ct_tb_scalar(w, "epoch_mae", step, s->train_mae);
     ct_tb_scalar(w, "epoch_learning_rate", step, s->lr);
     char tag[96];
     if (o->tensorboard_stats) {
@@ -549,6 +550,7 @@ static ct_status write_tensorboard(train_ctx *c, const ct_epoch_stats *s) {
     if (st == CT_OK && c->tb_val && !isnan(s->val_loss)) {
         ct_tb_scalar(c->tb_val, "epoch_loss", step, s->val_loss);
         if (!isnan(s->val_acc)) ct_tb_scalar(c->tb_val, "epoch_accuracy", step, s->val_acc);
+        if (!isnan(s->val_mae)) ct_tb_scalar(c->tb_val, "epoch_mae", step, s->val_mae);
         st = ct_tb_flush(c->tb_val, m->err);
     }
     return st;
@@ -979,6 +981,7 @@ static ct_status train_run(ct_model *m, const ct_dataset *train, const ct_datase
         state.has_best = 0; /* a run's best-weights snapshot is its own */
         state.batch = 0;    /* an interrupted epoch starts again, on this call's data */
         state.batch_loss_sum = 0;
+        state.batch_abs_sum = 0;
         state.batch_correct = 0;
     }
     train_ctx ctx;

@@ -186,6 +186,8 @@ static char *state_json(const ct_train_state *s, const char *config, const char 
         else
             ct_sb_put(&b, "null", 4);
         ct_sb_printf(&b, ",\"batch_correct\":%lld", s->batch_correct);
+        if (isfinite(s->batch_abs_sum)) /* a regression's errors (NaN: not kept) */
+            ct_sb_printf(&b, ",\"batch_abs_sum\":%.17g", s->batch_abs_sum);
     }
     if (note && *note) {
         ct_sb_put(&b, ",\"note\":", 8);
@@ -414,6 +416,7 @@ static ct_status parse_state(const char *path, const char *text, ct_saved_model 
     const ct_json *ba = j ? ct_json_get(j, "batch") : NULL,
                   *bl = j ? ct_json_get(j, "batch_loss_sum") : NULL,
                   *bc = j ? ct_json_get(j, "batch_correct") : NULL,
+                  *ba_abs = j ? ct_json_get(j, "batch_abs_sum") : NULL,
                   *nt = j ? ct_json_get(j, "note") : NULL;
     if (!j || !json_int(e, &s->epoch) || !st || st->type != CT_JSON_NUMBER || !lr ||
         lr->type != CT_JSON_NUMBER) {
@@ -437,6 +440,8 @@ static ct_status parse_state(const char *path, const char *text, ct_saved_model 
     if (ba) {
         s->batch_loss_sum = bl->type == CT_JSON_NUMBER ? bl->number : NAN;
         s->batch_correct = (long long)bc->number;
+        /* a checkpoint written before the errors were kept: the epoch's MAE is not known */
+        s->batch_abs_sum = ba_abs && ba_abs->type == CT_JSON_NUMBER ? ba_abs->number : NAN;
     }
     if (nt && nt->type == CT_JSON_STRING) {
         if (!(sm->state_note = malloc(strlen(nt->string) + 1))) {

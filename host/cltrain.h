@@ -532,7 +532,11 @@ typedef struct ct_epoch_stats {
     double lr;      /* at the end of the epoch */
     double seconds; /* wall time of the epoch (training + validation) */
     double samples_per_sec;
-    int improved; /* validation loss improved by more than min_delta */
+    int improved;     /* validation loss improved by more than min_delta */
+    double train_mae; /* a regression's mean absolute error over the epoch's rows and outputs,
+                       * as the loss is averaged (batch by batch, during training); NaN for
+                       * a classifier */
+    double val_mae;   /* the same on the validation data (NaN without it, or a classifier) */
 } ct_epoch_stats;
 
 /* Called after each epoch (after its checkpoint is written); return non-zero to stop. */
@@ -627,8 +631,8 @@ typedef struct ct_train_options {
     const char *checkpoint_note;
     /* NULL, or a folder for TensorBoard event files, written on rank 0 as Keras's TensorBoard
      * callback writes them: runs <dir>/train and <dir>/validation (with validation data), scalars
-     * epoch_loss, epoch_accuracy (classification) and epoch_learning_rate (train) at step = the
-     * epoch's 0-based index, flushed after every epoch. Each run opens new files in the run
+     * epoch_loss, epoch_accuracy (classification) or epoch_mae (regression) and
+     * epoch_learning_rate (train) at step = the epoch's 0-based index, flushed after every epoch. Each run opens new files in the run
      * folders, so a resumed run continues the same curves (its steps follow the checkpoint's). */
     const char *tensorboard_dir;
     int tensorboard_stats;      /* with tensorboard_dir: ct_model_layer_stats per epoch, as scalars
@@ -936,10 +940,11 @@ CT_API ct_status ct_model_explain_mode(ct_model *m, ct_device *dev, const float 
 /* ---- training history ------------------------------------------------------------------- */
 
 /* One CSV row per epoch (epoch, step, train_loss, train_acc, val_loss, val_acc, lr, seconds,
- * samples_per_sec; empty cells for NaN), written atomically. */
+ * samples_per_sec, train_mae, val_mae; empty cells for NaN), written atomically. */
 CT_API ct_status ct_history_write_csv(const char *path, const ct_epoch_stats *h, int n,
                                       char msg[CT_MSG_LEN]);
-/* An SVG of the loss curves (and the accuracy curves when with_accuracy), written atomically. */
+/* An SVG of the loss curves and the accuracy curves when with_accuracy, else the mean absolute
+ * error's when the history has it (a regression's), written atomically. */
 CT_API ct_status ct_history_plot_svg(const char *path, const char *title, const ct_epoch_stats *h,
                                      int n, int with_accuracy, char msg[CT_MSG_LEN]);
 

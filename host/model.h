@@ -117,6 +117,9 @@ ct_status ct_net_eval_batch(ct_net *net, int slot, int start, int B, int loss_at
 ct_status ct_net_read_metrics(ct_net *net, float *losses, int n, long long *correct, double *wsq);
 /* Reads loss slots [from, from + n) without touching the counter (for logs within an epoch). */
 ct_status ct_net_read_losses(ct_net *net, int from, int n, float *losses);
+/* Reads the mean absolute errors of a regression's loss slots [from, from + n): each the share
+ * of its batch as the loss slot's (a classifier's slots hold nothing meaningful). */
+ct_status ct_net_read_abs_errors(ct_net *net, int from, int n, float *maes);
 /* Outputs (probabilities for ce/bce, values for mse/huber) of n host rows: (n, outputs). */
 ct_status ct_net_predict(ct_net *net, const float *X, int n, float *out);
 /* The internal tensors of the last step, for live verification: read as floats. */

@@ -58,7 +58,7 @@ void ct_net_destroy(ct_net *net) {
     for (int i = 0; i < CT_SLOT_COUNT; i++)
         slot_free(net, &net->slots[i]);
     cl_mem mems[] = {net->params, net->grads,  net->m,       net->v,     net->best,
-                     net->acts,   net->deltas, net->scratch, net->losses};
+                     net->acts,   net->deltas, net->scratch, net->losses, net->maes};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         if (mems[i]) clReleaseMemObject(mems[i]);
     if (net->stats) clReleaseMemObject(net->stats);
@@ -75,6 +75,7 @@ void ct_net_destroy(ct_net *net) {
     free(net->hdeltas);
     free(net->hrowloss);
     free(net->hlosses);
+    free(net->hmaes);
     free(net->hlabels_b);
     free(net);
 }
@@ -204,7 +205,8 @@ ct_status ct_net_create_backend(ct_net **out, ct_backend backend, ct_device *dev
             (st = alloc_dev(net, &net->acts, acts_n, "the activations")) ||
             (st = alloc_dev(net, &net->deltas, delta_n, "the error signals")) ||
             (st = alloc_dev(net, &net->scratch, scratch_n, "scratch space")) ||
-            (st = alloc_dev(net, &net->losses, 1, "the loss slots")))
+            (st = alloc_dev(net, &net->losses, 1, "the loss slots")) ||
+            (st = alloc_dev(net, &net->maes, 1, "the error slots")))
             goto fail;
     } else {
         net->hp = alloc_host(net, np, &st);
@@ -217,6 +219,7 @@ ct_status ct_net_create_backend(ct_net **out, ct_backend backend, ct_device *dev
         net->hrowloss =
             alloc_host(net, mb > 2 * (size_t)net->width ? mb : 2 * (size_t)net->width, &st);
         net->hlosses = alloc_host(net, 1, &st);
+        net->hmaes = alloc_host(net, 1, &st);
         net->hlabels_b = calloc(mb, sizeof(int));
         if (!net->hlabels_b && st == CT_OK)
             st = ct_net_fail(net, CT_ERR_ALLOC, "out of host memory");
@@ -341,17 +344,25 @@ static ct_status net_upload_rows(ct_net *net, int slot, int n, const float *X,
     size_t need = (size_t)n + 1;
     if (need > net->n_loss_slots) {
         if (net->dev) {
-            cl_mem bigger = NULL;
+            cl_mem bigger = NULL, bigger_e = NULL;
             if ((st = alloc_dev(net, &bigger, need, "the loss slots")) != CT_OK) goto done;
+            if ((st = alloc_dev(net, &bigger_e, need, "the error slots")) != CT_OK) {
+                clReleaseMemObject(bigger);
+                goto done;
+            }
             clReleaseMemObject(net->losses);
+            clReleaseMemObject(net->maes);
             net->losses = bigger;
+            net->maes = bigger_e;
         } else {
             double *bigger = realloc(net->hlosses, need * sizeof(double));
-            if (!bigger) {
+            if (bigger) net->hlosses = bigger;
+            double *bigger_e = bigger ? realloc(net->hmaes, need * sizeof(double)) : NULL;
+            if (bigger_e) net->hmaes = bigger_e;
+            if (!bigger || !bigger_e) {
                 st = ct_net_fail(net, CT_ERR_ALLOC, "out of host memory");
                 goto done;
             }
-            net->hlosses = bigger;
         }
         net->n_loss_slots = need;
     }
@@ -457,7 +468,8 @@ static ct_status forward(ct_net *net, cl_mem xmem, size_t xoff, const double *hx
 }
 
 /* The loss of the logits against targets at (tmem, toff) / (hT or hL) into loss slot `at`,
- * with the gradient into delta 0 when grad; accuracy into the counter. */
+ * with the gradient into delta 0 when grad; accuracy into the counter (a classifier), or the
+ * mean absolute error into error slot `at` (a regression). */
 static ct_status loss_and_count(ct_net *net, cl_mem tmem, size_t toff, const double *hT,
                                 const int *hL, int Bn, int Btotal, int grad, int at) {
     const ct_arch *a = &net->arch;
@@ -470,6 +482,10 @@ static ct_status loss_and_count(ct_net *net, cl_mem tmem, size_t toff, const dou
             net->dev, a->loss, B(net->losses, (size_t)at), grad ? B(net->deltas, 0) : B(NULL, 0),
             B(net->scratch, net->off_rowloss), z, t, Bn, C, a->huber_delta, 0, Btotal,
             counts ? B(net->scratch, net->off_count) : B(NULL, 0)));
+        /* after the loss's reduction has read the row losses (an in-order queue) */
+        if (!counts)
+            DTRY(ct_abs_error(net->dev, B(net->maes, (size_t)at), B(net->scratch, net->off_rowloss),
+                              z, t, Bn, C, Btotal));
     } else {
         const double *z = net->hacts + net->off_z[L - 1];
         net->hlosses[at] = ref_loss_part(a->loss, grad ? net->hdeltas : NULL, net->hrowloss, z, hL,
@@ -478,6 +494,8 @@ static ct_status loss_and_count(ct_net *net, cl_mem tmem, size_t toff, const dou
             net->hcount += ref_argmax_correct(z, hL, Bn, C);
         else if (a->loss == CT_LOSS_SIGMOID_BCE)
             net->hcount += ref_binary_correct(z, hT, Bn * C);
+        else
+            net->hmaes[at] = ref_abs_error(z, hT, Bn, C, Btotal);
     }
     return CT_OK;
 }
@@ -581,6 +599,7 @@ static ct_status shard(ct_net *net, int slot, int start, int row0, int Bn, int B
         if (Bn == 0) { /* an empty share: no gradient, no loss */
             DTRY(ct_fill(net->dev, B(net->grads, 0), 0.0f, np));
             DTRY(ct_fill(net->dev, B(net->losses, (size_t)loss_at), 0.0f, 1));
+            DTRY(ct_fill(net->dev, B(net->maes, (size_t)loss_at), 0.0f, 1));
             return CT_OK;
         }
         /* the shuffled batch: features and targets by the same permutation */
@@ -598,6 +617,7 @@ static ct_status shard(ct_net *net, int slot, int start, int row0, int Bn, int B
     if (Bn == 0) {
         memset(net->hg, 0, (size_t)np * sizeof(double));
         net->hlosses[loss_at] = 0;
+        net->hmaes[loss_at] = 0;
         return CT_OK;
     }
     int *rows = net->hlabels_b; /* reused: the batch's source rows, then its labels */
@@ -762,6 +782,20 @@ ct_status ct_net_read_losses(ct_net *net, int from, int n, float *losses) {
     } else {
         for (int i = 0; i < n; i++)
             losses[i] = (float)net->hlosses[from + i];
+    }
+    return CT_OK;
+}
+
+ct_status ct_net_read_abs_errors(ct_net *net, int from, int n, float *maes) {
+    if (from < 0 || n < 0 || (size_t)from + (size_t)n > net->n_loss_slots)
+        return ct_net_fail(net, CT_ERR_ARG, "reading error slots [%d, %d)", from, from + n);
+    if (net->dev) {
+        if (n > 0)
+            DTRY(ct_buffer_read(net->dev, net->maes, (size_t)from * sizeof(float),
+                                (size_t)n * sizeof(float), maes));
+    } else {
+        for (int i = 0; i < n; i++)
+            maes[i] = (float)net->hmaes[from + i];
     }
     return CT_OK;
 }

@@ -73,13 +73,14 @@ struct ct_net {
     cl_mem deltas;  /* two (max_batch, width) */
     cl_mem scratch; /* rowloss (max_batch) | gnorm (1) | partials | wsq (1) | count (1 int) */
     cl_mem losses;  /* loss slots */
+    cl_mem maes;    /* a regression's mean absolute error per loss slot (n_loss_slots) */
     size_t off_xb, off_tb, off_z[CT_MAX_LAYERS], off_a[CT_MAX_LAYERS], off_d[CT_MAX_LAYERS];
     /* a normalized layer's output Y (the activation's input) and its statistics (per unit for
      * batch norm, per row for layer norm) */
     size_t off_y[CT_MAX_LAYERS], off_mu[CT_MAX_LAYERS], off_var[CT_MAX_LAYERS];
     size_t off_rowloss, off_gnorm, off_partials, off_wsq, off_count, off_nsum;
     /* reference arrays (same roles) */
-    double *hp, *hg, *hm, *hv, *hbest, *hacts, *hdeltas, *hrowloss, *hlosses;
+    double *hp, *hg, *hm, *hv, *hbest, *hacts, *hdeltas, *hrowloss, *hlosses, *hmaes;
     int *hlabels_b;
     long long hcount;
     int has_best;

@@ -95,6 +95,15 @@ ct_status ct_loss_forward_backward_part(ct_device *dev, ct_loss kind, ct_buf los
 ct_status ct_loss_forward_backward_count(ct_device *dev, ct_loss kind, ct_buf loss, ct_buf dZ,
                                          ct_buf rowloss, ct_buf Z, ct_buf target, int B, int C,
                                          float delta, float beta, int B_total, ct_buf count);
+/* A regression's metric beside its loss: out[0] = sum over the B rows and C outputs of
+ * |Z - T| / (B_total * C), the batch's mean absolute error (the share of B rows of a batch of
+ * B_total), rows summed by reduce_sum in its fixed order. rowsum: scratch (B). The kernel is
+ * abs_error; the wrapper lives in ops_metrics.c. */
+ct_status ct_abs_error(ct_device *dev, ct_buf out, // (1)
+                       ct_buf rowsum,              // (B) scratch
+                       ct_buf Z,                   // (B, C) outputs
+                       ct_buf T,                   // (B, C) targets
+                       int B, int C, int B_total);
 
 /* ---- dropout -------------------------------------------------------------------------- */
 

@@ -381,6 +381,13 @@ int ref_binary_correct(const double *Z, const double *T, int n) {
     return count;
 }
 
+double ref_abs_error(const double *Z, const double *T, int B, int C, int B_total) {
+    double total = 0.0;
+    for (size_t e = 0; e < (size_t)B * C; e++)
+        total += fabs(Z[e] - T[e]);
+    return total / ((double)B_total * C);
+}
+
 /* rows[i] = perm(start + i): the Feistel permutation of rng.h, or the identity */
 void ref_epoch_rows(int *rows, int B, int start, int n, int shuffle, uint64_t seed,
                     uint64_t epoch) {

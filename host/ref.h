@@ -75,6 +75,8 @@ void ref_axpy(double *y, const double *x, double a, int n);
 int ref_argmax_correct(const double *Z, const int *labels, int B, int C);
 /* elements with (Z > 0) == (T > 0.5) */
 int ref_binary_correct(const double *Z, const double *T, int n);
+/* sum over B rows and C outputs of |Z - T| / (B_total * C) (see ct_abs_error) */
+double ref_abs_error(const double *Z, const double *T, int B, int C, int B_total);
 
 /* ---- normalization (batch norm, layer norm; see ops.h) ---- */
 /* out[j] = scale * sum_i (centered ? (Z[i][j] - mean[j])^2 : Z[i][j]); mean unused (may be NULL)

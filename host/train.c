@@ -267,27 +267,39 @@ static double accuracy(const ct_arch *a, long long correct, int n) {
                                             : NAN;
 }
 
-/* Sums the epoch's metrics over the ranks: the batch losses (each rank's share of each batch's
- * mean) and the correct count. */
-static ct_status sum_metrics(const ct_comm *comm, float *losses, int nb, long long *correct,
-                             double *buf, char *msg) {
+/* Whether the net's loss is a regression's: its batches' mean absolute errors are measured. */
+static int is_regression(ct_net *net) {
+    return !(ct_loss_flags(ct_net_arch(net)->loss) & CT_LOSSF_CLASSES);
+}
+
+/* Sums the epoch's metrics over the ranks: the batch losses and mean absolute errors (maes, or
+ * NULL; each rank holds its share of each batch's mean) and the correct count (or NULL).
+ * buf: room for 2 nb + 1. */
+static ct_status sum_metrics(const ct_comm *comm, float *losses, float *maes, int nb,
+                             long long *correct, double *buf, char *msg) {
     if (!comm || comm->size <= 1) return CT_OK;
+    size_t k = 0;
     for (int b = 0; b < nb; b++)
-        buf[b] = losses[b];
-    buf[nb] = correct ? (double)*correct : 0;
-    if (comm->allreduce_sum_f64(buf, (size_t)nb + 1, comm->ctx) != 0) {
+        buf[k++] = losses[b];
+    for (int b = 0; maes && b < nb; b++)
+        buf[k++] = maes[b];
+    buf[k++] = correct ? (double)*correct : 0;
+    if (comm->allreduce_sum_f64(buf, k, comm->ctx) != 0) {
         snprintf(msg, CT_MSG_LEN, "summing the losses across %d ranks failed", comm->size);
         return CT_ERR_IO;
     }
     for (int b = 0; b < nb; b++)
         losses[b] = (float)buf[b];
-    if (correct) *correct = (long long)buf[nb];
+    for (int b = 0; maes && b < nb; b++)
+        maes[b] = (float)buf[nb + b];
+    if (correct) *correct = (long long)buf[k - 1];
     return CT_OK;
 }
 
-/* ct_evaluate, with the batches dealt round-robin over comm's ranks and the sums combined. */
+/* ct_evaluate, with the batches dealt round-robin over comm's ranks and the sums combined; *mae
+ * (when not NULL) gets a regression's mean absolute error (NaN for a classifier). */
 static ct_status evaluate_shared(ct_net *net, int slot, int batch, const ct_comm *comm,
-                                 double *loss, double *acc, char msg[CT_MSG_LEN]) {
+                                 double *loss, double *acc, double *mae, char msg[CT_MSG_LEN]) {
     int n = ct_net_rows(net, slot);
     if (n < 1) {
         snprintf(msg, CT_MSG_LEN, "no data to evaluate");
@@ -296,8 +308,9 @@ static ct_status evaluate_shared(ct_net *net, int slot, int batch, const ct_comm
     int nb = (n + batch - 1) / batch;
     int rank = comm && comm->size > 1 ? comm->rank : 0,
         size = comm && comm->size > 1 ? comm->size : 1;
-    float *losses = malloc((size_t)nb * sizeof(float));
-    double *buf = malloc(((size_t)nb + 1) * sizeof(double));
+    int reg = is_regression(net);
+    float *losses = malloc((size_t)nb * 2 * sizeof(float)), *maes = reg ? losses + nb : NULL;
+    double *buf = malloc((2 * (size_t)nb + 1) * sizeof(double));
     if (!losses || !buf) {
         free(losses);
         free(buf);
@@ -311,17 +324,22 @@ static ct_status evaluate_shared(ct_net *net, int slot, int batch, const ct_comm
         st = ct_net_eval_batch(net, slot, start, rows, b);
     }
     if (st == CT_OK) st = ct_net_read_metrics(net, losses, nb, &correct, NULL);
+    if (st == CT_OK && maes) st = ct_net_read_abs_errors(net, 0, nb, maes);
     if (st != CT_OK) {
         snprintf(msg, CT_MSG_LEN, "%s", ct_net_error(net));
     } else {
         for (int b = 0; b < nb; b++) /* slots of other ranks' batches hold stale values */
-            if (b % size != rank) losses[b] = 0;
-        st = sum_metrics(comm, losses, nb, &correct, buf, msg);
+            if (b % size != rank) {
+                losses[b] = 0;
+                if (maes) maes[b] = 0;
+            }
+        st = sum_metrics(comm, losses, maes, nb, &correct, buf, msg);
     }
     if (st == CT_OK) {
         int bad;
         *loss = weighted_mean(losses, nb, n, batch, &bad);
         *acc = accuracy(ct_net_arch(net), correct, n);
+        if (mae) *mae = maes ? weighted_mean(maes, nb, n, batch, &bad) : NAN;
     }
     free(losses);
     free(buf);
@@ -330,7 +348,7 @@ static ct_status evaluate_shared(ct_net *net, int slot, int batch, const ct_comm
 
 ct_status ct_evaluate(ct_net *net, int slot, int batch, double *loss, double *acc,
                       char msg[CT_MSG_LEN]) {
-    return evaluate_shared(net, slot, batch, NULL, loss, acc, msg);
+    return evaluate_shared(net, slot, batch, NULL, loss, acc, NULL, msg);
 }
 
 /* One optimizer step on the batch of `rows` rows at start: this rank's share, the sum over the
@@ -368,8 +386,10 @@ static void announce_plan(ct_net *net, int batch, const ct_train_opts *o) {
 typedef struct {
     int n, batch, nb;
     const ct_comm *comm;
+    int regression; /* the batches' mean absolute errors are read too */
     float *losses;  /* (nb) */
-    double *sumbuf; /* (nb + 1) */
+    float *maes;    /* (nb), a regression's */
+    double *sumbuf; /* (2 nb + 1) */
     float *vd, *vr; /* live verification: room for the largest tensor each */
     ct_verify_report *rep;
     /* on_progress: when the run and the epoch began, the last call, the batches of the epoch
@@ -481,7 +501,7 @@ static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state
                 snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
                 return st;
             }
-            if ((st = sum_metrics(c->comm, c->losses, cnt, NULL, c->sumbuf, msg)) != CT_OK)
+            if ((st = sum_metrics(c->comm, c->losses, NULL, cnt, NULL, c->sumbuf, msg)) != CT_OK)
                 return st;
             double sum = 0;
             for (int k = 0; k < cnt; k++)
@@ -493,7 +513,8 @@ static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state
 }
 
 /* The epoch's statistics into s: the mean training loss (an error when it is not finite), the
- * accuracy, and the validation loss and accuracy. */
+ * accuracy (a classifier) or the mean absolute error (a regression), and the same of the
+ * validation data. */
 static ct_status epoch_stats(ct_net *net, int has_val, const ct_train_opts *o,
                              const ct_train_state *state, const run_ctx *c, int epoch, int b0,
                              ct_epoch_stats *s, char *msg) {
@@ -506,7 +527,13 @@ static ct_status epoch_stats(ct_net *net, int has_val, const ct_train_opts *o,
         snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
         return st;
     }
-    if ((st = sum_metrics(c->comm, c->losses, nb, &correct, c->sumbuf, msg)) != CT_OK) return st;
+    if (c->regression && (st = ct_net_read_abs_errors(net, 0, nb, c->maes)) != CT_OK) {
+        snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
+        return st;
+    }
+    if ((st = sum_metrics(c->comm, c->losses, c->regression ? c->maes : NULL, nb, &correct,
+                          c->sumbuf, msg)) != CT_OK)
+        return st;
     memset(s, 0, sizeof *s);
     s->epoch = epoch;
     s->step = state->step;
@@ -527,9 +554,17 @@ static ct_status epoch_stats(ct_net *net, int has_val, const ct_train_opts *o,
         return CT_ERR_NUMERIC;
     }
     s->train_acc = accuracy(ct_net_arch(net), correct, c->n);
-    s->val_loss = s->val_acc = NAN;
+    s->train_mae = NAN;
+    if (c->regression) {
+        int bad_e = -1; /* a batch's error is not finite only where its loss is not */
+        s->train_mae = weighted_sum(c->maes, b0, nb, c->n, c->batch,
+                                    b0 > 0 ? state->batch_abs_sum : 0, &bad_e) /
+                       c->n;
+    }
+    s->val_loss = s->val_acc = s->val_mae = NAN;
     if (has_val)
-        return evaluate_shared(net, CT_SLOT_VAL, c->batch, c->comm, &s->val_loss, &s->val_acc, msg);
+        return evaluate_shared(net, CT_SLOT_VAL, c->batch, c->comm, &s->val_loss, &s->val_acc,
+                               &s->val_mae, msg);
     return CT_OK;
 }
 
@@ -592,8 +627,9 @@ static ct_status epoch_stop(const ct_train_opts *o, const run_ctx *c, int has_va
     return CT_OK;
 }
 
-/* A run stopped before batch b of epoch (b0: where this run began it): the losses and correct
- * count of its batches so far into the state, so that a resume completes the epoch's mean. */
+/* A run stopped before batch b of epoch (b0: where this run began it): the losses, errors and
+ * correct count of its batches so far into the state, so that a resume completes the epoch's
+ * means. */
 static ct_status stop_within(ct_net *net, const ct_train_opts *o, ct_train_state *state,
                              const run_ctx *c, int epoch, int b0, int b, ct_train_result *res,
                              char *msg) {
@@ -605,14 +641,21 @@ static ct_status stop_within(ct_net *net, const ct_train_opts *o, ct_train_state
     if (b == b0) return CT_OK; /* nothing more of the epoch */
     long long correct = 0;
     ct_status st = ct_net_read_metrics(net, c->losses, b, &correct, NULL);
+    if (st == CT_OK && c->regression) st = ct_net_read_abs_errors(net, 0, b, c->maes);
     if (st != CT_OK) {
         snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
         return st;
     }
-    if ((st = sum_metrics(c->comm, c->losses, b, &correct, c->sumbuf, msg)) != CT_OK) return st;
+    if ((st = sum_metrics(c->comm, c->losses, c->regression ? c->maes : NULL, b, &correct,
+                          c->sumbuf, msg)) != CT_OK)
+        return st;
     int bad = -1;
     state->batch_loss_sum =
         weighted_sum(c->losses, b0, b, c->n, c->batch, b0 > 0 ? state->batch_loss_sum : 0, &bad);
+    state->batch_abs_sum =
+        c->regression ? weighted_sum(c->maes, b0, b, c->n, c->batch,
+                                     b0 > 0 ? state->batch_abs_sum : 0, &bad)
+                      : 0;
     state->batch_correct = (b0 > 0 ? state->batch_correct : 0) + correct;
     state->batch = b;
     return CT_OK;
@@ -621,8 +664,10 @@ static ct_status stop_within(ct_net *net, const ct_train_opts *o, ct_train_state
 /* The host buffers of a run (verification's when o asks for it). */
 static ct_status run_alloc(ct_net *net, const ct_train_opts *o, run_ctx *c, char *msg) {
     const ct_arch *a = ct_net_arch(net);
-    c->losses = malloc((size_t)c->nb * sizeof(float));
-    c->sumbuf = malloc(((size_t)c->nb + 1) * sizeof(double));
+    c->regression = is_regression(net);
+    c->losses = malloc((size_t)c->nb * 2 * sizeof(float));
+    c->maes = c->losses ? c->losses + c->nb : NULL;
+    c->sumbuf = malloc((2 * (size_t)c->nb + 1) * sizeof(double));
     if (!c->losses || !c->sumbuf) {
         snprintf(msg, CT_MSG_LEN, "out of host memory");
         return CT_ERR_ALLOC;
@@ -692,6 +737,7 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
             goto done;
         state->batch = 0;
         state->batch_loss_sum = 0;
+        state->batch_abs_sum = 0;
         state->batch_correct = 0;
         s.lr = lr;
         s.seconds = now_seconds() - t0;

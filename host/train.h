@@ -18,10 +18,12 @@ typedef struct ct_train_state {
     int has_best;    /* a snapshot of the best parameters exists */
     /* a run stopped within an epoch (ct_train_opts.stop): the batches of epoch `epoch + 1`
      * done, the sum of their losses weighted by their rows (in batch order, as the epoch's
-     * mean sums them) and their correct count; 0 at an epoch's end */
+     * mean sums them), the same of their mean absolute errors (a regression's; NaN from a
+     * checkpoint that did not keep it) and their correct count; 0 at an epoch's end */
     int batch;
     double batch_loss_sum;
     long long batch_correct;
+    double batch_abs_sum;
 } ct_train_state;
 
 void ct_train_state_init(ct_train_state *s);

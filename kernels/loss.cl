@@ -131,3 +131,22 @@ __kernel void huber_loss(__global float *rowloss, uint offL, __global float *dZ,
     }
     rowloss[i] = s;
 }
+
+/* A regression's mean absolute error, beside its loss: rowsum[i] = sum over j < C, in order, of
+ * |Z[i][j] - T[i][j]|. The host reduces rowsum with reduce_sum (scale 1/(B*C)). */
+__kernel void abs_error(__global float *rowsum, uint offR, __global const float *Z, uint offZ,
+                        __global const float *T, uint offT, uint B, uint C) {
+    uint i = (uint)get_global_id(0);
+    if (i >= B) {
+        return;
+    }
+    rowsum += offR;
+    Z += offZ;
+    T += offT;
+    float s = 0.0f;
+    for (uint j = 0; j < C; ++j) {
+        uint e = i * C + j;
+        s += fabs(Z[e] - T[e]);
+    }
+    rowsum[i] = s;
+}

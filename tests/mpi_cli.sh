@@ -98,6 +98,22 @@ else
     bad "--log / --plot"; cat "$tmp/log.csv"
 fi
 
+# ... and a regression's mean absolute error, summed over the ranks as the loss is: the 2-rank
+#     log's train_mae and val_mae equal the one process's within the weights' tolerance
+rargs=(--data sine:n=600 --layers 16 --epochs 3 --batch 40 --val 0.25 --quiet)
+"$bin" train "${rargs[@]}" --log "$tmp/mae1.csv" >/dev/null 2>&1
+mpi -np 2 "$bin" train "${rargs[@]}" --log "$tmp/mae2.csv" >/dev/null 2>&1
+if out=$(paste -d, "$tmp/mae1.csv" "$tmp/mae2.csv" | awk -F, '
+    NR == 1 { ok = ($10 == "train_mae" && $11 == "val_mae"); next }
+    { for (k = 10; k <= 11; k++) { a = $k; b = $(k + 11); n++
+        if (a == "" || b == "" || a - b > 1e-4 * a || b - a > 1e-4 * a) ok = 0
+        printf "%s/%s ", a, b } }
+    END { exit !(ok && n == 6) }'); then
+    ok "regression MAE, 1 process / 2 ranks: $out"
+else
+    bad "regression MAE of 1 process and 2 ranks: $out"; cat "$tmp/mae1.csv" "$tmp/mae2.csv"
+fi
+
 # 6. checkpoint and resume with 2 ranks: 2 epochs + resume to 4 = 4 epochs, bit for bit
 cargs=(--data moons:n=600 --layers 16 --dropout 0.1 --batch 50 --quiet)
 mpi -np 2 "$bin" train "${cargs[@]}" --epochs 4 --save "$tmp/full.safetensors" >/dev/null 2>&1

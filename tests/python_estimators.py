@@ -560,8 +560,24 @@ with tempfile.TemporaryDirectory() as tbd:
            all(abs(v - w) < 1e-6 for (_, v), w in zip(va["epoch_accuracy"], tb.validation_scores_)),
            "tensorboard_dir: validation epoch_accuracy %s, validation_scores_ %s"
            % (va.get("epoch_accuracy"), tb.validation_scores_))
-    expect("epoch_learning_rate" in tr and "epoch_accuracy" in tr,
+    expect("epoch_learning_rate" in tr and "epoch_accuracy" in tr and "epoch_mae" not in tr,
            "tensorboard_dir: train tags %s" % sorted(tr))
+# a regressor: epoch_mae (train and validation) instead of epoch_accuracy; the mean absolute
+# error is at most the root of the mean squared error (the MSE loss), and above 0
+with tempfile.TemporaryDirectory() as tbd:
+    tr_reg = cltrain.MLPRegressor(hidden_layer_sizes=(8,), max_iter=3, n_iter_no_change=100,
+                                  early_stopping=True, random_state=0, tensorboard_dir=tbd)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tr_reg.fit(rX, ry)
+    runs = {k: tensorboard_check.load_independent(os.path.join(tbd, k))[0]
+            for k in ("train", "validation")}
+    for k, run in runs.items():
+        mae, loss = run.get("epoch_mae", []), dict(run.get("epoch_loss", []))
+        expect([st for st, _ in mae] == [0, 1, 2] and "epoch_accuracy" not in run and
+               all(0 < v <= loss[st] ** 0.5 * (1 + 1e-6) for st, v in mae),
+               "tensorboard_dir, regression %s: epoch_mae %s, epoch_loss %s, tags %s"
+               % (k, mae, sorted(loss.items()), sorted(run)))
 
 numpy_only = r'''
 import pickle, sys

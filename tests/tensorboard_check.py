@@ -212,6 +212,9 @@ def num(x):
 
 def check_epochs(where, runs, log, classification, has_val):
     rows = csv_rows(log)
+    if rows and not {"train_mae", "val_mae"} <= set(rows[0]):
+        fail("%s: %s has no train_mae and val_mae columns (%s)" % (where, log, ", ".join(rows[0])))
+        return len(rows)
     train = runs["train"]
     check_series(where + " train", train, "epoch_loss",
                  [(int(r["epoch"]) - 1, num(r["train_loss"])) for r in rows])
@@ -220,8 +223,13 @@ def check_epochs(where, runs, log, classification, has_val):
     if classification:
         check_series(where + " train", train, "epoch_accuracy",
                      [(int(r["epoch"]) - 1, num(r["train_acc"])) for r in rows], 0, 1e-6)
-    elif "epoch_accuracy" in train:
-        fail("%s: a regression run has epoch_accuracy" % where)
+        if "epoch_mae" in train or any(r["train_mae"] or r["val_mae"] for r in rows):
+            fail("%s: a classification run has a mean absolute error" % where)
+    else:
+        check_series(where + " train", train, "epoch_mae",
+                     [(int(r["epoch"]) - 1, num(r["train_mae"])) for r in rows])
+        if "epoch_accuracy" in train:
+            fail("%s: a regression run has epoch_accuracy" % where)
     if has_val:
         val = runs["validation"]
         check_series(where + " validation", val, "epoch_loss",
@@ -229,6 +237,9 @@ def check_epochs(where, runs, log, classification, has_val):
         if classification:
             check_series(where + " validation", val, "epoch_accuracy",
                          [(int(r["epoch"]) - 1, num(r["val_acc"])) for r in rows], 0, 1e-6)
+        else:
+            check_series(where + " validation", val, "epoch_mae",
+                         [(int(r["epoch"]) - 1, num(r["val_mae"])) for r in rows])
     elif "validation" in runs:
         fail("%s: a validation run without validation data" % where)
     return len(rows)
@@ -334,6 +345,21 @@ def main():
     # regression with validation
     runs, _ = runs_of(os.path.join(work, "tb_reg"))
     check_epochs("regression", runs, os.path.join(work, "reg.csv"), False, True)
+    # a Huber regression with --val-data: the last epoch's validation MAE is the mean of
+    # |prediction - target| over the validation rows (cltrain predict's output of the saved model)
+    runs, _ = runs_of(os.path.join(work, "tb_reg2"))
+    rows = csv_rows(os.path.join(work, "reg2.csv"))
+    check_epochs("huber regression", runs, os.path.join(work, "reg2.csv"), False, True)
+    want = csv_rows(os.path.join(work, "reg2_val.csv"))
+    got = csv_rows(os.path.join(work, "reg2_pred.csv"))
+    if len(got) != len(want) or not want or "value" not in got[0]:
+        fail("huber regression: %d predictions of %d rows (columns %s)"
+             % (len(got), len(want), got and list(got[0])))
+    else:
+        mae = math.fsum(abs(float(g["value"]) - float(w["y"])) for g, w in zip(got, want)) / len(want)
+        last = float(rows[-1]["val_mae"])
+        if not close(last, mae, 1e-5):
+            fail("huber regression: the last val_mae %.9g, the predictions give %.9g" % (last, mae))
     # a resumed run: a second file in each run, its steps after the first's
     runs, files = runs_of(os.path.join(work, "tb_resume"))
     n = check_epochs("resumed", runs, os.path.join(work, "resume.csv"), True, False)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Watching a run (issue 28): --tensorboard event files and the progress line.
-# Trains a classification with --val, --stats and --tensorboard-histograms, a regression, a run
-# resumed from its checkpoint (a second file in the same runs, steps going on), and an lr-find,
-# then reads every event file back twice (tests/tensorboard_check.py) and compares each value
-# with the --log CSVs, the --stats tables and the saved model:
+# Trains a classification with --val, --stats and --tensorboard-histograms, two regressions (their
+# epoch_mae; one with --val-data, whose last validation MAE is recomputed from cltrain predict's
+# output), a run resumed from its checkpoint (a second file in the same runs, steps going on), and
+# an lr-find, then reads every event file back twice (tests/tensorboard_check.py) and compares each
+# value with the --log CSVs, the --stats tables and the saved model:
 #   1. an independent reader in Python's standard library (the TFRecord framing with both masked
 #      CRC-32C checksums of every record, the protobuf wire format field by field);
 #   2. TensorBoard's own event_accumulator, from the `tensorboard` package pip-installed into a
@@ -37,6 +38,27 @@ train class --data moons:n=3000 --layers 16,12 --epochs 4 --val 0.2 --stats \
     --save "$tmp/class.safetensors"
 train reg --data sine:n=2000 --layers 16 --epochs 3 --val 0.25 --tensorboard "$tmp/tb_reg" \
     --log "$tmp/reg.csv"
+# a Huber regression on CSV files with --val-data, whose last validation MAE the check recomputes
+# from cltrain predict's output for the validation file
+"$py" - "$tmp" <<'PYEOF'
+import math, random, sys
+r = random.Random(5)
+for name, n in (("reg2_train.csv", 900), ("reg2_val.csv", 301)):
+    with open(sys.argv[1] + "/" + name, "w") as f:
+        f.write("a,b,c,y\n")
+        for _ in range(n):
+            a, b, c = (r.uniform(-2, 2) for _ in range(3))
+            f.write("%.6f,%.6f,%.6f,%.6f\n" % (a, b, c, 2 * a + math.sin(3 * b) - c * c))
+PYEOF
+train reg2 --data "$tmp/reg2_train.csv" --val-data "$tmp/reg2_val.csv" --task regression \
+    --loss huber --layers 12 --epochs 3 --batch 17 --tensorboard "$tmp/tb_reg2" \
+    --log "$tmp/reg2.csv" --save "$tmp/reg2.safetensors"
+if ! "$bin" predict --model "$tmp/reg2.safetensors" --data "$tmp/reg2_val.csv" \
+    -o "$tmp/reg2_pred.csv" >"$tmp/reg2_pred.out" 2>&1; then
+    bad "cltrain predict on the validation file failed:"
+    tail -3 "$tmp/reg2_pred.out"
+    status=1
+fi
 train resume1 --data circles:n=1500 --layers 8 --epochs 2 --checkpoint "$tmp/ck" \
     --tensorboard "$tmp/tb_resume" --log "$tmp/resume.csv"
 train resume2 --epochs 4 --checkpoint "$tmp/ck" --resume --tensorboard "$tmp/tb_resume" \
@@ -50,7 +72,7 @@ if ! "$bin" lr-find --data moons:n=2000 --layers 16 --steps 60 --tensorboard "$t
         status=1
     }
 fi
-[ $status -eq 0 ] && ok "trained: classification, regression, a resumed run, lr-find ($(($(date +%s) - t0)) s)"
+[ $status -eq 0 ] && ok "trained: classification, two regressions (MSE, Huber with --val-data), a resumed run, lr-find ($(($(date +%s) - t0)) s)"
 
 # 1. the independent reader (standard library only)
 if "$py" "$here/tensorboard_check.py" independent "$tmp"; then

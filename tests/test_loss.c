@@ -1,7 +1,8 @@
 /* Fused losses (softmax-CE, sigmoid-BCE, MSE, Huber): mean loss reduced on the device and the
  * gradient with respect to the logits, against the reference; extreme logits. A batch in two
  * parts (ct_loss_forward_backward_part, ref_loss_part): the parts' losses sum to the whole's, their
- * dZ rows are the whole's, and a whole batch smaller than its part is refused. */
+ * dZ rows are the whole's, and a whole batch smaller than its part is refused. A regression's
+ * mean absolute error (ct_abs_error) against ref_abs_error, whole and in parts. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -259,6 +260,96 @@ static void part_cases(ct_device *dev, unsigned long long seed, case_stats *s) {
            test_state_g.failed == before ? "ok  " : "FAIL", cases, worst, 16 * FLT_EPSILON);
 }
 
+/* ct_abs_error on batches of odd sizes, against ref_abs_error:
+ * - the whole batch within 1e-7 + 2 (B + C + 8) float epsilons of the value (every term is
+ *   >= 0, so the value is its own magnitude);
+ * - two parts (rows [0, B1) and [B1, B) with B_total = B, at their offsets in Z, T and the
+ *   output), each against the reference part with the same tolerance; the parts sum to the
+ *   whole within 16 epsilons of it;
+ * - run twice, the same bits; Z = T gives exactly 0; B_total < B is CT_ERR_ARG. */
+static void abs_error_cases(ct_device *dev, unsigned long long seed, case_stats *s) {
+    test_rng r = test_rng_make(seed ^ 0xAB5ULL);
+    const int shapes[][2] = {{1, 1}, {3, 1}, {17, 2}, {31, 5}, {255, 10}, {1001, 3}, {3, 1000}};
+    long before = test_state_g.failed;
+    int cases = 0;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        int B = shapes[i][0], C = shapes[i][1], B1 = B > 1 ? B / 2 : 1, B2 = B - B1;
+        size_t n = (size_t)B * C;
+        if (skip_large(s, (long long)n)) continue;
+        float *Z = test_alloc(n, sizeof(float)), *T = test_alloc(n, sizeof(float));
+        double *Zd = test_alloc(n, sizeof(double)), *Td = test_alloc(n, sizeof(double));
+        test_fillf(&r, Z, n, -4.0f, 4.0f);
+        test_fillf(&r, T, n, -3.0f, 3.0f);
+        test_to_double(Zd, Z, n);
+        test_to_double(Td, T, n);
+        cl_mem z = NULL, t = NULL, out = NULL, rows = NULL;
+        float o[6] = {0};
+        const float poison = -12345.0f;
+        for (int k = 0; k < 6; k++)
+            o[k] = poison;
+        ct_status st;
+        if ((st = ct_buffer_create(dev, &z, n * sizeof(float), "Z")) ||
+            (st = ct_buffer_create(dev, &t, n * sizeof(float), "T")) ||
+            (st = ct_buffer_create(dev, &out, 6 * sizeof(float), "out")) ||
+            (st = ct_buffer_create(dev, &rows, (size_t)B * sizeof(float), "rowsum")) ||
+            (st = ct_buffer_write(dev, z, 0, n * sizeof(float), Z)) ||
+            (st = ct_buffer_write(dev, t, 0, n * sizeof(float), T)) ||
+            (st = ct_buffer_write(dev, out, 0, 6 * sizeof(float), o)) ||
+            (st = ct_abs_error(dev, ct_at(out, 0), ct_at(rows, 0), ct_at(z, 0), ct_at(t, 0), B, C,
+                               B)) ||
+            (st = ct_abs_error(dev, ct_at(out, 4), ct_at(rows, 0), ct_at(z, 0), ct_at(t, 0), B, C,
+                               B)) ||
+            (st = ct_abs_error(dev, ct_at(out, 5), ct_at(rows, 0), ct_at(z, 0), ct_at(z, 0), B, C,
+                               B)) ||
+            (B2 > 0 &&
+             ((st = ct_abs_error(dev, ct_at(out, 1), ct_at(rows, 0), ct_at(z, 0), ct_at(t, 0), B1,
+                                 C, B)) ||
+              (st = ct_abs_error(dev, ct_at(out, 2), ct_at(rows, 0), ct_at(z, (size_t)B1 * C),
+                                 ct_at(t, (size_t)B1 * C), B2, C, B)))) ||
+            (st = ct_buffer_read(dev, out, 0, 6 * sizeof(float), o))) {
+            EXPECT(0, "abs_error B=%d C=%d: %s", B, C, ct_device_error(dev));
+        } else {
+            double want = ref_abs_error(Zd, Td, B, C, B);
+            double tol = 1e-7 + 2.0 * (B + C + 8) * FLT_EPSILON * want;
+            EXPECT(fabs(o[0] - want) <= tol,
+                   "abs_error B=%d C=%d: device %.9g, reference %.9g (|diff| %.3g > %.3g)", B, C,
+                   o[0], want, fabs(o[0] - want), tol);
+            EXPECT(!memcmp(&o[4], &o[0], sizeof(float)),
+                   "abs_error B=%d C=%d: a second run gave %.9g, the first %.9g", B, C, o[4], o[0]);
+            EXPECT(o[5] == 0.0f, "abs_error B=%d C=%d: Z against itself gave %.9g, not 0", B, C,
+                   o[5]);
+            if (B2 > 0) {
+                double p1 = ref_abs_error(Zd, Td, B1, C, B),
+                       p2 = ref_abs_error(Zd + (size_t)B1 * C, Td + (size_t)B1 * C, B2, C, B);
+                EXPECT(fabs(o[1] - p1) <= tol && fabs(o[2] - p2) <= tol,
+                       "abs_error B=%d = %d + %d C=%d: parts %.9g and %.9g, reference %.9g and "
+                       "%.9g",
+                       B, B1, B2, C, o[1], o[2], p1, p2);
+                EXPECT(fabs((double)o[1] + o[2] - o[0]) <= 16 * FLT_EPSILON * want,
+                       "abs_error B=%d = %d + %d C=%d: the parts sum to %.9g, the whole is %.9g",
+                       B, B1, B2, C, (double)o[1] + o[2], o[0]);
+            }
+            st = ct_abs_error(dev, ct_at(out, 3), ct_at(rows, 0), ct_at(z, 0), ct_at(t, 0), B, C,
+                              B - 1);
+            EXPECT(st == CT_ERR_ARG && strstr(ct_device_error(dev), "B_total"),
+                   "abs_error: B_total %d < B %d gave %s ('%s')", B - 1, B, ct_status_name(st),
+                   ct_device_error(dev));
+            if (test_verbose())
+                printf("ok   abs_error B=%d C=%d: %.9g, reference %.9g\n", B, C, o[0], want);
+            cases++;
+        }
+        cl_mem all[] = {z, t, out, rows};
+        for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+            if (all[k]) clReleaseMemObject(all[k]);
+        free(Z);
+        free(T);
+        free(Zd);
+        free(Td);
+    }
+    printf("%s mean absolute error: %d batches against the reference, whole and in two parts\n",
+           test_state_g.failed == before ? "ok  " : "FAIL", cases);
+}
+
 int main(void) {
     unsigned long long seed = fresh_seed();
     ct_device *dev = test_device();
@@ -287,6 +378,7 @@ int main(void) {
         }
     extreme_logits(dev, &s);
     part_cases(dev, seed, &s);
+    abs_error_cases(dev, seed, &s);
     ct_device_destroy(dev);
     int rc = case_summary("test_loss", &s);
     return test_summary("test_loss (parts of a batch)") || rc;

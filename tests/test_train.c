@@ -111,6 +111,38 @@ static float *train_run(ct_device *dev, const ct_arch *a, const ct_optim_params 
     return p;
 }
 
+/* The epochs' statistics of a run (on_epoch), and a stop request set after batch stop_batch of
+ * epoch stop_epoch (on_batch), as a signal handler would set it. */
+typedef struct {
+    ct_epoch_stats s[8];
+    int n;
+    int stop_epoch, stop_batch;
+    volatile sig_atomic_t stop;
+} epochs_seen;
+
+static int keep_epoch(const ct_epoch_stats *s, void *user) {
+    epochs_seen *e = user;
+    if (e->n < 8) e->s[e->n++] = *s;
+    return 0;
+}
+
+static void stop_at(int epoch, int batch, int n_batches, void *user) {
+    epochs_seen *e = user;
+    (void)n_batches;
+    if (epoch == e->stop_epoch && batch == e->stop_batch) e->stop = 1;
+}
+
+/* The mean absolute error of a net's outputs for the n rows of d (C outputs), in double. */
+static double host_mae(ct_net *net, const ct_dataset *d, int C, ct_status *st) {
+    float *out = malloc((size_t)d->n * C * sizeof(float));
+    double s = 0;
+    *st = out ? ct_net_predict(net, d->X, d->n, out) : CT_ERR_ALLOC;
+    for (size_t e = 0; *st == CT_OK && e < (size_t)d->n * C; e++)
+        s += fabs((double)out[e] - d->Y[e]);
+    free(out);
+    return s / ((double)d->n * C);
+}
+
 /* Stops a run after epoch 2, as an interrupted run would end. */
 static int stop_after_2(const ct_epoch_stats *s, void *user) {
     (void)user;
@@ -269,6 +301,177 @@ int main(void) {
         free(pb);
         free(m);
         free(v);
+        free_data(&data);
+    }
+
+    /* 3c. a regression's mean absolute error (2 outputs, MSE, a partial last batch):
+     *  - with learning rate 0 the weights stay, so the epoch's training MAE (batch by batch) is
+     *    the MAE of the outputs over all training rows: equal to the host's within 1e-5;
+     *  - after training, the validation MAE equals the host's from the outputs within 1e-5, and
+     *    the reference engine's (double) within 1e-4 of each epoch's training MAE;
+     *  - a run stopped within epoch 2 (ct_train_opts.stop after batch 4) and resumed in a fresh
+     *    engine gives that epoch the same training loss and MAE, bit for bit;
+     *  - a classifier's MAE is NaN. */
+    {
+        owned tr, va;
+        make_data(&tr, 157, 5, 2, 1, seed + 7);
+        make_data(&va, 61, 5, 2, 1, seed + 8);
+        owned *both[2] = {&tr, &va};
+        float *Y2[2];
+        for (int k = 0; k < 2; k++) { /* a second target column */
+            owned *o = both[k];
+            Y2[k] = malloc((size_t)o->d.n * 2 * sizeof(float));
+            for (int i = 0; i < o->d.n; i++) {
+                Y2[k][2 * i] = o->Y[i];
+                Y2[k][2 * i + 1] = o->X[(size_t)i * 5] * 1.5f - o->X[(size_t)i * 5 + 2];
+            }
+            o->d.outputs = 2;
+            o->d.Y = Y2[k];
+        }
+        ct_arch a = arch_of(5, 12, 0, 2, CT_ACT_TANH, CT_LOSS_MSE, 0);
+        ct_optim_params o = ct_optim_defaults(CT_OPT_ADAM);
+        o.lr = 0.01f;
+        ct_layout lay;
+        ct_arch_layout(&a, &lay);
+        size_t np = lay.n_params;
+        float *p0 = malloc(np * 4), *pb = malloc(np * 4), *m = malloc(np * 4),
+              *v = malloc(np * 4);
+        ct_init init = {CT_INIT_AUTO, 0, 0};
+        ct_arch_init_params(&a, &init, 0, 4, p0);
+        ct_train_opts to;
+        memset(&to, 0, sizeof to);
+        to.epochs = 3;
+        to.batch = 20; /* 157 rows: 7 batches of 20 and one of 17 */
+        to.seed = 9;
+        to.lr = 0;
+        to.on_epoch = keep_epoch;
+        epochs_seen still, full, ref, cut, rest;
+        memset(&still, 0, sizeof still);
+        full = ref = cut = rest = still;
+        ct_train_state s0, s1, s2, s3;
+        ct_train_result res;
+        ct_net *nets[5] = {NULL};
+        double mae_still = NAN, mae_val = NAN;
+        /* learning rate 0 */
+        st = ct_net_create(&nets[0], dev, &a, 20, &o, msg);
+        if (!st) st = ct_net_set_params(nets[0], p0) || ct_net_upload(nets[0], CT_SLOT_TRAIN, &tr.d);
+        to.user = &still;
+        ct_train_state_init(&s0);
+        if (!st) st = ct_train(nets[0], 0, &to, &s0, &res, msg);
+        if (!st) mae_still = host_mae(nets[0], &tr.d, 2, &st);
+        /* trained, with validation data: the device and the reference */
+        to.lr = o.lr;
+        for (int k = 1; k <= 2 && !st; k++) {
+            ct_train_state_init(&s1);
+            st = ct_net_create(&nets[k], k == 1 ? dev : NULL, &a, 20, &o, msg);
+            if (!st)
+                st = ct_net_set_params(nets[k], p0) ||
+                     ct_net_upload(nets[k], CT_SLOT_TRAIN, &tr.d) ||
+                     ct_net_upload(nets[k], CT_SLOT_VAL, &va.d);
+            to.user = k == 1 ? &full : &ref;
+            if (!st) st = ct_train(nets[k], 1, &to, &s1, &res, msg);
+        }
+        if (!st) mae_val = host_mae(nets[1], &va.d, 2, &st);
+        /* stopped after batch 4 of epoch 2, then resumed in a fresh engine */
+        cut.stop_epoch = 2;
+        cut.stop_batch = 4;
+        to.user = &cut;
+        to.on_batch = stop_at;
+        to.stop = &cut.stop;
+        ct_train_state_init(&s2);
+        if (!st) st = ct_net_create(&nets[3], dev, &a, 20, &o, msg);
+        if (!st)
+            st = ct_net_set_params(nets[3], p0) || ct_net_upload(nets[3], CT_SLOT_TRAIN, &tr.d) ||
+                 ct_net_upload(nets[3], CT_SLOT_VAL, &va.d);
+        if (!st) st = ct_train(nets[3], 1, &to, &s2, &res, msg);
+        EXPECT(st != CT_OK || (res.interrupted && s2.batch == 4 && cut.n == 1),
+               "regression: the stop request gave interrupted %d at batch %d after %d epochs",
+               res.interrupted, s2.batch, cut.n);
+        if (!st)
+            st = ct_net_get_params(nets[3], pb) || ct_net_get_state(nets[3], 0, m) ||
+                 ct_net_get_state(nets[3], 1, v);
+        to.user = &rest;
+        to.on_batch = NULL;
+        to.stop = NULL;
+        s3 = s2;
+        if (!st) st = ct_net_create(&nets[4], dev, &a, 20, &o, msg);
+        if (!st)
+            st = ct_net_set_params(nets[4], pb) || ct_net_set_state(nets[4], 0, m) ||
+                 ct_net_set_state(nets[4], 1, v) || ct_net_upload(nets[4], CT_SLOT_TRAIN, &tr.d) ||
+                 ct_net_upload(nets[4], CT_SLOT_VAL, &va.d);
+        if (!st) st = ct_train(nets[4], 1, &to, &s3, &res, msg);
+        EXPECT(st == CT_OK, "regression MAE runs failed: %s", msg);
+        if (st == CT_OK) {
+            double e = fabs(still.s[2].train_mae - mae_still) / mae_still;
+            EXPECT(still.n == 3 && e < 1e-5 && isnan(still.s[2].val_mae),
+                   "regression, lr 0: the epoch's MAE %.9g, the outputs' %.9g (rel %.3g)",
+                   still.s[2].train_mae, mae_still, e);
+            double ev = fabs(full.s[2].val_mae - mae_val) / mae_val;
+            EXPECT(full.n == 3 && ev < 1e-5,
+                   "regression: validation MAE %.9g, the outputs' %.9g (rel %.3g)",
+                   full.s[2].val_mae, mae_val, ev);
+            for (int k = 0; k < 3 && k < full.n && k < ref.n; k++) {
+                double er = fabs(full.s[k].train_mae - ref.s[k].train_mae) / ref.s[k].train_mae;
+                EXPECT(er < 1e-4 && isnan(full.s[k].train_acc),
+                       "regression epoch %d: device MAE %.9g, reference %.9g (rel %.3g)", k + 1,
+                       full.s[k].train_mae, ref.s[k].train_mae, er);
+            }
+            EXPECT(rest.n == 2 &&
+                       !memcmp(&rest.s[0].train_loss, &full.s[1].train_loss, sizeof(double)) &&
+                       !memcmp(&rest.s[0].train_mae, &full.s[1].train_mae, sizeof(double)) &&
+                       !memcmp(&rest.s[1].val_mae, &full.s[2].val_mae, sizeof(double)),
+                   "regression stopped in epoch 2 and resumed: epoch 2 loss %.9g MAE %.9g, the "
+                   "uninterrupted run's %.9g and %.9g",
+                   rest.s[0].train_loss, rest.s[0].train_mae, full.s[1].train_loss,
+                   full.s[1].train_mae);
+            printf("regression MAE: lr 0 %.6g vs outputs %.6g (rel %.2g); validation %.6g vs "
+                   "outputs %.6g (rel %.2g); epoch 2 resumed within = uninterrupted\n",
+                   still.s[2].train_mae, mae_still, e, full.s[2].val_mae, mae_val, ev);
+        }
+        for (int k = 0; k < 5; k++)
+            ct_net_destroy(nets[k]);
+        free(p0);
+        free(pb);
+        free(m);
+        free(v);
+        for (int k = 0; k < 2; k++) {
+            free(Y2[k]);
+            free_data(both[k]);
+        }
+    }
+    /* a classifier has no MAE */
+    {
+        owned data;
+        make_data(&data, 60, 3, 3, 0, seed + 9);
+        ct_arch a = arch_of(3, 8, 0, 3, CT_ACT_RELU, CT_LOSS_SOFTMAX_CE, 0);
+        ct_optim_params o = ct_optim_defaults(CT_OPT_ADAM);
+        ct_layout lay;
+        ct_arch_layout(&a, &lay);
+        float *p0 = malloc(lay.n_params * 4);
+        ct_init init = {CT_INIT_AUTO, 0, 0};
+        ct_arch_init_params(&a, &init, 0, 4, p0);
+        ct_train_opts to;
+        memset(&to, 0, sizeof to);
+        to.epochs = 1;
+        to.batch = 16;
+        to.lr = o.lr;
+        to.on_epoch = keep_epoch;
+        epochs_seen seen;
+        memset(&seen, 0, sizeof seen);
+        to.user = &seen;
+        ct_train_state s;
+        ct_train_state_init(&s);
+        ct_train_result res;
+        ct_net *n = NULL;
+        st = ct_net_create(&n, dev, &a, 16, &o, msg);
+        if (!st) st = ct_net_set_params(n, p0) || ct_net_upload(n, CT_SLOT_TRAIN, &data.d);
+        if (!st) st = ct_train(n, 0, &to, &s, &res, msg);
+        EXPECT(st == CT_OK && seen.n == 1 && isnan(seen.s[0].train_mae) &&
+                   !isnan(seen.s[0].train_acc),
+               "a classifier: MAE %g, accuracy %g (%s)", seen.s[0].train_mae, seen.s[0].train_acc,
+               msg);
+        ct_net_destroy(n);
+        free(p0);
         free_data(&data);
     }
 

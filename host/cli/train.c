@@ -93,12 +93,15 @@ static void usage(FILE *f) {
         "\n"
         "output:\n"
         "  --save FILE          the trained model (safetensors, readable by PyTorch and NumPy)\n"
-        "  --log FILE.csv       one row per epoch\n"
+        "  --log FILE.csv       one row per epoch: loss, accuracy (classification) or mean\n"
+        "                       absolute error (regression), the same on the validation data,\n"
+        "                       learning rate, time\n"
         "  --log-every N        also print the mean loss every N steps (default: per epoch only;\n"
         "                       each print reads the losses back from the device once)\n"
-        "  --plot FILE.svg      loss and accuracy curves\n"
+        "  --plot FILE.svg      loss and accuracy (or mean absolute error) curves\n"
         "  --tensorboard DIR    TensorBoard event files, as Keras writes them: runs DIR/train and\n"
-        "                       DIR/validation, scalars epoch_loss, epoch_accuracy and\n"
+        "                       DIR/validation, scalars epoch_loss, epoch_accuracy\n"
+        "                       (classification) or epoch_mae (regression) and\n"
         "                       epoch_learning_rate per epoch (step = the epoch's 0-based index),\n"
         "                       the --stats figures per layer; flushed every epoch, so\n"
         "                       `tensorboard --logdir DIR` follows the run; a resume adds files\n"
@@ -274,23 +277,26 @@ static void preload_log(run_ctx *c, const char *path, int upto) {
         fclose(f);
         return;
     }
+    /* 11 columns, or 9 in a log written before train_mae and val_mae */
+    int cols = strstr(line, ",train_mae,val_mae") ? 11 : 9;
     while (fgets(line, sizeof line, f)) {
-        char *fld[9], *p = line;
+        char *fld[11], *p = line;
         int n = 0;
         line[strcspn(line, "\r\n")] = '\0';
-        while (n < 9) {
+        while (n < 11) {
             fld[n++] = p;
             char *comma = strchr(p, ',');
             if (!comma) break;
             *comma = '\0';
             p = comma + 1;
         }
-        double v[9];
+        double v[11] = {0};
         for (int k = 0; k < n; k++)
             v[k] = *fld[k] ? strtod(fld[k], NULL) : NAN;
-        if (n != 9 || !(v[0] >= 1 && v[0] <= upto)) continue;
+        if (n != cols || !(v[0] >= 1 && v[0] <= upto)) continue;
+        if (cols == 9) v[9] = v[10] = NAN;
         ct_epoch_stats s = {(int)v[0], (long long)v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
-                            0};
+                            0,         v[9],          v[10]};
         if (!hist_push(c, &s)) break;
     }
     fclose(f);
@@ -309,8 +315,10 @@ static int on_epoch(const ct_epoch_stats *s, void *user) {
         int w = snprintf(NULL, 0, "%d", c->o->epochs);
         printf("epoch %*d/%d  loss %.4f", w, s->epoch, c->o->epochs, s->train_loss);
         if (!isnan(s->train_acc)) printf("  acc %.4f", s->train_acc);
+        if (!isnan(s->train_mae)) printf("  mae %.4f", s->train_mae);
         if (!isnan(s->val_loss)) printf("  val_loss %.4f", s->val_loss);
         if (!isnan(s->val_acc)) printf("  val_acc %.4f", s->val_acc);
+        if (!isnan(s->val_mae)) printf("  val_mae %.4f", s->val_mae);
         printf("  lr %.3g  %.0f samples/s%s\n", s->lr, s->samples_per_sec,
                s->improved && !isnan(s->val_loss) ? "  *" : "");
         fflush(stdout);

@@ -166,6 +166,8 @@ class EpochStats(ctypes.Structure):
         ("seconds", ctypes.c_double),
         ("samples_per_sec", ctypes.c_double),
         ("improved", ctypes.c_int),
+        ("train_mae", ctypes.c_double),
+        ("val_mae", ctypes.c_double),
     ]
 
 
