@@ -73,6 +73,7 @@ struct ct_device {
     cl_event pace_ev;
     int pace_every, pace_count;
     double pace_last; /* when the host last saw a marker complete (monotonic seconds) */
+    struct ct_denormals *denorm; /* CLTRAIN_COUNT_DENORMALS: the counts (device/denormals.c) */
     int planning; /* 1: launches are recorded into plan, not enqueued; 2: recorded and enqueued */
     int plan_n;
     ct_launch_shape plan[CT_PLAN_MAX];

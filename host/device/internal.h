@@ -1,6 +1,6 @@
 /* What the parts of the device layer in host/device/ share (enumerate.c, select.c, clblast.c,
- * program.c, shapes.c, tuning.c, open.c, launch.c, warm.c, buffers.c, names.c); not part of the
- * library's interface. */
+ * program.c, shapes.c, tuning.c, open.c, launch.c, denormals.c, warm.c, buffers.c, names.c); not
+ * part of the library's interface. */
 #ifndef CT_DEVICE_INTERNAL_H
 #define CT_DEVICE_INTERNAL_H
 
@@ -79,6 +79,22 @@ ct_kernel_config dv_default_config(const ct_device *dev);
 
 /* Reads the tuning file if there is one (kernel shape, backend per shape class). */
 void dv_load_tuned(ct_device *dev);
+
+/* ---- counting denormals (denormals.c; dev->denorm set only with CLTRAIN_COUNT_DENORMALS) -- */
+
+/* Starts counting when CLTRAIN_COUNT_DENORMALS names a file (it must open for appending). */
+ct_status dv_denorm_open(ct_device *dev);
+/* Appends the counts to the file and stops counting (NULL dev->denorm: nothing). */
+void dv_denorm_close(ct_device *dev);
+/* The build option counting needs (the kernels' argument info), else "". */
+const char *dv_denorm_option(const ct_device *dev);
+/* The arguments of a launch being built: its kernel, each buffer, each uint after a buffer. */
+void dv_denorm_begin(ct_device *dev, ct_kernel_id id);
+void dv_denorm_mem(ct_device *dev, cl_uint i, cl_mem m);
+void dv_denorm_uint(ct_device *dev, cl_uint i, cl_uint v);
+/* Before the launch is enqueued: reads back the buffers it may write; after: counts. */
+ct_status dv_denorm_before(ct_device *dev, ct_kernel_id id, cl_kernel k);
+ct_status dv_denorm_after(ct_device *dev, ct_kernel_id id);
 
 /* ---- launching (launch.c) ---------------------------------------------------------------- */
 

@@ -13,6 +13,7 @@
 
 ct_args ct_args_begin(ct_device *dev, ct_kernel_id id) {
     ct_args a = {dev, dev->kernels[id], id, 0, CL_SUCCESS};
+    if (dev->denorm) dv_denorm_begin(dev, id);
     return a;
 }
 
@@ -24,12 +25,18 @@ static void set_arg(ct_args *a, size_t size, const void *v) {
     a->i++;
 }
 
-void ct_arg_mem(ct_args *a, cl_mem m) { set_arg(a, sizeof m, &m); }
+void ct_arg_mem(ct_args *a, cl_mem m) {
+    if (a->dev->denorm) dv_denorm_mem(a->dev, a->i, m);
+    set_arg(a, sizeof m, &m);
+}
 void ct_arg_int(ct_args *a, int v) {
     cl_int x = v;
     set_arg(a, sizeof x, &x);
 }
-void ct_arg_uint(ct_args *a, cl_uint v) { set_arg(a, sizeof v, &v); }
+void ct_arg_uint(ct_args *a, cl_uint v) {
+    if (a->dev->denorm) dv_denorm_uint(a->dev, a->i, v);
+    set_arg(a, sizeof v, &v);
+}
 void ct_arg_float(ct_args *a, float v) {
     cl_float x = v;
     set_arg(a, sizeof x, &x);
@@ -94,11 +101,12 @@ static ct_status launch(ct_args *a, cl_uint dims, const size_t *global, const si
     cl_event ev = NULL;
     ct_status st = prof_reserve(dev, where);
     if (st != CT_OK) return st;
+    if (dev->denorm && (st = dv_denorm_before(dev, a->id, a->k)) != CT_OK) return st;
     cl_int e = clEnqueueNDRangeKernel(dev->queue, a->k, dims, NULL, global, local, 0, NULL,
                                       dev->prof_on ? &ev : NULL);
     if (e != CL_SUCCESS) return ct_cl_fail(dev, e, "clEnqueueNDRangeKernel", where);
     launched(dev, a->id, ev);
-    return CT_OK;
+    return dev->denorm ? dv_denorm_after(dev, a->id) : CT_OK;
 }
 
 ct_status ct_enqueue_fill(ct_device *dev, cl_mem x, size_t off, float value, size_t n) {

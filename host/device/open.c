@@ -91,6 +91,7 @@ ct_status ct_device_create(ct_device **out, const char *selector, char msg[CT_MS
             (size_t)16 * 1024 * (dev->info.compute_units > 0 ? dev->info.compute_units : 1);
         dev->wg2[0] = dev->wg2[1] = dev->info.max_work_group >= 256 ? 16 : 1;
     }
+    if ((st = dv_denorm_open(dev)) != CT_OK) goto fail_dev;
     /* the shape: defaults, else the tuning file's, else CLTRAIN_KERNEL_CONFIG's */
     char *src = NULL;
     size_t len = 0;
@@ -128,6 +129,7 @@ fail:
 void ct_device_destroy(ct_device *dev) {
     if (!dev) return;
     if (dev->queue) clFinish(dev->queue);
+    dv_denorm_close(dev);
     ct_device_pace_reset(dev);
 #ifdef CT_HAVE_CLBLAST
     /* CLBlast keeps compiled programs per context: drop them while the context still exists */

@@ -171,7 +171,7 @@ static int program_cache_path(const ct_device *dev, const char *src, size_t len,
                               char *dst, size_t n) {
     const char *off = getenv("CLTRAIN_NO_PROGRAM_CACHE");
     if (off && *off && strcmp(off, "0")) return 0;
-    if (driver_caches_kernels(dev)) return 0;
+    if (driver_caches_kernels(dev) || dev->denorm) return 0; /* denorm: argument info, by source */
     unsigned long long h = dv_fnv1a(dv_device_key(dev), opts, strlen(opts));
     h = dv_fnv1a(h, src, len);
     char dir[900];
@@ -261,6 +261,7 @@ static ct_status program_options(ct_device *dev, char *opts) {
         (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT))
         used += snprintf(opts + used, CT_OPTS_LEN - (size_t)used,
                          " -cl-fp32-correctly-rounded-divide-sqrt");
+    used += snprintf(opts + used, CT_OPTS_LEN - (size_t)used, "%s", dv_denorm_option(dev));
 #define CT_ACT_OPT_(id, name, flags, alpha, ...)                                                   \
     used += snprintf(opts + used, CT_OPTS_LEN - (size_t)used, " -DCT_ACT_" #id "=%d", CT_ACT_##id);
     CT_ACT_LIST(CT_ACT_OPT_, 0)
