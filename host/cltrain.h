@@ -579,8 +579,8 @@ typedef struct ct_progress {
     long long rows;        /* training rows of this epoch done */
     long long step;        /* optimizer steps so far */
     double loss;           /* mean training loss of this epoch's batches so far (this run's);
-                            * NaN under ct_model_train_parallel (the ranks would have to agree
-                            * on when to read) */
+                            * under ct_model_train_parallel summed over the ranks, which read
+                            * together at the moments rank 0's clock picks */
     double seconds;        /* since the run began */
     double epoch_seconds;  /* since this epoch began */
 } ct_progress;

@@ -66,8 +66,7 @@ ct_status ct_history_plot_svg(const char *path, const char *title, const ct_epoc
     ct_series mae[2] = {{"train MAE", ta, n, 0}, {"validation MAE", va, n, 1}};
     ct_plot_panel p[2] = {{"loss", "loss", "epoch", x, n, 0, 0, loss, 2},
                           {"accuracy", "accuracy", "epoch", x, n, 0, 0, acc, 2}};
-    if (has_mae)
-        p[1] = (ct_plot_panel){"mean absolute error", "MAE", "epoch", x, n, 0, 0, mae, 2};
+    if (has_mae) p[1] = (ct_plot_panel){"mean absolute error", "MAE", "epoch", x, n, 0, 0, mae, 2};
     ct_status st = ct_plot_svg(path, title, p, with_accuracy || has_mae ? 2 : 1, msg);
     free(x);
     return st;

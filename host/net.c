@@ -57,7 +57,7 @@ void ct_net_destroy(ct_net *net) {
     if (!net) return;
     for (int i = 0; i < CT_SLOT_COUNT; i++)
         slot_free(net, &net->slots[i]);
-    cl_mem mems[] = {net->params, net->grads,  net->m,       net->v,     net->best,
+    cl_mem mems[] = {net->params, net->grads,  net->m,       net->v,      net->best,
                      net->acts,   net->deltas, net->scratch, net->losses, net->maes};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         if (mems[i]) clReleaseMemObject(mems[i]);

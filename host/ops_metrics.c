@@ -19,8 +19,8 @@ ct_status ct_abs_error(ct_device *dev, ct_buf out, ct_buf rowsum, ct_buf Z, ct_b
         return ct_fail(dev, CT_ERR_ARG, "%s: B, C must be > 0 and B_total >= B (got %d, %d, %d)",
                        op, B, C, B_total);
     if ((long long)B > (long long)INT_MAX / C)
-        return ct_fail(dev, CT_ERR_ARG, "%s: B x C = %d x %d elements is too large (max %d)", op,
-                       B, C, INT_MAX);
+        return ct_fail(dev, CT_ERR_ARG, "%s: B x C = %d x %d elements is too large (max %d)", op, B,
+                       C, INT_MAX);
     const ct_buf *bufs[4] = {&out, &rowsum, &Z, &T};
     static const char *const names[4] = {"out", "rowsum", "Z", "T"};
     for (int k = 0; k < 4; k++) {

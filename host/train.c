@@ -397,34 +397,35 @@ typedef struct {
     double t_run, t_epoch, t_prog;
     int first_epoch, prog_b0, prog_read;
     double prog_sum;
+    int progress; /* on_progress is called: this rank's, or with comm any rank's (the ranks read
+                   * and sum the losses together, when rank 0's clock says) */
 } run_ctx;
 
-/* on_progress after batch b (0-based) of epoch, when progress_seconds have passed or the epoch
- * ends: one read of the losses of the batches since the last call. */
+/* on_progress with `done` batches of epoch done (when progress_seconds have passed, or the epoch
+ * ends): one read of the losses of the batches since the last call, summed over the ranks with
+ * comm (every rank calls this at the same steps). */
 static ct_status progress(ct_net *net, const ct_train_opts *o, const ct_train_state *state,
-                          run_ctx *c, int epoch, int b, char *msg) {
+                          run_ctx *c, int epoch, int done, char *msg) {
     double t = now_seconds();
-    if (b + 1 < c->nb && t - c->t_prog < o->progress_seconds) return CT_OK;
     c->t_prog = t;
-    int done = b + 1;
-    double loss = NAN;
-    if (!c->comm) {
-        int cnt = done - c->prog_read;
-        if (cnt > 0) {
-            ct_status st = ct_net_read_losses(net, c->prog_read, cnt, c->losses + c->prog_read);
-            if (st != CT_OK) {
-                snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
-                return st;
-            }
-            int bad = -1;
-            c->prog_sum =
-                weighted_sum(c->losses, c->prog_read, done, c->n, c->batch, c->prog_sum, &bad);
-            c->prog_read = done;
+    int cnt = done - c->prog_read;
+    if (cnt > 0) {
+        float *l = c->losses + c->prog_read;
+        ct_status st = ct_net_read_losses(net, c->prog_read, cnt, l);
+        if (st != CT_OK) {
+            snprintf(msg, CT_MSG_LEN, "epoch %d: %s", epoch, ct_net_error(net));
+            return st;
         }
-        long long rows_run = (long long)done * c->batch - (long long)c->prog_b0 * c->batch;
-        if ((long long)done * c->batch > c->n) rows_run -= (long long)done * c->batch - c->n;
-        loss = rows_run > 0 ? c->prog_sum / (double)rows_run : NAN;
+        if ((st = sum_metrics(c->comm, l, NULL, cnt, NULL, c->sumbuf, msg)) != CT_OK) return st;
+        int bad = -1;
+        c->prog_sum =
+            weighted_sum(c->losses, c->prog_read, done, c->n, c->batch, c->prog_sum, &bad);
+        c->prog_read = done;
     }
+    long long rows_run = (long long)done * c->batch - (long long)c->prog_b0 * c->batch;
+    if ((long long)done * c->batch > c->n) rows_run -= (long long)done * c->batch - c->n;
+    double loss = rows_run > 0 ? c->prog_sum / (double)rows_run : NAN;
+    if (!o->on_progress) return CT_OK; /* another rank's line */
     ct_progress p;
     memset(&p, 0, sizeof p);
     p.epoch = epoch;
@@ -442,16 +443,22 @@ static ct_status progress(ct_net *net, const ct_train_opts *o, const ct_train_st
     return CT_OK;
 }
 
-/* Whether the caller asks to stop (o->stop), agreed by every rank. */
-static ct_status stop_asked(const ct_train_opts *o, const run_ctx *c, int *stop, char *msg) {
+/* Before a step: whether the caller asks to stop (o->stop, any rank's) and whether the progress
+ * line is due (progress_seconds since the last, by rank 0's clock), agreed by every rank in one
+ * sum of two numbers. */
+static ct_status step_agree(const ct_train_opts *o, const run_ctx *c, int *stop, int *due,
+                            char *msg) {
     *stop = o->stop && *o->stop != 0;
-    if (!o->stop || !c->comm) return CT_OK;
-    double any = *stop;
-    if (c->comm->allreduce_sum_f64(&any, 1, c->comm->ctx) != 0) {
+    *due = c->progress && (!c->comm || c->comm->rank == 0) &&
+           now_seconds() - c->t_prog >= o->progress_seconds;
+    if (!c->comm || (!o->stop && !c->progress)) return CT_OK;
+    double v[2] = {*stop, *due};
+    if (c->comm->allreduce_sum_f64(v, 2, c->comm->ctx) != 0) {
         snprintf(msg, CT_MSG_LEN, "combining the ranks' stop requests failed");
         return CT_ERR_IO;
     }
-    *stop = any > 0;
+    *stop = v[0] > 0;
+    *due = v[1] > 0;
     return CT_OK;
 }
 
@@ -465,8 +472,9 @@ static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state
     c->prog_b0 = c->prog_read = b0;
     c->prog_sum = 0;
     for (int b = b0; b < c->nb; b++) {
-        int stop;
-        if ((st = stop_asked(o, c, &stop, msg)) != CT_OK) return st;
+        int stop, due;
+        if ((st = step_agree(o, c, &stop, &due, msg)) != CT_OK) return st;
+        if (due && b > b0 && (st = progress(net, o, state, c, epoch, b, msg)) != CT_OK) return st;
         if (stop) {
             *stopped = b;
             return CT_OK;
@@ -493,7 +501,9 @@ static ct_status epoch_steps(ct_net *net, const ct_train_opts *o, ct_train_state
             return st;
         }
         if (o->on_batch) o->on_batch(epoch, b + 1, c->nb, o->user);
-        if (o->on_progress && (st = progress(net, o, state, c, epoch, b, msg)) != CT_OK) return st;
+        if (c->progress && b + 1 == c->nb &&
+            (st = progress(net, o, state, c, epoch, c->nb, msg)) != CT_OK)
+            return st;
         if (o->log_every > 0 && o->on_log && state->step % o->log_every == 0) {
             /* the steps of this interval that belong to this epoch */
             int from = b + 1 - o->log_every < b0 ? b0 : b + 1 - o->log_every, cnt = b + 1 - from;
@@ -652,10 +662,9 @@ static ct_status stop_within(ct_net *net, const ct_train_opts *o, ct_train_state
     int bad = -1;
     state->batch_loss_sum =
         weighted_sum(c->losses, b0, b, c->n, c->batch, b0 > 0 ? state->batch_loss_sum : 0, &bad);
-    state->batch_abs_sum =
-        c->regression ? weighted_sum(c->maes, b0, b, c->n, c->batch,
-                                     b0 > 0 ? state->batch_abs_sum : 0, &bad)
-                      : 0;
+    state->batch_abs_sum = c->regression ? weighted_sum(c->maes, b0, b, c->n, c->batch,
+                                                        b0 > 0 ? state->batch_abs_sum : 0, &bad)
+                                         : 0;
     state->batch_correct = (b0 > 0 ? state->batch_correct : 0) + correct;
     state->batch = b;
     return CT_OK;
@@ -720,6 +729,16 @@ ct_status ct_train(ct_net *net, int has_val, const ct_train_opts *o, ct_train_st
         goto done;
     }
     if (o->on_plan && state->epoch < o->epochs) announce_plan(net, c.batch, o);
+    c.progress = o->on_progress != NULL;
+    if (c.comm) { /* the ranks read the losses for the line together when any rank shows it */
+        double any = c.progress;
+        if (c.comm->allreduce_sum_f64(&any, 1, c.comm->ctx) != 0) {
+            snprintf(msg, CT_MSG_LEN, "combining the ranks' progress requests failed");
+            st = CT_ERR_IO;
+            goto done;
+        }
+        c.progress = any > 0;
+    }
     c.t_run = now_seconds();
     c.first_epoch = state->epoch + 1;
     for (int epoch = state->epoch + 1; epoch <= o->epochs; epoch++) {

@@ -62,8 +62,9 @@ typedef struct ct_train_opts {
      * rank passes one or none, and the ranks agree each step (one sum of a number). */
     const volatile sig_atomic_t *stop;
     /* NULL, or called at most every progress_seconds and after each epoch's last batch with the
-     * epoch's mean loss so far (one read of the batch losses since the last call; NaN with comm,
-     * where the ranks do not agree on the moments to read) */
+     * epoch's mean loss so far (one read of the batch losses since the last call). With comm,
+     * when any rank passes one, every rank reads and sums its losses at the moments rank 0's
+     * clock picks (agreed with the stop request in one sum of two numbers per step) */
     ct_progress_fn on_progress;
     double progress_seconds;
 } ct_train_opts;

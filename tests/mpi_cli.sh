@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Data-parallel training under mpirun (2 ranks on the default device: PoCL in CI): two ranks train
 # the same weights as one process with the same batch (within a stated tolerance; bit-identical
-# across repeated runs and with one rank), only rank 0 prints and writes, checkpoints resume with
-# the same number of ranks, and a rank that fails or dies ends the whole job with a clear error
-# instead of a hang.
+# across repeated runs and with one rank), only rank 0 prints and writes (the progress line too,
+# with the loss summed over the ranks; on a terminal without options, into a file with
+# --progress), a regression's mean absolute error agrees with one process's, checkpoints resume
+# with the same number of ranks, and a rank that fails or dies ends the whole job with a clear
+# error instead of a hang.
 # usage: mpi_cli.sh path/to/cltrain path/to/mpirun path/to/compare_weights.py path/to/python
 # (the Python with NumPy that CMake chose; empty when there is none, and the comparisons fail)
 set -u
@@ -174,7 +176,54 @@ if "$bin" eval --model "$tmp/kill/checkpoint.safetensors" --data moons:n=200 >"$
     ok "the checkpoint of the killed job loads"
 else bad "the killed job's checkpoint"; cat "$tmp/ke.out"; fi
 
-# 9. usage errors: one line from rank 0, exit 2; other commands and options that do not run
+# 9. the progress line: rank 0's alone. On a terminal it shows when mpirun's stderr is one (the
+#    ranks get pipes); --progress forces it into a file, still at most about 10 times a second.
+#    Its loss is summed over the ranks: at an epoch's end it is the epoch line's loss.
+# the redraws of the line (on a terminal the epoch lines come between them)
+progress_lines() { tr '\r' '\n' <"$1" | sed 's/\x1b\[K//g' | grep -aE '^epoch [0-9]+/[0-9]+ \['; }
+pargs=(train --data moons:n=20000 --layers 32 --epochs 2 --batch 16)
+start=$(date +%s%N)
+mpi -np 2 "$bin" "${pargs[@]}" --progress >"$tmp/p.out" 2>"$tmp/p.err"
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+progress_lines "$tmp/p.err" >"$tmp/p.lines"
+n=$(wc -l <"$tmp/p.lines")
+form='^epoch [12]/2 \[[=> ]{30}\] [0-9]+/1250  [0-9]+ samples/s  loss [0-9.]+  [0-9]+(:[0-9]{2}){1,2} eta [0-9]+(:[0-9]{2}){1,2}$'
+ends=$(grep -Ec '^epoch [12]/2 \[=+\] 1250/1250 ' "$tmp/p.lines")
+same_loss=1
+for e in 1 2; do
+    at_end=$(grep -E "^epoch $e/2 \[=+\] 1250/1250 " "$tmp/p.lines" | sed 's/.*  loss \([0-9.]*\) .*/\1/')
+    line=$(grep -E "^epoch $e/2  loss" "$tmp/p.out" | sed 's/^epoch [0-9]\/2  loss \([0-9.]*\) .*/\1/')
+    [ -n "$at_end" ] && [ "$at_end" = "$line" ] || same_loss=0
+done
+if [ "$rc" = 0 ] && [ "$n" -ge 2 ] && ! grep -Evq "$form" "$tmp/p.lines" && [ "$ends" = 2 ] &&
+    [ "$n" -le $((ms / 100 + 4)) ] && [ "$same_loss" = 1 ]; then
+    ok "--progress on 2 ranks: $n lines in $ms ms, one per epoch's end (rank 0's), the epochs' losses; e.g. '$(sed -n 2p "$tmp/p.lines")'"
+else
+    bad "--progress on 2 ranks: exit $rc, $n lines in $ms ms, $ends epoch ends, losses equal: $same_loss"
+    head -3 "$tmp/p.lines"; grep -Ev "$form" "$tmp/p.lines" | head -3; cat "$tmp/p.out"
+fi
+if command -v script >/dev/null 2>&1; then
+    timeout 120 script -qec "'$mpirun' -np 2 '$bin' ${pargs[*]}" "$tmp/tty.log" >/dev/null 2>&1
+    progress_lines "$tmp/tty.log" >"$tmp/tty.lines"
+    ends=$(grep -Ec '^epoch [12]/2 \[=+\] 1250/1250 ' "$tmp/tty.lines")
+    if [ "$ends" = 2 ] && ! grep -Evq "$form" "$tmp/tty.lines"; then
+        ok "mpirun on a terminal: rank 0's progress line, $(wc -l <"$tmp/tty.lines") redraws"
+    else
+        bad "mpirun on a terminal: $ends epoch ends of the progress line"; head -3 "$tmp/tty.lines"
+    fi
+    timeout 120 script -qec "'$mpirun' -np 2 '$bin' ${pargs[*]} --no-progress" "$tmp/tty2.log" \
+        >/dev/null 2>&1
+    if grep -aq '^epoch 2/2  loss' "$tmp/tty2.log" && ! grep -aq 'samples/s  loss' "$tmp/tty2.log"; then
+        ok "--no-progress on a terminal: the epoch lines alone"
+    else
+        bad "--no-progress on a terminal:"; tr '\r' '\n' <"$tmp/tty2.log" | tail -3
+    fi
+else
+    bad "script(1) (util-linux) is missing: mpirun on a terminal was not tested"
+fi
+
+# 10. usage errors: one line from rank 0, exit 2; other commands and options that do not run
 #    data-parallel are refused
 expect_one_error() { # NAME PATTERN ARGS...
     local name="$1" pattern="$2"

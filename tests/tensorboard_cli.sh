@@ -12,7 +12,8 @@
 #      reused). When it cannot be installed (no network), the test fails saying so, after the
 #      independent reader has run.
 # The progress line: under a pseudo-terminal (script(1)) it shows samples/s, the loss and the
-# time left; through a pipe, nothing of it.
+# time left; through a pipe, nothing of it; --progress forces it into a file (throttled),
+# --no-progress keeps it off a terminal.
 # usage: tensorboard_cli.sh path/to/cltrain BUILD_DIR path/to/python3
 set -u
 bin="$1"
@@ -130,6 +131,34 @@ if grep -aq "samples/s  loss\|eta" "$tmp/class.err" "$tmp/class.out"; then
     status=1
 else
     ok "no progress line when the output is not a terminal"
+fi
+# --progress: the line into a file as well, at most about 10 times a second; --no-progress: none
+# on a terminal (the epoch lines stay)
+s=$(date +%s%N)
+"$bin" train --data moons:n=20000 --layers 64,64 --epochs 2 --batch 16 --progress \
+    >"$tmp/forced.out" 2>"$tmp/forced.err"
+ms=$((($(date +%s%N) - s) / 1000000))
+tr '\r' '\n' <"$tmp/forced.err" | sed 's/\x1b\[K//g' | grep -a . >"$tmp/forced.lines"
+n=$(wc -l <"$tmp/forced.lines")
+if [ "$n" -ge 2 ] && [ "$n" -le $((ms / 100 + 4)) ] &&
+    ! grep -aEvq '^epoch [12]/2 \[[=> ]{30}\] [0-9]+/1250  [0-9]+ samples/s  loss [0-9.]+  [0-9]+(:[0-9]{2}){1,2} eta [0-9]+(:[0-9]{2}){1,2}$' "$tmp/forced.lines" &&
+    [ "$(grep -ac '1250/1250' "$tmp/forced.lines")" = 2 ]; then
+    ok "--progress into a file: $n lines in $ms ms, each with samples/s, loss and eta"
+else
+    bad "--progress into a file: $n lines in $ms ms:"
+    head -3 "$tmp/forced.lines"
+    status=1
+fi
+if command -v script >/dev/null 2>&1; then
+    script -qec "'$bin' train --data moons:n=5000 --layers 16 --epochs 2 --no-progress" \
+        "$tmp/tty2.log" >/dev/null 2>&1
+    if grep -aq '^epoch 2/2  loss' "$tmp/tty2.log" && ! grep -aq 'samples/s  loss' "$tmp/tty2.log"; then
+        ok "--no-progress on a terminal: the epoch lines alone"
+    else
+        bad "--no-progress on a terminal:"
+        tr '\r' '\n' <"$tmp/tty2.log" | tail -3
+        status=1
+    fi
 fi
 echo "tensorboard_cli: $(($(date +%s) - t0)) s"
 exit $status

@@ -326,8 +326,8 @@ static void abs_error_cases(ct_device *dev, unsigned long long seed, case_stats 
                        "%.9g",
                        B, B1, B2, C, o[1], o[2], p1, p2);
                 EXPECT(fabs((double)o[1] + o[2] - o[0]) <= 16 * FLT_EPSILON * want,
-                       "abs_error B=%d = %d + %d C=%d: the parts sum to %.9g, the whole is %.9g",
-                       B, B1, B2, C, (double)o[1] + o[2], o[0]);
+                       "abs_error B=%d = %d + %d C=%d: the parts sum to %.9g, the whole is %.9g", B,
+                       B1, B2, C, (double)o[1] + o[2], o[0]);
             }
             st = ct_abs_error(dev, ct_at(out, 3), ct_at(rows, 0), ct_at(z, 0), ct_at(t, 0), B, C,
                               B - 1);

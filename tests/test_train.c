@@ -334,8 +334,7 @@ int main(void) {
         ct_layout lay;
         ct_arch_layout(&a, &lay);
         size_t np = lay.n_params;
-        float *p0 = malloc(np * 4), *pb = malloc(np * 4), *m = malloc(np * 4),
-              *v = malloc(np * 4);
+        float *p0 = malloc(np * 4), *pb = malloc(np * 4), *m = malloc(np * 4), *v = malloc(np * 4);
         ct_init init = {CT_INIT_AUTO, 0, 0};
         ct_arch_init_params(&a, &init, 0, 4, p0);
         ct_train_opts to;
@@ -354,7 +353,8 @@ int main(void) {
         double mae_still = NAN, mae_val = NAN;
         /* learning rate 0 */
         st = ct_net_create(&nets[0], dev, &a, 20, &o, msg);
-        if (!st) st = ct_net_set_params(nets[0], p0) || ct_net_upload(nets[0], CT_SLOT_TRAIN, &tr.d);
+        if (!st)
+            st = ct_net_set_params(nets[0], p0) || ct_net_upload(nets[0], CT_SLOT_TRAIN, &tr.d);
         to.user = &still;
         ct_train_state_init(&s0);
         if (!st) st = ct_train(nets[0], 0, &to, &s0, &res, msg);

@@ -2,10 +2,12 @@
  * end of a process (finalize, or abort the whole job after a failure). Without MPI at build time
  * the command refuses to run as several ranks rather than train N independent copies. */
 #define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -18,9 +20,10 @@
  * per process, as MPI's own state is. */
 static struct {
     int rank, size, local_rank;
+    int launched;              /* a launcher's environment was found (mpirun -np 1 too) */
     int started;               /* MPI_Init was called */
     char deferred[CT_MSG_LEN]; /* a rank other than 0 keeps its error for the end */
-} job = {0, 1, 0, 0, {0}};
+} job = {0, 1, 0, 0, 0, {0}};
 
 static int env_int(const char *const *names, int fallback) {
     for (int i = 0; names[i]; i++) {
@@ -39,6 +42,7 @@ void cli_mpi_detect(void) {
     static const char *const local_vars[] = {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
                                              "SLURM_LOCALID", NULL};
     job.size = env_int(size_vars, 1);
+    job.launched = env_int(size_vars, 0) > 0;
     if (job.size < 1) job.size = 1;
     job.rank = env_int(rank_vars, 0);
     if (job.rank < 0 || job.rank >= job.size) job.rank = 0;
@@ -49,6 +53,24 @@ void cli_mpi_detect(void) {
 int cli_mpi_rank(void) { return job.rank; }
 int cli_mpi_size(void) { return job.size; }
 int cli_mpi_local_rank(void) { return job.local_rank; }
+
+int cli_mpi_launched(void) { return job.launched; }
+
+int cli_mpi_launcher_tty(void) {
+#ifdef __linux__
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/fd/2", (long)getppid());
+    struct stat st; /* a character device at all, before opening it (never a pipe or a file) */
+    if (stat(path, &st) != 0 || !S_ISCHR(st.st_mode)) return 0;
+    int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) return 0;
+    int tty = isatty(fd);
+    close(fd);
+    return tty;
+#else
+    return 0;
+#endif
+}
 
 int cli_mpi_defer(const char *line) {
     if (job.size <= 1 || job.rank == 0) return 0;

@@ -114,7 +114,8 @@ static void usage(FILE *f) {
         "                       options given beside it must agree, except --epochs (raise it to\n"
         "                       train on), --checkpoint-every, --test-data, --verify, --backend\n"
         "                       and the outputs (--save, --log, --plot, --log-every, --quiet,\n"
-        "                       --tensorboard: give it again to go on with the same runs)\n"
+        "                       --progress, --tensorboard: give it again to go on with the same\n"
+        "                       runs)\n"
         "  --overwrite          replace the checkpoint of another run in DIR\n"
         "                       Ctrl-C (SIGINT) or SIGTERM stops after the current step, writes\n"
         "                       the checkpoint and --save there and says how to resume (exit 130\n"
@@ -123,9 +124,13 @@ static void usage(FILE *f) {
         "fraction\n"
         "                       of dead ReLU units (on the first batch of the training data) and\n"
         "                       the weight-gradient norm of the last step, computed on the device\n"
-        "  --quiet              no progress line and no epoch lines (on a terminal, the\n"
-        "                       progress line shows batches, samples/s, the epoch's running loss,\n"
-        "                       the time so far and the time left)\n",
+        "  --quiet              no progress line and no epoch lines\n"
+        "  --progress           draw the progress line on stderr even when it is not a terminal\n"
+        "                       (a file, a pipe), at most 10 times a second. By default it shows\n"
+        "                       on a terminal; under mpirun, rank 0 draws it when mpirun's stderr\n"
+        "                       is a terminal. It shows batches, samples/s, the epoch's running\n"
+        "                       loss, the time so far and the time left\n"
+        "  --no-progress        no progress line, the epoch lines as usual\n",
         f);
 }
 
@@ -134,15 +139,26 @@ typedef struct {
     const char *val_data, *test_data, *save, *log, *plot, *checkpoint, *schedule, *tensorboard;
     float val, lr, min_delta, verify_tol; /* lr: NAN for the optimizer's default */
     int epochs, warmup, patience, reference, verify, log_every, checkpoint_every, resume, quiet,
-        stats, overwrite, tb_histograms, exact;
+        stats, overwrite, tb_histograms, exact, progress, no_progress;
 } options;
 
 /* ---- per-epoch output -------------------------------------------------------------------- */
 
+/* Whether this process shows the progress line on stderr: rank 0 alone; --no-progress never,
+ * --progress always (into a file or a pipe too, still at most 10 times a second), --quiet not;
+ * else when stderr is a terminal, or under mpirun when the launcher's is (rank 0's stderr is
+ * then a pipe that the launcher copies to its own). */
+static int progress_line(const options *o, int rank, int ranks) {
+    if (rank != 0 || o->no_progress) return 0;
+    if (o->progress) return 1;
+    if (o->quiet) return 0;
+    return isatty(fileno(stderr)) || ((ranks > 1 || cli_mpi_launched()) && cli_mpi_launcher_tty());
+}
+
 typedef struct {
     const options *o;
     ct_model *model;
-    int tty;
+    int line;  /* the progress line is on stderr (see progress_line) */
     int batch; /* rows per step, for the progress line's samples/s */
     int classification;
     int announced; /* the "resumed from" line is printed */
@@ -194,7 +210,7 @@ static void on_progress(const ct_progress *p, void *user) {
 static void on_log(int epoch, long long step, double mean_loss, double lr, void *user) {
     run_ctx *c = user;
     if (c->o->quiet) return;
-    if (c->tty) fprintf(stderr, "\r\033[K");
+    if (c->line) fprintf(stderr, "\r\033[K");
     printf("  epoch %d step %lld  loss %.4f (mean of the last %d steps)  lr %.3g\n", epoch, step,
            mean_loss, c->o->log_every, lr);
     fflush(stdout);
@@ -207,7 +223,7 @@ static void on_plan(const char *plan, void *user) {
 
 static void on_verify(const ct_verify_report *r, void *user) {
     run_ctx *c = user;
-    if (c->tty && !c->o->quiet) fprintf(stderr, "\r\033[K");
+    if (c->line) fprintf(stderr, "\r\033[K");
     double worst = 0;
     for (int i = 0; i < r->n; i++)
         worst = r->rows[i].scaled > worst ? r->rows[i].scaled : worst;
@@ -295,8 +311,8 @@ static void preload_log(run_ctx *c, const char *path, int upto) {
             v[k] = *fld[k] ? strtod(fld[k], NULL) : NAN;
         if (n != cols || !(v[0] >= 1 && v[0] <= upto)) continue;
         if (cols == 9) v[9] = v[10] = NAN;
-        ct_epoch_stats s = {(int)v[0], (long long)v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
-                            0,         v[9],          v[10]};
+        ct_epoch_stats s = {
+            (int)v[0], (long long)v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], 0, v[9], v[10]};
         if (!hist_push(c, &s)) break;
     }
     fclose(f);
@@ -304,7 +320,7 @@ static void preload_log(run_ctx *c, const char *path, int upto) {
 
 static int on_epoch(const ct_epoch_stats *s, void *user) {
     run_ctx *c = user;
-    if (c->tty && !c->o->quiet) fprintf(stderr, "\r\033[K");
+    if (c->line) fprintf(stderr, "\r\033[K");
     announce_resume(c);
     if (!hist_push(c, s)) {
         snprintf(c->msg, sizeof c->msg, "out of host memory");
@@ -345,7 +361,8 @@ static int option(int argc, char **argv, int *i, void *opts) {
     if (cli_flag(a, "--resume", &o->resume) || cli_flag(a, "--quiet", &o->quiet) ||
         cli_flag(a, "--stats", &o->stats) || cli_flag(a, "--overwrite", &o->overwrite) ||
         cli_flag(a, "--tensorboard-histograms", &o->tb_histograms) ||
-        cli_flag(a, "--exact", &o->exact))
+        cli_flag(a, "--exact", &o->exact) || cli_flag(a, "--progress", &o->progress) ||
+        cli_flag(a, "--no-progress", &o->no_progress))
         return 1;
     if ((r = cli_opt(argc, argv, i, "--tensorboard", &o->tensorboard))) return r;
     if ((r = cli_opt_float(argc, argv, i, "--val", 0, 0.9, 0, &o->val))) return r;
@@ -390,6 +407,10 @@ static int parse_args(int argc, char **argv, options *o) {
         cli_error("train: give either --resume or --overwrite, not both");
         return CLI_USAGE;
     }
+    if (o->progress && o->no_progress) {
+        cli_error("train: give either --progress or --no-progress, not both");
+        return CLI_USAGE;
+    }
     return CLI_RUN;
 }
 
@@ -427,7 +448,7 @@ static int named(const char *arg, const char *const *names) {
 static const char *const not_kept[] = {
     "--resume", "--overwrite", "--checkpoint", "--save",        "--log",
     "--plot",   "--log-every", "--quiet",      "--stats",       "--tensorboard",
-    "--tensorboard-histograms", NULL};
+    "--tensorboard-histograms", "--progress",  "--no-progress", NULL};
 /* Kept, but a resume may change them. */
 static const char *const may_change[] = {
     "--epochs", "--checkpoint-every", "--test-data", "--verify", "--verify-tol", "--backend", NULL};
@@ -1025,21 +1046,21 @@ static int train(const options *opts, const run_args *ra, const char *device) {
     to.user = &ctx;
     ctx.o = &o;
     ctx.model = model;
-    ctx.tty = rank == 0 && isatty(fileno(stderr));
+    ctx.line = progress_line(&o, rank, ranks);
     ctx.rank0 = rank == 0;
     ctx.batch = batch;
-    /* the progress line: on rank 0's terminal only, so nothing is read back for it otherwise */
-    if (ctx.tty && !o.quiet) to.on_progress = on_progress;
+    /* the progress line: rank 0's alone, so nothing is read back for it otherwise */
+    if (ctx.line) to.on_progress = on_progress;
     ctx.classification = ct_data_task(train) == CT_TASK_CLASSIFICATION;
     ct_train_result res;
     ctx.from = o.resume ? &ra->info : NULL;
     if (ctx.from && o.log && rank == 0) preload_log(&ctx, o.log, ctx.from->epoch);
     to.checkpoint_note = ra->note;
     to.stop = &stop_signal;
-    catch_stops(&stops, ctx.tty && !o.quiet);
+    catch_stops(&stops, ctx.line);
     ct_status st = ranks > 1 ? ct_model_train_parallel(model, train, val, &to, &comm, &res)
                              : ct_model_train(model, train, val, &to, &res);
-    if (ctx.tty && !o.quiet) fprintf(stderr, "\r\033[K");
+    if (ctx.line) fprintf(stderr, "\r\033[K");
     if (ctx.failed) {
         snprintf(msg, sizeof msg, "%s", ctx.msg);
         goto fail_msg;
