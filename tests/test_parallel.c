@@ -7,8 +7,11 @@
  *   weights are bit-identical across ranks and equal to one process with the same batch up to
  *   rounding; with dropout, l2, clip_norm, validation, softmax-CE and an MSE regression;
  * - the same on the reference backend (double precision), much more tightly;
- * - epoch statistics: the same bits on every rank, close to the one-process run;
+ * - epoch statistics (a regression's mean absolute errors included): the same bits on every
+ *   rank, close to the one-process run;
  * - comm->exchanges is the number of optimizer steps (and of gradient sums), exchange_seconds > 0;
+ * - on_progress on rank 0 alone: called at every step (progress_seconds 0) with a finite loss, the
+ *   epoch's loss at its end (the other ranks read and sum with it);
  * - errors: a batch smaller than the ranks, verify_every, a bad rank or communicator; comm NULL
  *   or of size 1 is ct_model_train bit for bit; a stop asked by one rank stops all;
  * - checkpoint and resume on 2 ranks equal an uninterrupted run bit for bit; the checkpoint
@@ -226,7 +229,19 @@ typedef struct job {
     int n_logs;
     ct_train_result res;
     int train_rows;
+    /* on_progress (rank 0 alone, at every step): calls, calls without a finite loss, and the
+     * loss at each epoch's last batch */
+    int n_prog, prog_bad;
+    double prog_end[MAX_EPOCHS];
 } job;
+
+static void record_progress(const ct_progress *p, void *user) {
+    job *j = user;
+    j->n_prog++;
+    if (!isfinite(p->loss)) j->prog_bad++;
+    if (p->batch == p->n_batches && p->epoch >= 1 && p->epoch <= MAX_EPOCHS)
+        j->prog_end[p->epoch - 1] = p->loss;
+}
 
 static int record_epoch(const ct_epoch_stats *s, void *user) {
     job *j = user;
@@ -254,6 +269,7 @@ static void *run_job(void *arg) {
     j->params = NULL;
     j->n_hist = 0;
     j->n_logs = 0;
+    j->n_prog = j->prog_bad = 0;
     j->msg[0] = '\0';
     memset(&j->res, 0, sizeof j->res);
     if (!su->ref && (j->st = ct_device_create(&dev, NULL, j->msg)) != CT_OK) goto done;
@@ -271,6 +287,10 @@ static void *run_job(void *arg) {
     o.on_epoch = record_epoch;
     o.on_log = record_log;
     o.user = j;
+    if (j->rank == 0) { /* the progress line is rank 0's; the others take part in its sums */
+        o.on_progress = record_progress;
+        o.progress_seconds = 0;
+    }
     if (j->checkpoint) o.checkpoint = j->checkpoint;
     if (j->epochs) o.epochs = j->epochs;
     if (j->batch) o.batch = j->batch;
@@ -365,6 +385,7 @@ static int same_stats(const ct_epoch_stats *a, const ct_epoch_stats *b) {
     return a->epoch == b->epoch && a->step == b->step && same_bits(a->train_loss, b->train_loss) &&
            same_bits(a->train_acc, b->train_acc) && same_bits(a->val_loss, b->val_loss) &&
            same_bits(a->val_acc, b->val_acc) && same_bits(a->lr, b->lr) &&
+           same_bits(a->train_mae, b->train_mae) && same_bits(a->val_mae, b->val_mae) &&
            a->improved == b->improved;
 }
 
@@ -417,6 +438,17 @@ static void ranks_vs_one(const setup *su, int size, const job *one, measured *me
                j->comm.exchange_seconds, j->res.seconds);
         if (j->comm.exchange_seconds > me->exchange_seconds)
             me->exchange_seconds = j->comm.exchange_seconds;
+        /* the progress: rank 0's at every step, its loss summed over the ranks (at an epoch's
+         * end the epoch's loss, bit for bit, when no l2 term is added to it) */
+        int prog_ok = r == 0 ? j->n_prog == steps && j->prog_bad == 0 : j->n_prog == 0;
+        for (int e = 0; r == 0 && su->o.l2 == 0 && e < j->n_hist; e++)
+            prog_ok &= same_bits(j->prog_end[e], j->hist[e].train_loss) &&
+                       same_bits(one->prog_end[e], one->hist[e].train_loss);
+        EXPECT(prog_ok,
+               "%s, %d ranks, rank %d: %d progress calls (%d without a loss), expected %lld; "
+               "epoch 1 ends at loss %.9g, the epoch's %.9g",
+               su->name, size, r, j->n_prog, j->prog_bad, r == 0 ? steps : 0, j->prog_end[0],
+               j->hist[0].train_loss);
         /* (c) the same statistics on every rank, every epoch */
         EXPECT(j->n_hist == epochs, "%s, %d ranks, rank %d: %d epoch callbacks, expected %d",
                su->name, size, r, j->n_hist, epochs);
@@ -460,9 +492,17 @@ static void ranks_vs_one(const setup *su, int size, const job *one, measured *me
                su->name, p->epoch, p->step, q->epoch, q->step);
         dl = fmax(dl, rel(p->train_loss, q->train_loss));
         if (isfinite(q->val_loss)) dl = fmax(dl, rel(p->val_loss, q->val_loss));
+        /* a regression's mean absolute errors, summed over the ranks as the losses are */
+        if (isfinite(q->train_mae)) dl = fmax(dl, rel(p->train_mae, q->train_mae));
+        if (isfinite(q->val_mae)) dl = fmax(dl, rel(p->val_mae, q->val_mae));
         EXPECT(isnan(q->val_loss) == isnan(p->val_loss) &&
-                   isnan(q->train_acc) == isnan(p->train_acc),
-               "%s: validation or accuracy present in one run only", su->name);
+                   isnan(q->train_acc) == isnan(p->train_acc) &&
+                   isnan(q->train_mae) == isnan(p->train_mae) &&
+                   isnan(q->val_mae) == isnan(p->val_mae) &&
+                   isnan(q->train_mae) != isnan(q->train_acc),
+               "%s: validation, accuracy or mean absolute error present in one run only, or "
+               "both accuracy and error",
+               su->name);
         if (isfinite(q->train_acc)) dacc = fmax(dacc, fabs(p->train_acc - q->train_acc) * n);
     }
     EXPECT(dl <= tol,
