@@ -410,11 +410,12 @@ static void native_stop(native_pool *p, pthread_t *tid, int started, int inited)
     pthread_mutex_destroy(&p->lock);
 }
 
-/* Timings a measurement takes; the best counts (the ceiling is what the machine can do, and on
- * a shared machine the slower repeats are other work). */
-#define CT_NATIVE_REPEATS 7
+/* Timings a measurement takes, short ones; the best counts (the ceiling is what the machine can
+ * do, and on a shared machine the slower timings are other work taking turns on the cores). */
+#define CT_NATIVE_PEAK_REPEATS 21
+#define CT_NATIVE_COPY_REPEATS 11
 /* seconds one timing aims at */
-#define CT_NATIVE_TARGET 0.03
+#define CT_NATIVE_TARGET 0.01
 
 ct_status ct_bench_native_peak(int threads, ct_bench_ceiling *out, char msg[CT_MSG_LEN]) {
     native_pool p;
@@ -438,7 +439,7 @@ ct_status ct_bench_native_peak(int threads, ct_bench_ceiling *out, char msg[CT_M
         }
         p.iters = (long)fmax(1 << 12, (double)p.iters * CT_NATIVE_TARGET / t);
         double best = INFINITY;
-        for (int r = 0; r < CT_NATIVE_REPEATS; r++)
+        for (int r = 0; r < CT_NATIVE_PEAK_REPEATS; r++)
             best = fmin(best, native_run(&p, JOB_FMA));
         for (int i = 0; i < p.n; i++)
             if (!isfinite(p.sink[i]))
@@ -449,7 +450,7 @@ ct_status ct_bench_native_peak(int threads, ct_bench_ceiling *out, char msg[CT_M
         out->threads = p.n;
         snprintf(out->fma_method, sizeof out->fma_method,
                  "native %s, %d thread%s x %d chains of %d floats, best of %d", p.isa.name, p.n,
-                 p.n == 1 ? "" : "s", p.isa.chains, p.isa.width, CT_NATIVE_REPEATS);
+                 p.n == 1 ? "" : "s", p.isa.chains, p.isa.width, CT_NATIVE_PEAK_REPEATS);
     }
     native_stop(&p, tid, started, inited);
     free(tid);
@@ -494,7 +495,7 @@ ct_status ct_bench_native_copy(int threads, size_t copy_bytes, ct_bench_ceiling 
             t = native_run(&p, jobs[j]);
             p.calls = (int)fmax(1, fmin(1e6, CT_NATIVE_TARGET / fmax(t, 1e-7)));
             double best = INFINITY;
-            for (int r = 0; r < CT_NATIVE_REPEATS; r++)
+            for (int r = 0; r < CT_NATIVE_COPY_REPEATS; r++)
                 best = fmin(best, native_run(&p, jobs[j]) / p.calls);
             if (bytes / best / 1e9 > best_gbps) {
                 best_gbps = bytes / best / 1e9;
@@ -513,7 +514,7 @@ ct_status ct_bench_native_copy(int threads, size_t copy_bytes, ct_bench_ceiling 
         snprintf(out->copy_method, sizeof out->copy_method,
                  "native %s, %d thread%s x 2 arrays of %zu %s, best of %d", best_name, p.n,
                  p.n == 1 ? "" : "s", kib >= 1024 ? kib >> 10 : kib, kib >= 1024 ? "MiB" : "KiB",
-                 CT_NATIVE_REPEATS);
+                 CT_NATIVE_COPY_REPEATS);
     }
     native_stop(&p, tid, started, inited);
     for (int i = 0; i < p.n && p.src && p.dst; i++) {

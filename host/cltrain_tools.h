@@ -166,7 +166,7 @@ typedef struct ct_bench_ceiling {
     int threads;          /* host threads (native), 0 for kernels */
     double copy_bytes;    /* bytes of each array of the copy (all threads together) */
     char fma_method[128]; /* how each was measured: "native AVX2+FMA, 2 threads x 12 chains of
-                           * 8 floats, best of 7" or "kernel peak_fma, float8" */
+                           * 8 floats, best of 21" or "kernel peak_fma, float8" */
     char copy_method[128];
 } ct_bench_ceiling;
 CT_API ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_ceiling *out,
@@ -174,11 +174,12 @@ CT_API ct_status ct_bench_ceilings(ct_device *dev, size_t copy_bytes, ct_bench_c
 /* The host CPU's FMA peak measured natively: the widest FMA vectors it has (AVX-512F, else
  * AVX+FMA, else AVX or SSE multiply-add; NEON on 64-bit ARM), chosen at run time, on `threads`
  * threads at once, each running enough independent chains to cover the FMA latency; the best of
- * 7 timings. Fills fma_gflops, vector_width, threads, fma_method. */
+ * 21 timings of about 10 ms. Fills fma_gflops, vector_width, threads, fma_method. */
 CT_API ct_status ct_bench_native_peak(int threads, ct_bench_ceiling *out, char msg[CT_MSG_LEN]);
 /* The host's copy bandwidth measured natively on `threads` threads, each copying its share of
  * two arrays of copy_bytes (vector loads and stores of the same width, and memcpy: the faster
- * counts; the copies are checked). Fills copy_gbps, copy_bytes, threads, copy_method. */
+ * counts; the best of 11 timings; the copies are checked). Fills copy_gbps, copy_bytes, threads,
+ * copy_method. */
 CT_API ct_status ct_bench_native_copy(int threads, size_t copy_bytes, ct_bench_ceiling *out,
                                       char msg[CT_MSG_LEN]);
 /* Bytes of the host's caches: a core's level-1 data cache and level-2 cache, and the last level
