@@ -324,6 +324,63 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
     return ct_args_launch3(&a, global, local);
 }
 
+/* The own product (kernels/gemm.cl) in one launch: a work-group of (TSN / WPTN, TSM / WPTM)
+ * items per TSM x TSN tile of C, as many groups as tiles cover C. T and chain: a part of a
+ * product split over K (see gemm.cl); NULL and 0 for a whole one. */
+static ct_status gemm_own(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb,
+                          int M, int N, int K, int transA, int transB, float alpha, float beta,
+                          cl_mem T, int chain) {
+    size_t tsm = (size_t)dev->cfg.ogm, tsn = (size_t)dev->cfg.ogn;
+    size_t local[2] = {tsn / (size_t)dev->cfg.ogwn, tsm / (size_t)dev->cfg.ogwm};
+    size_t global[2] = {((size_t)N + tsn - 1) / tsn * local[0],
+                        ((size_t)M + tsm - 1) / tsm * local[1]};
+    ct_args a = ct_args_begin(dev, CT_K_gemm);
+    ct_arg_buf(&a, C);
+    ct_arg_int(&a, ldc);
+    ct_arg_buf(&a, A);
+    ct_arg_int(&a, lda);
+    ct_arg_buf(&a, B);
+    ct_arg_int(&a, ldb);
+    ct_arg_int(&a, M);
+    ct_arg_int(&a, N);
+    ct_arg_int(&a, K);
+    ct_arg_int(&a, transA);
+    ct_arg_int(&a, transB);
+    ct_arg_float(&a, alpha);
+    ct_arg_float(&a, beta);
+    ct_arg_mem(&a, T ? T : C.mem); /* unread when chain == 0 */
+    ct_arg_int(&a, chain);
+    return ct_args_launch2(&a, global, local);
+}
+
+/* The longest K one launch of the own product runs, 0 for no limit. Mesa's llvmpipe leaves
+ * every loop of a work-item early, silently, once it has run 65535 iterations in all (see LOOPS
+ * ON MESA in kernels/gemm.cl: a k costs the own product WPTM + 2 of them), so there a longer K is
+ * split into parts of half what that allows, in whole steps of TSK (*budget = 1: the device's
+ * limit). CLTRAIN_GEMM_KPART=n sets the part of the own product on any device (the tests split
+ * on PoCL with it and compare the bits with the CPU-shaped product's). */
+static ct_status gemm_k_part(ct_device *dev, int *part, int *budget) {
+    const char *env = getenv("CLTRAIN_GEMM_KPART");
+    *part = 0;
+    *budget = 0;
+    if (env && *env) {
+        char *end = NULL;
+        long v = strtol(env, &end, 10);
+        if (*end != '\0' || v < 1 || v > INT_MAX)
+            return ct_fail(dev, CT_ERR_ARG,
+                           "CLTRAIN_GEMM_KPART='%s': expected a positive whole number of k", env);
+        *part = (int)v;
+        return CT_OK;
+    }
+    if (strstr(dev->info.name, "llvmpipe")) {
+        int per_k = dev->cfg.ogwm + 2, step = dev->cfg.ogk > 0 ? dev->cfg.ogk : 1;
+        int p = 65535 / (2 * per_k) / step * step;
+        *part = p > step ? p : step;
+        *budget = 1;
+    }
+    return CT_OK;
+}
+
 ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb, int M,
                   int N, int K, int transA, int transB, float alpha, float beta) {
     static const char op[] = "ct_gemm";
@@ -356,31 +413,34 @@ ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B
 #endif
     }
 
-    if (backend == CT_GEMM_CPU)
+    int part, budget;
+    TRY(gemm_k_part(dev, &part, &budget));
+    /* on a device with a loop budget, a K past one part goes to the own product, split: the
+     * CPU-shaped kernel's loops would stop early there too, and the bit rule makes the two
+     * products' results the same bits */
+    if (backend == CT_GEMM_CPU && !(budget && K > part))
         return gemm_cpu(dev, C, ldc, A, lda, B, ldb, M, N, K, transA, transB, alpha, beta);
 
-    /* the own product (kernels/gemm.cl): a work-group of (TSN / WPTN, TSM / WPTM) items per
-     * TSM x TSN tile of C, as many groups as tiles cover C */
-    size_t tsm = (size_t)dev->cfg.ogm, tsn = (size_t)dev->cfg.ogn;
-    size_t local[2] = {tsn / (size_t)dev->cfg.ogwn, tsm / (size_t)dev->cfg.ogwm};
-    size_t global[2] = {((size_t)N + tsn - 1) / tsn * local[0],
-                        ((size_t)M + tsm - 1) / tsm * local[1]};
     TRY(ct_device_need_kernel(dev, CT_K_gemm));
-    ct_args a = ct_args_begin(dev, CT_K_gemm);
-    ct_arg_buf(&a, C);
-    ct_arg_int(&a, ldc);
-    ct_arg_buf(&a, A);
-    ct_arg_int(&a, lda);
-    ct_arg_buf(&a, B);
-    ct_arg_int(&a, ldb);
-    ct_arg_int(&a, M);
-    ct_arg_int(&a, N);
-    ct_arg_int(&a, K);
-    ct_arg_int(&a, transA);
-    ct_arg_int(&a, transB);
-    ct_arg_float(&a, alpha);
-    ct_arg_float(&a, beta);
-    return ct_args_launch2(&a, global, local);
+    if (part == 0 || K <= part)
+        return gemm_own(dev, C, ldc, A, lda, B, ldb, M, N, K, transA, transB, alpha, beta, NULL, 0);
+    /* K in parts that continue one fma chain through T (M x N running sums): the bits of the
+     * whole product. Released once the launches are queued (OpenCL keeps it until they ran). */
+    cl_mem T = NULL;
+    TRY(ct_buffer_create(dev, &T, (size_t)M * (size_t)N * sizeof(float),
+                         "the running sums of a product split over K"));
+    ct_status st = CT_OK;
+    for (int k0 = 0; k0 < K && st == CT_OK; k0 += part) {
+        int kn = K - k0 < part ? K - k0 : part;
+        int chain = (k0 > 0 ? 1 : 0) | (k0 + kn < K ? 2 : 0);
+        ct_buf Ak = A, Bk = B;
+        Ak.off += transA ? (size_t)k0 * (size_t)lda : (size_t)k0;
+        Bk.off += transB ? (size_t)k0 : (size_t)k0 * (size_t)ldb;
+        st = gemm_own(dev, C, ldc, Ak, lda, Bk, ldb, M, N, kn, transA, transB, alpha, beta, T,
+                      chain);
+    }
+    clReleaseMemObject(T);
+    return st;
 }
 
 /* Checks the sizes of a dense layer product with the op's own name. */

@@ -34,12 +34,13 @@
  * reduced kernel). So the loops over wn are written out (CT_REPN): there a k costs the kk
  * loop's iteration and the wm loop's WPTM + 1 (it stays a loop on llvmpipe), and K up to 6355
  * works with the default tile (measured; beyond it llvmpipe still stops early, as it does for
- * any kernel's long loop). Writing out the loop over wm too (64 accumulators in one block)
+ * any kernel's long loop, so on llvmpipe the host splits a longer K into parts that continue
+ * one chain: `chain` below, host/ops.c gemm_k_part). Writing out the loop over wm too (64 accumulators in one block)
  * made llvmpipe take ~27 s of CPU to build the kernel instead of ~5. The same operations in
  * the same order: the same bits.
  *
  * THE BIT RULE: each output is acc = 0.0f, then acc = fma(a, b, acc) for k = 0..K-1 strictly
- * in order (no split of K, no partial sums), then stored exactly as gemm_cpu stores it:
+ * in order (no partial sums; a K split on the host continues one chain, see `chain`), then stored exactly as gemm_cpu stores it:
  * r = alpha * acc, then r + beta * C_old when beta != 0. So whatever the tile shape, this
  * product gives the same bits as the CPU-shaped one on the same device (tests/test_gemm.c
  * checks it). beta == 0 never reads C. */
@@ -168,10 +169,15 @@ void og_mac(float (*acc)[CT_OG_WPTN], __local float (*As)[CT_OG_LDA_TILE],
     }
 }
 
+/* chain (a product whose K is split on the host into parts that run one after another, for
+ * devices that stop long loops early: see LOOPS ON MESA and host/ops.c): bit 1 starts each
+ * accumulator from T[row * N + col] instead of 0, bit 2 stores the accumulator there unscaled
+ * instead of storing C. A part continues the previous part's fma chain from its exact float,
+ * so the split product has the bits of the whole one. chain == 0: T is not used. */
 __kernel __attribute__((reqd_work_group_size(CT_OG_RTSN, CT_OG_RTSM, 1))) void
 gemm(__global float *C, uint offC, int ldc, __global const float *A, uint offA, int lda,
      __global const float *B, uint offB, int ldb, int M, int N, int K, int transA, int transB,
-     float alpha, float beta) {
+     float alpha, float beta, __global float *T, int chain) {
     __local float As[CT_OG_TSK][CT_OG_LDA_TILE];
     __local float Bs[CT_OG_TSK][CT_OG_LDB_TILE];
 
@@ -191,6 +197,19 @@ gemm(__global float *C, uint offC, int ldc, __global const float *A, uint offA, 
 #pragma unroll
         for (int wn = 0; wn < CT_OG_WPTN; ++wn) {
             acc[wm][wn] = 0.0f;
+        }
+    }
+    if (chain & 1) {
+#pragma unroll
+        for (int wm = 0; wm < CT_OG_WPTM; ++wm) {
+            const int row = row0 + ty + wm * CT_OG_RTSM;
+#pragma unroll
+            for (int wn = 0; wn < CT_OG_WPTN; ++wn) {
+                const int col = col0 + tx + wn * CT_OG_RTSN;
+                if (row < M && col < N) {
+                    acc[wm][wn] = T[(uint)row * (uint)N + (uint)col];
+                }
+            }
         }
     }
 
@@ -215,7 +234,9 @@ gemm(__global float *C, uint offC, int ldc, __global const float *A, uint offA, 
 #pragma unroll
         for (int wn = 0; wn < CT_OG_WPTN; ++wn) {
             const int col = col0 + tx + wn * CT_OG_RTSN;
-            if (row < M && col < N) {
+            if (row < M && col < N && (chain & 2)) {
+                T[(uint)row * (uint)N + (uint)col] = acc[wm][wn];
+            } else if (row < M && col < N) {
                 __global float *c = C + (uint)row * (uint)ldc + (uint)col;
                 float r = alpha * acc[wm][wn];
                 if (beta != 0.0f) {

@@ -1,6 +1,7 @@
 /* Matrix products (own kernel and CLBlast) and the three products of a dense layer against the
  * reference, on odd shapes, every transpose, with alpha and beta; and the bit rule: the own
  * (GPU-shaped) product gives exactly the bits of the CPU-shaped one on the same device. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <stdarg.h>
 
 #include "cltrain_tools.h"
@@ -293,6 +294,55 @@ int main(void) {
             bits_case(dev, ts[i][0], ts[i][1], ts[i][2], t & 1, t >> 1, alphas[(i + t) % 3],
                       betas[(i + 2 * t) % 3], seed + k++, &s);
         }
+    /* K split into parts that continue one fma chain (CLTRAIN_GEMM_KPART; on Mesa's llvmpipe
+     * the host splits every K past its loop budget): the bits of the whole product, parts of
+     * 37 k (not whole tile steps), a last part of one k, and one part exactly */
+    const int split[][3] = {{3, 33, 75}, {17, 5, 38}, {70, 9, 200}, {5, 7, 37}};
+    for (int i = 0; i < 4; i++)
+        for (int t = 0; t < 4; t++) {
+            if (!wanted[0]) {
+                not_wanted++;
+                k++;
+                continue;
+            }
+            setenv("CLTRAIN_GEMM_KPART", "37", 1);
+            bits_case(dev, split[i][0], split[i][1], split[i][2], t & 1, t >> 1,
+                      alphas[(i + t) % 3], betas[(i + 2 * t) % 3], seed + k++, &s);
+            unsetenv("CLTRAIN_GEMM_KPART");
+        }
+    /* a K past what one launch of the own product may run on llvmpipe (6355 with the default
+     * tile, kernels/gemm.cl LOOPS ON MESA; the CPU-shaped one stopped early at 5000), against
+     * the reference, every transpose */
+    const int longk[3] = {3, 17, 9001};
+    for (int b = 0; b < 2; b++)
+        for (int t = 0; t < 4; t++) {
+            if (!wanted[b]) {
+                not_wanted++;
+                k++;
+                continue;
+            }
+            ct_check_case c = gemm_case(longk, t, backends[b], 1.0f, (t & 1) ? 0.5f : 0.0f);
+            run_case(dev, &c, seed + k++, &s);
+        }
+    /* a bad part is an error that names the variable */
+    if (wanted[0]) {
+        setenv("CLTRAIN_GEMM_KPART", "0", 1);
+        ct_device_set_gemm(dev, CT_GEMM_OWN);
+        cl_mem buf = NULL;
+        ct_status st = ct_buffer_create(dev, &buf, 64 * sizeof(float), "C");
+        if (st == CT_OK)
+            st = ct_gemm(dev, ct_at(buf, 0), 4, ct_at(buf, 16), 4, ct_at(buf, 32), 4, 4, 4, 4, 0,
+                         0, 1.0f, 0.0f);
+        s.ran++;
+        if (st != CT_ERR_ARG || !strstr(ct_device_error(dev), "CLTRAIN_GEMM_KPART")) {
+            s.failed++;
+            printf("FAIL CLTRAIN_GEMM_KPART=0: %s, '%s'\n", ct_status_name(st),
+                   ct_device_error(dev));
+        }
+        if (buf) clReleaseMemObject(buf);
+        unsetenv("CLTRAIN_GEMM_KPART");
+        ct_device_set_gemm(dev, CT_GEMM_AUTO);
+    }
     /* forcing CLBlast where it does not work is an error with a message, not a crash */
     if (!clblast) {
         ct_status st = ct_device_set_gemm(dev, CT_GEMM_CLBLAST);
