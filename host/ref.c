@@ -7,6 +7,11 @@
 
 #include "rng.h"
 
+/* The kernels' denormal rule (kernels/common.cl, ct_fz): a value they store below FLT_MIN in
+ * magnitude is +-0. The reference computes in double, where such values are normal, and flushes
+ * what it stores the same way, in the ops whose kernels follow the rule. */
+static double ref_fz(double x) { return fabs(x) < 0x1p-126 ? copysign(0.0, x) : x; }
+
 /* ---- matrix products ------------------------------------------------------------------ */
 
 /* C[i][j] = alpha * sum_k op(A)[i][k] * op(B)[k][j] + beta * C[i][j]; beta == 0 ignores C. */
@@ -311,27 +316,28 @@ void ref_optim_step(const ct_optim_params *o, double *P, double *M, double *V, c
         case CT_OPT_SGD: P[i] -= lr * g; break;
         case CT_OPT_MOMENTUM:
         case CT_OPT_NESTEROV:
-            M[i] = t == 1 ? g : mu * M[i] + (1.0 - damp) * g;
+            M[i] = ref_fz(t == 1 ? g : mu * M[i] + (1.0 - damp) * g);
             P[i] -= lr * (o->kind == CT_OPT_NESTEROV ? g + mu * M[i] : M[i]);
             break;
         case CT_OPT_RMSPROP:
-            V[i] = rho * V[i] + (1.0 - rho) * g * g;
+            V[i] = ref_fz(rho * V[i] + (1.0 - rho) * g * g);
             P[i] -= lr * g / (sqrt(V[i]) + eps);
             break;
         case CT_OPT_ADAM:
         case CT_OPT_ADAMW:
-            M[i] = b1 * M[i] + (1.0 - b1) * g;
-            V[i] = b2 * V[i] + (1.0 - b2) * g * g;
+            M[i] = ref_fz(b1 * M[i] + (1.0 - b1) * g);
+            V[i] = ref_fz(b2 * V[i] + (1.0 - b2) * g * g);
             P[i] -= lr / bc1 * M[i] / (sqrt(V[i]) / sqrt(bc2) + eps);
             break;
         case CT_OPT_LION: {
             double c = b1 * M[i] + (1.0 - b1) * g;
             P[i] -= lr * (c > 0.0 ? 1.0 : c < 0.0 ? -1.0 : 0.0);
-            M[i] = b2 * M[i] + (1.0 - b2) * g;
+            M[i] = ref_fz(b2 * M[i] + (1.0 - b2) * g);
             break;
         }
         case CT_OPT_COUNT: P[i] = NAN; break;
         }
+        P[i] = ref_fz(P[i]);
     }
 }
 
@@ -428,7 +434,7 @@ void ref_bn_moment(double *out, const double *Z, const double *mean, int B, int 
             double z = Z[(size_t)i * N + j];
             s += centered ? (z - mean[j]) * (z - mean[j]) : z;
         }
-        out[j] = scale * s;
+        out[j] = ref_fz(scale * s);
     }
 }
 
@@ -441,8 +447,8 @@ void ref_ln_stats(double *mean, double *var, const double *Z, int B, int N) {
         m /= N;
         for (int j = 0; j < N; j++)
             v += (z[j] - m) * (z[j] - m);
-        mean[i] = m;
-        var[i] = v / N;
+        mean[i] = ref_fz(m);
+        var[i] = ref_fz(v / N);
     }
 }
 
@@ -457,7 +463,7 @@ void ref_norm_apply(double *Y, double *A, const double *Z, const double *mean, c
             size_t k = (size_t)i * N + j;
             int s = stat_at(i, j, per_row);
             double xhat = (Z[k] - mean[s]) / sqrt(var[s] + eps);
-            Y[k] = gamma[j] * xhat + beta[j];
+            Y[k] = ref_fz(gamma[j] * xhat + beta[j]);
             if (A) A[k] = ref_act(act, alpha, Y[k]);
         }
 }
@@ -474,8 +480,8 @@ void ref_norm_param_grads(double *dgamma, double *dbeta, const double *dA, const
             sg += g * (Z[k] - mean[s]) / sqrt(var[s] + eps);
             sb += g;
         }
-        dgamma[j] = sg;
-        dbeta[j] = sb;
+        dgamma[j] = ref_fz(sg);
+        dbeta[j] = ref_fz(sb);
     }
 }
 
@@ -489,7 +495,7 @@ void ref_bn_backward_input(double *dZ, const double *dA, const double *Y, const 
             double rstd = 1 / sqrt(var[j] + eps), g = dA[k] * ref_act_grad(act, alpha, Y[k]);
             double d = g;
             if (M > 0) d -= (dbeta[j] + (Z[k] - mean[j]) * rstd * dgamma[j]) / M;
-            dZ[k] = gamma[j] * rstd * d;
+            dZ[k] = ref_fz(gamma[j] * rstd * d);
         }
 }
 
@@ -508,7 +514,7 @@ void ref_ln_backward_input(double *dZ, const double *dA, const double *Y, const 
         c2 /= N;
         for (int j = 0; j < N; j++) {
             double h = gamma[j] * dA[r + j] * ref_act_grad(act, alpha, Y[r + j]);
-            dZ[r + j] = rstd * (h - c1 - (Z[r + j] - mean[i]) * rstd * c2);
+            dZ[r + j] = ref_fz(rstd * (h - c1 - (Z[r + j] - mean[i]) * rstd * c2));
         }
     }
 }
@@ -517,7 +523,7 @@ void ref_bn_running(double *rm, double *rv, const double *mean, const double *va
                     double momentum, int M, int N) {
     double unbias = M > 1 ? (double)M / (M - 1) : 1;
     for (int j = 0; j < N; j++) {
-        rm[j] = (1 - momentum) * rm[j] + momentum * mean[j];
-        rv[j] = (1 - momentum) * rv[j] + momentum * var[j] * unbias;
+        rm[j] = ref_fz((1 - momentum) * rm[j] + momentum * mean[j]);
+        rv[j] = ref_fz((1 - momentum) * rv[j] + momentum * var[j] * unbias);
     }
 }

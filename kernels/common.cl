@@ -29,6 +29,19 @@
 #define CT_CAT_(a, b) a##b
 #define CT_CAT(a, b) CT_CAT_(a, b)
 
+/* The denormal rule (DESIGN.md principle 6): implementations disagree about denormals (rusticl's
+ * fma flushes them, PoCL keeps them, a GPU may flush every operation), so a product, quotient or
+ * sum that can leave the normal range (a moment or a running statistic decaying step after step,
+ * the square of a tiny gradient, the product of two small factors) goes through ct_fz, which
+ * gives +-0 for a result below FLT_MIN in magnitude with a compare and a select: no stored value
+ * is denormal and nothing depends on an implementation's flushing. NaN passes. */
+float ct_fz(float r) {
+    return fabs(r) < 0x1p-126f ? copysign(0.0f, r) : r;
+}
+/* a * b and a + b (a - b as ct_fa(a, -b): the same rounding), flushed. */
+float ct_fm(float a, float b) { return ct_fz(a * b); }
+float ct_fa(float a, float b) { return ct_fz(a + b); }
+
 /* Elements per work-item of the activation kernels: set by the host, 16 on CPU devices (a
  * work-item's loop over them is vectorized there), 1 elsewhere. */
 #ifndef CT_EW

@@ -2,7 +2,13 @@
  * xhat = (Z - mean) rstd with rstd = 1 / sqrt(var + eps), Y = gamma xhat + beta, A = f(Y).
  * Batch norm keeps its statistics per column (over the batch), layer norm per row (over the
  * features; per_row 1); gamma and beta are per column. Every sum runs over its index in order
- * inside one work-item, so no result depends on the launch shape. */
+ * inside one work-item, so no result depends on the launch shape.
+ *
+ * Denormals (kernels/common.cl): every product, quotient and signed sum here goes through ct_fm,
+ * ct_fa or ct_fz, so no statistic, running statistic, output or gradient is denormal on any
+ * implementation: a running statistic whose batch value is exactly 0 (a constant column) decays
+ * by (1 - momentum) a step and becomes +0 where it would go below FLT_MIN, and a tiny gradient
+ * times a tiny derivative is +-0. Sums of squares add values >= 0 and need no flush. */
 
 /* 1 / sqrt(var + eps), the same expression in every kernel of this file. */
 float ct_norm_rstd(float var, float eps) { return 1.0f / sqrt(var + eps); }
@@ -21,31 +27,31 @@ __kernel void bn_moment(__global float *out, uint offout, __global const float *
     if (centered) {
         const float m = mean[offmean + j];
         for (uint i = 0; i < B; ++i) {
-            const float d = Z[i * N] - m;
-            s += d * d;
+            const float d = ct_fa(Z[i * N], -m);
+            s += ct_fm(d, d);
         }
     } else {
         for (uint i = 0; i < B; ++i) {
-            s += Z[i * N];
+            s = ct_fa(s, Z[i * N]);
         }
     }
-    out[offout + j] = scale * s;
+    out[offout + j] = ct_fm(scale, s);
 }
 
 /* The mean and the biased variance of x[0..n), two passes in order. */
 void ct_row_moments(__global const float *x, uint n, float *mean, float *var) {
     float s = 0.0f;
     for (uint j = 0; j < n; ++j) {
-        s += x[j];
+        s = ct_fa(s, x[j]);
     }
-    const float m = s / (float)n;
+    const float m = ct_fz(s / (float)n);
     float v = 0.0f;
     for (uint j = 0; j < n; ++j) {
-        const float d = x[j] - m;
-        v += d * d;
+        const float d = ct_fa(x[j], -m);
+        v += ct_fm(d, d);
     }
     *mean = m;
-    *var = v / (float)n;
+    *var = ct_fz(v / (float)n);
 }
 
 /* mean[i] and the biased var[i] of each row of Z (B, N): one work-item per row, two passes
@@ -76,8 +82,8 @@ __kernel void norm_apply(__global float *Y, uint offY, __global float *A, uint o
     }
     const uint k = i * N + j, s = per_row ? i : j;
     const float rstd = ct_norm_rstd(var[offvar + s], eps);
-    const float xhat = (Z[offZ + k] - mean[offmean + s]) * rstd;
-    const float y = gamma[offgamma + j] * xhat + beta[offbeta + j];
+    const float xhat = ct_fm(ct_fa(Z[offZ + k], -mean[offmean + s]), rstd);
+    const float y = ct_fa(ct_fm(gamma[offgamma + j], xhat), beta[offbeta + j]);
     Y[offY + k] = y;
     A[offA + k] = ct_act_f(act, alpha, y);
 }
@@ -100,9 +106,9 @@ void ct_norm_col_sums(__global const float *dA, __global const float *Y, __globa
             rstd = ct_norm_rstd(var[i], eps);
         }
         const uint k = i * N;
-        const float g = dA[k] * ct_act_df(act, alpha, Y[k]);
-        a += g * ((Z[k] - m) * rstd);
-        b += g;
+        const float g = ct_fm(dA[k], ct_act_df(act, alpha, Y[k]));
+        a = ct_fa(a, ct_fm(g, ct_fm(ct_fa(Z[k], -m), rstd)));
+        b = ct_fa(b, g);
     }
     *sg = a;
     *sb = b;
@@ -145,12 +151,13 @@ __kernel void bn_backward_input(__global float *dZ, uint offdZ, __global const f
     }
     const uint k = i * N + j;
     const float rstd = ct_norm_rstd(var[offvar + j], eps);
-    float d = dA[offdA + k] * ct_act_df(act, alpha, Y[offY + k]);
+    float d = ct_fm(dA[offdA + k], ct_act_df(act, alpha, Y[offY + k]));
     if (M > 0) {
-        const float xhat = (Z[offZ + k] - mean[offmean + j]) * rstd;
-        d -= (dbeta[offdbeta + j] + xhat * dgamma[offdgamma + j]) / (float)M;
+        const float xhat = ct_fm(ct_fa(Z[offZ + k], -mean[offmean + j]), rstd);
+        d = ct_fa(d, -ct_fz(ct_fa(dbeta[offdbeta + j], ct_fm(xhat, dgamma[offdgamma + j])) /
+                            (float)M));
     }
-    dZ[offdZ + k] = gamma[offgamma + j] * rstd * d;
+    dZ[offdZ + k] = ct_fm(ct_fm(gamma[offgamma + j], rstd), d);
 }
 
 /* Layer norm's input gradient: one work-item per row i. h = gamma g (g = dA f'(Y)); a first
@@ -176,16 +183,16 @@ __kernel void ln_backward_input(__global float *dZ, uint offdZ, __global const f
     const float m = mean[offmean + i], rstd = ct_norm_rstd(var[offvar + i], eps);
     float c1 = 0.0f, c2 = 0.0f;
     for (uint j = 0; j < N; ++j) {
-        const float h = gamma[j] * (dA[j] * ct_act_df(act, alpha, Y[j]));
-        c1 += h;
-        c2 += h * ((Z[j] - m) * rstd);
+        const float h = ct_fm(gamma[j], ct_fm(dA[j], ct_act_df(act, alpha, Y[j])));
+        c1 = ct_fa(c1, h);
+        c2 = ct_fa(c2, ct_fm(h, ct_fm(ct_fa(Z[j], -m), rstd)));
     }
-    c1 /= (float)N;
-    c2 /= (float)N;
+    c1 = ct_fz(c1 / (float)N);
+    c2 = ct_fz(c2 / (float)N);
     for (uint j = 0; j < N; ++j) {
-        const float h = gamma[j] * (dA[j] * ct_act_df(act, alpha, Y[j]));
-        const float xhat = (Z[j] - m) * rstd;
-        dZ[j] = rstd * (h - c1 - xhat * c2);
+        const float h = ct_fm(gamma[j], ct_fm(dA[j], ct_act_df(act, alpha, Y[j])));
+        const float xhat = ct_fm(ct_fa(Z[j], -m), rstd);
+        dZ[j] = ct_fm(rstd, ct_fa(ct_fa(h, -c1), -ct_fm(xhat, c2)));
     }
 }
 
@@ -201,8 +208,8 @@ __kernel void bn_running(__global float *rm, uint offrm, __global float *rv, uin
     }
     rm += offrm;
     rv += offrv;
-    rm[j] = (1.0f - momentum) * rm[j] + momentum * mean[offmean + j];
-    rv[j] = (1.0f - momentum) * rv[j] + momentum * var[offvar + j] * unbias;
+    rm[j] = ct_fa(ct_fm(1.0f - momentum, rm[j]), ct_fm(momentum, mean[offmean + j]));
+    rv[j] = ct_fa(ct_fm(1.0f - momentum, rv[j]), ct_fm(ct_fm(momentum, var[offvar + j]), unbias));
 }
 
 /* ---- fused forms for one process (no exchange of statistics between ranks) ----------------- */
@@ -221,21 +228,21 @@ __kernel void bn_stats(__global float *mean, uint offmean, __global float *var, 
     Z += offZ + j;
     float s = 0.0f;
     for (uint i = 0; i < B; ++i) {
-        s += Z[i * N];
+        s = ct_fa(s, Z[i * N]);
     }
-    const float m = scale * s;
+    const float m = ct_fm(scale, s);
     float v = 0.0f;
     for (uint i = 0; i < B; ++i) {
-        const float d = Z[i * N] - m;
-        v += d * d;
+        const float d = ct_fa(Z[i * N], -m);
+        v += ct_fm(d, d);
     }
-    const float va = scale * v;
+    const float va = ct_fm(scale, v);
     mean[offmean + j] = m;
     var[offvar + j] = va;
     rm += offrm;
     rv += offrv;
-    rm[j] = (1.0f - momentum) * rm[j] + momentum * m;
-    rv[j] = (1.0f - momentum) * rv[j] + momentum * va * unbias;
+    rm[j] = ct_fa(ct_fm(1.0f - momentum, rm[j]), ct_fm(momentum, m));
+    rv[j] = ct_fa(ct_fm(1.0f - momentum, rv[j]), ct_fm(ct_fm(momentum, va), unbias));
 }
 
 /* Batch norm's backward pass of a whole batch of M = B rows in one pass per column: dgamma and
@@ -267,10 +274,10 @@ __kernel void bn_backward(__global float *dZ, uint offdZ, __global float *dgamma
     const float ga = gamma[offgamma + j];
     for (uint i = 0; i < B; ++i) {
         const uint k = i * N;
-        float d = dA[k] * ct_act_df(act, alpha, Y[k]);
-        const float xhat = (Z[k] - m) * rstd;
-        d -= (sb + xhat * sg) / (float)B;
-        dZ[k] = ga * rstd * d;
+        float d = ct_fm(dA[k], ct_act_df(act, alpha, Y[k]));
+        const float xhat = ct_fm(ct_fa(Z[k], -m), rstd);
+        d = ct_fa(d, -ct_fz(ct_fa(sb, ct_fm(xhat, sg)) / (float)B));
+        dZ[k] = ct_fm(ct_fm(ga, rstd), d);
     }
 }
 
@@ -297,8 +304,8 @@ __kernel void ln_forward(__global float *Y, uint offY, __global float *A, uint o
     var[offvar + i] = va;
     const float rstd = ct_norm_rstd(va, eps);
     for (uint j = 0; j < N; ++j) {
-        const float xhat = (Z[j] - m) * rstd;
-        const float y = gamma[j] * xhat + beta[j];
+        const float xhat = ct_fm(ct_fa(Z[j], -m), rstd);
+        const float y = ct_fa(ct_fm(gamma[j], xhat), beta[j]);
         Y[j] = y;
         A[j] = ct_act_f(act, alpha, y);
     }

@@ -6,19 +6,11 @@
  *
  * Denormals (the common bits, DESIGN.md principle 6): every product and sum that can leave the
  * normal range (g * g of a tiny gradient, moments decaying over many steps, lr times a tiny
- * step) goes through ct_fm / ct_fa, which give +-0 for a result below FLT_MIN, so no state or
- * weight ever holds a denormal and no result depends on whether an implementation flushes
- * them (rusticl flushes fma's, PoCL keeps them; a GPU may flush every operation). */
+ * step) goes through ct_fm / ct_fa / ct_fz (kernels/common.cl), which give +-0 for a result
+ * below FLT_MIN, so no state or weight ever holds a denormal and no result depends on whether an
+ * implementation flushes them (rusticl flushes fma's, PoCL keeps them; a GPU may flush every
+ * operation). */
 
-/* a * b and a + b with a result below FLT_MIN in magnitude flushed to +-0 (NaN passes). */
-float ct_fm(float a, float b) {
-    float r = a * b;
-    return fabs(r) < 0x1p-126f ? copysign(0.0f, r) : r;
-}
-float ct_fa(float a, float b) {
-    float r = a + b;
-    return fabs(r) < 0x1p-126f ? copysign(0.0f, r) : r;
-}
 /* The gradient with clipping and coupled weight decay: clip * G + wd * p, flushed. */
 float ct_grad(float clip, float G, float wd, float p) {
     return ct_fa(ct_fm(clip, G), ct_fm(wd, p));
@@ -86,7 +78,7 @@ __kernel void rmsprop_step(__global float *P, uint offP, __global float *V, uint
     float v = ct_fa(ct_fm(rho, V[i]), ct_fm(1.0f - rho, ct_fm(g, g)));
     V[i] = v;
     float d = ct_fm(lr, g) / (sqrt(v) + eps);
-    P[i] = ct_fa(p, fabs(d) < 0x1p-126f ? -copysign(0.0f, d) : -d);
+    P[i] = ct_fa(p, -ct_fz(d));
 }
 
 /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
@@ -119,7 +111,7 @@ __kernel void adam_step(__global float *P, uint offP, __global float *M, uint of
     M[i] = m;
     V[i] = v;
     float d = ct_fm(step_size, m) / (sqrt(v) * inv_sqrt_bc2 + eps);
-    P[i] = ct_fa(p, fabs(d) < 0x1p-126f ? -copysign(0.0f, d) : -d);
+    P[i] = ct_fa(p, -ct_fz(d));
 }
 
 /* Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"): decoupled weight

@@ -3,9 +3,9 @@
 # runs of the bench suite's shapes (cltrain bench --help) with CLTRAIN_COUNT_DENORMALS set, so
 # every kernel launch counts the float values it changed and how many of them are denormal
 # (nonzero, below 2^-126 in magnitude), and prints per kind of operation and per kernel output
-# a table in Markdown. Twice: with the kernels as they are, and with the optimizers' explicit
-# flush (kernels/optim.cl's ct_fm, ct_fa and the step's flush) taken out of a copy of kernels/
-# (CLTRAIN_KERNELS_DIR), which shows how often that flush has something to do.
+# a table in Markdown. Twice: with the kernels as they are, and with the explicit flush of the
+# optimizers and the norms (kernels/common.cl's ct_fz, under ct_fm and ct_fa) taken out of a
+# copy of kernels/ (CLTRAIN_KERNELS_DIR), which shows how often that flush has something to do.
 #
 #   scripts/count-denormals.sh [--cltrain BIN] [--quick]
 #
@@ -31,13 +31,12 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# the kernels without the optimizers' flush: ct_fm a * b, ct_fa a + b, the step's d unflushed
+# the kernels without the flush of the optimizers and the norms: ct_fz(r) returns r
 mkdir -p "$tmp/unflushed"
 cp "$root"/kernels/*.cl "$tmp/unflushed/"
-sed -i -e 's/return fabs(r) < 0x1p-126f ? copysign(0.0f, r) : r;/return r;/' \
-    -e 's/fabs(d) < 0x1p-126f ? -copysign(0.0f, d) : -d/-d/' "$tmp/unflushed/optim.cl"
-if grep -q '0x1p-126f' "$tmp/unflushed/optim.cl"; then
-    echo "count-denormals: kernels/optim.cl's flush no longer matches what this script takes out" >&2
+sed -i -e 's/return fabs(r) < 0x1p-126f ? copysign(0.0f, r) : r;/return r;/' "$tmp/unflushed/common.cl"
+if grep -q '0x1p-126f' "$tmp/unflushed/common.cl" "$tmp/unflushed/optim.cl" "$tmp/unflushed/norm.cl"; then
+    echo "count-denormals: the flush of kernels/common.cl no longer matches what this script takes out" >&2
     exit 2
 fi
 
@@ -111,7 +110,7 @@ sums() {
 # table SET: per kind, then per kernel output (written at least once), both variants
 table() {
     sums "$1" >"$tmp/sums"
-    echo "| kind of operation | values written | denormal | optimizers unflushed: denormal |"
+    echo "| kind of operation | values written | denormal | unflushed: denormal |"
     echo "|---|---|---|---|"
     awk -F'|' '{ w[$1] += $3; d[$1] += $4; u[$1] += $6; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
         function pct(x, y) { return y ? sprintf("%.2g%%", 100 * x / y) : "-" }

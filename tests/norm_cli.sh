@@ -142,6 +142,40 @@ else
         { bad "gradcheck --tol 1e-7: no failure count"; tail -3 "$tmp/gc.out"; }
 fi
 
+# ---- denormals --------------------------------------------------------------------------------
+# All-zero inputs: the batch statistics are exactly 0, so the running variance decays by
+# (1 - momentum) a step from 1. With momentum 0.4 it passes below FLT_MIN after 171 steps;
+# unflushed it stays denormal (3 x 2^-149 after 200 steps on PoCL, and 0.6 of 2^-149 rounds
+# back up to it, so it never reaches 0). The kernels flush it (the denormal rule,
+# kernels/common.cl): after 200 steps it is exactly 0, no norm kernel writes a denormal, and the
+# bytes are the same on every implementation.
+{ echo "x0,x1,x2,label"; for i in $(seq 64); do echo "0,0,0,$((i % 2))"; done; } >"$tmp/zeros.csv"
+zeros=(train --data "$tmp/zeros.csv" --layers 4 --norm batch --norm-momentum 0.4 --batch 16 --epochs 50 --seed 3 --quiet)
+if CLTRAIN_COUNT_DENORMALS="$tmp/zeros.count" "$bin" "${zeros[@]}" --save "$tmp/zeros.safetensors" >"$tmp/zeros.out" 2>&1 &&
+    "$bin" convert "$tmp/zeros.safetensors" "$tmp/zeros.json" >>"$tmp/zeros.out" 2>&1; then
+    rv=$(grep -o '"running_var": \[[^]]*\]' "$tmp/zeros.json")
+    [ "$rv" = '"running_var": [0, 0, 0, 0]' ] && ok "all-zero inputs, 200 steps: the running variance is exactly 0 ($rv)" ||
+        bad "all-zero inputs: running variance '$rv', expected exactly 0 (not denormal)"
+    # the counts: kernel, argument, launches, values changed, denormal ones
+    rv_changed=$(awk -F'\t' '$1 == "bn_stats" && $2 == "rv" { print $4 }' "$tmp/zeros.count")
+    norm_denormal=$(awk -F'\t' '$1 ~ /^(bn_|ln_|norm_)/ && $5 > 0 { print $1 "." $2 " " $5 }' "$tmp/zeros.count" | tr '\n' ' ')
+    [ -n "$rv_changed" ] && [ "$rv_changed" -gt 0 ] && [ -z "$norm_denormal" ] &&
+        ok "all-zero inputs: the norm kernels wrote no denormal (bn_stats changed the running variance $rv_changed times)" ||
+        { bad "all-zero inputs: denormals written: '$norm_denormal' (bn_stats.rv changed '$rv_changed')"; cat "$tmp/zeros.count"; }
+else
+    bad "all-zero inputs: training or convert failed"; cat "$tmp/zeros.out"
+fi
+CLTRAIN_PROFILE=gpu "$bin" "${zeros[@]}" --save "$tmp/zeros_gpu.safetensors" >/dev/null 2>&1
+cmp -s "$tmp/zeros.safetensors" "$tmp/zeros_gpu.safetensors" && ok "all-zero inputs: the gpu profile gives the same bytes" ||
+    bad "all-zero inputs: the gpu profile gives other bytes"
+if ls "${OCL_ICD_VENDORS:-/etc/OpenCL/vendors}"/*rusticl*.icd >/dev/null 2>&1; then
+    RUSTICL_ENABLE=llvmpipe CLTRAIN_DEVICE=llvmpipe "$bin" "${zeros[@]}" --save "$tmp/zeros_rusticl.safetensors" >"$tmp/zeros_rusticl.out" 2>&1
+    cmp -s "$tmp/zeros.safetensors" "$tmp/zeros_rusticl.safetensors" && ok "all-zero inputs: rusticl gives the same bytes" ||
+        { bad "all-zero inputs: rusticl gives other bytes"; cat "$tmp/zeros_rusticl.out"; }
+else
+    echo "note: Mesa's rusticl is not registered here: the all-zero run is compared on PoCL's profiles only"
+fi
+
 # ---- errors -----------------------------------------------------------------------------------
 expect_error() { # NAME PATTERN ARGS...
     local name="$1" pattern="$2"

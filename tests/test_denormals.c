@@ -2,9 +2,11 @@
  * when it is destroyed, against the same counts made here from the buffers read back.
  *  - scale (x *= 2^-30 over 1001 values at offset 5 of a poisoned buffer): a third of the
  *    values become denormal, a third stay normal, a third are 0 and do not change;
- *  - ln_stats with mean and var in one buffer (mean at 0, var at B): each changed value goes to
- *    the argument whose region holds it; rows (a, -a) with a = 2^-70 give var = 2^-140, a
- *    denormal; rows of equal values give var 0 (changed from the poison, not denormal);
+ *  - bias_act_forward (relu) with A and Z in one buffer (A at 0, Z at B): each changed value
+ *    goes to the argument whose region holds it; inputs +-2^-140 (denormal) plus a bias of 0
+ *    give Z denormal in two rows of three and A = relu(Z) denormal in one;
+ *  - ln_stats follows the denormal rule of the norm kernels (kernels/norm.cl): rows (a, -a)
+ *    with a = 2^-70 have the variance 2^-140, below FLT_MIN, stored as +0 on every device;
  *  - sigmoid_bce's int count of right predictions, just after its row losses in one buffer, is
  *    not counted as a float (its bits read as a denormal);
  *  - a file that cannot be opened stops the device from opening, naming the variable and file.
@@ -121,35 +123,69 @@ int main(void) {
                "scale: %llu changed, %llu denormal read back (%llu, %llu expected)", sc_changed,
                sc_den, want_changed, want_den);
 
-    /* ln_stats: mean at 0, var at B of one buffer; rows (a, -a) with a = 2^-70 every third row,
-     * else (r, r) */
+    /* bias_act_forward, relu, B rows of one column: A at 0, Z at B of one buffer; inputs
+     * 2^-140, -2^-140 and i in turn, a bias of 0 */
     float *sh = malloc(2 * B * sizeof *sh), *sback = malloc(2 * B * sizeof *sback);
     if (!sh || !sback) return fprintf(stderr, "FAIL: out of memory\n"), 1;
-    unsigned long long want_var_den = 0;
+    unsigned long long want_a_den = 0, want_z_den = 0;
+    for (int i = 0; i < B; i++) {
+        z[i] = i % 3 == 0 ? ldexpf(1.0f, -140) : i % 3 == 1 ? -ldexpf(1.0f, -140) : (float)i;
+        want_a_den += i % 3 == 0;
+        want_z_den += i % 3 != 2;
+    }
+    z[B] = 0.0f; /* the bias */
+    for (int i = 0; i < 2 * B; i++)
+        sh[i] = -3.25f; /* no output's value */
+    int one = 0;
+    if (ct_buffer_create(dev, &st, 2 * B * sizeof *sh, "A+Z") ||
+        ct_buffer_write(dev, st, 0, 2 * B * sizeof *sh, sh) ||
+        ct_buffer_create(dev, &zb, (size_t)B * C * sizeof *z, "Y+b") ||
+        ct_buffer_write(dev, zb, 0, (size_t)B * C * sizeof *z, z) ||
+        ct_bias_act_forward(dev, (ct_buf){st, 0}, (ct_buf){st, B}, (ct_buf){zb, 0},
+                            (ct_buf){zb, B}, CT_ACT_RELU, 0.0f, B, 1) ||
+        ct_buffer_read(dev, st, 0, 2 * B * sizeof *sback, sback))
+        return fprintf(stderr, "FAIL: bias_act_forward: %s\n", ct_device_error(dev)), 1;
+    unsigned long long a_changed, a_den, z_changed, z_den;
+    recount(sh, sback, 0, B, &a_changed, &a_den);
+    recount(sh, sback, B, 2 * B, &z_changed, &z_den);
+    if (keeps)
+        EXPECT(a_changed == B && a_den == want_a_den && z_changed == B && z_den == want_z_den,
+               "bias_act_forward: A %llu changed, %llu denormal; Z %llu changed, %llu denormal "
+               "(%d, %llu, %d, %llu expected)",
+               a_changed, a_den, z_changed, z_den, B, want_a_den, B, want_z_den);
+
+    /* ln_stats: rows (a, -a) with a = 2^-70 every third row, else (i, i): every variance is +0
+     * (2^-140 flushed), every mean exact, on every device */
+    float *lnh = malloc(2 * B * sizeof *lnh), *lnb = malloc(2 * B * sizeof *lnb);
+    cl_mem ls = NULL;
+    if (!lnh || !lnb) return fprintf(stderr, "FAIL: out of memory\n"), 1;
     for (int i = 0; i < B; i++) {
         float a = ldexpf(1.0f, -70);
         z[i * C] = i % 3 ? (float)i : a;
         z[i * C + 1] = i % 3 ? (float)i : -a;
-        want_var_den += i % 3 == 0;
     }
     for (int i = 0; i < 2 * B; i++)
-        sh[i] = -3.25f; /* no row's mean or variance */
-    int one = 0;
-    if (ct_buffer_create(dev, &st, 2 * B * sizeof *sh, "stats") ||
-        ct_buffer_write(dev, st, 0, 2 * B * sizeof *sh, sh) ||
-        ct_buffer_create(dev, &zb, (size_t)B * C * sizeof *z, "Z") ||
+        lnh[i] = -3.25f;
+    if (ct_buffer_create(dev, &ls, 2 * B * sizeof *lnh, "mean+var") ||
+        ct_buffer_write(dev, ls, 0, 2 * B * sizeof *lnh, lnh) ||
         ct_buffer_write(dev, zb, 0, (size_t)B * C * sizeof *z, z) ||
-        ct_ln_stats(dev, (ct_buf){st, 0}, (ct_buf){st, B}, (ct_buf){zb, 0}, B, C) ||
-        ct_buffer_read(dev, st, 0, 2 * B * sizeof *sback, sback))
+        ct_ln_stats(dev, (ct_buf){ls, 0}, (ct_buf){ls, B}, (ct_buf){zb, 0}, B, C) ||
+        ct_buffer_read(dev, ls, 0, 2 * B * sizeof *lnb, lnb))
         return fprintf(stderr, "FAIL: ln_stats: %s\n", ct_device_error(dev)), 1;
+    int ln_bad = -1;
+    uint32_t vbits = 0;
+    for (int i = 0; i < B && ln_bad < 0; i++) {
+        memcpy(&vbits, &lnb[B + i], 4);
+        if (vbits != 0 || lnb[i] != (i % 3 ? (float)i : 0.0f)) ln_bad = i;
+    }
+    EXPECT(ln_bad < 0,
+           "ln_stats: every variance +0 (2^-140 of the rows (2^-70, -2^-70) flushed), every mean "
+           "exact (first row otherwise: %d, mean %g, var %g, bits %08x)",
+           ln_bad, ln_bad < 0 ? 0.0 : (double)lnb[ln_bad], ln_bad < 0 ? 0.0 : (double)lnb[B + ln_bad],
+           ln_bad < 0 ? 0u : (unsigned)vbits);
     unsigned long long m_changed, m_den, v_changed, v_den;
-    recount(sh, sback, 0, B, &m_changed, &m_den);
-    recount(sh, sback, B, 2 * B, &v_changed, &v_den);
-    if (keeps)
-        EXPECT(m_changed == B && m_den == 0 && v_changed == B && v_den == want_var_den,
-               "ln_stats: mean %llu changed, %llu denormal; var %llu changed, %llu denormal "
-               "(%d, 0, %d, %llu expected)",
-               m_changed, m_den, v_changed, v_den, B, B, want_var_den);
+    recount(lnh, lnb, 0, B, &m_changed, &m_den);
+    recount(lnh, lnb, B, 2 * B, &v_changed, &v_den);
 
     /* sigmoid_bce: rowloss (4 floats) and the int count of right predictions after it in one
      * buffer; the count's bits (3) would read as a denormal float */
@@ -183,6 +219,7 @@ int main(void) {
     clReleaseMemObject(x);
     clReleaseMemObject(st);
     clReleaseMemObject(zb);
+    clReleaseMemObject(ls);
     clReleaseMemObject(cnt);
     clReleaseMemObject(zt_b);
     clReleaseMemObject(tt_b);
@@ -191,6 +228,8 @@ int main(void) {
     ct_device_destroy(dev); /* appends the counts */
 
     check_counts(path, "scale", "x", 1, sc_changed, sc_den);
+    check_counts(path, "bias_act_forward", "A", 1, a_changed, a_den);
+    check_counts(path, "bias_act_forward", "Z", 1, z_changed, z_den);
     check_counts(path, "ln_stats", "mean", 1, m_changed, m_den);
     check_counts(path, "ln_stats", "var", 1, v_changed, v_den);
     check_counts(path, "sigmoid_bce", "rowloss", 1, rl_changed, rl_den); /* not the count */
@@ -205,7 +244,7 @@ int main(void) {
                strstr(msg, "/nonexistent-folder/counts.tsv"),
            "an unwritable file: status %d, '%s'", (int)s, msg);
     ct_device_destroy(bad);
-    free(h), free(back), free(z), free(sh), free(sback);
+    free(h), free(back), free(z), free(sh), free(sback), free(lnh), free(lnb);
     printf("test_denormals: %s\n", failures ? "FAILED" : "passed");
     return failures ? 1 : 0;
 }
