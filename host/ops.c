@@ -259,32 +259,42 @@ static ct_status need_matrix(ct_device *dev, const char *op, const char *name, c
     return CT_OK;
 }
 
-/* The CPU-shaped product (kernels/gemm_cpu.cl): B packed into zero-padded panels unless it can
- * be read in place (not transposed, small enough to stay in cache), then one work-item per
- * (row tile, panel), in blocks of cfg.block row tiles that each run across every panel; the
+/* When the CPU-shaped product reads B in place (not transposed, N >= vw): up to this many
+ * multiply-adds, or up to CT_PK_IN_PLACE_TILES row tiles (B read that many times). There a
+ * pack's launch cost more than it saved (PoCL, AVX2: 64x32x64 ran 0.9x packed, 64x100x32 and
+ * 256x100x10 1.3x; 10x128x256 TN 1.7x in place, 32x500x256 1.8x packed). */
+#define CT_PK_IN_PLACE_MACS (1 << 17)
+#define CT_PK_IN_PLACE_TILES 4
+
+/* The CPU-shaped product (kernels/gemm_cpu.cl): B packed into zero-padded panels (pack_b) and
+ * then A^T, when transposed, into row tiles (pack_a), unless B can be read in place (above:
+ * then A is too, one launch); then one work-item per (row tile, panel), in blocks of
+ * cfg.block row tiles that each run across every panel, by the kernel of that variant. The
  * tile and vector shape are the device's (dev->cfg, built into the program). */
 static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb,
                           int M, int N, int K, int transA, int transB, float alpha, float beta) {
     const size_t W = (size_t)dev->cfg.vw * (size_t)dev->cfg.nv, RM = (size_t)dev->cfg.rm;
-    size_t panels = ((size_t)N + W - 1) / W;
-    /* read B in place when it is not transposed and small enough to stay in cache (large,
-     * power-of-two widths thrash the cache without packing); ldb == W would look packed */
-    int direct = !transB && (size_t)ldb != W && (size_t)K * (size_t)ldb <= ((size_t)1 << 18);
+    size_t panels = ((size_t)N + W - 1) / W, tiles = ((size_t)M + RM - 1) / RM;
+    /* B in place: whole vectors of a row only (N >= vw; see the kernel's last panel) */
+    int direct = !transB && N >= dev->cfg.vw &&
+                 ((double)M * N * K <= CT_PK_IN_PLACE_MACS || tiles <= CT_PK_IN_PLACE_TILES);
+    int pack_a = transA && !direct;
+    /* one buffer, grown once per larger shape and never per step: B's panels, then A's tiles */
+    size_t b_need = direct ? 0 : panels * W * (size_t)K, a_need = pack_a ? tiles * RM * (size_t)K : 0;
+    if (b_need + a_need > (size_t)UINT_MAX)
+        return ct_fail(dev, CT_ERR_ARG, "ct_gemm: the operands (%d x %d x %d) are too large to pack",
+                       M, N, K);
+    if (b_need + a_need > dev->pack_floats) {
+        if (dev->pack) clReleaseMemObject(dev->pack);
+        dev->pack = NULL;
+        dev->pack_floats = 0;
+        TRY(ct_buffer_create(dev, &dev->pack, (b_need + a_need) * sizeof(float),
+                             "the packed operands of a product"));
+        dev->pack_floats = b_need + a_need;
+    }
     cl_mem bp = B.mem;
     size_t bp_off = B.off, pstride = W, kstride = (size_t)ldb;
     if (!direct) {
-        size_t need = panels * W * (size_t)K;
-        if (need > (size_t)UINT_MAX)
-            return ct_fail(dev, CT_ERR_ARG, "ct_gemm: B (%d x %d) is too large to pack", K, N);
-        if (need > dev->pack_floats) {
-            /* grown once per larger shape, never per step */
-            if (dev->pack) clReleaseMemObject(dev->pack);
-            dev->pack = NULL;
-            dev->pack_floats = 0;
-            TRY(ct_buffer_create(dev, &dev->pack, need * sizeof(float),
-                                 "the packed panels of a product"));
-            dev->pack_floats = need;
-        }
         ct_args p = ct_args_begin(dev, CT_K_pack_b);
         ct_arg_mem(&p, dev->pack);
         ct_arg_uint(&p, 0);
@@ -302,16 +312,31 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
         pstride = (size_t)K * W;
         kstride = W;
     }
-    size_t tiles = ((size_t)M + RM - 1) / RM, want = (size_t)dev->cfg.block,
-           block = tiles < want ? tiles : want;
+    if (pack_a) {
+        ct_args p = ct_args_begin(dev, CT_K_pack_a);
+        ct_arg_mem(&p, dev->pack);
+        ct_arg_uint(&p, u32(b_need));
+        ct_arg_buf(&p, A);
+        ct_arg_int(&p, lda);
+        ct_arg_int(&p, K);
+        ct_arg_int(&p, M);
+        /* an item per block of 16 k of a row tile (see pack_a) */
+        size_t pg[2] = {((size_t)K + 15) / 16, tiles}, one[2] = {1, 1};
+        TRY(ct_args_launch2(&p, pg, one));
+        A = ct_at(dev->pack, b_need);
+    }
+    size_t want = (size_t)dev->cfg.block, block = tiles < want ? tiles : want;
     size_t global[3] = {block, panels, (tiles + block - 1) / block};
     size_t local[3] = {1, 1, 1};
-    ct_args a = ct_args_begin(dev, CT_K_gemm_cpu);
+    /* the variant (kernels/gemm_cpu.cl): A's rows, A^T in place or packed; B packed or not */
+    const ct_kernel_id variant = pack_a   ? CT_K_gemm_cpu_pp
+                                 : direct ? (transA ? CT_K_gemm_cpu_td : CT_K_gemm_cpu_nd)
+                                          : CT_K_gemm_cpu_np;
+    ct_args a = ct_args_begin(dev, variant);
     ct_arg_buf(&a, C);
     ct_arg_int(&a, ldc);
     ct_arg_buf(&a, A);
     ct_arg_int(&a, lda);
-    ct_arg_int(&a, transA);
     ct_arg_mem(&a, bp);
     ct_arg_uint(&a, u32(bp_off));
     ct_arg_uint(&a, u32(pstride));
