@@ -43,7 +43,7 @@ fi
 # built from source so that reports name the .cl file and line (the right line; the source
 # text oclgrind quotes under it is the same line of all the kernels joined: ignore it).
 # Products not forced to a backend (the networks of test_stats) use the CPU-shaped kernel, the
-# cheapest to simulate; test_gemm, determinism and selftest force each backend (own,
+# cheapest to simulate; test_gemm, determinism (and selftest) force each backend (own,
 # CPU-shaped, CLBlast) in turn.
 export CLTRAIN_DEVICE=oclgrind CLTRAIN_TEST_SMALL=1 CLTRAIN_NO_PROGRAM_CACHE=1 CLTRAIN_GEMM=cpu
 # The own product with small tiles (16 x 16, 8 deep, 4 x 4 per item; the same code as the
@@ -59,8 +59,9 @@ flags=(--data-races --uninitialized --check-api)
 # tile, 64 x 64 x 16 with 8 x 8 per item, whose code differs in what the small tile never
 # reaches: a register tile of 8 x 8 and steps 16 deep, so the odd shapes have partial last steps
 # (K % 16 != 0: K = 5, 7, 17, 31, 53) in every transpose; the CPU-shaped product and CLBlast
-# are left out there, CLTRAIN_TEST_BACKENDS=own)
-tests=(${OCLGRIND_TESTS:-gemm gemm_tile64 determinism stats selftest activations optim loss dropout helpers norm_train})
+# are left out there, CLTRAIN_TEST_BACKENDS=own; selftest is not in the default list, ~50 s of
+# simulation for kernels the tests above launch already: OCLGRIND_TESTS=selftest runs it)
+tests=(${OCLGRIND_TESTS:-gemm gemm_tile64 determinism stats activations optim loss dropout helpers norm_train})
 
 # Runs one test; prints its line; leaves 0 or 1 in NAME.status.
 run_one() {

@@ -148,7 +148,9 @@ fi
 # unflushed it stays denormal (3 x 2^-149 after 200 steps on PoCL, and 0.6 of 2^-149 rounds
 # back up to it, so it never reaches 0). The kernels flush it (the denormal rule,
 # kernels/common.cl): after 200 steps it is exactly 0, no norm kernel writes a denormal, and the
-# bytes are the same on every implementation.
+# gpu profile gives the same bytes. (Not run on rusticl here: 200 steps take it ~30 s, and its
+# * and + keep denormals as PoCL's do, so it would show nothing more; bits_cli trains batch
+# norm there.)
 { echo "x0,x1,x2,label"; for i in $(seq 64); do echo "0,0,0,$((i % 2))"; done; } >"$tmp/zeros.csv"
 zeros=(train --data "$tmp/zeros.csv" --layers 4 --norm batch --norm-momentum 0.4 --batch 16 --epochs 50 --seed 3 --quiet)
 if CLTRAIN_COUNT_DENORMALS="$tmp/zeros.count" "$bin" "${zeros[@]}" --save "$tmp/zeros.safetensors" >"$tmp/zeros.out" 2>&1 &&
@@ -168,13 +170,6 @@ fi
 CLTRAIN_PROFILE=gpu "$bin" "${zeros[@]}" --save "$tmp/zeros_gpu.safetensors" >/dev/null 2>&1
 cmp -s "$tmp/zeros.safetensors" "$tmp/zeros_gpu.safetensors" && ok "all-zero inputs: the gpu profile gives the same bytes" ||
     bad "all-zero inputs: the gpu profile gives other bytes"
-if ls "${OCL_ICD_VENDORS:-/etc/OpenCL/vendors}"/*rusticl*.icd >/dev/null 2>&1; then
-    RUSTICL_ENABLE=llvmpipe CLTRAIN_DEVICE=llvmpipe "$bin" "${zeros[@]}" --save "$tmp/zeros_rusticl.safetensors" >"$tmp/zeros_rusticl.out" 2>&1
-    cmp -s "$tmp/zeros.safetensors" "$tmp/zeros_rusticl.safetensors" && ok "all-zero inputs: rusticl gives the same bytes" ||
-        { bad "all-zero inputs: rusticl gives other bytes"; cat "$tmp/zeros_rusticl.out"; }
-else
-    echo "note: Mesa's rusticl is not registered here: the all-zero run is compared on PoCL's profiles only"
-fi
 
 # ---- errors -----------------------------------------------------------------------------------
 expect_error() { # NAME PATTERN ARGS...

@@ -67,6 +67,7 @@ unsigned long long dv_device_key(const ct_device *dev);
 void dv_release_program(ct_device *dev);
 /* Builds the part(s) the device builds when opened, with its shape (dev->cfg), timed. */
 ct_status dv_load_and_build(ct_device *dev);
+ct_status dv_rebuild_own(ct_device *dev);
 
 /* ---- kernel shapes (shapes.c) ------------------------------------------------------------ */
 

@@ -344,6 +344,21 @@ void dv_release_program(ct_device *dev) {
     dev->program = dev->program_own = NULL;
 }
 
+/* A new tile of the own product alone (the shape's og* fields; nothing else changed): the
+ * own product's kernel is rebuilt from gemm.cl into its own program, and the rest of the program
+ * stays (no other source reads the CT_OG_* options). The tuner and test_shapes sweep those
+ * tiles, and each step used to rebuild every kernel. */
+ct_status dv_rebuild_own(ct_device *dev) {
+    for (int k = 0; k < CT_K_COUNT; k++) {
+        if (kernel_part(k) != SRC_OWN || !dev->kernels[k]) continue;
+        clReleaseKernel(dev->kernels[k]);
+        dev->kernels[k] = NULL;
+    }
+    if (dev->program_own) clReleaseProgram(dev->program_own);
+    dev->program_own = NULL;
+    return build_program(dev, SRC_OWN, &dev->program_own);
+}
+
 ct_status dv_load_and_build(ct_device *dev) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

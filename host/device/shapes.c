@@ -192,6 +192,22 @@ ct_status ct_device_set_kernel_config(ct_device *dev, const ct_kernel_config *c)
     ct_status st = ct_device_finish(dev);
     if (st != CT_OK) return st;
     ct_kernel_config old = dev->cfg;
+    /* only the own product's tile: its kernel alone is rebuilt (dv_rebuild_own) */
+    const int own_only = c->vw == old.vw && c->rm == old.rm && c->nv == old.nv &&
+                         c->block == old.block && c->ew == old.ew;
+    if (own_only) {
+        dev->cfg = *c;
+        st = dv_rebuild_own(dev);
+        if (st == CT_OK) {
+            dev->cfg_origin = "set";
+            return CT_OK;
+        }
+        char err[CT_MSG_LEN];
+        snprintf(err, sizeof err, "%s", dev->err);
+        dev->cfg = old;
+        if (dv_rebuild_own(dev) == CT_OK) snprintf(dev->err, sizeof dev->err, "%s", err);
+        return st;
+    }
     dv_release_program(dev);
     dev->cfg = *c;
     st = dv_load_and_build(dev);
