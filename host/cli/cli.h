@@ -104,11 +104,11 @@ int cli_mpi_size(void);
 int cli_mpi_local_rank(void);
 /* Whether the process was started by an MPI launcher (its environment names a job size). */
 int cli_mpi_launched(void);
-/* Whether the launcher that started this process writes to a terminal: its standard error (the
- * parent process's, on Linux) is one. Under mpirun a rank's stderr is a pipe that the launcher
+/* Whether the launcher that started this process writes to a terminal: its descriptor fd_no (2:
+ * standard error, 1: output; the parent process's, on Linux) is one. Under mpirun a rank's stderr is a pipe that the launcher
  * copies to its own, and Open MPI gives every rank a pseudo-terminal for stdout whatever its
  * own output is, so neither of the rank's own tells. 0 where it cannot be seen. */
-int cli_mpi_launcher_tty(void);
+int cli_mpi_launcher_tty(int fd_no);
 /* On a rank other than 0 of a job: keeps the error line for the end of the process (printed
  * there, when the rank fails) and returns 1; else 0 (print it now). */
 int cli_mpi_defer(const char *line);

@@ -56,10 +56,10 @@ int cli_mpi_local_rank(void) { return job.local_rank; }
 
 int cli_mpi_launched(void) { return job.launched; }
 
-int cli_mpi_launcher_tty(void) {
+int cli_mpi_launcher_tty(int fd_no) {
 #ifdef __linux__
     char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/fd/2", (long)getppid());
+    snprintf(path, sizeof path, "/proc/%ld/fd/%d", (long)getppid(), fd_no);
     struct stat st; /* a character device at all, before opening it (never a pipe or a file) */
     if (stat(path, &st) != 0 || !S_ISCHR(st.st_mode)) return 0;
     int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
@@ -68,6 +68,7 @@ int cli_mpi_launcher_tty(void) {
     close(fd);
     return tty;
 #else
+    (void)fd_no;
     return 0;
 #endif
 }

@@ -152,13 +152,16 @@ static int progress_line(const options *o, int rank, int ranks) {
     if (rank != 0 || o->no_progress) return 0;
     if (o->progress) return 1;
     if (o->quiet) return 0;
-    return isatty(fileno(stderr)) || ((ranks > 1 || cli_mpi_launched()) && cli_mpi_launcher_tty());
+    return isatty(fileno(stderr)) || ((ranks > 1 || cli_mpi_launched()) && cli_mpi_launcher_tty(2));
 }
 
 typedef struct {
     const options *o;
     ct_model *model;
     int line;  /* the progress line is on stderr (see progress_line) */
+    /* under a launcher whose output is a terminal: stdout's lines clear the progress line too
+     * (see clear_line) */
+    int clear_stdout;
     int batch; /* rows per step, for the progress line's samples/s */
     int classification;
     int announced; /* the "resumed from" line is printed */
@@ -172,6 +175,17 @@ typedef struct {
     char msg[CT_MSG_LEN];
     cli_warm warm; /* the kernel warm-up helper (host/cli/warm.c) */
 } run_ctx;
+
+/* Clears the progress line before a line on stdout. Under a launcher (mpirun) the ranks' stdout
+ * and stderr reach the terminal through separate channels, in no fixed order, so the clear on
+ * stderr may come after the line on stdout, which then follows the progress line's text: the
+ * clear is written at the start of the stdout line as well. */
+static void clear_line(const run_ctx *c) {
+    if (!c->line) return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    if (c->clear_stdout) fputs("\r\033[K", stdout);
+}
 
 /* Seconds as m:ss, or h:mm:ss from an hour. */
 static void clock_text(double s, char *buf, size_t len) {
@@ -210,7 +224,7 @@ static void on_progress(const ct_progress *p, void *user) {
 static void on_log(int epoch, long long step, double mean_loss, double lr, void *user) {
     run_ctx *c = user;
     if (c->o->quiet) return;
-    if (c->line) fprintf(stderr, "\r\033[K");
+    clear_line(c);
     printf("  epoch %d step %lld  loss %.4f (mean of the last %d steps)  lr %.3g\n", epoch, step,
            mean_loss, c->o->log_every, lr);
     fflush(stdout);
@@ -223,7 +237,7 @@ static void on_plan(const char *plan, void *user) {
 
 static void on_verify(const ct_verify_report *r, void *user) {
     run_ctx *c = user;
-    if (c->line) fprintf(stderr, "\r\033[K");
+    clear_line(c);
     double worst = 0;
     for (int i = 0; i < r->n; i++)
         worst = r->rows[i].scaled > worst ? r->rows[i].scaled : worst;
@@ -320,7 +334,7 @@ static void preload_log(run_ctx *c, const char *path, int upto) {
 
 static int on_epoch(const ct_epoch_stats *s, void *user) {
     run_ctx *c = user;
-    if (c->line) fprintf(stderr, "\r\033[K");
+    clear_line(c);
     announce_resume(c);
     if (!hist_push(c, s)) {
         snprintf(c->msg, sizeof c->msg, "out of host memory");
@@ -1047,6 +1061,8 @@ static int train(const options *opts, const run_args *ra, const char *device) {
     ctx.o = &o;
     ctx.model = model;
     ctx.line = progress_line(&o, rank, ranks);
+    ctx.clear_stdout = ctx.line && (ranks > 1 || cli_mpi_launched()) && isatty(fileno(stdout)) &&
+                       cli_mpi_launcher_tty(1);
     ctx.rank0 = rank == 0;
     ctx.batch = batch;
     /* the progress line: rank 0's alone, so nothing is read back for it otherwise */
@@ -1060,7 +1076,7 @@ static int train(const options *opts, const run_args *ra, const char *device) {
     catch_stops(&stops, ctx.line);
     ct_status st = ranks > 1 ? ct_model_train_parallel(model, train, val, &to, &comm, &res)
                              : ct_model_train(model, train, val, &to, &res);
-    if (ctx.line) fprintf(stderr, "\r\033[K");
+    clear_line(&ctx);
     if (ctx.failed) {
         snprintf(msg, sizeof msg, "%s", ctx.msg);
         goto fail_msg;
