@@ -890,7 +890,8 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
         break;
     }
     }
-    return ct_args_launch1(&a, (size_t)n);
+    /* CT_EW parameters per work-item (kernels/optim.cl) */
+    return ct_args_launch1(&a, ((size_t)n + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew);
 }
 
 /* ---- helpers ---------------------------------------------------------------------------- */
