@@ -38,16 +38,13 @@ __kernel void bias_act_forward(__global float *A, uint offA, __global float *Z, 
     Z += offZ + r * N + c0;
     Y += offY + r * N + c0;
     b += offb + c0;
+    /* Y is read whole before Z is written (Z may alias Y), so the stores need no overlap test */
     float z[CT_EW];
-    for (uint t = 0; t < CT_EW; ++t) {
-        z[t] = t < m ? Y[t] + b[t] : 0.0f;
-    }
-    CT_WITH_ACT(act, for (uint t = 0; t < CT_EW; ++t) {
-        if (t < m) {
-            Z[t] = z[t];
-            A[t] = ct_act_f(ACT, alpha, z[t]);
-        }
-    })
+    CT_EW_FOR(m, z[t] = Y[t] + b[t];)
+    CT_WITH_ACT(act, CT_EW_FOR(m, {
+        Z[t] = z[t];
+        A[t] = ct_act_f(ACT, alpha, z[t]);
+    }))
 }
 
 /* A = f(Z), n elements (A may alias Z); CT_EW elements per work-item. */
@@ -61,14 +58,8 @@ __kernel void act_forward(__global float *A, uint offA, __global const float *Z,
     A += offA + i0;
     Z += offZ + i0;
     float z[CT_EW];
-    for (uint t = 0; t < CT_EW; ++t) {
-        z[t] = t < m ? Z[t] : 0.0f;
-    }
-    CT_WITH_ACT(act, for (uint t = 0; t < CT_EW; ++t) {
-        if (t < m) {
-            A[t] = ct_act_f(ACT, alpha, z[t]);
-        }
-    })
+    CT_EW_FOR(m, z[t] = Z[t];)
+    CT_WITH_ACT(act, CT_EW_FOR(m, A[t] = ct_act_f(ACT, alpha, z[t]);))
 }
 
 /* dZ = dA * f'(Z), n elements; dZ may alias dA; CT_EW elements per work-item. */
@@ -83,21 +74,15 @@ __kernel void act_backward(__global float *dZ, uint offdZ, __global const float 
     dA += offdA + i0;
     Z += offZ + i0;
     float g[CT_EW], z[CT_EW];
-    for (uint t = 0; t < CT_EW; ++t) {
-        g[t] = t < m ? dA[t] : 0.0f;
-        z[t] = t < m ? Z[t] : 0.0f;
-    }
+    CT_EW_FOR(m, {
+        g[t] = dA[t];
+        z[t] = Z[t];
+    })
 #ifdef CT_FAULT_ACT_BACKWARD
     /* test-only fault (CLTRAIN_FAULT=act_backward): a wrong derivative for gradcheck to catch */
-    for (uint t = 0; t < CT_EW; ++t) {
-        g[t] *= 1.01f;
-    }
+    CT_EW_FOR(m, g[t] *= 1.01f;)
 #endif
-    CT_WITH_ACT(act, for (uint t = 0; t < CT_EW; ++t) {
-        if (t < m) {
-            dZ[t] = g[t] * ct_act_df(ACT, alpha, z[t]);
-        }
-    })
+    CT_WITH_ACT(act, CT_EW_FOR(m, dZ[t] = g[t] * ct_act_df(ACT, alpha, z[t]);))
 }
 
 /* act_backward and bias_backward in one pass, for a hidden layer's (B, N) delta:
