@@ -530,7 +530,8 @@ ct_status ct_bias_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_buf Y, ct_b
      * 1.25-1.4x the time of these groups. */
     if (dev->cpu && global[0] <= dev->info.max_work_group) {
         size_t rows = 1;
-        while (global[0] * rows * 2 <= dev->wg1_small && rows < (size_t)B) rows *= 2;
+        while (global[0] * rows * 2 <= dev->wg1_small && rows < (size_t)B)
+            rows *= 2;
         size_t local[2] = {global[0], rows};
         global[1] = ((size_t)B + rows - 1) / rows * rows;
         return ct_args_launch2(&a, global, local);
