@@ -745,7 +745,8 @@ static ct_status dropout(ct_device *dev, const char *op, ct_kernel_id id, ct_buf
     ct_arg_float(&a, keep_scale);
     ct_arg_uint(&a, (cl_uint)n);
     ct_arg_uint(&a, (cl_uint)e0);
-    return ct_args_launch1(&a, (size_t)n);
+    /* CT_EW elements per work-item (kernels/dropout.cl) */
+    return ct_args_launch1(&a, ((size_t)n + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew);
 }
 
 ct_status ct_dropout_forward_at(ct_device *dev, ct_buf Y, ct_buf X, float p,
