@@ -24,6 +24,32 @@
     } break;                                                                                    \
     }
 
+/* CT_WITH_ACT over the elements t = 0..m-1 of a work-item's block: the cheap activations
+ * through CT_EW_FOR (a loop of constant count for a whole block, vectorized), the others in one
+ * loop of count m, which their math outweighs: one copy of their code, not two, as rusticl's
+ * compile of the program grows with it. */
+#define CT_ACT_EW_FOR(act, m, ...)                                                                 \
+    switch (act) {                                                                                 \
+    case CT_ACT_RELU: {                                                                            \
+        const int ACT = CT_ACT_RELU;                                                               \
+        CT_EW_FOR(m, __VA_ARGS__)                                                                  \
+    } break;                                                                                       \
+    case CT_ACT_LEAKY_RELU: {                                                                      \
+        const int ACT = CT_ACT_LEAKY_RELU;                                                         \
+        CT_EW_FOR(m, __VA_ARGS__)                                                                  \
+    } break;                                                                                       \
+    case CT_ACT_IDENTITY: {                                                                        \
+        const int ACT = CT_ACT_IDENTITY;                                                           \
+        CT_EW_FOR(m, __VA_ARGS__)                                                                  \
+    } break;                                                                                       \
+    default: {                                                                                     \
+        const int ACT = act;                                                                       \
+        for (uint t = 0; t < (m); ++t) {                                                           \
+            __VA_ARGS__                                                                            \
+        }                                                                                          \
+    } break;                                                                                       \
+    }
+
 /* Z = Y + b (b broadcast over the B rows); A = f(Z). Z may be the same buffer and offset as Y.
  * Work-item (c, r) does the CT_EW columns from c * CT_EW of row r. */
 __kernel void bias_act_forward(__global float *A, uint offA, __global float *Z, uint offZ,
@@ -38,15 +64,12 @@ __kernel void bias_act_forward(__global float *A, uint offA, __global float *Z, 
     Z += offZ + r * N + c0;
     Y += offY + r * N + c0;
     b += offb + c0;
+    /* Y is read whole before Z is written (Z may alias Y), so the stores need no overlap test */
     float z[CT_EW];
-    for (uint t = 0; t < CT_EW; ++t) {
-        z[t] = t < m ? Y[t] + b[t] : 0.0f;
-    }
-    CT_WITH_ACT(act, for (uint t = 0; t < CT_EW; ++t) {
-        if (t < m) {
-            Z[t] = z[t];
-            A[t] = ct_act_f(ACT, alpha, z[t]);
-        }
+    CT_EW_FOR(m, z[t] = Y[t] + b[t];)
+    CT_ACT_EW_FOR(act, m, {
+        Z[t] = z[t];
+        A[t] = ct_act_f(ACT, alpha, z[t]);
     })
 }
 
@@ -61,14 +84,8 @@ __kernel void act_forward(__global float *A, uint offA, __global const float *Z,
     A += offA + i0;
     Z += offZ + i0;
     float z[CT_EW];
-    for (uint t = 0; t < CT_EW; ++t) {
-        z[t] = t < m ? Z[t] : 0.0f;
-    }
-    CT_WITH_ACT(act, for (uint t = 0; t < CT_EW; ++t) {
-        if (t < m) {
-            A[t] = ct_act_f(ACT, alpha, z[t]);
-        }
-    })
+    CT_EW_FOR(m, z[t] = Z[t];)
+    CT_ACT_EW_FOR(act, m, A[t] = ct_act_f(ACT, alpha, z[t]);)
 }
 
 /* dZ = dA * f'(Z), n elements; dZ may alias dA; CT_EW elements per work-item. */
@@ -83,21 +100,15 @@ __kernel void act_backward(__global float *dZ, uint offdZ, __global const float 
     dA += offdA + i0;
     Z += offZ + i0;
     float g[CT_EW], z[CT_EW];
-    for (uint t = 0; t < CT_EW; ++t) {
-        g[t] = t < m ? dA[t] : 0.0f;
-        z[t] = t < m ? Z[t] : 0.0f;
-    }
+    CT_EW_FOR(m, {
+        g[t] = dA[t];
+        z[t] = Z[t];
+    })
 #ifdef CT_FAULT_ACT_BACKWARD
     /* test-only fault (CLTRAIN_FAULT=act_backward): a wrong derivative for gradcheck to catch */
-    for (uint t = 0; t < CT_EW; ++t) {
-        g[t] *= 1.01f;
-    }
+    CT_EW_FOR(m, g[t] *= 1.01f;)
 #endif
-    CT_WITH_ACT(act, for (uint t = 0; t < CT_EW; ++t) {
-        if (t < m) {
-            dZ[t] = g[t] * ct_act_df(ACT, alpha, z[t]);
-        }
-    })
+    CT_ACT_EW_FOR(act, m, dZ[t] = g[t] * ct_act_df(ACT, alpha, z[t]);)
 }
 
 /* act_backward and bias_backward in one pass, for a hidden layer's (B, N) delta:

@@ -11,26 +11,34 @@ int ct_dropout_keep(uint k0, uint k1, uint e, float p) {
     return u >= p;
 }
 
-/* Y = X * keep / (1 - p); Y may alias X. */
+/* Y = X * keep / (1 - p); Y may alias X. CT_EW elements per work-item (CT_EW_FOR: the block's
+ * X is read whole before Y is written, so the stores need no overlap test). */
 __kernel void dropout_forward(__global float *Y, uint offY, __global const float *X, uint offX,
                               uint k0, uint k1, float p, float keep_scale, uint n, uint e0) {
-    uint i = (uint)get_global_id(0);
-    if (i >= n) {
+    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    if (i0 >= n) {
         return;
     }
-    Y += offY;
-    X += offX;
-    Y[i] = ct_dropout_keep(k0, k1, e0 + i, p) ? X[i] * keep_scale : 0.0f;
+    const uint m = min((uint)CT_EW, n - i0);
+    Y += offY + i0;
+    X += offX + i0;
+    float x[CT_EW];
+    CT_EW_FOR(m, x[t] = X[t];)
+    CT_EW_FOR(m, Y[t] = ct_dropout_keep(k0, k1, e0 + i0 + t, p) ? x[t] * keep_scale : 0.0f;)
 }
 
-/* dX = dY * keep / (1 - p) with the same mask as forward; dX may alias dY. */
+/* dX = dY * keep / (1 - p) with the same mask as forward; dX may alias dY. CT_EW elements per
+ * work-item, as dropout_forward. */
 __kernel void dropout_backward(__global float *dX, uint offdX, __global const float *dY, uint offdY,
                                uint k0, uint k1, float p, float keep_scale, uint n, uint e0) {
-    uint i = (uint)get_global_id(0);
-    if (i >= n) {
+    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    if (i0 >= n) {
         return;
     }
-    dX += offdX;
-    dY += offdY;
-    dX[i] = ct_dropout_keep(k0, k1, e0 + i, p) ? dY[i] * keep_scale : 0.0f;
+    const uint m = min((uint)CT_EW, n - i0);
+    dX += offdX + i0;
+    dY += offdY + i0;
+    float g[CT_EW];
+    CT_EW_FOR(m, g[t] = dY[t];)
+    CT_EW_FOR(m, dX[t] = ct_dropout_keep(k0, k1, e0 + i0 + t, p) ? g[t] * keep_scale : 0.0f;)
 }

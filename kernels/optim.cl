@@ -1,4 +1,5 @@
-/* Optimizer steps: one launch over the flat parameter buffer, one work-item per parameter.
+/* Optimizer steps: one launch over the flat parameter buffer, CT_EW consecutive parameters per
+ * work-item (CT_EW_FOR, kernels/common.cl; the host launches ceil(n / CT_EW) work-items).
  * Common to all: when clip_norm > 0, g = clip * G with clip = min(1, clip_norm / (||G|| + 1e-6)),
  * ||G|| = sqrt(gnorm_sq[0]) (computed on the device beforehand); else g = G. Coupled weight decay
  * (every optimizer but AdamW) then adds wd * P to g. Buffers the optimizer does not use are not
@@ -28,36 +29,67 @@ float ct_clip_factor(__global const float *gnorm_sq, float clip_norm) {
 __kernel void sgd_step(__global float *P, uint offP, __global const float *G, uint offG,
                        __global const float *gnorm_sq, uint offN, uint n, float lr, float wd,
                        float clip_norm) {
-    uint i = (uint)get_global_id(0);
-    if (i >= n) {
+    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    if (i0 >= n) {
         return;
     }
-    P += offP;
-    G += offG;
-    gnorm_sq += offN;
-    float p = P[i];
-    float g = ct_grad(ct_clip_factor(gnorm_sq, clip_norm), G[i], wd, p);
-    P[i] = ct_fa(p, -ct_fm(lr, g));
+    const uint m = min((uint)CT_EW, n - i0);
+    P += offP + i0;
+    G += offG + i0;
+    const float clip = ct_clip_factor(gnorm_sq + offN, clip_norm);
+    CT_EW_FOR(m, {
+        float p = P[t];
+        float g = ct_grad(clip, G[t], wd, p);
+        P[t] = ct_fa(p, -ct_fm(lr, g));
+    })
 }
 
-/* m = first ? g : mu m + (1 - dampening) g;  P -= lr m, or P -= lr (g + mu m) when nesterov. */
+/* m = first ? g : mu m + (1 - dampening) g;  P -= lr m, or P -= lr (g + mu m) when nesterov.
+ * The two flags are the same for every element: one loop per case, branch-free. */
 __kernel void momentum_step(__global float *P, uint offP, __global float *M, uint offM,
                             __global const float *G, uint offG, __global const float *gnorm_sq,
                             uint offN, uint n, float lr, float mu, float dampening, float wd,
                             float clip_norm, int first, int nesterov) {
-    uint i = (uint)get_global_id(0);
-    if (i >= n) {
+    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    if (i0 >= n) {
         return;
     }
-    P += offP;
-    M += offM;
-    G += offG;
-    gnorm_sq += offN;
-    float p = P[i];
-    float g = ct_grad(ct_clip_factor(gnorm_sq, clip_norm), G[i], wd, p);
-    float m = first ? g : ct_fa(ct_fm(mu, M[i]), ct_fm(1.0f - dampening, g));
-    M[i] = m;
-    P[i] = ct_fa(p, -ct_fm(lr, nesterov ? ct_fa(g, ct_fm(mu, m)) : m));
+    const uint m = min((uint)CT_EW, n - i0);
+    P += offP + i0;
+    M += offM + i0;
+    G += offG + i0;
+    const float clip = ct_clip_factor(gnorm_sq + offN, clip_norm);
+    if (first && nesterov) {
+        CT_EW_FOR(m, {
+            float p = P[t];
+            float g = ct_grad(clip, G[t], wd, p);
+            M[t] = g;
+            P[t] = ct_fa(p, -ct_fm(lr, ct_fa(g, ct_fm(mu, g))));
+        })
+    } else if (first) {
+        CT_EW_FOR(m, {
+            float p = P[t];
+            float g = ct_grad(clip, G[t], wd, p);
+            M[t] = g;
+            P[t] = ct_fa(p, -ct_fm(lr, g));
+        })
+    } else if (nesterov) {
+        CT_EW_FOR(m, {
+            float p = P[t];
+            float g = ct_grad(clip, G[t], wd, p);
+            float v = ct_fa(ct_fm(mu, M[t]), ct_fm(1.0f - dampening, g));
+            M[t] = v;
+            P[t] = ct_fa(p, -ct_fm(lr, ct_fa(g, ct_fm(mu, v))));
+        })
+    } else {
+        CT_EW_FOR(m, {
+            float p = P[t];
+            float g = ct_grad(clip, G[t], wd, p);
+            float v = ct_fa(ct_fm(mu, M[t]), ct_fm(1.0f - dampening, g));
+            M[t] = v;
+            P[t] = ct_fa(p, -ct_fm(lr, v));
+        })
+    }
 }
 
 /* v = rho v + (1 - rho) g^2;  P -= lr g / (sqrt(v) + eps) */
@@ -65,54 +97,68 @@ __kernel void rmsprop_step(__global float *P, uint offP, __global float *V, uint
                            __global const float *G, uint offG, __global const float *gnorm_sq,
                            uint offN, uint n, float lr, float rho, float eps, float wd,
                            float clip_norm) {
-    uint i = (uint)get_global_id(0);
-    if (i >= n) {
+    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    if (i0 >= n) {
         return;
     }
-    P += offP;
-    V += offV;
-    G += offG;
-    gnorm_sq += offN;
-    float p = P[i];
-    float g = ct_grad(ct_clip_factor(gnorm_sq, clip_norm), G[i], wd, p);
-    float v = ct_fa(ct_fm(rho, V[i]), ct_fm(1.0f - rho, ct_fm(g, g)));
-    V[i] = v;
-    float d = ct_fm(lr, g) / (sqrt(v) + eps);
-    P[i] = ct_fa(p, -ct_fz(d));
+    const uint m = min((uint)CT_EW, n - i0);
+    P += offP + i0;
+    V += offV + i0;
+    G += offG + i0;
+    const float clip = ct_clip_factor(gnorm_sq + offN, clip_norm);
+    CT_EW_FOR(m, {
+        float p = P[t];
+        float g = ct_grad(clip, G[t], wd, p);
+        float v = ct_fa(ct_fm(rho, V[t]), ct_fm(1.0f - rho, ct_fm(g, g)));
+        V[t] = v;
+        float d = ct_fm(lr, g) / (sqrt(v) + eps);
+        P[t] = ct_fa(p, -ct_fz(d));
+    })
 }
 
 /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  * P -= step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps), step_size = lr / (1 - b1^t),
  * inv_sqrt_bc2 = 1 / sqrt(1 - b2^t) (both from the host, computed in double).
  * decoupled (AdamW): P -= lr wd P first and g gets no wd term. */
+#define CT_ADAM_MOMENTS(p, g)                                                                      \
+    float mt = ct_fa(ct_fm(b1, M[t]), ct_fm(1.0f - b1, g));                                        \
+    float vt = ct_fa(ct_fm(b2, V[t]), ct_fm(1.0f - b2, ct_fm(g, g)));                              \
+    M[t] = mt;                                                                                     \
+    V[t] = vt;                                                                                     \
+    float d = ct_fm(step_size, mt) / (sqrt(vt) * inv_sqrt_bc2 + eps);                              \
+    P[t] = ct_fa(p, -ct_fz(d));
 __kernel void adam_step(__global float *P, uint offP, __global float *M, uint offM,
                         __global float *V, uint offV, __global const float *G, uint offG,
                         __global const float *gnorm_sq, uint offN, uint n, float lr, float b1,
                         float b2, float eps, float wd, float clip_norm, float step_size,
                         float inv_sqrt_bc2, int decoupled) {
-    uint i = (uint)get_global_id(0);
-    if (i >= n) {
+    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    if (i0 >= n) {
         return;
     }
-    P += offP;
-    M += offM;
-    V += offV;
-    G += offG;
-    gnorm_sq += offN;
-    float p = P[i];
-    float g = ct_fm(ct_clip_factor(gnorm_sq, clip_norm), G[i]);
+    const uint m = min((uint)CT_EW, n - i0);
+    P += offP + i0;
+    M += offM + i0;
+    V += offV + i0;
+    G += offG + i0;
+    const float clip = ct_clip_factor(gnorm_sq + offN, clip_norm);
     if (decoupled) {
-        p = ct_fa(p, -ct_fm(ct_fm(lr, wd), p));
+        CT_EW_FOR(m, {
+            float g = ct_fm(clip, G[t]);
+            float p = P[t];
+            p = ct_fa(p, -ct_fm(ct_fm(lr, wd), p));
+            CT_ADAM_MOMENTS(p, g)
+        })
     } else {
-        g = ct_fa(g, ct_fm(wd, p));
+        CT_EW_FOR(m, {
+            float g = ct_fm(clip, G[t]);
+            float p = P[t];
+            g = ct_fa(g, ct_fm(wd, p));
+            CT_ADAM_MOMENTS(p, g)
+        })
     }
-    float m = ct_fa(ct_fm(b1, M[i]), ct_fm(1.0f - b1, g));
-    float v = ct_fa(ct_fm(b2, V[i]), ct_fm(1.0f - b2, ct_fm(g, g)));
-    M[i] = m;
-    V[i] = v;
-    float d = ct_fm(step_size, m) / (sqrt(v) * inv_sqrt_bc2 + eps);
-    P[i] = ct_fa(p, -ct_fz(d));
 }
+#undef CT_ADAM_MOMENTS
 
 /* Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"): decoupled weight
  * decay p -= lr wd p, then c = b1 m + (1 - b1) g, p -= lr sign(c) (sign 0 at 0 and NaN), and
@@ -121,19 +167,22 @@ __kernel void lion_step(__global float *P, uint offP, __global float *M, uint of
                         __global const float *G, uint offG, __global const float *gnorm_sq,
                         uint offN, uint n, float lr, float b1, float b2, float wd,
                         float clip_norm) {
-    uint i = (uint)get_global_id(0);
-    if (i >= n) {
+    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    if (i0 >= n) {
         return;
     }
-    P += offP;
-    M += offM;
-    G += offG;
-    gnorm_sq += offN;
-    float p = P[i];
-    float g = ct_fm(ct_clip_factor(gnorm_sq, clip_norm), G[i]);
-    float m = M[i];
-    p = ct_fa(p, -ct_fm(ct_fm(lr, wd), p));
-    float c = ct_fa(ct_fm(b1, m), ct_fm(1.0f - b1, g));
-    P[i] = ct_fa(p, -ct_fm(lr, sign(c)));
-    M[i] = ct_fa(ct_fm(b2, m), ct_fm(1.0f - b2, g));
+    const uint m = min((uint)CT_EW, n - i0);
+    P += offP + i0;
+    M += offM + i0;
+    G += offG + i0;
+    const float clip = ct_clip_factor(gnorm_sq + offN, clip_norm);
+    CT_EW_FOR(m, {
+        float p = P[t];
+        float g = ct_fm(clip, G[t]);
+        float mt = M[t];
+        p = ct_fa(p, -ct_fm(ct_fm(lr, wd), p));
+        float c = ct_fa(ct_fm(b1, mt), ct_fm(1.0f - b1, g));
+        P[t] = ct_fa(p, -ct_fm(lr, sign(c)));
+        M[t] = ct_fa(ct_fm(b2, mt), ct_fm(1.0f - b2, g));
+    })
 }
