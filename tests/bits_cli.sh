@@ -50,8 +50,12 @@ for row in "${matrix[@]}"; do
         iname=${im%%|*}
         read -r -a envs <<<"${im#*|}"
         f="$tmp/$name.$iname.safetensors"
-        # a time limit per run: a hung driver fails the run by name instead of stalling
-        if timeout 120 env "${envs[@]}" "$bin" train "${opts[@]}" "${common[@]}" --save "$f" >"$tmp/out" 2>"$tmp/err" &&
+        # a time limit per run: a hung driver fails the run by name instead of stalling (rusticl
+        # compiles each kernel at its first launch, minutes for a run's kernels on a cold cache
+        # and a busy machine)
+        limit=120
+        [ "$iname" = rusticl ] && limit=400
+        if timeout "$limit" env "${envs[@]}" "$bin" train "${opts[@]}" "${common[@]}" --save "$f" >"$tmp/out" 2>"$tmp/err" &&
             grep -q ', common bits$' "$tmp/out"; then
             sum[$name.$iname]=$(sha "$f")
         else
