@@ -183,6 +183,14 @@ void ct_device_kernel_config(const ct_device *dev, ct_kernel_config *out, const 
     if (origin) *origin = dev->cfg_origin;
 }
 
+/* Rebuilds the program for the device's shape (dev->cfg): the own product's kernel alone when
+ * only its tile changed, else every part. */
+static ct_status rebuild(ct_device *dev, int own_only) {
+    if (own_only) return dv_rebuild_own(dev);
+    dv_release_program(dev);
+    return dv_load_and_build(dev);
+}
+
 ct_status ct_device_set_kernel_config(ct_device *dev, const ct_kernel_config *c) {
     const char *why = config_invalid(c);
     char unfit[160];
@@ -192,32 +200,17 @@ ct_status ct_device_set_kernel_config(ct_device *dev, const ct_kernel_config *c)
     ct_status st = ct_device_finish(dev);
     if (st != CT_OK) return st;
     ct_kernel_config old = dev->cfg;
-    /* only the own product's tile: its kernel alone is rebuilt (dv_rebuild_own) */
+    /* only the own product's tile changes: its kernel alone is rebuilt (dv_rebuild_own) */
     const int own_only = c->vw == old.vw && c->rm == old.rm && c->nv == old.nv &&
                          c->block == old.block && c->ew == old.ew;
-    if (own_only) {
-        dev->cfg = *c;
-        st = dv_rebuild_own(dev);
-        if (st == CT_OK) {
-            dev->cfg_origin = "set";
-            return CT_OK;
-        }
-        char err[CT_MSG_LEN];
-        snprintf(err, sizeof err, "%s", dev->err);
-        dev->cfg = old;
-        if (dv_rebuild_own(dev) == CT_OK) snprintf(dev->err, sizeof dev->err, "%s", err);
-        return st;
-    }
-    dv_release_program(dev);
     dev->cfg = *c;
-    st = dv_load_and_build(dev);
+    st = rebuild(dev, own_only);
     if (st != CT_OK) {
         /* keep the device usable with the shape it had */
         char err[CT_MSG_LEN];
         snprintf(err, sizeof err, "%s", dev->err);
-        dv_release_program(dev);
         dev->cfg = old;
-        if (dv_load_and_build(dev) == CT_OK) snprintf(dev->err, sizeof dev->err, "%s", err);
+        if (rebuild(dev, own_only) == CT_OK) snprintf(dev->err, sizeof dev->err, "%s", err);
         return st;
     }
     dev->cfg_origin = "set";
