@@ -259,6 +259,12 @@ static ct_status need_matrix(ct_device *dev, const char *op, const char *name, c
     return CT_OK;
 }
 
+/* Work-items of an elementwise launch over n values: cfg.ew values per work-item (CT_EW in the
+ * kernels), the last one partial. */
+static size_t ew_items(const ct_device *dev, size_t n) {
+    return (n + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew;
+}
+
 /* When the CPU-shaped product reads B in place (not transposed, N >= vw): up to this many
  * multiply-adds, or up to CT_PK_IN_PLACE_TILES row tiles (B read that many times). There a
  * pack's launch cost more than it saved (PoCL, AVX2: 64x32x64 ran 0.9x packed, 64x100x32 and
@@ -522,7 +528,7 @@ ct_status ct_bias_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_buf Y, ct_b
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)N);
-    size_t global[2] = {((size_t)N + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew, (size_t)B};
+    size_t global[2] = {ew_items(dev, (size_t)N), (size_t)B};
     /* CPU devices: a work-group of whole rows, every block of a row and rows enough for about
      * wg1_small work-items, so that no work-item lies past column N. The default 16 x 16 groups
      * padded a narrow layer with idle work-items (N = 10: 15 of the 16 in each row), which cost
@@ -552,7 +558,7 @@ ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float a
     ct_arg_int(&a, (int)act);
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)n);
-    return ct_args_launch1(&a, ((size_t)n + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew);
+    return ct_args_launch1(&a, ew_items(dev, (size_t)n));
 }
 
 ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act act, float alpha,
@@ -571,7 +577,7 @@ ct_status ct_act_backward(ct_device *dev, ct_buf dZ, ct_buf dA, ct_buf Z, ct_act
     ct_arg_int(&a, (int)act);
     ct_arg_float(&a, alpha);
     ct_arg_uint(&a, (cl_uint)n);
-    return ct_args_launch1(&a, ((size_t)n + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew);
+    return ct_args_launch1(&a, ew_items(dev, (size_t)n));
 }
 
 ct_status ct_bias_backward(ct_device *dev, ct_buf db, ct_buf dZ, int B, int N, float beta) {
@@ -613,7 +619,7 @@ ct_status ct_act_bias_backward(ct_device *dev, ct_buf dZ, ct_buf db, ct_buf dA, 
     ct_arg_uint(&a, (cl_uint)B);
     ct_arg_uint(&a, (cl_uint)N);
     ct_arg_float(&a, beta);
-    size_t items = ((size_t)N + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew;
+    size_t items = ew_items(dev, (size_t)N);
     /* few items, each a column strip down every row: on CPU devices a work-group of one item,
      * so that the strips spread over the cores (groups of 64 put them all on one) */
     if (dev->cpu) return ct_args_launch1_local(&a, items, 1);
@@ -746,7 +752,7 @@ static ct_status dropout(ct_device *dev, const char *op, ct_kernel_id id, ct_buf
     ct_arg_uint(&a, (cl_uint)n);
     ct_arg_uint(&a, (cl_uint)e0);
     /* CT_EW elements per work-item (kernels/dropout.cl) */
-    return ct_args_launch1(&a, ((size_t)n + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew);
+    return ct_args_launch1(&a, ew_items(dev, (size_t)n));
 }
 
 ct_status ct_dropout_forward_at(ct_device *dev, ct_buf Y, ct_buf X, float p,
@@ -905,7 +911,7 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
     }
     }
     /* CT_EW parameters per work-item (kernels/optim.cl) */
-    return ct_args_launch1(&a, ((size_t)n + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew);
+    return ct_args_launch1(&a, ew_items(dev, (size_t)n));
 }
 
 /* ---- helpers ---------------------------------------------------------------------------- */
