@@ -27,34 +27,30 @@ int main(void) {
      * wide, unequal outputs per item */
     const int extra_og[][5] = {{8, 8, 8, 8, 8}, {12, 20, 8, 3, 5}, {16, 8, 32, 4, 2},
                                {48, 16, 6, 6, 4}};
-    for (int e = 0; e < 4; e++) {
-        ct_kernel_config c = cfgs[0];
-        c.vw = extra[e][0], c.rm = extra[e][1], c.nv = extra[e][2], c.block = extra[e][3];
-        c.ew = extra[e][4];
-        c.ogm = extra_og[e][0], c.ogn = extra_og[e][1], c.ogk = extra_og[e][2];
-        c.ogwm = extra_og[e][3], c.ogwn = extra_og[e][4];
-        cfgs[n++] = c;
-    }
-    /* the product whose shapes are swept: the CPU one, or the own one under the gpu profile */
-    ct_gemm_backend be =
-        strcmp(ct_device_get_info(dev)->profile, "gpu") ? CT_GEMM_CPU : CT_GEMM_OWN;
     /* CLTRAIN_TEST_SHAPES=own: the own product's tiles alone, the rest of the shape the
      * default's (each change rebuilds gemm.cl's kernel only): the default and the four tiles
      * above. For rusticl, whose build of the whole program takes minutes (ctest -L rusticl). */
     const char *only = getenv("CLTRAIN_TEST_SHAPES");
-    if (only && !strcmp(only, "own")) {
-        be = CT_GEMM_OWN;
-        for (int e = 0; e < 4; e++) {
-            ct_kernel_config c = cfgs[0];
-            c.ogm = extra_og[e][0], c.ogn = extra_og[e][1], c.ogk = extra_og[e][2];
-            c.ogwm = extra_og[e][3], c.ogwn = extra_og[e][4];
-            cfgs[1 + e] = c;
-        }
-        n = 5;
-    } else if (only && *only) {
+    const int own_only = only && !strcmp(only, "own");
+    if (only && *only && !own_only) {
         fprintf(stderr, "test_shapes: CLTRAIN_TEST_SHAPES='%s': only 'own' is known\n", only);
         return 2;
     }
+    if (own_only) n = 1;
+    for (int e = 0; e < 4; e++) {
+        ct_kernel_config c = cfgs[0];
+        if (!own_only) {
+            c.vw = extra[e][0], c.rm = extra[e][1], c.nv = extra[e][2], c.block = extra[e][3];
+            c.ew = extra[e][4];
+        }
+        c.ogm = extra_og[e][0], c.ogn = extra_og[e][1], c.ogk = extra_og[e][2];
+        c.ogwm = extra_og[e][3], c.ogwn = extra_og[e][4];
+        cfgs[n++] = c;
+    }
+    /* the product whose shapes are swept: the CPU one, or the own one under the gpu profile or
+     * with CLTRAIN_TEST_SHAPES=own */
+    const ct_gemm_backend be =
+        !own_only && strcmp(ct_device_get_info(dev)->profile, "gpu") ? CT_GEMM_CPU : CT_GEMM_OWN;
 
     /* (M, N, K) as in test_gemm: ones, primes, edges, a B large enough to be packed */
     const int shapes[][3] = {{1, 1, 1},    {3, 1, 17},   {17, 33, 65},  {255, 3, 17},
