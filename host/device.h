@@ -40,7 +40,7 @@ struct ct_device {
     cl_command_queue queue;
     cl_program program;     /* the kernels built when the device is opened */
     cl_program program_own; /* the own product's, when built apart (see ct_device_need_kernel) */
-    cl_kernel kernels[CT_K_COUNT];
+    cl_kernel kernels[CT_K_COUNT]; /* each created at its first launch (ct_args_begin) */
     ct_device_info info;
     int cpu;              /* a CPU device (info.type "cpu"): the settings below for PoCL apply */
     int fill_by_driver;   /* ct_fill by clEnqueueFillBuffer, else by the fill kernel */

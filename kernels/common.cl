@@ -113,71 +113,81 @@ float ct_log1pf(float x);
 float ct_tanhf(float x);
 float ct_erff(float x);
 
-/* 1 / (1 + exp(-z)), never overflowing: exact 1 at z = +1000 and 0 at z = -1000. */
-float ct_sigmoid(float z) {
-    if (z >= 0.0f) {
-        return 1.0f / (1.0f + ct_expf(-z));
-    }
-    float e = ct_expf(z);
-    return e / (1.0f + e);
+/* sigmoid(x) from e = exp(-|x|) (ct_exp_nabs): 1 / (1 + e) for x >= 0, e / (1 + e) below; never
+ * overflows: exact 1 at x = +1000 and 0 at x = -1000. */
+float ct_sigmoid_e(float x, float e) {
+    return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
 }
+/* exp(-|x|), the one exponential of sigmoid(x) and its derivative */
+float ct_exp_nabs(float x) { return ct_expf(x >= 0.0f ? -x : x); }
+float ct_sigmoid(float z) { return ct_sigmoid_e(z, ct_exp_nabs(z)); }
 
-/* sigmoid(z) * (1 - sigmoid(z)) = e / (1 + e)^2 with e = exp(-|z|), without cancellation. */
-float ct_sigmoid_grad(float z) {
-    float e = ct_expf(-fabs(z));
+/* e / (1 + e)^2: sigmoid(x) (1 - sigmoid(x)) from e = exp(-|x|), without cancellation. */
+float ct_sigmoid_grad_e(float e) {
     float d = 1.0f + e;
     return e / (d * d);
 }
 
-/* 1 - tanh(z)^2 = 4 e / (1 + e)^2 with e = exp(-2 |z|), without cancellation. */
-float ct_tanh_grad(float z) {
-    float e = ct_expf(-2.0f * fabs(z));
-    float d = 1.0f + e;
-    return 4.0f * e / (d * d);
-}
-
 /* f(z) of activation `act` (codes: CT_ACT_LIST); alpha: leaky slope or ELU saturation.
- * GELU (tanh form): 0.5 z (1 + tanh(u)) = z * sigmoid(2u), u = sqrt(2/pi) (z + 0.044715 z^3). */
+ * GELU (tanh form): 0.5 z (1 + tanh(u)) = z * sigmoid(2u), u = sqrt(2/pi) (z + 0.044715 z^3).
+ * One call of each elementary function whatever the activation (sigmoid, GELU and SiLU share
+ * theirs): code that runs for a run-time code holds every case, and rusticl's llvmpipe compiles
+ * each copy of an inlined function at length. */
 float ct_act_f(int act, float alpha, float z) {
     switch (act) {
     case CT_ACT_RELU: return z < 0.0f ? 0.0f : z; /* NaN passes through */
     case CT_ACT_LEAKY_RELU: return z < 0.0f ? alpha * z : z;
     case CT_ACT_ELU: return z > 0.0f ? z : alpha * ct_expm1f(z);
-    case CT_ACT_SIGMOID: return ct_sigmoid(z);
     case CT_ACT_TANH: return ct_tanhf(z);
-    case CT_ACT_GELU: {
-        float u = CT_GELU_C * (z + CT_GELU_K * z * z * z);
-        return z * ct_sigmoid(2.0f * u);
+    case CT_ACT_SIGMOID:
+    case CT_ACT_GELU:
+    case CT_ACT_SILU: {
+        const float x = act == CT_ACT_GELU ? 2.0f * (CT_GELU_C * (z + CT_GELU_K * z * z * z)) : z;
+        const float s = ct_sigmoid(x);
+        return act == CT_ACT_SIGMOID ? s : z * s;
     }
-    case CT_ACT_SILU: return z * ct_sigmoid(z);
     default: return z;
     }
 }
 
 /* f'(z); at exactly z == 0 relu gives 0, leaky relu alpha, ELU alpha.
  * GELU: 0.5 (1 + tanh u) + 0.5 z sech^2(u) sqrt(2/pi) (1 + 3 * 0.044715 z^2)
- *     = s + 2 z s (1 - s) u',  s = sigmoid(2u), u' = sqrt(2/pi) (1 + 0.134145 z^2). */
+ *     = s + 2 z s (1 - s) u',  s = sigmoid(2u), u' = sqrt(2/pi) (1 + 0.134145 z^2).
+ * One exponential whatever the activation (as in ct_act_f). */
 float ct_act_df(int act, float alpha, float z) {
     switch (act) {
     case CT_ACT_RELU: return z > 0.0f ? 1.0f : 0.0f;
     case CT_ACT_LEAKY_RELU: return z > 0.0f ? 1.0f : alpha;
-    case CT_ACT_ELU: return z > 0.0f ? 1.0f : alpha * ct_expf(z);
-    case CT_ACT_SIGMOID: return ct_sigmoid_grad(z);
-    case CT_ACT_TANH: return ct_tanh_grad(z);
+    case CT_ACT_ELU:
+    case CT_ACT_SIGMOID:
+    case CT_ACT_TANH:
+    case CT_ACT_GELU:
+    case CT_ACT_SILU: break;
+    default: return 1.0f;
+    }
+    /* sigmoid's argument: 2u for GELU, z for sigmoid and SiLU */
+    const float x = act == CT_ACT_GELU ? 2.0f * (CT_GELU_C * (z + CT_GELU_K * z * z * z)) : z;
+    const float e = ct_expf(act == CT_ACT_ELU    ? z
+                            : act == CT_ACT_TANH ? -2.0f * fabs(z)
+                            : x >= 0.0f          ? -x
+                                                 : x);
+    const float q = ct_sigmoid_grad_e(e); /* s (1 - s), 0 once saturated */
+    switch (act) {
+    case CT_ACT_ELU: return z > 0.0f ? 1.0f : alpha * e;
+    case CT_ACT_SIGMOID: return q;
+    case CT_ACT_TANH: { /* 4 e / (1 + e)^2 */
+        const float d = 1.0f + e;
+        return 4.0f * e / (d * d);
+    }
     case CT_ACT_GELU: {
-        float u = CT_GELU_C * (z + CT_GELU_K * z * z * z);
-        float d = ct_sigmoid(2.0f * u);
-        float q = ct_sigmoid_grad(2.0f * u); /* s (1 - s), 0 once saturated */
+        float d = ct_sigmoid_e(x, e);
         if (q > 0.0f) {
             d += 2.0f * z * q * CT_GELU_C * (1.0f + 3.0f * CT_GELU_K * z * z);
         }
         return d;
     }
-    case CT_ACT_SILU: { /* s + z s (1 - s), s = sigmoid(z) */
-        float q = ct_sigmoid_grad(z);
-        return ct_sigmoid(z) + z * q;
-    }
-    default: return 1.0f;
+    default: /* SiLU: s + z s (1 - s), s = sigmoid(z) */
+        return ct_sigmoid_e(x, e) + z * q;
     }
 }
 

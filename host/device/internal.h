@@ -68,6 +68,8 @@ void dv_release_program(ct_device *dev);
 /* Builds the part(s) the device builds when opened, with its shape (dev->cfg), timed. */
 ct_status dv_load_and_build(ct_device *dev);
 ct_status dv_rebuild_own(ct_device *dev);
+/* The kernel id, created at its first use (CL_SUCCESS, or the OpenCL error). */
+cl_int dv_kernel(ct_device *dev, ct_kernel_id id, cl_kernel *out);
 
 /* ---- kernel shapes (shapes.c) ------------------------------------------------------------ */
 

@@ -12,7 +12,8 @@
 /* ---- kernel launching -------------------------------------------------------------------- */
 
 ct_args ct_args_begin(ct_device *dev, ct_kernel_id id) {
-    ct_args a = {dev, dev->kernels[id], id, 0, CL_SUCCESS};
+    ct_args a = {dev, NULL, id, 0, CL_SUCCESS};
+    a.err = dv_kernel(dev, id, &a.k);
     if (dev->denorm) dv_denorm_begin(dev, id);
     return a;
 }
@@ -92,7 +93,8 @@ int ct_device_plan_end(ct_device *dev, ct_launch_shape *out, int max) {
 static ct_status launch(ct_args *a, cl_uint dims, const size_t *global, const size_t *local) {
     char where[96];
     snprintf(where, sizeof where, "kernel %s", ct_kernel_name(a->id));
-    if (a->err != CL_SUCCESS) return ct_cl_fail(a->dev, a->err, "clSetKernelArg", where);
+    if (a->err != CL_SUCCESS)
+        return ct_cl_fail(a->dev, a->err, a->k ? "clSetKernelArg" : "clCreateKernel", where);
     ct_device *dev = a->dev;
     if (dev->planning) {
         plan_record(dev, a->id, dims, local);

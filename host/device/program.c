@@ -96,19 +96,24 @@ size_t dv_pow2_at_most(size_t v, size_t cap) {
     return p;
 }
 
-/* Creates the kernels of the given parts from prog. */
-static ct_status create_kernels(ct_device *dev, cl_program prog, int parts) {
-    for (int k = 0; k < CT_K_COUNT; k++) {
-        if (!(kernel_part(k) & parts)) continue;
-        cl_int e;
-        dev->kernels[k] = clCreateKernel(prog, ct_kernel_name((ct_kernel_id)k), &e);
-        if (e != CL_SUCCESS) {
-            char where[96];
-            snprintf(where, sizeof where, "creating kernel %s", ct_kernel_name((ct_kernel_id)k));
-            return ct_cl_fail(dev, e, "clCreateKernel", where);
-        }
+/* The kernel `id`, created at its first launch (ct_args_begin): from the own product's program
+ * where one was built apart (ct_device_need_kernel, dv_rebuild_own), else from the program built
+ * when the device was opened. Rusticl's llvmpipe compiles a kernel when it is created (6 s for
+ * the heaviest, about 30 s for the whole program, where PoCL compiles at the build), so a run
+ * compiles only the kernels it launches. */
+cl_int dv_kernel(ct_device *dev, ct_kernel_id id, cl_kernel *out) {
+    if (!dev->kernels[id]) {
+        cl_program p = kernel_part(id) == SRC_OWN && dev->program_own ? dev->program_own
+                       : (kernel_part(id) & first_parts(dev))        ? dev->program
+                                                                       : NULL;
+        if (!p) return CL_INVALID_PROGRAM_EXECUTABLE;
+        cl_int e = CL_SUCCESS;
+        cl_kernel k = clCreateKernel(p, ct_kernel_name(id), &e);
+        if (e != CL_SUCCESS) return e;
+        dev->kernels[id] = k;
     }
-    return CT_OK;
+    *out = dev->kernels[id];
+    return CL_SUCCESS;
 }
 
 /* The cache folder of this user: $XDG_CACHE_HOME/cltrain, else ~/.cache/cltrain. */
@@ -314,8 +319,8 @@ static ct_status build_source(ct_device *dev, const char *src, size_t len, cl_pr
     return CT_OK;
 }
 
-/* Builds the given parts of the program with the device's shape (dev->cfg) into *prog and
- * creates their kernels. */
+/* Builds the given parts of the program with the device's shape (dev->cfg) into *prog; their
+ * kernels are created at their first launch (dv_kernel). */
 static ct_status build_program(ct_device *dev, int parts, cl_program *prog) {
     char *src = NULL;
     size_t len = 0;
@@ -323,14 +328,11 @@ static ct_status build_program(ct_device *dev, int parts, cl_program *prog) {
     if (st != CT_OK) return st;
     st = build_source(dev, src, len, prog);
     free(src);
-    return st == CT_OK ? create_kernels(dev, *prog, parts) : st;
+    return st;
 }
 
 ct_status ct_device_need_kernel(ct_device *dev, ct_kernel_id id) {
-    if (dev->kernels[id]) return CT_OK;
-    if (dev->program_own)
-        return ct_fail(dev, CT_ERR_BUILD, "kernel %s is missing from the built program",
-                       ct_kernel_name(id));
+    if (dev->kernels[id] || dev->program_own || (kernel_part(id) & first_parts(dev))) return CT_OK;
     return build_program(dev, SRC_OWN, &dev->program_own);
 }
 
