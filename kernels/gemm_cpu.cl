@@ -235,8 +235,14 @@ pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint off
                 if (beta != 0.0f) {
                     r += beta * pk_load(v, c);
                 }
-                if (epi) { /* Z = C + bias: bias_act_forward's sum */
+                if (epi) { /* Z = C + bias, F = f(Z): bias_act_forward's operations */
                     r += pk_load(v, bias + col0);
+                    float z[CT_PK_VW];
+                    pk_store(r, 0, z);
+                    __global float *f = F + (uint)(i0 + m) * (uint)ldc + col0 + v * CT_PK_VW;
+                    for (int q = 0; q < CT_PK_VW; ++q) {
+                        f[q] = ct_act_f(act, act_alpha, z[q]);
+                    }
                 }
                 pk_store(r, v, c);
             }
@@ -258,23 +264,12 @@ pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint off
             for (int j = 0; j < cols; ++j) {
                 const int v = j / CT_PK_VW;
                 const float x = t[m * CT_PK_W + v * CT_PK_VW + j - off[v]];
-                const float y = beta != 0.0f ? x + beta * c[j] : x;
-                c[j] = epi ? y + bias[col0 + j] : y;
-            }
-        }
-    }
-    if (epi) {
-        /* F = f(Z) over the tile this work-item stored (read back: the values just written), in
-         * one loop, not unrolled: f of a run-time activation holds every activation's code, and
-         * a copy per register (RM x NV x VW of them) made llvmpipe's compile of this kernel
-         * minutes long */
-        const int rows = min(CT_PK_RM, M - i0), cols = min(CT_PK_W, N - col0);
-#pragma unroll 1
-        for (int m = 0; m < rows; ++m) {
-            const uint at = (uint)(i0 + m) * (uint)ldc + (uint)col0;
-#pragma unroll 1
-            for (int j = 0; j < cols; ++j) {
-                F[at + j] = ct_act_f(act, act_alpha, C[at + j]);
+                float y = beta != 0.0f ? x + beta * c[j] : x;
+                if (epi) {
+                    y += bias[col0 + j];
+                    F[(uint)(i0 + m) * (uint)ldc + col0 + j] = ct_act_f(act, act_alpha, y);
+                }
+                c[j] = y;
             }
         }
     }
