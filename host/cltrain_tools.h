@@ -245,10 +245,6 @@ typedef enum ct_check_op {
                                  * statistics), in place (dZ is dA) = transB */
     CT_CHECK_LN_BACKWARD_INPUT, /* act, alpha, in place = transB */
     CT_CHECK_BN_RUNNING,        /* statistics of B rows; M = K (0: B), momentum = beta (0: 0.1) */
-    CT_CHECK_DENSE_BIAS_ACT_FORWARD, /* B = M, in = K, out = N, act, alpha: a dense layer's
-                                      * forward in one pass where the CPU-shaped product runs
-                                      * it, against the reference and bit for bit against
-                                      * dense_forward then bias_act_forward */
     CT_CHECK_COUNT
 } ct_check_op;
 

@@ -277,17 +277,8 @@ static size_t ew_items(const ct_device *dev, size_t n) {
  * then A is too, one launch); then one work-item per (row tile, panel), in blocks of
  * cfg.block row tiles that each run across every panel, by the kernel of that variant. The
  * tile and vector shape are the device's (dev->cfg, built into the program). */
-/* What gemm_cpu stores besides C when it is given one (ct_dense_bias_act_forward): C += bias,
- * row-broadcast, and F = f(C) with activation act. */
-typedef struct {
-    ct_buf F, bias;
-    ct_act act;
-    float alpha;
-} gemm_epilogue;
-
 static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb,
-                          int M, int N, int K, int transA, int transB, float alpha, float beta,
-                          const gemm_epilogue *epi) {
+                          int M, int N, int K, int transA, int transB, float alpha, float beta) {
     const size_t W = (size_t)dev->cfg.vw * (size_t)dev->cfg.nv, RM = (size_t)dev->cfg.rm;
     size_t panels = ((size_t)N + W - 1) / W, tiles = ((size_t)M + RM - 1) / RM;
     /* B in place: whole vectors of a row only (N >= vw; see the kernel's last panel) */
@@ -344,15 +335,9 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
     size_t global[3] = {block, panels, (tiles + block - 1) / block};
     size_t local[3] = {1, 1, 1};
     /* the variant (kernels/gemm_cpu.cl): A's rows, A^T in place or packed; B packed or not */
-    ct_kernel_id variant = pack_a   ? CT_K_gemm_cpu_pp
-                           : direct ? (transA ? CT_K_gemm_cpu_td : CT_K_gemm_cpu_nd)
-                                    : CT_K_gemm_cpu_np;
-    if (epi) { /* the fused form exists for gemm_cpu_np, the variant of every X W^T */
-        if (variant != CT_K_gemm_cpu_np)
-            return ct_fail(dev, CT_ERR_ARG, "ct_gemm: no fused bias and activation for %s",
-                           ct_kernel_name(variant));
-        variant = CT_K_gemm_cpu_np_act;
-    }
+    const ct_kernel_id variant = pack_a   ? CT_K_gemm_cpu_pp
+                                 : direct ? (transA ? CT_K_gemm_cpu_td : CT_K_gemm_cpu_nd)
+                                          : CT_K_gemm_cpu_np;
     ct_args a = ct_args_begin(dev, variant);
     ct_arg_buf(&a, C);
     ct_arg_int(&a, ldc);
@@ -367,12 +352,6 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
     ct_arg_int(&a, K);
     ct_arg_float(&a, alpha);
     ct_arg_float(&a, beta);
-    if (epi) {
-        ct_arg_buf(&a, epi->F);
-        ct_arg_buf(&a, epi->bias);
-        ct_arg_int(&a, (int)epi->act);
-        ct_arg_float(&a, epi->alpha);
-    }
     return ct_args_launch3(&a, global, local);
 }
 
@@ -471,7 +450,7 @@ ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B
      * CPU-shaped kernel's loops would stop early there too, and the bit rule makes the two
      * products' results the same bits */
     if (backend == CT_GEMM_CPU && !(budget && K > part))
-        return gemm_cpu(dev, C, ldc, A, lda, B, ldb, M, N, K, transA, transB, alpha, beta, NULL);
+        return gemm_cpu(dev, C, ldc, A, lda, B, ldb, M, N, K, transA, transB, alpha, beta);
 
     TRY(ct_device_need_kernel(dev, CT_K_gemm));
     if (part == 0 || K <= part)
@@ -564,27 +543,6 @@ ct_status ct_bias_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_buf Y, ct_b
         return ct_args_launch2(&a, global, local);
     }
     return ct_args_launch2(&a, global, NULL);
-}
-
-ct_status ct_dense_bias_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_buf X, ct_buf W,
-                                    ct_buf b, ct_act act, float alpha, int B, int in, int out) {
-    static const char op[] = "ct_dense_bias_act_forward";
-    if (!dev) return CT_ERR_ARG;
-    TRY(need_dense(dev, op, B, in, out));
-    TRY(need_act(dev, op, act));
-    TRY(need_matrix(dev, op, "X", X, B, in, in));
-    TRY(need_matrix(dev, op, "W", W, out, in, in));
-    TRY(need_matrix(dev, op, "Z", Z, B, out, out));
-    TRY(need_matrix(dev, op, "A", A, B, out, out));
-    TRY(need_matrix(dev, op, "b", b, 1, out, out));
-    int part, budget;
-    TRY(gemm_k_part(dev, &part, &budget));
-    if (ct_device_gemm_for(dev, B, out, in, 0, 1) == CT_GEMM_CPU && !(budget && in > part)) {
-        const gemm_epilogue epi = {A, b, act, alpha};
-        return gemm_cpu(dev, Z, out, X, in, W, in, B, out, in, 0, 1, 1.0f, 0.0f, &epi);
-    }
-    TRY(ct_dense_forward(dev, Z, X, W, B, in, out));
-    return ct_bias_act_forward(dev, A, Z, Z, b, act, alpha, B, out);
 }
 
 ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float alpha, int n) {

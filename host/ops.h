@@ -51,16 +51,6 @@ ct_status ct_bias_act_forward(ct_device *dev, ct_buf A, // (B, N)
                               ct_buf Y,                 // (B, N)
                               ct_buf b,                 // (N)
                               ct_act act, float alpha, int B, int N);
-/* A dense layer's forward: Z = X . W^T + b (row-broadcast), A = f(Z); A may be Z itself. Where
- * the product runs on the CPU-shaped kernel, one launch stores Z and A as it stores each tile
- * (gemm_cpu_np_act); elsewhere ct_dense_forward, then ct_bias_act_forward. The same bits either
- * way. */
-ct_status ct_dense_bias_act_forward(ct_device *dev, ct_buf A, // (B, out)
-                                    ct_buf Z,                 // (B, out)
-                                    ct_buf X,                 // (B, in)
-                                    ct_buf W,                 // (out, in)
-                                    ct_buf b,                 // (out)
-                                    ct_act act, float alpha, int B, int in, int out);
 /* A = f(Z), n elements */
 ct_status ct_act_forward(ct_device *dev, ct_buf A, ct_buf Z, ct_act act, float alpha, int n);
 /* dZ = dA * f'(Z), n elements; dZ may alias dA */

@@ -163,9 +163,7 @@ pack_a(__global float *Ap, uint offAp, __global const float *A, uint offA, int l
 __attribute__((always_inline)) void
 pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint offA, int lda,
         const int amode, const int packed, __global const float *Bp, uint offBp, uint pstride,
-        uint kstride, int M, int N, int K, float alpha, float beta, const int epi,
-        __global float *F, uint offF, __global const float *bias, uint offBias, int act,
-        float act_alpha) {
+        uint kstride, int M, int N, int K, float alpha, float beta) {
     const int p = (int)get_global_id(1);
     const int i0 = (int)(get_global_id(2) * get_global_size(0) + get_global_id(0)) * CT_PK_RM;
     if (i0 >= M) {
@@ -173,8 +171,6 @@ pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint off
     }
     C += offC;
     A += offA;
-    F += offF;
-    bias += offBias;
     __global const float *bp = Bp + offBp + (uint)p * pstride;
     const int col0 = p * CT_PK_W;
 
@@ -235,15 +231,6 @@ pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint off
                 if (beta != 0.0f) {
                     r += beta * pk_load(v, c);
                 }
-                if (epi) { /* Z = C + bias, F = f(Z): bias_act_forward's operations */
-                    r += pk_load(v, bias + col0);
-                    float z[CT_PK_VW];
-                    pk_store(r, 0, z);
-                    __global float *f = F + (uint)(i0 + m) * (uint)ldc + col0 + v * CT_PK_VW;
-                    for (int q = 0; q < CT_PK_VW; ++q) {
-                        f[q] = ct_act_f(act, act_alpha, z[q]);
-                    }
-                }
                 pk_store(r, v, c);
             }
         }
@@ -264,12 +251,7 @@ pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint off
             for (int j = 0; j < cols; ++j) {
                 const int v = j / CT_PK_VW;
                 const float x = t[m * CT_PK_W + v * CT_PK_VW + j - off[v]];
-                float y = beta != 0.0f ? x + beta * c[j] : x;
-                if (epi) {
-                    y += bias[col0 + j];
-                    F[(uint)(i0 + m) * (uint)ldc + col0 + j] = ct_act_f(act, act_alpha, y);
-                }
-                c[j] = y;
+                c[j] = beta != 0.0f ? x + beta * c[j] : x;
             }
         }
     }
@@ -285,23 +267,9 @@ pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint off
         __global const float *Bp, uint offBp, uint pstride, uint kstride, int M, int N, int K,   \
         float alpha, float beta) {                                                               \
         pk_gemm(C, offC, ldc, A, offA, lda, amode, packed, Bp, offBp, pstride, kstride, M, N,    \
-                K, alpha, beta, 0, C, 0, C, 0, 0, 0.0f);                                         \
+                K, alpha, beta);                                                                 \
     }
 PK_KERNEL(gemm_cpu_np, PK_A_ROWS, 1)
 PK_KERNEL(gemm_cpu_nd, PK_A_ROWS, 0)
 PK_KERNEL(gemm_cpu_td, PK_A_T, 0)
 PK_KERNEL(gemm_cpu_pp, PK_A_TILES, 1)
-
-/* A dense layer's forward in one pass (ct_dense_bias_act_forward): the product Z = X W^T
- * (B' = W packed, A's rows in place: the variant gemm_cpu_np), then as each tile is stored
- * Z += bias (broadcast over the rows) and F = f(Z) with activation act: the operations of
- * bias_act_forward on the same values, so Z and F have the bits of the two kernels run one after
- * the other (tests/test_activations.c compares them). F may be Z itself (the identity). */
-__kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
-gemm_cpu_np_act(__global float *C, uint offC, int ldc, __global const float *A, uint offA, int lda,
-                __global const float *Bp, uint offBp, uint pstride, uint kstride, int M, int N,
-                int K, float alpha, float beta, __global float *F, uint offF,
-                __global const float *bias, uint offBias, int act, float act_alpha) {
-    pk_gemm(C, offC, ldc, A, offA, lda, PK_A_ROWS, 1, Bp, offBp, pstride, kstride, M, N, K, alpha,
-            beta, 1, F, offF, bias, offBias, act, act_alpha);
-}

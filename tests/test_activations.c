@@ -1,7 +1,6 @@
 /* Bias + activation forward, activation forward and backward, bias gradient, and the fused
- * passes (a dense layer's product, bias and activation; activation and bias gradient): every
- * activation, odd shapes, against the reference (the fused passes also bit for bit against the
- * kernels they replace). */
+ * activation + bias gradient pass: every activation, odd shapes, against the reference (the
+ * fused pass also bit for bit against the two kernels it replaces). */
 #include "device_util.h"
 
 int main(void) {
@@ -29,36 +28,11 @@ int main(void) {
                 run_case(dev, &c, seed + k++, &s);
             }
         }
-    /* a dense layer's forward in one pass (the CPU-shaped product's tiles: rows of 6, panels
-     * of 16 columns by default): one of each; edge rows and columns; whole tiles (48 columns,
-     * 48 rows of 50); a K past the unrolled steps. Wide inputs reach saturation. */
-    const int dshapes[][3] = {{1, 1, 1}, {37, 53, 29}, {50, 64, 48}, {17, 255, 131}};
-    for (int a = 0; a < CT_ACT_COUNT; a++)
-        for (int i = 0; i < (int)(sizeof dshapes / sizeof dshapes[0]); i++) {
-            if (skip_large_product(&s, dshapes[i][0], dshapes[i][2], dshapes[i][1])) {
-                k++;
-                continue;
-            }
-            ct_check_case c = {.op = CT_CHECK_DENSE_BIAS_ACT_FORWARD,
-                               .act = (ct_act)a,
-                               .alpha = ct_act_default_alpha((ct_act)a),
-                               .M = dshapes[i][0],
-                               .K = dshapes[i][1],
-                               .N = dshapes[i][2],
-                               .range = i == 2 ? 2.0f : 1.0f};
-            run_case(dev, &c, seed + k++, &s);
-        }
     /* other parameters of leaky_relu and elu */
     ct_check_case extra[] = {
         {.op = CT_CHECK_ACT_BACKWARD, .act = CT_ACT_LEAKY_RELU, .alpha = 0.3f, .M = 1, .N = 255},
         {.op = CT_CHECK_ACT_BACKWARD, .act = CT_ACT_ELU, .alpha = 0.5f, .M = 1, .N = 255},
         {.op = CT_CHECK_BIAS_ACT_FORWARD, .act = CT_ACT_ELU, .alpha = 2.0f, .M = 3, .N = 17},
-        {.op = CT_CHECK_DENSE_BIAS_ACT_FORWARD,
-         .act = CT_ACT_LEAKY_RELU,
-         .alpha = 0.3f,
-         .M = 13,
-         .K = 7,
-         .N = 33},
     };
     for (int i = 0; i < (int)(sizeof extra / sizeof extra[0]); i++)
         run_case(dev, &extra[i], seed + k++, &s);
