@@ -33,13 +33,28 @@
  * fma flushes them, PoCL keeps them, a GPU may flush every operation), so a product, quotient or
  * sum that can leave the normal range (a moment or a running statistic decaying step after step,
  * the square of a tiny gradient, the product of two small factors) goes through ct_fz, which
- * gives +-0 for a result below FLT_MIN in magnitude with a compare and a select: no stored value
- * is denormal and nothing depends on an implementation's flushing. NaN passes. */
+ * gives +0 for a result below FLT_MIN in magnitude (a compare and a mask): no stored value is
+ * denormal and nothing depends on an implementation's flushing. NaN passes. The zero is +0
+ * whatever the sign, which takes one operation less than keeping the sign (copysign) and is the
+ * same on a device that flushes in hardware (to -0 or +0) before ct_fz sees the value.
+ *
+ * A flush may be left out only where the unflushed value's every use makes it not matter: a
+ * value whose only uses are products by factors of magnitude <= 1 (or its own square), each of
+ * them flushed, gives the same bits whether it is denormal, +-0 or flushed (a tiny value times
+ * such a factor is tiny again, and flushed to +0); and a sum of two values >= +0 that are each
+ * +0 or normal is +0 or normal. kernels/optim.cl's adam_step relies on both (measured: the flushes
+ * were a third of its time), and tests/test_optim_bits.c checks it against a model run with and
+ * without the CPU's flush-to-zero. */
 float ct_fz(float r) {
-    return fabs(r) < 0x1p-126f ? copysign(0.0f, r) : r;
+    return fabs(r) < 0x1p-126f ? 0.0f : r;
 }
-/* a * b and a + b (a - b as ct_fa(a, -b): the same rounding), flushed. */
+/* ct_fz for r >= +0 (or NaN): one compare. */
+float ct_fzp(float r) {
+    return r < 0x1p-126f ? 0.0f : r;
+}
+/* a * b and a + b (a - b as ct_fa(a, -b): the same rounding), flushed; ct_fmp for a * b >= +0. */
 float ct_fm(float a, float b) { return ct_fz(a * b); }
+float ct_fmp(float a, float b) { return ct_fzp(a * b); }
 float ct_fa(float a, float b) { return ct_fz(a + b); }
 
 /* Elements per work-item of the activation kernels: set by the host, 16 on CPU devices (a

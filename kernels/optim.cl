@@ -7,7 +7,7 @@
  *
  * Denormals (the common bits, DESIGN.md principle 6): every product and sum that can leave the
  * normal range (g * g of a tiny gradient, moments decaying over many steps, lr times a tiny
- * step) goes through ct_fm / ct_fa / ct_fz (kernels/common.cl), which give +-0 for a result
+ * step) goes through ct_fm / ct_fa / ct_fz (kernels/common.cl), which give +0 for a result
  * below FLT_MIN, so no state or weight ever holds a denormal and no result depends on whether an
  * implementation flushes them (rusticl flushes fma's, PoCL keeps them; a GPU may flush every
  * operation). */
@@ -119,10 +119,16 @@ __kernel void rmsprop_step(__global float *P, uint offP, __global float *V, uint
 /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  * P -= step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps), step_size = lr / (1 - b1^t),
  * inv_sqrt_bc2 = 1 / sqrt(1 - b2^t) (both from the host, computed in double).
- * decoupled (AdamW): P -= lr wd P first and g gets no wd term. */
+ * decoupled (AdamW): P -= lr wd P first and g gets no wd term.
+ *
+ * Flushes (kernels/common.cl, the denormal rule): g is used only in (1 - b1) g and g g, and
+ * (1 - b1) <= 1 (the host keeps b1 in [0, 1)), so g itself is not flushed; nor is g g, used only
+ * in (1 - b2) g g; and v's two terms are each +0 or normal and >= +0, so their sum needs no
+ * flush. With wd = 0 (the same for every element) g is clip G, unflushed, rather than the sum
+ * clip G + 0 p. Every stored value and every other product and sum is flushed. */
 #define CT_ADAM_MOMENTS(p, g)                                                                      \
     float mt = ct_fa(ct_fm(b1, M[t]), ct_fm(1.0f - b1, g));                                        \
-    float vt = ct_fa(ct_fm(b2, V[t]), ct_fm(1.0f - b2, ct_fm(g, g)));                              \
+    float vt = ct_fmp(1.0f - b2, g * g) + ct_fmp(b2, V[t]);                                        \
     M[t] = mt;                                                                                     \
     V[t] = vt;                                                                                     \
     float d = ct_fm(step_size, mt) / (sqrt(vt) * inv_sqrt_bc2 + eps);                              \
@@ -143,17 +149,23 @@ __kernel void adam_step(__global float *P, uint offP, __global float *M, uint of
     G += offG + i0;
     const float clip = ct_clip_factor(gnorm_sq + offN, clip_norm);
     if (decoupled) {
+        const float lrwd = ct_fm(lr, wd);
         CT_EW_FOR(m, {
-            float g = ct_fm(clip, G[t]);
+            float g = clip * G[t];
             float p = P[t];
-            p = ct_fa(p, -ct_fm(ct_fm(lr, wd), p));
+            p = ct_fa(p, -ct_fm(lrwd, p));
+            CT_ADAM_MOMENTS(p, g)
+        })
+    } else if (wd == 0.0f) {
+        CT_EW_FOR(m, {
+            float g = clip * G[t];
+            float p = P[t];
             CT_ADAM_MOMENTS(p, g)
         })
     } else {
         CT_EW_FOR(m, {
-            float g = ct_fm(clip, G[t]);
             float p = P[t];
-            g = ct_fa(g, ct_fm(wd, p));
+            float g = ct_fm(clip, G[t]) + ct_fm(wd, p);
             CT_ADAM_MOMENTS(p, g)
         })
     }

@@ -61,7 +61,8 @@ flags=(--data-races --uninitialized --check-api)
 # (K % 16 != 0: K = 5, 7, 17, 31, 53) in every transpose; the CPU-shaped product and CLBlast
 # are left out there, CLTRAIN_TEST_BACKENDS=own; selftest is not in the default list, ~50 s of
 # simulation for kernels the tests above launch already: OCLGRIND_TESTS=selftest runs it)
-tests=(${OCLGRIND_TESTS:-gemm gemm_tile64 determinism stats activations optim loss dropout helpers norm_train})
+tests=(${OCLGRIND_TESTS:-gemm gemm_tile64 determinism stats activations optim optim_bits loss dropout helpers
+    norm_train})
 
 # Runs one test; prints its line; leaves 0 or 1 in NAME.status.
 run_one() {
