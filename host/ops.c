@@ -904,8 +904,10 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
         ct_arg_float(&a, o->eps);
         ct_arg_float(&a, o->weight_decay);
         ct_arg_float(&a, o->clip_norm);
-        ct_arg_float(&a, (float)((double)o->lr / bc1));
+        const float step_size = (float)((double)o->lr / bc1);
+        ct_arg_float(&a, step_size);
         ct_arg_float(&a, (float)(1.0 / sqrt(bc2)));
+        ct_arg_float(&a, ct_adam_m_floor(step_size));
         ct_arg_int(&a, kind == CT_OPT_ADAMW);
         break;
     }

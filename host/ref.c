@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "ops.h"
 #include "rng.h"
 
 /* The kernels' denormal rule (kernels/common.cl, ct_fz): a value they store below FLT_MIN in
@@ -325,8 +326,11 @@ void ref_optim_step(const ct_optim_params *o, double *P, double *M, double *V, c
             break;
         case CT_OPT_ADAM:
         case CT_OPT_ADAMW:
-            M[i] = ref_fz(b1 * M[i] + (1.0 - b1) * g);
-            V[i] = ref_fz(b2 * V[i] + (1.0 - b2) * g * g);
+        { /* stored as 0 below the kernel's floors (ct_adam_m_floor, kernels/optim.cl) */
+            double m = b1 * M[i] + (1.0 - b1) * g, v = b2 * V[i] + (1.0 - b2) * g * g;
+            M[i] = fabs(m) < ct_adam_m_floor((float)(lr / bc1)) ? 0.0 : m;
+            V[i] = v < 0x1p-100 ? 0.0 : v;
+        }
             P[i] -= lr / bc1 * M[i] / (sqrt(V[i]) / sqrt(bc2) + eps);
             break;
         case CT_OPT_LION: {

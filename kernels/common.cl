@@ -38,23 +38,13 @@
  * whatever the sign, which takes one operation less than keeping the sign (copysign) and is the
  * same on a device that flushes in hardware (to -0 or +0) before ct_fz sees the value.
  *
- * A flush may be left out only where the unflushed value's every use makes it not matter: a
- * value whose only uses are products by factors of magnitude <= 1 (or its own square), each of
- * them flushed, gives the same bits whether it is denormal, +-0 or flushed (a tiny value times
- * such a factor is tiny again, and flushed to +0); and a sum of two values >= +0 that are each
- * +0 or normal is +0 or normal. kernels/optim.cl's adam_step relies on both (measured: the flushes
- * were a third of its time), and tests/test_optim_bits.c checks it against a model run with and
- * without the CPU's flush-to-zero. */
+ * A kernel may flush fewer values where it shows that the ones it leaves unflushed cannot change
+ * a stored bit, denormal or flushed (adam_step, kernels/optim.cl, and tests/test_optim_bits.c). */
 float ct_fz(float r) {
     return fabs(r) < 0x1p-126f ? 0.0f : r;
 }
-/* ct_fz for r >= +0 (or NaN): one compare. */
-float ct_fzp(float r) {
-    return r < 0x1p-126f ? 0.0f : r;
-}
-/* a * b and a + b (a - b as ct_fa(a, -b): the same rounding), flushed; ct_fmp for a * b >= +0. */
+/* a * b and a + b (a - b as ct_fa(a, -b): the same rounding), flushed. */
 float ct_fm(float a, float b) { return ct_fz(a * b); }
-float ct_fmp(float a, float b) { return ct_fzp(a * b); }
 float ct_fa(float a, float b) { return ct_fz(a + b); }
 
 /* Elements per work-item of the activation kernels: set by the host, 16 on CPU devices (a
@@ -133,8 +123,15 @@ float ct_erff(float x);
 float ct_sigmoid_e(float x, float e) {
     return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
 }
+/* -|x|: x >= 0 negated, x < 0 (and NaN) as it is */
+float ct_nabs(float x) { return x >= 0.0f ? -x : x; }
 /* exp(-|x|), the one exponential of sigmoid(x) and its derivative */
-float ct_exp_nabs(float x) { return ct_expf(x >= 0.0f ? -x : x); }
+float ct_exp_nabs(float x) { return ct_expf(ct_nabs(x)); }
+/* The argument of the sigmoid in sigmoid, SiLU (z) and GELU (2u, u = sqrt(2/pi) (z + 0.044715
+ * z^3), the tanh form). */
+float ct_sigmoid_arg(int act, float z) {
+    return act == CT_ACT_GELU ? 2.0f * (CT_GELU_C * (z + CT_GELU_K * z * z * z)) : z;
+}
 float ct_sigmoid(float z) { return ct_sigmoid_e(z, ct_exp_nabs(z)); }
 
 /* e / (1 + e)^2: sigmoid(x) (1 - sigmoid(x)) from e = exp(-|x|), without cancellation. */
@@ -157,8 +154,7 @@ float ct_act_f(int act, float alpha, float z) {
     case CT_ACT_SIGMOID:
     case CT_ACT_GELU:
     case CT_ACT_SILU: {
-        const float x = act == CT_ACT_GELU ? 2.0f * (CT_GELU_C * (z + CT_GELU_K * z * z * z)) : z;
-        const float s = ct_sigmoid(x);
+        const float s = ct_sigmoid(ct_sigmoid_arg(act, z));
         return act == CT_ACT_SIGMOID ? s : z * s;
     }
     default: return z;
@@ -180,12 +176,10 @@ float ct_act_df(int act, float alpha, float z) {
     case CT_ACT_SILU: break;
     default: return 1.0f;
     }
-    /* sigmoid's argument: 2u for GELU, z for sigmoid and SiLU */
-    const float x = act == CT_ACT_GELU ? 2.0f * (CT_GELU_C * (z + CT_GELU_K * z * z * z)) : z;
+    const float x = ct_sigmoid_arg(act, z);
     const float e = ct_expf(act == CT_ACT_ELU    ? z
                             : act == CT_ACT_TANH ? -2.0f * fabs(z)
-                            : x >= 0.0f          ? -x
-                                                 : x);
+                                                 : ct_nabs(x));
     const float q = ct_sigmoid_grad_e(e); /* s (1 - s), 0 once saturated */
     switch (act) {
     case CT_ACT_ELU: return z > 0.0f ? 1.0f : alpha * e;

@@ -121,23 +121,36 @@ __kernel void rmsprop_step(__global float *P, uint offP, __global float *V, uint
  * inv_sqrt_bc2 = 1 / sqrt(1 - b2^t) (both from the host, computed in double).
  * decoupled (AdamW): P -= lr wd P first and g gets no wd term.
  *
- * Flushes (kernels/common.cl, the denormal rule): g is used only in (1 - b1) g and g g, and
- * (1 - b1) <= 1 (the host keeps b1 in [0, 1)), so g itself is not flushed; nor is g g, used only
- * in (1 - b2) g g; and v's two terms are each +0 or normal and >= +0, so their sum needs no
- * flush. With wd = 0 (the same for every element) g is clip G, unflushed, rather than the sum
- * clip G + 0 p. Every stored value and every other product and sum is flushed. */
+ * Flushes (kernels/common.cl, the denormal rule), four an element where the rule's plain form
+ * took fourteen (they were a third of the kernel's time): m is stored as 0 below m_floor in
+ * magnitude and v below 2^-100, P and the step d below 2^-126; the products and sums before them
+ * are not flushed. That gives the same bits with denormals kept or flushed, because
+ *  - every term of m's and v's sums is a product of one stored value or of g (g itself a
+ *    product of the gradient, or a sum of two flushed products) by a factor of magnitude <= 1
+ *    (the host keeps b1, b2 in [0, 1); clip <= 1), or the square of g: such a term is the same
+ *    on every device or it is below 2^-126, denormal where denormals are kept and +-0 where
+ *    they are flushed;
+ *  - a sum x + y with |y| < 2^-126 rounds to x when |x| >= 2^-101 (y is below a quarter of x's
+ *    ulp), and is below 2^-100, so stored as 0, when |x| < 2^-101;
+ *  - m_floor = max(2^-100, 2^-125 / step_size) (ct_adam_m_floor, from the host) keeps
+ *    step_size m normal.
+ * With weight decay, g = clip G + wd p flushes both products (a sum's operands must be the same
+ * everywhere for it to be). tests/test_optim_bits.c checks this against a model of the kernel
+ * run with and without the CPU's flush-to-zero, on inputs drawn to make denormals everywhere. */
 #define CT_ADAM_MOMENTS(p, g)                                                                      \
-    float mt = ct_fa(ct_fm(b1, M[t]), ct_fm(1.0f - b1, g));                                        \
-    float vt = ct_fmp(1.0f - b2, g * g) + ct_fmp(b2, V[t]);                                        \
+    float mt = b1 * M[t] + (1.0f - b1) * g;                                                        \
+    mt = fabs(mt) < m_floor ? 0.0f : mt;                                                           \
+    float vt = (1.0f - b2) * (g * g) + b2 * V[t];                                                  \
+    vt = vt < 0x1p-100f ? 0.0f : vt;                                                               \
     M[t] = mt;                                                                                     \
     V[t] = vt;                                                                                     \
-    float d = ct_fm(step_size, mt) / (sqrt(vt) * inv_sqrt_bc2 + eps);                              \
+    float d = step_size * mt / (sqrt(vt) * inv_sqrt_bc2 + eps);                                    \
     P[t] = ct_fa(p, -ct_fz(d));
 __kernel void adam_step(__global float *P, uint offP, __global float *M, uint offM,
                         __global float *V, uint offV, __global const float *G, uint offG,
                         __global const float *gnorm_sq, uint offN, uint n, float lr, float b1,
                         float b2, float eps, float wd, float clip_norm, float step_size,
-                        float inv_sqrt_bc2, int decoupled) {
+                        float inv_sqrt_bc2, float m_floor, int decoupled) {
     const uint i0 = (uint)get_global_id(0) * CT_EW;
     if (i0 >= n) {
         return;

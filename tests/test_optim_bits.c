@@ -1,8 +1,9 @@
 /* Adam's and AdamW's bits where denormals arise (kernels/optim.cl, adam_step; the denormal rule
- * in kernels/common.cl). The kernel leaves some flushes out where the unflushed value cannot
- * change a result. This test checks that claim, bit for bit, on inputs drawn to make denormals
- * at every step of the update: magnitudes log-uniform from 2^-149 to 2^0, zeros, and
- * hyperparameters that keep the tiny values tiny.
+ * in kernels/common.cl). The kernel flushes four values an element, not every product and sum,
+ * and stores m below a floor as 0: its comment shows why no unflushed value can change a stored
+ * bit. This test checks that claim, bit for bit, on inputs drawn to make denormals at every
+ * step of the update: magnitudes log-uniform from 2^-149 to 2^0, zeros, and a quarter of the
+ * parameters set next to their step so that p - d falls below 2^-126.
  *  - model(): the kernel's operations, in the same order, in float on the host (this file is
  *    built with -ffp-contract=off);
  *  - run once as IEEE arithmetic (denormals kept, as PoCL and rusticl's * and +) and, on x86,
@@ -29,9 +30,7 @@
 enum { N = 4099 };
 
 static float fz(float r) { return fabsf(r) < 0x1p-126f ? 0.0f : r; }
-static float fzp(float r) { return r < 0x1p-126f ? 0.0f : r; }
 static float fm(float a, float b) { return fz(a * b); }
-static float fmp(float a, float b) { return fzp(a * b); }
 static float fa(float a, float b) { return fz(a + b); }
 
 /* adam_step of kernels/optim.cl, element by element. The arguments arrive through volatile so
@@ -46,6 +45,7 @@ static void model(float *P, float *M, float *V, const float *G, float gnorm_sq,
     const float step_size = vss, inv_sqrt_bc2 = vib, gn = vgn;
     const float clip = clip_norm > 0.0f ? fminf(1.0f, clip_norm / (sqrtf(gn) + 1e-6f)) : 1.0f;
     const float lrwd = fm(lr, wd);
+    const float m_floor = ct_adam_m_floor(step_size);
     for (int i = 0; i < N; i++) {
         float p = P[i], g;
         if (decoupled) {
@@ -56,11 +56,13 @@ static void model(float *P, float *M, float *V, const float *G, float gnorm_sq,
         } else {
             g = fm(clip, G[i]) + fm(wd, p);
         }
-        float mt = fa(fm(b1, M[i]), fm(1.0f - b1, g));
-        float vt = fmp(1.0f - b2, g * g) + fmp(b2, V[i]);
+        float mt = b1 * M[i] + (1.0f - b1) * g;
+        mt = fabsf(mt) < m_floor ? 0.0f : mt;
+        float vt = (1.0f - b2) * (g * g) + b2 * V[i];
+        vt = vt < 0x1p-100f ? 0.0f : vt;
         M[i] = mt;
         V[i] = vt;
-        float d = fm(step_size, mt) / (sqrtf(vt) * inv_sqrt_bc2 + eps);
+        float d = step_size * mt / (sqrtf(vt) * inv_sqrt_bc2 + eps);
         P[i] = fa(p, -fz(d));
         if (D) D[i] = d;
     }
@@ -86,8 +88,9 @@ static int denormal(float v) { return v != 0.0f && fabsf(v) < 0x1p-126f; }
 
 static int failures, checks;
 
+/* want_pd: the case must reach p - d below 2^-126 (not where m's floor keeps the step large) */
 static void run(ct_device *dev, const char *name, ct_optim kind, float wd, float clip_norm,
-                float lr, float eps, long long t) {
+                float lr, float eps, long long t, int want_pd) {
     static float P0[N], M0[N], V0[N], G[N], P[2][N], M[2][N], V[2][N], Pd[N], Md[N], Vd[N];
     for (int i = 0; i < N; i++) {
         /* state: stored values, tiny to ordinary; the gradient may be denormal itself */
@@ -95,9 +98,9 @@ static void run(ct_device *dev, const char *name, ct_optim kind, float wd, float
         M0[i] = stored(draw(0, 130, 1));
         V0[i] = stored(draw(0, 140, 0));
         G[i] = draw(0, 149, 1);
-        if (i % 4 == 1) { /* a tiny step d: m tiny, v about 1, no gradient */
+        if (i % 4 == 1) { /* a tiny step d: m small, v about 1, no gradient */
             G[i] = 0.0f;
-            M0[i] = draw(104, 112, 1);
+            M0[i] = draw(95, 99, 1);
             V0[i] = 1.0f + (float)(rnd() >> 8) * 0x1p-24f;
         }
     }
@@ -122,7 +125,8 @@ static void run(ct_device *dev, const char *name, ct_optim kind, float wd, float
     int near = 0;
     for (int i = 1; i < N; i += 4)
         if (fabsf(D[i]) >= 0x1p-126f && fabsf(D[i]) < 0x1p-100f) {
-            P0[i] = stored(D[i] + ldexpf((float)((int)(rnd() % 64) - 32), -149));
+            float ulp = nextafterf(fabsf(D[i]), INFINITY) - fabsf(D[i]);
+            P0[i] = stored(D[i] + (float)((int)(rnd() % 64) - 32) * ulp);
             near++;
         }
     for (int m = 0; m < 2; m++) {
@@ -193,7 +197,7 @@ static void run(ct_device *dev, const char *name, ct_optim kind, float wd, float
         failures++;
         return;
     }
-    if (den_in < N / 20 || den_g2 < N / 20 || (o.weight_decay == 0.0f && den_p < 10)) {
+    if (den_in < N / 20 || den_g2 < N / 20 || (want_pd && den_p < 10)) {
         failures++;
         printf("FAIL %s: the inputs reach too few denormals (%d gradients, %d products, %d p - d "
                "of %d tried)\n",
@@ -217,14 +221,16 @@ int main(void) {
         ct_optim kind;
         float wd, clip, lr, eps;
         long long t;
+        int want_pd;
     } cases[] = {
-        {"adam wd 0", CT_OPT_ADAM, 0.0f, 0.0f, 1e-3f, 1e-8f, 1},
-        {"adam wd 0, step 7", CT_OPT_ADAM, 0.0f, 0.0f, 1e-3f, 1e-8f, 7},
-        {"adam wd 0, eps 1 (tiny steps)", CT_OPT_ADAM, 0.0f, 0.0f, 1e-3f, 1.0f, 3},
-        {"adam wd 0.01, clip", CT_OPT_ADAM, 0.01f, 1.0f, 1e-3f, 1e-8f, 2},
-        {"adam wd 1e-30, eps 1", CT_OPT_ADAM, 1e-30f, 0.0f, 1e-2f, 1.0f, 5},
-        {"adamw wd 0.01", CT_OPT_ADAMW, 0.01f, 0.0f, 1e-3f, 1e-8f, 2},
-        {"adamw wd 0.5, clip, eps 1", CT_OPT_ADAMW, 0.5f, 1.0f, 1e-2f, 1.0f, 9},
+        {"adam wd 0", CT_OPT_ADAM, 0.0f, 0.0f, 1e-3f, 1e-8f, 1, 1},
+        {"adam wd 0, step 7", CT_OPT_ADAM, 0.0f, 0.0f, 1e-3f, 1e-8f, 7, 1},
+        {"adam wd 0, eps 1 (tiny steps)", CT_OPT_ADAM, 0.0f, 0.0f, 1e-3f, 1.0f, 3, 1},
+        {"adam wd 0.01, clip", CT_OPT_ADAM, 0.01f, 1.0f, 1e-3f, 1e-8f, 2, 1},
+        {"adam wd 1e-30, eps 1", CT_OPT_ADAM, 1e-30f, 0.0f, 1e-2f, 1.0f, 5, 1},
+        {"adam lr 1e-33 (m's floor above 2^-100)", CT_OPT_ADAM, 0.0f, 0.0f, 1e-33f, 1e-8f, 2, 0},
+        {"adamw wd 0.01", CT_OPT_ADAMW, 0.01f, 0.0f, 1e-3f, 1e-8f, 2, 1},
+        {"adamw wd 0.5, clip, eps 1", CT_OPT_ADAMW, 0.5f, 1.0f, 1e-2f, 1.0f, 9, 1},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
         for (int r = 0; r < 3; r++) {
@@ -232,7 +238,7 @@ int main(void) {
             char name[128];
             snprintf(name, sizeof name, "%s [draw %d]", cases[c].name, r);
             run(dev, name, cases[c].kind, cases[c].wd, cases[c].clip, cases[c].lr, cases[c].eps,
-                cases[c].t);
+                cases[c].t, cases[c].want_pd);
         }
     ct_device_destroy(dev);
     printf("test_optim_bits: %d passed, %d failed\n", checks - failures, failures);
