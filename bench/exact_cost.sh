@@ -6,11 +6,13 @@
 #   bench/exact_cost.sh [CLTRAIN] [ROUNDS] [NETS]     (defaults: build/cltrain 3 a64,a256,b,c,e)
 #
 # The bench outputs (with their per-kernel times) are kept in $EXACT_COST_KEEP when it is set.
+# Last, optim_ab (bench/optim_ab.c, built beside cltrain) times adam_step from both copies in one
+# process, in turns.
 #
 # The copy ("loose") differs in three ways, each checked to have taken:
 #  - contraction allowed: #pragma OPENCL FP_CONTRACT ON (the compiler may fuse a * b + c);
 #  - no denormal flush: ct_fz returns its argument (and so ct_fm, ct_fa are a plain * and +;
-#    adam_step's floors on m and v stay);
+#    adam_step's floors on m and v go too);
 #  - the built-in exp, expm1, log, log1p, tanh and erf instead of kernels/math.cl's.
 # What stays: the fixed-order reductions (the code's structure, not a switch; their cost was
 # measured against the commit before them, bench/RESULTS.md) and the build options: on PoCL's
@@ -29,6 +31,7 @@ trap 'rm -rf "$loose"' EXIT
 cp kernels/*.cl "$loose/"
 sed -i 's/^#pragma OPENCL FP_CONTRACT OFF$/#pragma OPENCL FP_CONTRACT ON/' "$loose/common.cl"
 sed -i 's/^    return fabs(r) < 0x1p-126f ? 0.0f : r;$/    return r;/' "$loose/common.cl"
+sed -i '/^    mt = fabs(mt) < m_floor ? 0.0f : mt; *\\$/d; /^    vt = vt < 0x1p-100f ? 0.0f : vt; *\\$/d' "$loose/optim.cl"
 sed -i 's/^CT_M_FN float ct_\(expf\|expm1f\|logf\|log1pf\|tanhf\|erff\)(float x) {$/CT_M_FN float ct_own_\1(float x) {/' \
     "$loose/math.cl"
 cat >>"$loose/math.cl" <<'EOF'
@@ -46,6 +49,7 @@ check() { # file, pattern, count expected
 }
 check common.cl '^#pragma OPENCL FP_CONTRACT ON$' 1
 check common.cl '^    return r;$' 1
+check optim.cl ' ? 0.0f : [mv]t;' 0
 check math.cl '^CT_M_FN float ct_own_' 6
 
 grep -o -w 'avx2\|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' ' | sed 's/^/CPU flags: /; s/ $/\n/'
@@ -108,3 +112,13 @@ for n in nets:
         row.append(f"{k} {kc:.3f}/{kl:.3f} ({(kc - kl) / mc:+.1%})")
     print(f"{n}: " + ", ".join(row))
 EOF
+# adam_step, the kernel where the common bits cost most, in one process: both copies alternately
+# (bench/optim_ab.c), which the round-to-round drift above does not reach
+ab="$(dirname "$cltrain")/optim_ab"
+if [ -x "$ab" ]; then
+    echo "adam_step in one process, in turns (A: common bits, B: loose; $ab):"
+    "$ab" - "$loose" 235146 300 adam
+else
+    echo "exact_cost.sh: no $ab (build it: cmake --build build --target optim_ab)" >&2
+    exit 1
+fi

@@ -82,7 +82,9 @@ static float draw(int lo, int hi, int sign) {
     float v = ldexpf(1.0f + (float)(rnd() >> 8) * 0x1p-24f, -e);
     return sign && (r & 8) ? -v : v;
 }
-static float stored(float v) { return fabsf(v) < 0x1p-126f ? 0.0f : v; } /* state is never denormal */
+static float stored(float v) {
+    return fabsf(v) < 0x1p-126f ? 0.0f : v;
+} /* state is never denormal */
 
 static int denormal(float v) { return v != 0.0f && fabsf(v) < 0x1p-126f; }
 
@@ -152,8 +154,8 @@ static void run(ct_device *dev, const char *name, ct_optim kind, float wd, float
         if (st == CT_OK) st = ct_buffer_write(dev, b[i], 0, bytes, init[i]);
     }
     if (st == CT_OK)
-        st = ct_optim_step(dev, &o, ct_at(b[0], 0), ct_at(b[1], 0), ct_at(b[2], 0),
-                           ct_at(b[3], 0), ct_at(b[4], 0), t, N);
+        st = ct_optim_step(dev, &o, ct_at(b[0], 0), ct_at(b[1], 0), ct_at(b[2], 0), ct_at(b[3], 0),
+                           ct_at(b[4], 0), t, N);
     if (st == CT_OK) st = ct_buffer_read(dev, b[0], 0, sizeof Pd, Pd);
     if (st == CT_OK) st = ct_buffer_read(dev, b[1], 0, sizeof Md, Md);
     if (st == CT_OK) st = ct_buffer_read(dev, b[2], 0, sizeof Vd, Vd);
