@@ -35,6 +35,16 @@ if [ "$type" = cpu ]; then
         report "CPU device: $c measured natively" \
             "$(grep -E "^  $c .* native " "$tmp/out" >/dev/null && echo 1)" "no native '$c' line"
     done
+    # the last-level cache's own copy where it is larger than all the level-2 caches together
+    # (sysfs sizes, "512K"; PoCL's compute units are the CPUs)
+    kib() { awk '{ v = $1 + 0; if ($1 ~ /M$/) v *= 1024; print v }' "$1" 2>/dev/null || echo 0; }
+    l2=$(kib /sys/devices/system/cpu/cpu0/cache/index2/size)
+    l3=$(kib /sys/devices/system/cpu/cpu0/cache/index3/size)
+    if [ "${l3:-0}" -gt $(( ${l2:-0} * $(nproc) )) ] && [ "${l2:-0}" -gt 0 ]; then
+        report "CPU device with an L3 cache: copy in L3 measured natively" \
+            "$(grep -E "^  copy in L3 .* native " "$tmp/out" >/dev/null && echo 1)" \
+            "no native 'copy in L3' line (L2 $l2 KiB, L3 $l3 KiB)"
+    fi
 fi
 report "OpenBLAS timed apart, before OpenCL" \
     "$(grep -q 'timed first, in a child process, before any OpenCL runtime started' "$tmp/out" && echo 1)" \
