@@ -92,6 +92,10 @@ void ct_device_pace_reset(ct_device *dev);
 /* Name of an OpenCL error code ("CL_OUT_OF_RESOURCES"); "CL_UNKNOWN_ERROR(-n)" style is never
  * returned: unknown codes give "unknown OpenCL error". */
 const char *ct_cl_error_name(cl_int code);
+/* Parameters per work-item of the optimizer kernels (CT_OEW, kernels/common.cl): 8 times the
+ * activations' ew where that is above 1 (CPU devices), else 1. */
+static inline int ct_optim_ew(const ct_kernel_config *c) { return c->ew > 1 ? 8 * c->ew : 1; }
+
 /* Name of a CLBlast status code (covers the OpenCL codes it shares). */
 const char *ct_clblast_error_name(int code);
 

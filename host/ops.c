@@ -912,8 +912,9 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
         break;
     }
     }
-    /* CT_EW parameters per work-item (kernels/optim.cl) */
-    return ct_args_launch1(&a, ew_items(dev, (size_t)n));
+    /* CT_OEW parameters per work-item (kernels/optim.cl) */
+    const size_t oew = (size_t)ct_optim_ew(&dev->cfg);
+    return ct_args_launch1(&a, ((size_t)n + oew - 1) / oew);
 }
 
 /* ---- helpers ---------------------------------------------------------------------------- */

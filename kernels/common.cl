@@ -53,16 +53,23 @@ float ct_fa(float a, float b) { return ct_fz(a + b); }
 #define CT_EW 1
 #endif
 
-/* Runs the statements once per element t = 0..m-1 of a work-item's block of CT_EW (m <= CT_EW:
- * fewer in the last block). PoCL does not vectorize across work-items once a kernel holds
- * ct_fz's compare and select (measured on adam_step, one element per work-item: scalar, 1.4
- * GB/s, where the same body without ct_fz ran 8-wide at 52 GB/s), but it vectorizes a loop
- * within a work-item. A whole block takes a loop of constant trip count (whole vectors, no
- * remainder, no test per element); only the last block of a launch takes the loop of count m.
- * Each element gets the same operations either way. */
-#define CT_EW_FOR(m, ...)                                                                          \
-    if ((m) == CT_EW) {                                                                            \
-        for (uint t = 0; t < CT_EW; ++t) {                                                         \
+/* Parameters per work-item of the optimizers: set by the host, 8 CT_EW on CPU devices (one
+ * launch over every parameter: a256's 235,146 in 1,838 work-items rather than 14,697, whose
+ * per-item overhead was a quarter of adam_step's time), 1 elsewhere. */
+#ifndef CT_OEW
+#define CT_OEW CT_EW
+#endif
+
+/* Runs the statements once per element t = 0..m-1 of a work-item's block of N (m <= N: fewer in
+ * the last block); CT_EW_FOR with N = CT_EW, CT_OEW_FOR with CT_OEW. PoCL does not vectorize
+ * across work-items once a kernel holds ct_fz's compare and select (measured on adam_step, one
+ * element per work-item: scalar, 1.4 GB/s, where the same body without ct_fz ran 8-wide at 52
+ * GB/s), but it vectorizes a loop within a work-item. A whole block takes a loop of constant
+ * trip count (whole vectors, no remainder, no test per element); only the last block of a
+ * launch takes the loop of count m. Each element gets the same operations either way. */
+#define CT_BLOCK_FOR(N, m, ...)                                                                    \
+    if ((m) == (N)) {                                                                              \
+        for (uint t = 0; t < (N); ++t) {                                                           \
             __VA_ARGS__                                                                            \
         }                                                                                          \
     } else {                                                                                       \
@@ -70,6 +77,8 @@ float ct_fa(float a, float b) { return ct_fz(a + b); }
             __VA_ARGS__                                                                            \
         }                                                                                          \
     }
+#define CT_EW_FOR(m, ...) CT_BLOCK_FOR(CT_EW, m, __VA_ARGS__)
+#define CT_OEW_FOR(m, ...) CT_BLOCK_FOR(CT_OEW, m, __VA_ARGS__)
 
 /* Activation codes: CT_ACT_<ID>, the numbers of enum ct_act, come with the build options, from
  * the one list (CT_ACT_LIST in host/cltrain.h; host/device.c, program_options). */

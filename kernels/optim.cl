@@ -1,5 +1,5 @@
-/* Optimizer steps: one launch over the flat parameter buffer, CT_EW consecutive parameters per
- * work-item (CT_EW_FOR, kernels/common.cl; the host launches ceil(n / CT_EW) work-items).
+/* Optimizer steps: one launch over the flat parameter buffer, CT_OEW consecutive parameters per
+ * work-item (CT_OEW_FOR, kernels/common.cl; the host launches ceil(n / CT_OEW) work-items).
  * Common to all: when clip_norm > 0, g = clip * G with clip = min(1, clip_norm / (||G|| + 1e-6)),
  * ||G|| = sqrt(gnorm_sq[0]) (computed on the device beforehand); else g = G. Coupled weight decay
  * (every optimizer but AdamW) then adds wd * P to g. Buffers the optimizer does not use are not
@@ -29,15 +29,15 @@ float ct_clip_factor(__global const float *gnorm_sq, float clip_norm) {
 __kernel void sgd_step(__global float *P, uint offP, __global const float *G, uint offG,
                        __global const float *gnorm_sq, uint offN, uint n, float lr, float wd,
                        float clip_norm) {
-    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    const uint i0 = (uint)get_global_id(0) * CT_OEW;
     if (i0 >= n) {
         return;
     }
-    const uint m = min((uint)CT_EW, n - i0);
+    const uint m = min((uint)CT_OEW, n - i0);
     P += offP + i0;
     G += offG + i0;
     const float clip = ct_clip_factor(gnorm_sq + offN, clip_norm);
-    CT_EW_FOR(m, {
+    CT_OEW_FOR(m, {
         float p = P[t];
         float g = ct_grad(clip, G[t], wd, p);
         P[t] = ct_fa(p, -ct_fm(lr, g));
@@ -50,31 +50,31 @@ __kernel void momentum_step(__global float *P, uint offP, __global float *M, uin
                             __global const float *G, uint offG, __global const float *gnorm_sq,
                             uint offN, uint n, float lr, float mu, float dampening, float wd,
                             float clip_norm, int first, int nesterov) {
-    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    const uint i0 = (uint)get_global_id(0) * CT_OEW;
     if (i0 >= n) {
         return;
     }
-    const uint m = min((uint)CT_EW, n - i0);
+    const uint m = min((uint)CT_OEW, n - i0);
     P += offP + i0;
     M += offM + i0;
     G += offG + i0;
     const float clip = ct_clip_factor(gnorm_sq + offN, clip_norm);
     if (first && nesterov) {
-        CT_EW_FOR(m, {
+        CT_OEW_FOR(m, {
             float p = P[t];
             float g = ct_grad(clip, G[t], wd, p);
             M[t] = g;
             P[t] = ct_fa(p, -ct_fm(lr, ct_fa(g, ct_fm(mu, g))));
         })
     } else if (first) {
-        CT_EW_FOR(m, {
+        CT_OEW_FOR(m, {
             float p = P[t];
             float g = ct_grad(clip, G[t], wd, p);
             M[t] = g;
             P[t] = ct_fa(p, -ct_fm(lr, g));
         })
     } else if (nesterov) {
-        CT_EW_FOR(m, {
+        CT_OEW_FOR(m, {
             float p = P[t];
             float g = ct_grad(clip, G[t], wd, p);
             float v = ct_fa(ct_fm(mu, M[t]), ct_fm(1.0f - dampening, g));
@@ -82,7 +82,7 @@ __kernel void momentum_step(__global float *P, uint offP, __global float *M, uin
             P[t] = ct_fa(p, -ct_fm(lr, ct_fa(g, ct_fm(mu, v))));
         })
     } else {
-        CT_EW_FOR(m, {
+        CT_OEW_FOR(m, {
             float p = P[t];
             float g = ct_grad(clip, G[t], wd, p);
             float v = ct_fa(ct_fm(mu, M[t]), ct_fm(1.0f - dampening, g));
@@ -97,16 +97,16 @@ __kernel void rmsprop_step(__global float *P, uint offP, __global float *V, uint
                            __global const float *G, uint offG, __global const float *gnorm_sq,
                            uint offN, uint n, float lr, float rho, float eps, float wd,
                            float clip_norm) {
-    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    const uint i0 = (uint)get_global_id(0) * CT_OEW;
     if (i0 >= n) {
         return;
     }
-    const uint m = min((uint)CT_EW, n - i0);
+    const uint m = min((uint)CT_OEW, n - i0);
     P += offP + i0;
     V += offV + i0;
     G += offG + i0;
     const float clip = ct_clip_factor(gnorm_sq + offN, clip_norm);
-    CT_EW_FOR(m, {
+    CT_OEW_FOR(m, {
         float p = P[t];
         float g = ct_grad(clip, G[t], wd, p);
         float v = ct_fa(ct_fm(rho, V[t]), ct_fm(1.0f - rho, ct_fm(g, g)));
@@ -151,11 +151,11 @@ __kernel void adam_step(__global float *P, uint offP, __global float *M, uint of
                         __global const float *gnorm_sq, uint offN, uint n, float lr, float b1,
                         float b2, float eps, float wd, float clip_norm, float step_size,
                         float inv_sqrt_bc2, float m_floor, int decoupled) {
-    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    const uint i0 = (uint)get_global_id(0) * CT_OEW;
     if (i0 >= n) {
         return;
     }
-    const uint m = min((uint)CT_EW, n - i0);
+    const uint m = min((uint)CT_OEW, n - i0);
     P += offP + i0;
     M += offM + i0;
     V += offV + i0;
@@ -163,20 +163,20 @@ __kernel void adam_step(__global float *P, uint offP, __global float *M, uint of
     const float clip = ct_clip_factor(gnorm_sq + offN, clip_norm);
     if (decoupled) {
         const float lrwd = ct_fm(lr, wd);
-        CT_EW_FOR(m, {
+        CT_OEW_FOR(m, {
             float g = clip * G[t];
             float p = P[t];
             p = ct_fa(p, -ct_fm(lrwd, p));
             CT_ADAM_MOMENTS(p, g)
         })
     } else if (wd == 0.0f) {
-        CT_EW_FOR(m, {
+        CT_OEW_FOR(m, {
             float g = clip * G[t];
             float p = P[t];
             CT_ADAM_MOMENTS(p, g)
         })
     } else {
-        CT_EW_FOR(m, {
+        CT_OEW_FOR(m, {
             float p = P[t];
             float g = ct_fm(clip, G[t]) + ct_fm(wd, p);
             CT_ADAM_MOMENTS(p, g)
@@ -192,16 +192,16 @@ __kernel void lion_step(__global float *P, uint offP, __global float *M, uint of
                         __global const float *G, uint offG, __global const float *gnorm_sq,
                         uint offN, uint n, float lr, float b1, float b2, float wd,
                         float clip_norm) {
-    const uint i0 = (uint)get_global_id(0) * CT_EW;
+    const uint i0 = (uint)get_global_id(0) * CT_OEW;
     if (i0 >= n) {
         return;
     }
-    const uint m = min((uint)CT_EW, n - i0);
+    const uint m = min((uint)CT_OEW, n - i0);
     P += offP + i0;
     M += offM + i0;
     G += offG + i0;
     const float clip = ct_clip_factor(gnorm_sq + offN, clip_norm);
-    CT_EW_FOR(m, {
+    CT_OEW_FOR(m, {
         float p = P[t];
         float g = ct_fm(clip, G[t]);
         float mt = M[t];

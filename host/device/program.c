@@ -255,9 +255,10 @@ static ct_status program_options(ct_device *dev, char *opts) {
     int used = snprintf(opts, CT_OPTS_LEN,
                         "-cl-std=CL1.2 -DCT_RED_WG=%zu -DCT_RED_PARTIALS=%d -DCT_OG_TSM=%d "
                         "-DCT_OG_TSN=%d -DCT_OG_TSK=%d -DCT_OG_WPTM=%d -DCT_OG_WPTN=%d "
-                        "-DCT_VW=%d -DCT_PK_VW=%d -DCT_PK_RM=%d -DCT_PK_NV=%d -DCT_EW=%d",
+                        "-DCT_VW=%d -DCT_PK_VW=%d -DCT_PK_RM=%d -DCT_PK_NV=%d -DCT_EW=%d "
+                        "-DCT_OEW=%d",
                         dev->red_wg, CT_RED_PARTIALS, c->ogm, c->ogn, c->ogk, c->ogwm, c->ogwn,
-                        c->vw, c->vw, c->rm, c->nv, c->ew);
+                        c->vw, c->vw, c->rm, c->nv, c->ew, ct_optim_ew(c));
     /* Correctly rounded division and sqrt where the device can give them (principle 6; the
      * OpenCL default allows 2.5 ulp for a float division, 3 for sqrt). rusticl's llvmpipe does
      * not report it, yet its / and sqrt match the host's IEEE results (test_math, issue 25). */
