@@ -63,7 +63,9 @@ static double step_flops(const ct_bench_net *n) {
     return f;
 }
 
-/* Bytes the elementwise kernels move per step (for GB/s): kernel -> bytes. */
+/* Bytes the elementwise kernels move per step (for GB/s): kernel -> bytes. act_bias_backward:
+ * a hidden layer's reads the delta and Z and writes the delta; the output layer's (identity)
+ * reads and writes the delta; each writes its bias gradient. */
 static double kernel_bytes(const ct_bench_net *n, const char *k) {
     double b = 0, B = n->batch, params = 0;
     for (int l = 0; l < n->n_layers; l++)
@@ -72,11 +74,21 @@ static double kernel_bytes(const ct_bench_net *n, const char *k) {
         double out = n->sizes[l + 1];
         if (!strcmp(k, "bias_act_forward")) b += 3 * B * out * 4;
         if (!strcmp(k, "act_backward") && l + 1 < n->n_layers) b += 3 * B * out * 4;
+        if (!strcmp(k, "act_bias_backward"))
+            b += (l + 1 < n->n_layers ? 3 : 2) * B * out * 4 + out * 4;
         if (!strcmp(k, "bias_backward")) b += B * out * 4;
     }
     if (!strcmp(k, "adam_step")) b = 7 * params * 4;
     if (!strcmp(k, "gather_perm")) b = 2 * B * (n->sizes[0] + 1) * 4;
     return b;
+}
+
+/* The bytes a launch of kernel k keeps in cache, for its copy class, when more than it moves:
+ * gather_perm reads B of the bench's 4 B rows (host/bench.c), so all of them and its output
+ * are its working set. 0: the bytes it moves. */
+static double kernel_working_set(const ct_bench_net *n, const char *k) {
+    if (!strcmp(k, "gather_perm")) return 5.0 * n->batch * (n->sizes[0] + 1) * 4;
+    return 0;
 }
 
 static void print_ms(double s) {
@@ -219,8 +231,7 @@ typedef struct ceilings {
     int kind[MAX_FIGURES]; /* -1 of peak, else the copy class */
 } ceilings;
 
-static const char *copy_class_name[4] = {"copy in L1", "copy in L2", "copy in L3",
-                                         "copy in DRAM"};
+static const char *copy_class_name[4] = {"copy in L1", "copy in L2", "copy in L3", "copy in DRAM"};
 
 /* Measures the device's ceilings (see ct_bench_ceilings): a CPU device natively, its copies on
  * arrays in half a core's level-1 cache, in half its level-2 cache, in half the last-level cache
@@ -552,7 +563,8 @@ int cmd_bench(int argc, char **argv, const char *device) {
                 /* against the copy bandwidth of a working set of its size */
                 double gbps = bytes / prof[kk].seconds / 1e9,
                        per_launch = bytes * steps * repeats / (double)prof[kk].launches;
-                int kind = copy_class(ceil, per_launch);
+                double ws = kernel_working_set(n, ct_kernel_name(kk));
+                int kind = copy_class(ceil, ws > per_launch ? ws : per_launch);
                 printf(" (%.1f GB/s, %s of copy, %s)", gbps, pct(ceil, gbps, kind, pb),
                        kind == 0   ? "L1"
                        : kind == 1 ? "L2"
