@@ -31,9 +31,10 @@ static void usage(FILE *f) {
         "the\n"
         "CPU's own FMA peak and copy bandwidth, measured natively (its widest FMA vectors, one\n"
         "thread per compute unit); on other devices by small kernels. A figure above its ceiling\n"
-        "is marked '!' and, when the ceilings measured again at the end do not cover it, fails\n"
-        "the command. OpenBLAS and the reference are timed first, in a child process, before\n"
-        "any OpenCL runtime starts, so the device's idle threads do not slow them.\n"
+        "is marked '!' and, when the ceilings measured again at the end (up to 3 times) do not\n"
+        "cover it, fails the command. OpenBLAS and the reference are timed first, in a child\n"
+        "process, before any OpenCL runtime starts, so the device's idle threads do not slow\n"
+        "them.\n"
         "\n"
         "  --nets LIST   a subset of the suite (default: all)\n"
         "  --repeats N   timed repeats per measurement (default 5; medians)\n"
@@ -590,34 +591,38 @@ int cmd_bench(int argc, char **argv, const char *device) {
                "device's step GFLOP/s over its measured FMA peak; of copy: over the copy "
                "bandwidth in cache or in DRAM\n");
     /* No figure can exceed its ceiling. One that did was measured against ceilings taken while
-     * the machine was busier, or the ceiling is wrong: measure them again and keep the higher
-     * of each; a figure still above is an error. */
-    int over = rc == CLI_OK ? over_ceilings(ceil) : 0;
-    if (over) {
+     * the machine was busier (DRAM's bandwidth drifts by +-15% from one second to the next on a
+     * shared machine), or the ceiling is wrong: measure them again, up to three times, and keep
+     * the highest of each; a figure still above is an error (a ceiling off by a factor stays
+     * off). */
+    int over = rc == CLI_OK ? over_ceilings(ceil) : 0, tries = 0;
+    while (over && tries < 3 && rc == CLI_OK) {
         ceilings again = *ceil;
         if (measure_ceilings(dev, di, &again, msg) != CT_OK) {
             rc = cli_fail(msg);
-        } else {
-            printf("\n%d figure%s above the ceilings (marked '!'); the ceilings measured again:\n",
-                   over, over == 1 ? "" : "s");
-            print_ceilings(&again);
-            ceil->peak = fmax(ceil->peak, again.peak);
-            for (int i = 0; i < 4; i++)
-                ceil->copy[i] = fmax(ceil->copy[i], again.copy[i]);
-            int still = over_ceilings(ceil);
-            if (still) {
-                cli_error("bench: %d of %d figures exceed the device's ceilings (FMA peak %.1f "
-                          "GFLOP/s; copy %.1f, %.1f, %.1f and %.1f GB/s in L1, L2, L3 and DRAM; "
-                          "the higher of two measurements): a ceiling is wrong",
-                          still, ceil->n, ceil->peak, ceil->copy[0], ceil->copy[1], ceil->copy[2],
-                          ceil->copy[3]);
-                rc = CLI_FAIL;
-            } else {
-                printf(
-                    "none of the figures exceeds the higher of the two measurements (the machine "
-                    "was busier while the first ran)\n");
-            }
+            break;
         }
+        tries++;
+        printf("\n%d figure%s above the ceilings (marked '!'); the ceilings measured again (%d of "
+               "at most 3):\n",
+               over, over == 1 ? "" : "s", tries);
+        print_ceilings(&again);
+        ceil->peak = fmax(ceil->peak, again.peak);
+        for (int i = 0; i < 4; i++)
+            ceil->copy[i] = fmax(ceil->copy[i], again.copy[i]);
+        over = over_ceilings(ceil);
+        if (!over)
+            printf("none of the figures exceeds the highest of the %d measurements (the machine "
+                   "was busier while the first ran)\n",
+                   tries + 1);
+    }
+    if (over && rc == CLI_OK) {
+        cli_error("bench: %d of %d figures exceed the device's ceilings (FMA peak %.1f GFLOP/s; "
+                  "copy %.1f, %.1f, %.1f and %.1f GB/s in L1, L2, L3 and DRAM; the highest of %d "
+                  "measurements): a ceiling is wrong",
+                  over, ceil->n, ceil->peak, ceil->copy[0], ceil->copy[1], ceil->copy[2],
+                  ceil->copy[3], tries + 1);
+        rc = CLI_FAIL;
     }
     ct_device_destroy(dev);
     free(hf);
