@@ -92,7 +92,9 @@ def cltrain_bench(binary, nets, repeats):
     out = subprocess.run([binary, "bench", "--no-gemm", "--nets", ",".join(nets), "--repeats", str(repeats)],
                          capture_output=True, text=True)
     if out.returncode != 0:
-        sys.exit(f"compare_torch.py: error: cltrain bench failed: {out.stderr.strip()}")
+        marked = [l.strip() for l in out.stdout.splitlines() if "!" in l or l.startswith("  copy in")]
+        sys.exit(f"compare_torch.py: error: cltrain bench --nets {','.join(nets)} failed: "
+                 f"{out.stderr.strip()}" + "".join(f"\n  {l}" for l in marked))
     result, header = {}, ""
     for line in out.stdout.splitlines():
         if line.startswith("cltrain bench on"):
