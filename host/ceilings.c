@@ -524,8 +524,8 @@ ct_status ct_bench_native_copy(int threads, size_t copy_bytes, ct_bench_ceiling 
         native_run(&p, JOB_FILL);
         double bytes = 2.0 * (double)(p.floats * sizeof(float)) * p.n, best_gbps = 0;
         /* DRAM's bandwidth on a shared machine drifts by +-15% from one second to the next
-         * (24-33 GB/s here): its ceiling takes the best of a longer window */
-        const int repeats = bytes >= (double)((size_t)64 << 20) ? 4 * CT_NATIVE_COPY_REPEATS
+         * (24-35 GB/s here): its ceiling takes the best timing of a window of about 1.5 s */
+        const int repeats = bytes >= (double)((size_t)64 << 20) ? 15 * CT_NATIVE_COPY_REPEATS
                                                                : CT_NATIVE_COPY_REPEATS;
         const char *best_name = "";
         /* the in-place update first: the copies then leave dst equal to src, checked below */
