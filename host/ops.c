@@ -259,10 +259,11 @@ static ct_status need_matrix(ct_device *dev, const char *op, const char *name, c
     return CT_OK;
 }
 
-/* Work-items of an elementwise launch over n values: cfg.ew values per work-item (CT_EW in the
- * kernels), the last one partial. */
+/* Work-items of a launch over n values, per of them per work-item, the last one partial. */
+static size_t block_items(size_t n, size_t per) { return (n + per - 1) / per; }
+/* ... of an elementwise launch: cfg.ew values per work-item (CT_EW in the kernels). */
 static size_t ew_items(const ct_device *dev, size_t n) {
-    return (n + (size_t)dev->cfg.ew - 1) / (size_t)dev->cfg.ew;
+    return block_items(n, (size_t)dev->cfg.ew);
 }
 
 /* When the CPU-shaped product reads B in place (not transposed, N >= vw): up to this many
@@ -913,8 +914,7 @@ ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_b
     }
     }
     /* CT_OEW parameters per work-item (kernels/optim.cl) */
-    const size_t oew = (size_t)ct_optim_ew(&dev->cfg);
-    return ct_args_launch1(&a, ((size_t)n + oew - 1) / oew);
+    return ct_args_launch1(&a, block_items((size_t)n, (size_t)ct_optim_ew(&dev->cfg)));
 }
 
 /* ---- helpers ---------------------------------------------------------------------------- */

@@ -126,6 +126,15 @@ ct_status ct_dropout_backward_at(ct_device *dev, ct_buf dX, ct_buf dY, float p,
 
 /* ---- optimizers (one launch over the flat parameter buffer) --------------------------- */
 
+/* Adam's first moment is stored as 0 below this magnitude (kernels/optim.cl, adam_step: it keeps
+ * step_size * m normal without a flush): max(2^-100, 2^-125 / step_size), 2^-100 when
+ * step_size <= 0. */
+static inline float ct_adam_m_floor(float step_size) {
+    if (!(step_size > 0.0f)) return 0x1p-100f;
+    float f = 0x1p-125f / step_size;
+    return f > 0x1p-100f ? f : 0x1p-100f;
+}
+
 /* One step t (1-based) over n parameters P with gradient G:
  *   sgd:      P -= lr g
  *   momentum: m = t==1 ? g : mu m + (1 - dampening) g;   P -= lr m
@@ -137,15 +146,6 @@ ct_status ct_dropout_backward_at(ct_device *dev, ct_buf dX, ct_buf dY, float p,
  * M: momentum buffer / Adam m; V: RMSprop / Adam v (unused ones may have NULL mem); M and V
  * start at zero before t = 1 (momentum and nesterov ignore M at t = 1).
  * gnorm_sq: the squared global gradient norm on the device (used when clip_norm > 0). */
-/* Adam's first moment is stored as 0 below this magnitude (kernels/optim.cl, adam_step: it keeps
- * step_size * m normal without a flush): max(2^-100, 2^-125 / step_size), 2^-100 when
- * step_size <= 0. */
-static inline float ct_adam_m_floor(float step_size) {
-    if (!(step_size > 0.0f)) return 0x1p-100f;
-    float f = 0x1p-125f / step_size;
-    return f > 0x1p-100f ? f : 0x1p-100f;
-}
-
 ct_status ct_optim_step(ct_device *dev, const ct_optim_params *o, ct_buf P, ct_buf M, ct_buf V,
                         ct_buf G, ct_buf gnorm_sq, long long t, int n);
 

@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "ops.h"
 #include "rng.h"
 
 /* The kernels' denormal rule (kernels/common.cl, ct_fz): a value they store below FLT_MIN in
@@ -305,6 +304,7 @@ void ref_optim_step(const ct_optim_params *o, double *P, double *M, double *V, c
     }
     double bc1 = 1.0 - pow(b1, (double)t); /* Adam's bias corrections */
     double bc2 = 1.0 - pow(b2, (double)t);
+    const double m_floor = ct_adam_m_floor((float)(lr / bc1)); /* Adam's, as the host passes it */
 
     for (int i = 0; i < n; i++) {
         double g = clip * G[i];
@@ -325,14 +325,13 @@ void ref_optim_step(const ct_optim_params *o, double *P, double *M, double *V, c
             P[i] -= lr * g / (sqrt(V[i]) + eps);
             break;
         case CT_OPT_ADAM:
-        case CT_OPT_ADAMW:
-        { /* stored as 0 below the kernel's floors (ct_adam_m_floor, kernels/optim.cl) */
+        case CT_OPT_ADAMW: { /* stored as 0 below the kernel's floors (kernels/optim.cl) */
             double m = b1 * M[i] + (1.0 - b1) * g, v = b2 * V[i] + (1.0 - b2) * g * g;
-            M[i] = fabs(m) < ct_adam_m_floor((float)(lr / bc1)) ? 0.0 : m;
+            M[i] = fabs(m) < m_floor ? 0.0 : m;
             V[i] = v < 0x1p-100 ? 0.0 : v;
-        }
             P[i] -= lr / bc1 * M[i] / (sqrt(V[i]) / sqrt(bc2) + eps);
             break;
+        }
         case CT_OPT_LION: {
             double c = b1 * M[i] + (1.0 - b1) * g;
             P[i] -= lr * (c > 0.0 ? 1.0 : c < 0.0 ? -1.0 : 0.0);
