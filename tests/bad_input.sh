@@ -51,6 +51,8 @@ printf 'a,b,label\n1,2,x\n3,4,x\n5,6,x\n' >"$t/oneclass.csv"
 printf 'a,b,label\n1,2,x\n3,4,y\n' >"$t/good.csv"
 printf 'a,b,label\n1,2,x\n' >"$t/hugeline.csv"
 truncate -s 2147483700 "$t/hugeline.csv" # a 2 GB last line (of NUL bytes, sparse on disk)
+# a last line of 68 MB of digits, past the reader's 64 MiB a record, gzipped to 0.3 MB
+{ printf 'a,b,label\n1,2,x\n'; head -c 68000000 /dev/zero | tr '\0' 7; } | gzip -1 >"$t/longline.csv.gz"
 printf 'a,b,label\n1,2,x\n3,4,y\n' >"$t/unreadable.csv"
 chmod 000 "$t/unreadable.csv"
 train "CSV: empty file" 1 "empty.csv.*empty" --data "$t/empty.csv"
@@ -62,7 +64,9 @@ train "CSV: Inf" 1 "inf.csv:3, column 1.*finite" --data "$t/inf.csv"
 train "CSV: label column absent" 1 "good.csv.*no column named 'target'.*a, b, label" --data "$t/good.csv" --label target
 train "CSV: label index out of range" 1 "good.csv.*label column index 7" --data "$t/good.csv" --label 7
 train "CSV: one class only" 1 "oneclass.csv.*one class" --data "$t/oneclass.csv"
-train "CSV: a 2 GB line" 1 "hugeline.csv:3" --data "$t/hugeline.csv"
+train "CSV: a 2 GB line of NUL bytes" 1 "hugeline.csv:3, column 1: a NUL byte" --data "$t/hugeline.csv"
+train "CSV: a line past 64 MiB" 1 "longline.csv.gz:3: a record longer than 64 MiB" \
+    --data "$t/longline.csv.gz"
 train "CSV: missing file" 1 "nosuch.csv.*No such file" --data "$t/nosuch.csv"
 if [ "$(id -u)" = 0 ]; then
     echo "note: running as root, which reads a mode-000 file; the unreadable case is tested with a folder"

@@ -21,6 +21,11 @@
 
 /* ---- CSV ----------------------------------------------------------------------------------- */
 
+/* The longest record the reader holds: 64 MiB of text, several million numbers, far past any
+ * table a network's first layer takes. A longer one (or a binary file read as CSV) is an error
+ * at that point, not gigabytes of memory first. */
+#define CSV_MAX_RECORD ((size_t)64 << 20)
+
 typedef struct {
     char *buf; /* the fields, each ended by '\0' */
     size_t len, cap;
@@ -139,6 +144,19 @@ static int csv_read(csv_in *in, csv_rec *r, ct_status *st, char *msg) {
             return 1;
         }
         char c = (char)ch;
+        if (c == '\0') {
+            *st = ct_fail_msg(msg, CT_ERR_FORMAT,
+                              "%s:%ld, column %d: a NUL byte: binary data, not CSV text", in->path,
+                              in->line, r->nf + 1);
+            return -1;
+        }
+        if (r->len >= CSV_MAX_RECORD) {
+            *st = ct_fail_msg(msg, CT_ERR_FORMAT,
+                              "%s:%ld: a record longer than %zu MiB (the reader's limit): not a "
+                              "table's row",
+                              in->path, r->line, CSV_MAX_RECORD >> 20);
+            return -1;
+        }
         int blank = c == ' ' || c == '\r' || (c == '\t' && sep != '\t');
         switch (state) {
         case S_START:
