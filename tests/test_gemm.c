@@ -208,6 +208,17 @@ int main(void) {
         printf("products run (CLTRAIN_TEST_BACKENDS): %s%s%s\n", wanted[0] ? "own " : "",
                wanted[1] ? "cpu " : "", wanted[2] ? "clblast" : "");
 
+    /* $CLTRAIN_TEST_GEMM_ONLY=tiles: the own product's cases around its tiles and their bits
+     * only (scripts/oclgrind.sh with the default tile: what the small tile never reaches) */
+    const char *only = getenv("CLTRAIN_TEST_GEMM_ONLY");
+    const int tiles_only = only && !strcmp(only, "tiles");
+    if (only && *only && !tiles_only) {
+        printf("FAIL CLTRAIN_TEST_GEMM_ONLY='%s': expected tiles or nothing\n", only);
+        return 1;
+    }
+    if (tiles_only)
+        printf("CLTRAIN_TEST_GEMM_ONLY=tiles: the cases around the own product's tiles only\n");
+
     /* (M, N, K): ones, primes, tile edges plus one, 255 and 1000+; 7 x 601 x 459 is large
      * enough that the CPU kernel packs B even when it is not transposed (K * N > 2^18) */
     const int shapes[][3] = {{1, 1, 1},     {3, 1, 17},     {1, 17, 3},      {17, 13, 9},
@@ -216,7 +227,7 @@ int main(void) {
                              {9, 256, 31},  {7, 601, 459}};
     const int nshapes = (int)(sizeof shapes / sizeof shapes[0]);
     unsigned long long k = 0;
-    for (int b = 0; b < nb; b++)
+    for (int b = 0; b < (tiles_only ? 0 : nb); b++)
         for (int i = 0; i < nshapes; i++)
             for (int t = 0; t < 4; t++) {
                 if (!wanted[b]) {
@@ -235,7 +246,7 @@ int main(void) {
             }
     /* the dense layer: (B, in, out) */
     const int dense[][3] = {{1, 1, 1}, {1, 784, 10}, {17, 3, 255}, {64, 255, 33}, {3, 1000, 17}};
-    for (int b = 0; b < nb; b++)
+    for (int b = 0; b < (tiles_only ? 0 : nb); b++)
         for (int i = 0; i < (int)(sizeof dense / sizeof dense[0]); i++) {
             ct_check_op ops[3] = {CT_CHECK_DENSE_FORWARD, CT_CHECK_DENSE_BACKWARD_WEIGHT,
                                   CT_CHECK_DENSE_BACKWARD_INPUT};
@@ -298,7 +309,7 @@ int main(void) {
      * the host splits every K past its loop budget): the bits of the whole product, parts of
      * 37 k (not whole tile steps), a last part of one k, and one part exactly */
     const int split[][3] = {{3, 33, 75}, {17, 5, 38}, {70, 9, 200}, {5, 7, 37}};
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < (tiles_only ? 0 : 4); i++)
         for (int t = 0; t < 4; t++) {
             if (!wanted[0]) {
                 not_wanted++;
@@ -314,7 +325,7 @@ int main(void) {
      * tile, kernels/gemm.cl LOOPS ON MESA; the CPU-shaped one stopped early at 5000), against
      * the reference, every transpose */
     const int longk[3] = {3, 17, 9001};
-    for (int b = 0; b < 2; b++)
+    for (int b = 0; b < (tiles_only ? 0 : 2); b++)
         for (int t = 0; t < 4; t++) {
             if (!wanted[b]) {
                 not_wanted++;
@@ -330,7 +341,7 @@ int main(void) {
             run_case(dev, &c, seed + k++, &s);
         }
     /* a bad part is an error that names the variable */
-    if (wanted[0]) {
+    if (wanted[0] && !tiles_only) {
         setenv("CLTRAIN_GEMM_KPART", "0", 1);
         ct_device_set_gemm(dev, CT_GEMM_OWN);
         cl_mem buf = NULL;
