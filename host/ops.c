@@ -278,8 +278,18 @@ static size_t ew_items(const ct_device *dev, size_t n) {
  * then A is too, one launch); then one work-item per (row tile, panel), in blocks of
  * cfg.block row tiles that each run across every panel, by the kernel of that variant. The
  * tile and vector shape are the device's (dev->cfg, built into the program). */
+/* A dense layer's epilogue for gemm_cpu: Y = f(C + bias) after the product (gemm_cpu_np_bias_act),
+ * or none (epi == 0). */
+typedef struct {
+    int epi;
+    ct_buf Y, bias;
+    ct_act act;
+    float alpha;
+} pk_epilogue;
+
 static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb,
-                          int M, int N, int K, int transA, int transB, float alpha, float beta) {
+                          int M, int N, int K, int transA, int transB, float alpha, float beta,
+                          const pk_epilogue *epi) {
     const size_t W = (size_t)dev->cfg.vw * (size_t)dev->cfg.nv, RM = (size_t)dev->cfg.rm;
     size_t panels = ((size_t)N + W - 1) / W, tiles = ((size_t)M + RM - 1) / RM;
     /* B in place: whole vectors of a row only (N >= vw; see the kernel's last panel) */
@@ -339,7 +349,12 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
     const ct_kernel_id variant = pack_a   ? CT_K_gemm_cpu_pp
                                  : direct ? (transA ? CT_K_gemm_cpu_td : CT_K_gemm_cpu_nd)
                                           : CT_K_gemm_cpu_np;
-    ct_args a = ct_args_begin(dev, variant);
+    /* the epilogue's kernel is gemm_cpu_np's (the caller ensures that variant) */
+    const int fused = epi && epi->epi && variant == CT_K_gemm_cpu_np;
+    if (epi && epi->epi && !fused)
+        return ct_fail(dev, CT_ERR_ARG, "ct_gemm: no fused epilogue for a %dx%dx%d %c%c product", M,
+                       N, K, transA ? 'T' : 'N', transB ? 'T' : 'N');
+    ct_args a = ct_args_begin(dev, fused ? CT_K_gemm_cpu_np_bias_act : variant);
     ct_arg_buf(&a, C);
     ct_arg_int(&a, ldc);
     ct_arg_buf(&a, A);
@@ -353,6 +368,12 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
     ct_arg_int(&a, K);
     ct_arg_float(&a, alpha);
     ct_arg_float(&a, beta);
+    if (fused) {
+        ct_arg_buf(&a, epi->Y);
+        ct_arg_buf(&a, epi->bias);
+        ct_arg_int(&a, (int)epi->act);
+        ct_arg_float(&a, epi->alpha);
+    }
     return ct_args_launch3(&a, global, local);
 }
 
@@ -451,7 +472,7 @@ ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B
      * CPU-shaped kernel's loops would stop early there too, and the bit rule makes the two
      * products' results the same bits */
     if (backend == CT_GEMM_CPU && !(budget && K > part))
-        return gemm_cpu(dev, C, ldc, A, lda, B, ldb, M, N, K, transA, transB, alpha, beta);
+        return gemm_cpu(dev, C, ldc, A, lda, B, ldb, M, N, K, transA, transB, alpha, beta, NULL);
 
     TRY(ct_device_need_kernel(dev, CT_K_gemm));
     if (part == 0 || K <= part)
@@ -488,6 +509,34 @@ ct_status ct_dense_forward(ct_device *dev, ct_buf Y, ct_buf X, ct_buf W, int B, 
     TRY(need_dense(dev, "ct_dense_forward", B, in, out));
     /* Y (B, out) = X (B, in) . W^T, W stored (out, in): NT */
     return ct_gemm(dev, Y, out, X, in, W, in, B, out, in, 0, 1, 1.0f, 0.0f);
+}
+
+ct_status ct_dense_forward_bias_act(ct_device *dev, ct_buf A, ct_buf Z, ct_buf X, ct_buf W,
+                                    ct_buf b, ct_act act, float alpha, int B, int in, int out) {
+    static const char op[] = "ct_dense_forward_bias_act";
+    if (!dev) return CT_ERR_ARG;
+    TRY(need_dense(dev, op, B, in, out));
+    TRY(need_act(dev, op, act));
+    TRY(need_buf(dev, op, "A", A));
+    TRY(need_buf(dev, op, "b", b));
+    /* fused where ct_gemm would run the CPU-shaped product with B packed (transposed: always)
+     * and f is one the epilogue computes lane by lane */
+    int fuse = act == CT_ACT_RELU || act == CT_ACT_LEAKY_RELU || act == CT_ACT_IDENTITY;
+    if (fuse) {
+        int part, budget;
+        TRY(gemm_k_part(dev, &part, &budget));
+        fuse = ct_device_gemm_for(dev, B, out, in, 0, 1) == CT_GEMM_CPU && !(budget && in > part);
+    }
+    if (!fuse) {
+        TRY(ct_dense_forward(dev, Z, X, W, B, in, out));
+        return ct_bias_act_forward(dev, A, Z, Z, b, act, alpha, B, out);
+    }
+    TRY(need_matrix(dev, op, "X", X, B, in, in));
+    TRY(need_matrix(dev, op, "W", W, out, in, in));
+    TRY(need_matrix(dev, op, "Z", Z, B, out, out));
+    TRY(need_matrix(dev, op, "A", A, B, out, out));
+    const pk_epilogue e = {1, A, b, act, alpha};
+    return gemm_cpu(dev, Z, out, X, in, W, in, B, out, in, 0, 1, 1.0f, 0.0f, &e);
 }
 
 ct_status ct_dense_backward_weight(ct_device *dev, ct_buf dW, ct_buf dY, ct_buf X, int B, int in,

@@ -32,6 +32,17 @@ ct_status ct_dense_forward(ct_device *dev, ct_buf Y, // (B, out)
                            ct_buf X,                 // (B, in)
                            ct_buf W,                 // (out, in)
                            int B, int in, int out);
+/* A dense layer's forward with its bias and activation: Z = X . W^T + b, A = f(Z); A may be Z
+ * (the same buffer and offset) for the identity. The bits of ct_dense_forward then
+ * ct_bias_act_forward (Z, Z), which it is where the product is not the CPU-shaped one or f is
+ * not relu, leaky relu or the identity; else one launch (and B's pack), the CPU-shaped product
+ * storing Z and A itself. */
+ct_status ct_dense_forward_bias_act(ct_device *dev, ct_buf A, // (B, out)
+                                    ct_buf Z,                 // (B, out)
+                                    ct_buf X,                 // (B, in)
+                                    ct_buf W,                 // (out, in)
+                                    ct_buf b,                 // (out)
+                                    ct_act act, float alpha, int B, int in, int out);
 /* dW = dY^T . X  (+ beta * dW: beta 1 accumulates; beta 0 ignores dW's contents) */
 ct_status ct_dense_backward_weight(ct_device *dev, ct_buf dW, // (out, in)
                                    ct_buf dY,                 // (B, out)

@@ -163,7 +163,8 @@ pack_a(__global float *Ap, uint offAp, __global const float *A, uint offA, int l
 __attribute__((always_inline)) void
 pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint offA, int lda,
         const int amode, const int packed, __global const float *Bp, uint offBp, uint pstride,
-        uint kstride, int M, int N, int K, float alpha, float beta) {
+        uint kstride, int M, int N, int K, float alpha, float beta, const int epi,
+        __global float *Y, __global const float *bias, int act, float act_alpha) {
     const int p = (int)get_global_id(1);
     const int i0 = (int)(get_global_id(2) * get_global_size(0) + get_global_id(0)) * CT_PK_RM;
     if (i0 >= M) {
@@ -220,7 +221,38 @@ pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint off
         bk += bs;
         ak += as;
     }
-    if (i0 + CT_PK_RM <= M && col0 + CT_PK_W <= N) {
+    if (epi && i0 + CT_PK_RM <= M && col0 + CT_PK_W <= N) {
+        /* an interior tile with the layer's epilogue (PK_EPI_KERNEL): z = alpha acc + beta C + b
+         * into C, f(z) into Y, whole vectors, the activation a compile-time case (vectorized) */
+        pk_vec bv[CT_PK_NV];
+#pragma unroll
+        for (int v = 0; v < CT_PK_NV; ++v) {
+            bv[v] = pk_load(v, bias + col0);
+        }
+#define PK_EPI_STORE(F)                                                                          \
+    _Pragma("unroll") for (int m = 0; m < CT_PK_RM; ++m) {                                       \
+        __global float *c = C + (uint)(i0 + m) * (uint)ldc + col0;                               \
+        __global float *y = Y + (uint)(i0 + m) * (uint)ldc + col0;                               \
+        _Pragma("unroll") for (int v = 0; v < CT_PK_NV; ++v) {                                   \
+            pk_vec z = alpha * acc[m][v];                                                        \
+            if (beta != 0.0f) {                                                                  \
+                z += beta * pk_load(v, c);                                                       \
+            }                                                                                    \
+            z += bv[v];                                                                          \
+            pk_store(z, v, c);                                                                   \
+            pk_store(F, v, y);                                                                   \
+        }                                                                                        \
+    }
+        /* ct_act_f's cheap cases, lane by lane the same operations (select keeps a NaN) */
+        if (act == CT_ACT_RELU) {
+            PK_EPI_STORE(select(z, (pk_vec)(0.0f), z < (pk_vec)(0.0f)))
+        } else if (act == CT_ACT_LEAKY_RELU) {
+            PK_EPI_STORE(select(z, act_alpha * z, z < (pk_vec)(0.0f)))
+        } else {
+            PK_EPI_STORE(z)
+        }
+#undef PK_EPI_STORE
+    } else if (i0 + CT_PK_RM <= M && col0 + CT_PK_W <= N) {
         /* an interior tile: whole vectors */
 #pragma unroll
         for (int m = 0; m < CT_PK_RM; ++m) {
@@ -251,7 +283,14 @@ pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint off
             for (int j = 0; j < cols; ++j) {
                 const int v = j / CT_PK_VW;
                 const float x = t[m * CT_PK_W + v * CT_PK_VW + j - off[v]];
-                c[j] = beta != 0.0f ? x + beta * c[j] : x;
+                const float r = beta != 0.0f ? x + beta * c[j] : x;
+                if (epi) {
+                    const float z = r + bias[col0 + j];
+                    c[j] = z;
+                    Y[(uint)(i0 + m) * (uint)ldc + col0 + j] = ct_act_f(act, act_alpha, z);
+                } else {
+                    c[j] = r;
+                }
             }
         }
     }
@@ -260,16 +299,30 @@ pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint off
 /* The variants, one kernel each (host/kernels.def): gemm_cpu_<a><b>, a = n (PK_A_ROWS), t
  * (PK_A_T) or p (PK_A_TILES), b = p (B' packed by pack_b) or d (B (K, N) read in place). The
  * host reads B in place only where a pack's launch would cost more than it saves, and then A
- * too (host/ops.c); where it packs B it packs A^T too: four variants are used. */
+ * too (host/ops.c); where it packs B it packs A^T too: four variants are used, and a dense
+ * layer's forward takes np with its bias and activation (gemm_cpu_np_bias_act, below). */
 #define PK_KERNEL(name, amode, packed)                                                           \
     __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void name(                           \
         __global float *C, uint offC, int ldc, __global const float *A, uint offA, int lda,      \
         __global const float *Bp, uint offBp, uint pstride, uint kstride, int M, int N, int K,   \
         float alpha, float beta) {                                                               \
         pk_gemm(C, offC, ldc, A, offA, lda, amode, packed, Bp, offBp, pstride, kstride, M, N,    \
-                K, alpha, beta);                                                                 \
+                K, alpha, beta, 0, C, C, 0, 0.0f);                                               \
     }
 PK_KERNEL(gemm_cpu_np, PK_A_ROWS, 1)
 PK_KERNEL(gemm_cpu_nd, PK_A_ROWS, 0)
 PK_KERNEL(gemm_cpu_td, PK_A_T, 0)
 PK_KERNEL(gemm_cpu_pp, PK_A_TILES, 1)
+
+/* A dense layer's forward product with its epilogue (host/ops.c ct_dense_forward_bias_act):
+ * gemm_cpu_np, then Z = C + b (b broadcast over the rows) stored in C and Y = f(Z) in Y, for
+ * the cheap activations (relu, leaky relu, identity; Y may be C for identity). The sums and
+ * then the same operations as bias_act_forward, so the same bits (test_gemm compares them). */
+__kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
+gemm_cpu_np_bias_act(__global float *C, uint offC, int ldc, __global const float *A, uint offA,
+                     int lda, __global const float *Bp, uint offBp, uint pstride, uint kstride,
+                     int M, int N, int K, float alpha, float beta, __global float *Y, uint offY,
+                     __global const float *bias, uint offBias, int act, float act_alpha) {
+    pk_gemm(C, offC, ldc, A, offA, lda, PK_A_ROWS, 1, Bp, offBp, pstride, kstride, M, N, K, alpha,
+            beta, 1, Y + offY, bias + offBias, act, act_alpha);
+}

@@ -31,12 +31,14 @@ mkdir -p "$out"
 #   invalid write; the heap corruption aborts the process now and then).
 # The shim must come before oclgrind's runtime in LD_PRELOAD, where the launcher puts its own.
 keep="$out/keep_objects.so"
+# (built under a name of this run's own, then renamed: ctest runs two of these scripts at once)
 printf '%s\n' 'int clReleaseMemObject(void *m) { (void)m; return 0; }' \
-    'int clReleaseProgram(void *p) { (void)p; return 0; }' >"$out/keep_objects.c"
-if ! "${CC:-cc}" -shared -fPIC -o "$keep" "$out/keep_objects.c"; then
+    'int clReleaseProgram(void *p) { (void)p; return 0; }' >"$out/keep_objects.$$.c"
+if ! "${CC:-cc}" -shared -fPIC -o "$keep.$$" "$out/keep_objects.$$.c" || ! mv -f "$keep.$$" "$keep"; then
     echo "oclgrind.sh: cannot build $keep" >&2
     exit 1
 fi
+rm -f "$out/keep_objects.$$.c"
 
 # Under oclgrind only its own platform is visible ("Oclgrind Simulator", a GPU); selecting it
 # by name makes a run on any other device fail instead of passing unchecked. Programs are

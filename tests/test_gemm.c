@@ -2,6 +2,7 @@
  * reference, on odd shapes, every transpose, with alpha and beta; and the bit rule: the own
  * (GPU-shaped) product gives exactly the bits of the CPU-shaped one on the same device. */
 #define _POSIX_C_SOURCE 200809L /* setenv */
+#include <math.h>
 #include <stdarg.h>
 
 #include "cltrain_tools.h"
@@ -103,6 +104,117 @@ static int bits_case(ct_device *dev, int M, int N, int K, int ta, int tb, float 
     free(hC);
     free(got[0]);
     free(got[1]);
+    return ok;
+}
+
+/* A dense layer's forward with its epilogue (ct_dense_forward_bias_act) against the product and
+ * then bias_act_forward, on the CPU-shaped product, with odd offsets and a sentinel around
+ * the outputs: 1 when Z's and A's buffers are the same bytes and, for the cheap activations,
+ * the fused kernel ran (one launch of gemm_cpu_np_bias_act; A is Z for the identity). */
+static int epilogue_case(ct_device *dev, int B, int in, int out, ct_act act, float alpha,
+                         unsigned long long seed, case_stats *s) {
+    const size_t offX = 3, offW = 5, offb = 1, offZ = 7, offA = 2;
+    const size_t nx = offX + (size_t)B * in, nw = offW + (size_t)out * in, nb = offb + out,
+                 nz = offZ + (size_t)B * out + 4, na = offA + (size_t)B * out + 4;
+    const int same = act == CT_ACT_IDENTITY; /* A is Z, as for the output layer */
+    float *hx = malloc(nx * sizeof(float)), *hw = malloc(nw * sizeof(float)),
+          *hb = malloc(nb * sizeof(float)), *got[2][2] = {{0}};
+    unsigned long long x = seed * 2654435761ULL + 88172645463325252ULL;
+    char what[160];
+    snprintf(what, sizeof what, "dense forward + bias + %s fused == separate B=%d in=%d out=%d",
+             ct_act_name(act), B, in, out);
+    s->ran++;
+    ct_status st = hx && hw && hb ? CT_OK : CT_ERR_ALLOC;
+    for (int v = 0; v < 2 && st == CT_OK; v++)
+        for (int o = 0; o < 2 && st == CT_OK; o++)
+            if (!(got[v][o] = malloc((o ? na : nz) * sizeof(float)))) st = CT_ERR_ALLOC;
+    if (st == CT_OK) {
+        for (size_t i = 0; i < nx; i++)
+            hx[i] = bits_uniform(&x);
+        for (size_t i = 0; i < nw; i++)
+            hw[i] = bits_uniform(&x);
+        for (size_t i = 0; i < nb; i++)
+            hb[i] = bits_uniform(&x);
+        /* a row of zeros against a bias of -0, and a NaN, through both */
+        memset(hx + offX, 0, (size_t)in * sizeof(float));
+        hb[offb] = -0.0f;
+        if (B > 2) hx[offX + (size_t)2 * in] = NAN;
+    }
+    cl_mem X = NULL, W = NULL, bb = NULL, Z = NULL, A = NULL;
+    if (st == CT_OK) st = ct_buffer_create(dev, &X, nx * sizeof(float), "X");
+    if (st == CT_OK) st = ct_buffer_create(dev, &W, nw * sizeof(float), "W");
+    if (st == CT_OK) st = ct_buffer_create(dev, &bb, nb * sizeof(float), "b");
+    if (st == CT_OK) st = ct_buffer_create(dev, &Z, nz * sizeof(float), "Z");
+    if (st == CT_OK) st = ct_buffer_create(dev, &A, na * sizeof(float), "A");
+    if (st == CT_OK) st = ct_buffer_write(dev, X, 0, nx * sizeof(float), hx);
+    if (st == CT_OK) st = ct_buffer_write(dev, W, 0, nw * sizeof(float), hw);
+    if (st == CT_OK) st = ct_buffer_write(dev, bb, 0, nb * sizeof(float), hb);
+    if (st == CT_OK) st = ct_device_set_gemm(dev, CT_GEMM_CPU);
+    unsigned long long fused_launches = 0;
+    for (int v = 0; v < 2 && st == CT_OK; v++) {
+        /* sentinels by writes: after a clEnqueueFillBuffer, oclgrind 21.10 reported the values
+         * that bias_act_forward read from the product's output as uninitialized */
+        for (size_t i = 0; i < nz; i++)
+            got[v][0][i] = -7.5f;
+        for (size_t i = 0; i < na; i++)
+            got[v][1][i] = 9.25f;
+        st = ct_buffer_write(dev, Z, 0, nz * sizeof(float), got[v][0]);
+        if (st == CT_OK) st = ct_buffer_write(dev, A, 0, na * sizeof(float), got[v][1]);
+        ct_buf zb = ct_at(Z, offZ), ab = same ? zb : ct_at(A, offA);
+        if (st == CT_OK && v == 1) st = ct_device_profile(dev, 1);
+        if (st == CT_OK && v == 0) {
+            st = ct_dense_forward(dev, zb, ct_at(X, offX), ct_at(W, offW), B, in, out);
+            if (st == CT_OK)
+                st = ct_bias_act_forward(dev, ab, zb, zb, ct_at(bb, offb), act, alpha, B, out);
+        } else if (st == CT_OK) {
+            st = ct_dense_forward_bias_act(dev, ab, zb, ct_at(X, offX), ct_at(W, offW),
+                                           ct_at(bb, offb), act, alpha, B, in, out);
+        }
+        if (st == CT_OK && v == 1) {
+            ct_kernel_prof *pr = calloc((size_t)ct_kernel_count(), sizeof *pr);
+            st = pr ? ct_device_profile_read(dev, pr) : CT_ERR_ALLOC;
+            if (st == CT_OK) fused_launches = pr[CT_K_gemm_cpu_np_bias_act].launches;
+            free(pr);
+            ct_device_profile(dev, 0);
+        }
+        if (st == CT_OK) st = ct_buffer_read(dev, Z, 0, nz * sizeof(float), got[v][0]);
+        if (st == CT_OK) st = ct_buffer_read(dev, A, 0, na * sizeof(float), got[v][1]);
+    }
+    ct_device_set_gemm(dev, CT_GEMM_AUTO);
+    const int cheap = act == CT_ACT_RELU || act == CT_ACT_LEAKY_RELU || act == CT_ACT_IDENTITY;
+    int ok = st == CT_OK;
+    if (!ok) {
+        printf("FAIL %s: did not run: %s\n", what, ct_device_error(dev));
+    } else if (cheap && fused_launches != 1) {
+        ok = 0;
+        printf("FAIL %s: the fused kernel ran %llu times, want once\n", what, fused_launches);
+    } else if (!cheap && fused_launches != 0) {
+        ok = 0;
+        printf("FAIL %s: the fused kernel ran for an activation it does not compute\n", what);
+    } else {
+        for (int o = 0; o < 2 && ok; o++) {
+            size_t n = o ? na : nz, bad = 0, i = 0;
+            for (size_t j = 0; j < n; j++)
+                if (memcmp(&got[0][o][j], &got[1][o][j], sizeof(float)) && !bad++) i = j;
+            if (bad) {
+                ok = 0;
+                printf("FAIL %s: %zu of %zu floats of %s differ; first float %zu: separate %.9g, "
+                       "fused %.9g\n",
+                       what, bad, n, o ? "A" : "Z", i, got[0][o][i], got[1][o][i]);
+            }
+        }
+        if (ok) printf("ok   %-64s bit-identical\n", what);
+    }
+    if (!ok) s->failed++;
+    cl_mem bufs[5] = {X, W, bb, Z, A};
+    for (int i = 0; i < 5; i++)
+        if (bufs[i]) clReleaseMemObject(bufs[i]);
+    free(hx);
+    free(hw);
+    free(hb);
+    for (int v = 0; v < 2; v++)
+        for (int o = 0; o < 2; o++)
+            free(got[v][o]);
     return ok;
 }
 
@@ -304,6 +416,25 @@ int main(void) {
             }
             bits_case(dev, ts[i][0], ts[i][1], ts[i][2], t & 1, t >> 1, alphas[(i + t) % 3],
                       betas[(i + 2 * t) % 3], seed + k++, &s);
+        }
+    /* a dense layer's forward with its bias and activation in the product's epilogue: the bits
+     * of the separate ops, at tile edges, with packs, for each activation it computes (and one
+     * it leaves to bias_act_forward) */
+    const int ep[][3] = {{1, 1, 1},    {5, 7, 3},      {17, 33, 65}, {64, 100, 129},
+                         {7, 601, 459}, {3, 1000, 17}, {256, 784, 256}};
+    const ct_act ep_act[4] = {CT_ACT_RELU, CT_ACT_LEAKY_RELU, CT_ACT_IDENTITY, CT_ACT_TANH};
+    for (int i = 0; i < (int)(sizeof ep / sizeof ep[0]); i++)
+        for (int a = 0; a < 4; a++) {
+            if (!wanted[1] || tiles_only) {
+                not_wanted += !tiles_only;
+                k++;
+                continue;
+            }
+            if (skip_large_product(&s, ep[i][0], ep[i][2], ep[i][1])) {
+                k++;
+                continue;
+            }
+            epilogue_case(dev, ep[i][0], ep[i][1], ep[i][2], ep_act[a], 0.125f, seed + k++, &s);
         }
     /* K split into parts that continue one fma chain (CLTRAIN_GEMM_KPART; on Mesa's llvmpipe
      * the host splits every K past its loop budget): the bits of the whole product, parts of

@@ -131,9 +131,9 @@ ct_status ct_dense_layer_forward(ct_net *net, int l, cl_mem xmem, size_t xoff, c
     if (net->dev) {
         ct_buf x = l == 0 ? B(xmem, xoff) : B(net->acts, xo);
         ct_buf z = B(net->acts, net->off_z[l]), av = B(net->acts, net->off_a[l]);
-        DTRY(ct_dense_forward(net->dev, z, x, B(net->params, net->lay.w_off[l]), Bn, in, out));
-        DTRY(ct_bias_act_forward(net->dev, last || normed ? z : av, z, z,
-                                 B(net->params, net->lay.b_off[l]), act, alpha, Bn, out));
+        DTRY(ct_dense_forward_bias_act(net->dev, last || normed ? z : av, z, x,
+                                       B(net->params, net->lay.w_off[l]),
+                                       B(net->params, net->lay.b_off[l]), act, alpha, Bn, in, out));
         return CT_OK;
     }
     const double *x = l == 0 ? hx : net->hacts + xo;
