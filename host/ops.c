@@ -273,13 +273,8 @@ static size_t ew_items(const ct_device *dev, size_t n) {
 #define CT_PK_IN_PLACE_MACS (1 << 17)
 #define CT_PK_IN_PLACE_TILES 4
 
-/* The CPU-shaped product (kernels/gemm_cpu.cl): B packed into zero-padded panels (pack_b) and
- * then A^T, when transposed, into row tiles (pack_a), unless B can be read in place (above:
- * then A is too, one launch); then one work-item per (row tile, panel), in blocks of
- * cfg.block row tiles that each run across every panel, by the kernel of that variant. The
- * tile and vector shape are the device's (dev->cfg, built into the program). */
-/* A dense layer's epilogue for gemm_cpu: Y = f(C + bias) after the product (gemm_cpu_np_bias_act),
- * or none (epi == 0). */
+/* A dense layer's epilogue for gemm_cpu: C = C + bias and Y = f(C) after the product
+ * (gemm_cpu_np_bias_act), or none (epi == 0). */
 typedef struct {
     int epi;
     ct_buf Y, bias;
@@ -287,6 +282,11 @@ typedef struct {
     float alpha;
 } pk_epilogue;
 
+/* The CPU-shaped product (kernels/gemm_cpu.cl): B packed into zero-padded panels (pack_b) and
+ * then A^T, when transposed, into row tiles (pack_a), unless B can be read in place (above:
+ * then A is too, one launch); then one work-item per (row tile, panel), in blocks of
+ * cfg.block row tiles that each run across every panel, by the kernel of that variant. The
+ * tile and vector shape are the device's (dev->cfg, built into the program). */
 static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb,
                           int M, int N, int K, int transA, int transB, float alpha, float beta,
                           const pk_epilogue *epi) {

@@ -222,8 +222,9 @@ pk_gemm(__global float *C, uint offC, int ldc, __global const float *A, uint off
         ak += as;
     }
     if (epi && i0 + CT_PK_RM <= M && col0 + CT_PK_W <= N) {
-        /* an interior tile with the layer's epilogue (PK_EPI_KERNEL): z = alpha acc + beta C + b
-         * into C, f(z) into Y, whole vectors, the activation a compile-time case (vectorized) */
+        /* an interior tile with the layer's epilogue (gemm_cpu_np_bias_act): z = alpha acc +
+         * beta C + b into C, f(z) into Y, whole vectors, the activation a compile-time case
+         * (vectorized) */
         pk_vec bv[CT_PK_NV];
 #pragma unroll
         for (int v = 0; v < CT_PK_NV; ++v) {
