@@ -274,9 +274,8 @@ static size_t ew_items(const ct_device *dev, size_t n) {
 #define CT_PK_IN_PLACE_TILES 4
 
 /* A dense layer's epilogue for gemm_cpu: C = C + bias and Y = f(C) after the product
- * (gemm_cpu_np_bias_act), or none (epi == 0). */
+ * (gemm_cpu_np_bias_act); a NULL one: none. */
 typedef struct {
-    int epi;
     ct_buf Y, bias;
     ct_act act;
     float alpha;
@@ -350,11 +349,10 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
                                  : direct ? (transA ? CT_K_gemm_cpu_td : CT_K_gemm_cpu_nd)
                                           : CT_K_gemm_cpu_np;
     /* the epilogue's kernel is gemm_cpu_np's (the caller ensures that variant) */
-    const int fused = epi && epi->epi && variant == CT_K_gemm_cpu_np;
-    if (epi && epi->epi && !fused)
+    if (epi && variant != CT_K_gemm_cpu_np)
         return ct_fail(dev, CT_ERR_ARG, "ct_gemm: no fused epilogue for a %dx%dx%d %c%c product", M,
                        N, K, transA ? 'T' : 'N', transB ? 'T' : 'N');
-    ct_args a = ct_args_begin(dev, fused ? CT_K_gemm_cpu_np_bias_act : variant);
+    ct_args a = ct_args_begin(dev, epi ? CT_K_gemm_cpu_np_bias_act : variant);
     ct_arg_buf(&a, C);
     ct_arg_int(&a, ldc);
     ct_arg_buf(&a, A);
@@ -368,7 +366,7 @@ static ct_status gemm_cpu(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, 
     ct_arg_int(&a, K);
     ct_arg_float(&a, alpha);
     ct_arg_float(&a, beta);
-    if (fused) {
+    if (epi) {
         ct_arg_buf(&a, epi->Y);
         ct_arg_buf(&a, epi->bias);
         ct_arg_int(&a, (int)epi->act);
@@ -434,6 +432,14 @@ static ct_status gemm_k_part(ct_device *dev, int *part, int *budget) {
     return CT_OK;
 }
 
+/* Whether ct_gemm runs a product of depth K on the CPU-shaped kernel: its backend is, unless
+ * the device has a loop budget (gemm_k_part) that K passes: the CPU-shaped kernel's loops would
+ * stop early there too, so the own product takes it, split (the bit rule makes the two
+ * products' results the same bits). */
+static int gemm_on_cpu_kernel(ct_gemm_backend backend, int K, int part, int budget) {
+    return backend == CT_GEMM_CPU && !(budget && K > part);
+}
+
 ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B, int ldb, int M,
                   int N, int K, int transA, int transB, float alpha, float beta) {
     static const char op[] = "ct_gemm";
@@ -468,10 +474,7 @@ ct_status ct_gemm(ct_device *dev, ct_buf C, int ldc, ct_buf A, int lda, ct_buf B
 
     int part, budget;
     TRY(gemm_k_part(dev, &part, &budget));
-    /* on a device with a loop budget, a K past one part goes to the own product, split: the
-     * CPU-shaped kernel's loops would stop early there too, and the bit rule makes the two
-     * products' results the same bits */
-    if (backend == CT_GEMM_CPU && !(budget && K > part))
+    if (gemm_on_cpu_kernel(backend, K, part, budget))
         return gemm_cpu(dev, C, ldc, A, lda, B, ldb, M, N, K, transA, transB, alpha, beta, NULL);
 
     TRY(ct_device_need_kernel(dev, CT_K_gemm));
@@ -525,7 +528,7 @@ ct_status ct_dense_forward_bias_act(ct_device *dev, ct_buf A, ct_buf Z, ct_buf X
     if (fuse) {
         int part, budget;
         TRY(gemm_k_part(dev, &part, &budget));
-        fuse = ct_device_gemm_for(dev, B, out, in, 0, 1) == CT_GEMM_CPU && !(budget && in > part);
+        fuse = gemm_on_cpu_kernel(ct_device_gemm_for(dev, B, out, in, 0, 1), in, part, budget);
     }
     if (!fuse) {
         TRY(ct_dense_forward(dev, Z, X, W, B, in, out));
@@ -535,7 +538,7 @@ ct_status ct_dense_forward_bias_act(ct_device *dev, ct_buf A, ct_buf Z, ct_buf X
     TRY(need_matrix(dev, op, "W", W, out, in, in));
     TRY(need_matrix(dev, op, "Z", Z, B, out, out));
     TRY(need_matrix(dev, op, "A", A, B, out, out));
-    const pk_epilogue e = {1, A, b, act, alpha};
+    const pk_epilogue e = {A, b, act, alpha};
     return gemm_cpu(dev, Z, out, X, in, W, in, B, out, in, 0, 1, 1.0f, 0.0f, &e);
 }
 

@@ -8,7 +8,8 @@
 # One line per test with its time; each test's output and oclgrind's log are kept in
 # BUILD_DIR/oclgrind/NAME.out and NAME.log. Fails when a test fails or a log is not empty.
 # Exit 77 (a skip for CTest) when oclgrind is not installed. OCLGRIND_JOBS tests run at once
-# (default: the number of cores, at most 4).
+# (default: the number of cores, at most 4); OCLGRIND_TESTS and OCLGRIND_SHARD choose the tests
+# (below).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
@@ -67,6 +68,22 @@ flags=(--data-races --uninitialized --check-api)
 # simulation for kernels the tests above launch already: OCLGRIND_TESTS=selftest runs it)
 tests=(${OCLGRIND_TESTS:-gemm gemm_tile64 determinism stats activations optim optim_bits loss dropout helpers
     norm_train})
+# OCLGRIND_SHARD=i/n: only the tests at positions i, i + n, i + 2n, ... (1-based) of that list
+# (CTest runs the list as two such shards, tests/CMakeLists.txt; taking every n-th name of a
+# list in longest-first order gives shards of about the same time)
+if [ -n "${OCLGRIND_SHARD:-}" ]; then
+    if ! [[ "$OCLGRIND_SHARD" =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] ||
+        [ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]; then
+        echo "oclgrind.sh: OCLGRIND_SHARD='$OCLGRIND_SHARD': expected i/n with 1 <= i <= n" >&2
+        exit 1
+    fi
+    shard=() i=0
+    for name in "${tests[@]}"; do
+        [ $((i % BASH_REMATCH[2] + 1)) = "${BASH_REMATCH[1]}" ] && shard+=("$name")
+        i=$((i + 1))
+    done
+    tests=("${shard[@]}")
+fi
 
 # Runs one test; prints its line; leaves 0 or 1 in NAME.status.
 run_one() {

@@ -423,10 +423,10 @@ int main(void) {
     const int ep[][3] = {{1, 1, 1},    {5, 7, 3},      {17, 33, 65}, {64, 100, 129},
                          {7, 601, 459}, {3, 1000, 17}, {256, 784, 256}};
     const ct_act ep_act[4] = {CT_ACT_RELU, CT_ACT_LEAKY_RELU, CT_ACT_IDENTITY, CT_ACT_TANH};
-    for (int i = 0; i < (int)(sizeof ep / sizeof ep[0]); i++)
+    for (int i = 0; i < (tiles_only ? 0 : (int)(sizeof ep / sizeof ep[0])); i++)
         for (int a = 0; a < 4; a++) {
-            if (!wanted[1] || tiles_only) {
-                not_wanted += !tiles_only;
+            if (!wanted[1]) {
+                not_wanted++;
                 k++;
                 continue;
             }
